@@ -1,0 +1,96 @@
+import { windowStart } from "./rate-window";
+import type { Scope } from "./scopes";
+
+/** Dead keys stay listed this long after they stop working; then the TTL attribute lets DynamoDB remove them. */
+export const DEAD_KEY_RETENTION_SECONDS = 90 * 24 * 60 * 60;
+
+/**
+ * A key as stored in the keys table. Times are epoch milliseconds except `createdAt` (ISO, the org
+ * index's sort key), `windowStart` and `ttl` (epoch seconds). The full key is never stored: `hash`
+ * is its SHA-256 in hex, `pk` the id derived from it.
+ */
+export interface KeyItem {
+  pk: string;
+  hash: string;
+  orgId: string;
+  name: string;
+  scopes: Scope[];
+  hint: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt?: number;
+  revokedAt?: number;
+  lastUsedAt?: number;
+  /** Per-key override of the environment's limit. */
+  rateLimit?: number;
+  allowedIps?: string[];
+  replacedBy?: string;
+  replaces?: string;
+  /** Start of the window `windowCount` counts, epoch seconds. */
+  windowStart: number;
+  windowCount: number;
+  /** Epoch seconds after which DynamoDB may delete the item: when it stopped working + 90 days. */
+  ttl?: number;
+}
+
+export type KeyStatus = "active" | "expired" | "revoked";
+
+export function keyStatus(item: Pick<KeyItem, "expiresAt" | "revokedAt">, nowMs: number): KeyStatus {
+  if (item.revokedAt !== undefined) return "revoked";
+  if (item.expiresAt !== undefined && item.expiresAt <= nowMs) return "expired";
+  return "active";
+}
+
+/** The TTL for a key that stops working at `stopsAtMs`. */
+export function ttlFor(stopsAtMs: number): number {
+  return Math.ceil(stopsAtMs / 1000) + DEAD_KEY_RETENTION_SECONDS;
+}
+
+/** A key as admins see it (API.md §5). */
+export interface KeyRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  scopes: Scope[];
+  hint: string;
+  status: KeyStatus;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  rateLimit: { limit: number; windowSeconds: number };
+  allowedIps: string[] | null;
+  replacedBy: string | null;
+  usage: { windowStart: string; count: number };
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function toKeyRecord(
+  item: KeyItem,
+  nowMs: number,
+  defaults: { rateLimit: number; rateWindowSeconds: number },
+): KeyRecord {
+  const currentWindow = windowStart(nowMs, defaults.rateWindowSeconds);
+  return {
+    id: item.pk,
+    orgId: item.orgId,
+    name: item.name,
+    scopes: item.scopes,
+    hint: item.hint,
+    status: keyStatus(item, nowMs),
+    createdAt: item.createdAt,
+    createdBy: item.createdBy,
+    expiresAt: iso(item.expiresAt),
+    revokedAt: iso(item.revokedAt),
+    lastUsedAt: iso(item.lastUsedAt),
+    rateLimit: { limit: item.rateLimit ?? defaults.rateLimit, windowSeconds: defaults.rateWindowSeconds },
+    allowedIps: item.allowedIps ?? null,
+    replacedBy: item.replacedBy ?? null,
+    usage: {
+      windowStart: new Date(currentWindow * 1000).toISOString(),
+      count: item.windowStart === currentWindow ? item.windowCount : 0,
+    },
+  };
+}

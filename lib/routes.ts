@@ -1,0 +1,59 @@
+import type { Scope } from "../lambdas/shared/scopes";
+
+/**
+ * The one route table. The CDK stack builds API Gateway resources, methods and functions from it; the
+ * local runtime routes requests with it; the scope middleware reads a route's scope from it. Nothing
+ * else names a handler, its path or its scope. Pure data: Lambdas may import it, it imports no CDK.
+ */
+export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+/** `apiKey`: the REQUEST authorizer; `iam`: SigV4 (a bearer admin token locally); `none`: public. */
+export type RouteAuth = "apiKey" | "iam" | "none";
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  path: string;
+  /** Handler module, relative to the project root, without extension; it exports `handler`. */
+  handler: string;
+  auth: RouteAuth;
+  /** Required for `apiKey` routes. */
+  scope?: Scope;
+}
+
+const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
+const ADMIN_HANDLER = "lambdas/admin/handler";
+
+export const ROUTES: readonly Route[] = [
+  { method: "GET", path: "/health", handler: "lambdas/health/handler", auth: "none" },
+
+  {
+    method: "GET",
+    path: "/api/v1/accounts",
+    handler: "lambdas/accounts/list-accounts",
+    auth: "apiKey",
+    scope: "accounts:read",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/accounts",
+    handler: "lambdas/accounts/create-account",
+    auth: "apiKey",
+    scope: "accounts:write",
+  },
+
+  { method: "POST", path: ADMIN_KEYS, handler: ADMIN_HANDLER, auth: "iam" },
+  { method: "GET", path: ADMIN_KEYS, handler: ADMIN_HANDLER, auth: "iam" },
+  { method: "GET", path: `${ADMIN_KEYS}/{keyId}`, handler: ADMIN_HANDLER, auth: "iam" },
+  { method: "POST", path: `${ADMIN_KEYS}/{keyId}/revoke`, handler: ADMIN_HANDLER, auth: "iam" },
+];
+
+/** The route declared for a method on a resource path (API Gateway's `resource`), if any. */
+export function findRoute(method: string, resourcePath: string): Route | undefined {
+  return ROUTES.find((route) => route.method === method && route.path === resourcePath);
+}
+
+/** The distinct handler modules, in route-table order: one Lambda function each. */
+export function handlerModules(): string[] {
+  return [...new Set(ROUTES.map((route) => route.handler))];
+}

@@ -1,0 +1,53 @@
+/**
+ * Table definitions shared by the CDK stack and the local runtime, so both create the same keys,
+ * indexes and TTL attribute. Pure data: no CDK, no SDK.
+ */
+export interface IndexDefinition {
+  indexName: string;
+  partitionKey: string;
+  sortKey: string;
+  /** Non-key attributes copied into the index (`INCLUDE` projection). */
+  nonKeyAttributes: string[];
+}
+
+export interface TableDefinition {
+  /** CloudFormation logical id: stable forever, a test pins it (a change would replace the table). */
+  logicalId: string;
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute: string;
+  indexes: IndexDefinition[];
+}
+
+/** Keys table index listing an org's keys, newest first. */
+export const KEYS_BY_ORG_INDEX = "byOrg";
+
+/**
+ * One item per key, keyed by the key id. The org index projects only what status filtering needs;
+ * it must not hold the per-request attributes (`windowStart`, `windowCount`, `lastUsedAt`), or every
+ * API call would write the index too. List pages read the rest from the base items.
+ */
+export const KEYS_TABLE: TableDefinition = {
+  logicalId: "KeysTable",
+  partitionKey: "pk",
+  ttlAttribute: "ttl",
+  indexes: [
+    {
+      indexName: KEYS_BY_ORG_INDEX,
+      partitionKey: "orgId",
+      sortKey: "createdAt",
+      nonKeyAttributes: ["expiresAt", "revokedAt"],
+    },
+  ],
+};
+
+/** Business data, partitioned by org: `pk` = `ORG#<orgId>`, `sk` = `<TYPE>#<id>`. */
+export const DATA_TABLE: TableDefinition = {
+  logicalId: "DataTable",
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "ttl",
+  indexes: [],
+};
+
+export const TABLES = [KEYS_TABLE, DATA_TABLE] as const;
