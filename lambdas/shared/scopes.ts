@@ -1,6 +1,7 @@
-import { z } from "zod";
-
-/** The closed list of scopes a key can hold (API.md §2). */
+/**
+ * The closed list of scopes a key can hold (API.md §2). No zod here: the authorizer imports this and
+ * carries nothing it does not need; the schema lives in `scope-schema.ts`.
+ */
 export const SCOPES = [
   "accounts:read",
   "accounts:write",
@@ -12,8 +13,7 @@ export const SCOPES = [
   "webhooks:manage",
 ] as const;
 
-export const scopeSchema = z.enum(SCOPES);
-export type Scope = z.infer<typeof scopeSchema>;
+export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);

@@ -1,0 +1,141 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { AuthorizerContext } from "../shared/authorizer-context";
+import { hashKey, isWellFormedKey, keyIdFromHash } from "../shared/keys";
+import { windowStart } from "../shared/rate-window";
+import { isScope, type Scope } from "../shared/scopes";
+
+/**
+ * The authorizer's decision for one presented key. Kept free of zod, middy and the document client:
+ * this module is the authorizer's whole hot path and cold start.
+ */
+export type Decision =
+  | { allow: true; context: AuthorizerContext }
+  | { allow: false; reason: "malformed" | "unknown" | "expired" | "revoked" };
+
+export interface AuthorizeDeps {
+  dynamo: DynamoDBClient;
+  table: string;
+  clock: () => number;
+  rateLimit: number;
+  rateWindowSeconds: number;
+}
+
+type Item = Record<string, AttributeValue>;
+
+const LIVE_KEY =
+  "#hash = :hash AND attribute_not_exists(revokedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)";
+
+/** Counts in the current window: the one call of the steady state. */
+const COUNT = {
+  UpdateExpression: "SET windowCount = windowCount + :one, lastUsedAt = :now",
+  ConditionExpression: `${LIVE_KEY} AND windowStart = :ws`,
+};
+
+/** Opens a new window with this request as its first. */
+const ROLLOVER = {
+  UpdateExpression: "SET windowStart = :ws, windowCount = :one, lastUsedAt = :now",
+  ConditionExpression: `${LIVE_KEY} AND windowStart < :ws`,
+};
+
+const num = (value: AttributeValue | undefined): number | undefined =>
+  value?.N === undefined ? undefined : Number(value.N);
+
+/**
+ * Why a live-key condition failed, when DynamoDB sent the old item (real DynamoDB does with
+ * `ReturnValuesOnConditionCheckFailure`; dynalite never does, so `undefined` means "cannot tell").
+ */
+function deadReason(
+  old: Item,
+  hashHex: string,
+  nowMs: number,
+): "unknown" | "expired" | "revoked" | undefined {
+  if (old.hash?.S !== hashHex) return "unknown";
+  if (old.revokedAt !== undefined) return "revoked";
+  const expiresAt = num(old.expiresAt);
+  if (expiresAt !== undefined && expiresAt <= nowMs) return "expired";
+  return undefined;
+}
+
+/**
+ * Validates a presented key and counts the request in the key's fixed window, in one conditional
+ * update in the steady state (at most three at a rollover or for an unknown key; none for a malformed
+ * one). Never denies a live key: an over-limit key is allowed with `throttled`, so the business chain
+ * answers 429 with the RateLimit fields. Storage errors propagate: the caller fails closed.
+ */
+export async function authorize(deps: AuthorizeDeps, presentedKey: string): Promise<Decision> {
+  if (!isWellFormedKey(presentedKey)) return { allow: false, reason: "malformed" };
+  const hash = hashKey(presentedKey);
+  const hashHex = hash.toString("hex");
+  const key = { pk: { S: keyIdFromHash(hash) } };
+  const now = deps.clock();
+  let ws = windowStart(now, deps.rateWindowSeconds);
+
+  const attempt = async (expression: typeof COUNT): Promise<{ item: Item } | { old?: Item }> => {
+    try {
+      const result = await deps.dynamo.send(
+        new UpdateItemCommand({
+          TableName: deps.table,
+          Key: key,
+          ...expression,
+          ExpressionAttributeNames: { "#hash": "hash" },
+          ExpressionAttributeValues: {
+            ":hash": { S: hashHex },
+            ":now": { N: String(now) },
+            ":ws": { N: String(ws) },
+            ":one": { N: "1" },
+          },
+          ReturnValues: "ALL_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { item: result.Attributes ?? {} };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { old: error.Item };
+      throw error;
+    }
+  };
+  const allow = (item: Item): Decision => ({ allow: true, context: contextOf(item, ws, deps) });
+
+  const counted = await attempt(COUNT);
+  if ("item" in counted) return allow(counted.item);
+  if (counted.old) {
+    const reason = deadReason(counted.old, hashHex, now);
+    if (reason) return { allow: false, reason };
+  }
+
+  // The window is stale (or, without the old item, the key may not exist): open the new window.
+  const rolled = await attempt(ROLLOVER);
+  if ("item" in rolled) return allow(rolled.item);
+  if (rolled.old) {
+    const reason = deadReason(rolled.old, hashHex, now);
+    if (reason) return { allow: false, reason };
+    // Another request opened the window first; a clock slightly behind another Lambda's counts there too.
+    ws = Math.max(ws, num(rolled.old.windowStart) ?? ws);
+  }
+
+  const retried = await attempt(COUNT);
+  if ("item" in retried) return allow(retried.item);
+  return { allow: false, reason: (retried.old && deadReason(retried.old, hashHex, now)) || "unknown" };
+}
+
+function contextOf(item: Item, ws: number, deps: AuthorizeDeps): AuthorizerContext {
+  const limit = num(item.rateLimit) ?? deps.rateLimit;
+  const count = num(item.windowCount) ?? 0;
+  const scopes = (item.scopes?.L ?? []).map((value) => value.S ?? "").filter(isScope) as Scope[];
+  return {
+    orgId: item.orgId?.S ?? "",
+    keyId: item.pk?.S ?? "",
+    scopes,
+    limit,
+    remaining: Math.max(0, limit - count),
+    resetAt: ws + deps.rateWindowSeconds,
+    windowSeconds: deps.rateWindowSeconds,
+    throttled: count > limit,
+    ipAllowed: true,
+  };
+}

@@ -1,0 +1,103 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { z } from "zod";
+import { findRoute } from "../../lib/routes";
+import { type AuthorizerContext, decodeContext } from "./authorizer-context";
+import { HttpError } from "./errors";
+import { httpEnvelope } from "./http/envelope";
+import type { HttpResult } from "./http/response";
+import { parseJsonBody, parseQuery } from "./http/validation";
+import { rateLimitHeaders } from "./rate-limit-headers";
+import { secondsUntil } from "./rate-window";
+import { runtime } from "./runtime";
+
+/** What a business route's code receives: the caller's key (org, scopes), and its validated input. */
+export interface RouteRequest<B, Q> {
+  event: APIGatewayProxyEvent;
+  auth: AuthorizerContext;
+  body: B;
+  query: Q;
+  requestId: string;
+  /** The instant the request is served at, epoch ms (from the runtime's clock). */
+  now: number;
+}
+
+export interface RouteSpec<B, Q> {
+  /** JSON body schema; routes without one ignore the body. */
+  body?: z.ZodType<B>;
+  /** Every field of the body is optional: no body means `{}`. */
+  bodyOptional?: boolean;
+  /** Query schema; without one, any query parameter is a 400. */
+  query?: z.ZodType<Q>;
+}
+
+const NO_QUERY = z.strictObject({});
+
+/** The decoded context of each event in flight, shared by the gates, the headers and the route. */
+const authByEvent = new WeakMap<APIGatewayProxyEvent, AuthorizerContext>();
+
+/**
+ * Checks of API.md §3 in their order, from the authorizer's (stringified) context: the address (403,
+ * not counted), the limit (429 + Retry-After), then the route's scope from the route table (403).
+ */
+function keyGates(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult> {
+  return {
+    before: (request) => {
+      const { event } = request;
+      const auth = decodeContext(event.requestContext.authorizer);
+      authByEvent.set(event, auth);
+      if (!auth.ipAllowed) {
+        throw new HttpError("ip_not_allowed", "This key may not be used from your address.");
+      }
+      if (auth.throttled) {
+        const retryAfter = secondsUntil(auth.resetAt, runtime().clock());
+        throw new HttpError("rate_limited", `Rate limit exceeded; retry in ${retryAfter} seconds.`, {
+          headers: { "Retry-After": String(retryAfter) },
+        });
+      }
+      const scope = findRoute(event.httpMethod, event.resource)?.scope;
+      if (!scope) throw new Error(`no scope declared for ${event.httpMethod} ${event.resource}`);
+      if (!auth.scopes.includes(scope)) {
+        throw new HttpError(
+          "insufficient_scope",
+          `This key lacks the scope "${scope}" that this route needs.`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * A business Lambda: the shared middy chain around a thin route function. The route gets its input
+ * validated (413, 415, 400 before it runs) and returns an `HttpResult`; errors become the envelope.
+ */
+export function apiRoute<B = undefined, Q = Record<string, never>>(
+  spec: RouteSpec<B, Q>,
+  run: (request: RouteRequest<B, Q>) => Promise<HttpResult>,
+) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
+    .use(
+      httpEnvelope({
+        headers: (request) => {
+          const auth = authByEvent.get(request.event);
+          return auth ? rateLimitHeaders(auth, runtime().clock()) : {};
+        },
+      }),
+    )
+    .use(keyGates())
+    .handler(async (event) => {
+      const auth = authByEvent.get(event) ?? decodeContext(event.requestContext.authorizer);
+      const body = (
+        spec.body ? parseJsonBody(event, spec.body, { optional: spec.bodyOptional }) : undefined
+      ) as B;
+      const query = parseQuery(event, spec.query ?? NO_QUERY) as Q;
+      return run({
+        event,
+        auth,
+        body,
+        query,
+        requestId: event.requestContext.requestId,
+        now: runtime().clock(),
+      });
+    });
+}

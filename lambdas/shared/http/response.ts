@@ -1,0 +1,40 @@
+import type { APIGatewayProxyResult } from "aws-lambda";
+import { errorEnvelope, HttpError } from "../errors";
+import { errorFields, log } from "../log";
+
+/** What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. */
+export interface HttpResult {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const JSON_TYPE = { "Content-Type": "application/json" };
+
+export function toProxyResult(result: HttpResult, headers: Record<string, string>): APIGatewayProxyResult {
+  const hasBody = result.body !== undefined;
+  return {
+    statusCode: result.statusCode,
+    headers: { ...(hasBody ? JSON_TYPE : {}), ...result.headers, ...headers },
+    body: hasBody ? JSON.stringify(result.body) : "",
+  };
+}
+
+/**
+ * The envelope for any error. `HttpError`s say what they are; anything else is a 500 that says
+ * nothing internal, logged with its class and stack only.
+ */
+export function errorResult(error: unknown, requestId: string): HttpResult {
+  if (error instanceof HttpError) {
+    return {
+      statusCode: error.statusCode,
+      body: errorEnvelope(error.code, error.message, requestId, error.details),
+      headers: error.headers,
+    };
+  }
+  log("error", "unhandled error", { requestId, ...errorFields(error) });
+  return {
+    statusCode: 500,
+    body: errorEnvelope("internal_error", "Something went wrong on our side.", requestId),
+  };
+}

@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+/** `?limit=` as lists take it (API.md §4, §6): an integer 1 to 100 written in decimal, default 25. */
+export const limitSchema = z
+  .string()
+  .regex(/^[1-9][0-9]*$/, "Must be a whole number from 1 to 100.")
+  .transform(Number)
+  .pipe(z.number().max(100, "Must be a whole number from 1 to 100."))
+  .default(25);
+
+export const listQuerySchema = z.strictObject({
+  limit: limitSchema,
+  cursor: z.string().min(1).optional(),
+});

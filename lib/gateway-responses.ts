@@ -1,0 +1,95 @@
+import { type ErrorCode, errorEnvelope } from "../lambdas/shared/errors";
+
+/**
+ * API Gateway's own answers, in the envelope of API.md §4. The stack turns each into a gateway
+ * response (body template with `$context.requestId`); the local runtime answers with the same body,
+ * so a client sees one shape whoever answered.
+ */
+export interface GatewayAnswer {
+  statusCode: number;
+  code: ErrorCode;
+  message: string;
+  /** Extra headers (static values). */
+  headers?: Record<string, string>;
+}
+
+export const GATEWAY_RESPONSES = {
+  UNAUTHORIZED: { statusCode: 401, code: "unauthorized", message: "A valid API key is required." },
+  AUTHORIZER_FAILURE: {
+    statusCode: 503,
+    code: "unavailable",
+    message: "The service cannot check keys right now; retry shortly.",
+    headers: { "Retry-After": "1" },
+  },
+  AUTHORIZER_CONFIGURATION_ERROR: {
+    statusCode: 503,
+    code: "unavailable",
+    message: "The service cannot check keys right now; retry shortly.",
+    headers: { "Retry-After": "1" },
+  },
+  ACCESS_DENIED: { statusCode: 403, code: "forbidden", message: "Access denied." },
+  MISSING_AUTHENTICATION_TOKEN: {
+    statusCode: 403,
+    code: "forbidden",
+    message: "This route needs a signed request.",
+  },
+  INVALID_SIGNATURE: { statusCode: 403, code: "forbidden", message: "The request signature is not valid." },
+  EXPIRED_TOKEN: { statusCode: 403, code: "forbidden", message: "The request signature has expired." },
+  THROTTLED: {
+    statusCode: 429,
+    code: "rate_limited",
+    message: "Too many requests; slow down.",
+    headers: { "Retry-After": "1" },
+  },
+  REQUEST_TOO_LARGE: { statusCode: 413, code: "payload_too_large", message: "The request is too large." },
+  INTEGRATION_FAILURE: { statusCode: 502, code: "bad_gateway", message: "The service failed to answer." },
+  INTEGRATION_TIMEOUT: { statusCode: 504, code: "timeout", message: "The service took too long to answer." },
+  BAD_REQUEST_PARAMETERS: {
+    statusCode: 400,
+    code: "validation_error",
+    message: "The request parameters are not valid.",
+  },
+  BAD_REQUEST_BODY: { statusCode: 400, code: "validation_error", message: "The request body is not valid." },
+  RESOURCE_NOT_FOUND: { statusCode: 404, code: "not_found", message: "No such route." },
+  UNSUPPORTED_MEDIA_TYPE: {
+    statusCode: 415,
+    code: "unsupported_media_type",
+    message: "Unsupported content type.",
+  },
+  WAF_FILTERED: { statusCode: 403, code: "forbidden", message: "Access denied." },
+  QUOTA_EXCEEDED: {
+    statusCode: 429,
+    code: "rate_limited",
+    message: "Too many requests; slow down.",
+    headers: { "Retry-After": "1" },
+  },
+  API_CONFIGURATION_ERROR: {
+    statusCode: 500,
+    code: "internal_error",
+    message: "Something went wrong on our side.",
+  },
+  /** Any other 4XX of API Gateway's own; every known one is listed above. */
+  DEFAULT_4XX: { statusCode: 400, code: "validation_error", message: "The request could not be processed." },
+  DEFAULT_5XX: { statusCode: 500, code: "internal_error", message: "Something went wrong on our side." },
+} as const satisfies Record<string, GatewayAnswer>;
+
+export type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
+
+/** The catch-all route's answer for an unknown path or method. */
+export const NOT_FOUND: GatewayAnswer = {
+  statusCode: 404,
+  code: "not_found",
+  message: "No such route. See /api/v1/openapi.json.",
+};
+
+/** The local runtime's admin routes without a valid bearer token (IAM's place locally). */
+export const ADMIN_UNAUTHORIZED: GatewayAnswer = {
+  statusCode: 401,
+  code: "unauthorized",
+  message: "A valid admin token is required.",
+};
+
+/** The body of a gateway answer; the stack passes `$context.requestId` for API Gateway to fill in. */
+export function gatewayAnswerBody(answer: GatewayAnswer, requestId: string): string {
+  return JSON.stringify(errorEnvelope(answer.code, answer.message, requestId));
+}
