@@ -1,0 +1,236 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { z } from "zod";
+import { documentClient } from "../shared/document-client";
+import { type ErrorEnvelope, HttpError, notFound, validationError } from "../shared/errors";
+import { httpEnvelope } from "../shared/http/envelope";
+import { errorResult, type HttpResult } from "../shared/http/response";
+import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";
+import { requireTable, runtime } from "../shared/runtime";
+import { createKey, getKey, type KeyServiceDeps, listKeys, type Outcome, revokeKey } from "./key-service";
+import {
+  createKeySchema,
+  listKeysInputSchema,
+  listKeysQuerySchema,
+  orgIdSchema,
+  revokeKeySchema,
+} from "./schemas";
+
+/**
+ * The management Lambda (API.md §5). One function serves two callers:
+ * - API Gateway proxy events on the admin routes (IAM-authorized; a bearer token locally), answered
+ *   as proxy results in the shared envelope;
+ * - direct invocations (Lambda console, `aws lambda invoke`) of the form
+ *   `{ "action": "createKey", "orgId": "...", "keyId"?: "...", ...the HTTP body's fields }`, answered
+ *   with the same JSON body, or with the error envelope plus `"status"`.
+ * Both validate with the same schemas and call the same service. Nothing here logs an event or a body.
+ */
+
+const KEYS_PATH = "/admin/v1/orgs/{orgId}/api-keys";
+const KEY_PATH = `${KEYS_PATH}/{keyId}`;
+const DIRECT_ACTOR = "direct-invoke";
+
+/** One operation as it is being served. */
+interface Call {
+  deps: KeyServiceDeps;
+  orgId: string;
+  /** The key it names; "" for operations on the org's collection. */
+  keyId: string;
+  /** Who asked: the IAM principal's ARN, `local-admin` locally, `direct-invoke` for direct invocations. */
+  actor: string;
+  /** Where an input field is in error details: `query.cursor` on a query route, `cursor` in a payload. */
+  fieldPath: (field: string) => string;
+}
+
+/** What an operation answers: the JSON body both callers get, and the HTTP-only status and headers. */
+interface Answer {
+  statusCode: 200 | 201;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Where an operation's input comes from over HTTP; a direct invocation carries it as JSON fields. */
+type InputSpec<I> =
+  /** A JSON body; `nowMs` is the clock reading a schema may need (`expiresAt` in the future). */
+  | { from: "body"; schema: (nowMs: number) => z.ZodType<I>; optional?: boolean }
+  /** Query parameters (strings) over HTTP; the same fields typed as JSON in a payload. */
+  | { from: "query"; schema: z.ZodType<I>; payloadSchema: z.ZodType<I> };
+
+interface OperationSpec<I> {
+  method: "GET" | "POST";
+  /** API Gateway resource path, as in the route table. */
+  resource: string;
+  takesKeyId: boolean;
+  input: InputSpec<I>;
+  run: (call: Call, input: I) => Promise<Answer>;
+}
+
+/** An operation with its input type erased: it validates its own input from either caller. */
+interface Operation {
+  method: string;
+  resource: string;
+  takesKeyId: boolean;
+  serveEvent: (event: APIGatewayProxyEvent, call: Omit<Call, "fieldPath">) => Promise<Answer>;
+  servePayload: (fields: Record<string, unknown>, call: Omit<Call, "fieldPath">) => Promise<Answer>;
+}
+
+/** No fields at all: an operation without input still refuses unknown query parameters and fields. */
+const noFields = z.strictObject({});
+
+function operation<I>(spec: OperationSpec<I>): Operation {
+  const { input } = spec;
+  const plain = (field: string) => field;
+  return {
+    method: spec.method,
+    resource: spec.resource,
+    takesKeyId: spec.takesKeyId,
+    serveEvent: async (event, call) => {
+      const now = call.deps.clock();
+      if (input.from === "body") {
+        const body = parseJsonBody(event, input.schema(now), { optional: input.optional });
+        parseQuery(event, noFields);
+        return spec.run({ ...call, fieldPath: plain }, body);
+      }
+      const query = parseQuery(event, input.schema);
+      return spec.run({ ...call, fieldPath: (field) => `query.${field}` }, query);
+    },
+    servePayload: async (fields, call) => {
+      const schema = input.from === "body" ? input.schema(call.deps.clock()) : input.payloadSchema;
+      return spec.run({ ...call, fieldPath: plain }, validate(schema, fields));
+    },
+  };
+}
+
+/** A service outcome as the answer's body, or the error a caller should see. */
+function unwrap<T>(outcome: Outcome<T>, call: Call): T {
+  if (outcome.ok) return outcome.value;
+  switch (outcome.reason) {
+    case "not_found":
+      throw notFound("API key");
+    case "invalid_cursor":
+      throw validationError([
+        { path: call.fieldPath("cursor"), message: "The cursor is not valid for this list." },
+      ]);
+  }
+}
+
+/** Every operation by its direct-invocation action name. Later: updateKey, rotateKey, listAuditEvents. */
+const OPERATIONS = {
+  createKey: operation({
+    method: "POST",
+    resource: KEYS_PATH,
+    takesKeyId: false,
+    input: { from: "body", schema: createKeySchema },
+    run: async (call, input) => {
+      const created = unwrap(await createKey(call.deps, call.orgId, input, call.actor), call);
+      return {
+        statusCode: 201,
+        body: created,
+        headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${created.id}` },
+      };
+    },
+  }),
+  listKeys: operation({
+    method: "GET",
+    resource: KEYS_PATH,
+    takesKeyId: false,
+    input: { from: "query", schema: listKeysQuerySchema, payloadSchema: listKeysInputSchema },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await listKeys(call.deps, call.orgId, input), call),
+    }),
+  }),
+  getKey: operation({
+    method: "GET",
+    resource: KEY_PATH,
+    takesKeyId: true,
+    input: { from: "query", schema: noFields, payloadSchema: noFields },
+    run: async (call) => ({
+      statusCode: 200,
+      body: unwrap(await getKey(call.deps, call.orgId, call.keyId), call),
+    }),
+  }),
+  revokeKey: operation({
+    method: "POST",
+    resource: `${KEY_PATH}/revoke`,
+    takesKeyId: true,
+    input: { from: "body", schema: () => revokeKeySchema, optional: true },
+    run: async (call) => ({
+      statusCode: 200,
+      body: unwrap(await revokeKey(call.deps, call.orgId, call.keyId), call),
+    }),
+  }),
+} satisfies Record<string, Operation>;
+
+const byAction = new Map<string, Operation>(Object.entries(OPERATIONS));
+const byRoute = new Map<string, Operation>(
+  Object.values(OPERATIONS).map((op) => [`${op.method} ${op.resource}`, op]),
+);
+const ACTIONS = [...byAction.keys()].join(", ");
+
+/** The service's dependencies from the runtime (built once per cold start, replaced in tests). */
+function serviceDeps(): KeyServiceDeps {
+  const { clock, settings } = runtime();
+  return {
+    db: documentClient(),
+    table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+    clock,
+    settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
+  };
+}
+
+const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
+
+const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
+  .use(httpEnvelope())
+  .handler(async (event): Promise<HttpResult> => {
+    const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
+    if (!op) throw notFound("route");
+    // IAM authorization puts the caller's ARN here (the local runtime: `local-admin`); without it, refuse.
+    const actor = event.requestContext.identity?.userArn;
+    if (!actor) throw new HttpError("forbidden", "This route needs an authenticated administrator.");
+    const orgId = parseOrgId(pathParameter(event, "orgId"));
+    const keyId = op.takesKeyId ? pathParameter(event, "keyId") : "";
+    const answer = await op.serveEvent(event, { deps: serviceDeps(), orgId, keyId, actor });
+    return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers };
+  });
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+async function serveDirect(payload: unknown): Promise<unknown> {
+  if (!isObject(payload)) {
+    throw validationError([{ path: "body", message: "The invocation payload must be a JSON object." }]);
+  }
+  const { action, orgId: rawOrgId, keyId: rawKeyId, ...rest } = payload;
+  const op = typeof action === "string" ? byAction.get(action) : undefined;
+  if (!op) throw validationError([{ path: "action", message: `Must be one of ${ACTIONS}.` }]);
+  const orgId = parseOrgId(rawOrgId);
+  const keyId = op.takesKeyId
+    ? validate(z.string("Name the key: keyId is required."), rawKeyId, ["keyId"])
+    : "";
+  // An operation on the collection has no keyId: left in, the strict schema names it as unknown.
+  const fields = op.takesKeyId || rawKeyId === undefined ? rest : { ...rest, keyId: rawKeyId };
+  const answer = await op.servePayload(fields, { deps: serviceDeps(), orgId, keyId, actor: DIRECT_ACTOR });
+  return answer.body;
+}
+
+/** A direct invocation's error: the envelope of API.md §4 plus the status an HTTP caller would get. */
+export type DirectError = { status: number } & ErrorEnvelope;
+
+function isProxyEvent(event: unknown): event is APIGatewayProxyEvent {
+  return isObject(event) && typeof event.httpMethod === "string" && isObject(event.requestContext);
+}
+
+/** Lambda entry point: an API Gateway proxy event, or a direct invocation's payload. */
+export function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;
+export function handler(event: unknown, context: Context): Promise<unknown>;
+export async function handler(event: unknown, context: Context): Promise<unknown> {
+  if (isProxyEvent(event)) return serveHttp(event, context);
+  try {
+    return await serveDirect(event);
+  } catch (error) {
+    const result = errorResult(error, context.awsRequestId);
+    return { status: result.statusCode, ...(result.body as ErrorEnvelope) } satisfies DirectError;
+  }
+}
