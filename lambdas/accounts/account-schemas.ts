@@ -4,8 +4,10 @@ const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
 export const currencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, "Must be an ISO 4217 code in upper case.")
-  .refine((code) => CURRENCIES.has(code), "Not a known ISO 4217 currency.");
+  .refine(
+    (code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code),
+    "Must be an ISO 4217 currency code in upper case, such as EUR.",
+  );
 
 /** Money is integer minor units (API.md §6). */
 export const amountSchema = z

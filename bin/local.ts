@@ -1,0 +1,52 @@
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startLocalRuntime } from "../lib/local/runtime";
+
+/**
+ * `npm start`: the whole Fynex API on this machine (API.md §7). The only place the local runtime
+ * reads the process environment.
+ */
+function positiveInteger(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    console.error(`${name} must be a positive integer, got "${raw}"`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
+if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+
+const started = Date.now();
+const local = await startLocalRuntime({
+  projectRoot: resolve(dirname(fileURLToPath(import.meta.url)), ".."),
+  host: process.env.HOST || "127.0.0.1",
+  port,
+  adminToken: process.env.FYNEX_ADMIN_TOKEN || undefined,
+  dataDir: process.env.FYNEX_DATA_DIR || undefined,
+  rateLimit: positiveInteger("FYNEX_RATE_LIMIT"),
+  rateWindowSeconds: positiveInteger("FYNEX_RATE_WINDOW_SECONDS"),
+});
+
+console.log(`Fynex API (local) listening on ${local.url}  (ready in ${Date.now() - started} ms)
+Admin token: ${local.adminToken}
+Data: ${process.env.FYNEX_DATA_DIR ? `on disk in ${process.env.FYNEX_DATA_DIR}` : "in memory (set FYNEX_DATA_DIR to keep it)"}
+
+Create a first key:
+  curl -s -X POST ${local.url}/admin/v1/orgs/acme/api-keys \\
+    -H "Authorization: Bearer ${local.adminToken}" -H "Content-Type: application/json" \\
+    -d '{"name":"CRM sync","scopes":["accounts:read","accounts:write"]}'
+`);
+
+const stop = async () => {
+  await local.close();
+  process.exit(0);
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);
