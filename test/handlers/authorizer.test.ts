@@ -1,0 +1,572 @@
+import { format } from "node:util";
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ThrottlingException,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import "aws-sdk-client-mock-vitest/extend";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { handler } from "../../lambdas/authorizer/handler";
+import { decodeContext } from "../../lambdas/shared/authorizer-context";
+import { generateKey } from "../../lambdas/shared/keys";
+import { configureRuntime } from "../../lambdas/shared/runtime";
+import { authorizerRequestFixture, withHeaders } from "./events";
+
+/** API.md §1's test vector: the key, its SHA-256 and the id derived from it. */
+const KEY = "fynex_k_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf3oAV0y";
+const KEY_HASH = "c1f996ff0b66c7511308ea0f18906426097df8ba053d122238d3ecad2cc6a51e";
+const KEY_ID = "key_5u1a57vZeyw1x9yto1mqYA";
+const OTHER_KEY = generateKey(new Uint8Array(32).fill(7));
+
+/** 2025-01-15T10:07:30.250Z, inside the window [10:00, 10:15). */
+const NOW = Date.UTC(2025, 0, 15, 10, 7, 30, 250);
+const WINDOW = 900;
+const WINDOW_START = Date.UTC(2025, 0, 15, 10, 0, 0) / 1000;
+const PREVIOUS_WINDOW_START = WINDOW_START - WINDOW;
+const RESET_AT = WINDOW_START + WINDOW;
+
+const ddb = mockClient(DynamoDBClient);
+const consoleSpies = (["log", "info", "warn", "error", "debug", "trace"] as const).map((method) =>
+  vi.spyOn(console, method).mockImplementation(() => undefined),
+);
+
+beforeEach(() => {
+  configureRuntime({
+    clock: () => NOW,
+    dynamo: new DynamoDBClient({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "y" },
+    }),
+    settings: { keysTable: "keys", dataTable: "", rateLimit: 100, rateWindowSeconds: WINDOW },
+  });
+});
+
+afterEach(() => {
+  ddb.reset();
+  for (const spy of consoleSpies) spy.mockClear();
+});
+
+afterAll(() => {
+  for (const spy of consoleSpies) spy.mockRestore();
+});
+
+/** The key item as DynamoDB returns it (ALL_NEW or ALL_OLD). */
+function keyItem(overrides: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
+  return {
+    pk: { S: KEY_ID },
+    hash: { S: KEY_HASH },
+    orgId: { S: "org_acme" },
+    name: { S: "CI" },
+    scopes: { L: [{ S: "accounts:read" }, { S: "accounts:write" }] },
+    hint: { S: "fynex_k_003a…AV0y" },
+    createdAt: { S: "2025-01-01T00:00:00.000Z" },
+    createdBy: { S: "arn:aws:iam::123456789012:user/admin" },
+    windowStart: { N: String(WINDOW_START) },
+    windowCount: { N: "42" },
+    lastUsedAt: { N: String(NOW) },
+    ...overrides,
+  };
+}
+
+const conditionFailed = (item?: Record<string, AttributeValue>) =>
+  new ConditionalCheckFailedException({
+    message: "The conditional request failed",
+    $metadata: { httpStatusCode: 400 },
+    ...(item ? { Item: item } : {}),
+  });
+
+function requestWithKey(headers: Record<string, string[]>): APIGatewayRequestAuthorizerEvent {
+  return withHeaders(authorizerRequestFixture(), headers);
+}
+
+const keyRequest = (key = KEY) => requestWithKey({ "X-API-Key": [key] });
+
+/** The error the handler throws (it must throw: this is how a REST authorizer answers 401 or 503). */
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`expected an Error, got ${String(error)}`);
+  }
+  throw new Error("expected the handler to throw, but it answered");
+}
+
+async function expectUnauthorized(event: APIGatewayRequestAuthorizerEvent): Promise<void> {
+  const error = await rejectionOf(handler(event));
+  expect(error.message).toBe("Unauthorized");
+}
+
+function expectAllow(result: APIGatewayAuthorizerResult): void {
+  expect(result.principalId).toBe(KEY_ID);
+  expect(result.policyDocument.Statement).toEqual([
+    {
+      Action: "execute-api:Invoke",
+      Effect: "Allow",
+      Resource: "arn:aws:execute-api:eu-west-1:123456789012:puhdx84jy9/prod/POST/lambda-request",
+    },
+  ]);
+}
+
+/** The context as the business Lambda receives it: every value stringified by API Gateway. */
+function stringified(result: APIGatewayAuthorizerResult): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(result.context ?? {}).map(([name, value]) => [name, String(value)]),
+  );
+}
+
+const updateInputs = () => ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+
+describe("authorizer: a live key", () => {
+  it("is allowed with the key's org, scopes and rate state in the context", async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ windowCount: { N: "42" } }) });
+
+    // Act
+    const result = await handler(keyRequest());
+
+    // Assess
+    expectAllow(result);
+    expect(result.context).toEqual({
+      orgId: "org_acme",
+      keyId: KEY_ID,
+      scopes: "accounts:read accounts:write",
+      limit: 100,
+      remaining: 58,
+      resetAt: RESET_AT,
+      windowSeconds: WINDOW,
+      throttled: false,
+      ipAllowed: true,
+    });
+  });
+
+  it("hands the business Lambda a context that survives API Gateway's stringification", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    const result = await handler(keyRequest());
+    const delivered = { ...stringified(result), principalId: result.principalId, integrationLatency: 12 };
+
+    expect(Object.values(result.context ?? {}).every((value) => typeof value !== "object")).toBe(true);
+    expect(decodeContext(delivered)).toEqual({
+      orgId: "org_acme",
+      keyId: KEY_ID,
+      scopes: ["accounts:read", "accounts:write"],
+      limit: 100,
+      remaining: 58,
+      resetAt: RESET_AT,
+      windowSeconds: WINDOW,
+      throttled: false,
+      ipAllowed: true,
+    });
+  });
+
+  it("costs exactly one conditional update on the key's derived id in the steady state", async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    // Act
+    await handler(keyRequest());
+
+    // Assess
+    expect(ddb.calls()).toHaveLength(1);
+    expect(ddb).toReceiveCommandExactlyOnceWith(UpdateItemCommand, {
+      TableName: "keys",
+      Key: { pk: { S: KEY_ID } },
+      ConditionExpression: expect.stringMatching(
+        /:hash[\s\S]*windowStart = :ws|windowStart = :ws[\s\S]*:hash/,
+      ),
+      ExpressionAttributeValues: expect.objectContaining({
+        ":hash": { S: KEY_HASH },
+        ":ws": { N: String(WINDOW_START) },
+      }),
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    });
+    const [input] = updateInputs();
+    expect(input?.ConditionExpression).toMatch(/#hash = :hash/);
+    expect(input?.ExpressionAttributeNames?.["#hash"]).toBe("hash");
+    expect(input?.ConditionExpression).toMatch(/revokedAt/);
+    expect(input?.ConditionExpression).toMatch(/expiresAt/);
+    expect(input?.UpdateExpression).toMatch(/windowCount/);
+  });
+
+  it("never sends the key itself to DynamoDB, only its hash and id", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    await handler(keyRequest());
+
+    expect(JSON.stringify(updateInputs())).not.toContain(KEY);
+  });
+
+  it.each([
+    ["X-API-Key", "headers and multiValueHeaders"],
+    ["x-api-key", "headers and multiValueHeaders"],
+    ["X-Api-Key", "headers and multiValueHeaders"],
+    ["X-API-KEY", "headers and multiValueHeaders"],
+    ["X-API-Key", "headers only"],
+    ["x-api-key", "headers only"],
+    ["X-Api-Key", "headers only"],
+  ])("is found under the header name %s in %s", async (name, where) => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+    const event =
+      where === "headers only"
+        ? { ...authorizerRequestFixture(), headers: { ...authorizerRequestFixture().headers, [name]: KEY } }
+        : requestWithKey({ [name]: [KEY] });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expectAllow(result);
+    expect(ddb).toReceiveCommandExactlyOnceWith(UpdateItemCommand, { Key: { pk: { S: KEY_ID } } });
+  });
+
+  it("is allowed when the same value is sent twice", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    const sameHeaderTwice = await handler(requestWithKey({ "X-API-Key": [KEY, KEY] }));
+    const twoCasings = await handler(requestWithKey({ "X-API-Key": [KEY], "x-api-key": [KEY] }));
+
+    expectAllow(sameHeaderTwice);
+    expectAllow(twoCasings);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(2);
+  });
+
+  it("opens the new window when the stored window is the previous one (two calls)", async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(
+        conditionFailed(
+          keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) }, windowCount: { N: "100" } }),
+        ),
+      )
+      .resolvesOnce({ Attributes: keyItem({ windowCount: { N: "1" } }) });
+
+    // Act
+    const result = await handler(keyRequest());
+
+    // Assess
+    expectAllow(result);
+    expect(result.context).toMatchObject({ remaining: 99, throttled: false, resetAt: RESET_AT });
+    expect(ddb.calls()).toHaveLength(2);
+    const [, rollover] = updateInputs();
+    expect(rollover?.Key).toEqual({ pk: { S: KEY_ID } });
+    expect(rollover?.ExpressionAttributeValues?.[":ws"]).toEqual({ N: String(WINDOW_START) });
+    expect(rollover?.ExpressionAttributeValues?.[":hash"]).toEqual({ S: KEY_HASH });
+  });
+
+  it("counts in the window another request just opened when it loses the rollover race (three calls)", async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) } })))
+      .rejectsOnce(
+        conditionFailed(keyItem({ windowStart: { N: String(WINDOW_START) }, windowCount: { N: "1" } })),
+      )
+      .resolvesOnce({ Attributes: keyItem({ windowCount: { N: "2" } }) });
+
+    // Act
+    const result = await handler(keyRequest());
+
+    // Assess
+    expectAllow(result);
+    expect(result.context).toMatchObject({ remaining: 98, throttled: false, resetAt: RESET_AT });
+    expect(ddb.calls()).toHaveLength(3);
+    expect(updateInputs()[2]?.ExpressionAttributeValues?.[":ws"]).toEqual({ N: String(WINDOW_START) });
+  });
+
+  it("counts in the window another authorizer with a clock slightly ahead has already opened", async () => {
+    // Prepare: the stored window is newer than this clock's; counting in this clock's window would fail.
+    const nextWindowStart = WINDOW_START + WINDOW;
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(nextWindowStart) } })))
+      .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(nextWindowStart) } })))
+      .resolvesOnce({
+        Attributes: keyItem({ windowStart: { N: String(nextWindowStart) }, windowCount: { N: "3" } }),
+      });
+
+    // Act
+    const result = await handler(keyRequest());
+
+    // Assess
+    expectAllow(result);
+    expect(ddb.calls()).toHaveLength(3);
+    expect(updateInputs()[2]?.ExpressionAttributeValues?.[":ws"]).toEqual({ N: String(nextWindowStart) });
+    expect(result.context).toMatchObject({ remaining: 97, resetAt: nextWindowStart + WINDOW });
+  });
+
+  it("counts the 100th request of a window and lets it through", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ windowCount: { N: "100" } }) });
+
+    const result = await handler(keyRequest());
+
+    expect(result.context).toMatchObject({ limit: 100, remaining: 0, throttled: false });
+  });
+
+  it("still allows a key over its limit, marked throttled with nothing remaining", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ windowCount: { N: "101" } }) });
+
+    const result = await handler(keyRequest());
+
+    expectAllow(result);
+    expect(result.context).toMatchObject({ limit: 100, remaining: 0, throttled: true, resetAt: RESET_AT });
+    expect(stringified(result).throttled).toBe("true");
+  });
+
+  it("uses a per-key rateLimit over the environment's default", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: keyItem({ rateLimit: { N: "5" }, windowCount: { N: "3" } }) })
+      .resolvesOnce({ Attributes: keyItem({ rateLimit: { N: "5" }, windowCount: { N: "6" } }) })
+      .resolvesOnce({ Attributes: keyItem({ rateLimit: { N: "500" }, windowCount: { N: "101" } }) });
+
+    const under = await handler(keyRequest());
+    const over = await handler(keyRequest());
+    const raised = await handler(keyRequest());
+
+    expect(under.context).toMatchObject({ limit: 5, remaining: 2, throttled: false });
+    expect(over.context).toMatchObject({ limit: 5, remaining: 0, throttled: true });
+    expect(raised.context).toMatchObject({ limit: 500, remaining: 399, throttled: false });
+  });
+
+  it("honours the environment's limit and window from the settings", async () => {
+    configureRuntime({
+      clock: () => NOW,
+      dynamo: new DynamoDBClient({
+        region: "eu-west-1",
+        credentials: { accessKeyId: "x", secretAccessKey: "y" },
+      }),
+      settings: { keysTable: "keys", dataTable: "", rateLimit: 10, rateWindowSeconds: 60 },
+    });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ windowCount: { N: "4" } }) });
+
+    const result = await handler(keyRequest());
+
+    const minuteStart = Math.floor(NOW / 60_000) * 60;
+    expect(result.context).toMatchObject({
+      limit: 10,
+      remaining: 6,
+      windowSeconds: 60,
+      resetAt: minuteStart + 60,
+    });
+    expect(updateInputs()[0]?.ExpressionAttributeValues?.[":ws"]).toEqual({ N: String(minuteStart) });
+  });
+
+  // API.md §5: "a request from elsewhere is answered 403 ip_not_allowed". The authorizer must tell the
+  // business chain, through `ipAllowed`, that the caller (15.248.3.126 in the fixture) is outside the list.
+  it.fails("marks a caller outside the key's allowlist as not allowed", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .resolves({ Attributes: keyItem({ allowedIps: { L: [{ S: "10.0.0.0/8" }, { S: "192.0.2.7" }] } }) });
+
+    const result = await handler(keyRequest());
+
+    expect(result.context?.ipAllowed).toBe(false);
+  });
+
+  it("marks a caller inside the key's allowlist as allowed", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .resolves({ Attributes: keyItem({ allowedIps: { L: [{ S: "15.248.0.0/16" }] } }) });
+
+    const result = await handler(keyRequest());
+
+    expect(result.context?.ipAllowed).toBe(true);
+  });
+});
+
+describe("authorizer: refused keys", () => {
+  const malformed: Array<[string, string]> = [
+    ["random garbage", "hello"],
+    ["a bearer token", "Bearer foo"],
+    ["a key with a bad checksum", `${KEY.slice(0, -1)}z`],
+    ["a key with one changed character", `${KEY.slice(0, 20)}${KEY[20] === "A" ? "B" : "A"}${KEY.slice(21)}`],
+    ["a key with the wrong prefix", `fynex_x_${KEY.slice(8)}`],
+    ["a key one character short", KEY.slice(0, -1)],
+  ];
+
+  it.each(malformed)("turns away %s with Unauthorized and no DynamoDB call", async (_name, value) => {
+    await expectUnauthorized(keyRequest(value));
+
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("turns away a request without the header with no DynamoDB call", async () => {
+    await expectUnauthorized(authorizerRequestFixture());
+    await expectUnauthorized({ ...authorizerRequestFixture(), headers: null, multiValueHeaders: null });
+
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("turns away an empty header with no DynamoDB call", async () => {
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [""] }));
+
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("turns away two different keys in one request with no DynamoDB call", async () => {
+    // Prepare: both keys are well formed, so only the duplicate can be the reason.
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    // Act & Assess
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [KEY, OTHER_KEY] }));
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [KEY], "x-api-key": [OTHER_KEY] }));
+    await expectUnauthorized(requestWithKey({ "x-api-key": [OTHER_KEY], "X-Api-Key": [KEY] }));
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("turns away an unknown key when DynamoDB says nothing about why (as dynalite does), in at most three calls", async () => {
+    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+
+    await expectUnauthorized(keyRequest(OTHER_KEY));
+
+    expect(ddb.calls().length).toBeGreaterThanOrEqual(1);
+    expect(ddb.calls().length).toBeLessThanOrEqual(3);
+  });
+
+  const dead: Array<[string, Record<string, AttributeValue>]> = [
+    ["another key's hash (an id collision)", { hash: { S: "0".repeat(64) } }],
+    ["revokedAt", { revokedAt: { N: String(NOW - 60_000) } }],
+    ["revokedAt this very instant", { revokedAt: { N: String(NOW) } }],
+    ["expiresAt in the past", { expiresAt: { N: String(NOW - 1) } }],
+    ["expiresAt equal to now", { expiresAt: { N: String(NOW) } }],
+  ];
+
+  it.each(dead)("turns away a key whose stored item has %s after one call", async (_name, overrides) => {
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(keyItem(overrides)));
+
+    await expectUnauthorized(keyRequest());
+
+    expect(ddb.calls()).toHaveLength(1);
+  });
+
+  it("turns away a revoked key even when its window is stale, after one call", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(
+        conditionFailed(
+          keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) }, revokedAt: { N: String(NOW - 1) } }),
+        ),
+      );
+
+    await expectUnauthorized(keyRequest());
+
+    expect(ddb.calls()).toHaveLength(1);
+  });
+
+  it("turns away a key revoked between the count and the rollover", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) } })))
+      .rejectsOnce(conditionFailed(keyItem({ revokedAt: { N: String(NOW) } })));
+
+    await expectUnauthorized(keyRequest());
+
+    expect(ddb.calls()).toHaveLength(2);
+  });
+
+  it("lets a key that expires one millisecond from now through", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ expiresAt: { N: String(NOW + 1) } }) });
+
+    expectAllow(await handler(keyRequest()));
+  });
+});
+
+describe("authorizer: storage failures fail closed", () => {
+  const failures: Array<[string, () => Error]> = [
+    [
+      "ProvisionedThroughputExceededException",
+      () =>
+        new ProvisionedThroughputExceededException({
+          message: "The level of configured provisioned throughput for the table was exceeded.",
+          $metadata: { httpStatusCode: 400 },
+        }),
+    ],
+    [
+      "ThrottlingException",
+      () =>
+        new ThrottlingException({
+          message: "Rate of requests exceeds the allowed throughput.",
+          $metadata: {},
+        }),
+    ],
+    [
+      "TimeoutError",
+      () => Object.assign(new Error("Connection timed out after 1000 ms"), { name: "TimeoutError" }),
+    ],
+    [
+      "InternalServerError",
+      () => new InternalServerError({ message: "Internal server error", $metadata: { httpStatusCode: 500 } }),
+    ],
+  ];
+
+  it.each(failures)(
+    "turns %s on the first call into an authorizer failure, never an Allow",
+    async (_name, fail) => {
+      // Prepare
+      ddb.on(UpdateItemCommand).rejects(fail());
+
+      // Act
+      const error = await rejectionOf(handler(keyRequest()));
+
+      // Assess
+      expect(error.message).not.toBe("Unauthorized");
+    },
+  );
+
+  it.each(failures)(
+    "turns %s during a rollover into an authorizer failure, never an Allow",
+    async (_name, fail) => {
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) } })))
+        .rejectsOnce(fail());
+
+      const error = await rejectionOf(handler(keyRequest()));
+
+      expect(error.message).not.toBe("Unauthorized");
+    },
+  );
+
+  it("turns a failure on the third call into an authorizer failure, never an Allow", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) } })))
+      .rejectsOnce(conditionFailed(keyItem({ windowStart: { N: String(WINDOW_START) } })))
+      .rejectsOnce(new InternalServerError({ message: "Internal server error", $metadata: {} }));
+
+    const error = await rejectionOf(handler(keyRequest()));
+
+    expect(error.message).not.toBe("Unauthorized");
+  });
+});
+
+describe("authorizer: logs", () => {
+  it("never writes the key to any log, whatever the outcome", async () => {
+    // Prepare & Act: an Allow, a refusal after a lookup, a storage failure and a malformed key.
+    ddb.on(UpdateItemCommand).resolvesOnce({ Attributes: keyItem() });
+    await handler(keyRequest());
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed(keyItem({ revokedAt: { N: "1" } })));
+    const errors = [await rejectionOf(handler(keyRequest()))];
+    ddb.on(UpdateItemCommand).rejectsOnce(new InternalServerError({ message: "boom", $metadata: {} }));
+    errors.push(await rejectionOf(handler(keyRequest())));
+    errors.push(await rejectionOf(handler(keyRequest(`${KEY.slice(0, -1)}z`))));
+    errors.push(await rejectionOf(handler(requestWithKey({ "X-API-Key": [KEY, OTHER_KEY] }))));
+
+    // Assess: not the key, nor its secret part, nor the other key.
+    const written = consoleSpies.flatMap((spy) => spy.mock.calls.map((args) => format(...args)));
+    expect(errors.map((error) => error.message).join(" ")).not.toContain(KEY.slice(8, 51));
+    for (const line of written) {
+      expect(line).not.toContain(KEY.slice(8, 51));
+      expect(line).not.toContain(OTHER_KEY.slice(8, 51));
+    }
+  });
+});
