@@ -17,6 +17,9 @@ function positiveInteger(name: string): number | undefined {
   return value;
 }
 
+// The SDK warns that its 2027 releases will need Node 22; this runtime runs on Node 20 by design.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
 if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   stage?: string;
+  /** Sees every event handed to a Lambda (tests hold them to `shared/fixtures/apigw-rest/`). */
+  observe?: (kind: "authorizer" | "integration", event: unknown) => void;
 }
 
 export interface LocalGateway {
@@ -192,6 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         ...common,
         requestContext: contextWithoutAuthorizer,
       } as unknown as APIGatewayRequestAuthorizerEvent;
+      options.observe?.("authorizer", authorizerEvent);
       const authStarted = Date.now();
       let result: APIGatewayAuthorizerResult;
       try {
@@ -220,6 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       body: body === "" ? null : body,
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEvent;
+    options.observe?.("integration", event);
     let result: APIGatewayProxyResult;
     try {
       const { handler } = (await load(match.route.handler)) as { handler: ProxyHandler };

