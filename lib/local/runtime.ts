@@ -68,6 +68,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       adminToken,
       host: options.host,
       port: options.port,
+      observe: options.observe,
     });
   } catch (error) {
     await dynamo.close();
