@@ -1,0 +1,29 @@
+import { App } from "aws-cdk-lib";
+import { environmentConfig, OVERRIDABLE_SETTINGS, parseOverrides } from "../lib/config";
+import { FynexStack } from "../lib/fynex-stack";
+
+/**
+ * The CDK app: `cdk synth|deploy -c env=<dev|staging|prod>` builds the stack `Fynex-<env>`. Settings
+ * come from `lib/config.ts`; any of them can be overridden with `-c <setting>=<value>`. This is the
+ * only place that reads CDK context or the process environment.
+ */
+const app = new App();
+
+const envName = String(app.node.tryGetContext("env") ?? "dev");
+const fromContext: Record<string, unknown> = {};
+for (const setting of OVERRIDABLE_SETTINGS) {
+  const value = app.node.tryGetContext(setting);
+  if (value !== undefined) fromContext[setting] = value;
+}
+const config = environmentConfig(envName, {
+  // The CLI sets these from the current credentials and profile; an explicit context value wins.
+  account: process.env.CDK_DEFAULT_ACCOUNT,
+  region: process.env.CDK_DEFAULT_REGION,
+  ...parseOverrides(fromContext),
+});
+
+new FynexStack(app, `Fynex-${config.envName}`, {
+  config,
+  env: { account: config.account, region: config.region },
+  description: `Fynex API keys and API (${config.envName})`,
+});

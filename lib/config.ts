@@ -1,0 +1,143 @@
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { z } from "zod";
+
+/**
+ * Per-environment settings of the deployed stack, typed and validated. Only `bin/` reads CDK context
+ * or the process environment; it hands what it read to `environmentConfig`, and the stack and its
+ * constructs take the validated result as props.
+ */
+export const ENVIRONMENT_NAMES = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+const positiveInteger = z.number().int().positive();
+
+const stageThrottleSchema = z
+  .object({
+    /** Steady-state requests per second across the whole stage. */
+    rateLimit: positiveInteger,
+    /** Requests API Gateway lets through at once before it starts answering 429. */
+    burstLimit: positiveInteger,
+  })
+  .strict();
+
+const settingsSchema = z
+  .object({
+    envName: z.enum(ENVIRONMENT_NAMES),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")
+      .optional(),
+    /** Default requests per key per window (API.md §3); a key may override it. */
+    rateLimit: positiveInteger.max(10_000),
+    /** Length of the fixed rate window. */
+    rateWindowSeconds: positiveInteger.max(86_400),
+    logRetentionDays: z.enum(RetentionDays),
+    /** What CloudFormation does with the tables when they leave the stack. */
+    removalPolicy: z.enum(["destroy", "retain"]),
+    pointInTimeRecovery: z.boolean(),
+    deletionProtection: z.boolean(),
+    /** Copy created keys to Secrets Manager (API.md §5). The stack does not deploy the hook yet. */
+    secretsManagerHook: z.boolean(),
+    /** API Gateway execution logging. Never above ERROR: INFO logs authorizer and request details. */
+    executionLogging: z.enum(["off", "error"]),
+    /** The outer guard against floods of forged keys; per-key limits are enforced by the authorizer. */
+    stageThrottle: stageThrottleSchema,
+  })
+  .strict();
+
+export const environmentConfigSchema = settingsSchema.refine((config) => !config.secretsManagerHook, {
+  path: ["secretsManagerHook"],
+  message: "the Secrets Manager hook is not part of the stack yet; leave it false",
+});
+
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+
+/** Settings that may be overridden per deployment (`-c rateLimit=500`); the name and target come from elsewhere. */
+export type ConfigOverrides = Partial<Omit<EnvironmentConfig, "envName">>;
+
+const overridesSchema = settingsSchema.omit({ envName: true }).partial();
+
+/** The settings `bin/` looks for in the CDK context. */
+export const OVERRIDABLE_SETTINGS = overridesSchema.keyof().options;
+
+const SHARED = {
+  rateLimit: 100,
+  rateWindowSeconds: 900,
+  secretsManagerHook: false,
+  executionLogging: "error",
+} as const;
+
+const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
+  dev: {
+    ...SHARED,
+    envName: "dev",
+    logRetentionDays: RetentionDays.ONE_WEEK,
+    removalPolicy: "destroy",
+    pointInTimeRecovery: false,
+    deletionProtection: false,
+    stageThrottle: { rateLimit: 50, burstLimit: 100 },
+  },
+  staging: {
+    ...SHARED,
+    envName: "staging",
+    logRetentionDays: RetentionDays.ONE_MONTH,
+    removalPolicy: "destroy",
+    pointInTimeRecovery: true,
+    deletionProtection: false,
+    stageThrottle: { rateLimit: 200, burstLimit: 400 },
+  },
+  prod: {
+    ...SHARED,
+    envName: "prod",
+    logRetentionDays: RetentionDays.THREE_MONTHS,
+    removalPolicy: "retain",
+    pointInTimeRecovery: true,
+    deletionProtection: true,
+    stageThrottle: { rateLimit: 1000, burstLimit: 2000 },
+  },
+};
+
+function isEnvironmentName(name: string): name is EnvironmentName {
+  return (ENVIRONMENT_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * The validated settings of one environment, with overrides applied on top of its defaults.
+ * Throws, naming every problem, for an unknown environment or an invalid value.
+ */
+export function environmentConfig(name: string, overrides: ConfigOverrides = {}): EnvironmentConfig {
+  if (!isEnvironmentName(name)) {
+    throw new Error(`Unknown environment "${name}": expected one of ${ENVIRONMENT_NAMES.join(", ")}`);
+  }
+  const result = environmentConfigSchema.safeParse({ ...DEFAULTS[name], ...overrides, envName: name });
+  if (!result.success) {
+    throw new Error(`Invalid settings for environment "${name}":\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+/**
+ * Turns raw override values (CDK context: strings from `-c key=value`, JSON values from `cdk.json`)
+ * into typed overrides. A string that reads as JSON is taken as JSON, so `-c rateLimit=500` is a number
+ * and `-c stageThrottle='{"rateLimit":20,"burstLimit":40}'` an object; anything else stays a string.
+ */
+export function parseOverrides(raw: Record<string, unknown>): ConfigOverrides {
+  const decoded = Object.fromEntries(
+    Object.entries(raw).map(([key, value]) => [key, typeof value === "string" ? fromJson(value) : value]),
+  );
+  const result = overridesSchema.safeParse(decoded);
+  if (!result.success) throw new Error(`Invalid setting overrides:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+function fromJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

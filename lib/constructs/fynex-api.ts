@@ -1,0 +1,249 @@
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type MethodOptions,
+  MockIntegration,
+  PassthroughBehavior,
+  RequestAuthorizer,
+  Resource,
+  ResponseType,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type ErrorCode, errorEnvelope } from "../../lambdas/shared/errors";
+import {
+  GATEWAY_RESPONSES,
+  type GatewayAnswer,
+  type GatewayResponseType,
+  gatewayAnswerBody,
+  NOT_FOUND,
+} from "../gateway-responses";
+import type { Route } from "../routes";
+
+/** The header a key travels in (API.md §3), and the authorizer's identity source. */
+export const API_KEY_HEADER = "X-API-Key";
+
+/** API Gateway fills `$context.requestId` into a template when it answers. */
+const REQUEST_ID = "$context.requestId";
+
+/**
+ * DEFAULT_4XX only answers response types AWS may add later (every known one is mapped on its own).
+ * It keeps the status API Gateway chose, since clients' retry logic keys on it, and says `forbidden`,
+ * the one code that fits any refusal, with the type in the message for whoever reads the body.
+ * (`GATEWAY_RESPONSES.DEFAULT_4XX`, a 400 `validation_error`, would claim a validation problem.)
+ */
+const DEFAULT_4XX: { code: ErrorCode; message: string } = {
+  code: "forbidden",
+  message: "The request was refused ($context.error.responseType).",
+};
+
+/**
+ * Access log fields. No header (the key travels in one), no body. Every value is quoted: API Gateway
+ * writes `-` for a missing value, which would break JSON where a number was expected.
+ */
+const ACCESS_LOG_FIELDS = {
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTimeEpoch",
+  ip: "$context.identity.sourceIp",
+  method: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  path: "$context.path",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  latency: "$context.responseLatency",
+  integrationLatency: "$context.integrationLatency",
+  authorizerStatus: "$context.authorizer.status",
+  authorizerLatency: "$context.authorizer.latency",
+  orgId: "$context.authorizer.orgId",
+  keyId: "$context.authorizer.keyId",
+  iamCaller: "$context.identity.userArn",
+  errorType: "$context.error.responseType",
+  errorMessage: "$context.error.message",
+};
+
+export interface FynexApiProps {
+  /** One stage, named after the environment. */
+  stageName: string;
+  executionLogging: "off" | "error";
+  stageThrottle: { rateLimit: number; burstLimit: number };
+  logRetention: RetentionDays;
+  logRemovalPolicy: "destroy" | "retain";
+  routes: readonly Route[];
+  /** The function of each handler module named in `routes`. */
+  functions: ReadonlyMap<string, IFunction>;
+  /** The REQUEST authorizer of `apiKey` routes. */
+  authorizer: IFunction;
+}
+
+/**
+ * The REST API: one regional stage, methods built from the route table, the API-key authorizer with
+ * its cache off, IAM on admin routes, a 404 catch-all for every undeclared path and method, and
+ * gateway responses that answer in the error envelope.
+ */
+export class FynexApi extends Construct {
+  readonly restApi: RestApi;
+
+  constructor(scope: Construct, id: string, props: FynexApiProps) {
+    super(scope, id);
+
+    const accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.restApi = new RestApi(this, "RestApi", {
+      restApiName: Stack.of(this).stackName,
+      description: "Fynex API: business routes behind API keys, admin routes behind IAM.",
+      endpointTypes: [EndpointType.REGIONAL],
+      failOnWarnings: true,
+      // Access and execution logs need the account-wide API Gateway logging role. Retained: other
+      // stacks in the same account rely on the same account setting.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName,
+        // Data tracing would log request headers and bodies, keys included.
+        dataTraceEnabled: false,
+        loggingLevel: props.executionLogging === "error" ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
+        metricsEnabled: true,
+        throttlingRateLimit: props.stageThrottle.rateLimit,
+        throttlingBurstLimit: props.stageThrottle.burstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // The stack outputs the URL under a stable name; RestApi's own output carries a hashed one.
+    this.restApi.node.tryRemoveChild("Endpoint");
+
+    this.addGatewayResponses();
+    this.addRoutes(props);
+    this.addCatchAll();
+  }
+
+  /**
+   * API Gateway's own answers, with the bodies the local runtime also answers. Gateway response
+   * headers take only static values and request parameters, not `context.requestId`: the request id
+   * reaches the client in the body (and in API Gateway's own `x-amzn-RequestId` header).
+   */
+  private addGatewayResponses(): void {
+    for (const [type, answer] of Object.entries(GATEWAY_RESPONSES) as [
+      GatewayResponseType,
+      GatewayAnswer,
+    ][]) {
+      if (type === "DEFAULT_4XX") {
+        const body = JSON.stringify(errorEnvelope(DEFAULT_4XX.code, DEFAULT_4XX.message, REQUEST_ID));
+        this.addGatewayAnswer(type, undefined, body, {});
+      } else {
+        const body = gatewayAnswerBody(answer, REQUEST_ID);
+        this.addGatewayAnswer(type, String(answer.statusCode), body, answer.headers ?? {});
+      }
+    }
+  }
+
+  private addGatewayAnswer(
+    type: GatewayResponseType,
+    statusCode: string | undefined,
+    body: string,
+    headers: Record<string, string>,
+  ): void {
+    const allHeaders = { "Content-Type": "application/json", ...headers };
+    this.restApi.addGatewayResponse(type, {
+      type: ResponseType.of(type),
+      statusCode,
+      // Static values are single-quoted in API Gateway's mapping syntax.
+      responseHeaders: Object.fromEntries(
+        Object.entries(allHeaders).map(([name, value]) => [name, `'${value}'`]),
+      ),
+      templates: { "application/json": body },
+    });
+  }
+
+  private addRoutes({ routes, functions, authorizer }: FynexApiProps): void {
+    const apiKeyAuthorizer = new RequestAuthorizer(this, "ApiKeyAuthorizer", {
+      handler: authorizer,
+      identitySources: [IdentitySource.header(API_KEY_HEADER)],
+      // A cached result would let a revoked key through and skip counting (DESIGN.md).
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    const methodOptions: Record<Route["auth"], MethodOptions> = {
+      apiKey: { authorizationType: AuthorizationType.CUSTOM, authorizer: apiKeyAuthorizer },
+      iam: { authorizationType: AuthorizationType.IAM },
+      none: { authorizationType: AuthorizationType.NONE },
+    };
+
+    const integrations = new Map<string, LambdaIntegration>();
+    for (const route of routes) {
+      const fn = functions.get(route.handler);
+      if (!fn) throw new Error(`No function for handler module "${route.handler}"`);
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        // No test-invoke permission: it would double the function's resource policy for a console button.
+        integration = new LambdaIntegration(fn, { allowTestInvoke: false });
+        integrations.set(route.handler, integration);
+      }
+      this.restApi.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, integration, methodOptions[route.auth]);
+    }
+  }
+
+  /**
+   * Undeclared methods and paths answer 404 `not_found` without authorization (API.md §3: before
+   * anything else). A path that matches a resource with no method for it (`/api/v1`), or that runs
+   * past a declared resource (`/api/v1/accounts/x`), must not depend on API Gateway falling back to
+   * the root's `{proxy+}`: every resource gets `ANY`, and every resource that has no path-variable
+   * child gets its own `{proxy+}` (a resource may have only one variable child).
+   */
+  private addCatchAll(): void {
+    const notFound = new MockIntegration({
+      // `WHEN_NO_MATCH`: a body of any content type still reaches the 404 (never a 415).
+      passthroughBehavior: PassthroughBehavior.WHEN_NO_MATCH,
+      requestTemplates: { "application/json": '{"statusCode": 404}' },
+      integrationResponses: [
+        {
+          statusCode: "404",
+          responseParameters: { "method.response.header.X-Request-Id": "context.requestId" },
+          responseTemplates: {
+            "application/json": gatewayAnswerBody(NOT_FOUND, REQUEST_ID),
+          },
+        },
+      ],
+    });
+    const options: MethodOptions = {
+      authorizationType: AuthorizationType.NONE,
+      methodResponses: [
+        { statusCode: "404", responseParameters: { "method.response.header.X-Request-Id": true } },
+      ],
+    };
+
+    for (const resource of allResources(this.restApi.root)) {
+      resource.addMethod("ANY", notFound, options);
+      if (!childResources(resource).some((child) => isPathVariable(child))) {
+        resource.addProxy({ anyMethod: false }).addMethod("ANY", notFound, options);
+      }
+    }
+  }
+}
+
+function childResources(resource: IResource): Resource[] {
+  return resource.node.children.filter((child): child is Resource => child instanceof Resource);
+}
+
+function allResources(root: IResource): IResource[] {
+  return [root, ...childResources(root).flatMap((child) => allResources(child))];
+}
+
+function isPathVariable(resource: Resource): boolean {
+  return resource.path.split("/").at(-1)?.startsWith("{") ?? false;
+}

@@ -1,0 +1,110 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { FynexTable } from "./fynex-table";
+
+export interface FynexFunctionProps {
+  /** Absolute path of the handler module (it exports `handler`). */
+  entry: string;
+  /** Directory holding `package-lock.json`; everything bundled must live under it. */
+  projectRoot: string;
+  logRetention: RetentionDays;
+  logRemovalPolicy: "destroy" | "retain";
+  environment?: Record<string, string>;
+  timeout?: Duration;
+}
+
+/**
+ * How a function may use a table. Only the actions the handlers call are granted; nothing deletes
+ * (dead keys and expired records leave by TTL), so no mode grants `DeleteItem`, `BatchWriteItem` or
+ * `Scan`. `TransactWriteItems` needs no action of its own: IAM checks each item's Put/Update/ConditionCheck.
+ */
+export type TableAccessMode =
+  /** Reads by key and queries (indexes included). */
+  | "read"
+  /** Counts on an existing item by key: the authorizer's one conditional update. Never an index. */
+  | "update"
+  /** Reads, queries, creates and conditional updates, transactions included. */
+  | "readWrite";
+
+const TABLE_ACTIONS: Record<TableAccessMode, string[]> = {
+  read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+  update: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+  readWrite: [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+  ],
+};
+
+export interface TableBinding {
+  table: FynexTable;
+  accessMode: TableAccessMode;
+}
+
+/**
+ * A Node.js Lambda function with the project's shared defaults: Node 22 on ARM64, bundled locally by
+ * esbuild (minified, with source maps), its own log group with the environment's retention.
+ */
+export class FynexFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: FynexFunctionProps) {
+    // Through `logGroup` (not a group named after the function, created afterwards) so that no
+    // invocation can race CloudFormation to create the group with unlimited retention.
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: props.entry,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      // 256 MB: Lambda scales CPU with memory, and the cold start of a bundle this size is CPU-bound.
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup,
+      environment: {
+        // Stack traces point at the TypeScript sources instead of the minified bundle.
+        NODE_OPTIONS: "--enable-source-maps",
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // The map only needs positions: leaving the sources out keeps the artifact small.
+        sourcesContent: false,
+        target: "node22",
+        format: OutputFormat.CJS,
+        // ES module entry points let esbuild drop the parts of the SDK a handler never calls.
+        mainFields: ["module", "main"],
+        // The SDK is bundled, not taken from the runtime: the deployed code runs against the exact
+        // SDK version it was tested with, and a cold start loads one pre-shaken file instead of
+        // resolving the runtime's full SDK packages from disk.
+        bundleAwsSDK: true,
+      },
+    });
+  }
+
+  /**
+   * Grants exactly the actions of `accessMode` on the table (and its indexes when the mode reads
+   * them), and hands the function the table's name in the table's environment variable.
+   */
+  bindTable({ table, accessMode }: TableBinding): void {
+    const actions = TABLE_ACTIONS[accessMode];
+    const readsIndexes = table.hasIndexes && actions.includes("dynamodb:Query");
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions,
+        resources: readsIndexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn],
+      }),
+    );
+    this.addEnvironment(table.environmentVariable, table.tableName);
+  }
+}

@@ -1,0 +1,134 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "./config";
+import { FynexApi } from "./constructs/fynex-api";
+import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
+import { FynexTable } from "./constructs/fynex-table";
+import { handlerModules, ROUTES, type Route } from "./routes";
+import { DATA_TABLE, KEYS_TABLE } from "./tables";
+
+/** The repository root: handler modules and `package-lock.json` are found from it. */
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
+
+export interface FynexStackProps extends StackProps {
+  config: EnvironmentConfig;
+}
+
+/** What a handler module's routes say it may touch: admin routes the keys, key routes the data. */
+interface HandlerAccess {
+  keys?: TableAccessMode;
+  data?: TableAccessMode;
+  /** Needs the rate settings (the default limit and window a key record reports). */
+  rateSettings: boolean;
+}
+
+function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
+  const own = routes.filter((route) => route.handler === handler);
+  const auth = new Set(own.map((route) => route.auth));
+  if (auth.size !== 1) {
+    throw new Error(`Handler module "${handler}" serves routes of different auth kinds: ${[...auth]}`);
+  }
+  const readOnly = own.every((route) => route.method === "GET");
+  switch (own[0]?.auth) {
+    case "iam":
+      return { keys: "readWrite", rateSettings: true };
+    case "apiKey":
+      // Counting happens in the authorizer, so a handler that only answers GETs never writes.
+      return { data: readOnly ? "read" : "readWrite", rateSettings: false };
+    default:
+      return { rateSettings: false };
+  }
+}
+
+/** A construct id from a handler module: `lambdas/accounts/list-accounts` → `AccountsListAccounts`. */
+function functionId(handler: string): string {
+  return handler
+    .split("/")
+    .slice(1)
+    .filter((part) => part !== "handler")
+    .flatMap((part) => part.split("-"))
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
+
+/**
+ * One environment of Fynex: the keys and data tables, one function per handler module of the route
+ * table plus the authorizer, and the REST API in front of them. Each function reaches only the
+ * table, and only the actions, its routes need.
+ */
+export class FynexStack extends Stack {
+  constructor(scope: Construct, id: string, props: FynexStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const tableSettings = {
+      removalPolicy: config.removalPolicy,
+      pointInTimeRecovery: config.pointInTimeRecovery,
+      deletionProtection: config.deletionProtection,
+    };
+    const keysTable = new FynexTable(this, {
+      ...tableSettings,
+      definition: KEYS_TABLE,
+      environmentVariable: "KEYS_TABLE_NAME",
+    });
+    const dataTable = new FynexTable(this, {
+      ...tableSettings,
+      definition: DATA_TABLE,
+      environmentVariable: "DATA_TABLE_NAME",
+    });
+
+    const rateSettings = {
+      FYNEX_RATE_LIMIT: String(config.rateLimit),
+      FYNEX_RATE_WINDOW_SECONDS: String(config.rateWindowSeconds),
+    };
+    const newFunction = (handler: string, options: { rateSettings: boolean; timeout?: Duration }) =>
+      new FynexFunction(this, `${functionId(handler)}Function`, {
+        entry: path.join(PROJECT_ROOT, `${handler}.ts`),
+        projectRoot: PROJECT_ROOT,
+        logRetention: config.logRetentionDays,
+        logRemovalPolicy: config.removalPolicy,
+        environment: options.rateSettings ? rateSettings : {},
+        timeout: options.timeout,
+      });
+
+    // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
+    const authorizer = newFunction(AUTHORIZER_HANDLER, { rateSettings: true, timeout: Duration.seconds(5) });
+    authorizer.bindTable({ table: keysTable, accessMode: "update" });
+
+    const functions = new Map<string, FynexFunction>();
+    for (const handler of handlerModules()) {
+      const access = accessOf(handler, ROUTES);
+      const fn = newFunction(handler, { rateSettings: access.rateSettings });
+      if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
+      if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
+      functions.set(handler, fn);
+    }
+
+    const api = new FynexApi(this, "Api", {
+      stageName: config.envName,
+      executionLogging: config.executionLogging,
+      stageThrottle: config.stageThrottle,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: config.removalPolicy,
+      routes: ROUTES,
+      functions,
+      authorizer,
+    });
+
+    const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];
+    const admin = adminHandlers.length === 1 ? functions.get(adminHandlers[0] ?? "") : undefined;
+    if (!admin) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
+
+    new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
+    new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
+    new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
+    new CfnOutput(this, "AdminFunctionName", {
+      value: admin.functionName,
+      description: "For `aws lambda invoke` of key management",
+    });
+  }
+}

@@ -1,0 +1,433 @@
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { environmentConfig } from "../../lib/config";
+import { FynexStack } from "../../lib/fynex-stack";
+import {
+  GATEWAY_RESPONSES,
+  type GatewayResponseType,
+  gatewayAnswerBody,
+  NOT_FOUND,
+} from "../../lib/gateway-responses";
+import { ROUTES } from "../../lib/routes";
+import { DATA_TABLE, KEYS_TABLE } from "../../lib/tables";
+
+type CfnResource = { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>;
+type Resources = Record<string, CfnResource>;
+
+function synth(envName: string): Template {
+  // Bundling skipped: the template is the same, and synth takes well under a second.
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
+  return Template.fromStack(stack);
+}
+
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is missing from the template`);
+  return value;
+}
+
+function ofType(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** Logical ids of the Lambda functions a value (an integration URI, an authorizer URI) refers to. */
+function functionsIn(value: unknown, functionIds: string[]): string[] {
+  const text = JSON.stringify(value);
+  return functionIds.filter((id) => text.includes(`"${id}"`));
+}
+
+/** Full path of an API Gateway resource id (or of the root), walking the `ParentId` chain. */
+function resourcePath(resources: Resources, resourceId: unknown): string {
+  const ref = (resourceId as { Ref?: string }).Ref;
+  if (ref === undefined) return "/";
+  const props = resources[ref]?.Properties as { ParentId: unknown; PathPart: string };
+  const parent = resourcePath(resources, props.ParentId);
+  return `${parent === "/" ? "" : parent}/${props.PathPart}`;
+}
+
+interface SynthesisedMethod {
+  method: string;
+  path: string;
+  authorizationType: string;
+  properties: Record<string, unknown>;
+}
+
+function methodsOf(template: Template): SynthesisedMethod[] {
+  const resources = ofType(template, "AWS::ApiGateway::Resource");
+  return Object.values(ofType(template, "AWS::ApiGateway::Method")).map(({ Properties }) => ({
+    method: Properties.HttpMethod as string,
+    path: resourcePath(resources, Properties.ResourceId),
+    authorizationType: Properties.AuthorizationType as string,
+    properties: Properties,
+  }));
+}
+
+function integrationType(method: SynthesisedMethod): string {
+  return (method.properties.Integration as { Type: string }).Type;
+}
+
+/** Every statement of the policies attached to a function's role. */
+function policyStatementsOf(template: Template, functionId: string): unknown[] {
+  const fn = defined(ofType(template, "AWS::Lambda::Function")[functionId], functionId);
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return Object.values(ofType(template, "AWS::IAM::Policy"))
+    .filter(({ Properties }) => JSON.stringify(Properties.Roles).includes(`"${roleId}"`))
+    .flatMap(({ Properties }) => (Properties.PolicyDocument as { Statement: unknown[] }).Statement);
+}
+
+function environmentOf(template: Template, functionId: string): Record<string, unknown> {
+  const fn = ofType(template, "AWS::Lambda::Function")[functionId];
+  return (fn?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+}
+
+const AUTH_TYPE = { apiKey: "CUSTOM", iam: "AWS_IAM", none: "NONE" } as const;
+
+/** Response type, status (absent: API Gateway's own), `error.code`, `Retry-After`. */
+const EXPECTED_GATEWAY_RESPONSES: [string, string | undefined, string, string | undefined][] = [
+  ["UNAUTHORIZED", "401", "unauthorized", undefined],
+  ["AUTHORIZER_FAILURE", "503", "unavailable", "'1'"],
+  ["AUTHORIZER_CONFIGURATION_ERROR", "503", "unavailable", "'1'"],
+  ["ACCESS_DENIED", "403", "forbidden", undefined],
+  ["MISSING_AUTHENTICATION_TOKEN", "403", "forbidden", undefined],
+  ["INVALID_SIGNATURE", "403", "forbidden", undefined],
+  ["EXPIRED_TOKEN", "403", "forbidden", undefined],
+  ["THROTTLED", "429", "rate_limited", "'1'"],
+  ["REQUEST_TOO_LARGE", "413", "payload_too_large", undefined],
+  ["INTEGRATION_FAILURE", "502", "bad_gateway", undefined],
+  ["INTEGRATION_TIMEOUT", "504", "timeout", undefined],
+  ["RESOURCE_NOT_FOUND", "404", "not_found", undefined],
+  ["UNSUPPORTED_MEDIA_TYPE", "415", "unsupported_media_type", undefined],
+  ["BAD_REQUEST_BODY", "400", "validation_error", undefined],
+  ["BAD_REQUEST_PARAMETERS", "400", "validation_error", undefined],
+  ["WAF_FILTERED", "403", "forbidden", undefined],
+  ["QUOTA_EXCEEDED", "429", "rate_limited", "'1'"],
+  ["DEFAULT_4XX", undefined, "forbidden", undefined],
+  ["API_CONFIGURATION_ERROR", "500", "internal_error", undefined],
+  ["DEFAULT_5XX", "500", "internal_error", undefined],
+];
+
+const KEYS_TABLE_ARN = { "Fn::GetAtt": [KEYS_TABLE.logicalId, "Arn"] };
+
+describe("FynexStack", () => {
+  let dev: Template;
+  let prod: Template;
+  let functionIds: string[];
+  /** Handler module → logical id of its function. */
+  let functionOf: Map<string, string>;
+  let authorizerFunction: string;
+
+  beforeAll(() => {
+    // Prepare
+    dev = synth("dev");
+    prod = synth("prod");
+    functionIds = Object.keys(ofType(dev, "AWS::Lambda::Function"));
+    functionOf = new Map();
+    for (const method of methodsOf(dev).filter((m) => integrationType(m) === "AWS_PROXY")) {
+      const route = ROUTES.find((r) => r.method === method.method && r.path === method.path);
+      const [fn] = functionsIn(method.properties.Integration, functionIds);
+      if (route && fn) functionOf.set(route.handler, fn);
+    }
+    const [authorizer] = Object.values(ofType(dev, "AWS::ApiGateway::Authorizer"));
+    authorizerFunction = functionsIn(authorizer?.Properties.AuthorizerUri, functionIds)[0] ?? "";
+  });
+
+  describe("API", () => {
+    it("synthesises exactly the route table's methods, each with its route's authorization", () => {
+      // Act
+      const declared = methodsOf(dev)
+        .filter((m) => integrationType(m) !== "MOCK")
+        .map((m) => `${m.method} ${m.path} ${m.authorizationType}`)
+        .sort();
+
+      // Assess
+      const expected = ROUTES.map((r) => `${r.method} ${r.path} ${AUTH_TYPE[r.auth]}`).sort();
+      expect(declared).toEqual(expected);
+    });
+
+    it("signs every admin method with AWS_IAM", () => {
+      const admin = methodsOf(dev).filter((m) => m.path.startsWith("/admin/") && m.method !== "ANY");
+
+      expect(admin.length).toBe(ROUTES.filter((r) => r.path.startsWith("/admin/")).length);
+      for (const method of admin) expect(method.authorizationType).toBe("AWS_IAM");
+    });
+
+    it("authorizes API-key routes with a REQUEST authorizer on X-API-Key whose cache is off", () => {
+      dev.resourceCountIs("AWS::ApiGateway::Authorizer", 1);
+      dev.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+        Type: "REQUEST",
+        IdentitySource: "method.request.header.X-API-Key",
+        AuthorizerResultTtlInSeconds: 0,
+      });
+    });
+
+    it("is a REGIONAL endpoint", () => {
+      dev.hasResourceProperties("AWS::ApiGateway::RestApi", {
+        EndpointConfiguration: { Types: ["REGIONAL"] },
+      });
+    });
+
+    it("answers every undeclared method and path with a 404 envelope, without authorization", () => {
+      // Act
+      const methods = methodsOf(dev);
+      const catchAll = methods.filter((m) => m.method === "ANY");
+
+      // Assess: `/{proxy+}`, and every resource that has a declared method
+      const catchAllPaths = new Set(catchAll.map((m) => m.path));
+      expect(catchAllPaths).toContain("/{proxy+}");
+      for (const route of ROUTES) expect(catchAllPaths).toContain(route.path);
+      for (const method of catchAll) {
+        expect(method.authorizationType).toBe("NONE");
+        const integration = method.properties.Integration as {
+          Type: string;
+          IntegrationResponses: {
+            StatusCode: string;
+            ResponseParameters: Record<string, string>;
+            ResponseTemplates: Record<string, string>;
+          }[];
+        };
+        expect(integration.Type).toBe("MOCK");
+        const [response] = integration.IntegrationResponses;
+        expect(response?.StatusCode).toBe("404");
+        expect(response?.ResponseParameters["method.response.header.X-Request-Id"]).toBe("context.requestId");
+        expect(response?.ResponseTemplates["application/json"]).toBe(
+          gatewayAnswerBody(NOT_FOUND, "$context.requestId"),
+        );
+        expect(JSON.parse(response?.ResponseTemplates["application/json"] ?? "")).toMatchObject({
+          error: { code: "not_found", requestId: "$context.requestId", details: [] },
+        });
+      }
+    });
+
+    it.each(EXPECTED_GATEWAY_RESPONSES)(
+      "answers %s with status %s, code %s, in the envelope",
+      (type, status, code, retryAfter) => {
+        // Act
+        const [response] = Object.values(
+          dev.findResources("AWS::ApiGateway::GatewayResponse", { Properties: { ResponseType: type } }),
+        ) as CfnResource[];
+
+        // Assess
+        const props = response?.Properties as {
+          StatusCode?: string;
+          ResponseParameters: Record<string, string>;
+          ResponseTemplates: Record<string, string>;
+        };
+        expect(props.StatusCode).toBe(status);
+        expect(props.ResponseParameters["gatewayresponse.header.Content-Type"]).toBe("'application/json'");
+        expect(props.ResponseParameters["gatewayresponse.header.Retry-After"]).toBe(retryAfter);
+        const body = JSON.parse(props.ResponseTemplates["application/json"] ?? "");
+        expect(body).toEqual({
+          error: {
+            code,
+            message: expect.any(String),
+            requestId: "$context.requestId",
+            details: expect.any(Array),
+          },
+        });
+      },
+    );
+
+    it("answers with the bodies the local runtime answers (DEFAULT_4XX, which it never sends, aside)", () => {
+      for (const { Properties } of Object.values(ofType(dev, "AWS::ApiGateway::GatewayResponse"))) {
+        const type = Properties.ResponseType as GatewayResponseType;
+        if (type === "DEFAULT_4XX") continue;
+        const template = (Properties.ResponseTemplates as Record<string, string>)["application/json"];
+        expect(template, type).toBe(gatewayAnswerBody(GATEWAY_RESPONSES[type], "$context.requestId"));
+      }
+    });
+
+    it("customises no gateway response beyond those checked above", () => {
+      const types = Object.values(ofType(dev, "AWS::ApiGateway::GatewayResponse")).map(
+        ({ Properties }) => Properties.ResponseType,
+      );
+
+      expect(types.sort()).toEqual(EXPECTED_GATEWAY_RESPONSES.map(([type]) => type).sort());
+    });
+
+    it("never traces request data, logs executions at ERROR at most, keeps metrics and throttles the stage", () => {
+      const config = environmentConfig("dev");
+
+      dev.hasResourceProperties("AWS::ApiGateway::Stage", {
+        StageName: "dev",
+        MethodSettings: [
+          {
+            DataTraceEnabled: false,
+            LoggingLevel: Match.stringLikeRegexp("^(ERROR|OFF)$"),
+            MetricsEnabled: true,
+            ThrottlingRateLimit: config.stageThrottle.rateLimit,
+            ThrottlingBurstLimit: config.stageThrottle.burstLimit,
+          },
+        ],
+      });
+    });
+
+    it("writes JSON access logs that hold no header", () => {
+      const [stage] = Object.values(ofType(dev, "AWS::ApiGateway::Stage"));
+      const format = (defined(stage, "the stage").Properties.AccessLogSetting as { Format: string }).Format;
+
+      const fields = JSON.parse(format);
+      expect(fields).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
+      expect(format).not.toMatch(/header/i);
+    });
+  });
+
+  describe("functions", () => {
+    it("runs every function on nodejs22.x and arm64", () => {
+      const functions = Object.values(ofType(dev, "AWS::Lambda::Function"));
+
+      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 1);
+      for (const { Properties } of functions) {
+        expect(Properties.Runtime).toBe("nodejs22.x");
+        expect(Properties.Architectures).toEqual(["arm64"]);
+      }
+    });
+
+    it("lets the authorizer get and update items of the keys table only", () => {
+      const statements = policyStatementsOf(dev, authorizerFunction);
+
+      expect(statements).toEqual([
+        { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: KEYS_TABLE_ARN },
+      ]);
+      expect(Object.keys(environmentOf(dev, authorizerFunction))).not.toContain("DATA_TABLE_NAME");
+    });
+
+    it("lets the admin function read and write the keys table and its index, never the data table", () => {
+      const adminHandlers = new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler));
+
+      for (const handler of adminHandlers) {
+        const fn = functionOf.get(handler) ?? "";
+        const statements = policyStatementsOf(dev, fn);
+        expect(statements).toEqual([
+          {
+            Effect: "Allow",
+            Action: expect.arrayContaining([
+              "dynamodb:Query",
+              "dynamodb:BatchGetItem",
+              "dynamodb:GetItem",
+              "dynamodb:PutItem",
+              "dynamodb:UpdateItem",
+            ]),
+            Resource: [KEYS_TABLE_ARN, { "Fn::Join": ["", [KEYS_TABLE_ARN, "/index/*"]] }],
+          },
+        ]);
+        expect(JSON.stringify(statements)).not.toContain(DATA_TABLE.logicalId);
+        expect(JSON.stringify(statements)).not.toMatch(/DeleteItem|Scan|dynamodb:\*/);
+        expect(environmentOf(dev, fn)).toMatchObject({
+          KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },
+          FYNEX_RATE_LIMIT: "100",
+          FYNEX_RATE_WINDOW_SECONDS: "900",
+        });
+        expect(Object.keys(environmentOf(dev, fn))).not.toContain("DATA_TABLE_NAME");
+      }
+    });
+
+    it("keeps business functions on the data table, away from the keys table", () => {
+      const businessHandlers = new Set(ROUTES.filter((r) => r.auth === "apiKey").map((r) => r.handler));
+
+      expect(businessHandlers.size).toBeGreaterThan(0);
+      for (const handler of businessHandlers) {
+        const fn = functionOf.get(handler) ?? "";
+        const statements = JSON.stringify(policyStatementsOf(dev, fn));
+        expect(statements).toContain(DATA_TABLE.logicalId);
+        expect(statements).not.toContain(KEYS_TABLE.logicalId);
+        expect(environmentOf(dev, fn)).toMatchObject({ DATA_TABLE_NAME: { Ref: DATA_TABLE.logicalId } });
+        expect(Object.keys(environmentOf(dev, fn))).not.toContain("KEYS_TABLE_NAME");
+      }
+    });
+
+    it("gives functions behind public routes no table at all", () => {
+      const publicHandlers = new Set(ROUTES.filter((r) => r.auth === "none").map((r) => r.handler));
+
+      for (const handler of publicHandlers) {
+        const fn = functionOf.get(handler) ?? "";
+        expect(policyStatementsOf(dev, fn)).toEqual([]);
+        expect(Object.keys(environmentOf(dev, fn)).filter((name) => name.endsWith("_TABLE_NAME"))).toEqual(
+          [],
+        );
+      }
+    });
+  });
+
+  describe("tables", () => {
+    it("pins the tables' logical ids", () => {
+      expect(Object.keys(ofType(dev, "AWS::DynamoDB::Table")).sort()).toEqual(["DataTable", "KeysTable"]);
+      expect(Object.keys(ofType(prod, "AWS::DynamoDB::Table")).sort()).toEqual(["DataTable", "KeysTable"]);
+    });
+
+    it.each([KEYS_TABLE, DATA_TABLE])("turns TTL on for $logicalId, on demand", (definition) => {
+      const table = ofType(dev, "AWS::DynamoDB::Table")[definition.logicalId];
+
+      expect(table?.Properties).toMatchObject({
+        BillingMode: "PAY_PER_REQUEST",
+        TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
+      });
+    });
+
+    it("projects into the org index exactly the listed attributes, never the per-request ones", () => {
+      const table = ofType(dev, "AWS::DynamoDB::Table")[KEYS_TABLE.logicalId];
+      const [index] = KEYS_TABLE.indexes;
+
+      const gsis = table?.Properties.GlobalSecondaryIndexes as {
+        IndexName: string;
+        Projection: { ProjectionType: string; NonKeyAttributes: string[] };
+      }[];
+      expect(gsis).toHaveLength(1);
+      expect(gsis[0]?.IndexName).toBe(index?.indexName);
+      expect(gsis[0]?.Projection.ProjectionType).toBe("INCLUDE");
+      expect([...(gsis[0]?.Projection.NonKeyAttributes ?? [])].sort()).toEqual(
+        [...(index?.nonKeyAttributes ?? [])].sort(),
+      );
+      for (const perRequest of ["windowCount", "windowStart", "lastUsedAt"]) {
+        expect(gsis[0]?.Projection.NonKeyAttributes).not.toContain(perRequest);
+      }
+    });
+
+    it("retains prod tables, with point-in-time recovery and deletion protection", () => {
+      for (const table of Object.values(ofType(prod, "AWS::DynamoDB::Table"))) {
+        expect(table.DeletionPolicy).toBe("Retain");
+        expect(table.UpdateReplacePolicy).toBe("Retain");
+        expect(table.Properties).toMatchObject({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        });
+      }
+    });
+
+    it("lets dev tables go with the stack", () => {
+      for (const table of Object.values(ofType(dev, "AWS::DynamoDB::Table"))) {
+        expect(table.DeletionPolicy).toBe("Delete");
+        expect(table.Properties).toMatchObject({ DeletionProtectionEnabled: false });
+      }
+    });
+  });
+
+  it("outputs the API URL, the table names and the admin function name", () => {
+    const outputs = dev.findOutputs("*");
+
+    expect(Object.keys(outputs).sort()).toEqual([
+      "AdminFunctionName",
+      "ApiUrl",
+      "DataTableName",
+      "KeysTableName",
+    ]);
+    const adminHandler = ROUTES.find((r) => r.auth === "iam")?.handler ?? "";
+    expect(outputs.AdminFunctionName?.Value).toEqual({ Ref: functionOf.get(adminHandler) });
+  });
+});
+
+describe("environmentConfig", () => {
+  it("refuses an unknown environment", () => {
+    expect(() => environmentConfig("nope")).toThrow(/Unknown environment "nope"/);
+  });
+
+  it("refuses invalid values, naming the setting", () => {
+    expect(() => environmentConfig("dev", { rateLimit: 0 })).toThrow(/rateLimit/);
+  });
+
+  it("applies overrides on top of the environment's defaults", () => {
+    const config = environmentConfig("staging", { rateLimit: 250 });
+
+    expect(config).toMatchObject({ envName: "staging", rateLimit: 250, rateWindowSeconds: 900 });
+  });
+});
