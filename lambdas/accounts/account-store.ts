@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../shared/cursor";
-import { HttpError } from "../shared/errors";
+import { HttpError, validationError } from "../shared/errors";
 import { newId } from "../shared/ids";
 import type { Account, CreateAccount } from "./account-schemas";
 
@@ -92,7 +92,10 @@ export async function listAccounts(
   orgId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Account[]; nextCursor: string | null }> {
-  const after = page.cursor ? decodeCursor(page.cursor, orgId, positionSchema) : undefined;
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
+  if (page.cursor !== undefined && !after) {
+    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+  }
   const result = await deps.db.send(
     new QueryCommand({
       TableName: deps.table,

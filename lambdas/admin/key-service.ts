@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../lib/tables";
+import { decodeCursor, encodeCursor } from "../shared/cursor";
 import { type KeyItem, type KeyRecord, type KeyStatus, toKeyRecord, ttlFor } from "../shared/key-record";
 import { digestKey, generateKey } from "../shared/keys";
 import { windowStart } from "../shared/rate-window";
@@ -182,38 +183,16 @@ async function markRevoked(
   }
 }
 
-/** Where a page of the org index ends: the index key of its last item (base key included). */
+/** Where a page of the org index ends: the index key of its last item (the org is the cursor's own). */
 const positionSchema = z.strictObject({
-  orgId: z.string(),
   createdAt: z.iso.datetime({ precision: 3 }),
   pk: z.string().refine(isKeyId),
 });
 type Position = z.infer<typeof positionSchema>;
 
-/** Opaque to clients: base64url of the position's JSON. */
-export function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify(position), "utf8").toString("base64url");
-}
-
-/**
- * The position a cursor names, if it is one this org's list could have handed out. Anything else
- * (not base64url JSON, the wrong shape, another org's) is undefined: handing it to DynamoDB could
- * fail with a 500 or, worse, start inside another org's keys.
- */
-export function decodeCursor(cursor: string, orgId: string): Position | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  const parsed = positionSchema.safeParse(raw);
-  return parsed.success && parsed.data.orgId === orgId ? parsed.data : undefined;
-}
-
 /** The index's projection: its keys, plus what the status filter reads. */
 interface IndexEntry extends Position {
+  orgId: string;
   expiresAt?: number;
   revokedAt?: number;
 }
@@ -241,10 +220,11 @@ export async function listKeys(
   orgId: string,
   input: ListKeysInput,
 ): Promise<Outcome<KeyPage>> {
-  let startKey: Position | undefined;
+  let startKey: Record<string, string> | undefined;
   if (input.cursor !== undefined) {
-    startKey = decodeCursor(input.cursor, orgId);
-    if (!startKey) return fail({ reason: "invalid_cursor" });
+    const position = decodeCursor(input.cursor, orgId, positionSchema);
+    if (!position) return fail({ reason: "invalid_cursor" });
+    startKey = { orgId, ...position };
   }
   const now = deps.clock();
   const filter = input.status === undefined ? undefined : STATUS_FILTERS[input.status];
@@ -272,7 +252,7 @@ export async function listKeys(
   const last = entries.at(-1);
   const nextCursor =
     found.length > input.limit && last
-      ? encodeCursor({ orgId: last.orgId, createdAt: last.createdAt, pk: last.pk })
+      ? encodeCursor(orgId, { createdAt: last.createdAt, pk: last.pk })
       : null;
   const items = await readKeys(
     deps,

@@ -1,33 +1,31 @@
 import { z } from "zod";
-import { validationError } from "./errors";
 
 /**
  * Opaque pagination cursors: base64url JSON naming the org they belong to and the position after
- * which the next page starts. A cursor that does not decode, has the wrong shape, or belongs to
- * another org is a 400 at `query.cursor`, never a 500 or another org's data.
+ * which the next page starts. Decoding answers undefined for anything this org's list could not have
+ * handed out (not base64url JSON, the wrong shape, another org's), so a caller turns it into a 400:
+ * handed to DynamoDB it could fail with a 500 or, worse, start inside another org's items.
  */
 export function encodeCursor(orgId: string, position: Record<string, string>): string {
   return Buffer.from(JSON.stringify({ o: orgId, p: position }), "utf8").toString("base64url");
 }
 
-const cursorSchema = z.strictObject({ o: z.string(), p: z.record(z.string(), z.string()) });
-
-const badCursor = () => validationError([{ path: "query.cursor", message: "The cursor is not valid here." }]);
+const envelopeSchema = z.strictObject({ o: z.string(), p: z.unknown() });
 
 export function decodeCursor<S extends z.ZodType<Record<string, string>>>(
   cursor: string,
   orgId: string,
   positionSchema: S,
-): z.infer<S> {
+): z.infer<S> | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw badCursor();
+    return undefined;
   }
-  const parsed = cursorSchema.safeParse(raw);
-  if (!parsed.success || parsed.data.o !== orgId) throw badCursor();
-  const position = positionSchema.safeParse(parsed.data.p);
-  if (!position.success) throw badCursor();
-  return position.data;
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success || envelope.data.o !== orgId) return undefined;
+  const position = positionSchema.safeParse(envelope.data.p);
+  return position.success ? position.data : undefined;
 }

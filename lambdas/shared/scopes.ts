@@ -1,6 +1,6 @@
 /**
  * The closed list of scopes a key can hold (API.md §2). No zod here: the authorizer imports this and
- * carries nothing it does not need; the schema lives in `scope-schema.ts`.
+ * carries nothing it does not need; the schema lives with the admin schemas.
  */
 export const SCOPES = [
   "accounts:read",

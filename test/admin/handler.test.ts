@@ -12,13 +12,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { handler } from "../../lambdas/admin/handler";
-import { encodeCursor } from "../../lambdas/admin/key-service";
 import { ttlFor } from "../../lambdas/shared/key-record";
 import { digestKey } from "../../lambdas/shared/keys";
 import { ROUTES } from "../../lib/routes";
 import {
   type AdminRequest,
   adminEvent,
+  cursorAt,
   FIXTURE_REQUEST_ID,
   FIXTURE_USER_ARN,
   indexEntry,
@@ -393,7 +393,7 @@ describe("GET /admin/v1/orgs/{orgId}/api-keys", () => {
   });
 
   it("refuses a tampered cursor at query.cursor", async () => {
-    const cursor = encodeCursor(positionOf(3));
+    const cursor = cursorAt(positionOf(3));
     const tampered = `${cursor.slice(0, 10)}${cursor[10] === "x" ? "y" : "x"}${cursor.slice(11)}`;
 
     const result = await http(listRequest({ cursor: tampered }));
@@ -407,7 +407,7 @@ describe("GET /admin/v1/orgs/{orgId}/api-keys", () => {
   });
 
   it("refuses another org's cursor at query.cursor, never showing its keys", async () => {
-    const result = await http(listRequest({ cursor: encodeCursor(positionOf(3, "globex")) }));
+    const result = await http(listRequest({ cursor: cursorAt(positionOf(3, "globex")) }));
 
     expect(result.statusCode).toBe(400);
     expect(json(result).error.details).toEqual([
@@ -534,7 +534,7 @@ describe("direct invocation", () => {
     const cursor = await invoke({
       action: "listKeys",
       orgId: "acme",
-      cursor: encodeCursor(positionOf(1, "globex")),
+      cursor: cursorAt(positionOf(1, "globex")),
     });
     expect(cursor).toMatchObject({
       status: 400,

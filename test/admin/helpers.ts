@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../../lambdas/shared/cursor";
 import type { KeyItem } from "../../lambdas/shared/key-record";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 
@@ -158,4 +159,15 @@ export function lambdaContext(awsRequestId = "c6af9ac6-7b61-11e6-9a41-93e8deadbe
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** The cursor the list hands out after the index entry at `position`. */
+export function cursorAt(position: { orgId: string; createdAt: string; pk: string }): string {
+  return encodeCursor(position.orgId, { createdAt: position.createdAt, pk: position.pk });
+}
+
+/** The index key a cursor resumes after, as the list would hand it to DynamoDB; undefined if foreign. */
+export function positionIn(cursor: string, orgId: string) {
+  const position = decodeCursor(cursor, orgId, z.record(z.string(), z.string()));
+  return position && { orgId, ...position };
 }

@@ -10,23 +10,17 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  createKey,
-  decodeCursor,
-  encodeCursor,
-  getKey,
-  type KeyServiceDeps,
-  listKeys,
-  revokeKey,
-} from "../../lambdas/admin/key-service";
+import { createKey, getKey, type KeyServiceDeps, listKeys, revokeKey } from "../../lambdas/admin/key-service";
 import { ttlFor } from "../../lambdas/shared/key-record";
 import { digestKey } from "../../lambdas/shared/keys";
 import {
+  cursorAt,
   indexEntry,
   KEY_PATTERN,
   keyIdFor,
   NOW,
   offlineDynamo,
+  positionIn,
   storedKey,
   VECTOR,
   WINDOW_START,
@@ -329,7 +323,7 @@ describe("listKeys", () => {
       usage: { count: 7 },
     });
     expect(outcome.value.nextCursor).not.toBeNull();
-    expect(decodeCursor(outcome.value.nextCursor ?? "", "acme")).toEqual(positionOf(3));
+    expect(positionIn(outcome.value.nextCursor ?? "", "acme")).toEqual(positionOf(3));
   });
 
   it("answers no cursor when the index ends on this page", async () => {
@@ -367,7 +361,7 @@ describe("listKeys", () => {
       [keyIdFor(9), "revoked"],
       [keyIdFor(3), "revoked"],
     ]);
-    expect(decodeCursor(outcome.value.nextCursor ?? "", "acme")).toEqual(positionOf(3));
+    expect(positionIn(outcome.value.nextCursor ?? "", "acme")).toEqual(positionOf(3));
   });
 
   it("reads one key past a full page to tell whether another page exists", async () => {
@@ -384,7 +378,7 @@ describe("listKeys", () => {
     expect(ddb).toReceiveNthCommandWith(QueryCommand, 2, { ExclusiveStartKey: positionOf(5) });
     if (!outcome.ok) throw new Error("expected a page");
     expect(outcome.value.items.map((item) => item.id)).toEqual([keyIdFor(9), keyIdFor(8)]);
-    expect(decodeCursor(outcome.value.nextCursor ?? "", "acme")).toEqual(positionOf(8));
+    expect(positionIn(outcome.value.nextCursor ?? "", "acme")).toEqual(positionOf(8));
   });
 
   it("filters expired and active keys against the clock", async () => {
@@ -444,7 +438,7 @@ describe("listKeys", () => {
   it("resumes after the position its cursor names", async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
 
-    await listKeys(deps(), "acme", { limit: 10, cursor: encodeCursor(positionOf(3)) });
+    await listKeys(deps(), "acme", { limit: 10, cursor: cursorAt(positionOf(3)) });
 
     expect(ddb).toReceiveCommandWith(QueryCommand, { ExclusiveStartKey: positionOf(3), Limit: 11 });
   });
@@ -454,8 +448,8 @@ describe("listKeys", () => {
     ["not JSON", Buffer.from("{pk:").toString("base64url")],
     ["the wrong shape", Buffer.from(JSON.stringify({ pk: keyIdFor(1) })).toString("base64url")],
     ["extra fields", Buffer.from(JSON.stringify({ ...positionOf(1), IndexName: "x" })).toString("base64url")],
-    ["a bad key id", encodeCursor({ ...positionOf(1), pk: "nope" })],
-    ["a tampered character", encodeCursor(positionOf(1)).replace(/^./, (c) => (c === "A" ? "B" : "A"))],
+    ["a bad key id", cursorAt({ ...positionOf(1), pk: "nope" })],
+    ["a tampered character", cursorAt(positionOf(1)).replace(/^./, (c) => (c === "A" ? "B" : "A"))],
   ])("refuses a cursor with %s, without querying", async (_, cursor) => {
     expect(await listKeys(deps(), "acme", { limit: 25, cursor })).toEqual({
       ok: false,
@@ -465,7 +459,7 @@ describe("listKeys", () => {
   });
 
   it("refuses another org's cursor, without querying", async () => {
-    const foreign = encodeCursor({ ...positionOf(1), orgId: "globex" });
+    const foreign = cursorAt({ ...positionOf(1), orgId: "globex" });
 
     expect(await listKeys(deps(), "acme", { limit: 25, cursor: foreign })).toEqual({
       ok: false,

@@ -12,7 +12,7 @@ import {
   validate,
 } from "../../lambdas/shared/http/validation";
 import { listQuerySchema } from "../../lambdas/shared/list-query";
-import { scopeSchema } from "../../lambdas/shared/scope-schema";
+import { scopeSchema } from "../../lambdas/admin/schemas";
 
 /** The error a call throws, for assertions on its fields. */
 function thrownBy(act: () => unknown): HttpError {

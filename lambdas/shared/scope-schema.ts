@@ -1,4 +1,0 @@
-import { z } from "zod";
-import { SCOPES } from "./scopes";
-
-export const scopeSchema = z.enum(SCOPES);
