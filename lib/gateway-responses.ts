@@ -6,7 +6,8 @@ import { type ErrorCode, errorEnvelope } from "../lambdas/shared/errors";
  * so a client sees one shape whoever answered.
  */
 export interface GatewayAnswer {
-  statusCode: number;
+  /** Absent: API Gateway keeps the status it chose (only for DEFAULT_4XX). */
+  statusCode?: number;
   code: ErrorCode;
   message: string;
   /** Extra headers (static values). */
@@ -68,26 +69,30 @@ export const GATEWAY_RESPONSES = {
     code: "internal_error",
     message: "Something went wrong on our side.",
   },
-  /** Any other 4XX of API Gateway's own; every known one is listed above. */
-  DEFAULT_4XX: { statusCode: 400, code: "validation_error", message: "The request could not be processed." },
+  /**
+   * Only response types AWS may add later reach this (every known one is mapped above). It keeps the
+   * status API Gateway chose, since clients' retry logic keys on it, and says `forbidden`, the one code
+   * that fits any refusal; the stack names the response type in the message.
+   */
+  DEFAULT_4XX: { code: "forbidden", message: "The request was refused." },
   DEFAULT_5XX: { statusCode: 500, code: "internal_error", message: "Something went wrong on our side." },
 } as const satisfies Record<string, GatewayAnswer>;
 
 export type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
 
 /** The catch-all route's answer for an unknown path or method. */
-export const NOT_FOUND: GatewayAnswer = {
+export const NOT_FOUND = {
   statusCode: 404,
   code: "not_found",
   message: "No such route. See /api/v1/openapi.json.",
-};
+} as const satisfies GatewayAnswer;
 
 /** The local runtime's admin routes without a valid bearer token (IAM's place locally). */
-export const ADMIN_UNAUTHORIZED: GatewayAnswer = {
+export const ADMIN_UNAUTHORIZED = {
   statusCode: 401,
   code: "unauthorized",
   message: "A valid admin token is required.",
-};
+} as const satisfies GatewayAnswer;
 
 /** The body of a gateway answer; the stack passes `$context.requestId` for API Gateway to fill in. */
 export function gatewayAnswerBody(answer: GatewayAnswer, requestId: string): string {

@@ -19,7 +19,6 @@ import {
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type ErrorCode, errorEnvelope } from "../../lambdas/shared/errors";
 import {
   GATEWAY_RESPONSES,
   type GatewayAnswer,
@@ -34,17 +33,6 @@ export const API_KEY_HEADER = "X-API-Key";
 
 /** API Gateway fills `$context.requestId` into a template when it answers. */
 const REQUEST_ID = "$context.requestId";
-
-/**
- * DEFAULT_4XX only answers response types AWS may add later (every known one is mapped on its own).
- * It keeps the status API Gateway chose, since clients' retry logic keys on it, and says `forbidden`,
- * the one code that fits any refusal, with the type in the message for whoever reads the body.
- * (`GATEWAY_RESPONSES.DEFAULT_4XX`, a 400 `validation_error`, would claim a validation problem.)
- */
-const DEFAULT_4XX: { code: ErrorCode; message: string } = {
-  code: "forbidden",
-  message: "The request was refused ($context.error.responseType).",
-};
 
 /**
  * Access log fields. No header (the key travels in one), no body. Every value is quoted: API Gateway
@@ -141,13 +129,8 @@ export class FynexApi extends Construct {
       GatewayResponseType,
       GatewayAnswer,
     ][]) {
-      if (type === "DEFAULT_4XX") {
-        const body = JSON.stringify(errorEnvelope(DEFAULT_4XX.code, DEFAULT_4XX.message, REQUEST_ID));
-        this.addGatewayAnswer(type, undefined, body, {});
-      } else {
-        const body = gatewayAnswerBody(answer, REQUEST_ID);
-        this.addGatewayAnswer(type, String(answer.statusCode), body, answer.headers ?? {});
-      }
+      const statusCode = answer.statusCode === undefined ? undefined : String(answer.statusCode);
+      this.addGatewayAnswer(type, statusCode, gatewayAnswerBody(answer, REQUEST_ID), answer.headers ?? {});
     }
   }
 

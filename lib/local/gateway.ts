@@ -108,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     const started = Date.now();
     const url = new URL(req.url ?? "/", "http://local");
     const method = (req.method ?? "GET").toUpperCase();
-    const answer = (gateway: GatewayAnswer) =>
+    const answer = (gateway: GatewayAnswer & { statusCode: number }) =>
       send(
         res,
         gateway.statusCode,

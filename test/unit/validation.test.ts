@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { scopeSchema } from "../../lambdas/admin/schemas";
 import { HttpError } from "../../lambdas/shared/errors";
 import {
   type BodyEvent,
@@ -12,7 +13,6 @@ import {
   validate,
 } from "../../lambdas/shared/http/validation";
 import { listQuerySchema } from "../../lambdas/shared/list-query";
-import { scopeSchema } from "../../lambdas/admin/schemas";
 
 /** The error a call throws, for assertions on its fields. */
 function thrownBy(act: () => unknown): HttpError {
