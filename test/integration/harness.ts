@@ -1,7 +1,9 @@
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from "../../lib/local/runtime";
+import { localTarget, REMOTE_BASE_URL, remoteTarget, type Target } from "./target";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -19,6 +21,18 @@ export class ManualClock {
 
 export function startLocal(options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
   return startLocalRuntime({ projectRoot: PROJECT_ROOT, port: 0, ttlSweepIntervalMs: 3_600_000, ...options });
+}
+
+/**
+ * The deployed stage named by `FYNEX_BASE_URL`, or else a local runtime started with `options`
+ * (local-only options such as `clock` then simply go unused: the tests that need them skip remotely).
+ */
+export async function startTarget(
+  options: Partial<LocalRuntimeOptions> = {},
+): Promise<Target & { close(): Promise<void> }> {
+  if (REMOTE_BASE_URL) return { ...remoteTarget(REMOTE_BASE_URL), close: async () => undefined };
+  const local = await startLocal(options);
+  return { ...localTarget(local), close: () => local.close() };
 }
 
 export interface Reply {
@@ -39,9 +53,14 @@ export interface Call {
   rawBody?: string | Buffer;
 }
 
+/** `path` under the base URL, whose own path (a deployed stage's name) is kept. */
+export function urlOf(baseUrl: string, path: string): URL {
+  return new URL(`${baseUrl.replace(/\/$/, "")}${path}`);
+}
+
 /** One HTTP request over a fresh socket, with full control of header names and repeats. */
 export function call(baseUrl: string, path: string, options: Call = {}): Promise<Reply> {
-  const url = new URL(path, baseUrl);
+  const url = urlOf(baseUrl, path);
   // Raw header pairs replace Node's defaults, Host included (HTTP/1.1 servers refuse a request without it).
   const headers: string[] = ["Host", url.host];
   for (const [name, value] of options.headers ?? []) headers.push(name, value);
@@ -53,7 +72,8 @@ export function call(baseUrl: string, path: string, options: Call = {}): Promise
     }
   }
   return new Promise((resolvePromise, reject) => {
-    const req = httpRequest(
+    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = request(
       {
         method: options.method ?? "GET",
         host: url.hostname,
@@ -87,18 +107,29 @@ export function call(baseUrl: string, path: string, options: Call = {}): Promise
   });
 }
 
-/** Admin calls of the local runtime: the bearer token stands in for SigV4. */
-export function admin(local: LocalRuntime, method: string, path: string, body?: unknown): Promise<Reply> {
-  return call(local.url, path, { method, headers: [["Authorization", `Bearer ${local.adminToken}`]], body });
+/** An admin call as sent (any headers, a raw body), authenticated: a bearer token locally, SigV4 deployed. */
+export async function adminCall(target: Target, path: string, options: Call = {}): Promise<Reply> {
+  const method = options.method ?? "GET";
+  const rawBody = options.body === undefined ? options.rawBody : JSON.stringify(options.body);
+  const body = rawBody === undefined ? undefined : rawBody.toString();
+  const auth = await target.adminHeaders(method, urlOf(target.url, path), body);
+  const headers = [...auth, ...(options.headers ?? [])];
+  if (options.body !== undefined) headers.push(["Content-Type", "application/json"]);
+  return call(target.url, path, { method, headers, rawBody: body });
+}
+
+/** An admin call with a JSON body (or none). */
+export function admin(target: Target, method: string, path: string, body?: unknown): Promise<Reply> {
+  return adminCall(target, path, { method, body });
 }
 
 /** Creates a key and returns its record plus the key itself. */
 export async function createKey(
-  local: LocalRuntime,
+  target: Target,
   orgId: string,
   input: { name?: string; scopes: string[]; expiresAt?: string },
 ) {
-  const reply = await admin(local, "POST", `/admin/v1/orgs/${orgId}/api-keys`, {
+  const reply = await admin(target, "POST", `/admin/v1/orgs/${orgId}/api-keys`, {
     name: "test key",
     ...input,
   });
@@ -107,11 +138,6 @@ export async function createKey(
 }
 
 /** A business call with a key. */
-export function withKey(
-  local: LocalRuntime,
-  key: string,
-  path: string,
-  options: Omit<Call, "headers"> & { headers?: [string, string][] } = {},
-) {
-  return call(local.url, path, { ...options, headers: [["X-API-Key", key], ...(options.headers ?? [])] });
+export function withKey(target: Target, key: string, path: string, options: Call = {}) {
+  return call(target.url, path, { ...options, headers: [["X-API-Key", key], ...(options.headers ?? [])] });
 }

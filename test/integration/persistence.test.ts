@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
+import { localTarget, remote } from "./target";
 
 let dataDir: string;
 beforeAll(async () => {
@@ -12,15 +13,16 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe("the local runtime's storage", () => {
+describe.skipIf(remote)("the local runtime's storage", () => {
   it("keeps keys and data across a restart when given a data dir", async () => {
     const adminToken = "persist-token";
     const first = await startLocal({ dataDir, adminToken });
     let key: string;
     let accountId: string;
     try {
-      key = (await createKey(first, "acme", { scopes: ["accounts:read", "accounts:write"] })).key;
-      const created = await withKey(first, key, "/api/v1/accounts", {
+      key = (await createKey(localTarget(first), "acme", { scopes: ["accounts:read", "accounts:write"] }))
+        .key;
+      const created = await withKey(localTarget(first), key, "/api/v1/accounts", {
         method: "POST",
         body: { name: "Kept", currency: "USD" },
       });
@@ -30,7 +32,7 @@ describe("the local runtime's storage", () => {
     }
     const second = await startLocal({ dataDir, adminToken });
     try {
-      const listed = await withKey(second, key, "/api/v1/accounts");
+      const listed = await withKey(localTarget(second), key, "/api/v1/accounts");
       expect(listed.status).toBe(200);
       expect(listed.json.items.map((item: { id: string }) => item.id)).toEqual([accountId]);
     } finally {
@@ -43,28 +45,34 @@ describe("the local runtime's storage", () => {
     const clock = new ManualClock(t0);
     const local = await startLocal({ clock: clock.now });
     try {
-      const expiring = await createKey(local, "acme", {
+      const expiring = await createKey(localTarget(local), "acme", {
         scopes: ["export"],
         expiresAt: new Date(t0 + 3_600_000).toISOString(),
       });
-      const revoked = await createKey(local, "acme", { scopes: ["export"] });
-      const living = await createKey(local, "acme", { scopes: ["export"] });
-      await admin(local, "POST", `/admin/v1/orgs/acme/api-keys/${revoked.id}/revoke`);
+      const revoked = await createKey(localTarget(local), "acme", { scopes: ["export"] });
+      const living = await createKey(localTarget(local), "acme", { scopes: ["export"] });
+      await admin(localTarget(local), "POST", `/admin/v1/orgs/acme/api-keys/${revoked.id}/revoke`);
 
       clock.set(t0 + 89 * 86_400_000);
       await local.sweepExpired();
-      expect((await admin(local, "GET", `/admin/v1/orgs/acme/api-keys/${expiring.id}`)).json.status).toBe(
-        "expired",
-      );
-      expect((await admin(local, "GET", `/admin/v1/orgs/acme/api-keys/${revoked.id}`)).json.status).toBe(
-        "revoked",
-      );
+      expect(
+        (await admin(localTarget(local), "GET", `/admin/v1/orgs/acme/api-keys/${expiring.id}`)).json.status,
+      ).toBe("expired");
+      expect(
+        (await admin(localTarget(local), "GET", `/admin/v1/orgs/acme/api-keys/${revoked.id}`)).json.status,
+      ).toBe("revoked");
 
       clock.set(t0 + 91 * 86_400_000);
       await local.sweepExpired();
-      expect((await admin(local, "GET", `/admin/v1/orgs/acme/api-keys/${expiring.id}`)).status).toBe(404);
-      expect((await admin(local, "GET", `/admin/v1/orgs/acme/api-keys/${revoked.id}`)).status).toBe(404);
-      expect((await admin(local, "GET", `/admin/v1/orgs/acme/api-keys/${living.id}`)).status).toBe(200);
+      expect(
+        (await admin(localTarget(local), "GET", `/admin/v1/orgs/acme/api-keys/${expiring.id}`)).status,
+      ).toBe(404);
+      expect(
+        (await admin(localTarget(local), "GET", `/admin/v1/orgs/acme/api-keys/${revoked.id}`)).status,
+      ).toBe(404);
+      expect(
+        (await admin(localTarget(local), "GET", `/admin/v1/orgs/acme/api-keys/${living.id}`)).status,
+      ).toBe(200);
     } finally {
       await local.close();
     }
