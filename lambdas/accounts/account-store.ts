@@ -7,24 +7,14 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../shared/cursor";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
 import { HttpError, validationError } from "../shared/errors";
 import { newId } from "../shared/ids";
 import type { Account, CreateAccount } from "./account-schemas";
 
-/** Data-table layout of accounts: every key starts from the org taken from the authorizer context. */
-const orgPk = (orgId: string) => `ORG#${orgId}`;
-const ACCOUNT = "ACCOUNT#";
-const EXTERNAL_REF = "EXTREF#";
-
 export interface AccountStoreDeps {
   db: DynamoDBDocumentClient;
   table: string;
-}
-
-const accountKeys = new Set(["pk", "sk"]);
-
-function toAccount(item: Record<string, unknown>): Account {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !accountKeys.has(name))) as Account;
 }
 
 /**
@@ -50,7 +40,7 @@ export async function createAccount(
   };
   const put = {
     TableName: deps.table,
-    Item: { pk: orgPk(orgId), sk: `${ACCOUNT}${account.id}`, ...account },
+    Item: { pk: orgPk(orgId), sk: sk.account(account.id), ...account },
     ConditionExpression: "attribute_not_exists(pk)",
   };
   if (account.externalRef === null) {
@@ -65,7 +55,7 @@ export async function createAccount(
           {
             Put: {
               TableName: deps.table,
-              Item: { pk: orgPk(orgId), sk: `${EXTERNAL_REF}${account.externalRef}`, accountId: account.id },
+              Item: { pk: orgPk(orgId), sk: sk.externalRef(account.externalRef), accountId: account.id },
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
@@ -84,7 +74,7 @@ export async function createAccount(
   return account;
 }
 
-const positionSchema = z.strictObject({ sk: z.string().startsWith(ACCOUNT) });
+const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.account) });
 
 /** A page of the org's accounts, oldest first (ids sort by creation time). */
 export async function listAccounts(
@@ -100,13 +90,13 @@ export async function listAccounts(
     new QueryCommand({
       TableName: deps.table,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": ACCOUNT },
+      ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.account },
       ExclusiveStartKey: after ? { pk: orgPk(orgId), sk: after.sk } : undefined,
       Limit: page.limit,
       ConsistentRead: true,
     }),
   );
-  const items = (result.Items ?? []).map(toAccount);
+  const items = (result.Items ?? []).map((item) => resourceOf<Account>(item));
   const last = result.LastEvaluatedKey?.sk;
   return { items, nextCursor: typeof last === "string" ? encodeCursor(orgId, { sk: last }) : null };
 }
