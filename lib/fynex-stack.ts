@@ -7,7 +7,7 @@ import { FynexApi } from "./constructs/fynex-api";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
 import { FynexTable } from "./constructs/fynex-table";
 import { handlerModules, ROUTES, type Route } from "./routes";
-import { DATA_TABLE, KEYS_TABLE } from "./tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "./tables";
 
 /** The repository root: handler modules and `package-lock.json` are found from it. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -81,6 +81,12 @@ export class FynexStack extends Stack {
       environmentVariable: "DATA_TABLE_NAME",
     });
 
+    const auditTable = new FynexTable(this, {
+      ...tableSettings,
+      definition: AUDIT_TABLE,
+      environmentVariable: "AUDIT_TABLE_NAME",
+    });
+
     const rateSettings = {
       FYNEX_RATE_LIMIT: String(config.rateLimit),
       FYNEX_RATE_WINDOW_SECONDS: String(config.rateWindowSeconds),
@@ -104,6 +110,8 @@ export class FynexStack extends Stack {
       const access = accessOf(handler, ROUTES);
       const fn = newFunction(handler, { rateSettings: access.rateSettings });
       if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
+      // Key management records every change in the audit trail.
+      if (access.keys) fn.bindTable({ table: auditTable, accessMode: access.keys });
       if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
       functions.set(handler, fn);
     }
@@ -126,6 +134,7 @@ export class FynexStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
     new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
     new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
+    new CfnOutput(this, "AuditTableName", { value: auditTable.tableName });
     new CfnOutput(this, "AdminFunctionName", {
       value: admin.functionName,
       description: "For `aws lambda invoke` of key management",

@@ -50,4 +50,16 @@ export const DATA_TABLE: TableDefinition = {
   indexes: [],
 };
 
-export const TABLES = [KEYS_TABLE, DATA_TABLE] as const;
+/**
+ * Key audit events (API.md §5), one partition per org, sorted by a time-sortable event id so an org's
+ * events list newest first with a plain query. Kept a year through the TTL attribute.
+ */
+export const AUDIT_TABLE: TableDefinition = {
+  logicalId: "AuditTable",
+  partitionKey: "orgId",
+  sortKey: "id",
+  ttlAttribute: "ttl",
+  indexes: [],
+};
+
+export const TABLES = [KEYS_TABLE, DATA_TABLE, AUDIT_TABLE] as const;

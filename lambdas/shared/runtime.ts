@@ -12,6 +12,8 @@ export interface Settings {
   keysTable: string;
   /** Data table name (business Lambdas only). */
   dataTable: string;
+  /** Audit table name (key management only). */
+  auditTable: string;
   /** Default requests per key per window. */
   rateLimit: number;
   rateWindowSeconds: number;
@@ -37,6 +39,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   return {
     keysTable: env.KEYS_TABLE_NAME ?? "",
     dataTable: env.DATA_TABLE_NAME ?? "",
+    auditTable: env.AUDIT_TABLE_NAME ?? "",
     rateLimit: positiveInteger(env, "FYNEX_RATE_LIMIT", 100),
     rateWindowSeconds: positiveInteger(env, "FYNEX_RATE_WINDOW_SECONDS", 900),
   };

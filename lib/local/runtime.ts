@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
-import { DATA_TABLE, KEYS_TABLE } from "../tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../tables";
 import { startLocalDynamo } from "./dynamo";
 import { type GatewayOptions, startGateway } from "./gateway";
 
@@ -32,7 +32,7 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-const TABLE_NAMES = { keys: "fynex-local-keys", data: "fynex-local-data" };
+const TABLE_NAMES = { keys: "fynex-local-keys", data: "fynex-local-data", audit: "fynex-local-audit" };
 
 /**
  * The whole API on one machine: embedded DynamoDB (dynalite behind DynamoDB's own protocol), the
@@ -48,6 +48,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     tables: [
       { definition: KEYS_TABLE, name: TABLE_NAMES.keys },
       { definition: DATA_TABLE, name: TABLE_NAMES.data },
+      { definition: AUDIT_TABLE, name: TABLE_NAMES.audit },
     ],
   });
   configureRuntime({
@@ -56,6 +57,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     settings: {
       keysTable: TABLE_NAMES.keys,
       dataTable: TABLE_NAMES.data,
+      auditTable: TABLE_NAMES.audit,
       rateLimit: options.rateLimit ?? 100,
       rateWindowSeconds: options.rateWindowSeconds ?? 900,
     },

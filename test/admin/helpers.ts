@@ -9,7 +9,13 @@ import { configureRuntime } from "../../lambdas/shared/runtime";
 /** The admin tests' fixed instant: 7 min 42.123 s into the 15:00 rate window. */
 export const NOW = Date.parse("2025-06-17T15:07:42.123Z");
 export const WINDOW_START = Date.parse("2025-06-17T15:00:00Z") / 1000;
-export const SETTINGS = { keysTable: "keys", dataTable: "", rateLimit: 100, rateWindowSeconds: 900 };
+export const SETTINGS = {
+  keysTable: "keys",
+  dataTable: "",
+  auditTable: "audit",
+  rateLimit: 100,
+  rateWindowSeconds: 900,
+};
 export const KEY_PATTERN = /^fynex_k_[0-9A-Za-z]{49}$/;
 
 /** API.md §1 test vector: the random bytes 00..1f make this key, id, hash and hint. */

@@ -54,7 +54,7 @@ beforeEach(() => {
       region: "eu-west-1",
       credentials: { accessKeyId: "x", secretAccessKey: "y" },
     }),
-    settings: { keysTable: "", dataTable: "data", rateLimit: 100, rateWindowSeconds: 900 },
+    settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
   });
 });
 

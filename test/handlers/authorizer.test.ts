@@ -43,7 +43,13 @@ beforeEach(() => {
       region: "eu-west-1",
       credentials: { accessKeyId: "x", secretAccessKey: "y" },
     }),
-    settings: { keysTable: "keys", dataTable: "", rateLimit: 100, rateWindowSeconds: WINDOW },
+    settings: {
+      keysTable: "keys",
+      dataTable: "",
+      auditTable: "audit",
+      rateLimit: 100,
+      rateWindowSeconds: WINDOW,
+    },
   });
 });
 
@@ -344,7 +350,13 @@ describe("authorizer: a live key", () => {
         region: "eu-west-1",
         credentials: { accessKeyId: "x", secretAccessKey: "y" },
       }),
-      settings: { keysTable: "keys", dataTable: "", rateLimit: 10, rateWindowSeconds: 60 },
+      settings: {
+        keysTable: "keys",
+        dataTable: "",
+        auditTable: "audit",
+        rateLimit: 10,
+        rateWindowSeconds: 60,
+      },
     });
     ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ windowCount: { N: "4" } }) });
 

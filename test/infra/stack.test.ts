@@ -10,7 +10,7 @@ import {
   NOT_FOUND,
 } from "../../lib/gateway-responses";
 import { ROUTES } from "../../lib/routes";
-import { DATA_TABLE, KEYS_TABLE } from "../../lib/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../lib/tables";
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>;
 type Resources = Record<string, CfnResource>;
@@ -108,6 +108,7 @@ const EXPECTED_GATEWAY_RESPONSES: [string, string | undefined, string, string | 
 ];
 
 const KEYS_TABLE_ARN = { "Fn::GetAtt": [KEYS_TABLE.logicalId, "Arn"] };
+const AUDIT_TABLE_ARN = { "Fn::GetAtt": [AUDIT_TABLE.logicalId, "Arn"] };
 
 describe("FynexStack", () => {
   let dev: Template;
@@ -292,7 +293,7 @@ describe("FynexStack", () => {
       expect(Object.keys(environmentOf(dev, authorizerFunction))).not.toContain("DATA_TABLE_NAME");
     });
 
-    it("lets the admin function read and write the keys table and its index, never the data table", () => {
+    it("lets the admin function read and write the keys table, its index and the audit trail, never the data table", () => {
       const adminHandlers = new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler));
 
       for (const handler of adminHandlers) {
@@ -310,11 +311,17 @@ describe("FynexStack", () => {
             ]),
             Resource: [KEYS_TABLE_ARN, { "Fn::Join": ["", [KEYS_TABLE_ARN, "/index/*"]] }],
           },
+          {
+            Effect: "Allow",
+            Action: expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem"]),
+            Resource: AUDIT_TABLE_ARN,
+          },
         ]);
         expect(JSON.stringify(statements)).not.toContain(DATA_TABLE.logicalId);
         expect(JSON.stringify(statements)).not.toMatch(/DeleteItem|Scan|dynamodb:\*/);
         expect(environmentOf(dev, fn)).toMatchObject({
           KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },
+          AUDIT_TABLE_NAME: { Ref: AUDIT_TABLE.logicalId },
           FYNEX_RATE_LIMIT: "100",
           FYNEX_RATE_WINDOW_SECONDS: "900",
         });
@@ -351,11 +358,19 @@ describe("FynexStack", () => {
 
   describe("tables", () => {
     it("pins the tables' logical ids", () => {
-      expect(Object.keys(ofType(dev, "AWS::DynamoDB::Table")).sort()).toEqual(["DataTable", "KeysTable"]);
-      expect(Object.keys(ofType(prod, "AWS::DynamoDB::Table")).sort()).toEqual(["DataTable", "KeysTable"]);
+      expect(Object.keys(ofType(dev, "AWS::DynamoDB::Table")).sort()).toEqual([
+        "AuditTable",
+        "DataTable",
+        "KeysTable",
+      ]);
+      expect(Object.keys(ofType(prod, "AWS::DynamoDB::Table")).sort()).toEqual([
+        "AuditTable",
+        "DataTable",
+        "KeysTable",
+      ]);
     });
 
-    it.each([KEYS_TABLE, DATA_TABLE])("turns TTL on for $logicalId, on demand", (definition) => {
+    it.each([KEYS_TABLE, DATA_TABLE, AUDIT_TABLE])("turns TTL on for $logicalId, on demand", (definition) => {
       const table = ofType(dev, "AWS::DynamoDB::Table")[definition.logicalId];
 
       expect(table?.Properties).toMatchObject({
@@ -408,6 +423,7 @@ describe("FynexStack", () => {
     expect(Object.keys(outputs).sort()).toEqual([
       "AdminFunctionName",
       "ApiUrl",
+      "AuditTableName",
       "DataTableName",
       "KeysTableName",
     ]);
