@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
+  /** The embedded DynamoDB's endpoint (benchmarks aim their own clients at it). */
+  dynamoEndpoint: string;
   /** Runs the TTL sweep now (tests); returns how many items it deleted. */
   sweepExpired(): Promise<number>;
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   return {
     url: gateway.url,
     adminToken,
+    dynamoEndpoint: dynamo.endpoint,
     sweepExpired: () => dynamo.sweepExpired(),
     close: async () => {
       await gateway.close();
