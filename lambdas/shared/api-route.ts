@@ -6,7 +6,7 @@ import { type AuthorizerContext, decodeContext } from "./authorizer-context";
 import { HttpError } from "./errors";
 import { httpEnvelope } from "./http/envelope";
 import type { HttpResult } from "./http/response";
-import { parseJsonBody, parseQuery } from "./http/validation";
+import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./http/validation";
 import { rateLimitHeaders } from "./rate-limit-headers";
 import { secondsUntil } from "./rate-window";
 import { runtime } from "./runtime";
@@ -17,6 +17,8 @@ export interface RouteRequest<B, Q> {
   auth: AuthorizerContext;
   body: B;
   query: Q;
+  /** The body as text, for routes declared with `rawBody` (undefined otherwise). */
+  raw?: RawBody;
   requestId: string;
   /** The instant the request is served at, epoch ms (from the runtime's clock). */
   now: number;
@@ -29,6 +31,8 @@ export interface RouteSpec<B, Q> {
   bodyOptional?: boolean;
   /** Query schema; without one, any query parameter is a 400. */
   query?: z.ZodType<Q>;
+  /** The route parses the body itself (import's JSON or CSV): the media types it accepts. */
+  rawBody?: readonly string[];
 }
 
 const NO_QUERY = z.strictObject({});
@@ -90,12 +94,14 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
       const body = (
         spec.body ? parseJsonBody(event, spec.body, { optional: spec.bodyOptional }) : undefined
       ) as B;
+      const raw = spec.rawBody ? parseRawBody(event, spec.rawBody) : undefined;
       const query = parseQuery(event, spec.query ?? NO_QUERY) as Q;
       return run({
         event,
         auth,
         body,
         query,
+        raw,
         requestId: event.requestContext.requestId,
         now: runtime().clock(),
       });

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { RetryPolicy } from "./transact";
 
 /**
  * What every handler depends on from outside: the clock, the DynamoDB client and the settings.
@@ -17,12 +18,19 @@ export interface Settings {
   /** Default requests per key per window. */
   rateLimit: number;
   rateWindowSeconds: number;
+  /**
+   * Webhook URLs may name loopback, over http too (API.md §9). Only the local runtime ever sets it
+   * (`FYNEX_WEBHOOKS_ALLOW_LOOPBACK=1`), so that deliveries can be tested on one machine; deployed, never.
+   */
+  webhooksAllowLoopback?: boolean;
 }
 
 export interface Runtime {
   clock: Clock;
   dynamo: DynamoDBClient;
   settings: Settings;
+  /** How `TransactionConflict` cancellations are retried; `DEFAULT_RETRY` when absent (tests inject one). */
+  retry?: RetryPolicy;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/**
+ * Event types (API.md §6): interactions carry them, webhook subscriptions name them. One list, so the
+ * interaction items, the webhook schemas and the OpenAPI document cannot drift apart.
+ */
+export const EVENT_TYPES = [
+  "account.created",
+  "account.updated",
+  "contact.created",
+  "contact.updated",
+  "payment.registered",
+  "import.completed",
+] as const;
+
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof eventTypeSchema>;
+
+/**
+ * Interaction (API.md §6): what happened, on which account (null for org-level events such as
+ * `import.completed`), when, and `data`: the resource as the API answered it (the import's summary
+ * for `import.completed`). Stored at `INTERACTION#<id>`, ids time-sortable, so the org's
+ * interactions list oldest first with a prefix query.
+ */
+export const interactionSchema = z.object({
+  id: z.string(),
+  accountId: z.string().nullable(),
+  type: eventTypeSchema,
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type Interaction = z.infer<typeof interactionSchema>;
