@@ -17,22 +17,40 @@ export const amountSchema = z
     message: "Must be a safe integer.",
   });
 
+export const accountStatusSchema = z.enum(["open", "closed"]);
+export type AccountStatus = z.infer<typeof accountStatusSchema>;
+
 export const accountSchema = z.object({
   id: z.string(),
   name: z.string(),
   externalRef: z.string().nullable(),
   currency: currencySchema,
   balance: amountSchema,
-  status: z.enum(["open", "closed"]),
+  status: accountStatusSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
 
+const accountNameSchema = z.string().trim().min(1).max(200);
+const externalRefSchema = z.string().trim().min(1).max(100);
+
+/** `POST /accounts`, and one row of an import. `balance` is the opening balance (default 0). */
 export const createAccountSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  externalRef: z.string().trim().min(1).max(100).optional(),
+  name: accountNameSchema,
+  externalRef: externalRefSchema.optional(),
   currency: currencySchema,
   balance: amountSchema.optional(),
 });
 export type CreateAccount = z.infer<typeof createAccountSchema>;
+
+/**
+ * `PATCH /accounts/{accountId}`: every field optional (no body is `{}`, which changes nothing).
+ * `externalRef: null` removes the ref. The currency never changes and the balance moves only with
+ * payments, so neither is a field here: sending one is a 400 like any unknown field.
+ */
+export const updateAccountSchema = createAccountSchema
+  .pick({ name: true })
+  .extend({ externalRef: externalRefSchema.nullable(), status: accountStatusSchema })
+  .partial();
+export type UpdateAccount = z.infer<typeof updateAccountSchema>;

@@ -1,35 +1,57 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { unchangedSince } from "../shared/conditions";
 import { decodeCursor, encodeCursor } from "../shared/cursor";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
-import { HttpError, validationError } from "../shared/errors";
+import { type DataDeps, isoAt } from "../shared/data-store";
+import { HttpError, notFound, validationError } from "../shared/errors";
+import { eventItems } from "../shared/events";
 import { newId } from "../shared/ids";
-import type { Account, CreateAccount } from "./account-schemas";
+import { ID_PREFIX } from "../shared/resource-ids";
+import {
+  cancellationReasons,
+  type TransactItem,
+  transactionsUnavailable,
+  transactWrite,
+} from "../shared/transact";
+import type { Account, CreateAccount, UpdateAccount } from "./account-schemas";
 
-export interface AccountStoreDeps {
-  db: DynamoDBDocumentClient;
-  table: string;
+/** The fields of an account a write may change; an update is guarded on all of them (see `unchangedSince`). */
+const MUTABLE_FIELDS = ["name", "externalRef", "status", "balance", "updatedAt"] as const;
+
+/** How many times an update re-reads and recomputes when the account changed under it. */
+const STALE_ATTEMPTS = 5;
+
+export const refTaken = () => new HttpError("conflict", "An account with this externalRef already exists.");
+
+/** The account item: the resource as answered, plus its keys. */
+function accountPut(deps: DataDeps, orgId: string, account: Account): TransactItem {
+  return {
+    Put: {
+      TableName: deps.table,
+      Item: { pk: orgPk(orgId), sk: sk.account(account.id), ...account },
+      ConditionExpression: "attribute_not_exists(pk)",
+    },
+  };
 }
 
-/**
- * Creates an account. With an `externalRef`, a guard item keyed by the ref is written in the same
- * transaction, so two accounts of one org can never share it, whatever the concurrency.
- */
-export async function createAccount(
-  deps: AccountStoreDeps,
-  orgId: string,
-  input: CreateAccount,
-  nowMs: number,
-): Promise<Account> {
-  const at = new Date(nowMs).toISOString();
-  const account: Account = {
-    id: newId("acc", nowMs),
+/** The guard item that holds `externalRef` for one account of the org. */
+function guardPut(deps: DataDeps, orgId: string, ref: string, accountId: string): TransactItem {
+  return {
+    Put: {
+      TableName: deps.table,
+      Item: { pk: orgPk(orgId), sk: sk.externalRef(ref), accountId },
+      ConditionExpression: "attribute_not_exists(pk)",
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    },
+  };
+}
+
+/** A new account, as `POST /accounts` and an import's created rows make it. */
+export function newAccount(input: CreateAccount, nowMs: number): Account {
+  const at = isoAt(nowMs);
+  return {
+    id: newId(ID_PREFIX.account, nowMs),
     name: input.name,
     externalRef: input.externalRef ?? null,
     currency: input.currency,
@@ -38,47 +60,195 @@ export async function createAccount(
     createdAt: at,
     updatedAt: at,
   };
-  const put = {
-    TableName: deps.table,
-    Item: { pk: orgPk(orgId), sk: sk.account(account.id), ...account },
-    ConditionExpression: "attribute_not_exists(pk)",
-  };
-  if (account.externalRef === null) {
-    await deps.db.send(new PutCommand(put));
-    return account;
-  }
+}
+
+/**
+ * Creates an account: the account, its `externalRef` guard (when it has one) and the
+ * `account.created` interaction in one transaction, so two accounts of one org never share a ref,
+ * whatever the concurrency, and no account exists without its interaction.
+ */
+export async function createAccount(
+  deps: DataDeps,
+  orgId: string,
+  input: CreateAccount,
+  nowMs: number,
+): Promise<Account> {
+  const account = newAccount(input, nowMs);
+  const items = [accountPut(deps, orgId, account)];
+  if (account.externalRef !== null) items.push(guardPut(deps, orgId, account.externalRef, account.id));
+  items.push(
+    ...eventItems(deps.table, orgId, {
+      type: "account.created",
+      accountId: account.id,
+      data: account,
+      at: nowMs,
+    }),
+  );
   try {
-    await deps.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: put },
-          {
-            Put: {
-              TableName: deps.table,
-              Item: { pk: orgPk(orgId), sk: sk.externalRef(account.externalRef), accountId: account.id },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-        ],
-      }),
-    );
+    await transactWrite(deps.db, items, deps.retry);
   } catch (error) {
-    if (
-      error instanceof TransactionCanceledException &&
-      error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed"
-    ) {
-      throw new HttpError("conflict", "An account with this externalRef already exists.");
+    if (account.externalRef !== null && cancellationReasons(error)?.[1]?.Code === "ConditionalCheckFailed") {
+      throw refTaken();
     }
     throw error;
   }
   return account;
 }
 
+/** The org's account with this id, read strongly consistent; undefined when there is none. */
+export async function findAccount(
+  deps: DataDeps,
+  orgId: string,
+  accountId: string,
+): Promise<Account | undefined> {
+  const { Item } = await deps.db.send(
+    new GetCommand({
+      TableName: deps.table,
+      Key: { pk: orgPk(orgId), sk: sk.account(accountId) },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? resourceOf<Account>(Item) : undefined;
+}
+
+/** The org's account, or a 404 (another org's id included). */
+export async function getAccount(deps: DataDeps, orgId: string, accountId: string): Promise<Account> {
+  const account = await findAccount(deps, orgId, accountId);
+  if (!account) throw notFound("account");
+  return account;
+}
+
+/** The id of the org's account holding `externalRef`, if any. */
+export async function accountIdByRef(
+  deps: DataDeps,
+  orgId: string,
+  ref: string,
+): Promise<string | undefined> {
+  const { Item } = await deps.db.send(
+    new GetCommand({
+      TableName: deps.table,
+      Key: { pk: orgPk(orgId), sk: sk.externalRef(ref) },
+      ConsistentRead: true,
+    }),
+  );
+  return typeof Item?.accountId === "string" ? Item.accountId : undefined;
+}
+
+/** The account once `patch` is applied; the same object when nothing would change. */
+export function patched(account: Account, patch: UpdateAccount, nowMs: number): Account {
+  const next: Account = {
+    ...account,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.externalRef !== undefined ? { externalRef: patch.externalRef } : {}),
+    ...(patch.status !== undefined ? { status: patch.status } : {}),
+  };
+  const changed = MUTABLE_FIELDS.some((field) => next[field] !== account[field]);
+  return changed ? { ...next, updatedAt: isoAt(nowMs) } : account;
+}
+
+/** What writing an account update came to. */
+export type UpdateOutcome = "written" | "stale" | "refTaken";
+
+/**
+ * Writes `next` over `seen` in one transaction: the account (guarded on every field it had when
+ * read), the `externalRef` guard moved when the ref changes (old one deleted if still this
+ * account's, new one created if free), and the `account.updated` interaction. "stale" when the
+ * account changed since it was read: the caller reads again and recomputes.
+ */
+export async function writeAccountUpdate(
+  deps: DataDeps,
+  orgId: string,
+  seen: Account,
+  next: Account,
+  nowMs: number,
+): Promise<UpdateOutcome> {
+  const guard = unchangedSince(seen, MUTABLE_FIELDS);
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: deps.table,
+        Key: { pk: orgPk(orgId), sk: sk.account(seen.id) },
+        UpdateExpression:
+          "SET #name = :name, #externalRef = :externalRef, #status = :status, #updatedAt = :updatedAt",
+        ConditionExpression: guard.expression,
+        ExpressionAttributeNames: {
+          ...guard.names,
+          "#name": "name",
+          "#externalRef": "externalRef",
+          "#status": "status",
+          "#updatedAt": "updatedAt",
+        },
+        ExpressionAttributeValues: {
+          ...guard.values,
+          ":name": next.name,
+          ":externalRef": next.externalRef,
+          ":status": next.status,
+          ":updatedAt": next.updatedAt,
+        },
+      },
+    },
+  ];
+  let newGuardIndex: number | undefined;
+  if (next.externalRef !== seen.externalRef) {
+    if (seen.externalRef !== null) {
+      items.push({
+        Delete: {
+          TableName: deps.table,
+          Key: { pk: orgPk(orgId), sk: sk.externalRef(seen.externalRef) },
+          ConditionExpression: "accountId = :accountId",
+          ExpressionAttributeValues: { ":accountId": seen.id },
+        },
+      });
+    }
+    if (next.externalRef !== null) {
+      newGuardIndex = items.length;
+      items.push(guardPut(deps, orgId, next.externalRef, seen.id));
+    }
+  }
+  items.push(
+    ...eventItems(deps.table, orgId, { type: "account.updated", accountId: seen.id, data: next, at: nowMs }),
+  );
+  try {
+    await transactWrite(deps.db, items, deps.retry);
+    return "written";
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    if (newGuardIndex !== undefined && reasons[newGuardIndex]?.Code === "ConditionalCheckFailed") {
+      return "refTaken";
+    }
+    if (reasons.some((reason) => reason.Code === "ConditionalCheckFailed")) return "stale";
+    throw error;
+  }
+}
+
+/**
+ * `PATCH /accounts/{id}`: applies the patch to the account as it is now, re-reading when another
+ * write (a payment, another update) got in between. A patch that changes nothing writes nothing.
+ */
+export async function updateAccount(
+  deps: DataDeps,
+  orgId: string,
+  accountId: string,
+  patch: UpdateAccount,
+  nowMs: number,
+): Promise<Account> {
+  for (let attempt = 0; attempt < STALE_ATTEMPTS; attempt++) {
+    const seen = await getAccount(deps, orgId, accountId);
+    const next = patched(seen, patch, nowMs);
+    if (next === seen) return seen;
+    const outcome = await writeAccountUpdate(deps, orgId, seen, next, nowMs);
+    if (outcome === "written") return next;
+    if (outcome === "refTaken") throw refTaken();
+  }
+  throw transactionsUnavailable();
+}
+
 const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.account) });
 
 /** A page of the org's accounts, oldest first (ids sort by creation time). */
 export async function listAccounts(
-  deps: AccountStoreDeps,
+  deps: DataDeps,
   orgId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Account[]; nextCursor: string | null }> {

@@ -1,11 +1,6 @@
 import { format } from "node:util";
 import { DynamoDBClient, InternalServerError, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
@@ -441,7 +436,7 @@ describe("GET /api/v1/accounts", () => {
 describe("POST /api/v1/accounts", () => {
   it("creates an account in the context's org and answers 201 with its Location", async () => {
     // Prepare
-    db.on(PutCommand).resolves({});
+    db.on(TransactWriteCommand).resolves({});
 
     // Act
     const response = await create({ body: JSON.stringify({ name: "Acme Ltd", currency: "EUR" }) });
@@ -462,14 +457,28 @@ describe("POST /api/v1/accounts", () => {
     expect(header(response, "Location")).toBe(`/api/v1/accounts/${account.id}`);
     expect(header(response, "Content-Type")).toMatch(/^application\/json/);
     expectKeyHeaders(response);
-    expect(db).toReceiveCommandExactlyOnceWith(PutCommand, {
+    expect(db).toReceiveCommandTimes(TransactWriteCommand, 1);
+    const [accountPut, interactionPut, ...rest] =
+      db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(rest).toEqual([]);
+    expect(accountPut?.Put).toMatchObject({
       TableName: "data",
-      Item: expect.objectContaining({ pk: "ORG#org_acme", sk: `ACCOUNT#${account.id}`, id: account.id }),
+      Item: { pk: "ORG#org_acme", sk: `ACCOUNT#${account.id}`, ...account },
+      ConditionExpression: "attribute_not_exists(pk)",
+    });
+    expect(interactionPut?.Put?.Item).toEqual({
+      pk: "ORG#org_acme",
+      sk: expect.stringMatching(/^INTERACTION#int_[0-9A-Z]{26}$/),
+      id: expect.stringMatching(/^int_/),
+      accountId: account.id,
+      type: "account.created",
+      at: "2025-01-15T10:07:30.250Z",
+      data: account,
     });
   });
 
   it("accepts application/json; charset=utf-8", async () => {
-    db.on(PutCommand).resolves({});
+    db.on(TransactWriteCommand).resolves({});
 
     const response = await create({
       body: JSON.stringify({ name: "Acme Ltd", currency: "EUR" }),
@@ -481,7 +490,7 @@ describe("POST /api/v1/accounts", () => {
 
   it("accepts a body of exactly 1 MiB and refuses one byte more with 413", async () => {
     // Prepare: a valid body padded with JSON whitespace to the byte.
-    db.on(PutCommand).resolves({});
+    db.on(TransactWriteCommand).resolves({});
     const json = JSON.stringify({ name: "Acme Ltd", currency: "EUR" });
     const exact = json + " ".repeat(1024 * 1024 - json.length);
 
@@ -492,7 +501,7 @@ describe("POST /api/v1/accounts", () => {
     // Assess
     expect(accepted.statusCode).toBe(201);
     errorOf(refused, 413, "payload_too_large");
-    expect(db.commandCalls(PutCommand)).toHaveLength(1);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it.each(["text/plain", "application/x-www-form-urlencoded", "text/csv"])(
@@ -567,7 +576,7 @@ describe("POST /api/v1/accounts", () => {
     expectKeyHeaders(response);
   });
 
-  it("writes an externalRef guard in the context's org with the account", async () => {
+  it("writes an externalRef guard in the context's org with the account and its interaction", async () => {
     db.on(TransactWriteCommand).resolves({});
 
     const response = await create({
@@ -576,10 +585,11 @@ describe("POST /api/v1/accounts", () => {
 
     expect(response.statusCode).toBe(201);
     const items = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.Item?.pk)).toEqual(["ORG#org_acme", "ORG#org_acme"]);
+    expect(items.map((item) => item.Put?.Item?.pk)).toEqual(["ORG#org_acme", "ORG#org_acme", "ORG#org_acme"]);
     expect(items.map((item) => item.Put?.Item?.sk)).toEqual([
       `ACCOUNT#${JSON.parse(response.body).id}`,
       "EXTREF#crm-1",
+      expect.stringMatching(/^INTERACTION#/),
     ]);
   });
 });

@@ -1,0 +1,14 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { getAccount } from "./account-store";
+
+/** `GET /api/v1/accounts/{accountId}` (accounts:read): one account of the caller's org. */
+export const handler = apiRoute({}, async ({ auth, event }) => {
+  const account = await getAccount(
+    dataDeps(),
+    auth.orgId,
+    idParameter(event, "accountId", ID_PREFIX.account, "account"),
+  );
+  return { statusCode: 200, body: account };
+});

@@ -1,0 +1,23 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { updateAccountSchema } from "./account-schemas";
+import { updateAccount } from "./account-store";
+
+/**
+ * `PATCH /api/v1/accounts/{accountId}` (accounts:write): name, externalRef, status. No body, or one
+ * that changes nothing, answers the account as it is.
+ */
+export const handler = apiRoute(
+  { body: updateAccountSchema, bodyOptional: true },
+  async ({ auth, body, event, now }) => {
+    const account = await updateAccount(
+      dataDeps(),
+      auth.orgId,
+      idParameter(event, "accountId", ID_PREFIX.account, "account"),
+      body,
+      now,
+    );
+    return { statusCode: 200, body: account };
+  },
+);

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { listQuerySchema } from "../shared/list-query";
+
+/**
+ * Phone numbers are E.164 as written for machines: `+`, the country code, the number, no spaces or
+ * punctuation, 8 to 16 characters in all (`+14155550123`, `+442071838750`). One form, so two systems
+ * never store one number two ways.
+ */
+export const phoneSchema = z
+  .string()
+  .regex(
+    /^\+[1-9][0-9]{6,14}$/,
+    "Must be an E.164 phone number: + and 7 to 15 digits, such as +14155550123.",
+  );
+
+export const emailSchema = z.email("Must be an email address, such as ana@example.com.").max(254);
+
+/** Contact (API.md §6): a person at an account of the org. */
+export const contactSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  email: emailSchema.nullable(),
+  phone: phoneSchema.nullable(),
+  role: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Contact = z.infer<typeof contactSchema>;
+
+const contactNameSchema = z.string().trim().min(1).max(200);
+const roleSchema = z.string().trim().min(1).max(100);
+
+/** `POST /contacts`: the account must be one of the org's (404 otherwise). */
+export const createContactSchema = contactSchema
+  .pick({ accountId: true })
+  .extend({
+    accountId: z.string().min(1).max(100),
+    name: contactNameSchema,
+    email: emailSchema.optional(),
+    phone: phoneSchema.optional(),
+    role: roleSchema.optional(),
+  })
+  .strict();
+export type CreateContact = z.infer<typeof createContactSchema>;
+
+/**
+ * `PATCH /contacts/{contactId}`: every field optional; `null` clears email, phone or role. A contact
+ * stays on its account (its interactions are recorded there), so `accountId` is not a field here.
+ */
+export const updateContactSchema = createContactSchema
+  .omit({ accountId: true })
+  .extend({ email: emailSchema.nullable(), phone: phoneSchema.nullable(), role: roleSchema.nullable() })
+  .partial();
+export type UpdateContact = z.infer<typeof updateContactSchema>;
+
+/** `GET /contacts`: a page, optionally of one account's contacts. */
+export const listContactsQuerySchema = listQuerySchema.extend({ accountId: z.string().min(1).optional() });

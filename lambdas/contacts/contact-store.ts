@@ -1,0 +1,241 @@
+import { GetCommand, QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { findAccount } from "../accounts/account-store";
+import { unchangedSince } from "../shared/conditions";
+import { decodeCursor, encodeCursor } from "../shared/cursor";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
+import { type DataDeps, isoAt } from "../shared/data-store";
+import { HttpError, notFound, validationError } from "../shared/errors";
+import { eventItems } from "../shared/events";
+import { newId } from "../shared/ids";
+import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
+import { cancellationReasons, transactionsUnavailable, transactWrite } from "../shared/transact";
+import type { Contact, CreateContact, UpdateContact } from "./contact-schemas";
+
+const MUTABLE_FIELDS = ["name", "email", "phone", "role", "updatedAt"] as const;
+const STALE_ATTEMPTS = 5;
+/** Pages of DynamoDB (1 MB each) one filtered list request reads at most before answering. */
+const MAX_FILTERED_PAGES = 10;
+
+const unknownAccount = () =>
+  new HttpError("not_found", "The account was not found.", {
+    details: [{ path: "accountId", message: "No account of yours has this id." }],
+  });
+
+/**
+ * Creates a contact on one of the org's accounts: a condition check that the account exists (in
+ * the caller's org partition, so another org's id is a 404), the contact and its `contact.created`
+ * interaction, in one transaction.
+ */
+export async function createContact(
+  deps: DataDeps,
+  orgId: string,
+  input: CreateContact,
+  nowMs: number,
+): Promise<Contact> {
+  if (!isResourceId(input.accountId, ID_PREFIX.account)) throw unknownAccount();
+  const at = isoAt(nowMs);
+  const contact: Contact = {
+    id: newId(ID_PREFIX.contact, nowMs),
+    accountId: input.accountId,
+    name: input.name,
+    email: input.email ?? null,
+    phone: input.phone ?? null,
+    role: input.role ?? null,
+    createdAt: at,
+    updatedAt: at,
+  };
+  try {
+    await transactWrite(
+      deps.db,
+      [
+        {
+          ConditionCheck: {
+            TableName: deps.table,
+            Key: { pk: orgPk(orgId), sk: sk.account(contact.accountId) },
+            ConditionExpression: "attribute_exists(pk)",
+          },
+        },
+        {
+          Put: {
+            TableName: deps.table,
+            Item: { pk: orgPk(orgId), sk: sk.contact(contact.id), ...contact },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        ...eventItems(deps.table, orgId, {
+          type: "contact.created",
+          accountId: contact.accountId,
+          data: contact,
+          at: nowMs,
+        }),
+      ],
+      deps.retry,
+    );
+  } catch (error) {
+    if (cancellationReasons(error)?.[0]?.Code === "ConditionalCheckFailed") throw unknownAccount();
+    throw error;
+  }
+  return contact;
+}
+
+/** The org's contact, or a 404. */
+export async function getContact(deps: DataDeps, orgId: string, contactId: string): Promise<Contact> {
+  const { Item } = await deps.db.send(
+    new GetCommand({
+      TableName: deps.table,
+      Key: { pk: orgPk(orgId), sk: sk.contact(contactId) },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) throw notFound("contact");
+  return resourceOf<Contact>(Item);
+}
+
+function patched(contact: Contact, patch: UpdateContact, nowMs: number): Contact {
+  const next: Contact = { ...contact };
+  if (patch.name !== undefined) next.name = patch.name;
+  if (patch.email !== undefined) next.email = patch.email;
+  if (patch.phone !== undefined) next.phone = patch.phone;
+  if (patch.role !== undefined) next.role = patch.role;
+  const changed = MUTABLE_FIELDS.some((field) => next[field] !== contact[field]);
+  return changed ? { ...next, updatedAt: isoAt(nowMs) } : contact;
+}
+
+/**
+ * `PATCH /contacts/{id}`: the contact guarded on every field read, and its `contact.updated`
+ * interaction on its account, in one transaction; re-read when another update got in between. A
+ * patch that changes nothing writes nothing.
+ */
+export async function updateContact(
+  deps: DataDeps,
+  orgId: string,
+  contactId: string,
+  patch: UpdateContact,
+  nowMs: number,
+): Promise<Contact> {
+  for (let attempt = 0; attempt < STALE_ATTEMPTS; attempt++) {
+    const seen = await getContact(deps, orgId, contactId);
+    const next = patched(seen, patch, nowMs);
+    if (next === seen) return seen;
+    const guard = unchangedSince(seen, MUTABLE_FIELDS);
+    try {
+      await transactWrite(
+        deps.db,
+        [
+          {
+            Update: {
+              TableName: deps.table,
+              Key: { pk: orgPk(orgId), sk: sk.contact(contactId) },
+              UpdateExpression:
+                "SET #name = :name, #email = :email, #phone = :phone, #role = :role, #updatedAt = :updatedAt",
+              ConditionExpression: guard.expression,
+              ExpressionAttributeNames: {
+                ...guard.names,
+                "#name": "name",
+                "#email": "email",
+                "#phone": "phone",
+                "#role": "role",
+                "#updatedAt": "updatedAt",
+              },
+              ExpressionAttributeValues: {
+                ...guard.values,
+                ":name": next.name,
+                ":email": next.email,
+                ":phone": next.phone,
+                ":role": next.role,
+                ":updatedAt": next.updatedAt,
+              },
+            },
+          },
+          ...eventItems(deps.table, orgId, {
+            type: "contact.updated",
+            accountId: next.accountId,
+            data: next,
+            at: nowMs,
+          }),
+        ],
+        deps.retry,
+      );
+      return next;
+    } catch (error) {
+      if (cancellationReasons(error)?.[0]?.Code !== "ConditionalCheckFailed") throw error;
+    }
+  }
+  throw transactionsUnavailable();
+}
+
+const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.contact) });
+
+type Page = { items: Contact[]; nextCursor: string | null };
+
+/**
+ * A page of the org's contacts, oldest first; with `accountId`, only that account's (an id that is
+ * not one of the org's accounts lists nothing). Contacts are keyed by their own id, so the account
+ * filter reads the org's contacts in DynamoDB pages and keeps the matches: a page may come back
+ * shorter than `limit` (even empty) with a `nextCursor` when the matches are sparse.
+ */
+export async function listContacts(
+  deps: DataDeps,
+  orgId: string,
+  query: { limit: number; cursor?: string; accountId?: string },
+): Promise<Page> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, orgId, positionSchema);
+  if (query.cursor !== undefined && !after) {
+    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+  }
+  const base = {
+    TableName: deps.table,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ConsistentRead: true,
+  };
+  const values = { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.contact };
+  const cursorOf = (key: QueryCommandOutput["LastEvaluatedKey"]) =>
+    typeof key?.sk === "string" ? encodeCursor(orgId, { sk: key.sk }) : null;
+  let start = after ? { pk: orgPk(orgId), sk: after.sk } : undefined;
+
+  if (query.accountId === undefined) {
+    const result = await deps.db.send(
+      new QueryCommand({
+        ...base,
+        ExpressionAttributeValues: values,
+        ExclusiveStartKey: start,
+        Limit: query.limit,
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((item) => resourceOf<Contact>(item)),
+      nextCursor: cursorOf(result.LastEvaluatedKey),
+    };
+  }
+
+  const accountId = query.accountId;
+  if (!isResourceId(accountId, ID_PREFIX.account) || !(await findAccount(deps, orgId, accountId))) {
+    return { items: [], nextCursor: null };
+  }
+  const items: Contact[] = [];
+  for (let pages = 0; pages < MAX_FILTERED_PAGES; pages++) {
+    const result = await deps.db.send(
+      new QueryCommand({
+        ...base,
+        FilterExpression: "accountId = :accountId",
+        ExpressionAttributeValues: { ...values, ":accountId": accountId },
+        ExclusiveStartKey: start,
+      }),
+    );
+    const found = result.Items ?? [];
+    const room = query.limit - items.length;
+    items.push(...found.slice(0, room).map((item) => resourceOf<Contact>(item)));
+    if (items.length === query.limit) {
+      const stoppedEarly = found.length > room || result.LastEvaluatedKey !== undefined;
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor: stoppedEarly && last ? encodeCursor(orgId, { sk: sk.contact(last.id) }) : null,
+      };
+    }
+    if (!result.LastEvaluatedKey) return { items, nextCursor: null };
+    start = result.LastEvaluatedKey as { pk: string; sk: string };
+  }
+  return { items, nextCursor: cursorOf(start) };
+}

@@ -1,0 +1,14 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { getContact } from "./contact-store";
+
+/** `GET /api/v1/contacts/{contactId}` (contacts:read): one contact of the caller's org. */
+export const handler = apiRoute({}, async ({ auth, event }) => {
+  const contact = await getContact(
+    dataDeps(),
+    auth.orgId,
+    idParameter(event, "contactId", ID_PREFIX.contact, "contact"),
+  );
+  return { statusCode: 200, body: contact };
+});

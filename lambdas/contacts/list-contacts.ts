@@ -1,0 +1,10 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { listContactsQuerySchema } from "./contact-schemas";
+import { listContacts } from "./contact-store";
+
+/** `GET /api/v1/contacts` (contacts:read): the org's contacts, `?accountId=` for one account's. */
+export const handler = apiRoute({ query: listContactsQuerySchema }, async ({ auth, query }) => {
+  const page = await listContacts(dataDeps(), auth.orgId, query);
+  return { statusCode: 200, body: page };
+});

@@ -1,0 +1,15 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { updateContactSchema } from "./contact-schemas";
+import { updateContact } from "./contact-store";
+
+/** `PATCH /api/v1/contacts/{contactId}` (contacts:write): name, email, phone, role. No body changes nothing. */
+export const handler = apiRoute(
+  { body: updateContactSchema, bodyOptional: true },
+  async ({ auth, body, event, now }) => {
+    const contactId = idParameter(event, "contactId", ID_PREFIX.contact, "contact");
+    const contact = await updateContact(dataDeps(), auth.orgId, contactId, body, now);
+    return { statusCode: 200, body: contact };
+  },
+);

@@ -1,0 +1,33 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { validationError } from "../shared/errors";
+import { validate } from "../shared/http/validation";
+import { csvRows } from "./csv-rows";
+import { importEnvelopeSchema } from "./import-schemas";
+import { importAccounts } from "./import-service";
+
+const CSV = "text/csv";
+
+/** The rows of a JSON body `{accounts: [...]}`: 400 unless it is that object with 1 to 1000 rows. */
+function jsonRows(text: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw validationError([{ path: "body", message: "The body is not valid JSON." }]);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw validationError([{ path: "body", message: "A JSON object body is required." }]);
+  }
+  return validate(importEnvelopeSchema, parsed).accounts;
+}
+
+/**
+ * `POST /api/v1/import/accounts` (import): creates or updates (by `externalRef`) 1 to 1000 accounts
+ * from JSON `{accounts: [...]}` or `text/csv`, and answers 200 with a result per row.
+ */
+export const handler = apiRoute({ rawBody: ["application/json", CSV] }, async ({ auth, raw, now }) => {
+  if (!raw) throw new Error("raw body missing: the route declares rawBody");
+  const rows = raw.mediaType === CSV ? csvRows(raw.text) : jsonRows(raw.text);
+  return { statusCode: 200, body: await importAccounts(dataDeps(), auth.orgId, rows, now) };
+});

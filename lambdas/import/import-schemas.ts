@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { createAccountSchema } from "../accounts/account-schemas";
+
+/** Rows one import takes at most (API.md §6). */
+export const MAX_IMPORT_ROWS = 1000;
+
+/**
+ * One row: the fields of `POST /accounts`. A row with an `externalRef` the org already uses updates
+ * that account's name (its currency must be the same; `balance` is an opening balance and applies
+ * only when the row creates the account). A row without one always creates.
+ */
+export const importRowSchema = createAccountSchema;
+export type ImportRow = z.infer<typeof importRowSchema>;
+
+const rowCountMessage = `Send 1 to ${MAX_IMPORT_ROWS} accounts per import.`;
+
+/**
+ * The JSON body as documented: `{accounts: [...]}`. The handler checks the envelope with
+ * {@link importEnvelopeSchema} and each row on its own, so one bad row does not refuse the others.
+ */
+export const importAccountsSchema = z.strictObject({
+  accounts: z.array(importRowSchema).min(1, rowCountMessage).max(MAX_IMPORT_ROWS, rowCountMessage),
+});
+
+/** The JSON body's envelope, rows unchecked. */
+export const importEnvelopeSchema = z.strictObject({
+  accounts: z.array(z.unknown()).min(1, rowCountMessage).max(MAX_IMPORT_ROWS, rowCountMessage),
+});
+
+const problemSchema = z.object({ path: z.string(), message: z.string() });
+
+export const importRowResultSchema = z.object({
+  /** The row's position in the request, from 0 (CSV: the first row after the header is 0). */
+  index: z.number().int(),
+  status: z.enum(["created", "updated", "failed"]),
+  /** The account created or updated. */
+  id: z.string().optional(),
+  /** Why the row failed, paths relative to the row (`currency`, or `row` for the row as a whole). */
+  errors: z.array(problemSchema).optional(),
+});
+export type ImportRowResult = z.infer<typeof importRowResultSchema>;
+
+export const importSummarySchema = z.object({
+  received: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  failed: z.number().int(),
+});
+export type ImportSummary = z.infer<typeof importSummarySchema>;
+
+/** The 200 answer of `POST /import/accounts`, whether or not every row was kept. */
+export const importResultSchema = z.object({
+  summary: importSummarySchema,
+  results: z.array(importRowResultSchema),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;

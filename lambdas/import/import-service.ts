@@ -1,0 +1,158 @@
+import {
+  accountIdByRef,
+  createAccount,
+  findAccount,
+  patched,
+  writeAccountUpdate,
+} from "../accounts/account-store";
+import type { DataDeps } from "../shared/data-store";
+import { type ErrorDetail, HttpError } from "../shared/errors";
+import { eventItems } from "../shared/events";
+import { issuesToDetails } from "../shared/http/validation";
+import { errorFields, log } from "../shared/log";
+import { transactWrite } from "../shared/transact";
+import { type ImportResult, type ImportRow, type ImportRowResult, importRowSchema } from "./import-schemas";
+
+/** Rows written at once. Each is a small transaction; more would only queue at DynamoDB. */
+export const IMPORT_CONCURRENCY = 8;
+
+/** Times a row re-reads when a concurrent writer (another import, a create, a PATCH) got in first. */
+const ROW_ATTEMPTS = 5;
+
+type RowOutcome = Omit<ImportRowResult, "index">;
+
+const failed = (errors: ErrorDetail[]): RowOutcome => ({ status: "failed", errors });
+
+/** A row's problems, paths relative to the row; the row as a whole is `row`. */
+function rowProblems(issues: Parameters<typeof issuesToDetails>[0]): ErrorDetail[] {
+  return issuesToDetails(issues).map((detail) =>
+    detail.path === "body"
+      ? { ...detail, path: "row", message: "Must be an object of account fields." }
+      : detail,
+  );
+}
+
+/**
+ * Creates the row's account, or, when the org already has an account with the row's `externalRef`,
+ * updates its name. Each step is one small transaction (account, ref guard, interaction); losing a
+ * race for the ref (a concurrent create or import) turns into an update of the winner's account.
+ */
+async function applyRow(deps: DataDeps, orgId: string, row: ImportRow, nowMs: number): Promise<RowOutcome> {
+  const ref = row.externalRef;
+  if (ref === undefined) {
+    return { status: "created", id: (await createAccount(deps, orgId, row, nowMs)).id };
+  }
+  for (let attempt = 0; attempt < ROW_ATTEMPTS; attempt++) {
+    const existingId = await accountIdByRef(deps, orgId, ref);
+    if (existingId === undefined) {
+      try {
+        return { status: "created", id: (await createAccount(deps, orgId, row, nowMs)).id };
+      } catch (error) {
+        if (error instanceof HttpError && error.code === "conflict") continue;
+        throw error;
+      }
+    }
+    const account = await findAccount(deps, orgId, existingId);
+    // The ref moved to another account (or away) between the two reads: read again.
+    if (!account || account.externalRef !== ref) continue;
+    if (account.currency !== row.currency) {
+      return {
+        ...failed([
+          {
+            path: "currency",
+            message: `The account with this externalRef holds ${account.currency}; an account's currency never changes.`,
+          },
+        ]),
+        id: account.id,
+      };
+    }
+    const next = patched(account, { name: row.name }, nowMs);
+    if (next === account) return { status: "updated", id: account.id };
+    const outcome = await writeAccountUpdate(deps, orgId, account, next, nowMs);
+    if (outcome === "written") return { status: "updated", id: account.id };
+  }
+  return failed([{ path: "row", message: "Other writes kept changing this account; import the row again." }]);
+}
+
+/** The row's outcome, whatever happens: a storage failure fails the row, not the rows around it. */
+async function settleRow(
+  deps: DataDeps,
+  orgId: string,
+  row: ImportRow,
+  nowMs: number,
+  index: number,
+): Promise<RowOutcome> {
+  try {
+    return await applyRow(deps, orgId, row, nowMs);
+  } catch (error) {
+    if (!(error instanceof HttpError))
+      log("error", "import row failed", { orgId, index, ...errorFields(error) });
+    return failed([{ path: "row", message: "The row could not be saved just now; import it again." }]);
+  }
+}
+
+/** Runs `tasks` with at most `limit` at a time, each started in order. */
+async function inPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      if (task) await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+/**
+ * Imports rows (API.md §6): each row validated on its own (bad rows are named, good rows kept),
+ * then applied with bounded concurrency. Rows sharing an `externalRef` form one lane applied in row
+ * order, so a later row of the file wins, as it would applied one by one; rows without a ref are
+ * independent creates. Ends with one org-level `import.completed` interaction holding the summary.
+ */
+export async function importAccounts(
+  deps: DataDeps,
+  orgId: string,
+  rows: readonly unknown[],
+  nowMs: number,
+  concurrency: number = IMPORT_CONCURRENCY,
+): Promise<ImportResult> {
+  const outcomes: RowOutcome[] = new Array(rows.length);
+  const lanes = new Map<string, { index: number; row: ImportRow }[]>();
+  const independent: { index: number; row: ImportRow }[] = [];
+  rows.forEach((raw, index) => {
+    const parsed = importRowSchema.safeParse(raw);
+    if (!parsed.success) {
+      outcomes[index] = failed(rowProblems(parsed.error.issues));
+      return;
+    }
+    const ref = parsed.data.externalRef;
+    if (ref === undefined) independent.push({ index, row: parsed.data });
+    else lanes.set(ref, [...(lanes.get(ref) ?? []), { index, row: parsed.data }]);
+  });
+
+  const work = [...lanes.values(), ...independent.map((entry) => [entry])].sort(
+    (a, b) => (a[0]?.index ?? 0) - (b[0]?.index ?? 0),
+  );
+  await inPool(
+    work.map((lane) => async () => {
+      for (const { index, row } of lane) outcomes[index] = await settleRow(deps, orgId, row, nowMs, index);
+    }),
+    concurrency,
+  );
+
+  const results: ImportRowResult[] = outcomes.map((outcome, index) => ({ index, ...outcome }));
+  const count = (status: ImportRowResult["status"]) =>
+    results.filter((result) => result.status === status).length;
+  const summary = {
+    received: rows.length,
+    created: count("created"),
+    updated: count("updated"),
+    failed: count("failed"),
+  };
+  await transactWrite(
+    deps.db,
+    eventItems(deps.table, orgId, { type: "import.completed", accountId: null, data: summary, at: nowMs }),
+    deps.retry,
+  );
+  return { summary, results };
+}

@@ -1,0 +1,12 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { getPayment } from "./payment-store";
+
+/** `GET /api/v1/accounts/{accountId}/payments/{paymentId}` (accounts:read): one payment. */
+export const handler = apiRoute({}, async ({ auth, event }) => {
+  const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
+  const paymentId = idParameter(event, "paymentId", ID_PREFIX.payment, "payment");
+  const payment = await getPayment(dataDeps(), auth.orgId, accountId, paymentId);
+  return { statusCode: 200, body: payment };
+});

@@ -1,0 +1,12 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { listQuerySchema } from "../shared/list-query";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { listPayments } from "./payment-store";
+
+/** `GET /api/v1/accounts/{accountId}/payments` (accounts:read): the account's payments, a page at a time. */
+export const handler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query }) => {
+  const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
+  const page = await listPayments(dataDeps(), auth.orgId, accountId, query);
+  return { statusCode: 200, body: page };
+});

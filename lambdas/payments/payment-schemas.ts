@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { amountSchema, currencySchema } from "../accounts/account-schemas";
+
+/** Payment (API.md §6): money received on an account, in the account's currency. */
+export const paymentSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  amount: amountSchema,
+  currency: currencySchema,
+  /** When the money was paid (ISO 8601 UTC); the registration instant unless the caller gave one. */
+  paidAt: z.string(),
+  method: z.string().nullable(),
+  reference: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type Payment = z.infer<typeof paymentSchema>;
+
+/**
+ * `POST /accounts/{accountId}/payments`. `amount` is positive minor units; `paidAt` an ISO 8601
+ * date-time with `Z` or an offset, answered in UTC; `method` and `reference` free text.
+ */
+export const registerPaymentSchema = paymentSchema
+  .pick({ currency: true })
+  .extend({
+    amount: amountSchema.refine((amount) => amount > 0, "Must be greater than 0."),
+    paidAt: z.iso
+      .datetime({ offset: true, error: "Must be an ISO 8601 date-time with Z or an offset." })
+      .optional(),
+    method: z.string().trim().min(1).max(50).optional(),
+    reference: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type RegisterPayment = z.infer<typeof registerPaymentSchema>;

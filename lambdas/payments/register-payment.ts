@@ -1,0 +1,21 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { pathParameter } from "../shared/http/validation";
+import { idempotentRequest } from "../shared/idempotency";
+import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { registerPaymentSchema } from "./payment-schemas";
+import { registerPayment } from "./payment-store";
+
+/**
+ * `POST /api/v1/accounts/{accountId}/payments` (payments:write): registers a payment and lowers the
+ * balance, honouring `Idempotency-Key` (scoped to the org and this concrete path).
+ */
+export const handler = apiRoute({ body: registerPaymentSchema }, async ({ auth, body, event, now }) => {
+  // The key is checked (400) before the account is looked up (404): the request itself comes first.
+  const idempotent = idempotentRequest(event, {
+    method: "POST",
+    path: `/api/v1/accounts/${pathParameter(event, "accountId")}/payments`,
+  });
+  const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
+  return registerPayment(dataDeps(), auth.orgId, accountId, body, now, idempotent);
+});
