@@ -35,6 +35,7 @@ const local = await startLocalRuntime({
   dataDir: process.env.FYNEX_DATA_DIR || undefined,
   rateLimit: positiveInteger("FYNEX_RATE_LIMIT"),
   rateWindowSeconds: positiveInteger("FYNEX_RATE_WINDOW_SECONDS"),
+  webhooksAllowLoopback: process.env.FYNEX_WEBHOOKS_ALLOW_LOOPBACK === "1",
 });
 
 console.log(`Fynex API (local) listening on ${local.url}  (ready in ${Date.now() - started} ms)

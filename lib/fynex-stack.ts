@@ -33,12 +33,14 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
     throw new Error(`Handler module "${handler}" serves routes of different auth kinds: ${[...auth]}`);
   }
   const readOnly = own.every((route) => route.method === "GET");
+  const deleteOnly = own.every((route) => route.method === "DELETE");
   switch (own[0]?.auth) {
     case "iam":
       return { keys: "readWrite", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
-      return { data: readOnly ? "read" : "readWrite", rateSettings: false };
+      // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.
+      return { data: readOnly ? "read" : deleteOnly ? "delete" : "readWrite", rateSettings: false };
     default:
       return { rateSettings: false };
   }

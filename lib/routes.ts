@@ -112,6 +112,57 @@ export const ROUTES: readonly Route[] = [
     scope: "import",
   },
 
+  {
+    method: "GET",
+    path: "/api/v1/export/accounts",
+    handler: "lambdas/export/export-accounts",
+    auth: "apiKey",
+    scope: "export",
+  },
+  {
+    method: "GET",
+    path: "/api/v1/export/interactions",
+    handler: "lambdas/export/export-interactions",
+    auth: "apiKey",
+    scope: "export",
+  },
+
+  {
+    method: "GET",
+    path: "/api/v1/webhooks",
+    handler: "lambdas/webhooks/list-webhooks",
+    auth: "apiKey",
+    scope: "webhooks:manage",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/webhooks",
+    handler: "lambdas/webhooks/create-webhook",
+    auth: "apiKey",
+    scope: "webhooks:manage",
+  },
+  {
+    method: "GET",
+    path: "/api/v1/webhooks/{webhookId}",
+    handler: "lambdas/webhooks/get-webhook",
+    auth: "apiKey",
+    scope: "webhooks:manage",
+  },
+  {
+    method: "PATCH",
+    path: "/api/v1/webhooks/{webhookId}",
+    handler: "lambdas/webhooks/update-webhook",
+    auth: "apiKey",
+    scope: "webhooks:manage",
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/webhooks/{webhookId}",
+    handler: "lambdas/webhooks/delete-webhook",
+    auth: "apiKey",
+    scope: "webhooks:manage",
+  },
+
   { method: "POST", path: ADMIN_KEYS, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: ADMIN_KEYS, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: `${ADMIN_KEYS}/{keyId}`, handler: ADMIN_HANDLER, auth: "iam" },

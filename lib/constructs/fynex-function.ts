@@ -18,9 +18,10 @@ export interface FynexFunctionProps {
 }
 
 /**
- * How a function may use a table. Only the actions the handlers call are granted; nothing deletes
- * (dead keys and expired records leave by TTL), so no mode grants `DeleteItem`, `BatchWriteItem` or
- * `Scan`. `TransactWriteItems` needs no action of its own: IAM checks each item's Put/Update/ConditionCheck.
+ * How a function may use a table. Only the actions the handlers call are granted; dead keys and expired
+ * records leave by TTL, so only `delete` (a function that serves nothing but DELETE routes) grants
+ * `DeleteItem`, and no mode grants `BatchWriteItem` or `Scan`. `TransactWriteItems` needs no action of
+ * its own: IAM checks each item's Put/Update/ConditionCheck.
  */
 export type TableAccessMode =
   /** Reads by key and queries (indexes included). */
@@ -28,7 +29,9 @@ export type TableAccessMode =
   /** Counts on an existing item by key: the authorizer's one conditional update. Never an index. */
   | "update"
   /** Reads, queries, creates and conditional updates, transactions included. */
-  | "readWrite";
+  | "readWrite"
+  /** Conditional deletes by key (a DELETE route: 404 when the item is not there), nothing else. */
+  | "delete";
 
 const TABLE_ACTIONS: Record<TableAccessMode, string[]> = {
   read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
@@ -41,6 +44,7 @@ const TABLE_ACTIONS: Record<TableAccessMode, string[]> = {
     "dynamodb:UpdateItem",
     "dynamodb:ConditionCheckItem",
   ],
+  delete: ["dynamodb:DeleteItem"],
 };
 
 export interface TableBinding {

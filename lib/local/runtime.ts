@@ -16,6 +16,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   rateLimit?: number;
   rateWindowSeconds?: number;
+  /** Webhook URLs may name loopback, over http too (`FYNEX_WEBHOOKS_ALLOW_LOOPBACK=1`); never deployed. */
+  webhooksAllowLoopback?: boolean;
   /** Injected by tests to make expiry and window boundaries deterministic. */
   clock?: Clock;
   /** How often expired items are deleted, as DynamoDB's TTL would (eventually). */
@@ -62,6 +64,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       auditTable: TABLE_NAMES.audit,
       rateLimit: options.rateLimit ?? 100,
       rateWindowSeconds: options.rateWindowSeconds ?? 900,
+      webhooksAllowLoopback: options.webhooksAllowLoopback ?? false,
     },
   });
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");

@@ -2,16 +2,27 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { errorEnvelope, HttpError } from "../errors";
 import { errorFields, log } from "../log";
 
-/** What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. */
+/**
+ * What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. A body
+ * that is not JSON (an export's ndjson or csv) comes as `text`, already serialised, with its media type.
+ */
 export interface HttpResult {
   statusCode: number;
   body?: unknown;
+  text?: { contentType: string; content: string };
   headers?: Record<string, string>;
 }
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
 export function toProxyResult(result: HttpResult, headers: Record<string, string>): APIGatewayProxyResult {
+  if (result.text !== undefined) {
+    return {
+      statusCode: result.statusCode,
+      headers: { "Content-Type": result.text.contentType, ...result.headers, ...headers },
+      body: result.text.content,
+    };
+  }
   const hasBody = result.body !== undefined;
   return {
     statusCode: result.statusCode,

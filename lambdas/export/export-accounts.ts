@@ -1,0 +1,10 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { exportPage, exportResult } from "./export-page";
+import { exportAccountsQuerySchema } from "./export-schemas";
+
+/** `GET /api/v1/export/accounts` (export): the org's accounts, oldest first, 5,000 a page, `Link` to the next. */
+export const handler = apiRoute({ query: exportAccountsQuerySchema }, async ({ auth, query, event }) => {
+  const page = await exportPage(dataDeps(), auth.orgId, { kind: "accounts", ...query });
+  return exportResult(page, event);
+});

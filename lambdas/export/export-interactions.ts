@@ -1,0 +1,13 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { exportPage, exportResult } from "./export-page";
+import { exportInteractionsQuerySchema } from "./export-schemas";
+
+/**
+ * `GET /api/v1/export/interactions` (export): the org's interactions, oldest first, from `?since=`
+ * (inclusive), of one `?accountId=` if given; 5,000 a page, `Link` to the next.
+ */
+export const handler = apiRoute({ query: exportInteractionsQuerySchema }, async ({ auth, query, event }) => {
+  const page = await exportPage(dataDeps(), auth.orgId, { kind: "interactions", ...query });
+  return exportResult(page, event);
+});

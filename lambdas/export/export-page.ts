@@ -1,0 +1,161 @@
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../shared/cursor";
+import { SK_PREFIX } from "../shared/data-keys";
+import { validationError } from "../shared/errors";
+import type { HttpResult } from "../shared/http/response";
+import { newId } from "../shared/ids";
+import { CONTENT_TYPES, pageWriter } from "./export-format";
+import { ACCOUNT_FIELDS, type ExportFormat, INTERACTION_FIELDS } from "./export-schemas";
+import { type ExportStoreDeps, readExportRange } from "./export-store";
+
+/** At most this many records in one export response (API.md §6). */
+export const MAX_EXPORT_RECORDS = 5000;
+
+/**
+ * At most this many bytes of body in one response, as Lambda counts them (the body JSON-escaped inside
+ * the proxy result), well under its 6 MB response limit: records are small, but an interaction's
+ * `data` is whatever the resource was, so a page ends early rather than fail.
+ */
+export const MAX_EXPORT_BYTES = 4 * 1024 * 1024;
+
+/** With `?accountId=`, a page reads at most this many interactions before it hands out a cursor. */
+export const MAX_EXPORT_EVALUATED = 20_000;
+
+export type ExportKind = "accounts" | "interactions";
+
+export interface ExportRequest {
+  kind: ExportKind;
+  format: ExportFormat;
+  cursor?: string;
+  /** Epoch ms, inclusive (interactions). */
+  since?: number;
+  /** Only this account's interactions. */
+  accountId?: string;
+}
+
+export interface ExportPage {
+  contentType: string;
+  content: string;
+  /** Where the next page starts, when records remain. */
+  nextCursor: string | null;
+  records: number;
+}
+
+const KINDS = {
+  accounts: { prefix: SK_PREFIX.account, fields: ACCOUNT_FIELDS as readonly string[] },
+  interactions: { prefix: SK_PREFIX.interaction, fields: INTERACTION_FIELDS as readonly string[] },
+};
+
+/** The smallest interaction sort key of an instant: its id's time part, then the least random part. */
+export function interactionKeyAt(ms: number): string {
+  return `${SK_PREFIX.interaction}${newId("int", ms, new Uint8Array(10))}`;
+}
+
+/**
+ * A cursor names the last record handed out and the filters of the export it belongs to, bound to the
+ * org by the cursor codec: a cursor of another org, of the other export, or of other filters is a 400,
+ * never a page of someone else's data. (`format` may change between pages: the records are the same.)
+ */
+const positionSchema = z.strictObject({
+  sk: z.string().regex(/^[A-Z]+#[A-Za-z0-9_]{1,64}$/),
+  since: z.string().optional(),
+  accountId: z.string().optional(),
+});
+
+function positionOf(request: ExportRequest, sk: string): Record<string, string> {
+  return {
+    sk,
+    ...(request.since === undefined ? {} : { since: String(request.since) }),
+    ...(request.accountId === undefined ? {} : { accountId: request.accountId }),
+  };
+}
+
+const invalidCursor = () =>
+  validationError([{ path: "query.cursor", message: "The cursor is not valid for this export." }]);
+
+function resumeKey(request: ExportRequest, orgId: string, from: string | undefined): string | undefined {
+  if (request.cursor === undefined) return undefined;
+  const position = decodeCursor(request.cursor, orgId, positionSchema);
+  if (position === undefined) throw invalidCursor();
+  const sameExport =
+    position.sk.startsWith(KINDS[request.kind].prefix) &&
+    (from === undefined || position.sk >= from) &&
+    position.since === (request.since === undefined ? undefined : String(request.since)) &&
+    position.accountId === request.accountId;
+  if (!sameExport) throw invalidCursor();
+  return position.sk;
+}
+
+/**
+ * One page of an export: up to `MAX_EXPORT_RECORDS` records (fewer when the byte budget or a sparse
+ * filter ends it early), oldest first, serialised in the requested format.
+ */
+export async function exportPage(
+  deps: ExportStoreDeps,
+  orgId: string,
+  request: ExportRequest,
+  limits = { records: MAX_EXPORT_RECORDS, bytes: MAX_EXPORT_BYTES, evaluated: MAX_EXPORT_EVALUATED },
+): Promise<ExportPage> {
+  const { prefix, fields } = KINDS[request.kind];
+  const from = request.since === undefined ? undefined : interactionKeyAt(request.since);
+  const after = resumeKey(request, orgId, from);
+  const read = await readExportRange(
+    deps,
+    orgId,
+    { prefix, from, accountId: request.accountId },
+    { after, max: limits.records, maxEvaluated: limits.evaluated },
+  );
+
+  const writer = pageWriter(request.format, fields);
+  const rows: string[] = [];
+  let bytes = 0;
+  let resumeAfter = read.resumeAfter;
+  for (const item of read.items) {
+    const row = writer.row(item);
+    // The body travels JSON-escaped inside the proxy result: count it as Lambda will.
+    bytes += Buffer.byteLength(JSON.stringify(row)) - 2;
+    if (bytes > limits.bytes && rows.length > 0) {
+      resumeAfter = String(read.items[rows.length - 1]?.sk);
+      break;
+    }
+    rows.push(row);
+  }
+  return {
+    contentType: CONTENT_TYPES[request.format],
+    content: writer.wrap(rows),
+    nextCursor: resumeAfter === null ? null : encodeCursor(orgId, positionOf(request, resumeAfter)),
+    records: rows.length,
+  };
+}
+
+/**
+ * The RFC 8288 `Link` to the next page: the request's own query (parameters in the order given, values
+ * as given) with the new cursor. The target is a relative reference, the last path segment plus the
+ * query, which resolves against the URL the client called: right behind a stage name, a custom domain
+ * or the local runtime alike, where an absolute URL built from inside the Lambda could be wrong.
+ */
+export function nextLink(
+  resourcePath: string,
+  query: Record<string, string | undefined> | null,
+  cursor: string,
+) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (name !== "cursor" && value !== undefined) params.append(name, value);
+  }
+  params.append("cursor", cursor);
+  const segment = resourcePath.split("/").at(-1) ?? "";
+  return `<${segment}?${params.toString()}>; rel="next"`;
+}
+
+/** The response of an export page: its body in its media type, and the `Link` when records remain. */
+export function exportResult(
+  page: ExportPage,
+  event: { resource: string; queryStringParameters: Record<string, string | undefined> | null },
+): HttpResult {
+  const headers: Record<string, string> = {};
+  if (page.nextCursor !== null) {
+    headers.Link = nextLink(event.resource, event.queryStringParameters, page.nextCursor);
+  }
+  return { statusCode: 200, text: { contentType: page.contentType, content: page.content }, headers };
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { type Account, accountSchema } from "../accounts/account-schemas";
+import { type Interaction, interactionSchema } from "../shared/interaction-schemas";
+
+/** The export formats of API.md §6; `json` when `?format=` is absent. */
+export const EXPORT_FORMATS = ["json", "ndjson", "csv"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const formatSchema = z
+  .enum(EXPORT_FORMATS, { error: () => `Must be one of ${EXPORT_FORMATS.join(", ")}.` })
+  .default("json");
+
+const cursorSchema = z.string().min(1);
+
+const SINCE_FORMAT =
+  "Must be an ISO 8601 date-time with an offset, such as 2026-01-31T12:00:00Z (in a URL, write + as %2B).";
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/**
+ * `?since=`: an instant, inclusive, to the millisecond the ids carry. A fraction finer than a
+ * millisecond rounds up, so nothing before the instant is ever included.
+ */
+export const sinceSchema = z.string().transform((value, ctx) => {
+  const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: "custom", message: SINCE_FORMAT, input: value });
+    return z.NEVER;
+  }
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? "";
+  return /[1-9]/.test(fraction.slice(3)) ? ms + 1 : ms;
+});
+
+/** Query of `GET /api/v1/export/accounts`. */
+export const exportAccountsQuerySchema = z.strictObject({
+  format: formatSchema,
+  cursor: cursorSchema.optional(),
+});
+export type ExportAccountsQuery = z.infer<typeof exportAccountsQuerySchema>;
+
+/** Query of `GET /api/v1/export/interactions`. An unknown `accountId` exports nothing. */
+export const exportInteractionsQuerySchema = z.strictObject({
+  format: formatSchema,
+  cursor: cursorSchema.optional(),
+  since: sinceSchema.optional(),
+  accountId: z.string().min(1).max(128).optional(),
+});
+export type ExportInteractionsQuery = z.infer<typeof exportInteractionsQuerySchema>;
+
+/**
+ * The fields of each exported resource, in API.md §6's order (the order of the schemas): the CSV
+ * header row and the key order of every JSON record.
+ */
+export const ACCOUNT_FIELDS = Object.keys(accountSchema.shape) as (keyof Account)[];
+export const INTERACTION_FIELDS = Object.keys(interactionSchema.shape) as (keyof Interaction)[];

@@ -1,0 +1,16 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { parseJsonBody } from "../shared/http/validation";
+import { webhookUrlPolicy } from "./webhook-policy";
+import { createWebhookSchema } from "./webhook-schemas";
+import { createWebhook } from "./webhook-store";
+
+/**
+ * `POST /api/v1/webhooks` (webhooks:manage): a new subscription; the answer holds its signing secret,
+ * the only time it is shown. The body schema depends on the runtime's URL policy, so it is parsed here.
+ */
+export const handler = apiRoute({}, async ({ auth, event, now }) => {
+  const body = parseJsonBody(event, createWebhookSchema(webhookUrlPolicy()));
+  const webhook = await createWebhook(dataDeps(), auth.orgId, body, now);
+  return { statusCode: 201, body: webhook, headers: { Location: `/api/v1/webhooks/${webhook.id}` } };
+});

@@ -1,0 +1,10 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { pathParameter } from "../shared/http/validation";
+import { getWebhook } from "./webhook-store";
+
+/** `GET /api/v1/webhooks/{webhookId}` (webhooks:manage): one subscription, without its secret. */
+export const handler = apiRoute({}, async ({ auth, event }) => {
+  const webhook = await getWebhook(dataDeps(), auth.orgId, pathParameter(event, "webhookId"));
+  return { statusCode: 200, body: webhook };
+});

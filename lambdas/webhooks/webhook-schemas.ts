@@ -1,0 +1,99 @@
+import { z } from "zod";
+import { EVENT_TYPES, eventTypeSchema } from "../shared/interaction-schemas";
+import { classifyHost } from "../shared/public-address";
+
+/** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
+export const WEBHOOK_URL_MAX = 2048;
+
+/** What a subscription URL may point at. Only the local runtime ever allows loopback (API.md §9). */
+export interface WebhookUrlPolicy {
+  /** `http://` and `https://` on loopback (`127.0.0.0/8`, `::1`, `localhost`) are allowed too. */
+  allowLoopback: boolean;
+}
+
+/**
+ * Why a subscription URL is refused at creation, or undefined when it is acceptable. The host is
+ * judged as the WHATWG URL parser reads it, the parser the delivery will use too, so that `0x7f.1`,
+ * `2130706433`, `[::ffff:127.0.0.1]` and `127.0.0.1.` are all seen as the loopback address they are.
+ * Names are not resolved here; the delivery checks every address a name resolves to.
+ */
+export function webhookUrlProblem(value: string, policy: WebhookUrlPolicy): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "Must be an absolute https:// URL.";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "Must be an https:// URL.";
+  if (url.username !== "" || url.password !== "") {
+    return "Must not carry a user name or password; put credentials in the path or verify the signature.";
+  }
+  const host = classifyHost(url.hostname);
+  const loopback = host.kind === "localhost" || (host.kind === "address" && host.address === "loopback");
+  if (policy.allowLoopback && loopback) return undefined;
+  if (url.protocol !== "https:") return "Must be an https:// URL.";
+  if (loopback || (host.kind === "address" && host.address !== "public")) {
+    return "Must point at a public address: loopback, private, link-local, unique-local and other internal addresses are refused.";
+  }
+  return undefined;
+}
+
+/** A subscription URL, stored as the parser normalises it (what was checked is what gets called). */
+export function webhookUrlSchema(policy: WebhookUrlPolicy) {
+  return z
+    .string()
+    .max(WEBHOOK_URL_MAX, `Must be at most ${WEBHOOK_URL_MAX} characters.`)
+    .superRefine((value, ctx) => {
+      const problem = webhookUrlProblem(value, policy);
+      if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+    })
+    .transform((value) => new URL(value).href)
+    .meta({ format: "uri", description: "https URL of a public host; answered as normalised." });
+}
+
+/** A non-empty set of the events of API.md §6; duplicates are folded, first occurrence kept in place. */
+export const eventsSchema = z
+  .array(z.enum(EVENT_TYPES, { error: () => `Unknown event; expected one of ${EVENT_TYPES.join(", ")}.` }))
+  .min(1, "Give at least one event.")
+  .transform((events) => [...new Set(events)]);
+
+const descriptionSchema = z.string().trim().max(500, "Must be at most 500 characters.");
+
+/** A subscription as the API answers it (API.md §6). The signing secret is never part of it. */
+export const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(eventTypeSchema),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Webhook = z.infer<typeof webhookSchema>;
+
+/** The create answer: the subscription plus its signing secret, shown this once. */
+export const createdWebhookSchema = webhookSchema.extend({
+  secret: z.string().meta({ description: "Signing secret (`whsec_...`); shown only in this answer." }),
+});
+export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
+
+/** Body of `POST /api/v1/webhooks`. */
+export function createWebhookSchema(policy: WebhookUrlPolicy) {
+  return z.strictObject({
+    url: webhookUrlSchema(policy),
+    events: eventsSchema,
+    description: descriptionSchema.optional(),
+  });
+}
+export type CreateWebhook = z.infer<ReturnType<typeof createWebhookSchema>>;
+
+/** Body of `PATCH /api/v1/webhooks/{webhookId}`: every field optional; `description: null` clears it. */
+export function updateWebhookSchema(policy: WebhookUrlPolicy) {
+  return z.strictObject({
+    url: webhookUrlSchema(policy).optional(),
+    events: eventsSchema.optional(),
+    description: descriptionSchema.nullable().optional(),
+    enabled: z.boolean().optional(),
+  });
+}
+export type UpdateWebhook = z.infer<ReturnType<typeof updateWebhookSchema>>;

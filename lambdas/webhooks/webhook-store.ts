@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../shared/cursor";
+import { orgPk, SK_PREFIX, sk } from "../shared/data-keys";
+import { notFound, validationError } from "../shared/errors";
+import { newId } from "../shared/ids";
+import { isResourceId } from "../shared/resource-ids";
+import {
+  type CreatedWebhook,
+  type CreateWebhook,
+  type UpdateWebhook,
+  type Webhook,
+  webhookSchema,
+} from "./webhook-schemas";
+
+export interface WebhookStoreDeps {
+  db: DynamoDBDocumentClient;
+  table: string;
+}
+
+/**
+ * The item attribute holding a subscription's signing secret. It is not a field of the resource:
+ * the create answer shows it once, and only the delivery (which signs with it) reads it again.
+ */
+export const SECRET_ATTRIBUTE = "signingSecret";
+
+/** `whsec_` + 32 random bytes in base64url: 256 bits for the HMAC-SHA256 signature of API.md §9. */
+export function newWebhookSecret(random: Uint8Array = randomBytes(32)): string {
+  return `whsec_${Buffer.from(random).toString("base64url")}`;
+}
+
+const WEBHOOK_FIELDS = Object.keys(webhookSchema.shape) as (keyof Webhook)[];
+
+/** The resource an item holds: its webhook fields only (never the secret, never the table keys). */
+function webhookOf(item: Record<string, unknown>): Webhook {
+  return Object.fromEntries(WEBHOOK_FIELDS.map((field) => [field, item[field]])) as Webhook;
+}
+
+/** Subscription ids: `wh_` and a time-sortable id. */
+export const WEBHOOK_ID_PREFIX = "wh";
+
+const webhookNotFound = () => notFound("webhook");
+
+/** The key of a subscription, or a 404 with no database call when the id cannot name one. */
+function keyOf(orgId: string, webhookId: string) {
+  if (!isResourceId(webhookId, WEBHOOK_ID_PREFIX)) throw webhookNotFound();
+  return { pk: orgPk(orgId), sk: sk.webhook(webhookId) };
+}
+
+/** Creates a subscription with a fresh signing secret; the answer is the only place it is shown. */
+export async function createWebhook(
+  deps: WebhookStoreDeps,
+  orgId: string,
+  input: CreateWebhook,
+  nowMs: number,
+  secret: string = newWebhookSecret(),
+): Promise<CreatedWebhook> {
+  const at = new Date(nowMs).toISOString();
+  const webhook: Webhook = {
+    id: newId(WEBHOOK_ID_PREFIX, nowMs),
+    url: input.url,
+    events: input.events,
+    description: input.description ?? null,
+    enabled: true,
+    createdAt: at,
+    updatedAt: at,
+  };
+  await deps.db.send(
+    new PutCommand({
+      TableName: deps.table,
+      Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
+      ConditionExpression: "attribute_not_exists(pk)",
+    }),
+  );
+  return { ...webhook, secret };
+}
+
+/** One subscription of the org; another org's id, or an unknown one, is a 404. */
+export async function getWebhook(deps: WebhookStoreDeps, orgId: string, webhookId: string): Promise<Webhook> {
+  const result = await deps.db.send(
+    new GetCommand({ TableName: deps.table, Key: keyOf(orgId, webhookId), ConsistentRead: true }),
+  );
+  if (!result.Item) throw webhookNotFound();
+  return webhookOf(result.Item);
+}
+
+const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.webhook) });
+
+/** A page of the org's subscriptions, oldest first. */
+export async function listWebhooks(
+  deps: WebhookStoreDeps,
+  orgId: string,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: Webhook[]; nextCursor: string | null }> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
+  if (page.cursor !== undefined && !after) {
+    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+  }
+  const result = await deps.db.send(
+    new QueryCommand({
+      TableName: deps.table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.webhook },
+      ExclusiveStartKey: after ? { pk: orgPk(orgId), sk: after.sk } : undefined,
+      Limit: page.limit,
+      ConsistentRead: true,
+    }),
+  );
+  const items = (result.Items ?? []).map(webhookOf);
+  const last = result.LastEvaluatedKey?.sk;
+  return { items, nextCursor: typeof last === "string" ? encodeCursor(orgId, { sk: last }) : null };
+}
+
+/**
+ * Applies the given fields in one conditional update (the subscription must exist) and answers the
+ * result. An empty change writes nothing and answers the subscription as it is (API.md §4).
+ */
+export async function updateWebhook(
+  deps: WebhookStoreDeps,
+  orgId: string,
+  webhookId: string,
+  change: UpdateWebhook,
+  nowMs: number,
+): Promise<Webhook> {
+  const fields = Object.entries(change).filter(([, value]) => value !== undefined);
+  if (fields.length === 0) return getWebhook(deps, orgId, webhookId);
+  const set = [...fields, ["updatedAt", new Date(nowMs).toISOString()] as const];
+  try {
+    const result = await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.table,
+        Key: keyOf(orgId, webhookId),
+        ConditionExpression: "attribute_exists(pk)",
+        UpdateExpression: `SET ${set.map((_, i) => `#f${i} = :v${i}`).join(", ")}`,
+        ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#f${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, value])),
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return webhookOf(result.Attributes ?? {});
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw webhookNotFound();
+    throw error;
+  }
+}
+
+/** Deletes a subscription, its secret with it; an unknown one (or one already deleted) is a 404. */
+export async function deleteWebhook(deps: WebhookStoreDeps, orgId: string, webhookId: string): Promise<void> {
+  try {
+    await deps.db.send(
+      new DeleteCommand({
+        TableName: deps.table,
+        Key: keyOf(orgId, webhookId),
+        ConditionExpression: "attribute_exists(pk)",
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw webhookNotFound();
+    throw error;
+  }
+}
