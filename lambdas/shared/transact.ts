@@ -23,13 +23,15 @@ export interface RetryPolicy {
 }
 
 /**
- * Ten attempts with "full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): each wait
- * is uniform in [0, min(max, base · 2^n)). Twenty writers on one item settle within a second or two
- * locally; deployed, DynamoDB's conflicts clear faster still. Past the tenth attempt the caller gets 503.
+ * Twelve attempts with "full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): each
+ * wait is uniform in [0, min(1 s, 20 ms · 2^n)), at most 6.3 s in all, inside the 10 s function
+ * timeout. Measured locally, where a transaction holds its items longest: 50 payments at once on one
+ * account all land within about a second and a half (ten attempts left a few of them 503). Past the
+ * last attempt the caller gets 503 `unavailable` with `Retry-After`.
  */
 export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 10,
-  baseDelayMs: 10,
+  attempts: 12,
+  baseDelayMs: 20,
   maxDelayMs: 1_000,
   sleep: (ms) => delay(ms),
   random: Math.random,
