@@ -1,20 +1,37 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { z } from "zod";
-import { documentClient } from "../shared/document-client";
 import { type ErrorEnvelope, HttpError, notFound, validationError } from "../shared/errors";
 import { httpEnvelope } from "../shared/http/envelope";
+import { headerValues } from "../shared/http/headers";
 import { errorResult, type HttpResult } from "../shared/http/response";
 import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";
-import { requireTable, runtime } from "../shared/runtime";
-import { createKey, getKey, type KeyServiceDeps, listKeys, type Outcome, revokeKey } from "./key-service";
 import {
+  type Actor,
+  createKey,
+  getKey,
+  type KeyServiceDeps,
+  listAuditEvents,
+  listKeys,
+  type Outcome,
+  revokeKey,
+  rotateKey,
+  updateKey,
+} from "./key-service";
+import {
+  claimedActorSchema,
   createKeySchema,
+  idempotencyKeySchema,
+  listAuditEventsInputSchema,
+  listAuditEventsQuerySchema,
   listKeysInputSchema,
   listKeysQuerySchema,
   orgIdSchema,
   revokeKeySchema,
+  rotateKeySchema,
+  updateKeySchema,
 } from "./schemas";
+import { keyServiceDeps } from "./service-deps";
 
 /**
  * The management Lambda (API.md §5). One function serves two callers:
@@ -22,13 +39,17 @@ import {
  *   as proxy results in the shared envelope;
  * - direct invocations (Lambda console, `aws lambda invoke`) of the form
  *   `{ "action": "createKey", "orgId": "...", "keyId"?: "...", ...the HTTP body's fields }`, answered
- *   with the same JSON body, or with the error envelope plus `"status"`.
+ *   with the same JSON body, or with the error envelope plus `"status"`. A direct invocation may also
+ *   carry `actor` (any action; recorded unverified as the audit event's `claimedActor`) and
+ *   `idempotencyKey` (createKey only; the `Idempotency-Key` header's counterpart).
  * Both validate with the same schemas and call the same service. Nothing here logs an event or a body.
  */
 
 const KEYS_PATH = "/admin/v1/orgs/{orgId}/api-keys";
 const KEY_PATH = `${KEYS_PATH}/{keyId}`;
+const AUDIT_PATH = "/admin/v1/orgs/{orgId}/audit-events";
 const DIRECT_ACTOR = "direct-invoke";
+const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
 /** One operation as it is being served. */
 interface Call {
@@ -36,8 +57,15 @@ interface Call {
   orgId: string;
   /** The key it names; "" for operations on the org's collection. */
   keyId: string;
-  /** Who asked: the IAM principal's ARN, `local-admin` locally, `direct-invoke` for direct invocations. */
-  actor: string;
+  /**
+   * Who asked: the IAM principal's ARN, `local-admin` locally, `direct-invoke` for direct invocations
+   * (with the payload's self-declared `actor` as `claimedActor`).
+   */
+  actor: Actor;
+  /** Who is calling: API Gateway, or a direct invocation. */
+  via: "http" | "direct";
+  /** A create's `Idempotency-Key` (header) or `idempotencyKey` (payload field), validated. */
+  idempotencyKey?: string;
   /** Where an input field is in error details: `query.cursor` on a query route, `cursor` in a payload. */
   fieldPath: (field: string) => string;
 }
@@ -57,10 +85,12 @@ type InputSpec<I> =
   | { from: "query"; schema: z.ZodType<I>; payloadSchema: z.ZodType<I> };
 
 interface OperationSpec<I> {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH";
   /** API Gateway resource path, as in the route table. */
   resource: string;
   takesKeyId: boolean;
+  /** Honours `Idempotency-Key` (the header; `idempotencyKey` in a payload). */
+  idempotent?: boolean;
   input: InputSpec<I>;
   run: (call: Call, input: I) => Promise<Answer>;
 }
@@ -70,12 +100,22 @@ interface Operation {
   method: string;
   resource: string;
   takesKeyId: boolean;
+  idempotent: boolean;
   serveEvent: (event: APIGatewayProxyEvent, call: Omit<Call, "fieldPath">) => Promise<Answer>;
   servePayload: (fields: Record<string, unknown>, call: Omit<Call, "fieldPath">) => Promise<Answer>;
 }
 
 /** No fields at all: an operation without input still refuses unknown query parameters and fields. */
 const noFields = z.strictObject({});
+
+/** `Idempotency-Key` of an HTTP call: absent, or one valid value (400 at `headers.Idempotency-Key`). */
+function idempotencyHeader(event: APIGatewayProxyEvent): string | undefined {
+  const values = [...new Set(headerValues(event, IDEMPOTENCY_HEADER))];
+  if (values.length === 0) return undefined;
+  const path = `headers.${IDEMPOTENCY_HEADER}`;
+  if (values.length > 1) throw validationError([{ path, message: `Send one ${IDEMPOTENCY_HEADER}.` }]);
+  return validate(idempotencyKeySchema, values[0], [path]);
+}
 
 function operation<I>(spec: OperationSpec<I>): Operation {
   const { input } = spec;
@@ -84,8 +124,10 @@ function operation<I>(spec: OperationSpec<I>): Operation {
     method: spec.method,
     resource: spec.resource,
     takesKeyId: spec.takesKeyId,
+    idempotent: spec.idempotent ?? false,
     serveEvent: async (event, call) => {
       const now = call.deps.clock();
+      if (spec.idempotent) call = { ...call, idempotencyKey: idempotencyHeader(event) };
       if (input.from === "body") {
         const body = parseJsonBody(event, input.schema(now), { optional: input.optional });
         parseQuery(event, noFields);
@@ -111,18 +153,37 @@ function unwrap<T>(outcome: Outcome<T>, call: Call): T {
       throw validationError([
         { path: call.fieldPath("cursor"), message: "The cursor is not valid for this list." },
       ]);
+    case "conflict":
+      throw new HttpError("conflict", outcome.message);
+    case "idempotency_replay": {
+      // The key itself is never shown again: a replay names the key it created, nothing more.
+      const where = call.via === "direct" ? "idempotencyKey" : `headers.${IDEMPOTENCY_HEADER}`;
+      throw new HttpError(
+        "conflict",
+        `This idempotency key was already used to create the API key ${outcome.keyId}; the key is not shown again.`,
+        { details: [{ path: where, message: `Already used to create ${outcome.keyId}.` }] },
+      );
+    }
+    case "busy":
+      throw new HttpError("unavailable", "The API key is being changed by another request; try again.", {
+        headers: { "Retry-After": "1" },
+      });
   }
 }
 
-/** Every operation by its direct-invocation action name. Later: updateKey, rotateKey, listAuditEvents. */
+/** Every operation by its direct-invocation action name. */
 const OPERATIONS = {
   createKey: operation({
     method: "POST",
     resource: KEYS_PATH,
     takesKeyId: false,
+    idempotent: true,
     input: { from: "body", schema: createKeySchema },
     run: async (call, input) => {
-      const created = unwrap(await createKey(call.deps, call.orgId, input, call.actor), call);
+      const created = unwrap(
+        await createKey(call.deps, call.orgId, input, call.actor, { idempotencyKey: call.idempotencyKey }),
+        call,
+      );
       return {
         statusCode: 201,
         body: created,
@@ -157,7 +218,41 @@ const OPERATIONS = {
     input: { from: "body", schema: () => revokeKeySchema, optional: true },
     run: async (call) => ({
       statusCode: 200,
-      body: unwrap(await revokeKey(call.deps, call.orgId, call.keyId), call),
+      body: unwrap(await revokeKey(call.deps, call.orgId, call.keyId, call.actor), call),
+    }),
+  }),
+  updateKey: operation({
+    method: "PATCH",
+    resource: KEY_PATH,
+    takesKeyId: true,
+    input: { from: "body", schema: () => updateKeySchema, optional: true },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await updateKey(call.deps, call.orgId, call.keyId, input, call.actor), call),
+    }),
+  }),
+  rotateKey: operation({
+    method: "POST",
+    resource: `${KEY_PATH}/rotate`,
+    takesKeyId: true,
+    input: { from: "body", schema: rotateKeySchema, optional: true },
+    run: async (call, input) => {
+      const rotated = unwrap(await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor), call);
+      return {
+        statusCode: 201,
+        body: rotated,
+        headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${rotated.id}` },
+      };
+    },
+  }),
+  listAuditEvents: operation({
+    method: "GET",
+    resource: AUDIT_PATH,
+    takesKeyId: false,
+    input: { from: "query", schema: listAuditEventsQuerySchema, payloadSchema: listAuditEventsInputSchema },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await listAuditEvents(call.deps, call.orgId, input), call),
     }),
   }),
 } satisfies Record<string, Operation>;
@@ -167,17 +262,6 @@ const byRoute = new Map<string, Operation>(
   Object.values(OPERATIONS).map((op) => [`${op.method} ${op.resource}`, op]),
 );
 const ACTIONS = [...byAction.keys()].join(", ");
-
-/** The service's dependencies from the runtime (built once per cold start, replaced in tests). */
-function serviceDeps(): KeyServiceDeps {
-  const { clock, settings } = runtime();
-  return {
-    db: documentClient(),
-    table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
-    clock,
-    settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
-  };
-}
 
 const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
 
@@ -191,7 +275,13 @@ const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult
     if (!actor) throw new HttpError("forbidden", "This route needs an authenticated administrator.");
     const orgId = parseOrgId(pathParameter(event, "orgId"));
     const keyId = op.takesKeyId ? pathParameter(event, "keyId") : "";
-    const answer = await op.serveEvent(event, { deps: serviceDeps(), orgId, keyId, actor });
+    const answer = await op.serveEvent(event, {
+      deps: keyServiceDeps(),
+      via: "http",
+      orgId,
+      keyId,
+      actor: { actor },
+    });
     return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers };
   });
 
@@ -202,16 +292,40 @@ async function serveDirect(payload: unknown): Promise<unknown> {
   if (!isObject(payload)) {
     throw validationError([{ path: "body", message: "The invocation payload must be a JSON object." }]);
   }
-  const { action, orgId: rawOrgId, keyId: rawKeyId, ...rest } = payload;
+  const {
+    action,
+    orgId: rawOrgId,
+    keyId: rawKeyId,
+    actor: rawActor,
+    idempotencyKey: rawIdempotencyKey,
+    ...rest
+  } = payload;
   const op = typeof action === "string" ? byAction.get(action) : undefined;
   if (!op) throw validationError([{ path: "action", message: `Must be one of ${ACTIONS}.` }]);
   const orgId = parseOrgId(rawOrgId);
   const keyId = op.takesKeyId
     ? validate(z.string("Name the key: keyId is required."), rawKeyId, ["keyId"])
     : "";
-  // An operation on the collection has no keyId: left in, the strict schema names it as unknown.
-  const fields = op.takesKeyId || rawKeyId === undefined ? rest : { ...rest, keyId: rawKeyId };
-  const answer = await op.servePayload(fields, { deps: serviceDeps(), orgId, keyId, actor: DIRECT_ACTOR });
+  // Fields an operation does not take stay in: its strict schema names them as unknown.
+  const fields = {
+    ...rest,
+    ...(op.takesKeyId || rawKeyId === undefined ? {} : { keyId: rawKeyId }),
+    ...(op.idempotent || rawIdempotencyKey === undefined ? {} : { idempotencyKey: rawIdempotencyKey }),
+  };
+  const claimedActor = rawActor === undefined ? undefined : validate(claimedActorSchema, rawActor, ["actor"]);
+  const idempotencyKey =
+    op.idempotent && rawIdempotencyKey !== undefined
+      ? validate(idempotencyKeySchema, rawIdempotencyKey, ["idempotencyKey"])
+      : undefined;
+  const actor: Actor = { actor: DIRECT_ACTOR, ...(claimedActor === undefined ? {} : { claimedActor }) };
+  const answer = await op.servePayload(fields, {
+    deps: keyServiceDeps(),
+    via: "direct",
+    orgId,
+    keyId,
+    actor,
+    idempotencyKey,
+  });
   return answer.body;
 }
 

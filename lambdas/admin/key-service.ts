@@ -1,40 +1,89 @@
+import { createHash } from "node:crypto";
+import type { CancellationReason } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
-  UpdateCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../lib/tables";
+import { type AuditEvent, type AuditEventType, type AuditItem, auditItem } from "../shared/audit";
 import { decodeCursor, encodeCursor } from "../shared/cursor";
-import { type KeyItem, type KeyRecord, type KeyStatus, toKeyRecord, ttlFor } from "../shared/key-record";
-import { digestKey, generateKey } from "../shared/keys";
+import {
+  type KeyItem,
+  type KeyRecord,
+  type KeyStatus,
+  keyStatus,
+  toKeyRecord,
+  ttlFor,
+} from "../shared/key-record";
+import { digestKey, generateKey, isWellFormedKey } from "../shared/keys";
 import { windowStart } from "../shared/rate-window";
-import { type CreateKeyInput, isKeyId, type ListKeysInput } from "./schemas";
+import type { Scope } from "../shared/scopes";
+import {
+  type CreateKeyInput,
+  isKeyId,
+  type ListAuditEventsInput,
+  type ListKeysInput,
+  type RotateKeyInput,
+  type UpdateKeyInput,
+} from "./schemas";
 
 /**
- * Key management over the keys table (DESIGN.md "Keys table"). Pure functions of their dependencies:
- * the same code serves API Gateway, direct invocations, the local runtime and tests.
+ * Key management over the keys table (DESIGN.md "Keys table") and the audit table. Pure functions of
+ * their dependencies: the same code serves API Gateway, direct invocations, the local runtime, tests,
+ * and other Lambdas that act on keys (the leaked-key route revokes through `revokeKey`).
  *
- * Expected outcomes (a key that is not there, a cursor that is not valid) are returned as values;
- * only what nobody expects (DynamoDB failing) is thrown.
+ * Every change writes its audit event in the same `TransactWriteItems` as the change itself, so an
+ * event exists exactly when its change committed. A change computed from a read commits only if the
+ * key is still as read (conditions on status, `replacedBy` and `revision`); when it is not, the key is
+ * read again and the change decided anew. Expected outcomes (a key that is not there or not active, a
+ * cursor that is not valid, a replayed idempotency key) are returned as values; only what nobody
+ * expects (DynamoDB failing) is thrown.
  */
 export interface KeyServiceDeps {
   db: DynamoDBDocumentClient;
   table: string;
+  /** The audit table (API.md §5 events), written in the same transactions as the keys. */
+  auditTable: string;
   /** Epoch milliseconds. */
   clock: () => number;
   settings: { rateLimit: number; rateWindowSeconds: number };
   /** 32 random bytes per key; crypto-random unless a test injects its own. */
   random?: () => Uint8Array;
-  /** Waits between retries of unprocessed batch reads; real time unless a test injects its own. */
+  /** Waits between retries (unprocessed batch reads, transaction conflicts); real time unless a test injects its own. */
   pause?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): the jitter of conflict backoff; `Math.random` unless a test injects its own. */
+  jitter?: () => number;
 }
 
-/** What a caller can get wrong: a key that is not (or no longer, or not this org's), a foreign cursor. */
-export type KeyServiceFailure = { reason: "not_found" } | { reason: "invalid_cursor" };
+/**
+ * Who made a change: the IAM principal ARN, `local-admin` locally, `direct-invoke` for a direct
+ * invocation (with its self-declared `claimedActor`, unverified), `secret-scanning` for leak reports.
+ */
+export interface Actor {
+  actor: string;
+  claimedActor?: string;
+}
+/** An actor, or just its name. */
+export type ActorInput = string | Actor;
+
+const actorOf = (input: ActorInput): Actor => (typeof input === "string" ? { actor: input } : input);
+
+/** What a caller can get wrong, or what the key's state forbids. */
+export type KeyServiceFailure =
+  /** Not there, no longer there (TTL), or another org's. */
+  | { reason: "not_found" }
+  | { reason: "invalid_cursor" }
+  /** The key's state forbids the change (not active, already rotated); `message` says why. */
+  | { reason: "conflict"; message: string }
+  /** A create's `Idempotency-Key` was used before, for the key `keyId`. */
+  | { reason: "idempotency_replay"; keyId: string }
+  /** Concurrent transactions on the same items kept cancelling this one: try again shortly. */
+  | { reason: "busy" };
 
 export type Outcome<T> = { ok: true; value: T } | ({ ok: false } & KeyServiceFailure);
 
@@ -44,54 +93,279 @@ const fail = <T>(failure: KeyServiceFailure): Outcome<T> => ({ ok: false, ...fai
 /** The create answer: the record plus the key, the only time the key exists outside its holder. */
 export type CreatedKey = KeyRecord & { key: string };
 
+/** The rotate answer: the new key's record, the new key, and the id of the key it replaces. */
+export type RotatedKey = CreatedKey & { replaces: string };
+
 export interface KeyPage {
   items: KeyRecord[];
   nextCursor: string | null;
 }
 
-/** By name, not class: the SDK's error classes may come from more than one copy of the package. */
-const isConditionFailure = (error: unknown) =>
-  error instanceof Error && error.name === "ConditionalCheckFailedException";
+export interface AuditPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
 
 const record = (deps: KeyServiceDeps, item: KeyItem, nowMs: number) =>
   toKeyRecord(item, nowMs, deps.settings);
 
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------------
+// Transactions
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** The transaction committed, or was cancelled with these per-item reasons (a condition failed). */
+type TransactResult = { committed: true } | { committed: false; reasons: CancellationReason[] };
+
+/** Attempts of a transaction cancelled only by conflicts with concurrent transactions, the first included. */
+const CONFLICT_ATTEMPTS = 6;
+/** Ceiling of the first conflict backoff; it doubles with each retry ("full jitter"). */
+const CONFLICT_BACKOFF_MS = 20;
+
+/** The per-item reasons of a cancelled transaction; undefined for any other error. By name: the SDK may be duplicated. */
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (error instanceof Error && error.name === "TransactionCanceledException") {
+    return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  }
+  return undefined;
+}
+
+const failedAt = (result: TransactResult, index: number) =>
+  !result.committed && result.reasons[index]?.Code === "ConditionalCheckFailed";
+
 /**
- * Creates a key for `orgId`. Only the key's hash is stored; the key itself is in the answer and
- * nowhere else (not in the item, not in a log, not in an error). The item starts in the current
- * rate window with a count of 0, so the key's first request costs the authorizer a single call.
+ * One `TransactWriteItems`. DynamoDB cancels a transaction that touches an item another transaction
+ * holds (`TransactionConflict`) and the SDK does not retry that: it is retried here with jittered
+ * exponential backoff. A failed condition is an answer, returned with its reasons; anything else
+ * (throttling, validation, a storage error) is thrown. "busy" when conflicts outlast the retries.
  */
-export async function createKey(
+async function transact(deps: KeyServiceDeps, items: TransactItem[]): Promise<TransactResult | "busy"> {
+  const pause = deps.pause ?? realPause;
+  const jitter = deps.jitter ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return { committed: true };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const codes = new Set(reasons.map((reason) => reason.Code ?? "None"));
+      codes.delete("None");
+      if (codes.has("ConditionalCheckFailed")) return { committed: false, reasons };
+      if (codes.size !== 1 || !codes.has("TransactionConflict")) throw error;
+      if (attempt === CONFLICT_ATTEMPTS) return "busy";
+      await pause(Math.floor(jitter() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem => ({
+  Put: { TableName: deps.auditTable, Item: event },
+});
+
+/** An audit event of `who`, on key `keyId`, at `nowMs`. */
+function eventOf(
+  orgId: string,
+  who: Actor,
+  type: AuditEventType,
+  keyId: string,
+  changes: Record<string, unknown>,
+  nowMs: number,
+): AuditItem {
+  return auditItem(
+    orgId,
+    {
+      type,
+      actor: who.actor,
+      ...(who.claimedActor === undefined ? {} : { claimedActor: who.claimedActor }),
+      keyId,
+      changes,
+    },
+    nowMs,
+  );
+}
+
+/**
+ * Conditions on a key read moments ago, so that a change computed from the read commits only if the
+ * key is still that key: this org's, not revoked, not expired, and (with `revision`) not changed by
+ * another admin since. `expiresAt` is compared with the clock, as the authorizer does.
+ */
+function stillLive(item: KeyItem, options: { revision?: boolean; notRotated?: boolean } = {}) {
+  const parts = [
+    "attribute_exists(pk)",
+    "orgId = :orgId",
+    "attribute_not_exists(revokedAt)",
+    "(attribute_not_exists(expiresAt) OR expiresAt > :now)",
+  ];
+  const values: Record<string, unknown> = { ":orgId": item.orgId };
+  if (options.notRotated) parts.push("attribute_not_exists(replacedBy)");
+  if (options.revision) {
+    if (item.revision === undefined) parts.push("attribute_not_exists(#revision)");
+    else {
+      parts.push("#revision = :revision");
+      values[":revision"] = item.revision;
+    }
+  }
+  return { condition: parts.join(" AND "), values };
+}
+
+/** A change of the key's settings that lost a race with another change tries again (re-reading), this often. */
+const CHANGE_ATTEMPTS = 3;
+
+// ---------------------------------------------------------------------------------------------------
+// Create
+
+/** A create's `Idempotency-Key` is remembered this long (Stripe keeps them 24 hours too). */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * The idempotency record's partition key: a hash of the org and the client's key, so a client's key
+ * (any printable ASCII) never becomes part of a key, and orgs never share one. The separator cannot
+ * occur in an org id. The item holds no `orgId` or `createdAt`, so it never enters the org index.
+ */
+export function idempotencyRecordKey(orgId: string, idempotencyKey: string): string {
+  return `IDEMPOTENCY#${createHash("sha256").update(`${orgId}\n${idempotencyKey}`, "utf8").digest("hex")}`;
+}
+
+/** The settings a key is created with (from the body, or inherited by a rotation). */
+interface KeySettings {
+  name: string;
+  scopes: Scope[];
+  expiresAt?: number;
+  rateLimit?: number;
+  allowedIps?: string[];
+}
+
+/** A fresh key and its item, starting in the current window with a count of 0. */
+function newKeyItem(
   deps: KeyServiceDeps,
   orgId: string,
-  input: CreateKeyInput,
-  actor: string,
-): Promise<Outcome<CreatedKey>> {
-  const now = deps.clock();
+  settings: KeySettings,
+  createdBy: string,
+  nowMs: number,
+): { key: string; item: KeyItem } {
   const key = generateKey(deps.random?.());
   const { id, hashHex, hint } = digestKey(key);
   const item: KeyItem = {
     pk: id,
     hash: hashHex,
     orgId,
-    name: input.name,
-    scopes: input.scopes,
+    name: settings.name,
+    scopes: settings.scopes,
     hint,
-    createdAt: new Date(now).toISOString(),
-    createdBy: actor,
-    windowStart: windowStart(now, deps.settings.rateWindowSeconds),
+    createdAt: new Date(nowMs).toISOString(),
+    createdBy,
+    windowStart: windowStart(nowMs, deps.settings.rateWindowSeconds),
     windowCount: 0,
   };
-  if (input.expiresAt !== undefined) {
-    item.expiresAt = input.expiresAt;
-    item.ttl = ttlFor(input.expiresAt);
+  if (settings.expiresAt !== undefined) {
+    item.expiresAt = settings.expiresAt;
+    item.ttl = ttlFor(settings.expiresAt);
   }
-  // The condition never fails with a real random source; if it does, the error (a 500) is right.
-  await deps.db.send(
-    new PutCommand({ TableName: deps.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
-  );
-  return ok({ ...record(deps, item, now), key });
+  if (settings.rateLimit !== undefined) item.rateLimit = settings.rateLimit;
+  if (settings.allowedIps !== undefined) item.allowedIps = settings.allowedIps;
+  return { key, item };
 }
+
+/** A new key's settings as an event records them: what an admin chose, never the key or its hash. */
+function settingsChanges(item: KeyItem): Record<string, unknown> {
+  return {
+    name: item.name,
+    scopes: item.scopes,
+    expiresAt: iso(item.expiresAt),
+    rateLimit: item.rateLimit === undefined ? null : { limit: item.rateLimit },
+    allowedIps: item.allowedIps ?? null,
+  };
+}
+
+/** Puts a new key item; the condition never fails with a real random source (if it does, a 500 is right). */
+const putNewKey = (deps: KeyServiceDeps, item: KeyItem): TransactItem => ({
+  Put: { TableName: deps.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
+});
+
+/** Attempts of a create whose idempotency record expired between its failed condition and the read. */
+const CREATE_ATTEMPTS = 2;
+
+/**
+ * Creates a key for `orgId`, with its `key.created` event and, given an `idempotencyKey`, the
+ * idempotency record, in one transaction. Only the key's hash is stored; the key itself is in the
+ * answer and nowhere else (not in the item, not in the event, not in a log, not in an error). The item
+ * starts in the current rate window with a count of 0, so the key's first request costs the
+ * authorizer a single call. A replayed `idempotencyKey` (same org, within 24 hours) creates nothing
+ * and names the key it created first.
+ */
+export async function createKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  input: CreateKeyInput,
+  actor: ActorInput,
+  options: { idempotencyKey?: string } = {},
+): Promise<Outcome<CreatedKey>> {
+  const who = actorOf(actor);
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const { key, item } = newKeyItem(
+      deps,
+      orgId,
+      { ...input, rateLimit: input.rateLimit?.limit },
+      who.actor,
+      now,
+    );
+    const items = [
+      putNewKey(deps, item),
+      putAudit(deps, eventOf(orgId, who, "key.created", item.pk, settingsChanges(item), now)),
+    ];
+    const recordKey =
+      options.idempotencyKey === undefined ? undefined : idempotencyRecordKey(orgId, options.idempotencyKey);
+    if (recordKey !== undefined) {
+      items.push({
+        Put: {
+          TableName: deps.table,
+          Item: {
+            pk: recordKey,
+            keyId: item.pk,
+            at: now,
+            ttl: Math.ceil(now / 1000) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          // DynamoDB's TTL deletes late: a record past its TTL is treated as gone.
+          ConditionExpression: "attribute_not_exists(pk) OR #ttl <= :nowSeconds",
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ExpressionAttributeValues: { ":nowSeconds": Math.floor(now / 1000) },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      });
+    }
+    const result = await transact(deps, items);
+    if (result === "busy") return fail({ reason: "busy" });
+    if (result.committed) return ok({ ...record(deps, item, now), key });
+    if (recordKey === undefined || !failedAt(result, 2)) {
+      throw new Error("creating a key was cancelled by a condition that cannot fail");
+    }
+    const earlier = result.reasons[2]?.Item?.keyId?.S ?? (await readIdempotencyRecord(deps, recordKey, now));
+    if (earlier !== undefined) return fail({ reason: "idempotency_replay", keyId: earlier });
+    if (attempt === CREATE_ATTEMPTS) throw new Error("the idempotency record kept changing under a create");
+  }
+}
+
+/** The key an idempotency record names, if the record is there and within its TTL. */
+async function readIdempotencyRecord(
+  deps: KeyServiceDeps,
+  recordKey: string,
+  nowMs: number,
+): Promise<string | undefined> {
+  const { Item } = await deps.db.send(
+    new GetCommand({ TableName: deps.table, Key: { pk: recordKey }, ConsistentRead: true }),
+  );
+  const parsed = z.object({ keyId: z.string(), ttl: z.number() }).safeParse(Item);
+  return parsed.success && parsed.data.ttl > Math.floor(nowMs / 1000) ? parsed.data.keyId : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Read
 
 /** One key of the org, read strongly consistently; another org's key is as absent as a missing one. */
 export async function getKey(
@@ -113,75 +387,406 @@ async function readKey(deps: KeyServiceDeps, orgId: string, keyId: string): Prom
   return item?.orgId === orgId ? item : undefined;
 }
 
-/** A revoke that lost a race with a concurrent change of `expiresAt` (rotation) tries again, this often. */
-const REVOKE_ATTEMPTS = 3;
+/**
+ * The record of the key a presented token is, whatever its org, or undefined when Fynex never issued
+ * it (malformed, bad checksum, unknown, or its item is gone). For callers that hold a token rather
+ * than an org (the leaked-key route): the id is derived from the token and the full hash must match,
+ * so no scan is needed and an id collision cannot name another key. Never logs the token.
+ */
+export async function findKeyByToken(deps: KeyServiceDeps, token: string): Promise<KeyRecord | undefined> {
+  if (!isWellFormedKey(token)) return undefined;
+  const { id, hashHex } = digestKey(token);
+  const { Item } = await deps.db.send(
+    new GetCommand({ TableName: deps.table, Key: { pk: id }, ConsistentRead: true }),
+  );
+  const item = Item as KeyItem | undefined;
+  return item?.hash === hashHex ? record(deps, item, deps.clock()) : undefined;
+}
+
+const notActive = (status: KeyStatus, doing: string) =>
+  fail<never>({
+    reason: "conflict",
+    message: `The API key is ${status}; only an active key can be ${doing}.`,
+  });
+
+// ---------------------------------------------------------------------------------------------------
+// Revoke
+
+/** How a revocation is recorded: a plain revoke by default; the leaked-key route names its own. */
+export interface RevokeOptions {
+  /** The event recorded: `key.revoked` (default), or `key.leak_reported` for a leak report. */
+  eventType?: Extract<AuditEventType, "key.revoked" | "key.leak_reported">;
+  /** Merged into the event's `changes` (a leak report's `{ url }`); `revokedAt` is always the service's. */
+  changes?: Record<string, unknown>;
+}
 
 /**
- * Revokes a key now. Repeating it is harmless: an already revoked key is answered as it is, its
- * `revokedAt` unchanged. The TTL counts from the moment the key stopped working: now, or its
- * `expiresAt` if that came first.
+ * Revokes a key now, recording `options.eventType` (default `key.revoked`) with `changes`
+ * `{...options.changes, revokedAt}` in the same transaction. Repeating it is harmless: an already
+ * revoked key is answered as it is, its `revokedAt` unchanged, and no event is recorded. An expired
+ * key is marked revoked too; its TTL still counts from the moment it stopped working (its `expiresAt`).
  *
- * The common case (a live key) is one conditional update. When the condition fails, a strongly
- * consistent read tells why (dynalite cannot return the old item with the failure).
+ * For other Lambdas as well as the admin API: the leaked-key route calls
+ * `revokeKey(deps, orgId, keyId, "secret-scanning", { eventType: "key.leak_reported", changes: { url } })`.
  */
 export async function revokeKey(
   deps: KeyServiceDeps,
   orgId: string,
   keyId: string,
+  actor: ActorInput,
+  options: RevokeOptions = {},
 ): Promise<Outcome<KeyRecord>> {
-  if (!isKeyId(keyId)) return fail({ reason: "not_found" });
-  const now = deps.clock();
-  let expiredAt: number | undefined;
-  for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt++) {
-    const revoked = await markRevoked(deps, orgId, keyId, now, expiredAt);
-    if (revoked) return ok(record(deps, revoked, now));
+  const who = actorOf(actor);
+  for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+    const now = deps.clock();
     const current = await readKey(deps, orgId, keyId);
     if (!current) return fail({ reason: "not_found" });
     if (current.revokedAt !== undefined) return ok(record(deps, current, now));
-    expiredAt = current.expiresAt !== undefined && current.expiresAt <= now ? current.expiresAt : undefined;
+    // Live: it stops working now. Expired: it stopped at its expiresAt, which must still be that.
+    const expiredAt = keyStatus(current, now) === "expired" ? current.expiresAt : undefined;
+    const revoked: KeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
+    const stillAsRead =
+      expiredAt === undefined
+        ? "(attribute_not_exists(expiresAt) OR expiresAt > :now)"
+        : "expiresAt = :expiredAt";
+    const event = eventOf(
+      orgId,
+      who,
+      options.eventType ?? "key.revoked",
+      keyId,
+      { ...options.changes, revokedAt: iso(now) },
+      now,
+    );
+    const result = await transact(deps, [
+      {
+        Update: {
+          TableName: deps.table,
+          Key: { pk: keyId },
+          UpdateExpression: "SET revokedAt = :now, #ttl = :ttl",
+          ConditionExpression: `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`,
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ExpressionAttributeValues: {
+            ":now": now,
+            ":orgId": orgId,
+            ":ttl": revoked.ttl,
+            ...(expiredAt === undefined ? {} : { ":expiredAt": expiredAt }),
+          },
+        },
+      },
+      putAudit(deps, event),
+    ]);
+    if (result === "busy") return fail({ reason: "busy" });
+    if (result.committed) return ok(record(deps, revoked, now));
   }
   throw new Error(`revoking ${keyId} kept losing races with concurrent changes`);
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Update (PATCH)
+
+type Change = { from: unknown; to: unknown };
+
+const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+  a === undefined || b === undefined
+    ? a === b
+    : a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
+
+/** The attribute each PATCH field is stored in, and how the event shows its value. */
+const UPDATABLE = {
+  name: { show: (item: KeyItem) => item.name },
+  scopes: { show: (item: KeyItem) => item.scopes },
+  rateLimit: { show: (item: KeyItem) => (item.rateLimit === undefined ? null : { limit: item.rateLimit }) },
+  allowedIps: { show: (item: KeyItem) => item.allowedIps ?? null },
+} as const;
+type UpdatableField = keyof typeof UPDATABLE;
+
 /**
- * Sets `revokedAt` if the key is this org's and not revoked yet. `expiredAt` undefined: the key is
- * believed live, so it stops working now. Otherwise it stopped at `expiredAt`, which must still be
- * its `expiresAt`. Answers the updated item, or undefined when the condition failed.
+ * The key as the PATCH would leave it, and only the fields that really change (scopes and addresses
+ * compare as sets: reordering them is no change).
  */
-async function markRevoked(
+function applyPatch(item: KeyItem, input: UpdateKeyInput): { next: KeyItem; changed: UpdatableField[] } {
+  const next: KeyItem = { ...item };
+  const changed: UpdatableField[] = [];
+  if (input.name !== undefined && input.name !== item.name) {
+    next.name = input.name;
+    changed.push("name");
+  }
+  if (input.scopes !== undefined && !sameSet(input.scopes, item.scopes)) {
+    next.scopes = input.scopes;
+    changed.push("scopes");
+  }
+  if (input.rateLimit !== undefined && (input.rateLimit?.limit ?? undefined) !== item.rateLimit) {
+    if (input.rateLimit === null) delete next.rateLimit;
+    else next.rateLimit = input.rateLimit.limit;
+    changed.push("rateLimit");
+  }
+  if (input.allowedIps !== undefined && !sameSet(input.allowedIps ?? undefined, item.allowedIps)) {
+    if (input.allowedIps === null) delete next.allowedIps;
+    else next.allowedIps = input.allowedIps;
+    changed.push("allowedIps");
+  }
+  return { next, changed };
+}
+
+/**
+ * Changes an active key's name, scopes, limit or allowlist. Effective on the very next request: the
+ * authorizer reads the base item. `rateLimit: null` and `allowedIps: null` remove the override and the
+ * list. Records `key.updated` with `changes` `{field: {from, to}}` of what really changed; a PATCH
+ * that changes nothing writes nothing and records nothing. Expired and revoked keys are a conflict.
+ */
+export async function updateKey(
   deps: KeyServiceDeps,
   orgId: string,
   keyId: string,
-  now: number,
-  expiredAt: number | undefined,
-): Promise<KeyItem | undefined> {
-  const stillAsRead =
-    expiredAt === undefined
-      ? "(attribute_not_exists(expiresAt) OR expiresAt > :now)"
-      : "expiresAt = :expiredAt";
-  try {
-    const { Attributes } = await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.table,
-        Key: { pk: keyId },
-        UpdateExpression: "SET revokedAt = :now, #ttl = :ttl",
-        ConditionExpression: `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`,
-        ExpressionAttributeNames: { "#ttl": "ttl" },
-        ExpressionAttributeValues: {
-          ":now": now,
-          ":orgId": orgId,
-          ":ttl": ttlFor(expiredAt ?? now),
-          ...(expiredAt === undefined ? {} : { ":expiredAt": expiredAt }),
+  input: UpdateKeyInput,
+  actor: ActorInput,
+): Promise<Outcome<KeyRecord>> {
+  const who = actorOf(actor);
+  for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+    const now = deps.clock();
+    const current = await readKey(deps, orgId, keyId);
+    if (!current) return fail({ reason: "not_found" });
+    const status = keyStatus(current, now);
+    if (status !== "active") return notActive(status, "changed");
+    const { next, changed } = applyPatch(current, input);
+    if (changed.length === 0) return ok(record(deps, current, now));
+    next.revision = (current.revision ?? 0) + 1;
+
+    const names: Record<string, string> = { "#revision": "revision" };
+    const values: Record<string, unknown> = { ":nextRevision": next.revision, ":now": now };
+    const sets = ["#revision = :nextRevision"];
+    const removes: string[] = [];
+    for (const field of changed) {
+      names[`#${field}`] = field;
+      const value = next[field];
+      if (value === undefined) removes.push(`#${field}`);
+      else {
+        sets.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    const live = stillLive(current, { revision: true });
+    const changes: Record<string, Change> = {};
+    for (const field of changed) {
+      changes[field] = { from: UPDATABLE[field].show(current), to: UPDATABLE[field].show(next) };
+    }
+    const result = await transact(deps, [
+      {
+        Update: {
+          TableName: deps.table,
+          Key: { pk: keyId },
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length > 0 ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: live.condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ...live.values },
         },
-        ReturnValues: "ALL_NEW",
+      },
+      putAudit(deps, eventOf(orgId, who, "key.updated", keyId, changes, now)),
+    ]);
+    if (result === "busy") return fail({ reason: "busy" });
+    if (result.committed) return ok(record(deps, next, now));
+  }
+  throw new Error(`updating ${keyId} kept losing races with concurrent changes`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rotate
+
+/**
+ * Replaces an active key that was never rotated with a new key of the same name, scopes, limit and
+ * allowlist (and `input.expiresAt`, if given), in one transaction with its events:
+ * - `gracePeriodSeconds` 1 to 604800: the old key keeps working until now + grace, or its own earlier
+ *   expiry, and is then `expired` (`key.expired_by_rotation`, with its new `expiresAt`);
+ * - 0 or none: the old key is revoked now (`key.revoked` with `changes.reason: "rotation"`);
+ * - the new key's event is `key.rotated` with `changes.replaces` (and its settings).
+ * The old key gets `replacedBy`; a second rotation of it, or a rotation of a key that is not active,
+ * is a conflict, under concurrency too (the old key's update is conditional).
+ */
+export async function rotateKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+  input: RotateKeyInput,
+  actor: ActorInput,
+): Promise<Outcome<RotatedKey>> {
+  const who = actorOf(actor);
+  for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+    const now = deps.clock();
+    const old = await readKey(deps, orgId, keyId);
+    if (!old) return fail({ reason: "not_found" });
+    const status = keyStatus(old, now);
+    if (status !== "active") return notActive(status, "rotated");
+    if (old.replacedBy !== undefined) {
+      return fail({
+        reason: "conflict",
+        message: `The API key was already rotated (replaced by ${old.replacedBy}); rotate its replacement instead.`,
+      });
+    }
+
+    const { key, item } = newKeyItem(
+      deps,
+      orgId,
+      {
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: input.expiresAt,
+        rateLimit: old.rateLimit,
+        allowedIps: old.allowedIps,
+      },
+      who.actor,
+      now,
+    );
+    item.replaces = old.pk;
+
+    const grace = input.gracePeriodSeconds ?? 0;
+    const revision = (old.revision ?? 0) + 1;
+    const live = stillLive(old, { revision: true, notRotated: true });
+    let oldAfter: KeyItem;
+    let oldEvent: AuditItem;
+    let update: { expression: string; values: Record<string, unknown> };
+    if (grace > 0) {
+      const expiresAt = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + grace * 1000);
+      oldAfter = { ...old, expiresAt, ttl: ttlFor(expiresAt), replacedBy: item.pk, revision };
+      update = {
+        expression:
+          "SET replacedBy = :replacedBy, expiresAt = :expiresAt, #ttl = :ttl, #revision = :nextRevision",
+        values: { ":expiresAt": expiresAt },
+      };
+      oldEvent = eventOf(
+        orgId,
+        who,
+        "key.expired_by_rotation",
+        old.pk,
+        {
+          expiresAt: iso(expiresAt),
+          previousExpiresAt: iso(old.expiresAt),
+          gracePeriodSeconds: grace,
+          replacedBy: item.pk,
+        },
+        now,
+      );
+    } else {
+      oldAfter = { ...old, revokedAt: now, ttl: ttlFor(now), replacedBy: item.pk, revision };
+      update = {
+        expression: "SET replacedBy = :replacedBy, revokedAt = :now, #ttl = :ttl, #revision = :nextRevision",
+        values: {},
+      };
+      oldEvent = eventOf(
+        orgId,
+        who,
+        "key.revoked",
+        old.pk,
+        { reason: "rotation", revokedAt: iso(now), replacedBy: item.pk },
+        now,
+      );
+    }
+    const rotatedEvent = eventOf(
+      orgId,
+      who,
+      "key.rotated",
+      item.pk,
+      { replaces: old.pk, ...settingsChanges(item) },
+      now,
+    );
+    // Both events share one instant; the new key's lists first (newest first), so it gets the later id.
+    if (rotatedEvent.id < oldEvent.id) [rotatedEvent.id, oldEvent.id] = [oldEvent.id, rotatedEvent.id];
+
+    const result = await transact(deps, [
+      putNewKey(deps, item),
+      {
+        Update: {
+          TableName: deps.table,
+          Key: { pk: old.pk },
+          UpdateExpression: update.expression,
+          ConditionExpression: live.condition,
+          ExpressionAttributeNames: { "#ttl": "ttl", "#revision": "revision" },
+          ExpressionAttributeValues: {
+            ":replacedBy": item.pk,
+            ":ttl": oldAfter.ttl,
+            ":nextRevision": revision,
+            ":now": now,
+            ...update.values,
+            ...live.values,
+          },
+        },
+      },
+      putAudit(deps, rotatedEvent),
+      putAudit(deps, oldEvent),
+    ]);
+    if (result === "busy") return fail({ reason: "busy" });
+    if (result.committed) return ok({ ...record(deps, item, now), key, replaces: old.pk });
+    if (failedAt(result, 0)) throw new Error("rotating a key was cancelled by a condition that cannot fail");
+    // The old key changed since it was read (revoked, rotated, patched, expired): decide again.
+  }
+  throw new Error(`rotating ${keyId} kept losing races with concurrent changes`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Audit events
+
+const EVENT_ID = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/;
+const auditPositionSchema = z.strictObject({ id: z.string().regex(EVENT_ID) });
+
+/**
+ * With a `keyId` filter, one request reads at most this many of the org's events (DynamoDB applies
+ * `Limit` before the filter): a page may then come back short, even empty, with a `nextCursor` that
+ * resumes where the reading stopped. Without a filter every read item is returned.
+ */
+const AUDIT_FILTER_READ_BUDGET = 1000;
+const FILTERED_AUDIT_PAGE = 100;
+
+/** An audit item as admins read it: without its partition and TTL. */
+function toAuditEvent(item: AuditItem): AuditEvent {
+  const { id, type, at, actor, claimedActor, keyId, changes } = item;
+  return { id, type, at, actor, ...(claimedActor === undefined ? {} : { claimedActor }), keyId, changes };
+}
+
+/** The org's audit events, newest first, a page at a time, optionally of one key. */
+export async function listAuditEvents(
+  deps: KeyServiceDeps,
+  orgId: string,
+  input: ListAuditEventsInput,
+): Promise<Outcome<AuditPage>> {
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  if (input.cursor !== undefined) {
+    const position = decodeCursor(input.cursor, orgId, auditPositionSchema);
+    if (!position) return fail({ reason: "invalid_cursor" });
+    exclusiveStartKey = { orgId, id: position.id };
+  }
+  const filtered = input.keyId !== undefined;
+  const found: AuditItem[] = [];
+  let read = 0;
+  do {
+    const wanted = input.limit + 1 - found.length;
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.auditTable,
+        KeyConditionExpression: "orgId = :orgId",
+        ...(filtered ? { FilterExpression: "keyId = :keyId" } : {}),
+        ExpressionAttributeValues: { ":orgId": orgId, ...(filtered ? { ":keyId": input.keyId } : {}) },
+        ScanIndexForward: false,
+        Limit: filtered ? Math.max(wanted, FILTERED_AUDIT_PAGE) : wanted,
+        ExclusiveStartKey: exclusiveStartKey,
       }),
     );
-    return Attributes as KeyItem;
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
+    read += page.ScannedCount ?? page.Items?.length ?? 0;
+    found.push(...((page.Items ?? []) as AuditItem[]).slice(0, wanted));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (found.length <= input.limit && exclusiveStartKey && read < AUDIT_FILTER_READ_BUDGET);
+
+  const items = found.slice(0, input.limit);
+  let nextCursor: string | null = null;
+  const last = items.at(-1);
+  if (found.length > input.limit && last) nextCursor = encodeCursor(orgId, { id: last.id });
+  else if (exclusiveStartKey && typeof exclusiveStartKey.id === "string") {
+    // The read budget ran out before the page filled: resume after the last event read.
+    nextCursor = encodeCursor(orgId, { id: exclusiveStartKey.id });
   }
+  return ok({ items: items.map(toAuditEvent), nextCursor });
 }
+
+// ---------------------------------------------------------------------------------------------------
+// List keys
 
 /** Where a page of the org index ends: the index key of its last item (the org is the cursor's own). */
 const positionSchema = z.strictObject({
@@ -271,8 +876,6 @@ const BATCH_GET_MAX = 100;
 /** Rounds of retrying `UnprocessedKeys` (DynamoDB throttling part of a batch) before giving up. */
 const BATCH_GET_ROUNDS = 5;
 const BATCH_GET_BACKOFF_MS = 50;
-
-const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The base items of `ids`, strongly consistent, by id; ids with no item are absent from the map. */
 async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, KeyItem>> {

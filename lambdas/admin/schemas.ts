@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/ip-allowlist";
 import { SCOPES } from "../shared/scopes";
 
 /**
@@ -6,8 +7,8 @@ import { SCOPES } from "../shared/scopes";
  * invocations validate with these same schemas. Objects are strict: an unknown field such as
  * `expires_at` is a 400 naming it, never silently dropped.
  *
- * Fields of a later issue (`rateLimit`, `allowedIps`, PATCH and rotate bodies) extend these shapes;
- * `nameSchema`, `scopesSchema` and `expiresAtSchema` are the building blocks they will reuse.
+ * `nameSchema`, `scopesSchema`, `expiresAtSchema`, `rateLimitSchema` and `allowedIpsSchema` are the
+ * building blocks the create, PATCH and rotate bodies share.
  */
 
 /** `orgId` as API.md §1 defines it. */
@@ -70,19 +71,99 @@ export function expiresAtSchema(nowMs: number) {
   return instantSchema.refine((ms) => ms > nowMs, "Must be in the future.");
 }
 
+export const RATE_LIMIT_MAX = 10_000;
+const RATE_LIMIT_MESSAGE = `Must be a whole number from 1 to ${RATE_LIMIT_MAX}.`;
+
+/** `rateLimit`: the key's own limit per window, overriding the environment's default. */
+export const rateLimitSchema = z.strictObject({
+  limit: z
+    .number(RATE_LIMIT_MESSAGE)
+    .int(RATE_LIMIT_MESSAGE)
+    .min(1, RATE_LIMIT_MESSAGE)
+    .max(RATE_LIMIT_MAX, RATE_LIMIT_MESSAGE),
+});
+export type RateLimitInput = z.infer<typeof rateLimitSchema>;
+
+/** One allowlist entry, validated and written in its normal form (`lambdas/shared/ip-allowlist.ts`). */
+const allowedIpSchema = z.string("Must be a string.").transform((entry, ctx) => {
+  const outcome = normaliseAllowlistEntry(entry);
+  if (outcome.ok) return outcome.value;
+  ctx.addIssue({ code: "custom", message: outcome.message, input: entry });
+  return z.NEVER;
+});
+
+/** `allowedIps`: 1 to 100 addresses or CIDR ranges, normalised; duplicates (after normalising) are folded. */
+export const allowedIpsSchema = z
+  .array(allowedIpSchema, "Must be a list of addresses or CIDR ranges.")
+  .min(1, "Give at least one address or range; to allow every address, leave the list out.")
+  .max(MAX_ALLOWED_IPS, `Give at most ${MAX_ALLOWED_IPS} addresses or ranges.`)
+  .transform((entries) => [...new Set(entries)]);
+export type AllowedIps = z.infer<typeof allowedIpsSchema>;
+
 /** Body of `POST /admin/v1/orgs/{orgId}/api-keys`; `nowMs` is the clock's reading for `expiresAt`. */
 export function createKeySchema(nowMs: number) {
   return z.strictObject({
     name: nameSchema,
     scopes: scopesSchema,
     expiresAt: expiresAtSchema(nowMs).optional(),
+    rateLimit: rateLimitSchema.optional(),
+    allowedIps: allowedIpsSchema.optional(),
   });
 }
 export type CreateKeyInput = z.infer<ReturnType<typeof createKeySchema>>;
 
+/**
+ * Body of `PATCH .../{keyId}`: every field optional (no body is `{}`, which changes nothing).
+ * `rateLimit: null` and `allowedIps: null` remove the override and the list; `name` and `scopes`
+ * cannot be removed.
+ */
+export const updateKeySchema = z.strictObject({
+  name: nameSchema.optional(),
+  scopes: scopesSchema.optional(),
+  rateLimit: rateLimitSchema.nullable().optional(),
+  allowedIps: allowedIpsSchema.nullable().optional(),
+});
+export type UpdateKeyInput = z.infer<typeof updateKeySchema>;
+
+/** Longest grace period of a rotation: one week. */
+export const GRACE_PERIOD_MAX_SECONDS = 604_800;
+const GRACE_MESSAGE = `Must be a whole number of seconds from 0 to ${GRACE_PERIOD_MAX_SECONDS}.`;
+
+/** Body of `POST .../{keyId}/rotate`: every field optional; `expiresAt` is the new key's. */
+export function rotateKeySchema(nowMs: number) {
+  return z.strictObject({
+    gracePeriodSeconds: z
+      .number(GRACE_MESSAGE)
+      .int(GRACE_MESSAGE)
+      .min(0, GRACE_MESSAGE)
+      .max(GRACE_PERIOD_MAX_SECONDS, GRACE_MESSAGE)
+      .optional(),
+    expiresAt: expiresAtSchema(nowMs).optional(),
+  });
+}
+export type RotateKeyInput = z.infer<ReturnType<typeof rotateKeySchema>>;
+
 /** Body of `POST .../{keyId}/revoke`: nothing yet; every field it ever gets stays optional. */
 export const revokeKeySchema = z.strictObject({});
 export type RevokeKeyInput = z.infer<typeof revokeKeySchema>;
+
+/**
+ * `Idempotency-Key` of a create (the header over HTTP, `idempotencyKey` in a direct invocation):
+ * 1 to 255 printable ASCII characters, as for the business API's payments (API.md §6).
+ */
+export const idempotencyKeySchema = z
+  .string("Must be a string.")
+  .regex(/^[\x20-\x7e]{1,255}$/, "Must be 1 to 255 printable ASCII characters.");
+
+/**
+ * A direct invocation's self-declared `actor`: kept as the event's `claimedActor`, unverified
+ * (CloudTrail holds the real invoker). Over HTTP the actor is the IAM principal and no body takes it.
+ */
+export const claimedActorSchema = z
+  .string("Must be a string.")
+  .trim()
+  .min(1, "Must not be empty.")
+  .max(256, "Must be at most 256 characters.");
 
 export const KEY_STATUSES = ["active", "expired", "revoked"] as const;
 export const keyStatusSchema = z.enum(KEY_STATUSES, {
@@ -120,3 +201,29 @@ export const listKeysInputSchema = z.strictObject({
   limit: pageLimitSchema.default(25),
 });
 export type ListKeysInput = z.infer<typeof listKeysInputSchema>;
+
+/** `keyId` filter of the audit list: a key id's shape, or nothing can match. */
+const keyIdFilterSchema = z.string().refine(isKeyId, "Must be a key id (key_ and 22 letters or digits).");
+
+const listAuditEventsFields = {
+  keyId: keyIdFilterSchema.optional(),
+  cursor: z.string().min(1, "Must not be empty.").optional(),
+};
+
+/** `GET /admin/v1/orgs/{orgId}/audit-events` query. */
+export const listAuditEventsQuerySchema = z.strictObject({
+  ...listAuditEventsFields,
+  limit: z
+    .string()
+    .regex(/^[0-9]+$/, LIMIT_MESSAGE)
+    .transform(Number)
+    .pipe(pageLimitSchema)
+    .default(25),
+});
+
+/** The same request as JSON (direct invocation `listAuditEvents`). */
+export const listAuditEventsInputSchema = z.strictObject({
+  ...listAuditEventsFields,
+  limit: pageLimitSchema.default(25),
+});
+export type ListAuditEventsInput = z.infer<typeof listAuditEventsInputSchema>;

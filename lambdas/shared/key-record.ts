@@ -26,6 +26,11 @@ export interface KeyItem {
   allowedIps?: string[];
   replacedBy?: string;
   replaces?: string;
+  /**
+   * Bumped by every admin change of the key's settings (PATCH, rotation), so a change computed from
+   * a read commits only if nobody changed the key since. Absent until the first such change.
+   */
+  revision?: number;
   /** Start of the window `windowCount` counts, epoch seconds. */
   windowStart: number;
   windowCount: number;

@@ -90,7 +90,7 @@ export const FIXTURE_REQUEST_ID = IAM_EVENT.requestContext.requestId;
 export const FIXTURE_USER_ARN = IAM_EVENT.requestContext.identity.userArn;
 
 export interface AdminRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH";
   /** Resource with placeholders, as API Gateway reports it. */
   resource: string;
   pathParameters: Record<string, string>;
@@ -148,6 +148,8 @@ export function adminEvent(request: AdminRequest): APIGatewayProxyEvent {
 export const KEYS_RESOURCE = "/admin/v1/orgs/{orgId}/api-keys";
 export const KEY_RESOURCE = `${KEYS_RESOURCE}/{keyId}`;
 export const REVOKE_RESOURCE = `${KEY_RESOURCE}/revoke`;
+export const ROTATE_RESOURCE = `${KEY_RESOURCE}/rotate`;
+export const AUDIT_RESOURCE = "/admin/v1/orgs/{orgId}/audit-events";
 
 /** A Lambda context as the runtime passes it; only `awsRequestId` matters to the admin handler. */
 export function lambdaContext(awsRequestId = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"): Context {

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
+  claimedActorSchema,
   createKeySchema,
+  idempotencyKeySchema,
   isKeyId,
+  listAuditEventsInputSchema,
+  listAuditEventsQuerySchema,
   listKeysInputSchema,
   listKeysQuerySchema,
   orgIdSchema,
   revokeKeySchema,
+  rotateKeySchema,
+  updateKeySchema,
 } from "../../lambdas/admin/schemas";
 import { type ErrorDetail, HttpError } from "../../lambdas/shared/errors";
 import { parseQuery, validate } from "../../lambdas/shared/http/validation";
@@ -119,9 +125,217 @@ describe("create body: unknown fields", () => {
     expect(details).toEqual([{ path: "expires_at", message: "Unknown field." }]);
   });
 
-  it("does not take the fields of a later issue yet", () => {
-    expect(detailsOf(() => create({ ...base, rateLimit: { limit: 10 } }))[0]?.path).toBe("rateLimit");
-    expect(detailsOf(() => create({ ...base, allowedIps: ["10.0.0.0/8"] }))[0]?.path).toBe("allowedIps");
+  it("refuses an actor in the body (only a direct invocation may claim one)", () => {
+    expect(detailsOf(() => create({ ...base, actor: "alice" }))).toEqual([
+      { path: "actor", message: "Unknown field." },
+    ]);
+  });
+});
+
+describe("create body: rateLimit", () => {
+  it("takes a whole limit from 1 to 10000", () => {
+    expect(create({ ...base, rateLimit: { limit: 1 } }).rateLimit).toEqual({ limit: 1 });
+    expect(create({ ...base, rateLimit: { limit: 10_000 } }).rateLimit).toEqual({ limit: 10_000 });
+  });
+
+  it.each([0, 10_001, 2.5, "5", null])("refuses limit %j at rateLimit.limit", (limit) => {
+    expect(detailsOf(() => create({ ...base, rateLimit: { limit } }))).toEqual([
+      { path: "rateLimit.limit", message: "Must be a whole number from 1 to 10000." },
+    ]);
+  });
+
+  it("refuses a missing limit, other fields and a bare number", () => {
+    expect(detailsOf(() => create({ ...base, rateLimit: {} }))[0]?.path).toBe("rateLimit.limit");
+    expect(detailsOf(() => create({ ...base, rateLimit: { limit: 5, window: 60 } }))).toEqual([
+      { path: "rateLimit.window", message: "Unknown field." },
+    ]);
+    expect(detailsOf(() => create({ ...base, rateLimit: 5 }))[0]?.path).toBe("rateLimit");
+  });
+});
+
+describe("create body: allowedIps", () => {
+  const ips = (allowedIps: unknown) => create({ ...base, allowedIps }).allowedIps;
+
+  it("normalises addresses and ranges, folding duplicates", () => {
+    expect(
+      ips([
+        "203.0.113.7",
+        "198.51.100.0/24",
+        "2001:DB8:0:0:0:0:0:1",
+        "2001:db8::/32",
+        "::ffff:192.0.2.1",
+        "::ffff:10.0.0.0/104",
+        "203.0.113.7/32",
+        "2001:db8::1/128",
+        "0.0.0.0/0",
+        "::/0",
+      ]),
+    ).toEqual([
+      "203.0.113.7",
+      "198.51.100.0/24",
+      "2001:db8::1",
+      "2001:db8::/32",
+      "192.0.2.1",
+      "10.0.0.0/8",
+      "0.0.0.0/0",
+      "::/0",
+    ]);
+  });
+
+  it.each([
+    ["not an address", "example.com"],
+    ["an IPv4 short form", "127.1"],
+    ["a leading zero", "10.0.0.01"],
+    ["a hex octet", "0x7f.0.0.1"],
+    ["an IPv6 zone", "fe80::1%eth0"],
+    ["an empty string", ""],
+    ["spaces", " 10.0.0.1"],
+    ["an over-long string", `${"1".repeat(70)}`],
+  ])("refuses %s", (_, entry) => {
+    expect(detailsOf(() => ips(["10.0.0.1", entry]))).toEqual([
+      {
+        path: "allowedIps[1]",
+        message: "Must be an IPv4 or IPv6 address, or a CIDR range such as 203.0.113.0/24 or 2001:db8::/32.",
+      },
+    ]);
+  });
+
+  it("refuses bad prefix lengths and ranges with host bits set", () => {
+    expect(detailsOf(() => ips(["10.0.0.0/33"]))).toEqual([
+      { path: "allowedIps[0]", message: "The prefix length must be a whole number from 0 to 32." },
+    ]);
+    expect(detailsOf(() => ips(["2001:db8::/129"]))[0]?.message).toMatch(/from 0 to 128/);
+    expect(detailsOf(() => ips(["10.0.0.0/08"]))[0]?.path).toBe("allowedIps[0]");
+    expect(detailsOf(() => ips(["10.0.0.0/"]))[0]?.path).toBe("allowedIps[0]");
+    expect(detailsOf(() => ips(["10.1.2.3/8"]))).toEqual([
+      { path: "allowedIps[0]", message: "Host bits are set; the range is 10.0.0.0/8." },
+    ]);
+  });
+
+  it("refuses an empty list, more than 100 entries, and entries that are not strings", () => {
+    expect(detailsOf(() => ips([]))).toEqual([
+      {
+        path: "allowedIps",
+        message: "Give at least one address or range; to allow every address, leave the list out.",
+      },
+    ]);
+    const many = Array.from({ length: 101 }, (_, i) => `10.0.${Math.floor(i / 256)}.${i % 256}`);
+    expect(ips(many.slice(0, 100))).toHaveLength(100);
+    expect(detailsOf(() => ips(many))).toEqual([
+      { path: "allowedIps", message: "Give at most 100 addresses or ranges." },
+    ]);
+    expect(detailsOf(() => ips(["10.0.0.1", 42]))[0]?.path).toBe("allowedIps[1]");
+    expect(detailsOf(() => ips("10.0.0.1"))[0]?.path).toBe("allowedIps");
+  });
+});
+
+describe("update body (PATCH)", () => {
+  const update = (body: Record<string, unknown>) => validate(updateKeySchema, body);
+
+  it("takes every field as optional, an empty object included", () => {
+    expect(update({})).toEqual({});
+    expect(update({ name: " New ", scopes: ["export", "export"] })).toEqual({
+      name: "New",
+      scopes: ["export"],
+    });
+  });
+
+  it("takes null to remove the limit override and the allowlist, but not the name or scopes", () => {
+    expect(update({ rateLimit: null, allowedIps: null })).toEqual({ rateLimit: null, allowedIps: null });
+    expect(detailsOf(() => update({ name: null, scopes: null })).map((d) => d.path)).toEqual([
+      "name",
+      "scopes",
+    ]);
+  });
+
+  it("validates each field as a create does, and refuses fields it cannot change", () => {
+    const details = detailsOf(() =>
+      update({
+        scopes: [],
+        rateLimit: { limit: 0 },
+        allowedIps: ["nope"],
+        expiresAt: "2030-01-01",
+      }),
+    );
+    expect(details.map((detail) => detail.path)).toEqual([
+      "scopes",
+      "rateLimit.limit",
+      "allowedIps[0]",
+      "expiresAt",
+    ]);
+  });
+});
+
+describe("rotate body", () => {
+  const rotate = (body: Record<string, unknown>) => validate(rotateKeySchema(NOW), body);
+
+  it("takes a grace period from 0 to 604800 seconds and a future expiresAt, both optional", () => {
+    expect(rotate({})).toEqual({});
+    expect(rotate({ gracePeriodSeconds: 0 })).toEqual({ gracePeriodSeconds: 0 });
+    expect(rotate({ gracePeriodSeconds: 604_800, expiresAt: "2030-01-01" })).toEqual({
+      gracePeriodSeconds: 604_800,
+      expiresAt: Date.parse("2030-01-01T00:00:00Z"),
+    });
+  });
+
+  it.each([-1, 604_801, 1.5, "60", null])("refuses gracePeriodSeconds %j", (gracePeriodSeconds) => {
+    expect(detailsOf(() => rotate({ gracePeriodSeconds }))).toEqual([
+      { path: "gracePeriodSeconds", message: "Must be a whole number of seconds from 0 to 604800." },
+    ]);
+  });
+
+  it("refuses a past expiresAt and unknown fields", () => {
+    expect(detailsOf(() => rotate({ expiresAt: "2020-01-01", grace: 5 })).map((d) => d.path)).toEqual([
+      "expiresAt",
+      "grace",
+    ]);
+  });
+});
+
+describe("idempotency key and claimed actor", () => {
+  it("takes 1 to 255 printable ASCII characters as an idempotency key", () => {
+    expect(validate(idempotencyKeySchema, "a")).toBe("a");
+    expect(validate(idempotencyKeySchema, " ~".repeat(127))).toHaveLength(254);
+    for (const bad of ["", "x".repeat(256), "tab\there", "é", 42]) {
+      expect(detailsOf(() => validate(idempotencyKeySchema, bad))).toHaveLength(1);
+    }
+  });
+
+  it("takes a non-empty claimed actor of at most 256 characters, trimmed", () => {
+    expect(validate(claimedActorSchema, " alice@example.com ")).toBe("alice@example.com");
+    for (const bad of ["", "  ", "a".repeat(257), 7, null]) {
+      expect(detailsOf(() => validate(claimedActorSchema, bad))).toHaveLength(1);
+    }
+  });
+});
+
+describe("audit list query", () => {
+  const query = (params: Record<string, string>) =>
+    parseQuery(
+      { queryStringParameters: params, multiValueQueryStringParameters: null },
+      listAuditEventsQuerySchema,
+    );
+
+  it("defaults to 25 and takes a key id filter and a cursor", () => {
+    expect(query({})).toEqual({ limit: 25 });
+    expect(query({ limit: "100", keyId: "key_5u1a57vZeyw1x9yto1mqYA", cursor: "abc" })).toEqual({
+      limit: 100,
+      keyId: "key_5u1a57vZeyw1x9yto1mqYA",
+      cursor: "abc",
+    });
+  });
+
+  it("refuses a bad limit, a key id of the wrong shape and unknown parameters", () => {
+    expect(detailsOf(() => query({ limit: "0" }))[0]?.path).toBe("query.limit");
+    expect(detailsOf(() => query({ keyId: "key_short" }))).toEqual([
+      { path: "query.keyId", message: "Must be a key id (key_ and 22 letters or digits)." },
+    ]);
+    expect(detailsOf(() => query({ type: "key.created" }))[0]?.path).toBe("query.type");
+  });
+
+  it("takes a number limit in a direct invocation", () => {
+    expect(validate(listAuditEventsInputSchema, { limit: 5 })).toEqual({ limit: 5 });
+    expect(detailsOf(() => validate(listAuditEventsInputSchema, { limit: "5" }))[0]?.path).toBe("limit");
   });
 });
 

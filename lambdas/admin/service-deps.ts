@@ -1,0 +1,19 @@
+import { documentClient } from "../shared/document-client";
+import { requireTable, runtime } from "../shared/runtime";
+import type { KeyServiceDeps } from "./key-service";
+
+/**
+ * The key service's dependencies from the runtime: the document client, the keys and audit tables,
+ * the clock and the rate settings. Built from what the runtime holds at the call (once per cold start
+ * deployed; the local runtime and tests replace the runtime), for any Lambda that acts on keys.
+ */
+export function keyServiceDeps(): KeyServiceDeps {
+  const { clock, settings } = runtime();
+  return {
+    db: documentClient(),
+    table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+    auditTable: requireTable(settings.auditTable, "AUDIT_TABLE_NAME"),
+    clock,
+    settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
+  };
+}
