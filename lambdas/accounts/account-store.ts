@@ -48,10 +48,14 @@ function guardPut(deps: DataDeps, orgId: string, ref: string, accountId: string)
 }
 
 /** A new account, as `POST /accounts` and an import's created rows make it. */
-export function newAccount(input: CreateAccount, nowMs: number): Account {
+export function newAccount(
+  input: CreateAccount,
+  nowMs: number,
+  id = newId(ID_PREFIX.account, nowMs),
+): Account {
   const at = isoAt(nowMs);
   return {
-    id: newId(ID_PREFIX.account, nowMs),
+    id,
     name: input.name,
     externalRef: input.externalRef ?? null,
     currency: input.currency,
@@ -65,15 +69,17 @@ export function newAccount(input: CreateAccount, nowMs: number): Account {
 /**
  * Creates an account: the account, its `externalRef` guard (when it has one) and the
  * `account.created` interaction in one transaction, so two accounts of one org never share a ref,
- * whatever the concurrency, and no account exists without its interaction.
+ * whatever the concurrency, and no account exists without its interaction. `id` is made here unless
+ * the caller made it beforehand (an import, so its accounts list in row order).
  */
 export async function createAccount(
   deps: DataDeps,
   orgId: string,
   input: CreateAccount,
   nowMs: number,
+  id?: string,
 ): Promise<Account> {
-  const account = newAccount(input, nowMs);
+  const account = newAccount(input, nowMs, id);
   const items = [accountPut(deps, orgId, account)];
   if (account.externalRef !== null) items.push(guardPut(deps, orgId, account.externalRef, account.id));
   items.push(

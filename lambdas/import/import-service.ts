@@ -9,7 +9,9 @@ import type { DataDeps } from "../shared/data-store";
 import { type ErrorDetail, HttpError } from "../shared/errors";
 import { eventItems } from "../shared/events";
 import { issuesToDetails } from "../shared/http/validation";
+import { newId } from "../shared/ids";
 import { errorFields, log } from "../shared/log";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { transactWrite } from "../shared/transact";
 import { type ImportResult, type ImportRow, type ImportRowResult, importRowSchema } from "./import-schemas";
 
@@ -20,6 +22,13 @@ export const IMPORT_CONCURRENCY = 8;
 const ROW_ATTEMPTS = 5;
 
 type RowOutcome = Omit<ImportRowResult, "index">;
+
+/** A valid row, its position, and the id its account gets should the row create one. */
+interface PlannedRow {
+  index: number;
+  row: ImportRow;
+  id: string;
+}
 
 const failed = (errors: ErrorDetail[]): RowOutcome => ({ status: "failed", errors });
 
@@ -37,16 +46,21 @@ function rowProblems(issues: Parameters<typeof issuesToDetails>[0]): ErrorDetail
  * updates its name. Each step is one small transaction (account, ref guard, interaction); losing a
  * race for the ref (a concurrent create or import) turns into an update of the winner's account.
  */
-async function applyRow(deps: DataDeps, orgId: string, row: ImportRow, nowMs: number): Promise<RowOutcome> {
+async function applyRow(
+  deps: DataDeps,
+  orgId: string,
+  { row, id }: PlannedRow,
+  nowMs: number,
+): Promise<RowOutcome> {
   const ref = row.externalRef;
   if (ref === undefined) {
-    return { status: "created", id: (await createAccount(deps, orgId, row, nowMs)).id };
+    return { status: "created", id: (await createAccount(deps, orgId, row, nowMs, id)).id };
   }
   for (let attempt = 0; attempt < ROW_ATTEMPTS; attempt++) {
     const existingId = await accountIdByRef(deps, orgId, ref);
     if (existingId === undefined) {
       try {
-        return { status: "created", id: (await createAccount(deps, orgId, row, nowMs)).id };
+        return { status: "created", id: (await createAccount(deps, orgId, row, nowMs, id)).id };
       } catch (error) {
         if (error instanceof HttpError && error.code === "conflict") continue;
         throw error;
@@ -78,15 +92,15 @@ async function applyRow(deps: DataDeps, orgId: string, row: ImportRow, nowMs: nu
 async function settleRow(
   deps: DataDeps,
   orgId: string,
-  row: ImportRow,
+  planned: PlannedRow,
   nowMs: number,
-  index: number,
 ): Promise<RowOutcome> {
   try {
-    return await applyRow(deps, orgId, row, nowMs);
+    return await applyRow(deps, orgId, planned, nowMs);
   } catch (error) {
-    if (!(error instanceof HttpError))
-      log("error", "import row failed", { orgId, index, ...errorFields(error) });
+    if (!(error instanceof HttpError)) {
+      log("error", "import row failed", { orgId, index: planned.index, ...errorFields(error) });
+    }
     return failed([{ path: "row", message: "The row could not be saved just now; import it again." }]);
   }
 }
@@ -117,17 +131,23 @@ export async function importAccounts(
   concurrency: number = IMPORT_CONCURRENCY,
 ): Promise<ImportResult> {
   const outcomes: RowOutcome[] = new Array(rows.length);
-  const lanes = new Map<string, { index: number; row: ImportRow }[]>();
-  const independent: { index: number; row: ImportRow }[] = [];
+  const lanes = new Map<string, PlannedRow[]>();
+  const independent: PlannedRow[] = [];
   rows.forEach((raw, index) => {
     const parsed = importRowSchema.safeParse(raw);
     if (!parsed.success) {
       outcomes[index] = failed(rowProblems(parsed.error.issues));
       return;
     }
+    // Ids made here, in row order, so the accounts an import creates list in row order.
+    const planned = { index, row: parsed.data, id: newId(ID_PREFIX.account, nowMs) };
     const ref = parsed.data.externalRef;
-    if (ref === undefined) independent.push({ index, row: parsed.data });
-    else lanes.set(ref, [...(lanes.get(ref) ?? []), { index, row: parsed.data }]);
+    if (ref === undefined) independent.push(planned);
+    else {
+      const lane = lanes.get(ref);
+      if (lane) lane.push(planned);
+      else lanes.set(ref, [planned]);
+    }
   });
 
   const work = [...lanes.values(), ...independent.map((entry) => [entry])].sort(
@@ -135,7 +155,7 @@ export async function importAccounts(
   );
   await inPool(
     work.map((lane) => async () => {
-      for (const { index, row } of lane) outcomes[index] = await settleRow(deps, orgId, row, nowMs, index);
+      for (const planned of lane) outcomes[planned.index] = await settleRow(deps, orgId, planned, nowMs);
     }),
     concurrency,
   );
