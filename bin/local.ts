@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseTrustedKeys } from "../lambdas/security/trusted-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
@@ -26,6 +27,18 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+/** `FYNEX_SECRET_SCANNING_KEYS`: key id → PEM of the keys trusted to sign leak reports (API.md §8). */
+function secretScanningKeys(): Record<string, string> | undefined {
+  const raw = process.env.FYNEX_SECRET_SCANNING_KEYS;
+  if (raw === undefined || raw === "") return undefined;
+  try {
+    return parseTrustedKeys(raw);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}
+
 const started = Date.now();
 const local = await startLocalRuntime({
   projectRoot: resolve(dirname(fileURLToPath(import.meta.url)), ".."),
@@ -35,6 +48,7 @@ const local = await startLocalRuntime({
   dataDir: process.env.FYNEX_DATA_DIR || undefined,
   rateLimit: positiveInteger("FYNEX_RATE_LIMIT"),
   rateWindowSeconds: positiveInteger("FYNEX_RATE_WINDOW_SECONDS"),
+  secretScanningKeys: secretScanningKeys(),
   webhooksAllowLoopback: process.env.FYNEX_WEBHOOKS_ALLOW_LOOPBACK === "1",
 });
 

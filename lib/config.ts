@@ -40,7 +40,10 @@ const settingsSchema = z
     removalPolicy: z.enum(["destroy", "retain"]),
     pointInTimeRecovery: z.boolean(),
     deletionProtection: z.boolean(),
-    /** Copy created keys to Secrets Manager (API.md §5). The stack does not deploy the hook yet. */
+    /**
+     * Copy created and rotated keys to Secrets Manager under `fynex/<env>/api-keys/<orgId>/<keyId>`
+     * (API.md §5); revoking schedules the copy's deletion. Off by default.
+     */
     secretsManagerHook: z.boolean(),
     /** API Gateway execution logging. Never above ERROR: INFO logs authorizer and request details. */
     executionLogging: z.enum(["off", "error"]),
@@ -49,10 +52,7 @@ const settingsSchema = z
   })
   .strict();
 
-export const environmentConfigSchema = settingsSchema.refine((config) => !config.secretsManagerHook, {
-  path: ["secretsManagerHook"],
-  message: "the Secrets Manager hook is not part of the stack yet; leave it false",
-});
+export const environmentConfigSchema = settingsSchema;
 
 export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
 

@@ -6,6 +6,8 @@ import type { EnvironmentConfig } from "./config";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
 import { FynexTable } from "./constructs/fynex-table";
+import { grantKeySecrets } from "./constructs/key-secrets-access";
+import { SecretScanningKeys } from "./constructs/secret-scanning-keys";
 import { handlerModules, ROUTES, type Route } from "./routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "./tables";
 
@@ -22,6 +24,7 @@ export interface FynexStackProps extends StackProps {
 interface HandlerAccess {
   keys?: TableAccessMode;
   data?: TableAccessMode;
+  audit?: TableAccessMode;
   /** Needs the rate settings (the default limit and window a key record reports). */
   rateSettings: boolean;
 }
@@ -32,11 +35,17 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   if (auth.size !== 1) {
     throw new Error(`Handler module "${handler}" serves routes of different auth kinds: ${[...auth]}`);
   }
+  // A route that declares its tables (a public route that works on keys) gets exactly those.
+  const declared = new Set(own.map((route) => JSON.stringify(route.tables ?? null)));
+  if (declared.size > 1) throw new Error(`Handler module "${handler}" declares different tables per route`);
+  const tables = own[0]?.tables;
+  if (tables) return { ...tables, rateSettings: false };
   const readOnly = own.every((route) => route.method === "GET");
   const deleteOnly = own.every((route) => route.method === "DELETE");
   switch (own[0]?.auth) {
     case "iam":
-      return { keys: "readWrite", rateSettings: true };
+      // Key management records every change in the audit trail.
+      return { keys: "readWrite", audit: "readWrite", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
       // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.
@@ -63,6 +72,9 @@ function functionId(handler: string): string {
  * table, and only the actions, its routes need.
  */
 export class FynexStack extends Stack {
+  /** The REST API; `api.grantOrgAdmin(principal, orgId)` lets a principal manage one org's keys. */
+  readonly api: FynexApi;
+
   constructor(scope: Construct, id: string, props: FynexStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -112,9 +124,13 @@ export class FynexStack extends Stack {
       const access = accessOf(handler, ROUTES);
       const fn = newFunction(handler, { rateSettings: access.rateSettings });
       if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
-      // Key management records every change in the audit trail.
-      if (access.keys) fn.bindTable({ table: auditTable, accessMode: access.keys });
+      if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
       if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
+      // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
+      // which creates keys (readWrite), writes copies.
+      if (config.secretsManagerHook && access.keys && access.keys !== "read") {
+        grantKeySecrets(fn, { envName: config.envName, create: access.keys === "readWrite" });
+      }
       functions.set(handler, fn);
     }
 
@@ -132,6 +148,15 @@ export class FynexStack extends Stack {
     const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];
     const admin = adminHandlers.length === 1 ? functions.get(adminHandlers[0] ?? "") : undefined;
     if (!admin) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
+    this.api = api;
+
+    // GitHub's secret-scanning keys, refreshed hourly into the keys table (API.md §8).
+    const scanningKeys = new SecretScanningKeys(this, "SecretScanningKeys", {
+      projectRoot: PROJECT_ROOT,
+      keysTable,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: config.removalPolicy,
+    });
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
     new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
@@ -140,6 +165,10 @@ export class FynexStack extends Stack {
     new CfnOutput(this, "AdminFunctionName", {
       value: admin.functionName,
       description: "For `aws lambda invoke` of key management",
+    });
+    new CfnOutput(this, "SecretScanningKeysFunctionName", {
+      value: scanningKeys.refresher.functionName,
+      description: "Fetches GitHub's secret-scanning keys (hourly); invoke it once after the first deploy",
     });
   }
 }

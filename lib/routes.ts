@@ -19,6 +19,20 @@ export interface Route {
   auth: RouteAuth;
   /** Required for `apiKey` routes. */
   scope?: Scope;
+  /**
+   * The tables the handler reaches, and how, when its auth kind alone does not say it (a public
+   * route that works on keys). Declared, it replaces what the stack infers from `auth`.
+   */
+  tables?: RouteTables;
+}
+
+/** How a handler may use a table; the stack grants exactly that (`lib/constructs/fynex-function.ts`). */
+export type TableAccess = "read" | "update" | "append" | "readWrite";
+
+export interface RouteTables {
+  keys?: TableAccess;
+  audit?: TableAccess;
+  data?: TableAccess;
 }
 
 const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
@@ -26,6 +40,16 @@ const ADMIN_HANDLER = "lambdas/admin/handler";
 
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/health", handler: "lambdas/health/handler", auth: "none" },
+
+  // Leak reports (API.md §8): signed by GitHub, not by a key. It reads (and revokes) keys and records
+  // `key.leak_reported`, nothing else; its config item (GitHub's keys) lives in the keys table too.
+  {
+    method: "POST",
+    path: "/security/v1/secret-scanning",
+    handler: "lambdas/security/secret-scanning",
+    auth: "none",
+    tables: { keys: "update", audit: "append" },
+  },
 
   {
     method: "GET",

@@ -19,6 +19,13 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
 }
 
+/**
+ * The keys table item holding GitHub's secret-scanning public keys (API.md §8): written by the
+ * scheduled refresher, read by the secret-scanning Lambda. It can never collide with a key's item,
+ * whose pk is a key id (`key_` + 22 base62), nor reach the org index (it has no `orgId`).
+ */
+export const SCANNING_KEYS_PK = "CONFIG#secret-scanning-keys";
+
 /** Keys table index listing an org's keys, newest first. */
 export const KEYS_BY_ORG_INDEX = "byOrg";
 

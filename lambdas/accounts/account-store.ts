@@ -10,6 +10,8 @@ import { newId } from "../shared/ids";
 import { ID_PREFIX } from "../shared/resource-ids";
 import {
   cancellationReasons,
+  DEFAULT_RETRY,
+  pause,
   type TransactItem,
   transactionsUnavailable,
   transactWrite,
@@ -19,8 +21,8 @@ import type { Account, CreateAccount, UpdateAccount } from "./account-schemas";
 /** The fields of an account a write may change; an update is guarded on all of them (see `unchangedSince`). */
 const MUTABLE_FIELDS = ["name", "externalRef", "status", "balance", "updatedAt"] as const;
 
-/** How many times an update re-reads and recomputes when the account changed under it. */
-const STALE_ATTEMPTS = 5;
+/** How long a released `externalRef` guard stays before DynamoDB's TTL removes it. */
+const RELEASED_GUARD_SECONDS = 24 * 60 * 60;
 
 export const refTaken = () => new HttpError("conflict", "An account with this externalRef already exists.");
 
@@ -35,13 +37,17 @@ function accountPut(deps: DataDeps, orgId: string, account: Account): TransactIt
   };
 }
 
-/** The guard item that holds `externalRef` for one account of the org. */
+/**
+ * The guard item that holds `externalRef` for one account of the org. A ref is free when no guard
+ * holds an `accountId`: a guard released by a PATCH keeps its item (business functions may not delete,
+ * see `fynex-function.ts`) until its TTL removes it, and may be taken again meanwhile.
+ */
 function guardPut(deps: DataDeps, orgId: string, ref: string, accountId: string): TransactItem {
   return {
     Put: {
       TableName: deps.table,
       Item: { pk: orgPk(orgId), sk: sk.externalRef(ref), accountId },
-      ConditionExpression: "attribute_not_exists(pk)",
+      ConditionExpression: "attribute_not_exists(accountId)",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     },
   };
@@ -158,7 +164,7 @@ export type UpdateOutcome = "written" | "stale" | "refTaken";
 /**
  * Writes `next` over `seen` in one transaction: the account (guarded on every field it had when
  * read), the `externalRef` guard moved when the ref changes (old one deleted if still this
- * account's, new one created if free), and the `account.updated` interaction. "stale" when the
+ * account's, new one taken if free), and the `account.updated` interaction. "stale" when the
  * account changed since it was read: the caller reads again and recomputes.
  */
 export async function writeAccountUpdate(
@@ -198,11 +204,16 @@ export async function writeAccountUpdate(
   if (next.externalRef !== seen.externalRef) {
     if (seen.externalRef !== null) {
       items.push({
-        Delete: {
+        Update: {
           TableName: deps.table,
           Key: { pk: orgPk(orgId), sk: sk.externalRef(seen.externalRef) },
+          UpdateExpression: "REMOVE accountId SET #ttl = :ttl",
           ConditionExpression: "accountId = :accountId",
-          ExpressionAttributeValues: { ":accountId": seen.id },
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ExpressionAttributeValues: {
+            ":accountId": seen.id,
+            ":ttl": Math.floor(nowMs / 1000) + RELEASED_GUARD_SECONDS,
+          },
         },
       });
     }
@@ -239,7 +250,9 @@ export async function updateAccount(
   patch: UpdateAccount,
   nowMs: number,
 ): Promise<Account> {
-  for (let attempt = 0; attempt < STALE_ATTEMPTS; attempt++) {
+  const policy = deps.retry ?? DEFAULT_RETRY;
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    if (attempt > 0) await pause(policy, attempt - 1);
     const seen = await getAccount(deps, orgId, accountId);
     const next = patched(seen, patch, nowMs);
     if (next === seen) return seen;

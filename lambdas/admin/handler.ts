@@ -6,6 +6,7 @@ import { httpEnvelope } from "../shared/http/envelope";
 import { headerValues } from "../shared/http/headers";
 import { errorResult, type HttpResult } from "../shared/http/response";
 import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";
+import { deleteSecretOfRevoked } from "../shared/key-secrets";
 import {
   type Actor,
   createKey,
@@ -216,10 +217,12 @@ const OPERATIONS = {
     resource: `${KEY_PATH}/revoke`,
     takesKeyId: true,
     input: { from: "body", schema: () => revokeKeySchema, optional: true },
-    run: async (call) => ({
-      statusCode: 200,
-      body: unwrap(await revokeKey(call.deps, call.orgId, call.keyId, call.actor), call),
-    }),
+    run: async (call) => {
+      const revoked = unwrap(await revokeKey(call.deps, call.orgId, call.keyId, call.actor), call);
+      // Secrets Manager hook: every revoke (a repeat too) schedules the copy's deletion; a failure is a 502.
+      await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, true);
+      return { statusCode: 200, body: revoked };
+    },
   }),
   updateKey: operation({
     method: "PATCH",
@@ -238,6 +241,10 @@ const OPERATIONS = {
     input: { from: "body", schema: rotateKeySchema, optional: true },
     run: async (call, input) => {
       const rotated = unwrap(await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor), call);
+      // Revoked by the rotation: its copy goes. Never a failed answer here, or the new key would be lost.
+      if (!input.gracePeriodSeconds) {
+        await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, false);
+      }
       return {
         statusCode: 201,
         body: rotated,

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../lib/tables";
 import { type AuditEvent, type AuditEventType, type AuditItem, auditItem } from "../shared/audit";
 import { decodeCursor, encodeCursor } from "../shared/cursor";
+import { commitWithSecret, type KeySecretStore } from "../shared/key-secrets";
 import {
   type KeyItem,
   type KeyRecord,
@@ -58,6 +59,11 @@ export interface KeyServiceDeps {
   pause?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1): the jitter of conflict backoff; `Math.random` unless a test injects its own. */
   jitter?: () => number;
+  /**
+   * The Secrets Manager hook (API.md §5), only when it is on: created and rotated keys are copied
+   * there before their item is written (`lambdas/shared/key-secrets.ts`).
+   */
+  secrets?: KeySecretStore;
 }
 
 /**
@@ -91,7 +97,11 @@ const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 const fail = <T>(failure: KeyServiceFailure): Outcome<T> => ({ ok: false, ...failure });
 
 /** The create answer: the record plus the key, the only time the key exists outside its holder. */
-export type CreatedKey = KeyRecord & { key: string };
+export type CreatedKey = KeyRecord & {
+  key: string;
+  /** The key's copy in Secrets Manager; only with the hook on. */
+  secretArn?: string;
+};
 
 /** The rotate answer: the new key's record, the new key, and the id of the key it replaces. */
 export type RotatedKey = CreatedKey & { replaces: string };
@@ -339,9 +349,17 @@ export async function createKey(
         },
       });
     }
-    const result = await transact(deps, items);
+    // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
+    const { result, secretArn } = await commitWithSecret({
+      store: deps.secrets,
+      ref: { orgId, keyId: item.pk },
+      key,
+      commit: () => transact(deps, items),
+      committed: (outcome) => outcome !== "busy" && outcome.committed,
+      exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
+    });
     if (result === "busy") return fail({ reason: "busy" });
-    if (result.committed) return ok({ ...record(deps, item, now), key });
+    if (result.committed) return ok({ ...record(deps, item, now), key, ...(secretArn ? { secretArn } : {}) });
     if (recordKey === undefined || !failedAt(result, 2)) {
       throw new Error("creating a key was cancelled by a condition that cannot fail");
     }
@@ -691,7 +709,7 @@ export async function rotateKey(
     // Both events share one instant; the new key's lists first (newest first), so it gets the later id.
     if (rotatedEvent.id < oldEvent.id) [rotatedEvent.id, oldEvent.id] = [oldEvent.id, rotatedEvent.id];
 
-    const result = await transact(deps, [
+    const rotation: TransactItem[] = [
       putNewKey(deps, item),
       {
         Update: {
@@ -712,9 +730,19 @@ export async function rotateKey(
       },
       putAudit(deps, rotatedEvent),
       putAudit(deps, oldEvent),
-    ]);
+    ];
+    const { result, secretArn } = await commitWithSecret({
+      store: deps.secrets,
+      ref: { orgId, keyId: item.pk },
+      key,
+      commit: () => transact(deps, rotation),
+      committed: (outcome) => outcome !== "busy" && outcome.committed,
+      exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
+    });
     if (result === "busy") return fail({ reason: "busy" });
-    if (result.committed) return ok({ ...record(deps, item, now), key, replaces: old.pk });
+    if (result.committed) {
+      return ok({ ...record(deps, item, now), key, replaces: old.pk, ...(secretArn ? { secretArn } : {}) });
+    }
     if (failedAt(result, 0)) throw new Error("rotating a key was cancelled by a condition that cannot fail");
     // The old key changed since it was read (revoked, rotated, patched, expired): decide again.
   }

@@ -1,4 +1,5 @@
 import { documentClient } from "../shared/document-client";
+import { keySecretStoreFor } from "../shared/key-secrets";
 import { requireTable, runtime } from "../shared/runtime";
 import type { KeyServiceDeps } from "./key-service";
 
@@ -15,5 +16,7 @@ export function keyServiceDeps(): KeyServiceDeps {
     auditTable: requireTable(settings.auditTable, "AUDIT_TABLE_NAME"),
     clock,
     settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
+    // Only with the Secrets Manager hook on: otherwise no client is ever made.
+    secrets: keySecretStoreFor(settings),
   };
 }

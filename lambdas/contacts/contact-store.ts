@@ -9,11 +9,16 @@ import { HttpError, notFound, validationError } from "../shared/errors";
 import { eventItems } from "../shared/events";
 import { newId } from "../shared/ids";
 import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
-import { cancellationReasons, transactionsUnavailable, transactWrite } from "../shared/transact";
+import {
+  cancellationReasons,
+  DEFAULT_RETRY,
+  pause,
+  transactionsUnavailable,
+  transactWrite,
+} from "../shared/transact";
 import type { Contact, CreateContact, UpdateContact } from "./contact-schemas";
 
 const MUTABLE_FIELDS = ["name", "email", "phone", "role", "updatedAt"] as const;
-const STALE_ATTEMPTS = 5;
 /** Pages of DynamoDB (1 MB each) one filtered list request reads at most before answering. */
 const MAX_FILTERED_PAGES = 10;
 
@@ -114,7 +119,9 @@ export async function updateContact(
   patch: UpdateContact,
   nowMs: number,
 ): Promise<Contact> {
-  for (let attempt = 0; attempt < STALE_ATTEMPTS; attempt++) {
+  const policy = deps.retry ?? DEFAULT_RETRY;
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    if (attempt > 0) await pause(policy, attempt - 1);
     const seen = await getContact(deps, orgId, contactId);
     const next = patched(seen, patch, nowMs);
     if (next === seen) return seen;

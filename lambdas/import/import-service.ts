@@ -12,14 +12,11 @@ import { issuesToDetails } from "../shared/http/validation";
 import { newId } from "../shared/ids";
 import { errorFields, log } from "../shared/log";
 import { ID_PREFIX } from "../shared/resource-ids";
-import { transactWrite } from "../shared/transact";
+import { DEFAULT_RETRY, pause, transactWrite } from "../shared/transact";
 import { type ImportResult, type ImportRow, type ImportRowResult, importRowSchema } from "./import-schemas";
 
 /** Rows written at once. Each is a small transaction; more would only queue at DynamoDB. */
 export const IMPORT_CONCURRENCY = 8;
-
-/** Times a row re-reads when a concurrent writer (another import, a create, a PATCH) got in first. */
-const ROW_ATTEMPTS = 5;
 
 type RowOutcome = Omit<ImportRowResult, "index">;
 
@@ -56,7 +53,10 @@ async function applyRow(
   if (ref === undefined) {
     return { status: "created", id: (await createAccount(deps, orgId, row, nowMs, id)).id };
   }
-  for (let attempt = 0; attempt < ROW_ATTEMPTS; attempt++) {
+  // Re-read when a concurrent writer (another import, a create, a PATCH) got in first.
+  const policy = deps.retry ?? DEFAULT_RETRY;
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    if (attempt > 0) await pause(policy, attempt - 1);
     const existingId = await accountIdByRef(deps, orgId, ref);
     if (existingId === undefined) {
       try {

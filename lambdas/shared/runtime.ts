@@ -23,6 +23,16 @@ export interface Settings {
    * (`FYNEX_WEBHOOKS_ALLOW_LOOPBACK=1`), so that deliveries can be tested on one machine; deployed, never.
    */
   webhooksAllowLoopback?: boolean;
+  /** The environment's name (`FYNEX_ENV`): it names the Secrets Manager hook's secrets. */
+  envName?: string;
+  /** Copy created and rotated keys to Secrets Manager (API.md §5; `FYNEX_SECRETS_MANAGER_HOOK=1`). Never locally. */
+  secretsManagerHook?: boolean;
+  /**
+   * Public keys trusted to sign secret-scanning reports, by key id (API.md §8;
+   * `FYNEX_SECRET_SCANNING_KEYS`, a JSON object of key id to PEM). Deployed, GitHub's list is read
+   * from the keys table instead, where the scheduled refresher keeps it.
+   */
+  secretScanningKeys?: Record<string, string>;
 }
 
 export interface Runtime {
@@ -50,7 +60,32 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     auditTable: env.AUDIT_TABLE_NAME ?? "",
     rateLimit: positiveInteger(env, "FYNEX_RATE_LIMIT", 100),
     rateWindowSeconds: positiveInteger(env, "FYNEX_RATE_WINDOW_SECONDS", 900),
+    envName: env.FYNEX_ENV || undefined,
+    secretsManagerHook: env.FYNEX_SECRETS_MANAGER_HOOK === "1",
+    secretScanningKeys: keyMap(env, "FYNEX_SECRET_SCANNING_KEYS"),
   };
+}
+
+/**
+ * A JSON object of strings (key id → PEM). Only its shape is checked here, without zod, so that the
+ * authorizer's bundle stays small; whoever uses a key checks that it is one.
+ */
+function keyMap(env: NodeJS.ProcessEnv, name: string): Record<string, string> | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const isMap =
+    typeof parsed === "object" &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((value) => typeof value === "string");
+  if (!isMap) throw new Error(`${name} must be a JSON object of key id to PEM public key`);
+  return parsed as Record<string, string>;
 }
 
 let current: Runtime | undefined;

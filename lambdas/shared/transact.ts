@@ -43,6 +43,14 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
   return Math.floor(policy.random() * ceiling);
 }
 
+/**
+ * Waits out retry number `retry` (0-based) of `policy`: also used between the attempts of an
+ * optimistic update whose item changed under it, so a busy item's writers spread out the same way.
+ */
+export function pause(policy: RetryPolicy, retry: number): Promise<void> {
+  return policy.sleep(backoffDelay(policy, retry));
+}
+
 /** The per-action reasons of a cancelled transaction; undefined for any other error. */
 export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
@@ -89,7 +97,7 @@ export async function transactWrite(
       const reasons = cancellationReasons(error);
       if (!reasons || !onlyConflicts(reasons)) throw error;
       if (attempt + 1 >= policy.attempts) throw transactionsUnavailable();
-      await policy.sleep(backoffDelay(policy, attempt));
+      await pause(policy, attempt);
     }
   }
 }

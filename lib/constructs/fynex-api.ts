@@ -16,6 +16,7 @@ import {
   ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
+import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -27,6 +28,11 @@ import {
   NOT_FOUND,
 } from "../gateway-responses";
 import type { Route } from "../routes";
+
+/** An org id (API.md §1); the admin routes' IAM scope embeds it in an ARN, so no wildcard may slip in. */
+const ORG_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An IAM policy variable naming the org, e.g. `${aws:PrincipalTag/orgId}`. */
+const POLICY_VARIABLE = /^\$\{aws:[A-Za-z]+(\/[A-Za-z0-9_.:=+@-]+)?\}$/;
 
 /** The header a key travels in (API.md §3), and the authorizer's identity source. */
 export const API_KEY_HEADER = "X-API-Key";
@@ -117,6 +123,38 @@ export class FynexApi extends Construct {
     this.addGatewayResponses();
     this.addRoutes(props);
     this.addCatchAll();
+  }
+
+  /**
+   * The `execute-api` ARN pattern of one org's admin routes on this stage, every method:
+   * `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<any method>/admin/v1/orgs/<orgId>/<anything>`,
+   * with `*` for the method and for what follows the org. IAM's `*` matches any run of characters,
+   * `/` included, so the trailing one covers the collection (`.../orgs/<orgId>/api-keys`), every key
+   * below it and `.../orgs/<orgId>/audit-events`; and since the org id is followed by `/`, org `acme`
+   * never matches `acme2`. `orgId` is an org id, or a policy variable such as
+   * `${aws:PrincipalTag/orgId}` (one role for every tenant, scoped by session tags).
+   */
+  orgAdminArn(orgId: string): string {
+    if (!ORG_ID.test(orgId) && !POLICY_VARIABLE.test(orgId)) {
+      throw new Error(`Not an org id (1 to 64 of A-Za-z0-9_-) or an IAM policy variable: "${orgId}"`);
+    }
+    return this.restApi.arnForExecuteApi(
+      "*",
+      `/admin/v1/orgs/${orgId}/*`,
+      this.restApi.deploymentStage.stageName,
+    );
+  }
+
+  /**
+   * Lets `grantee` call one org's admin routes on this stage (API.md §5), and nothing else of the API:
+   * a tenant-facing console's role can then manage its own org's keys only.
+   */
+  grantOrgAdmin(grantee: IGrantable, orgId: string): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ["execute-api:Invoke"],
+      resourceArns: [this.orgAdminArn(orgId)],
+    });
   }
 
   /**

@@ -28,6 +28,8 @@ export type TableAccessMode =
   | "read"
   /** Counts on an existing item by key: the authorizer's one conditional update. Never an index. */
   | "update"
+  /** Creates items, nothing else: an audit trail written in the transaction of the change it records. */
+  | "append"
   /** Reads, queries, creates and conditional updates, transactions included. */
   | "readWrite"
   /** Conditional deletes by key (a DELETE route: 404 when the item is not there), nothing else. */
@@ -36,6 +38,7 @@ export type TableAccessMode =
 const TABLE_ACTIONS: Record<TableAccessMode, string[]> = {
   read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
   update: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+  append: ["dynamodb:PutItem"],
   readWrite: [
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",

@@ -16,6 +16,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   rateLimit?: number;
   rateWindowSeconds?: number;
+  /** Public keys trusted to sign secret-scanning reports, key id → PEM (`FYNEX_SECRET_SCANNING_KEYS`). */
+  secretScanningKeys?: Record<string, string>;
   /** Webhook URLs may name loopback, over http too (`FYNEX_WEBHOOKS_ALLOW_LOOPBACK=1`); never deployed. */
   webhooksAllowLoopback?: boolean;
   /** Injected by tests to make expiry and window boundaries deterministic. */
@@ -64,6 +66,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       auditTable: TABLE_NAMES.audit,
       rateLimit: options.rateLimit ?? 100,
       rateWindowSeconds: options.rateWindowSeconds ?? 900,
+      // The Secrets Manager hook is never on locally: Secrets Manager is not emulated (DESIGN.md).
+      secretsManagerHook: false,
+      secretScanningKeys: options.secretScanningKeys ?? {},
       webhooksAllowLoopback: options.webhooksAllowLoopback ?? false,
     },
   });

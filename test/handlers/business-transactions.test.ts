@@ -16,7 +16,7 @@ import { handler as createContactHandler } from "../../lambdas/contacts/create-c
 import { importAccounts } from "../../lambdas/import/import-service";
 import { handler as registerPaymentHandler } from "../../lambdas/payments/register-payment";
 import { canonicalJson } from "../../lambdas/shared/idempotency";
-import { configureRuntime } from "../../lambdas/shared/runtime";
+import { configureRuntime, settingsFromEnv } from "../../lambdas/shared/runtime";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/transact";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "./events";
 
@@ -48,7 +48,7 @@ beforeEach(() => {
       region: "eu-west-1",
       credentials: { accessKeyId: "x", secretAccessKey: "y" },
     }),
-    settings: { keysTable: "", dataTable: "data", rateLimit: 100, rateWindowSeconds: 900 },
+    settings: { ...settingsFromEnv({}), dataTable: "data" },
     retry: RETRY,
   });
 });
@@ -350,7 +350,7 @@ describe("accounts: create and update", () => {
     expect(sleeps).toEqual([10]);
   });
 
-  it("moves the guard in the update's transaction: old deleted if still this account's, new created if free", async () => {
+  it("moves the guard in the update's transaction: old released if still this account's, new taken if free", async () => {
     db.on(GetCommand).resolves({ Item: accountItem() });
     db.on(TransactWriteCommand).resolves({});
 
@@ -358,14 +358,19 @@ describe("accounts: create and update", () => {
 
     expect(result.statusCode).toBe(200);
     const items = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(["Update", "Delete", "Put", "Put"]);
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(["Update", "Update", "Put", "Put"]);
     expect(items[0]?.Update?.ConditionExpression).toContain("attribute_exists(pk)");
-    expect(items[1]?.Delete).toMatchObject({
+    // Released, not deleted: business functions hold no DeleteItem permission; the TTL removes it.
+    expect(items[1]?.Update).toMatchObject({
       Key: { pk: `ORG#${ORG}`, sk: "EXTREF#crm-1" },
+      UpdateExpression: "REMOVE accountId SET #ttl = :ttl",
       ConditionExpression: "accountId = :accountId",
-      ExpressionAttributeValues: { ":accountId": ACCOUNT_ID },
+      ExpressionAttributeValues: { ":accountId": ACCOUNT_ID, ":ttl": Math.floor(NOW / 1000) + 86_400 },
     });
-    expect(items[2]?.Put?.Item).toEqual({ pk: `ORG#${ORG}`, sk: "EXTREF#crm-2", accountId: ACCOUNT_ID });
+    expect(items[2]?.Put).toMatchObject({
+      Item: { pk: `ORG#${ORG}`, sk: "EXTREF#crm-2", accountId: ACCOUNT_ID },
+      ConditionExpression: "attribute_not_exists(accountId)",
+    });
     expect(items[3]?.Put?.Item).toMatchObject({ type: "account.updated", data: result.json });
   });
 
@@ -393,6 +398,7 @@ describe("accounts: create and update", () => {
     expect(db).toReceiveCommandTimes(GetCommand, 2);
     const second = db.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
     expect(second[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ":seen3": -50 });
+    expect(sleeps).toEqual([10]);
   });
 
   it("answers 404 for an account that is not there, and writes nothing for an empty patch", async () => {

@@ -147,6 +147,32 @@ describe("POST /api/v1/accounts/{accountId}/payments", () => {
   });
 });
 
+describe("payments and account updates at once", () => {
+  it("lets a PATCH land among 20 concurrent payments, keeping both the new name and the exact balance", async () => {
+    const orgId = org("pay-and-patch");
+    const key = await keyOf(target, orgId);
+    const account = await newAccount(target, key, { name: "Before", currency: "EUR", externalRef: "pp-1" });
+
+    const [patched, ...payments] = await Promise.all([
+      withKey(target, key, `/api/v1/accounts/${account.id}`, {
+        method: "PATCH",
+        body: { name: "After", externalRef: "pp-2" },
+      }),
+      ...Array.from({ length: 20 }, () => pay(key, account.id, { amount: 10, currency: "EUR" })),
+    ]);
+
+    expect(patched?.status).toBe(200);
+    expect(payments.map((reply) => reply.status)).toEqual(Array(20).fill(201));
+    const final = (await withKey(target, key, `/api/v1/accounts/${account.id}`)).json;
+    expect(final).toMatchObject({ name: "After", externalRef: "pp-2", balance: -200 });
+    if (!remote) {
+      // The interaction holds the account exactly as the PATCH answered it, balance of that moment included.
+      const updated = (await storedInteractions(orgId)).filter((event) => event.type === "account.updated");
+      expect(updated.map((event) => event.data)).toEqual([patched?.json]);
+    }
+  });
+});
+
 describe("Idempotency-Key on payments", () => {
   it("replays a JSON-equal body with the stored answer and Idempotent-Replayed: true, changing nothing", async () => {
     const orgId = org("idem-replay");

@@ -1,0 +1,86 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { keyServiceDeps } from "../admin/service-deps";
+import { documentClient } from "../shared/document-client";
+import { HttpError, validationError } from "../shared/errors";
+import { httpEnvelope } from "../shared/http/envelope";
+import { headerValues } from "../shared/http/headers";
+import type { HttpResult } from "../shared/http/response";
+import { mediaType, rawBody, validate } from "../shared/http/validation";
+import { log } from "../shared/log";
+import { type Runtime, runtime } from "../shared/runtime";
+import { handleLeakReport, leakReportSchema } from "./leak-report";
+import { type TrustedKeySource, trustedKeySource, verifyReportSignature } from "./trusted-keys";
+
+/**
+ * `POST /security/v1/secret-scanning` (API.md §8): leaked-key reports from GitHub's secret scanning.
+ * No API key (the reporter has none): the report is authenticated by its ECDSA signature over the raw
+ * body, checked before anything else is read from it. A report that does not verify changes nothing.
+ *
+ * Nothing here logs the event, a header or the body: the body is full of keys. The one log line
+ * counts what the report did.
+ */
+
+const KEY_ID_HEADER = "Github-Public-Key-Identifier";
+const SIGNATURE_HEADER = "Github-Public-Key-Signature";
+
+const refused = () =>
+  new HttpError("unauthorized", "The report must be signed with a trusted secret-scanning key.");
+
+/** One trusted-key source per runtime, so its cache outlives invocations but not a reconfiguration. */
+const sources = new WeakMap<Runtime, TrustedKeySource>();
+
+function keySource(current: Runtime): TrustedKeySource {
+  let source = sources.get(current);
+  if (!source) {
+    const { settings } = current;
+    source = trustedKeySource({
+      configured: settings.secretScanningKeys ?? {},
+      store: settings.keysTable ? { db: documentClient(), table: settings.keysTable } : undefined,
+      clock: current.clock,
+    });
+    sources.set(current, source);
+  }
+  return source;
+}
+
+/** The single value of a header; absent or repeated, the report is refused. */
+function singleHeader(event: APIGatewayProxyEvent, name: string): string {
+  const values = headerValues(event, name);
+  if (values.length !== 1 || !values[0]) throw refused();
+  return values[0];
+}
+
+async function authenticate(event: APIGatewayProxyEvent, body: Buffer, current: Runtime): Promise<void> {
+  const keyId = singleHeader(event, KEY_ID_HEADER);
+  const signature = singleHeader(event, SIGNATURE_HEADER);
+  const pem = await keySource(current).lookup(keyId);
+  if (!pem || !verifyReportSignature(body, signature, pem)) throw refused();
+}
+
+function parseReport(event: APIGatewayProxyEvent, text: string | undefined): unknown {
+  if (text === undefined) {
+    throw validationError([{ path: "body", message: "A JSON array of reported tokens is required." }]);
+  }
+  if (mediaType(event) !== "application/json") {
+    throw new HttpError("unsupported_media_type", "Send the report as application/json.");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw validationError([{ path: "body", message: "The body is not valid JSON." }]);
+  }
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
+  .use(httpEnvelope())
+  .handler(async (event): Promise<HttpResult> => {
+    const current = runtime();
+    // 413 first: an oversized body is refused before it is hashed or verified.
+    const text = rawBody(event);
+    await authenticate(event, Buffer.from(text ?? "", "utf8"), current);
+    const report = validate(leakReportSchema, parseReport(event, text));
+    const { labels, summary } = await handleLeakReport(keyServiceDeps(), report);
+    log("info", "secret scanning report handled", { requestId: event.requestContext.requestId, ...summary });
+    return { statusCode: 200, body: labels };
+  });

@@ -1,0 +1,128 @@
+import { createPublicKey, verify } from "node:crypto";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { SCANNING_KEYS_PK } from "../../lib/tables";
+
+/**
+ * The public keys a secret-scanning report must be signed with (API.md §8): GitHub's published
+ * secret-scanning keys, by `key_identifier`. Two sources:
+ * - the environment's own list (`FYNEX_SECRET_SCANNING_KEYS`, a JSON object of key id → PEM), which
+ *   is how the local runtime and tests trust a key;
+ * - deployed, the item the scheduled refresher writes into the keys table (`STORED_KEYS_PK`), read
+ *   through a short cache.
+ */
+
+/** Key id → PEM (SubjectPublicKeyInfo, as GitHub publishes them). */
+export type TrustedKeyMap = Record<string, string>;
+
+/** The keys table item holding GitHub's list (see `lib/tables.ts`). */
+export const STORED_KEYS_PK = SCANNING_KEYS_PK;
+
+/** What the refresher stores; `keys` is the whole published list, current and retiring keys alike. */
+export interface StoredKeysItem {
+  pk: typeof STORED_KEYS_PK;
+  keys: TrustedKeyMap;
+  /** GitHub's ETag of the list, for a conditional request next time (a 304 costs no rate limit). */
+  etag?: string;
+  /** ISO time of the fetch that produced `keys`. */
+  fetchedAt: string;
+}
+
+/**
+ * True when `pem` is an EC public key on P-256 (the only kind GitHub signs reports with), in
+ * SubjectPublicKeyInfo PEM. A private key is refused even though a public key can be derived from it:
+ * no private key belongs in a setting.
+ */
+export function isP256PublicKey(pem: string): boolean {
+  if (!pem.trimStart().startsWith("-----BEGIN PUBLIC KEY-----")) return false;
+  try {
+    const key = createPublicKey(pem);
+    return key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses `FYNEX_SECRET_SCANNING_KEYS`: a JSON object of key id → PEM, every PEM a P-256 public key.
+ * Throws, naming the problem (never a key's content), when it is not.
+ */
+export function parseTrustedKeys(json: string): TrustedKeyMap {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error("FYNEX_SECRET_SCANNING_KEYS must be a JSON object of key id to PEM public key");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error("FYNEX_SECRET_SCANNING_KEYS must be a JSON object of key id to PEM public key");
+  }
+  const keys: TrustedKeyMap = {};
+  for (const [id, pem] of Object.entries(parsed)) {
+    if (id === "" || typeof pem !== "string" || !isP256PublicKey(pem)) {
+      throw new Error(`FYNEX_SECRET_SCANNING_KEYS: "${id}" is not a PEM-encoded ECDSA P-256 public key`);
+    }
+    keys[id] = pem;
+  }
+  return keys;
+}
+
+/**
+ * Verifies GitHub's `Github-Public-Key-Signature`: base64 of a DER-encoded ECDSA signature, with
+ * SHA-256, over the raw body exactly as received. Any malformed input is simply not a valid signature.
+ */
+export function verifyReportSignature(rawBody: Buffer, signatureBase64: string, pem: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signatureBase64)) return false;
+  try {
+    return verify(
+      "sha256",
+      rawBody,
+      { key: pem, dsaEncoding: "der" },
+      Buffer.from(signatureBase64, "base64"),
+    );
+  } catch {
+    return false;
+  }
+}
+
+export interface TrustedKeySourceDeps {
+  /** The environment's own keys (local runtime, tests); checked first. */
+  configured: TrustedKeyMap;
+  /** Where the refresher's item is read from; absent locally when nothing is stored. */
+  store?: { db: DynamoDBDocumentClient; table: string };
+  clock: () => number;
+}
+
+/** How long the stored list is trusted before it is read again. */
+export const STORED_KEYS_TTL_MS = 60_000;
+/** An unknown key id re-reads the list, at most this often (a report signed with a key GitHub just added). */
+export const UNKNOWN_KEY_REREAD_MS = 5_000;
+
+/** Looks up a trusted key by its id: the configured keys, then the stored list (cached). */
+export interface TrustedKeySource {
+  lookup(keyId: string): Promise<string | undefined>;
+}
+
+export function trustedKeySource(deps: TrustedKeySourceDeps): TrustedKeySource {
+  let cached: { keys: TrustedKeyMap; readAt: number } | undefined;
+  const read = async (): Promise<TrustedKeyMap> => {
+    if (!deps.store) return {};
+    const { Item } = await deps.store.db.send(
+      new GetCommand({ TableName: deps.store.table, Key: { pk: STORED_KEYS_PK } }),
+    );
+    const keys = (Item as Partial<StoredKeysItem> | undefined)?.keys;
+    return keys && typeof keys === "object" ? keys : {};
+  };
+  return {
+    lookup: async (keyId) => {
+      if (Object.hasOwn(deps.configured, keyId)) return deps.configured[keyId];
+      if (!deps.store) return undefined;
+      const now = deps.clock();
+      const age = cached === undefined ? Number.POSITIVE_INFINITY : now - cached.readAt;
+      const known = cached !== undefined && Object.hasOwn(cached.keys, keyId);
+      if (age >= STORED_KEYS_TTL_MS || (!known && age >= UNKNOWN_KEY_REREAD_MS)) {
+        cached = { keys: await read(), readAt: now };
+      }
+      return Object.hasOwn(cached?.keys ?? {}, keyId) ? cached?.keys[keyId] : undefined;
+    },
+  };
+}
