@@ -12,7 +12,6 @@ import { z } from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../lib/tables";
 import { type AuditEvent, type AuditEventType, type AuditItem, auditItem } from "../shared/audit";
 import { decodeCursor, encodeCursor } from "../shared/cursor";
-import { commitWithSecret, type KeySecretStore } from "../shared/key-secrets";
 import {
   type KeyItem,
   type KeyRecord,
@@ -21,6 +20,7 @@ import {
   toKeyRecord,
   ttlFor,
 } from "../shared/key-record";
+import { commitWithSecret, type KeySecretStore } from "../shared/key-secrets";
 import { digestKey, generateKey, isWellFormedKey } from "../shared/keys";
 import { windowStart } from "../shared/rate-window";
 import type { Scope } from "../shared/scopes";

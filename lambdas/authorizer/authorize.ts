@@ -66,8 +66,17 @@ function deadReason(
  * update in the steady state (at most three at a rollover or for an unknown key; none for a malformed
  * one). Never denies a live key: an over-limit key is allowed with `throttled`, so the business chain
  * answers 429 with the RateLimit fields. Storage errors propagate: the caller fails closed.
+ *
+ * A key with an allowlist is checked against `sourceIp` once the update has returned the item (the
+ * list comes with it, so a key without one costs nothing extra). A caller outside it is allowed with
+ * `ipAllowed: false`, for the business chain to answer 403, and its count is given back by a second
+ * conditional update: the request spends none of the key's quota.
  */
-export async function authorize(deps: AuthorizeDeps, presentedKey: string): Promise<Decision> {
+export async function authorize(
+  deps: AuthorizeDeps,
+  presentedKey: string,
+  sourceIp?: string,
+): Promise<Decision> {
   if (!isWellFormedKey(presentedKey)) return { allow: false, reason: "malformed" };
   const hash = hashKey(presentedKey);
   const hashHex = hash.toString("hex");
@@ -99,7 +108,52 @@ export async function authorize(deps: AuthorizeDeps, presentedKey: string): Prom
       throw error;
     }
   };
-  const allow = (item: Item): Decision => ({ allow: true, context: contextOf(item, ws, deps) });
+  const allow = async (item: Item): Promise<Decision> => {
+    const context = contextOf(item, ws, deps);
+    const allowlist = item.allowedIps?.L;
+    if (allowlist === undefined) return { allow: true, context };
+    // Loaded on this path only: keys without a list never parse an address.
+    const { addressAllowed } = await import("../shared/ip-allowlist");
+    if (
+      addressAllowed(
+        allowlist.map((entry) => entry.S ?? ""),
+        sourceIp,
+      )
+    )
+      return { allow: true, context };
+    await giveBack();
+    // As if the request had never come: the remaining count as it was, never throttled by this one.
+    const count = Math.max(0, (num(item.windowCount) ?? 1) - 1);
+    return {
+      allow: true,
+      context: {
+        ...context,
+        remaining: Math.max(0, context.limit - count),
+        throttled: count > context.limit,
+        ipAllowed: false,
+      },
+    };
+  };
+  /**
+   * Takes this request's count back, in the window it was counted in: after a rollover in between
+   * there is nothing to give back, and the count never goes below 0. The request is refused (403)
+   * whatever happens here; a failed give-back leaves the count one high, the direction API.md §3 allows.
+   */
+  const giveBack = async () => {
+    try {
+      await deps.dynamo.send(
+        new UpdateItemCommand({
+          TableName: deps.table,
+          Key: key,
+          UpdateExpression: "SET windowCount = windowCount - :one",
+          ConditionExpression: "windowStart = :ws AND windowCount >= :one",
+          ExpressionAttributeValues: { ":ws": { N: String(ws) }, ":one": { N: "1" } },
+        }),
+      );
+    } catch {
+      // Condition failed (a new window opened) or storage failed: nothing more to do for a refused request.
+    }
+  };
 
   const counted = await attempt(COUNT);
   if ("item" in counted) return allow(counted.item);

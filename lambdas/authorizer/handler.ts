@@ -25,6 +25,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       rateWindowSeconds: settings.rateWindowSeconds,
     },
     key,
+    event.requestContext?.identity?.sourceIp,
   );
   if (!decision.allow) throw new Error("Unauthorized");
   return {

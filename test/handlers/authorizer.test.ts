@@ -373,6 +373,106 @@ describe("authorizer: a live key", () => {
   });
 });
 
+describe("authorizer: IP allowlists", () => {
+  /** The fixture's caller, as API Gateway reports it. */
+  const FIXTURE_IP = "15.248.3.126";
+  const listed = (...entries: string[]) => ({ allowedIps: { L: entries.map((entry) => ({ S: entry })) } });
+  const from = (sourceIp: string | undefined) => {
+    const event = keyRequest();
+    return {
+      ...event,
+      requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, sourceIp } },
+    } as APIGatewayRequestAuthorizerEvent;
+  };
+
+  it("allows a caller inside the list in the one steady-state call", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem(listed("10.0.0.0/8", "15.248.3.0/24")) });
+
+    const result = await handler(keyRequest());
+
+    expect(result.context).toMatchObject({ ipAllowed: true, remaining: 58 });
+    expect(ddb.calls()).toHaveLength(1);
+  });
+
+  it("flags a caller outside the list and gives its count back in the window it was counted in", async () => {
+    // Prepare: the count returned includes this request (42); the give-back takes it out again.
+    ddb
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: keyItem({ ...listed("10.0.0.0/8"), windowCount: { N: "42" } }) })
+      .resolves({});
+
+    // Act
+    const result = await handler(keyRequest());
+
+    // Assess: allowed (the business chain answers 403), the remaining count as it was before it.
+    expectAllow(result);
+    expect(result.context).toMatchObject({ ipAllowed: false, remaining: 59, throttled: false, limit: 100 });
+    expect(stringified(result).ipAllowed).toBe("false");
+    expect(updateInputs()).toHaveLength(2);
+    expect(updateInputs()[1]).toEqual({
+      TableName: "keys",
+      Key: { pk: { S: KEY_ID } },
+      UpdateExpression: "SET windowCount = windowCount - :one",
+      ConditionExpression: "windowStart = :ws AND windowCount >= :one",
+      ExpressionAttributeValues: { ":ws": { N: String(WINDOW_START) }, ":one": { N: "1" } },
+    });
+  });
+
+  it("matches an IPv4-mapped IPv6 caller in its IPv4 form, and IPv6 callers against IPv6 ranges", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem(listed("15.248.3.126", "2001:db8::/32")) });
+
+    const mapped = await handler(from("::ffff:15.248.3.126"));
+    const v6 = await handler(from("2001:db8:0:1::7"));
+
+    expect(mapped.context).toMatchObject({ ipAllowed: true });
+    expect(v6.context).toMatchObject({ ipAllowed: true });
+    expect(ddb.calls()).toHaveLength(2);
+  });
+
+  it.each([
+    ["a missing address", undefined],
+    ["an unparseable address (the console's test invoke)", "test-invoke-source-ip"],
+    ["an IPv4 caller against IPv6 ranges only", "15.248.3.126"],
+  ])("treats %s as outside the list", async (_, sourceIp) => {
+    ddb
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: keyItem(listed("::/0")) })
+      .resolves({});
+
+    const result = await handler(from(sourceIp));
+
+    expect(result.context).toMatchObject({ ipAllowed: false });
+    expect(updateInputs()).toHaveLength(2);
+  });
+
+  it.each([
+    ["its condition fails (a new window opened meanwhile)", conditionFailed()],
+    ["DynamoDB fails", new InternalServerError({ message: "boom", $metadata: {} })],
+  ])("still refuses the caller, not 503, when the give-back fails because %s", async (_, failure) => {
+    ddb
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: keyItem(listed("10.0.0.0/8")) })
+      .rejects(failure);
+
+    const result = await handler(from(FIXTURE_IP));
+
+    expect(result.context).toMatchObject({ ipAllowed: false });
+  });
+
+  it("keeps a key over its limit throttled when it was already over before this request", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .resolvesOnce({
+        Attributes: keyItem({ ...listed("10.0.0.0/8"), rateLimit: { N: "3" }, windowCount: { N: "5" } }),
+      })
+      .resolves({});
+
+    const result = await handler(keyRequest());
+
+    expect(result.context).toMatchObject({ ipAllowed: false, remaining: 0, throttled: true, limit: 3 });
+  });
+});
+
 describe("authorizer: refused keys", () => {
   const malformed: Array<[string, string]> = [
     ["random garbage", "hello"],

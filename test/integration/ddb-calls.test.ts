@@ -54,6 +54,17 @@ describe.skipIf(remote)(
       expect(await callsFor(() => withKey(localTarget(local), key, "/api/v1/accounts"))).toBe(1);
     });
 
+    it("makes one call for a caller inside a key's allowlist, two (the count given back) outside it", async () => {
+      const admin = localTarget(local);
+      const inside = await createKey(admin, "acme", { scopes: ["accounts:read"], allowedIps: ["127.0.0.1"] });
+      const outside = await createKey(admin, "acme", {
+        scopes: ["accounts:read"],
+        allowedIps: ["10.0.0.0/8"],
+      });
+      expect(await callsFor(() => withKey(localTarget(local), inside.key, "/api/v1/accounts"))).toBe(1);
+      expect(await callsFor(() => withKey(localTarget(local), outside.key, "/api/v1/accounts"))).toBe(2);
+    });
+
     it("makes three calls for a well-formed unknown key, and none for a malformed one", async () => {
       expect(await callsFor(() => withKey(localTarget(local), generateKey(), "/api/v1/accounts"))).toBe(3);
       expect(await callsFor(() => withKey(localTarget(local), "fynex_k_nope", "/api/v1/accounts"))).toBe(0);

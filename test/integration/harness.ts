@@ -76,7 +76,8 @@ export function call(baseUrl: string, path: string, options: Call = {}): Promise
     const req = request(
       {
         method: options.method ?? "GET",
-        host: url.hostname,
+        // An IPv6 literal's URL hostname keeps its brackets (`[::1]`); the socket wants the address.
+        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
         port: url.port,
         path: url.pathname + url.search,
         headers,
@@ -127,7 +128,13 @@ export function admin(target: Target, method: string, path: string, body?: unkno
 export async function createKey(
   target: Target,
   orgId: string,
-  input: { name?: string; scopes: string[]; expiresAt?: string },
+  input: {
+    name?: string;
+    scopes: string[];
+    expiresAt?: string;
+    rateLimit?: { limit: number };
+    allowedIps?: string[];
+  },
 ) {
   const reply = await admin(target, "POST", `/admin/v1/orgs/${orgId}/api-keys`, {
     name: "test key",
