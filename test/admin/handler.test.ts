@@ -433,6 +433,35 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/revoke", () => {
     expect([result.statusCode, json(result).error.code]).toEqual([404, "not_found"]);
   });
 
+  it("answers 404 when the key vanished between its read and the revoke's transaction", async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: storedKey(1) })
+      .resolves({});
+    ddb.on(TransactWriteCommand).rejects(cancelled(CONDITION, NONE));
+
+    const result = await http(revokeRequest(keyIdFor(1)));
+
+    expect([result.statusCode, json(result).error.code]).toEqual([404, "not_found"]);
+  });
+
+  it("answers a DynamoDB failure with a bare 500", async () => {
+    ddb.on(GetCommand).resolves({ Item: storedKey(1) });
+    ddb.on(TransactWriteCommand).rejects(cancelled(NONE, { Code: "ValidationError" }));
+
+    const result = await http(revokeRequest(keyIdFor(1)));
+
+    expect([result.statusCode, json(result).error]).toEqual([
+      500,
+      {
+        code: "internal_error",
+        message: "Something went wrong on our side.",
+        requestId: FIXTURE_REQUEST_ID,
+        details: [],
+      },
+    ]);
+  });
+
   it("refuses a body field it does not know", async () => {
     const result = await http(revokeRequest(keyIdFor(1), JSON.stringify({ reason: "leaked" })));
 

@@ -268,6 +268,21 @@ describe("createKey", () => {
     });
   });
 
+  it("creates anew when the record named by the cancellation expired before it could be read", async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "None", "ConditionalCheckFailed"))
+      .resolves({});
+    ddb.on(GetCommand).resolves({ Item: { keyId: keyIdFor(7), ttl: Math.floor(NOW / 1000) } });
+
+    const outcome = await createKey(deps(), "acme", { name: "n", scopes: ["export"] }, ADMIN, {
+      idempotencyKey: "order-42",
+    });
+
+    expect(outcome.ok).toBe(true);
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
+  });
+
   it("retries a transaction cancelled by a conflict, with jittered backoff, then answers busy", async () => {
     const pause = vi.fn(async (_ms: number) => undefined);
     ddb.on(TransactWriteCommand).rejects(cancelled("None", "TransactionConflict"));
@@ -616,6 +631,27 @@ describe("updateKey", () => {
     });
   });
 
+  it("retries a conflict and commits once it clears", async () => {
+    ddb.on(GetCommand).resolves({ Item: live() });
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled("TransactionConflict", "None")).resolves({});
+
+    const outcome = await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN);
+
+    expect(outcome.ok && outcome.value.name).toBe("x");
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
+    expect(ddb).toReceiveCommandTimes(GetCommand, 1);
+  });
+
+  it("answers not found when the key vanished between the read and the transaction", async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: live() }).resolves({});
+    ddb.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));
+
+    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual({
+      ok: false,
+      reason: "not_found",
+    });
+  });
+
   it("decides again from a fresh read when another change won the race", async () => {
     ddb
       .on(GetCommand)
@@ -795,6 +831,42 @@ describe("rotateKey", () => {
 
     expect(outcome).toMatchObject({ ok: false, reason: "conflict" });
     expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it("answers not found when the old key vanished between the read and the transaction", async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: old() }).resolves({});
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "ConditionalCheckFailed", "None", "None"));
+
+    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual({
+      ok: false,
+      reason: "not_found",
+    });
+  });
+
+  it("rotates on the second read when a PATCH changed the key in between, inheriting the new settings", async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: old() })
+      .resolves({ Item: old({ scopes: ["accounts:read"], revision: 1 }) });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "ConditionalCheckFailed", "None", "None"))
+      .resolves({});
+
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN);
+
+    expect(outcome.ok && outcome.value.scopes).toEqual(["accounts:read"]);
+    expect(transaction(2)[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ":revision": 1,
+      ":nextRevision": 2,
+    });
+  });
+
+  it("throws when the new key's own put fails its condition (an id collision cannot happen)", async () => {
+    ddb.on(GetCommand).resolves({ Item: old() });
+    ddb.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None", "None", "None"));
+
+    await expect(rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).rejects.toThrow("cannot fail");
   });
 
   it("answers not found for a missing key", async () => {
