@@ -40,6 +40,8 @@ const ADMIN_HANDLER = "lambdas/admin/handler";
 
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/health", handler: "lambdas/health/handler", auth: "none" },
+  // Public and not counted (API.md §7): no authorizer in front of it.
+  { method: "GET", path: "/api/v1/openapi.json", handler: "lambdas/openapi/handler", auth: "none" },
 
   // Leak reports (API.md §8): signed by GitHub, not by a key. It reads (and revokes) keys and records
   // `key.leak_reported`, nothing else; its config item (GitHub's keys) lives in the keys table too.

@@ -1,0 +1,135 @@
+import { cpus } from "node:os";
+
+export interface BenchReport {
+  summary: {
+    ddbCallsPerRequest: number;
+    ddbCallsAtRollover: number;
+    ddbCallsUnknownKey: number;
+    ddbCallsMalformedKey: number;
+    authorizerCpuMicrosP50: number;
+    authorizerCpuMicrosP99: number;
+    pipelineOverFloor: number;
+    requestsPerSecond: number;
+    coldStartOverFloor: number;
+    authorizerBundleOverFloor: number;
+    authorizerBundleBytes: number;
+    costPerMillionUsd: number;
+  };
+  routes: {
+    route: string;
+    calls: string[];
+    pipelineMs: number;
+    floorMs: number;
+    overFloor: number;
+    requestsPerSecond: number;
+  }[];
+  cold: {
+    authorizerMs: number;
+    floorMs: number;
+    coldStartOverFloor: number;
+    authorizerBundleBytes: number;
+    floorBundleBytes: number;
+    authorizerBundleOverFloor: number;
+  };
+  sizes: Record<string, number>;
+  authorizerDurationMs: { p50: number; p99: number };
+  cost: { lambdaRequests: number; lambdaDuration: number; dynamoWrites: number };
+  settings: {
+    concurrency: number;
+    requests: number;
+    coldRuns: number;
+    prices: {
+      lambdaPerMillionRequests: number;
+      lambdaArmPerGbSecond: number;
+      dynamoOnDemandPerMillionWriteUnits: number;
+    };
+    memoryMb: number;
+  };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const usd = (value: number) => `$${value.toFixed(4)}`;
+
+/** docs/PERFORMANCE.md: the method, then this run's figures against their budgets. */
+export function renderReport(report: BenchReport): string {
+  const { summary: s, cold, settings } = report;
+  const budget = (ok: boolean) => (ok ? "within budget" : "**over budget**");
+  return `# Performance
+
+Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, on this project's
+machine (${cpus().length} cores, Node ${process.version}). Every figure is measured in one run, and
+each ratio is against a floor measured in the same run on the same machine, so a slow or busy machine
+moves both sides. Benchmarks are not tests: nothing asserts a time.
+
+## Results
+
+| figure | this run | budget (DESIGN.md) | |
+|---|---|---|---|
+| DynamoDB calls per authorized request, steady state | ${s.ddbCallsPerRequest} | 1 | ${budget(s.ddbCallsPerRequest === 1)} |
+| … at a window rollover | ${s.ddbCallsAtRollover} | ≤ 3 | ${budget(s.ddbCallsAtRollover <= 3)} |
+| … for a well-formed unknown key | ${s.ddbCallsUnknownKey} | ≤ 3 | ${budget(s.ddbCallsUnknownKey <= 3)} |
+| … for a malformed key | ${s.ddbCallsMalformedKey} | 0 | ${budget(s.ddbCallsMalformedKey === 0)} |
+| authorizer CPU of our own, p50 / p99 | ${s.authorizerCpuMicrosP50} µs / ${s.authorizerCpuMicrosP99} µs | p50 < 200 µs | ${budget(s.authorizerCpuMicrosP50 < 200)} |
+| full local request path over its floor (worst route) | ${s.pipelineOverFloor}× | ≤ 2× | ${budget(s.pipelineOverFloor <= 2)} |
+| requests per second through the local path | ${s.requestsPerSecond} | — | |
+| authorizer cold start over its floor | ${s.coldStartOverFloor}× (${ms(cold.authorizerMs)} vs ${ms(cold.floorMs)}) | ≤ 1.3× | ${budget(s.coldStartOverFloor <= 1.3)} |
+| authorizer bundle over its floor | ${s.authorizerBundleOverFloor}× (${kb(cold.authorizerBundleBytes)} vs ${kb(cold.floorBundleBytes)}) | ≤ 1.15× | ${budget(s.authorizerBundleOverFloor <= 1.15)} |
+| cost per million authorized requests (key layer) | ${usd(s.costPerMillionUsd)} | — | |
+
+## Method
+
+- **DynamoDB calls**: a client middleware on the local runtime's DynamoDB client counts every command
+  sent to the keys table while business requests run (no admin call meanwhile, so they are the
+  authorizer's): the mean over 100 requests of one key in its window; one request of a key whose
+  stored window is one window old (rollover); one well-formed key that was never issued; one
+  malformed key. The local DynamoDB (dynalite) never returns the old item of a failed condition, so
+  the unknown-key and rollover paths take their longest local route; deployed, DynamoDB returns it and
+  a dead key costs one call.
+- **Authorizer CPU**: the real handler, with a stub DynamoDB client that answers at once with a live
+  key's item; ${"20,000"} timed invocations after 2,000 of warm-up. What is timed is ours: header
+  look-up, format and checksum, SHA-256, id, context, policy.
+- **Full local request path**: ${settings.requests} requests at concurrency ${settings.concurrency} over
+  keep-alive HTTP through the local front, authorizer, middy chain and handler to dynalite, against
+  the floor: the very DynamoDB calls one such request made (recorded at the SDK's build step),
+  replayed ${settings.requests} times directly by a client in the same process, against the same
+  dynalite, at the same concurrency. Both warmed up first.
+- **Cold start**: the authorizer is bundled as the stack bundles it (esbuild, minified, CommonJS,
+  the SDK bundled, a source map); a fresh \`node\` process loads it with the deployed
+  \`NODE_OPTIONS=--enable-source-maps\` and answers one request against the local DynamoDB. The floor is
+  a fresh process loading a bundle of only the DynamoDB client and \`UpdateItemCommand\`, built the same
+  way, sending one UpdateItem. Median of ${settings.coldRuns} runs each, interleaved, wall time from
+  spawn to exit.
+- **Cost** per million authorized requests, key layer only (API Gateway aside): Lambda requests
+  (${usd(settings.prices.lambdaPerMillionRequests)} per million), the authorizer's billed duration
+  (the warm p50 of ${ms(report.authorizerDurationMs.p50)} measured locally with its DynamoDB round trip,
+  rounded up to the millisecond, at ${settings.memoryMb} MB on ARM at
+  ${settings.prices.lambdaArmPerGbSecond} per GB-second), and one on-demand write request unit per
+  DynamoDB call (${usd(settings.prices.dynamoOnDemandPerMillionWriteUnits)} per million; the key item
+  is under 1 KB and the org index is not written by the counter). AWS list prices for us-east-1 as
+  published on 2026-11-26. Deployed, the round trip to DynamoDB is a network hop of a few
+  milliseconds, so the duration part should be read as a floor.
+  Breakdown: requests ${usd(report.cost.lambdaRequests)}, duration ${usd(report.cost.lambdaDuration)},
+  DynamoDB ${usd(report.cost.dynamoWrites)}.
+
+## Per route
+
+| route | DynamoDB calls | local path | floor | over floor | requests/s |
+|---|---|---|---|---|---|
+${report.routes
+  .map(
+    (r) =>
+      `| ${r.route} | ${r.calls.join(", ")} | ${ms(r.pipelineMs)} | ${ms(r.floorMs)} | ${r.overFloor.toFixed(2)}× | ${r.requestsPerSecond.toFixed(0)} |`,
+  )
+  .join("\n")}
+
+## Bundles (minified, as deployed)
+
+| function | size |
+|---|---|
+${Object.entries(report.sizes)
+  .map(([module, bytes]) => `| \`${module}\` | ${kb(bytes)} |`)
+  .join("\n")}
+| \`lambdas/authorizer/handler\` | ${kb(cold.authorizerBundleBytes)} |
+`;
+}

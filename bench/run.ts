@@ -1,0 +1,168 @@
+import { writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { generateKey } from "../lambdas/shared/keys";
+import { runtime } from "../lambdas/shared/runtime";
+import { startLocalRuntime } from "../lib/local/runtime";
+import { handlerModules } from "../lib/routes";
+import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cpu";
+import { bundleSizes, measureColdStart } from "./cold-start";
+import { instrument, measurePipeline } from "./pipeline";
+import { type BenchReport, renderReport } from "./report";
+import { round } from "./stats";
+
+/**
+ * `npm run bench`: every budget of DESIGN.md "Measured budgets", measured in one run on this machine,
+ * each against a floor measured in the same run. Writes docs/PERFORMANCE.md; the last line printed is
+ * one JSON object. Benchmarks are not tests: nothing here fails on a slow machine, it reports.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const CONCURRENCY = 8;
+const REQUESTS = 1500;
+const COLD_RUNS = 11;
+
+/** AWS list prices used for the cost figure (us-east-1, as published on 2026-11-26). */
+export const PRICES = {
+  lambdaPerMillionRequests: 0.2,
+  lambdaArmPerGbSecond: 0.0000133334,
+  dynamoOnDemandPerMillionWriteUnits: 0.625,
+};
+/** The authorizer's memory in the stack (lib/constructs/fynex-function.ts). */
+export const AUTHORIZER_MEMORY_MB = 256;
+
+const progress = (line: string) => console.error(line);
+
+async function main() {
+  // A window of a day and a limit no run reaches: the pipeline measures the served path, not 429s.
+  const local = await startLocalRuntime({
+    projectRoot: ROOT,
+    port: 0,
+    rateLimit: 1_000_000_000,
+    rateWindowSeconds: 86_400,
+    ttlSweepIntervalMs: 3_600_000,
+  });
+  try {
+    const { dynamo, settings } = runtime();
+    const recorder = instrument(dynamo, settings.keysTable);
+    const createKey = async (name: string) => {
+      const reply = await fetch(`${local.url}/admin/v1/orgs/bench/api-keys`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${local.adminToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ name, scopes: ["accounts:read", "accounts:write"] }),
+      });
+      if (reply.status !== 201) throw new Error(`create key: ${reply.status} ${await reply.text()}`);
+      return (await reply.json()) as { id: string; key: string };
+    };
+    const apiCall = (key: string, method: string, path: string, body?: unknown) => ({
+      method,
+      path,
+      headers: { "X-API-Key": key, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const send = (key: string, method: string, path: string, body?: unknown) => {
+      const call = apiCall(key, method, path, body);
+      return fetch(`${local.url}${path}`, { method, headers: call.headers, body: call.body });
+    };
+    /** Keys-table calls (the authorizer's: no admin call runs meanwhile) one request makes. */
+    const authorizerCalls = async (key: string) => {
+      const before = recorder.keysTableCalls;
+      await send(key, "GET", "/api/v1/accounts?limit=1");
+      return recorder.keysTableCalls - before;
+    };
+
+    const benchKey = await createKey("bench");
+    for (let i = 0; i < 10; i++)
+      await send(benchKey.key, "POST", "/api/v1/accounts", { name: `Account ${i}`, currency: "EUR" });
+
+    progress("DynamoDB calls per request…");
+    let steady = 0;
+    for (let i = 0; i < 100; i++) steady += await authorizerCalls(benchKey.key);
+    const rollover = await createKey("rollover");
+    // As if the key was last used yesterday: its stored window is one window back.
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: settings.keysTable,
+        Key: { pk: { S: rollover.id } },
+        UpdateExpression: "SET windowStart = windowStart - :window",
+        ExpressionAttributeValues: { ":window": { N: String(settings.rateWindowSeconds) } },
+      }),
+    );
+    const calls = {
+      steady: steady / 100,
+      rollover: await authorizerCalls(rollover.key),
+      unknown: await authorizerCalls(generateKey()),
+      malformed: await authorizerCalls("fynex_k_not-a-key"),
+    };
+
+    progress("Authorizer CPU and duration…");
+    const cpu = await measureAuthorizerCpu();
+    const duration = await measureAuthorizerDuration(benchKey.key);
+
+    progress("Full local request path against its floor…");
+    const list = await measurePipeline({
+      baseUrl: local.url,
+      client: dynamo,
+      recorder,
+      call: () => apiCall(benchKey.key, "GET", "/api/v1/accounts?limit=25"),
+      expectStatus: 200,
+      total: REQUESTS,
+      concurrency: CONCURRENCY,
+    });
+
+    progress("Cold start and bundles…");
+    const cold = await measureColdStart({
+      projectRoot: ROOT,
+      dynamoEndpoint: local.dynamoEndpoint,
+      keysTable: settings.keysTable,
+      key: benchKey.key,
+      keyId: benchKey.id,
+      runs: COLD_RUNS,
+    });
+    const sizes = await bundleSizes(ROOT, handlerModules());
+
+    // Lambda bills the duration rounded up to the millisecond.
+    const billedSeconds = Math.ceil(duration.p50) / 1000;
+    const cost = {
+      lambdaRequests: PRICES.lambdaPerMillionRequests,
+      lambdaDuration: (AUTHORIZER_MEMORY_MB / 1024) * billedSeconds * 1_000_000 * PRICES.lambdaArmPerGbSecond,
+      dynamoWrites: calls.steady * PRICES.dynamoOnDemandPerMillionWriteUnits,
+    };
+    const summary = {
+      ddbCallsPerRequest: round(calls.steady, 3),
+      ddbCallsAtRollover: calls.rollover,
+      ddbCallsUnknownKey: calls.unknown,
+      ddbCallsMalformedKey: calls.malformed,
+      authorizerCpuMicrosP50: round(cpu.p50, 1),
+      authorizerCpuMicrosP99: round(cpu.p99, 1),
+      pipelineOverFloor: round(list.overFloor),
+      requestsPerSecond: round(list.requestsPerSecond, 0),
+      coldStartOverFloor: round(cold.coldStartOverFloor),
+      authorizerBundleOverFloor: round(cold.authorizerBundleOverFloor, 3),
+      authorizerBundleBytes: cold.authorizerBundleBytes,
+      costPerMillionUsd: round(cost.lambdaRequests + cost.lambdaDuration + cost.dynamoWrites, 3),
+    };
+    const report: BenchReport = {
+      summary,
+      routes: [{ route: "GET /api/v1/accounts", ...list }],
+      cold,
+      sizes,
+      authorizerDurationMs: duration,
+      cost,
+      settings: {
+        concurrency: CONCURRENCY,
+        requests: REQUESTS,
+        coldRuns: COLD_RUNS,
+        prices: PRICES,
+        memoryMb: AUTHORIZER_MEMORY_MB,
+      },
+    };
+    await writeFile(join(ROOT, "docs/PERFORMANCE.md"), renderReport(report));
+    console.log(JSON.stringify(summary));
+  } finally {
+    await local.close();
+  }
+}
+
+await main();

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import type { TokenLabel } from "../security/leak-report";
+import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/audit";
+import { ERROR_STATUS, type ErrorEnvelope } from "../shared/errors";
+import type { KeyRecord } from "../shared/key-record";
+import { SCOPES } from "../shared/scopes";
+
+/**
+ * Zod schemas of answers that no handler validates (it builds them from typed values), written here
+ * for the document only. Each is held to the TypeScript type the handlers answer with: if the two
+ * ever differ, `tsc` fails on the `Same` checks below, so the document cannot drift from the code.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+const ERROR_CODES = Object.keys(ERROR_STATUS) as (keyof typeof ERROR_STATUS)[];
+
+/** The one error envelope of API.md §4. */
+export const errorEnvelopeSchema = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string().meta({ description: "A human sentence; never a secret." }),
+    requestId: z.string().meta({ description: "The X-Request-Id of the response." }),
+    details: z
+      .array(
+        z.object({
+          path: z
+            .string()
+            .meta({ description: "`body`, a field (`rateLimit.limit`, `scopes[0]`) or `query.<name>`." }),
+          message: z.string(),
+        }),
+      )
+      .meta({ description: "One entry per problem of a validation_error; empty otherwise." }),
+  }),
+});
+const errorEnvelopeMatches: Same<z.infer<typeof errorEnvelopeSchema>, ErrorEnvelope> = true;
+
+const isoInstant = z.string().meta({ format: "date-time" });
+
+/** A key as admins see it (API.md §5). */
+export const keyRecordSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
+  status: z.enum(["active", "expired", "revoked"]),
+  createdAt: isoInstant,
+  createdBy: z.string(),
+  expiresAt: isoInstant.nullable(),
+  revokedAt: isoInstant.nullable(),
+  lastUsedAt: isoInstant.nullable(),
+  rateLimit: z.object({ limit: z.number().int(), windowSeconds: z.number().int() }),
+  allowedIps: z.array(z.string()).nullable(),
+  replacedBy: z.string().nullable(),
+  usage: z.object({ windowStart: isoInstant, count: z.number().int() }),
+});
+const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
+
+/** The create answer: the record plus the key, shown this once (and the Secrets Manager copy's ARN). */
+export const createdKeySchema = keyRecordSchema.extend({
+  key: z.string().meta({ description: "The key itself; never shown again." }),
+  secretArn: z.string().optional().meta({ description: "With the Secrets Manager hook on." }),
+});
+
+/** The rotate answer: the new key's record and key, and the id of the key it replaces. */
+export const rotatedKeySchema = createdKeySchema.extend({ replaces: z.string() });
+
+/** A key audit event (API.md §5). */
+export const auditEventSchema = z.object({
+  id: z.string(),
+  type: z.enum(AUDIT_EVENT_TYPES),
+  at: isoInstant,
+  actor: z.string(),
+  claimedActor: z.string().optional(),
+  keyId: z.string(),
+  changes: z.record(z.string(), z.unknown()),
+});
+const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
+
+/** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
+export const tokenLabelSchema = z.object({
+  token_hash: z.string().meta({ description: "Hex SHA-256 of the reported token." }),
+  token_type: z.string(),
+  label: z.enum(["true_positive", "false_positive"]),
+});
+const tokenLabelMatches: Same<z.infer<typeof tokenLabelSchema>, TokenLabel> = true;
+
+/** A page of a list (API.md §6): the items and the cursor of the next page, null on the last. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const healthSchema = z.object({ status: z.literal("ok") });
+
+/** The type checks above, referenced so that the compiler keeps them. */
+export const DOC_SCHEMA_CHECKS = [
+  errorEnvelopeMatches,
+  keyRecordMatches,
+  auditEventMatches,
+  tokenLabelMatches,
+];

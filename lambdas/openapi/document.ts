@@ -1,0 +1,260 @@
+import { z } from "zod";
+import {
+  createDocument,
+  type oas31,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+} from "zod-openapi";
+import { ROUTES, type Route } from "../../lib/routes";
+import { accountSchema } from "../accounts/account-schemas";
+import { contactSchema } from "../contacts/contact-schemas";
+import { importResultSchema } from "../import/import-schemas";
+import { paymentSchema } from "../payments/payment-schemas";
+import { interactionSchema } from "../shared/interaction-schemas";
+import { createdWebhookSchema, webhookSchema } from "../webhooks/webhook-schemas";
+import {
+  auditEventSchema,
+  createdKeySchema,
+  errorEnvelopeSchema,
+  keyRecordSchema,
+  rotatedKeySchema,
+  tokenLabelSchema,
+} from "./doc-schemas";
+import { ROUTE_DOCS, type RouteDoc } from "./route-docs";
+
+/**
+ * The OpenAPI 3.1 document of the whole API, generated from the route table and the zod schemas the
+ * handlers validate with (zod-openapi). Served at `GET /api/v1/openapi.json`, committed as
+ * `docs/openapi.json` (`npm run openapi`); a test fails when the two drift or a route is missing.
+ */
+export const API_VERSION = "1.0.0";
+
+const errorBody = { "application/json": { schema: errorEnvelopeSchema } };
+const retryAfter = z.object({
+  "Retry-After": z.int().min(1).meta({ description: "Whole seconds to wait before trying again." }),
+});
+
+function errorResponse(id: string, description: string, headers?: z.ZodObject): ZodOpenApiResponseObject {
+  return { id, description, content: errorBody, ...(headers ? { headers } : {}) };
+}
+
+/** The error answers, one component each, all in the envelope of API.md §4. */
+const ERROR_RESPONSES: Record<number, ZodOpenApiResponseObject> = {
+  400: errorResponse(
+    "ValidationError",
+    "`validation_error`: the body, a query parameter or a header is not valid; `details` names each problem.",
+  ),
+  401: errorResponse(
+    "Unauthorized",
+    "`unauthorized`: the key (or, locally, the admin token) is missing, malformed, unknown, expired or revoked.",
+  ),
+  403: errorResponse(
+    "Forbidden",
+    "`insufficient_scope` (the message names the scope needed), `ip_not_allowed` (the key's allowlist), or " +
+      "`forbidden` (an admin call with a bad, expired or missing SigV4 signature).",
+  ),
+  404: errorResponse("NotFound", "`not_found`: no such resource in the caller's org."),
+  409: errorResponse("Conflict", "`conflict`: the request clashes with the resource's state."),
+  413: errorResponse("PayloadTooLarge", "`payload_too_large`: the body is over 1 MiB."),
+  415: errorResponse(
+    "UnsupportedMediaType",
+    "`unsupported_media_type`: send the body as the route's media type.",
+  ),
+  429: errorResponse(
+    "RateLimited",
+    "`rate_limited`: the key is over its limit in the current window; follow Retry-After.",
+    retryAfter,
+  ),
+  500: errorResponse(
+    "InternalError",
+    "`internal_error`: something went wrong on our side; nothing more is said.",
+  ),
+  503: errorResponse(
+    "Unavailable",
+    "`unavailable`: storage could not be reached; follow Retry-After.",
+    retryAfter,
+  ),
+};
+
+const DEFAULT_RESPONSE = errorResponse(
+  "Error",
+  "Any other error, in the same envelope: API Gateway's own answers included (502 `bad_gateway`, 504 `timeout`).",
+);
+
+/** Response headers, each one component. */
+const HEADERS = {
+  "X-Request-Id": z.string().meta({ description: "The request's id; error bodies repeat it." }),
+  "RateLimit-Policy": z.string().meta({ description: '`"default";q=<limit>;w=<window seconds>`.' }),
+  RateLimit: z.string().meta({ description: '`"default";r=<remaining>;t=<seconds until the window ends>`.' }),
+  "X-RateLimit-Limit": z.int().min(1).meta({ description: "Requests allowed per window." }),
+  "X-RateLimit-Remaining": z
+    .int()
+    .min(0)
+    .meta({ description: "Requests left in this window, this one spent." }),
+  "X-RateLimit-Reset": z.int().min(0).meta({ description: "When the window ends, epoch seconds." }),
+};
+
+const requestIdHeader = z.object({ "X-Request-Id": HEADERS["X-Request-Id"] });
+
+/** The IETF RateLimit fields and their GitHub-style twins (API.md §3), on every answer to a live key. */
+const rateLimitHeaders = z.object(HEADERS);
+
+const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
+  ApiKey: {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description:
+      "A Fynex key (`fynex_k_` + 49 base62 characters) on every `/api/v1/*` request but this document. " +
+      "The scopes listed on an operation are the one it needs.",
+  },
+  SigV4: {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description:
+      "AWS Signature Version 4 (service `execute-api`) of an IAM principal allowed to call the route " +
+      "(narrowable to one org with a policy on `.../admin/v1/orgs/<orgId>/*`). Locally: `Authorization: Bearer <admin token>`.",
+    "x-amazon-apigateway-authtype": "awsSigv4",
+  },
+};
+
+function security(route: Route): oas31.SecurityRequirementObject[] {
+  if (route.auth === "apiKey") return [{ ApiKey: route.scope ? [route.scope] : [] }];
+  if (route.auth === "iam") return [{ SigV4: [] }];
+  return [];
+}
+
+/** The error statuses a route can answer: those of its auth kind and its input, then its own. */
+function errorStatuses(route: Route, doc: RouteDoc): number[] {
+  const statuses = new Set<number>();
+  if (route.auth === "apiKey") for (const status of [400, 401, 403, 429]) statuses.add(status);
+  if (route.auth === "iam") for (const status of [400, 401, 403, 404]) statuses.add(status);
+  if (doc.query || doc.headers) statuses.add(400);
+  if (doc.path) statuses.add(404);
+  if (doc.body) for (const status of [400, 413, 415]) statuses.add(status);
+  for (const status of doc.errors ?? []) statuses.add(status);
+  statuses.add(500);
+  if (route.auth === "apiKey") statuses.add(503);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function operation(route: Route, doc: RouteDoc): ZodOpenApiOperationObject {
+  const baseHeaders = route.auth === "apiKey" ? rateLimitHeaders : requestIdHeader;
+  const successHeaders = doc.success.headers ? baseHeaders.extend(doc.success.headers.shape) : baseHeaders;
+  const responses: ZodOpenApiOperationObject["responses"] = {
+    [String(doc.success.status)]: {
+      description: doc.success.description,
+      headers: successHeaders,
+      ...(doc.success.content
+        ? {
+            content: Object.fromEntries(
+              Object.entries(doc.success.content).map(([type, schema]) => [type, { schema }]),
+            ),
+          }
+        : {}),
+    },
+  };
+  for (const status of errorStatuses(route, doc)) {
+    responses[String(status) as `4${string}`] = ERROR_RESPONSES[status] ?? DEFAULT_RESPONSE;
+  }
+  responses.default = DEFAULT_RESPONSE;
+  const scope = route.scope ? ` Needs the \`${route.scope}\` scope.` : "";
+  return {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    ...(doc.description || scope ? { description: `${doc.description ?? ""}${scope}`.trim() } : {}),
+    tags: [doc.tag],
+    security: security(route),
+    ...(doc.path || doc.query || doc.headers
+      ? {
+          requestParams: {
+            ...(doc.path ? { path: doc.path } : {}),
+            ...(doc.query ? { query: doc.query } : {}),
+            ...(doc.headers ? { header: doc.headers } : {}),
+          },
+        }
+      : {}),
+    ...(doc.body
+      ? {
+          requestBody: {
+            required: doc.body.required,
+            content: Object.fromEntries(
+              Object.entries(doc.body.content).map(([type, schema]) => [type, { schema }]),
+            ),
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The key of a route in `ROUTE_DOCS`. */
+export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method} ${route.path}`;
+
+/** Routes of the table that have no entry in the registry (and so are missing from the document). */
+export function undocumentedRoutes(routes: readonly Route[] = ROUTES): Route[] {
+  return routes.filter((route) => !ROUTE_DOCS[routeKey(route)]);
+}
+
+/** The document, from the route table: every documented route, in the table's order. */
+export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): oas31.OpenAPIObject {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const doc = ROUTE_DOCS[routeKey(route)];
+    if (!doc) continue;
+    const method = route.method.toLowerCase() as "get" | "post" | "patch" | "put" | "delete";
+    paths[route.path] = { ...paths[route.path], [method]: operation(route, doc) };
+  }
+  const tags = [...new Set(Object.values(ROUTE_DOCS).map((doc) => doc.tag))].map((name) => ({ name }));
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Fynex API",
+      version: API_VERSION,
+      description:
+        "Accounts, contacts, payments, import, export and webhook subscriptions behind API keys, and the " +
+        "key management behind IAM. Every error answers in one envelope (`Error`); lists answer " +
+        "`{items, nextCursor}`; money is integer minor units with an ISO 4217 currency.",
+    },
+    servers: [
+      {
+        url: "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+        description: "A deployed stage",
+        variables: {
+          apiId: { default: "api-id" },
+          region: { default: "eu-west-1" },
+          stage: { default: "dev" },
+        },
+      },
+      { url: "http://127.0.0.1:3000", description: "The local runtime (`npm start`)" },
+    ],
+    tags,
+    paths,
+    components: {
+      securitySchemes: SECURITY_SCHEMES,
+      headers: HEADERS,
+      schemas: {
+        Error: errorEnvelopeSchema,
+        Account: accountSchema,
+        Contact: contactSchema,
+        Payment: paymentSchema,
+        Interaction: interactionSchema,
+        Webhook: webhookSchema,
+        CreatedWebhook: createdWebhookSchema,
+        ImportResult: importResultSchema,
+        KeyRecord: keyRecordSchema,
+        CreatedKey: createdKeySchema,
+        RotatedKey: rotatedKeySchema,
+        AuditEvent: auditEventSchema,
+        TokenLabel: tokenLabelSchema,
+      },
+    },
+  });
+}
+
+/** The document as committed in `docs/openapi.json`: two-space JSON and a final newline. */
+export function openApiText(routes: readonly Route[] = ROUTES): string {
+  return `${JSON.stringify(buildOpenApiDocument(routes), null, 2)}\n`;
+}
