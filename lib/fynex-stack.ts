@@ -122,7 +122,14 @@ export class FynexStack extends Stack {
     const functions = new Map<string, FynexFunction>();
     for (const handler of handlerModules()) {
       const access = accessOf(handler, ROUTES);
-      const fn = newFunction(handler, { rateSettings: access.rateSettings });
+      const timeoutSeconds = Math.max(
+        0,
+        ...ROUTES.filter((route) => route.handler === handler).map((route) => route.timeoutSeconds ?? 0),
+      );
+      const fn = newFunction(handler, {
+        rateSettings: access.rateSettings,
+        timeout: timeoutSeconds > 0 ? Duration.seconds(timeoutSeconds) : undefined,
+      });
       if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
       if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
       if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });

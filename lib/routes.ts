@@ -24,6 +24,11 @@ export interface Route {
    * route that works on keys). Declared, it replaces what the stack infers from `auth`.
    */
   tables?: RouteTables;
+  /**
+   * The handler's function timeout, seconds, when the default 10 s is too short (an import of 1000
+   * rows). Keep it under API Gateway's 29 s integration timeout, so the function's own answer wins.
+   */
+  timeoutSeconds?: number;
 }
 
 /** How a handler may use a table; the stack grants exactly that (`lib/constructs/fynex-function.ts`). */
@@ -136,6 +141,7 @@ export const ROUTES: readonly Route[] = [
     handler: "lambdas/import/import-accounts",
     auth: "apiKey",
     scope: "import",
+    timeoutSeconds: 25,
   },
 
   {
