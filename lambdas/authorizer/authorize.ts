@@ -23,9 +23,22 @@ export interface AuthorizeDeps {
   clock: () => number;
   rateLimit: number;
   rateWindowSeconds: number;
+  /** Waits before retrying an update that met an admin transaction; real time unless a test injects its own. */
+  pause?: (ms: number) => Promise<void>;
 }
 
 type Item = Record<string, AttributeValue>;
+
+/**
+ * An update that meets an admin transaction on the same key (PATCH, rotate, revoke) is refused with
+ * `TransactionConflictException`, which the SDK does not retry. Nothing was written, so it is tried
+ * again, this many times in all, a few milliseconds apart: an admin change must not fail live traffic.
+ */
+const CONFLICT_ATTEMPTS = 3;
+const CONFLICT_PAUSE_MS = 15;
+const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const isTransactionConflict = (error: unknown) =>
+  error instanceof Error && error.name === "TransactionConflictException";
 
 const LIVE_KEY =
   "#hash = :hash AND attribute_not_exists(revokedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)";
@@ -85,27 +98,30 @@ export async function authorize(
   let ws = windowStart(now, deps.rateWindowSeconds);
 
   const attempt = async (expression: typeof COUNT): Promise<{ item: Item } | { old?: Item }> => {
-    try {
-      const result = await deps.dynamo.send(
-        new UpdateItemCommand({
-          TableName: deps.table,
-          Key: key,
-          ...expression,
-          ExpressionAttributeNames: { "#hash": "hash" },
-          ExpressionAttributeValues: {
-            ":hash": { S: hashHex },
-            ":now": { N: String(now) },
-            ":ws": { N: String(ws) },
-            ":one": { N: "1" },
-          },
-          ReturnValues: "ALL_NEW",
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return { item: result.Attributes ?? {} };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { old: error.Item };
-      throw error;
+    for (let tries = 1; ; tries++) {
+      try {
+        const result = await deps.dynamo.send(
+          new UpdateItemCommand({
+            TableName: deps.table,
+            Key: key,
+            ...expression,
+            ExpressionAttributeNames: { "#hash": "hash" },
+            ExpressionAttributeValues: {
+              ":hash": { S: hashHex },
+              ":now": { N: String(now) },
+              ":ws": { N: String(ws) },
+              ":one": { N: "1" },
+            },
+            ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return { item: result.Attributes ?? {} };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return { old: error.Item };
+        if (!isTransactionConflict(error) || tries === CONFLICT_ATTEMPTS) throw error;
+        await (deps.pause ?? realPause)(CONFLICT_PAUSE_MS * tries);
+      }
     }
   };
   const allow = async (item: Item): Promise<Decision> => {

@@ -6,12 +6,14 @@ import {
   InternalServerError,
   ProvisionedThroughputExceededException,
   ThrottlingException,
+  TransactionConflictException,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler } from "../../lambdas/authorizer/handler";
 import { decodeContext } from "../../lambdas/shared/authorizer-context";
 import { generateKey } from "../../lambdas/shared/keys";
@@ -625,6 +627,45 @@ describe("authorizer: storage failures fail closed", () => {
       expect(error.message).not.toBe("Unauthorized");
     },
   );
+
+  describe("an update that meets an admin transaction on the key", () => {
+    const conflict = () =>
+      new TransactionConflictException({ message: "Transaction is ongoing for the item", $metadata: {} });
+    const pauses: number[] = [];
+    const deps = () => ({
+      dynamo: new DynamoDBClient({
+        region: "eu-west-1",
+        credentials: { accessKeyId: "x", secretAccessKey: "y" },
+      }),
+      table: "keys",
+      clock: () => NOW,
+      rateLimit: 100,
+      rateWindowSeconds: WINDOW,
+      pause: async (ms: number) => {
+        pauses.push(ms);
+      },
+    });
+
+    it("is tried again a few milliseconds later (nothing was counted), and allowed", async () => {
+      pauses.length = 0;
+      ddb.on(UpdateItemCommand).rejectsOnce(conflict()).resolves({ Attributes: keyItem() });
+
+      const decision = await authorize(deps(), KEY);
+
+      expect(decision).toMatchObject({ allow: true, context: { remaining: 58 } });
+      expect(updateInputs()).toHaveLength(2);
+      expect(pauses).toEqual([15]);
+    });
+
+    it("fails closed when the conflict outlasts three attempts", async () => {
+      pauses.length = 0;
+      ddb.on(UpdateItemCommand).rejects(conflict());
+
+      await expect(authorize(deps(), KEY)).rejects.toThrow("Transaction is ongoing");
+      expect(updateInputs()).toHaveLength(3);
+      expect(pauses).toEqual([15, 30]);
+    });
+  });
 
   it("turns a failure on the third call into an authorizer failure, never an Allow", async () => {
     ddb
