@@ -31,9 +31,9 @@ describe("DeleteItem grants", () => {
 
   /** The policy statements of the function whose logical id starts with `prefix`. */
   function statementsOf(prefix: string): string {
-    const [id, fn] = Object.entries(functions).find(([logicalId]) => logicalId.startsWith(prefix)) ?? [];
-    expect(id, prefix).toBeDefined();
-    const role = (fn?.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const found = Object.entries(functions).find(([logicalId]) => logicalId.startsWith(prefix));
+    if (!found) throw new Error(`no function ${prefix}`);
+    const role = (found[1].Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
     return policies
       .filter((policy) => policy.roles.includes(`"${role}"`))
       .map((policy) => policy.statements)
