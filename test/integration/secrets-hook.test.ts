@@ -63,10 +63,15 @@ afterEach(() => {
 });
 
 const keysOf = async (orgId: string) =>
-  (await admin(target, "GET", `/admin/v1/orgs/${orgId}/api-keys`)).json.items as { id: string; status: string }[];
+  (await admin(target, "GET", `/admin/v1/orgs/${orgId}/api-keys`)).json.items as {
+    id: string;
+    status: string;
+  }[];
 
 const auditOf = async (orgId: string) => {
-  const { Items } = await documentClient().send(new ScanCommand({ TableName: runtime().settings.auditTable }));
+  const { Items } = await documentClient().send(
+    new ScanCommand({ TableName: runtime().settings.auditTable }),
+  );
   return (Items ?? []).filter((item) => item.orgId === orgId);
 };
 
@@ -109,7 +114,10 @@ describe("Secrets Manager hook over the local runtime's tables", () => {
     expect(await keysOf("hook-noitem")).toEqual([]);
     const name = sm.commandCalls(CreateSecretCommand)[0]?.args[0].input.Name;
     expect(name).toMatch(/^fynex\/local\/api-keys\/hook-noitem\/key_/);
-    expect(sm).toReceiveCommandWith(DeleteSecretCommand, { SecretId: name, ForceDeleteWithoutRecovery: true });
+    expect(sm).toReceiveCommandWith(DeleteSecretCommand, {
+      SecretId: name,
+      ForceDeleteWithoutRecovery: true,
+    });
   });
 
   it("schedules a revoked key's copy for deletion", async () => {
@@ -148,7 +156,9 @@ describe("Secrets Manager hook over the local runtime's tables", () => {
         label: "true_positive",
       },
     ]);
-    expect(sm).toReceiveCommandWith(DeleteSecretCommand, { SecretId: `fynex/local/api-keys/hook-leak/${created.id}` });
+    expect(sm).toReceiveCommandWith(DeleteSecretCommand, {
+      SecretId: `fynex/local/api-keys/hook-leak/${created.id}`,
+    });
     expect((await withKey(target, created.key, "/api/v1/accounts")).status).toBe(401);
   });
 });

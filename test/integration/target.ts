@@ -1,6 +1,6 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { randomBytes } from "node:crypto";
+import { regionOfUrl } from "../../lib/admin-client/admin-client";
+import { executeApiSigner, signedHeaders } from "../../lib/admin-client/sigv4";
 import type { LocalRuntime } from "../../lib/local/runtime";
 
 /**
@@ -31,54 +31,12 @@ export function localTarget(local: LocalRuntime): Target {
   };
 }
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: SourceData) =>
-  typeof data === "string"
-    ? data
-    : ArrayBuffer.isView(data)
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
-
-/** The hash the signer needs, from node:crypto. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error("not needed");
-  }
-}
-
 export function remoteTarget(baseUrl: string): Target {
-  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionOfUrl(new URL(baseUrl));
   if (!region) throw new Error("FYNEX_BASE_URL needs AWS_REGION to sign admin calls");
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region,
-    credentials: defaultProvider(),
-    sha256: Sha256,
-  });
+  const signer = executeApiSigner(region);
   return {
     url: baseUrl,
-    adminHeaders: async (method, url, body) => {
-      const query = Object.fromEntries(url.searchParams);
-      const signed = await signer.sign({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        path: url.pathname,
-        query,
-        headers: { host: url.host, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body,
-      });
-      return Object.entries(signed.headers).filter(([name]) => name !== "host" && name !== "content-type");
-    },
+    adminHeaders: (method, url, body) => signedHeaders(signer, method, url, body),
   };
 }
