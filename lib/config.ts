@@ -20,6 +20,16 @@ const stageThrottleSchema = z
   })
   .strict();
 
+const alarmsSchema = z
+  .object({
+    /** Who the alarm topic emails; empty: subscribe other endpoints to the topic yourself. */
+    emails: z.array(z.email()),
+    unauthorizedPer5Minutes: positiveInteger,
+    rateLimitedPer5Minutes: positiveInteger,
+    serverErrorPercent: z.number().positive().max(100),
+  })
+  .strict();
+
 const settingsSchema = z
   .object({
     envName: z.enum(ENVIRONMENT_NAMES),
@@ -49,6 +59,8 @@ const settingsSchema = z
     executionLogging: z.enum(["off", "error"]),
     /** The outer guard against floods of forged keys; per-key limits are enforced by the authorizer. */
     stageThrottle: stageThrottleSchema,
+    /** Alarm thresholds and subscribers (docs/RUNBOOKS.md says what each alarm means). */
+    alarms: alarmsSchema,
   })
   .strict();
 
@@ -71,6 +83,13 @@ const SHARED = {
   executionLogging: "error",
 } as const;
 
+const ALARMS = {
+  emails: [],
+  unauthorizedPer5Minutes: 500,
+  rateLimitedPer5Minutes: 1000,
+  serverErrorPercent: 1,
+};
+
 const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
   dev: {
     ...SHARED,
@@ -80,6 +99,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
     pointInTimeRecovery: false,
     deletionProtection: false,
     stageThrottle: { rateLimit: 50, burstLimit: 100 },
+    alarms: { ...ALARMS, serverErrorPercent: 5 },
   },
   staging: {
     ...SHARED,
@@ -89,6 +109,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
     pointInTimeRecovery: true,
     deletionProtection: false,
     stageThrottle: { rateLimit: 200, burstLimit: 400 },
+    alarms: ALARMS,
   },
   prod: {
     ...SHARED,
@@ -98,6 +119,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
     pointInTimeRecovery: true,
     deletionProtection: true,
     stageThrottle: { rateLimit: 1000, burstLimit: 2000 },
+    alarms: ALARMS,
   },
 };
 

@@ -2,13 +2,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { SERVICE } from "../lambdas/shared/metric-names";
 import type { EnvironmentConfig } from "./config";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
+import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
 import { SecretScanningKeys } from "./constructs/secret-scanning-keys";
-import { handlerModules, ROUTES, type Route } from "./routes";
+import { handlerId, handlerModules, ROUTES, type Route } from "./routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "./tables";
 
 /** The repository root: handler modules and `package-lock.json` are found from it. */
@@ -55,17 +57,6 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   }
 }
 
-/** A construct id from a handler module: `lambdas/accounts/list-accounts` → `AccountsListAccounts`. */
-function functionId(handler: string): string {
-  return handler
-    .split("/")
-    .slice(1)
-    .filter((part) => part !== "handler")
-    .flatMap((part) => part.split("-"))
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join("");
-}
-
 /**
  * One environment of Fynex: the keys and data tables, one function per handler module of the route
  * table plus the authorizer, and the REST API in front of them. Each function reaches only the
@@ -106,12 +97,13 @@ export class FynexStack extends Stack {
       FYNEX_RATE_WINDOW_SECONDS: String(config.rateWindowSeconds),
     };
     const newFunction = (handler: string, options: { rateSettings: boolean; timeout?: Duration }) =>
-      new FynexFunction(this, `${functionId(handler)}Function`, {
+      new FynexFunction(this, `${handlerId(handler)}Function`, {
         entry: path.join(PROJECT_ROOT, `${handler}.ts`),
         projectRoot: PROJECT_ROOT,
         logRetention: config.logRetentionDays,
         logRemovalPolicy: config.removalPolicy,
-        environment: options.rateSettings ? rateSettings : {},
+        // FYNEX_ENV: the `environment` dimension of the custom metrics the alarms read.
+        environment: { FYNEX_ENV: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
       });
 
@@ -150,6 +142,16 @@ export class FynexStack extends Stack {
       routes: ROUTES,
       functions,
       authorizer,
+    });
+
+    new FynexMonitoring(this, "Monitoring", {
+      envName: config.envName,
+      alarms: config.alarms,
+      api: api.restApi,
+      authorizer,
+      functions,
+      tables: [keysTable, dataTable, auditTable],
+      services: { authorizer: SERVICE.authorizer, api: SERVICE.api },
     });
 
     const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];

@@ -213,3 +213,14 @@ export function findRoute(method: string, resourcePath: string): Route | undefin
 export function handlerModules(): string[] {
   return [...new Set(ROUTES.map((route) => route.handler))];
 }
+
+/** A construct id from a handler module: `lambdas/accounts/list-accounts` → `AccountsListAccounts`. */
+export function handlerId(module: string): string {
+  return module
+    .split("/")
+    .slice(1)
+    .filter((part) => part !== "handler")
+    .flatMap((part) => part.split("-"))
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
