@@ -50,6 +50,7 @@ const local = await startLocalRuntime({
   rateWindowSeconds: positiveInteger("FYNEX_RATE_WINDOW_SECONDS"),
   secretScanningKeys: secretScanningKeys(),
   webhooksAllowLoopback: process.env.FYNEX_WEBHOOKS_ALLOW_LOOPBACK === "1",
+  telemetry: process.env.FYNEX_TELEMETRY !== "0",
 });
 
 console.log(`Fynex API (local) listening on ${local.url}  (ready in ${Date.now() - started} ms)

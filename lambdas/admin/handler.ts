@@ -7,6 +7,8 @@ import { headerValues } from "../shared/http/headers";
 import { errorResult, type HttpResult } from "../shared/http/response";
 import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";
 import { deleteSecretOfRevoked } from "../shared/key-secrets";
+import { SERVICE } from "../shared/metric-names";
+import { requestTelemetry } from "../shared/telemetry";
 import {
   type Actor,
   createKey,
@@ -273,6 +275,13 @@ const ACTIONS = [...byAction.keys()].join(", ");
 const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
 
 const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
+  .use(
+    requestTelemetry(SERVICE.admin, (event) => ({
+      orgId: event.pathParameters?.orgId,
+      keyId: event.pathParameters?.keyId,
+      actor: event.requestContext.identity?.userArn ?? undefined,
+    })),
+  )
   .use(httpEnvelope())
   .handler(async (event): Promise<HttpResult> => {
     const op = byRoute.get(`${event.httpMethod} ${event.resource}`);

@@ -1,39 +1,65 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { encodeContext } from "../shared/authorizer-context";
 import { headerValues } from "../shared/http/headers";
+import type { AuthorizerOutcome } from "../shared/metric-names";
 import { requireTable, runtime } from "../shared/runtime";
-import { authorize } from "./authorize";
+import { authorize, type Decision } from "./authorize";
+import { decisionLine } from "./decision-log";
 
 /**
  * The REQUEST authorizer (identity source `X-API-Key`, result cache off). Throwing "Unauthorized" is
  * how a REST API authorizer answers 401; any other error becomes API Gateway's AUTHORIZER_FAILURE,
  * which the stack turns into 503 + Retry-After: a storage failure never allows. It never logs its
- * event (the event holds the key).
+ * event (the event holds the key): one line per decision, with the outcome and the key's id.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const { dynamo, clock, settings } = runtime();
+  const record = (outcome: AuthorizerOutcome, keyId?: string) => {
+    if (!settings.telemetry) return;
+    const line = {
+      environment: settings.envName ?? "local",
+      requestId: event.requestContext?.requestId,
+      keyId,
+      nowMs: clock(),
+    };
+    process.stdout.write(`${decisionLine(outcome, line)}\n`);
+  };
+
   const presented = new Set(headerValues(event, "x-api-key").filter((value) => value !== ""));
   const [key] = presented;
-  if (presented.size !== 1 || key === undefined) throw new Error("Unauthorized");
-
-  const { dynamo, clock, settings } = runtime();
-  const decision = await authorize(
-    {
-      dynamo,
-      clock,
-      table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
-      rateLimit: settings.rateLimit,
-      rateWindowSeconds: settings.rateWindowSeconds,
-    },
-    key,
-    event.requestContext?.identity?.sourceIp,
-  );
-  if (!decision.allow) throw new Error("Unauthorized");
+  if (presented.size !== 1 || key === undefined) {
+    record("malformed");
+    throw new Error("Unauthorized");
+  }
+  let decision: Decision;
+  try {
+    decision = await authorize(
+      {
+        dynamo,
+        clock,
+        table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+        rateLimit: settings.rateLimit,
+        rateWindowSeconds: settings.rateWindowSeconds,
+      },
+      key,
+      event.requestContext?.identity?.sourceIp,
+    );
+  } catch (error) {
+    record("storage_error");
+    throw error;
+  }
+  if (!decision.allow) {
+    record(decision.reason);
+    throw new Error("Unauthorized");
+  }
+  const { context } = decision;
+  record(!context.ipAllowed ? "ip_denied" : context.throttled ? "throttled" : "valid", context.keyId);
   return {
-    principalId: decision.context.keyId,
+    principalId: context.keyId,
     policyDocument: {
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }],
     },
-    context: encodeContext(decision.context),
+    context: encodeContext(context),
   };
 }

@@ -7,9 +7,11 @@ import { HttpError } from "./errors";
 import { httpEnvelope } from "./http/envelope";
 import type { HttpResult } from "./http/response";
 import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./http/validation";
+import { SERVICE } from "./metric-names";
 import { rateLimitHeaders } from "./rate-limit-headers";
 import { secondsUntil } from "./rate-window";
 import { runtime } from "./runtime";
+import { requestTelemetry } from "./telemetry";
 
 /** What a business route's code receives: the caller's key (org, scopes), and its validated input. */
 export interface RouteRequest<B, Q> {
@@ -80,6 +82,12 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
   run: (request: RouteRequest<B, Q>) => Promise<HttpResult>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
+    .use(
+      requestTelemetry(SERVICE.api, (event) => {
+        const auth = authByEvent.get(event);
+        return { orgId: auth?.orgId, keyId: auth?.keyId };
+      }),
+    )
     .use(
       httpEnvelope({
         headers: (request) => {

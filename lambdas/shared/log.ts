@@ -1,14 +1,13 @@
+import { appLogger } from "./telemetry";
+
 /**
- * Structured log lines (one JSON object each). Callers pass named fields, never events, headers or
- * bodies, so no key can reach a log through here.
+ * A structured log line through the process's Powertools logger. Callers pass named fields, never
+ * events, headers or bodies, so no key can reach a log through here.
  */
 type Level = "info" | "warn" | "error";
 
 export function log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, message, time: new Date().toISOString(), ...fields });
-  if (level === "error") console.error(line);
-  else if (level === "warn") console.warn(line);
-  else console.log(line);
+  appLogger()[level](message, fields);
 }
 
 /** An unexpected error as log fields: its class and where it came from, not its data. */

@@ -23,8 +23,13 @@ export interface Settings {
    * (`FYNEX_WEBHOOKS_ALLOW_LOOPBACK=1`), so that deliveries can be tested on one machine; deployed, never.
    */
   webhooksAllowLoopback?: boolean;
-  /** The environment's name (`FYNEX_ENV`): it names the Secrets Manager hook's secrets. */
+  /**
+   * The environment's name (`FYNEX_ENV`): it names the Secrets Manager hook's secrets and is the
+   * `environment` dimension of the custom metrics.
+   */
   envName?: string;
+  /** Write structured logs and metrics (the local runtime's `npm start` does; the test suite does not). */
+  telemetry?: boolean;
   /** Copy created and rotated keys to Secrets Manager (API.md §5; `FYNEX_SECRETS_MANAGER_HOOK=1`). Never locally. */
   secretsManagerHook?: boolean;
   /**
@@ -60,6 +65,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     auditTable: env.AUDIT_TABLE_NAME ?? "",
     rateLimit: positiveInteger(env, "FYNEX_RATE_LIMIT", 100),
     rateWindowSeconds: positiveInteger(env, "FYNEX_RATE_WINDOW_SECONDS", 900),
+    telemetry: env.POWERTOOLS_METRICS_DISABLED !== "true",
     envName: env.FYNEX_ENV || undefined,
     secretsManagerHook: env.FYNEX_SECRETS_MANAGER_HOOK === "1",
     secretScanningKeys: keyMap(env, "FYNEX_SECRET_SCANNING_KEYS"),

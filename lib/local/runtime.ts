@@ -24,6 +24,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** How often expired items are deleted, as DynamoDB's TTL would (eventually). */
   ttlSweepIntervalMs?: number;
+  /** Structured logs and metrics on the console, as JSON lines (`npm start`); off by default (tests). */
+  telemetry?: boolean;
   /** Sees every event handed to a Lambda (tests). */
   observe?: GatewayOptions["observe"];
 }
@@ -70,6 +72,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       secretsManagerHook: false,
       secretScanningKeys: options.secretScanningKeys ?? {},
       webhooksAllowLoopback: options.webhooksAllowLoopback ?? false,
+      envName: "local",
+      telemetry: options.telemetry ?? false,
     },
   });
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");

@@ -1,0 +1,106 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { HttpResult } from "./http/response";
+import { METRIC, METRICS_NAMESPACE, SERVICE } from "./metric-names";
+import { runtime } from "./runtime";
+
+/**
+ * Structured logs and metrics with Powertools for AWS Lambda: JSON log lines, and metrics in the
+ * embedded metric format (CloudWatch reads them from the log, no API call). One logger and one
+ * metrics instance per process (a Lambda serves one service). Off when the runtime says so (the test
+ * suite), so that thousands of requests do not print; `npm start` and deployed stages write them.
+ */
+let logger: Logger | undefined;
+let metrics: Metrics | undefined;
+
+function telemetryOn(): boolean {
+  return runtime().settings.telemetry === true;
+}
+
+/**
+ * The process's logger, named after the first service that asks (a Lambda serves one; the local
+ * runtime's one process serves them all); warnings and errors only while telemetry is off. Fields only: never an
+ * event, a header or a body.
+ */
+export function appLogger(service: string = SERVICE.api): Logger {
+  logger ??= new Logger({ serviceName: service });
+  // Warnings and errors always; the per-request lines only with telemetry on.
+  logger.setLogLevel(telemetryOn() ? "INFO" : "WARN");
+  return logger;
+}
+
+function appMetrics(service: string): Metrics {
+  metrics ??= new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: service,
+    defaultDimensions: { environment: runtime().settings.envName ?? "local" },
+  });
+  return metrics;
+}
+
+type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>;
+
+/** Who and what a request was about, for its log line: ids only. */
+export type RequestFields = (event: APIGatewayProxyEvent) => Record<string, string | undefined>;
+
+/**
+ * Registered before the envelope, so it runs after it on the way out and sees the final answer: one
+ * log line per request (request id, route, status, outcome, duration, and the caller's org and key
+ * ids) and its metrics (latency and 5xx per route, 429s).
+ */
+export function requestTelemetry(
+  service: string,
+  fields: RequestFields,
+): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>[] {
+  const started = new WeakMap<object, number>();
+  const record = (request: Request) => {
+    if (!telemetryOn()) return;
+    const response = request.response as APIGatewayProxyResult | undefined;
+    const status = response?.statusCode ?? 500;
+    const durationMs = Math.round(performance.now() - (started.get(request.event) ?? performance.now()));
+    const route = `${request.event.httpMethod} ${request.event.resource}`;
+    appLogger().info("request", {
+      requestId: request.event.requestContext?.requestId,
+      route,
+      status,
+      outcome: status < 400 ? "ok" : errorCode(response?.body),
+      durationMs,
+      ...fields(request.event),
+    });
+    // Twice: per route (latency, errors), and across routes (what the alarms read: an alarm cannot
+    // sum a metric over a dimension's values).
+    const m = appMetrics(service);
+    const counts = () => {
+      m.addMetric(METRIC.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0);
+      m.addMetric(METRIC.rateLimited, MetricUnit.Count, status === 429 ? 1 : 0);
+    };
+    m.addDimensions({ route });
+    m.addMetric(METRIC.latency, MetricUnit.Milliseconds, durationMs);
+    counts();
+    m.publishStoredMetrics();
+    counts();
+    m.publishStoredMetrics();
+  };
+  return [
+    injectLambdaContext(appLogger(service), { resetKeys: true }),
+    {
+      before: (request) => {
+        started.set(request.event, performance.now());
+      },
+      after: record,
+      onError: record,
+    },
+  ];
+}
+
+function errorCode(body: string | undefined): string {
+  try {
+    const parsed = JSON.parse(body ?? "") as { error?: { code?: string } };
+    return parsed.error?.code ?? "error";
+  } catch {
+    return "error";
+  }
+}
