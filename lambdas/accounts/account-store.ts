@@ -1,10 +1,8 @@
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { unchangedSince } from "../shared/conditions";
-import { decodeCursor, encodeCursor } from "../shared/cursor";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
-import { type DataDeps, isoAt } from "../shared/data-store";
-import { HttpError, notFound, validationError } from "../shared/errors";
+import { type DataDeps, isoAt, type Page, queryPage } from "../shared/data-store";
+import { HttpError, notFound } from "../shared/errors";
 import { eventItems } from "../shared/events";
 import { newId } from "../shared/ids";
 import { ID_PREFIX } from "../shared/resource-ids";
@@ -263,29 +261,11 @@ export async function updateAccount(
   throw transactionsUnavailable();
 }
 
-const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.account) });
-
 /** A page of the org's accounts, oldest first (ids sort by creation time). */
-export async function listAccounts(
+export function listAccounts(
   deps: DataDeps,
   orgId: string,
   page: { limit: number; cursor?: string },
-): Promise<{ items: Account[]; nextCursor: string | null }> {
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
-  if (page.cursor !== undefined && !after) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
-  }
-  const result = await deps.db.send(
-    new QueryCommand({
-      TableName: deps.table,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.account },
-      ExclusiveStartKey: after ? { pk: orgPk(orgId), sk: after.sk } : undefined,
-      Limit: page.limit,
-      ConsistentRead: true,
-    }),
-  );
-  const items = (result.Items ?? []).map((item) => resourceOf<Account>(item));
-  const last = result.LastEvaluatedKey?.sk;
-  return { items, nextCursor: typeof last === "string" ? encodeCursor(orgId, { sk: last }) : null };
+): Promise<Page<Account>> {
+  return queryPage(deps, orgId, SK_PREFIX.account, page, (item) => resourceOf<Account>(item));
 }

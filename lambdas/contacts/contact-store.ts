@@ -1,11 +1,10 @@
-import { GetCommand, QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { findAccount } from "../accounts/account-store";
 import { unchangedSince } from "../shared/conditions";
-import { decodeCursor, encodeCursor } from "../shared/cursor";
+import { encodeCursor } from "../shared/cursor";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
-import { type DataDeps, isoAt } from "../shared/data-store";
-import { HttpError, notFound, validationError } from "../shared/errors";
+import { type DataDeps, isoAt, nextCursorOf, type Page, queryPage, startAfter } from "../shared/data-store";
+import { HttpError, notFound } from "../shared/errors";
 import { eventItems } from "../shared/events";
 import { newId } from "../shared/ids";
 import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
@@ -172,10 +171,6 @@ export async function updateContact(
   throw transactionsUnavailable();
 }
 
-const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.contact) });
-
-type Page = { items: Contact[]; nextCursor: string | null };
-
 /**
  * A page of the org's contacts, oldest first; with `accountId`, only that account's (an id that is
  * not one of the org's accounts lists nothing). Contacts are keyed by their own id, so the account
@@ -186,36 +181,17 @@ export async function listContacts(
   deps: DataDeps,
   orgId: string,
   query: { limit: number; cursor?: string; accountId?: string },
-): Promise<Page> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, orgId, positionSchema);
-  if (query.cursor !== undefined && !after) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+): Promise<Page<Contact>> {
+  if (query.accountId === undefined) {
+    return queryPage(deps, orgId, SK_PREFIX.contact, query, (item) => resourceOf<Contact>(item));
   }
+  let start = startAfter(orgId, SK_PREFIX.contact, query.cursor);
   const base = {
     TableName: deps.table,
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
     ConsistentRead: true,
   };
   const values = { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.contact };
-  const cursorOf = (key: QueryCommandOutput["LastEvaluatedKey"]) =>
-    typeof key?.sk === "string" ? encodeCursor(orgId, { sk: key.sk }) : null;
-  let start = after ? { pk: orgPk(orgId), sk: after.sk } : undefined;
-
-  if (query.accountId === undefined) {
-    const result = await deps.db.send(
-      new QueryCommand({
-        ...base,
-        ExpressionAttributeValues: values,
-        ExclusiveStartKey: start,
-        Limit: query.limit,
-      }),
-    );
-    return {
-      items: (result.Items ?? []).map((item) => resourceOf<Contact>(item)),
-      nextCursor: cursorOf(result.LastEvaluatedKey),
-    };
-  }
-
   const accountId = query.accountId;
   if (!isResourceId(accountId, ID_PREFIX.account) || !(await findAccount(deps, orgId, accountId))) {
     return { items: [], nextCursor: null };
@@ -244,5 +220,5 @@ export async function listContacts(
     if (!result.LastEvaluatedKey) return { items, nextCursor: null };
     start = result.LastEvaluatedKey as { pk: string; sk: string };
   }
-  return { items, nextCursor: cursorOf(start) };
+  return { items, nextCursor: nextCursorOf(orgId, start) };
 }

@@ -1,10 +1,9 @@
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { getAccount } from "../accounts/account-store";
 import { rawNumber, rawString } from "../shared/conditions";
-import { decodeCursor, encodeCursor } from "../shared/cursor";
 import { orgPk, resourceOf, sk } from "../shared/data-keys";
-import { type DataDeps, isoAt } from "../shared/data-store";
+import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/data-store";
 import { HttpError, notFound, validationError } from "../shared/errors";
 import { eventItems } from "../shared/events";
 import type { HttpResult } from "../shared/http/response";
@@ -121,7 +120,7 @@ function accountRefusal(account: Parameters<typeof rawString>[0], payment: Payme
   );
 }
 
-const positionSchema = z.strictObject({ sk: z.string() });
+const _positionSchema = z.strictObject({ sk: z.string() });
 
 /**
  * A page of the account's payments, oldest registered first (ids sort by registration time). The
@@ -132,26 +131,11 @@ export async function listPayments(
   orgId: string,
   accountId: string,
   page: { limit: number; cursor?: string },
-): Promise<{ items: Payment[]; nextCursor: string | null }> {
+): Promise<Page<Payment>> {
   const prefix = sk.payment(accountId, "");
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
-  if (page.cursor !== undefined && !after?.sk.startsWith(prefix)) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
-  }
+  startAfter(orgId, prefix, page.cursor); // a cursor of another list is a 400 before the account's 404
   await getAccount(deps, orgId, accountId);
-  const result = await deps.db.send(
-    new QueryCommand({
-      TableName: deps.table,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": prefix },
-      ExclusiveStartKey: after ? { pk: orgPk(orgId), sk: after.sk } : undefined,
-      Limit: page.limit,
-      ConsistentRead: true,
-    }),
-  );
-  const items = (result.Items ?? []).map((item) => resourceOf<Payment>(item));
-  const last = result.LastEvaluatedKey?.sk;
-  return { items, nextCursor: typeof last === "string" ? encodeCursor(orgId, { sk: last }) : null };
+  return queryPage(deps, orgId, prefix, page, (item) => resourceOf<Payment>(item));
 }
 
 /** One payment of the org's account; 404 when the account or the payment is not the org's. */

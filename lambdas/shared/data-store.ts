@@ -1,5 +1,9 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { orgPk } from "./data-keys";
 import { documentClient } from "./document-client";
+import { validationError } from "./errors";
 import { requireTable, runtime } from "./runtime";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
 
@@ -22,3 +26,57 @@ export function dataDeps(): DataDeps {
 
 /** An instant as the API writes it: ISO 8601 UTC with milliseconds. */
 export const isoAt = (ms: number) => new Date(ms).toISOString();
+
+/** One page of a list: the items, and the cursor of the next page (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const positionSchema = z.strictObject({ sk: z.string() });
+
+/**
+ * Where a list resumes: the item key a cursor names, if the cursor is this org's and points under
+ * `prefix` (this list's items); else a 400 at `query.cursor`, never another list's or org's items.
+ */
+export function startAfter(orgId: string, prefix: string, cursor: string | undefined) {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor, orgId, positionSchema);
+  if (!position?.sk.startsWith(prefix)) {
+    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+  }
+  return { pk: orgPk(orgId), sk: position.sk };
+}
+
+/** The cursor after the last item DynamoDB read, or null when it read to the end. */
+export function nextCursorOf(
+  orgId: string,
+  lastEvaluatedKey: Record<string, unknown> | undefined,
+): string | null {
+  const sk = lastEvaluatedKey?.sk;
+  return typeof sk === "string" ? encodeCursor(orgId, { sk }) : null;
+}
+
+/** A page of the org's items under one sort-key prefix, oldest first (ids sort by creation time). */
+export async function queryPage<T>(
+  deps: DataDeps,
+  orgId: string,
+  prefix: string,
+  page: { limit: number; cursor?: string },
+  toResource: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const result = await deps.db.send(
+    new QueryCommand({
+      TableName: deps.table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": prefix },
+      ExclusiveStartKey: startAfter(orgId, prefix, page.cursor),
+      Limit: page.limit,
+      ConsistentRead: true,
+    }),
+  );
+  return {
+    items: (result.Items ?? []).map(toResource),
+    nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey),
+  };
+}
