@@ -1,6 +1,7 @@
 import { Agent, request } from "node:http";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import * as dynamodb from "@aws-sdk/client-dynamodb";
+import { newId } from "../lambdas/shared/ids";
 import { runConcurrently } from "./stats";
 
 /** One DynamoDB call as the handlers sent it (marshalled input), so the floor can make it again directly. */
@@ -31,6 +32,23 @@ export function instrument(client: DynamoDBClient, keysTable: string) {
     { step: "build", name: "benchRecorder" },
   );
   return state;
+}
+
+/**
+ * A replayed write must do the work the request did, not meet the first one's condition and stop:
+ * every new resource id in it (payment, interaction, outbox event…) is swapped for a fresh one of the
+ * same shape, consistently within one replay. Account ids stay (the account exists and is updated),
+ * unless the caller maps them (`substitute`) to spread the replays as the requests were spread.
+ */
+function freshIds(swapped = new Map<string, string>()) {
+  return (input: Record<string, unknown>): Record<string, unknown> =>
+    JSON.parse(
+      JSON.stringify(input).replace(/\b([a-z]{2,4})_[0-9A-HJKMNP-TV-Z]{26}\b/g, (id, prefix: string) => {
+        const replacement = swapped.get(id) ?? (prefix === "acc" ? id : newId(prefix, Date.now()));
+        swapped.set(id, replacement);
+        return replacement;
+      }),
+    );
 }
 
 export interface HttpCall {
@@ -78,6 +96,8 @@ export async function measurePipeline(options: {
   recorder: ReturnType<typeof instrument>;
   call: (i: number) => HttpCall;
   expectStatus: number;
+  /** Ids of the recorded request (made as `call(-1)`) to replace in replay `i`, as `call(i)` differs from it. */
+  substitute?: (i: number) => Record<string, string>;
   total: number;
   concurrency: number;
 }) {
@@ -91,14 +111,15 @@ export async function measurePipeline(options: {
     if (status !== options.expectStatus)
       throw new Error(`warm-up answered ${status}, expected ${options.expectStatus}`);
     const calls = options.recorder.recorded;
-    const replay = async () => {
+    const replay = async (i: number) => {
+      const fresh = freshIds(new Map(Object.entries(options.substitute?.(i) ?? {})));
       for (const recorded of calls) {
         const Command = (
           dynamodb as unknown as Record<string, new (input: unknown) => dynamodb.UpdateItemCommand>
         )[recorded.commandName];
         if (!Command) throw new Error(`cannot replay ${recorded.commandName}`);
         try {
-          await options.client.send(new Command(recorded.input));
+          await options.client.send(new Command(fresh(recorded.input)));
         } catch (error) {
           // A replayed conditional write may fail its condition (an idempotency record already there):
           // the round trip happened all the same, which is what the floor measures.

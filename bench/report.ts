@@ -72,7 +72,7 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
 | … for a malformed key | ${s.ddbCallsMalformedKey} | 0 | ${budget(s.ddbCallsMalformedKey === 0)} |
 | authorizer CPU of our own, p50 / p99 | ${s.authorizerCpuMicrosP50} µs / ${s.authorizerCpuMicrosP99} µs | p50 < 200 µs | ${budget(s.authorizerCpuMicrosP50 < 200)} |
 | full local request path over its floor (worst route) | ${s.pipelineOverFloor}× | ≤ 2× | ${budget(s.pipelineOverFloor <= 2)} |
-| requests per second through the local path | ${s.requestsPerSecond} | — | |
+| requests per second through the local path (slower route) | ${s.requestsPerSecond} | — | |
 | authorizer cold start over its floor | ${s.coldStartOverFloor}× (${ms(cold.authorizerMs)} vs ${ms(cold.floorMs)}) | ≤ 1.3× | ${budget(s.coldStartOverFloor <= 1.3)} |
 | authorizer bundle over its floor | ${s.authorizerBundleOverFloor}× (${kb(cold.authorizerBundleBytes)} vs ${kb(cold.floorBundleBytes)}) | ≤ 1.15× | ${budget(s.authorizerBundleOverFloor <= 1.15)} |
 | cost per million authorized requests (key layer) | ${usd(s.costPerMillionUsd)} | — | |
