@@ -85,7 +85,8 @@ export function requestTelemetry(
     m.publishStoredMetrics();
   };
   return [
-    injectLambdaContext(appLogger(service), { resetKeys: true }),
+    // `logEvent: false` wins over POWERTOOLS_LOGGER_LOG_EVENT: the event carries the X-API-Key header.
+    injectLambdaContext(appLogger(service), { resetKeys: true, logEvent: false }),
     {
       before: (request) => {
         started.set(request.event, performance.now());
