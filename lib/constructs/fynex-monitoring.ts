@@ -71,7 +71,11 @@ export class FynexMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: FynexMonitoringProps) {
     super(scope, id);
-    this.topic = new Topic(this, "AlarmTopic", { displayName: `Fynex ${props.envName} alarms` });
+    // Publishers must use TLS (CloudWatch alarms do): the topic's policy denies anything else.
+    this.topic = new Topic(this, "AlarmTopic", {
+      displayName: `Fynex ${props.envName} alarms`,
+      enforceSSL: true,
+    });
     for (const email of props.alarms.emails) this.topic.addSubscription(new EmailSubscription(email));
     this.action = new SnsAction(this.topic);
 
