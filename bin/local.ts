@@ -50,6 +50,7 @@ const local = await startLocalRuntime({
   rateWindowSeconds: positiveInteger("FYNEX_RATE_WINDOW_SECONDS"),
   secretScanningKeys: secretScanningKeys(),
   webhooksAllowLoopback: process.env.FYNEX_WEBHOOKS_ALLOW_LOOPBACK === "1",
+  webhookRetryBaseSeconds: positiveInteger("FYNEX_WEBHOOK_RETRY_BASE_SECONDS"),
   telemetry: process.env.FYNEX_TELEMETRY !== "0",
 });
 

@@ -10,6 +10,7 @@ import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
 import { SecretScanningKeys } from "./constructs/secret-scanning-keys";
+import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 import { handlerId, handlerModules, ROUTES, type Route } from "./routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "./tables";
 
@@ -144,7 +145,7 @@ export class FynexStack extends Stack {
       authorizer,
     });
 
-    new FynexMonitoring(this, "Monitoring", {
+    const monitoring = new FynexMonitoring(this, "Monitoring", {
       envName: config.envName,
       alarms: config.alarms,
       api: api.restApi,
@@ -152,6 +153,16 @@ export class FynexStack extends Stack {
       functions,
       tables: [keysTable, dataTable, auditTable],
       services: { authorizer: SERVICE.authorizer, api: SERVICE.api },
+    });
+
+    // Webhook deliveries (API.md §9): the data table's stream to a dispatcher, retries through SQS.
+    new WebhookDispatcher(this, "WebhookDelivery", {
+      projectRoot: PROJECT_ROOT,
+      envName: config.envName,
+      dataTable,
+      alarmTopic: monitoring.topic,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: config.removalPolicy,
     });
 
     const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];

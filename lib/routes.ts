@@ -194,6 +194,13 @@ export const ROUTES: readonly Route[] = [
     auth: "apiKey",
     scope: "webhooks:manage",
   },
+  {
+    method: "GET",
+    path: "/api/v1/webhooks/{webhookId}/deliveries",
+    handler: "lambdas/webhooks/list-deliveries",
+    auth: "apiKey",
+    scope: "webhooks:manage",
+  },
 
   { method: "POST", path: ADMIN_KEYS, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: ADMIN_KEYS, handler: ADMIN_HANDLER, auth: "iam" },

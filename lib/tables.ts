@@ -17,6 +17,11 @@ export interface TableDefinition {
   sortKey?: string;
   ttlAttribute: string;
   indexes: IndexDefinition[];
+  /**
+   * A DynamoDB stream of the table's writes, with each new item (deployed only: the local runtime's
+   * embedded DynamoDB has none, and reports committed transactions to its poller instead).
+   */
+  stream?: "NEW_IMAGE";
 }
 
 /**
@@ -48,13 +53,17 @@ export const KEYS_TABLE: TableDefinition = {
   ],
 };
 
-/** Business data, partitioned by org: `pk` = `ORG#<orgId>`, `sk` = `<TYPE>#<id>`. */
+/**
+ * Business data, partitioned by org: `pk` = `ORG#<orgId>`, `sk` = `<TYPE>#<id>`. Its stream feeds the
+ * webhook dispatcher with new outbox items (API.md §9).
+ */
 export const DATA_TABLE: TableDefinition = {
   logicalId: "DataTable",
   partitionKey: "pk",
   sortKey: "sk",
   ttlAttribute: "ttl",
   indexes: [],
+  stream: "NEW_IMAGE",
 };
 
 /**

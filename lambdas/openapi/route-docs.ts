@@ -20,6 +20,7 @@ import { paymentSchema, registerPaymentSchema } from "../payments/payment-schema
 import { leakReportSchema } from "../security/leak-report";
 import { interactionSchema } from "../shared/interaction-schemas";
 import { listQuerySchema } from "../shared/list-query";
+import { deliveryAttemptSchema } from "../webhooks/delivery-schemas";
 import {
   createdWebhookSchema,
   createWebhookSchema,
@@ -356,6 +357,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: "Webhooks",
     path: webhookPath,
     success: { status: 204, description: "Deleted; no body." },
+  },
+  "GET /api/v1/webhooks/{webhookId}/deliveries": {
+    operationId: "listWebhookDeliveries",
+    summary: "List a subscription's delivery attempts, newest first",
+    description:
+      "Each attempt with its event's id and type, the receiver's status code (null when none came), " +
+      "when it started, how long it took, why it failed, and when the next retry is due. Kept 30 days.",
+    tag: "Webhooks",
+    path: webhookPath,
+    query: listQuerySchema,
+    success: {
+      status: 200,
+      description: "A page of delivery attempts.",
+      content: { "application/json": pageSchema(deliveryAttemptSchema) },
+    },
   },
 
   "POST /security/v1/secret-scanning": {

@@ -16,10 +16,29 @@ export interface BusinessEvent {
 }
 
 /**
+ * An event as webhooks deliver it (API.md §9), and as its outbox item holds it. `id` is stable: every
+ * attempt of every subscription carries the same one, so receivers de-duplicate by it.
+ */
+export interface WebhookEvent {
+  id: string;
+  type: EventType;
+  createdAt: string;
+  orgId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * How long an outbox item outlives its event: past the stream's 24-hour retention and any redrive
+ * from the dead-letter queue. Retries carry the event themselves, so nothing needs it longer.
+ */
+export const OUTBOX_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/**
  * The `TransactWriteItems` actions that record an event, for the caller to put in the SAME
- * transaction as the write itself: today the interaction item; the webhook issue adds the outbox
- * item here, so every writer gets it without change. Callers that map cancellation reasons by
- * index must put these actions last (their count will grow).
+ * transaction as the write itself: the interaction item and the outbox item (the webhook
+ * dispatcher's input: DynamoDB Streams deployed, the local runtime's poller locally), so an event
+ * exists exactly when its write committed. Callers that map cancellation reasons by index must put
+ * these actions last (their count may grow).
  */
 export function eventItems(table: string, orgId: string, event: BusinessEvent): TransactItem[] {
   const interaction: Interaction = {
@@ -29,11 +48,31 @@ export function eventItems(table: string, orgId: string, event: BusinessEvent): 
     at: isoAt(event.at),
     data: event.data,
   };
+  // `evt_X` is the event that `int_X` records: one time-sortable body, so the two can be matched.
+  const webhookEvent: WebhookEvent = {
+    id: `evt_${interaction.id.slice("int_".length)}`,
+    type: event.type,
+    createdAt: interaction.at,
+    orgId,
+    data: event.data,
+  };
   return [
     {
       Put: {
         TableName: table,
         Item: { pk: orgPk(orgId), sk: sk.interaction(interaction.id), ...interaction },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: {
+          pk: orgPk(orgId),
+          sk: sk.outbox(webhookEvent.id),
+          ...webhookEvent,
+          ttl: Math.floor(event.at / 1000) + OUTBOX_TTL_SECONDS,
+        },
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },

@@ -24,6 +24,13 @@ export interface Settings {
    */
   webhooksAllowLoopback?: boolean;
   /**
+   * Base of the webhook retry schedule, seconds (`FYNEX_WEBHOOK_RETRY_BASE_SECONDS`, default 30): the
+   * first retry comes within it, and the whole schedule, its 24-hour span included, scales with it.
+   */
+  webhookRetryBaseSeconds?: number;
+  /** The SQS queue webhook retries wait in (`WEBHOOK_RETRY_QUEUE_URL`; the dispatcher Lambda only). */
+  webhookRetryQueueUrl?: string;
+  /**
    * The environment's name (`FYNEX_ENV`): it names the Secrets Manager hook's secrets and is the
    * `environment` dimension of the custom metrics.
    */
@@ -69,6 +76,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     envName: env.FYNEX_ENV || undefined,
     secretsManagerHook: env.FYNEX_SECRETS_MANAGER_HOOK === "1",
     secretScanningKeys: keyMap(env, "FYNEX_SECRET_SCANNING_KEYS"),
+    webhookRetryBaseSeconds: positiveInteger(env, "FYNEX_WEBHOOK_RETRY_BASE_SECONDS", 30),
+    webhookRetryQueueUrl: env.WEBHOOK_RETRY_QUEUE_URL || undefined,
   };
 }
 

@@ -140,8 +140,15 @@ export async function updateWebhook(
         TableName: deps.table,
         Key: keyOf(orgId, webhookId),
         ConditionExpression: "attribute_exists(pk)",
-        UpdateExpression: `SET ${set.map((_, i) => `#f${i} = :v${i}`).join(", ")}`,
-        ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#f${i}`, name])),
+        // Enabling (again) starts the 3-day failure count afresh (API.md §9): a subscription disabled
+        // for failing would otherwise be disabled again by its very next failure.
+        UpdateExpression:
+          `SET ${set.map((_, i) => `#f${i} = :v${i}`).join(", ")}` +
+          (change.enabled === true ? " REMOVE #failingSince" : ""),
+        ExpressionAttributeNames: {
+          ...Object.fromEntries(set.map(([name], i) => [`#f${i}`, name])),
+          ...(change.enabled === true ? { "#failingSince": "failingSince" } : {}),
+        },
         ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, value])),
         ReturnValues: "ALL_NEW",
       }),

@@ -1,5 +1,12 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, type CfnTable, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  type CfnTable,
+  ProjectionType,
+  StreamViewType,
+  Table,
+} from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { TableDefinition } from "../tables";
 
@@ -31,6 +38,7 @@ export class FynexTable extends Table {
       sortKey: definition.sortKey ? { name: definition.sortKey, type: AttributeType.STRING } : undefined,
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: definition.ttlAttribute,
+      stream: definition.stream === "NEW_IMAGE" ? StreamViewType.NEW_IMAGE : undefined,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery },
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -82,6 +82,12 @@ export interface ClaimedItem {
   key: Record<string, AttributeValue>;
 }
 
+/** One item a committed transaction wrote, as passed to {@link LocalDynamoOptions.afterCommit}. */
+export interface CommittedItem {
+  tableName: string;
+  item: Record<string, AttributeValue>;
+}
+
 /** How to start the embedded DynamoDB. */
 export interface LocalDynamoOptions {
   /** Tables to create when they do not exist yet (with a data dir they survive restarts). */
@@ -101,6 +107,12 @@ export interface LocalDynamoOptions {
     operation: "TransactWriteItems" | "TransactGetItems";
     items: ClaimedItem[];
   }) => void | Promise<void>;
+  /**
+   * Told the items a write transaction put or updated, as written, once it committed (before it is
+   * answered): the local stand-in for a DynamoDB stream (new images), which the webhook poller
+   * follows. It must not throw or block.
+   */
+  afterCommit?: (event: { items: CommittedItem[] }) => void;
 }
 
 /** A running embedded DynamoDB. */
@@ -510,6 +522,7 @@ class Transactions {
     private readonly invoke: Invoke,
     private readonly clock: () => number,
     private readonly afterClaim: LocalDynamoOptions["afterClaim"],
+    private readonly afterCommit?: LocalDynamoOptions["afterCommit"],
   ) {}
 
   /** Answers a TransactWriteItems or TransactGetItems request body. */
@@ -686,6 +699,14 @@ class Transactions {
       const reasons = outcomes.map((outcome) => outcome.reason);
       if (reasons.some((reason) => reason.Code !== "None")) throw transactionCanceled(reasons);
       await this.apply(actions, before, outcomes);
+      this.afterCommit?.({
+        items: actions.flatMap((action, index) => {
+          const after = outcomes[index]?.after;
+          return after
+            ? [{ tableName: action.tableName, item: after as Record<string, AttributeValue> }]
+            : [];
+        }),
+      });
     } finally {
       claim.release();
     }
@@ -1050,7 +1071,10 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Loc
   if (!dynaliteListener) throw new Error("dynalite's server has no request listener");
   server.removeAllListeners("request");
   const invoke = invoker(dynaliteListener);
-  server.on("request", frontListener(invoke, new Transactions(invoke, clock, options.afterClaim)));
+  server.on(
+    "request",
+    frontListener(invoke, new Transactions(invoke, clock, options.afterClaim, options.afterCommit)),
+  );
 
   const closeServer = () =>
     new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
+import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../tables";
 import { startLocalDynamo } from "./dynamo";
 import { type GatewayOptions, startGateway } from "./gateway";
+import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
 export interface LocalRuntimeOptions {
@@ -20,6 +22,20 @@ export interface LocalRuntimeOptions {
   secretScanningKeys?: Record<string, string>;
   /** Webhook URLs may name loopback, over http too (`FYNEX_WEBHOOKS_ALLOW_LOOPBACK=1`); never deployed. */
   webhooksAllowLoopback?: boolean;
+  /** Base of the webhook retry schedule, seconds (`FYNEX_WEBHOOK_RETRY_BASE_SECONDS`); 30 when absent. */
+  webhookRetryBaseSeconds?: number;
+  /**
+   * Webhook delivery (API.md §9): the poller runs unless `enabled` is false (tests stop a runtime
+   * "between commit and delivery" that way); tests may inject the DNS resolver and HTTP client.
+   */
+  webhookDelivery?: {
+    enabled?: boolean;
+    resolve?: ResolveHost;
+    post?: PostWebhook;
+    random?: () => number;
+    /** How often due retries are looked for, real ms (200 when absent). */
+    pollIntervalMs?: number;
+  };
   /** Injected by tests to make expiry and window boundaries deterministic. */
   clock?: Clock;
   /** How often expired items are deleted, as DynamoDB's TTL would (eventually). */
@@ -40,7 +56,12 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-const TABLE_NAMES = { keys: "fynex-local-keys", data: "fynex-local-data", audit: "fynex-local-audit" };
+const TABLE_NAMES = {
+  keys: "fynex-local-keys",
+  data: "fynex-local-data",
+  audit: "fynex-local-audit",
+  webhookRetries: "fynex-local-webhook-retries",
+};
 
 /**
  * The whole API on one machine: embedded DynamoDB (dynalite behind DynamoDB's own protocol), the
@@ -49,6 +70,8 @@ const TABLE_NAMES = { keys: "fynex-local-keys", data: "fynex-local-data", audit:
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const clock = options.clock ?? Date.now;
+  // Set once the poller runs; until then (and with delivery off) commits are not followed.
+  let poller: WebhookPoller | undefined;
   const dynamo = await startLocalDynamo({
     dataDir: options.dataDir,
     clock,
@@ -57,7 +80,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { definition: KEYS_TABLE, name: TABLE_NAMES.keys },
       { definition: DATA_TABLE, name: TABLE_NAMES.data },
       { definition: AUDIT_TABLE, name: TABLE_NAMES.audit },
+      { definition: LOCAL_RETRIES_TABLE, name: TABLE_NAMES.webhookRetries },
     ],
+    afterCommit: ({ items }) => poller?.committed(items),
   });
   configureRuntime({
     clock,
@@ -72,10 +97,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       secretsManagerHook: false,
       secretScanningKeys: options.secretScanningKeys ?? {},
       webhooksAllowLoopback: options.webhooksAllowLoopback ?? false,
+      webhookRetryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
       envName: "local",
       telemetry: options.telemetry ?? false,
     },
   });
+  // Before the front opens, so that no commit can slip between the outbox scan and the first report.
+  if (options.webhookDelivery?.enabled !== false) {
+    try {
+      poller = await startWebhookPoller({
+        client: dynamo.client,
+        dataTable: TABLE_NAMES.data,
+        retriesTable: TABLE_NAMES.webhookRetries,
+        clock,
+        retryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
+        allowLoopback: options.webhooksAllowLoopback ?? false,
+        resolve: options.webhookDelivery?.resolve,
+        post: options.webhookDelivery?.post,
+        random: options.webhookDelivery?.random,
+        pollIntervalMs: options.webhookDelivery?.pollIntervalMs,
+      });
+    } catch (error) {
+      await dynamo.close();
+      throw error;
+    }
+  }
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
@@ -87,6 +133,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       observe: options.observe,
     });
   } catch (error) {
+    await poller?.close();
     await dynamo.close();
     throw error;
   }
@@ -97,6 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sweepExpired: () => dynamo.sweepExpired(),
     close: async () => {
       await gateway.close();
+      await poller?.close();
       await dynamo.close();
     },
   };

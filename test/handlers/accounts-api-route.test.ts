@@ -458,7 +458,7 @@ describe("POST /api/v1/accounts", () => {
     expect(header(response, "Content-Type")).toMatch(/^application\/json/);
     expectKeyHeaders(response);
     expect(db).toReceiveCommandTimes(TransactWriteCommand, 1);
-    const [accountPut, interactionPut, ...rest] =
+    const [accountPut, interactionPut, outboxPut, ...rest] =
       db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(rest).toEqual([]);
     expect(accountPut?.Put).toMatchObject({
@@ -474,6 +474,21 @@ describe("POST /api/v1/accounts", () => {
       type: "account.created",
       at: "2025-01-15T10:07:30.250Z",
       data: account,
+    });
+    // The webhook outbox item (API.md §9), in the same transaction: the event exists iff the write does.
+    expect(outboxPut?.Put).toEqual({
+      TableName: "data",
+      Item: {
+        pk: "ORG#org_acme",
+        sk: `OUTBOX#${interactionPut?.Put?.Item?.id.replace(/^int_/, "evt_")}`,
+        id: interactionPut?.Put?.Item?.id.replace(/^int_/, "evt_"),
+        type: "account.created",
+        createdAt: "2025-01-15T10:07:30.250Z",
+        orgId: "org_acme",
+        data: account,
+        ttl: Math.floor(Date.parse("2025-01-15T10:07:30.250Z") / 1000) + 7 * 86_400,
+      },
+      ConditionExpression: "attribute_not_exists(pk)",
     });
   });
 
@@ -585,11 +600,17 @@ describe("POST /api/v1/accounts", () => {
 
     expect(response.statusCode).toBe(201);
     const items = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.Item?.pk)).toEqual(["ORG#org_acme", "ORG#org_acme", "ORG#org_acme"]);
+    expect(items.map((item) => item.Put?.Item?.pk)).toEqual([
+      "ORG#org_acme",
+      "ORG#org_acme",
+      "ORG#org_acme",
+      "ORG#org_acme",
+    ]);
     expect(items.map((item) => item.Put?.Item?.sk)).toEqual([
       `ACCOUNT#${JSON.parse(response.body).id}`,
       "EXTREF#crm-1",
       expect.stringMatching(/^INTERACTION#/),
+      expect.stringMatching(/^OUTBOX#evt_/),
     ]);
   });
 });

@@ -166,7 +166,7 @@ describe("payments: one transaction, reasons read by action index", () => {
     expect(result.statusCode).toBe(201);
     expect(db).toReceiveCommandTimes(TransactWriteCommand, 1);
     const items = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items).toHaveLength(4);
+    expect(items).toHaveLength(5);
     expect(items[0]?.Put).toMatchObject({
       Item: { pk: `ORG#${ORG}`, sk: `PAYMENT#${ACCOUNT_ID}#${result.json.id}`, ...result.json },
       ConditionExpression: "attribute_not_exists(pk)",
@@ -196,6 +196,13 @@ describe("payments: one transaction, reasons read by action index", () => {
       type: "payment.registered",
       accountId: ACCOUNT_ID,
       at: AT,
+      data: result.json,
+    });
+    expect(items[4]?.Put?.Item).toMatchObject({
+      sk: expect.stringMatching(/^OUTBOX#evt_/),
+      type: "payment.registered",
+      orgId: ORG,
+      createdAt: AT,
       data: result.json,
     });
   });
@@ -358,7 +365,7 @@ describe("accounts: create and update", () => {
 
     expect(result.statusCode).toBe(200);
     const items = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(["Update", "Update", "Put", "Put"]);
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(["Update", "Update", "Put", "Put", "Put"]);
     expect(items[0]?.Update?.ConditionExpression).toContain("attribute_exists(pk)");
     // Released, not deleted: business functions hold no DeleteItem permission; the TTL removes it.
     expect(items[1]?.Update).toMatchObject({

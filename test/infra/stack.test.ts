@@ -277,8 +277,9 @@ describe("FynexStack", () => {
     it("runs every function on nodejs22.x and arm64", () => {
       const functions = Object.values(ofType(dev, "AWS::Lambda::Function"));
 
-      // One per handler module, plus the authorizer and the secret-scanning key refresher.
-      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 2);
+      // One per handler module, plus the authorizer, the secret-scanning key refresher and the
+      // webhook dispatcher.
+      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 3);
       for (const { Properties } of functions) {
         expect(Properties.Runtime).toBe("nodejs22.x");
         expect(Properties.Architectures).toEqual(["arm64"]);

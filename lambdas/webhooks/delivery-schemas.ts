@@ -1,0 +1,52 @@
+import { z } from "zod";
+import type { WebhookEvent } from "../shared/events";
+import { eventTypeSchema } from "../shared/interaction-schemas";
+
+/** An event as delivered (API.md §9) and as its outbox item and its retries carry it. */
+export const webhookEventSchema = z.object({
+  id: z.string().regex(/^evt_[0-9A-Z]{26}$/),
+  type: eventTypeSchema,
+  createdAt: z.string(),
+  orgId: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+}) satisfies z.ZodType<WebhookEvent>;
+
+/** What came of one attempt. */
+export const DELIVERY_OUTCOMES = ["succeeded", "retry_scheduled", "failed"] as const;
+
+/**
+ * One delivery attempt, as `GET /api/v1/webhooks/{webhookId}/deliveries` lists it. `statusCode` is
+ * null when no answer came (refused address, timeout, connection failure); `error` says why an attempt
+ * failed when the status alone does not; `nextAttemptAt` is set when a retry is scheduled. `failed` is
+ * the last attempt of a delivery: retried for the whole schedule, or its subscription disabled.
+ */
+export const deliveryAttemptSchema = z.object({
+  id: z.string().meta({ description: "Attempt id (`dlv_...`), time-sortable." }),
+  eventId: z.string().meta({ description: "The event's `id` (`evt_...`), the same on every attempt." }),
+  eventType: eventTypeSchema,
+  attempt: z.number().int().min(1).meta({ description: "1 for the first try of this event here." }),
+  outcome: z.enum(DELIVERY_OUTCOMES),
+  statusCode: z.number().int().nullable(),
+  at: z.string().meta({ description: "When the attempt started (ISO 8601 UTC)." }),
+  durationMs: z.number().int().min(0),
+  error: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+});
+export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
+
+/**
+ * A retry waiting to be made: the event itself travels with it (the outbox item may be gone by then),
+ * the subscription is read again when it is due (its url, secret and state may have changed).
+ */
+export const pendingRetrySchema = z.strictObject({
+  orgId: z.string().min(1),
+  webhookId: z.string().min(1),
+  /** The attempt to make (2 for the first retry). */
+  attempt: z.number().int().min(2),
+  /** Epoch ms of this delivery's first attempt: the schedule's span counts from it. */
+  firstAttemptAt: z.number().int(),
+  /** Epoch ms at which the attempt is due. */
+  dueAt: z.number().int(),
+  event: webhookEventSchema,
+});
+export type PendingRetry = z.infer<typeof pendingRetrySchema>;

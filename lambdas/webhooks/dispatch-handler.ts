@@ -1,0 +1,110 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { documentClient } from "../shared/document-client";
+import { errorFields, log } from "../shared/log";
+import { requireTable, runtime } from "../shared/runtime";
+import { pendingRetrySchema, webhookEventSchema } from "./delivery-schemas";
+import { dynamoDeliveryStore } from "./delivery-store";
+import { type DispatchDeps, dispatchEvent, retryDelivery } from "./dispatcher";
+import { nodePost, systemResolver } from "./http-post";
+import { signedSendMessage, sqsRetryQueue } from "./sqs-retry-queue";
+
+/**
+ * The webhook dispatcher Lambda (deployed). Two event sources feed it:
+ *  - DynamoDB Streams on the data table, filtered to new outbox items: the first attempts of each event;
+ *  - the retry queue (SQS): retries, each a message delayed until it is due (at most 15 minutes at a
+ *    time; a later one is sent on again).
+ * Failed records are reported one by one (`batchItemFailures`): Lambda retries them, and the dead-letter
+ * queue (with its alarm) receives what keeps failing.
+ */
+
+/** The part of a batch that failed and must be handed again. */
+export type BatchResult = SQSBatchResponse;
+
+/** Waits for a retry that comes due within this long are not worth another trip through the queue. */
+const DUE_SLACK_MS = 1_000;
+
+async function handleStreamRecord(deps: DispatchDeps, record: DynamoDBRecord): Promise<void> {
+  const image = record.dynamodb?.NewImage;
+  if (record.eventName !== "INSERT" || !image) return;
+  const event = webhookEventSchema.parse(unmarshall(image as Record<string, AttributeValue>));
+  await dispatchEvent(deps, event);
+}
+
+async function handleQueueRecord(deps: DispatchDeps, record: SQSRecord): Promise<void> {
+  const retry = pendingRetrySchema.parse(JSON.parse(record.body));
+  if (retry.dueAt > deps.clock() + DUE_SLACK_MS) {
+    await deps.retries.schedule(retry);
+    return;
+  }
+  await retryDelivery(deps, retry);
+}
+
+/** Handles a batch from either source; answers the records to hand again. */
+export async function handleBatch(
+  deps: DispatchDeps,
+  event: DynamoDBStreamEvent | SQSEvent,
+): Promise<BatchResult> {
+  const records: (DynamoDBRecord | SQSRecord)[] = event.Records;
+  const failures = await Promise.all(
+    records.map(async (record) => {
+      const fromQueue = "messageId" in record;
+      const id = fromQueue ? record.messageId : (record.dynamodb?.SequenceNumber ?? "");
+      try {
+        if (fromQueue) await handleQueueRecord(deps, record);
+        else await handleStreamRecord(deps, record);
+        return undefined;
+      } catch (error) {
+        deps.log?.("error", "webhook dispatch failed; the record will be handed again", {
+          source: fromQueue ? "retry-queue" : "stream",
+          recordId: id,
+          ...errorFields(error),
+        });
+        return id;
+      }
+    }),
+  );
+  return {
+    batchItemFailures: failures
+      .filter((id) => id !== undefined)
+      .map((itemIdentifier) => ({ itemIdentifier })),
+  };
+}
+
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` → `<region>`. */
+export function regionOfQueueUrl(queueUrl: string): string {
+  const region = /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(queueUrl).hostname)?.[1];
+  if (!region) throw new Error(`Cannot tell the region of queue ${queueUrl}`);
+  return region;
+}
+
+let deployed: DispatchDeps | undefined;
+
+/** The dispatcher's dependencies in Lambda, made once per cold start from the environment. */
+function deployedDeps(): DispatchDeps {
+  if (deployed) return deployed;
+  const { clock, settings } = runtime();
+  const queueUrl = settings.webhookRetryQueueUrl;
+  if (!queueUrl) throw new Error("WEBHOOK_RETRY_QUEUE_URL is not set");
+  deployed = {
+    store: dynamoDeliveryStore({
+      db: documentClient(),
+      table: requireTable(settings.dataTable, "DATA_TABLE_NAME"),
+    }),
+    retries: sqsRetryQueue(signedSendMessage(regionOfQueueUrl(queueUrl)), queueUrl, clock),
+    post: nodePost,
+    resolve: systemResolver,
+    clock,
+    random: Math.random,
+    retryBaseSeconds: settings.webhookRetryBaseSeconds ?? 30,
+    // Never deployed: the setting exists for the local runtime only (API.md §9).
+    allowLoopback: false,
+    log,
+  };
+  return deployed;
+}
+
+/** Lambda entry point. */
+export const handler = (event: DynamoDBStreamEvent | SQSEvent): Promise<BatchResult> =>
+  handleBatch(deployedDeps(), event);

@@ -1,0 +1,89 @@
+import { lookup as dnsLookup } from "node:dns/promises";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
+
+/** One address a host name resolved to. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Resolves a host name to every address it has (injectable: tests answer with inside addresses). */
+export type ResolveHost = (hostname: string) => Promise<ResolvedAddress[]>;
+
+/** The system resolver, every address, in the order it gives them. */
+export const systemResolver: ResolveHost = async (hostname) => {
+  const found = await dnsLookup(hostname, { all: true, verbatim: true });
+  return found.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
+};
+
+export interface PostRequest {
+  url: URL;
+  /**
+   * The addresses the connection may use: those resolved and checked just before. The socket connects
+   * to one of them and to nothing else, so a second resolution (DNS rebinding) cannot redirect it
+   * inside. Empty for an IP-literal host, which is connected to as written.
+   */
+  addresses: ResolvedAddress[];
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  /** Aborts the request (the local runtime closing). */
+  signal?: AbortSignal;
+}
+
+/** The receiver's status; a failure to get one (timeout, refused connection, TLS) is thrown. */
+export type PostWebhook = (request: PostRequest) => Promise<{ statusCode: number }>;
+
+/** A request that got no answer: why, in words fit for the delivery log (no stack, no internals). */
+export class PostFailure extends Error {
+  override readonly name = "PostFailure";
+}
+
+/**
+ * POSTs with node:http(s): one fresh connection, pinned to the checked addresses, never following a
+ * redirect (node's client does not), resolving as soon as the status line and headers arrive (the
+ * body is not read), given up after `timeoutMs` in all.
+ */
+export const nodePost: PostWebhook = (request) =>
+  new Promise((resolve, reject) => {
+    const { url, addresses } = request;
+    const pinned: LookupFunction = (_hostname, options, callback) => {
+      const first = addresses[0];
+      if (!first) {
+        callback(Object.assign(new Error("no checked address"), { code: "ENOTFOUND" }), "", 4);
+        return;
+      }
+      if (options.all) callback(null, addresses);
+      else callback(null, first.address, first.family);
+    };
+    const timeout = AbortSignal.timeout(request.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      {
+        method: "POST",
+        headers: { ...request.headers, "Content-Length": String(Buffer.byteLength(request.body)) },
+        agent: false,
+        signal,
+        ...(addresses.length > 0 ? { lookup: pinned } : {}),
+      },
+      (res) => {
+        resolve({ statusCode: res.statusCode ?? 0 });
+        // Only the status counts: the body is not read, and the connection is not kept.
+        res.destroy();
+      },
+    );
+    req.on("error", (error: Error & { code?: string }) => {
+      if (timeout.aborted) {
+        reject(new PostFailure(`timeout: no answer within ${request.timeoutMs / 1000} s`));
+      } else if (request.signal?.aborted) {
+        reject(new PostFailure("aborted: the dispatcher stopped"));
+      } else {
+        reject(new PostFailure(`connection failed: ${error.code ?? error.name}`));
+      }
+    });
+    req.end(request.body);
+  });

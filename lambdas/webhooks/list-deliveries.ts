@@ -1,0 +1,14 @@
+import { apiRoute } from "../shared/api-route";
+import { dataDeps } from "../shared/data-store";
+import { pathParameter } from "../shared/http/validation";
+import { listQuerySchema } from "../shared/list-query";
+import { listDeliveries } from "./delivery-store";
+
+/**
+ * `GET /api/v1/webhooks/{webhookId}/deliveries` (webhooks:manage): the subscription's delivery
+ * attempts, newest first, a page at a time (API.md §9).
+ */
+export const handler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query }) => {
+  const page = await listDeliveries(dataDeps(), auth.orgId, pathParameter(event, "webhookId"), query);
+  return { statusCode: 200, body: page };
+});

@@ -1,0 +1,158 @@
+import path from "node:path";
+import { Duration, Validations } from "aws-cdk-lib";
+import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { SK_PREFIX } from "../../lambdas/shared/data-keys";
+import { FynexFunction } from "./fynex-function";
+import type { FynexTable } from "./fynex-table";
+
+export interface WebhookDispatcherProps {
+  projectRoot: string;
+  envName: string;
+  /** The data table, with its stream on: outbox items in, subscriptions and delivery log read and written. */
+  dataTable: FynexTable;
+  /** Where the dead-letter alarm pages (the monitoring construct's topic). */
+  alarmTopic: ITopic;
+  logRetention: RetentionDays;
+  logRemovalPolicy: "destroy" | "retain";
+  /** `FYNEX_WEBHOOK_RETRY_BASE_SECONDS`: the retry schedule's base (API.md §9); 30 unless set. */
+  retryBaseSeconds?: number;
+}
+
+/** A delivery may take 10 s; a batch delivers its records at once, with room for DynamoDB and a cold start. */
+const DISPATCHER_TIMEOUT = Duration.seconds(60);
+
+/**
+ * Webhook deliveries, deployed (API.md §9): the data table's stream, filtered to new outbox items,
+ * feeds the dispatcher Lambda (first attempts); retries wait in an SQS queue as delayed messages and
+ * feed the same Lambda when due. Records that keep failing (the dispatcher itself failing, not a
+ * receiver: a receiver's failures are retried by the schedule) land in a dead-letter queue, and one
+ * message there pages through the alarm topic.
+ *
+ * The dispatcher's role: read the data table's stream; get, query, put and update items of the data
+ * table (no delete, no scan, no batch); receive, delete and send messages of the retry queue; send
+ * to the dead-letter queue (the stream's failure destination). Nothing else.
+ */
+export class WebhookDispatcher extends Construct {
+  readonly dispatcher: FynexFunction;
+  readonly retryQueue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: WebhookDispatcherProps) {
+    super(scope, id);
+
+    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.retryQueue = new Queue(this, "RetryQueue", {
+      // Six times the function's timeout, as AWS advises for a queue feeding a function.
+      visibilityTimeout: Duration.seconds(DISPATCHER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.dispatcher = new FynexFunction(this, "Dispatcher", {
+      entry: path.join(props.projectRoot, "lambdas/webhooks/dispatch-handler.ts"),
+      projectRoot: props.projectRoot,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      timeout: DISPATCHER_TIMEOUT,
+      environment: {
+        FYNEX_ENV: props.envName,
+        FYNEX_WEBHOOK_RETRY_BASE_SECONDS: String(props.retryBaseSeconds ?? 30),
+        WEBHOOK_RETRY_QUEUE_URL: this.retryQueue.queueUrl,
+      },
+    });
+    this.dispatcher.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        resources: [props.dataTable.tableArn],
+      }),
+    );
+    this.dispatcher.addEnvironment(props.dataTable.environmentVariable, props.dataTable.tableName);
+    this.dispatcher.addToRolePolicy(
+      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.retryQueue.queueArn] }),
+    );
+
+    // The stream's mapping, built here rather than with `DynamoEventSource`, whose grant lists every
+    // stream of the account (`dynamodb:ListStreams` on `*`): this role reads this one stream only.
+    const streamArn = props.dataTable.tableStreamArn;
+    if (!streamArn) throw new Error("The data table has no stream (lib/tables.ts: DATA_TABLE.stream)");
+    this.dispatcher.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          "dynamodb:DescribeStream",
+          "dynamodb:GetRecords",
+          "dynamodb:GetShardIterator",
+          "dynamodb:ListStreams",
+        ],
+        resources: [streamArn],
+      }),
+    );
+    // Stream records that keep failing are sent to the dead-letter queue (their metadata only).
+    this.dispatcher.addToRolePolicy(
+      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.queueArn] }),
+    );
+    this.dispatcher.addEventSourceMapping("OutboxStream", {
+      eventSourceArn: streamArn,
+      // From the oldest record the stream holds: an outbox item written while the mapping was being
+      // created is still delivered.
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 10,
+      maxBatchingWindow: Duration.seconds(0),
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      reportBatchItemFailures: true,
+      onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual("INSERT"),
+          dynamodb: { Keys: { sk: { S: FilterRule.beginsWith(SK_PREFIX.outbox) } } },
+        }),
+      ],
+    });
+    this.dispatcher.addEventSource(
+      new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    // The stream event source grants `dynamodb:ListStreams` on `*`.
+    if (this.dispatcher.role) {
+      Validations.of(this.dispatcher.role).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "dynamodb:ListStreams, which the stream's event source mapping needs, takes no resource-level " +
+          "permission (CDK's grantStreamRead grants it on * for that reason); it lists stream ARNs, no " +
+          "data. Reading the stream is scoped to the data table's stream ARN.",
+      });
+    }
+
+    this.deadLetterAlarm = new Alarm(this, "DeadLetters", {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: "Maximum",
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        "Webhook events or retries the dispatcher could not handle reached the dead-letter queue: " +
+        "deliveries are missing. Runbook: docs/RUNBOOKS.md#webhookdeadletters",
+    });
+    const action = new SnsAction(props.alarmTopic);
+    this.deadLetterAlarm.addAlarmAction(action);
+    this.deadLetterAlarm.addOkAction(action);
+  }
+}
