@@ -20,6 +20,11 @@ export interface Route {
   /** Required for `apiKey` routes. */
   scope?: Scope;
   /**
+   * Required for `none` routes: why anyone may call it. The stack acknowledges cdk-nag's "no
+   * authorization" finding (AwsSolutions-APIG4) on the route's method with this reason.
+   */
+  publicBecause?: string;
+  /**
    * The tables the handler reaches, and how, when its auth kind alone does not say it (a public
    * route that works on keys). Declared, it replaces what the stack infers from `auth`.
    */
@@ -44,9 +49,21 @@ const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
 const ADMIN_HANDLER = "lambdas/admin/handler";
 
 export const ROUTES: readonly Route[] = [
-  { method: "GET", path: "/health", handler: "lambdas/health/handler", auth: "none" },
+  {
+    method: "GET",
+    path: "/health",
+    handler: "lambdas/health/handler",
+    auth: "none",
+    publicBecause: "a liveness probe for uptime checks; it answers a fixed status and touches no data.",
+  },
   // Public and not counted (API.md §7): no authorizer in front of it.
-  { method: "GET", path: "/api/v1/openapi.json", handler: "lambdas/openapi/handler", auth: "none" },
+  {
+    method: "GET",
+    path: "/api/v1/openapi.json",
+    handler: "lambdas/openapi/handler",
+    auth: "none",
+    publicBecause: "the API's published OpenAPI document (API.md §7), the same for everyone; no data.",
+  },
 
   // Leak reports (API.md §8): signed by GitHub, not by a key. It reads (and revokes) keys and records
   // `key.leak_reported`, nothing else; its config item (GitHub's keys) lives in the keys table too.
@@ -55,6 +72,9 @@ export const ROUTES: readonly Route[] = [
     path: "/security/v1/secret-scanning",
     handler: "lambdas/security/secret-scanning",
     auth: "none",
+    publicBecause:
+      "GitHub's secret scanning holds no Fynex key; each report is authenticated by GitHub's ECDSA " +
+      "signature over the raw body, checked before anything is read from it (API.md §8).",
     tables: { keys: "update", audit: "append" },
   },
 

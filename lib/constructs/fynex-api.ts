@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -7,6 +7,7 @@ import {
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
+  type Method,
   MethodLoggingLevel,
   type MethodOptions,
   MockIntegration,
@@ -119,6 +120,7 @@ export class FynexApi extends Construct {
 
     // The stack outputs the URL under a stable name; RestApi's own output carries a hashed one.
     this.restApi.node.tryRemoveChild("Endpoint");
+    this.acknowledgeNagRules();
 
     this.addGatewayResponses();
     this.addRoutes(props);
@@ -154,6 +156,48 @@ export class FynexApi extends Construct {
       grantee,
       actions: ["execute-api:Invoke"],
       resourceArns: [this.orgAdminArn(orgId)],
+    });
+  }
+
+  /**
+   * cdk-nag AwsSolutions rules this API breaks by design, each with its reason, on the construct it
+   * concerns. Per-method ones (public routes, the catch-all) are acknowledged where the method is added.
+   */
+  private acknowledgeNagRules(): void {
+    const cloudWatchRole = this.restApi.node.tryFindChild("CloudWatchRole");
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason:
+          "API Gateway's account-wide logging role (one per account and region, retained): the managed " +
+          "policy is the one AWS documents for it, and it must write to every API's log groups in the " +
+          "account, so no narrower resource can be named.",
+      });
+    }
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: "AwsSolutions-APIG2",
+        reason:
+          "Each handler validates its request against the route's zod schemas (the same schemas the local " +
+          "runtime runs and the OpenAPI document is generated from) and answers 400 with field-level " +
+          "details in the error envelope; API Gateway models would duplicate them as draft-04 JSON Schema " +
+          "and answer BAD_REQUEST_BODY without the details.",
+      },
+      {
+        id: "AwsSolutions-COG4",
+        reason:
+          "No end users: business routes are called by integrations holding Fynex API keys (the REQUEST " +
+          "Lambda authorizer), admin routes by operators signing with IAM (SigV4). There is no identity " +
+          "a Cognito user pool would hold.",
+      },
+    );
+    Validations.of(this.restApi.deploymentStage).acknowledge({
+      id: "AwsSolutions-APIG3",
+      reason:
+        "No WAF web ACL (yet): floods of forged keys meet the stage throttle (lib/config.ts) and each " +
+        "key's window in the authorizer, and a malformed key is refused without a DynamoDB call. An " +
+        "account-level web ACL (per-IP rate rules) is an operations decision with its own cost " +
+        "(docs/DEPLOY.md).",
     });
   }
 
@@ -213,9 +257,20 @@ export class FynexApi extends Construct {
         integration = new LambdaIntegration(fn, { allowTestInvoke: false });
         integrations.set(route.handler, integration);
       }
-      this.restApi.root
+      const method = this.restApi.root
         .resourceForPath(route.path)
         .addMethod(route.method, integration, methodOptions[route.auth]);
+      if (route.auth === "none") {
+        if (!route.publicBecause) {
+          throw new Error(
+            `Public route ${route.method} ${route.path} must say why it is public (publicBecause)`,
+          );
+        }
+        Validations.of(method).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason: `Public route ${route.method} ${route.path}: ${route.publicBecause}`,
+        });
+      }
     }
   }
 
@@ -248,10 +303,18 @@ export class FynexApi extends Construct {
       ],
     };
 
+    const acknowledge = (method: Method) =>
+      Validations.of(method).acknowledge({
+        id: "AwsSolutions-APIG4",
+        reason:
+          "Catch-all 404 (mock integration, no backend): answers undeclared paths and methods before " +
+          "any authorization (API.md §3), so that a missing-token answer only ever means an unsigned " +
+          "admin call. It reaches no function and no data.",
+      });
     for (const resource of allResources(this.restApi.root)) {
-      resource.addMethod("ANY", notFound, options);
+      acknowledge(resource.addMethod("ANY", notFound, options));
       if (!childResources(resource).some((child) => isPathVariable(child))) {
-        resource.addProxy({ anyMethod: false }).addMethod("ANY", notFound, options);
+        acknowledge(resource.addProxy({ anyMethod: false }).addMethod("ANY", notFound, options));
       }
     }
   }

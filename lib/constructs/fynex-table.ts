@@ -1,4 +1,4 @@
-import { RemovalPolicy } from "aws-cdk-lib";
+import { RemovalPolicy, Validations } from "aws-cdk-lib";
 import {
   AttributeType,
   BillingMode,
@@ -28,8 +28,10 @@ export interface FynexTableProps {
 export class FynexTable extends Table {
   /** The variable `FynexFunction.bindTable` sets to this table's name. */
   readonly environmentVariable: string;
-  /** Whether grants that read must also reach `<table>/index/*`. */
+  /** Whether grants that read must also reach the indexes. */
   readonly hasIndexes: boolean;
+  /** Each index by name (`<table>/index/<name>`): grants name them, never `index/*`. */
+  readonly indexArns: string[];
 
   constructor(scope: Construct, props: FynexTableProps) {
     const { definition } = props;
@@ -56,5 +58,17 @@ export class FynexTable extends Table {
     }
     this.environmentVariable = props.environmentVariable;
     this.hasIndexes = definition.indexes.length > 0;
+    this.indexArns = definition.indexes.map((index) => `${this.tableArn}/index/${index.indexName}`);
+
+    // Only a table that goes with its stack may go without backups: a retained table keeps the finding.
+    if (!props.pointInTimeRecovery && props.removalPolicy === "destroy") {
+      Validations.of(this).acknowledge({
+        id: "AwsSolutions-DDB3",
+        reason:
+          "Point-in-time recovery is off by this environment's settings (lib/config.ts: dev by default), " +
+          "whose tables hold disposable test data and are destroyed with the stack. An environment that " +
+          "retains its tables keeps this finding until recovery is on (staging and prod have it on).",
+      });
+    }
   }
 }

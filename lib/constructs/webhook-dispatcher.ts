@@ -1,5 +1,5 @@
 import path from "node:path";
-import { Duration, Validations } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -127,16 +127,6 @@ export class WebhookDispatcher extends Construct {
     this.dispatcher.addEventSource(
       new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
-    // The stream event source grants `dynamodb:ListStreams` on `*`.
-    if (this.dispatcher.role) {
-      Validations.of(this.dispatcher.role).acknowledge({
-        id: "AwsSolutions-IAM5[Resource::*]",
-        reason:
-          "dynamodb:ListStreams, which the stream's event source mapping needs, takes no resource-level " +
-          "permission (CDK's grantStreamRead grants it on * for that reason); it lists stream ARNs, no " +
-          "data. Reading the stream is scoped to the data table's stream ARN.",
-      });
-    }
 
     this.deadLetterAlarm = new Alarm(this, "DeadLetters", {
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

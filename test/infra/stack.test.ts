@@ -10,7 +10,7 @@ import {
   NOT_FOUND,
 } from "../../lib/gateway-responses";
 import { ROUTES } from "../../lib/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../lib/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../lib/tables";
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>;
 type Resources = Record<string, CfnResource>;
@@ -311,7 +311,8 @@ describe("FynexStack", () => {
               "dynamodb:PutItem",
               "dynamodb:UpdateItem",
             ]),
-            Resource: [KEYS_TABLE_ARN, { "Fn::Join": ["", [KEYS_TABLE_ARN, "/index/*"]] }],
+            // The index by name, never `index/*`.
+            Resource: [KEYS_TABLE_ARN, { "Fn::Join": ["", [KEYS_TABLE_ARN, `/index/${KEYS_BY_ORG_INDEX}`]] }],
           },
           {
             Effect: "Allow",
