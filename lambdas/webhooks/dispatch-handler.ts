@@ -1,4 +1,5 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { documentClient } from "../shared/document-client";
@@ -8,7 +9,7 @@ import { pendingRetrySchema, webhookEventSchema } from "./delivery-schemas";
 import { dynamoDeliveryStore } from "./delivery-store";
 import { type DispatchDeps, dispatchEvent, retryDelivery } from "./dispatcher";
 import { nodePost, systemResolver } from "./http-post";
-import { signedSendMessage, sqsRetryQueue } from "./sqs-retry-queue";
+import { clientSendMessage, sqsRetryQueue } from "./sqs-retry-queue";
 
 /**
  * The webhook dispatcher Lambda (deployed). Two event sources feed it:
@@ -72,13 +73,6 @@ export async function handleBatch(
   };
 }
 
-/** `https://sqs.<region>.amazonaws.com/<account>/<name>` → `<region>`. */
-export function regionOfQueueUrl(queueUrl: string): string {
-  const region = /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(queueUrl).hostname)?.[1];
-  if (!region) throw new Error(`Cannot tell the region of queue ${queueUrl}`);
-  return region;
-}
-
 let deployed: DispatchDeps | undefined;
 
 /** The dispatcher's dependencies in Lambda, made once per cold start from the environment. */
@@ -92,7 +86,7 @@ function deployedDeps(): DispatchDeps {
       db: documentClient(),
       table: requireTable(settings.dataTable, "DATA_TABLE_NAME"),
     }),
-    retries: sqsRetryQueue(signedSendMessage(regionOfQueueUrl(queueUrl)), queueUrl, clock),
+    retries: sqsRetryQueue(clientSendMessage(new SQSClient({})), queueUrl, clock),
     post: nodePost,
     resolve: systemResolver,
     clock,

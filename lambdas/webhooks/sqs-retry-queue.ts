@@ -1,6 +1,4 @@
-import { createHash, createHmac } from "node:crypto";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { PendingRetry } from "./delivery-schemas";
 import type { RetryQueue } from "./dispatcher";
 
@@ -31,65 +29,9 @@ export function sqsRetryQueue(send: SendMessage, queueUrl: string, clock: () => 
   };
 }
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: SourceData) =>
-  typeof data === "string"
-    ? data
-    : ArrayBuffer.isView(data)
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
-
-/** The hash (and HMAC) the signer needs, from node:crypto. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error("not needed");
-  }
-}
-
-/**
- * `SendMessage` over SQS's JSON protocol, signed with the SDK's SigV4 signer and the function's
- * credentials. A stand-in until `@aws-sdk/client-sqs` is a dependency (docs/DECISIONS.md): then this
- * becomes `(input) => client.send(new SendMessageCommand(input))` and nothing else changes.
- */
-export function signedSendMessage(region: string, fetchFn: typeof fetch = fetch): SendMessage {
-  const signer = new SignatureV4({ service: "sqs", region, credentials: defaultProvider(), sha256: Sha256 });
+/** `SendMessage` through the SQS client, made once per cold start. */
+export function clientSendMessage(client: SQSClient): SendMessage {
   return async (input) => {
-    const endpoint = new URL(input.QueueUrl);
-    const body = JSON.stringify(input);
-    const headers = {
-      host: endpoint.host,
-      "content-type": "application/x-amz-json-1.0",
-      "x-amz-target": "AmazonSQS.SendMessage",
-    };
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      path: "/",
-      headers,
-      body,
-    });
-    const { host: _host, ...sent } = signed.headers;
-    const response = await fetchFn(`${endpoint.origin}/`, {
-      method: "POST",
-      headers: sent,
-      body,
-      signal: AbortSignal.timeout(5_000),
-    });
-    if (response.status !== 200) {
-      const text = await response.text().catch(() => "");
-      const type = /"__type"\s*:\s*"([^"]+)"/.exec(text)?.[1] ?? "unknown error";
-      throw new Error(`SQS SendMessage failed: ${response.status} ${type}`);
-    }
+    await client.send(new SendMessageCommand(input));
   };
 }

@@ -1,13 +1,15 @@
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { WebhookEvent } from "../../lambdas/shared/events";
 import type { PendingRetry } from "../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../lambdas/webhooks/delivery-store";
-import { handleBatch, regionOfQueueUrl } from "../../lambdas/webhooks/dispatch-handler";
+import { handleBatch } from "../../lambdas/webhooks/dispatch-handler";
 import type { DispatchDeps } from "../../lambdas/webhooks/dispatcher";
 import type { PostRequest } from "../../lambdas/webhooks/http-post";
-import { delaySeconds, signedSendMessage, sqsRetryQueue } from "../../lambdas/webhooks/sqs-retry-queue";
+import { clientSendMessage, delaySeconds, sqsRetryQueue } from "../../lambdas/webhooks/sqs-retry-queue";
 
 const NOW = Date.UTC(2026, 6, 1, 12, 0, 0);
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/fynex-webhook-retries";
@@ -145,11 +147,6 @@ describe("the dispatcher Lambda's batches", () => {
     expect(posts).toHaveLength(1);
     expect(scheduled).toEqual([later]);
   });
-
-  it("tells a queue's region from its URL", () => {
-    expect(regionOfQueueUrl(QUEUE_URL)).toBe("eu-west-1");
-    expect(() => regionOfQueueUrl("https://example.com/q")).toThrow(/region/);
-  });
 });
 
 describe("the SQS retry queue", () => {
@@ -181,43 +178,22 @@ describe("the SQS retry queue", () => {
     expect(sent).toEqual([{ QueueUrl: QUEUE_URL, MessageBody: JSON.stringify(retry), DelaySeconds: 25 }]);
   });
 
-  it("signs SendMessage for SQS's JSON protocol with the function's credentials", async () => {
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
-    vi.stubEnv("AWS_SESSION_TOKEN", "session");
-    const requests: { url: string; init: RequestInit }[] = [];
-    const fetchFn = (async (url: string, init: RequestInit) => {
-      requests.push({ url, init });
-      return new Response("{}", { status: 200 });
-    }) as typeof fetch;
-    const input = { QueueUrl: QUEUE_URL, MessageBody: "{}", DelaySeconds: 30 };
+  it("sends the retry through the SQS client, and lets SQS's refusal fail the batch item", async () => {
+    const sqs = mockClient(SQSClient);
+    try {
+      sqs
+        .on(SendMessageCommand)
+        .resolvesOnce({ MessageId: "m-1" })
+        .rejectsOnce(new Error("QueueDoesNotExist"));
+      const send = clientSendMessage(new SQSClient({ region: "eu-west-1" }));
+      const input = { QueueUrl: QUEUE_URL, MessageBody: "{}", DelaySeconds: 30 };
 
-    await signedSendMessage("eu-west-1", fetchFn)(input);
+      await send(input);
+      await expect(send(input)).rejects.toThrow("QueueDoesNotExist");
 
-    expect(requests[0]?.url).toBe("https://sqs.eu-west-1.amazonaws.com/");
-    expect(requests[0]?.init.method).toBe("POST");
-    expect(JSON.parse(String(requests[0]?.init.body))).toEqual(input);
-    const headers = requests[0]?.init.headers as Record<string, string>;
-    expect(headers).toMatchObject({
-      "content-type": "application/x-amz-json-1.0",
-      "x-amz-target": "AmazonSQS.SendMessage",
-      "x-amz-security-token": "session",
-    });
-    expect(headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/sqs\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
-    );
-  });
-
-  it("fails with SQS's error type when SQS refuses", async () => {
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
-    const fetchFn = (async () =>
-      new Response('{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"nope"}', {
-        status: 400,
-      })) as unknown as typeof fetch;
-
-    await expect(
-      signedSendMessage("eu-west-1", fetchFn)({ QueueUrl: QUEUE_URL, MessageBody: "{}", DelaySeconds: 0 }),
-    ).rejects.toThrow("SQS SendMessage failed: 400 com.amazonaws.sqs#QueueDoesNotExist");
+      expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input)).toEqual([input, input]);
+    } finally {
+      sqs.restore();
+    }
   });
 });
