@@ -1,6 +1,12 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type {
@@ -90,8 +96,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   await Promise.all([AUTHORIZER_MODULE, ...new Set(ROUTES.map((route) => route.handler))].map(load));
   const adminToken = Buffer.from(options.adminToken);
 
+  // Requests being served: `close` lets them finish before the store under them is closed.
+  const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => {
+    const served = serve(req, res).catch((error: unknown) => {
       log("error", "local gateway failed", errorFields(error));
       if (!res.headersSent)
         send(
@@ -101,7 +109,11 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
           gatewayAnswerBody(GATEWAY_RESPONSES.DEFAULT_5XX, ""),
         );
     });
+    inFlight.add(served);
+    void served.finally(() => inFlight.delete(served));
   });
+  // Requests Node's HTTP parser refuses before any route sees them still get the envelope.
+  server.on("clientError", answerClientError);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -242,12 +254,48 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await Promise.allSettled([...inFlight]);
+    },
   };
+}
+
+/** The answer to a request Node's parser refused (not valid HTTP), in the envelope of API.md §4. */
+const MALFORMED_REQUEST = {
+  statusCode: 400,
+  code: "validation_error",
+  message: "The request is not valid HTTP.",
+} as const satisfies GatewayAnswer;
+
+/**
+ * Node answers a request it cannot parse (headers over its 16 KiB limit, control characters in a
+ * header, a broken request line) itself, with an empty body. API Gateway's front refuses those too;
+ * here they get the envelope: 413 for headers too large, 400 for the rest.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || !error.code?.startsWith("HPE_")) {
+    socket.destroy();
+    return;
+  }
+  const answer =
+    error.code === "HPE_HEADER_OVERFLOW" ? GATEWAY_RESPONSES.REQUEST_TOO_LARGE : MALFORMED_REQUEST;
+  const requestId = randomUUID();
+  const body = gatewayAnswerBody(answer, requestId);
+  socket.end(
+    [
+      `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}`,
+      "Content-Type: application/json",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Request-Id: ${requestId}`,
+      "Connection: close",
+      "",
+      body,
+    ].join("\r\n"),
+  );
 }
 
 function findMatch(
@@ -272,28 +320,30 @@ function findMatch(
   return undefined;
 }
 
-/** Header names exactly as the client sent them; `headers` keeps the last value of a repeated name. */
+/**
+ * Header names exactly as the client sent them; `headers` keeps the last value of a repeated name.
+ * Collected in maps, not objects: a name such as `__proto__` or `constructor` is a name like any other
+ * (the objects are then built as JSON.parse builds API Gateway's event, with own properties).
+ */
 function headersAsSent(req: IncomingMessage) {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const multi = new Map<string, string[]>();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] as string;
-    const value = req.rawHeaders[i + 1] as string;
-    headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    multi.set(name, [...(multi.get(name) ?? []), req.rawHeaders[i + 1] as string]);
   }
-  return { headers, multiValueHeaders };
+  return {
+    headers: Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string])),
+    multiValueHeaders: Object.fromEntries(multi),
+  };
 }
 
-/** API Gateway gives `null`, not `{}`, when there is no query string. */
+/** API Gateway gives `null`, not `{}`, when there is no query string. Maps for the same reason as headers. */
 function queryOf(url: URL) {
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) multi[name] = [...(multi[name] ?? []), value];
-  if (Object.keys(multi).length === 0) return { single: null, multi: null };
-  const single = Object.fromEntries(
-    Object.entries(multi).map(([name, values]) => [name, values.at(-1) as string]),
-  );
-  return { single, multi };
+  const multi = new Map<string, string[]>();
+  for (const [name, value] of url.searchParams) multi.set(name, [...(multi.get(name) ?? []), value]);
+  if (multi.size === 0) return { single: null, multi: null };
+  const single = Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string]));
+  return { single, multi: Object.fromEntries(multi) };
 }
 
 async function readBody(req: IncomingMessage): Promise<string | "too-large"> {
