@@ -9,10 +9,10 @@
  * A write transaction:
  *  1. validates every action with dynalite's own request validation, so expression syntax, unused
  *     placeholders, key types and item size are judged exactly as for PutItem/UpdateItem/DeleteItem;
- *  2. claims all its items in one synchronous step. An item already claimed by another transaction,
- *     or being written by a single-item write, makes that action `TransactionConflict` and cancels
- *     the transaction at once: nothing queues behind a lock, as in DynamoDB, so callers' retry paths
- *     with backoff really run over HTTP;
+ *  2. claims all its items in one synchronous step. An item already claimed by another transaction
+ *     makes that action `TransactionConflict` and cancels the transaction at once: nothing queues
+ *     behind a lock, as in DynamoDB, so callers' retry paths with backoff really run over HTTP. Single-
+ *     item writes already in flight on its items are let finish first (new ones are refused, below);
  *  3. reads the items (consistent GetItem), evaluates each condition with dynalite's condition
  *     evaluator and computes each Update's new item with dynalite's own UpdateItem code run against an
  *     in-memory stand-in for its store, so every outcome is known before anything is written;
@@ -21,11 +21,14 @@
  * Other requests meanwhile. PutItem, UpdateItem, DeleteItem and BatchWriteItem touching an item held
  * by a write transaction are refused with `TransactionConflictException`, which is what DynamoDB does
  * for single-item writes; a BatchWriteItem is refused as a whole (DynamoDB's handling of one
- * conflicting entry in a batch is not something the application relies on). A write transaction also
- * conflicts with a single-item write still in flight on one of its items. A `TransactGetItems`
- * conflicts with an ongoing write transaction or single-item write on its items (as DynamoDB
- * documents); single-item writes arriving while it reads wait for it (a few event-loop turns) instead
- * of failing, since DynamoDB documents no conflict in that direction. Plain reads are never held back.
+ * conflicting entry in a batch is not something the application relies on). A write transaction does
+ * not conflict with a single-item write already in flight on one of its items (DynamoDB documents no
+ * conflict in that direction): it waits for it, holding its claims. Otherwise a key hammered by live
+ * traffic could never be revoked, each retry of the revoke meeting another count update. A
+ * `TransactGetItems` conflicts with an ongoing write transaction or single-item write on its items
+ * (as DynamoDB documents); single-item writes arriving while it reads wait for it (a few event-loop
+ * turns) instead of failing, since DynamoDB documents no conflict in that direction. Plain reads are
+ * never held back.
  *
  * Limits, honestly:
  *  - The final writes land item by item. GetItem sees each item before or after the transaction (as
@@ -332,16 +335,29 @@ interface ItemHolders {
 class ItemClaims {
   private readonly held = new Map<string, ItemHolders>();
   private readonly readEnded = new Map<string, (() => void)[]>();
+  private readonly writesEnded = new Map<string, (() => void)[]>();
 
-  /** Takes the items for a write transaction, or returns the positions that conflict. */
-  claimForWrite(ids: string[]): { release: () => void } | { conflicts: number[] } {
-    const conflicts = this.positions(
-      ids,
-      (h) => h.writeTransaction || h.readTransactions > 0 || h.singleWrites > 0,
-    );
+  /**
+   * Takes the items for a write transaction, or returns the positions that conflict. `drained`
+   * resolves once the single-item writes that were already in flight on them have finished (no new
+   * one can start while the claim is held).
+   */
+  claimForWrite(ids: string[]): { release: () => void; drained: Promise<void> } | { conflicts: number[] } {
+    const conflicts = this.positions(ids, (h) => h.writeTransaction || h.readTransactions > 0);
     if (conflicts.length > 0) return { conflicts };
     for (const id of ids) this.holders(id).writeTransaction = true;
+    const busy = ids.filter((id) => (this.held.get(id)?.singleWrites ?? 0) > 0);
     return {
+      drained: Promise.all(
+        busy.map(
+          (id) =>
+            new Promise<void>((resolve) => {
+              const waiting = this.writesEnded.get(id) ?? [];
+              waiting.push(resolve);
+              this.writesEnded.set(id, waiting);
+            }),
+        ),
+      ).then(() => undefined),
       release: once(() => {
         for (const id of ids) {
           this.holders(id).writeTransaction = false;
@@ -411,6 +427,11 @@ class ItemClaims {
     if (holders.readTransactions === 0) {
       const waiting = this.readEnded.get(id) ?? [];
       this.readEnded.delete(id);
+      for (const wake of waiting) wake();
+    }
+    if (holders.singleWrites === 0) {
+      const waiting = this.writesEnded.get(id) ?? [];
+      this.writesEnded.delete(id);
       for (const wake of waiting) wake();
     }
     if (!holders.writeTransaction && holders.readTransactions === 0 && holders.singleWrites === 0) {
@@ -691,6 +712,7 @@ class Transactions {
     const claim = this.claims.claimForWrite(actions.map((action) => action.id));
     if ("conflicts" in claim) throw this.conflicted(actions.length, claim.conflicts);
     try {
+      await claim.drained;
       await this.afterClaim?.({ operation: "TransactWriteItems", items: claimedItems(actions) });
       const before = await Promise.all(actions.map((action) => this.read(action)));
       const outcomes = await Promise.all(
