@@ -21,7 +21,7 @@ import {
   ttlFor,
 } from "../shared/key-record";
 import { commitWithSecret, type KeySecretStore } from "../shared/key-secrets";
-import { digestKey, generateKey, isWellFormedKey } from "../shared/keys";
+import { digestKey, generateKey, isWellFormedKey, sameDigest } from "../shared/keys";
 import { windowStart } from "../shared/rate-window";
 import type { Scope } from "../shared/scopes";
 import {
@@ -418,7 +418,7 @@ export async function findKeyByToken(deps: KeyServiceDeps, token: string): Promi
     new GetCommand({ TableName: deps.table, Key: { pk: id }, ConsistentRead: true }),
   );
   const item = Item as KeyItem | undefined;
-  return item?.hash === hashHex ? record(deps, item, deps.clock()) : undefined;
+  return item && sameDigest(item.hash, hashHex) ? record(deps, item, deps.clock()) : undefined;
 }
 
 const notActive = (status: KeyStatus, doing: string) =>

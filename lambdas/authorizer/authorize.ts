@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { AuthorizerContext } from "../shared/authorizer-context";
-import { hashKey, isWellFormedKey, keyIdFromHash } from "../shared/keys";
+import { hashKey, isWellFormedKey, keyIdFromHash, sameDigest } from "../shared/keys";
 import { windowStart } from "../shared/rate-window";
 import { isScope, type Scope } from "../shared/scopes";
 
@@ -67,7 +67,7 @@ function deadReason(
   hashHex: string,
   nowMs: number,
 ): "unknown" | "expired" | "revoked" | undefined {
-  if (old.hash?.S !== hashHex) return "unknown";
+  if (!sameDigest(old.hash?.S, hashHex)) return "unknown";
   if (old.revokedAt !== undefined) return "revoked";
   const expiresAt = num(old.expiresAt);
   if (expiresAt !== undefined && expiresAt <= nowMs) return "expired";

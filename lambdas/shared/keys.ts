@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * Fynex API key format (API.md §1):
@@ -61,11 +61,20 @@ export function generateKey(random: Uint8Array = randomBytes(32)): string {
 }
 
 /**
- * True when `candidate` has the key's shape and a valid checksum. Costs no I/O: the authorizer turns
- * away mistyped keys and garbage before touching DynamoDB.
+ * The largest random part a key can have: 2^256 - 1 in 43 digits. 43 base62 digits reach a little
+ * past 2^256, so some checksum-valid strings are no key; base62 digits sort as their ASCII codes, so
+ * comparing the strings compares the numbers.
+ */
+const MAX_RANDOM_PART = base62(new Uint8Array(32).fill(0xff), RANDOM_DIGITS);
+
+/**
+ * True when `candidate` has the key's shape and a valid checksum, and its random part is 32 bytes'
+ * worth (exactly the strings `generateKey` can make). Costs no I/O: the authorizer turns away
+ * mistyped keys and garbage before touching DynamoDB.
  */
 export function isWellFormedKey(candidate: string): boolean {
   if (candidate.length !== KEY_LENGTH || !KEY_PATTERN.test(candidate)) return false;
+  if (candidate.slice(KEY_PREFIX.length, KEY_PREFIX.length + RANDOM_DIGITS) > MAX_RANDOM_PART) return false;
   const body = candidate.slice(0, KEY_LENGTH - CHECKSUM_DIGITS);
   return checksumDigits(body) === candidate.slice(KEY_LENGTH - CHECKSUM_DIGITS);
 }
@@ -95,6 +104,18 @@ export interface KeyDigest {
   id: string;
   hashHex: string;
   hint: string;
+}
+
+/**
+ * Whether a stored digest (hex) is the presented one, compared in constant time: how long the
+ * comparison takes says nothing about how much of them agrees. Every comparison of a secret or of
+ * a hash of one goes through here.
+ */
+export function sameDigest(stored: string | undefined, presented: string): boolean {
+  if (stored === undefined) return false;
+  const a = Buffer.from(stored, "utf8");
+  const b = Buffer.from(presented, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function digestKey(key: string): KeyDigest {
