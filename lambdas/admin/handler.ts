@@ -25,6 +25,7 @@ import {
   claimedActorSchema,
   createKeySchema,
   idempotencyKeySchema,
+  isKeyId,
   listAuditEventsInputSchema,
   listAuditEventsQuerySchema,
   listKeysInputSchema,
@@ -274,11 +275,18 @@ const ACTIONS = [...byAction.keys()].join(", ");
 
 const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
 
+/**
+ * The path's key id as the request log may show it: a path segment that is no key id may be anything
+ * the caller typed there, a full key pasted in place of its id among them, and is never logged.
+ */
+const loggedKeyId = (value: string | undefined) =>
+  value === undefined || isKeyId(value) ? value : "invalid";
+
 const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
   .use(
     requestTelemetry(SERVICE.admin, (event) => ({
       orgId: event.pathParameters?.orgId,
-      keyId: event.pathParameters?.keyId,
+      keyId: loggedKeyId(event.pathParameters?.keyId),
       actor: event.requestContext.identity?.userArn ?? undefined,
     })),
   )
