@@ -5,11 +5,15 @@ import { type HeaderBag, headerValue } from "./headers";
 /** Largest request body any route accepts (API.md §4): 1 MiB, well under Lambda's 6 MB payload limit. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** `rateLimit.limit`, `scopes[0]`: the path style of API.md §4. */
+/**
+ * `rateLimit.limit`, `scopes[0]`: the path style of API.md §4. An empty name (only ever an unknown
+ * field someone sent, `{"": 1}`) is written `[""]`, so no detail has an empty or dangling path.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const segment of path) {
     if (typeof segment === "number") out += `[${segment}]`;
+    else if (segment === "") out += '[""]';
     else out += out === "" ? String(segment) : `.${String(segment)}`;
   }
   return out;
