@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import type { AuditEvent } from "../lambdas/shared/audit";
+import type { KeyRecord } from "../lambdas/shared/key-record";
 import {
   AdminClient,
   type AdminReply,
@@ -245,40 +247,12 @@ async function send(client: AdminClient, request: AdminRequest): Promise<AdminRe
 // ----------------------------------------------------------------------------------------------
 // Human output
 
-interface KeyRecord {
-  id: string;
-  orgId: string;
-  name: string;
-  scopes: string[];
-  hint: string;
-  status: string;
-  createdAt: string;
-  createdBy: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  rateLimit: { limit: number; windowSeconds: number };
-  allowedIps: string[] | null;
-  replacedBy: string | null;
-  usage: { windowStart: string; count: number };
-  key?: string;
-  replaces?: string;
-  secretArn?: string;
-}
-
-interface AuditEvent {
-  id: string;
-  type: string;
-  at: string;
-  actor: string;
-  claimedActor?: string;
-  keyId: string;
-  changes: Record<string, unknown>;
-}
+/** What the admin API answers for a key (the create and rotate answers add `key`, `replaces`, `secretArn`). */
+type KeyAnswer = KeyRecord & { key?: string; replaces?: string; secretArn?: string };
 
 const show = (value: string | null | undefined, absent = "-") => value ?? absent;
 
-function recordLines(record: KeyRecord): string[] {
+function recordLines(record: KeyAnswer): string[] {
   const rows: [string, string][] = [
     ["id", record.id],
     ["org", record.orgId],
@@ -316,14 +290,14 @@ function printHuman(command: string, body: unknown, nextCursor: string | null): 
   switch (command) {
     case "create":
     case "rotate": {
-      const record = body as KeyRecord;
+      const record = body as KeyAnswer;
       for (const line of recordLines(record)) err(line);
       err(`\nThe new key, shown this once (store it now; it cannot be shown again):`);
       out(record.key ?? "");
       return;
     }
     case "list": {
-      const items = (body as { items: KeyRecord[] }).items;
+      const items = (body as { items: KeyAnswer[] }).items;
       const rows = items.map((k) => [
         k.id,
         k.status,
@@ -348,7 +322,7 @@ function printHuman(command: string, body: unknown, nextCursor: string | null): 
       break;
     }
     default:
-      for (const line of recordLines(body as KeyRecord)) out(line);
+      for (const line of recordLines(body as KeyAnswer)) out(line);
   }
   if (nextCursor) err(`More: add --cursor ${nextCursor} (or --all)`);
 }
