@@ -93,7 +93,9 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   keep-alive HTTP through the local front, authorizer, middy chain and handler to dynalite, against
   the floor: the very DynamoDB calls one such request made (recorded at the SDK's build step),
   replayed ${settings.requests} times directly by a client in the same process, against the same
-  dynalite, at the same concurrency. Both warmed up first.
+  dynalite, at the same concurrency, in interleaved rounds (the two take turns, so neither pays alone
+  for the store's growth or the machine's drift). Both warmed up first. The local runtime's webhook
+  poller is off: deliveries run apart from the request path (deployed, another Lambda).
 - **Cold start**: the authorizer is bundled as the stack bundles it (esbuild, minified, CommonJS,
   the SDK bundled, a source map); a fresh \`node\` process loads it with the deployed
   \`NODE_OPTIONS=--enable-source-maps\` and answers one request against the local DynamoDB. The floor is

@@ -42,6 +42,9 @@ async function main() {
     rateLimit: 1_000_000_000,
     rateWindowSeconds: 86_400,
     ttlSweepIntervalMs: 3_600_000,
+    // Deliveries are asynchronous (deployed: another Lambda on the table's stream); the poller's calls
+    // on the same client would be recorded as the request's and run on the request path's CPU.
+    webhookDelivery: { enabled: false },
   });
   try {
     const { dynamo, settings } = runtime();
