@@ -14,21 +14,29 @@ export interface GatewayAnswer {
   headers?: Record<string, string>;
 }
 
+/** The authorizer could not read the keys table: fail closed, and say when to come back. */
+const STORAGE_DOWN = {
+  statusCode: 503,
+  code: "unavailable",
+  message: "The service cannot check keys right now; retry shortly.",
+  headers: { "Retry-After": "1" },
+} as const;
+
+/** Stage throttling (the outer guard) and usage-plan quotas answer alike. */
+const TOO_MANY_REQUESTS = {
+  statusCode: 429,
+  code: "rate_limited",
+  message: "Too many requests; slow down.",
+  headers: { "Retry-After": "1" },
+} as const;
+
+const DENIED = { statusCode: 403, code: "forbidden", message: "Access denied." } as const;
+
 export const GATEWAY_RESPONSES = {
   UNAUTHORIZED: { statusCode: 401, code: "unauthorized", message: "A valid API key is required." },
-  AUTHORIZER_FAILURE: {
-    statusCode: 503,
-    code: "unavailable",
-    message: "The service cannot check keys right now; retry shortly.",
-    headers: { "Retry-After": "1" },
-  },
-  AUTHORIZER_CONFIGURATION_ERROR: {
-    statusCode: 503,
-    code: "unavailable",
-    message: "The service cannot check keys right now; retry shortly.",
-    headers: { "Retry-After": "1" },
-  },
-  ACCESS_DENIED: { statusCode: 403, code: "forbidden", message: "Access denied." },
+  AUTHORIZER_FAILURE: STORAGE_DOWN,
+  AUTHORIZER_CONFIGURATION_ERROR: STORAGE_DOWN,
+  ACCESS_DENIED: DENIED,
   MISSING_AUTHENTICATION_TOKEN: {
     statusCode: 403,
     code: "forbidden",
@@ -36,12 +44,7 @@ export const GATEWAY_RESPONSES = {
   },
   INVALID_SIGNATURE: { statusCode: 403, code: "forbidden", message: "The request signature is not valid." },
   EXPIRED_TOKEN: { statusCode: 403, code: "forbidden", message: "The request signature has expired." },
-  THROTTLED: {
-    statusCode: 429,
-    code: "rate_limited",
-    message: "Too many requests; slow down.",
-    headers: { "Retry-After": "1" },
-  },
+  THROTTLED: TOO_MANY_REQUESTS,
   REQUEST_TOO_LARGE: { statusCode: 413, code: "payload_too_large", message: "The request is too large." },
   INTEGRATION_FAILURE: { statusCode: 502, code: "bad_gateway", message: "The service failed to answer." },
   INTEGRATION_TIMEOUT: { statusCode: 504, code: "timeout", message: "The service took too long to answer." },
@@ -57,13 +60,8 @@ export const GATEWAY_RESPONSES = {
     code: "unsupported_media_type",
     message: "Unsupported content type.",
   },
-  WAF_FILTERED: { statusCode: 403, code: "forbidden", message: "Access denied." },
-  QUOTA_EXCEEDED: {
-    statusCode: 429,
-    code: "rate_limited",
-    message: "Too many requests; slow down.",
-    headers: { "Retry-After": "1" },
-  },
+  WAF_FILTERED: DENIED,
+  QUOTA_EXCEEDED: TOO_MANY_REQUESTS,
   API_CONFIGURATION_ERROR: {
     statusCode: 500,
     code: "internal_error",
