@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup.ts"],
     environment: "node",
     testTimeout: 30_000,
     // CDK synths in beforeAll take seconds on a busy 2-core machine.

@@ -39,9 +39,17 @@ export function validate<S extends z.ZodType>(
   value: unknown,
   prefix: readonly PropertyKey[] = [],
 ): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(issuesToDetails(result.error.issues, prefix));
-  return result.data;
+  let details: ErrorDetail[];
+  try {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    details = issuesToDetails(result.error.issues, prefix);
+  } catch {
+    // zod's messages describe the value, and describing some crafted objects throws (a null-prototype
+    // `constructor.name`). JSON never makes them; such a value is still just invalid.
+    details = [{ path: formatPath(prefix) || "body", message: "The value is not valid." }];
+  }
+  throw validationError(details);
 }
 
 export interface BodyEvent extends HeaderBag {
