@@ -177,6 +177,14 @@ const pageLimitSchema = z
   .min(1, LIMIT_MESSAGE)
   .max(100, LIMIT_MESSAGE);
 
+/** `?limit=` as a query carries it: decimal digits, read as `pageLimitSchema`; 25 when absent. */
+const queryLimitSchema = z
+  .string()
+  .regex(/^[0-9]+$/, LIMIT_MESSAGE)
+  .transform(Number)
+  .pipe(pageLimitSchema)
+  .default(25);
+
 /** Fields of a list request, whatever carries them. `limit` is added by the two variants below. */
 const listKeysFields = {
   status: keyStatusSchema.optional(),
@@ -186,12 +194,7 @@ const listKeysFields = {
 /** `GET /admin/v1/orgs/{orgId}/api-keys` query: every value is a string, so `limit` is decimal digits. */
 export const listKeysQuerySchema = z.strictObject({
   ...listKeysFields,
-  limit: z
-    .string()
-    .regex(/^[0-9]+$/, LIMIT_MESSAGE)
-    .transform(Number)
-    .pipe(pageLimitSchema)
-    .default(25),
+  limit: queryLimitSchema,
 });
 export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
 
@@ -213,12 +216,7 @@ const listAuditEventsFields = {
 /** `GET /admin/v1/orgs/{orgId}/audit-events` query. */
 export const listAuditEventsQuerySchema = z.strictObject({
   ...listAuditEventsFields,
-  limit: z
-    .string()
-    .regex(/^[0-9]+$/, LIMIT_MESSAGE)
-    .transform(Number)
-    .pipe(pageLimitSchema)
-    .default(25),
+  limit: queryLimitSchema,
 });
 
 /** The same request as JSON (direct invocation `listAuditEvents`). */
