@@ -31,7 +31,7 @@ import { ROUTES, type Route } from "../routes";
  * A small HTTP front that behaves as API Gateway's REST API does for everything the contract depends
  * on: routing from the route table, 401 before the authorizer when `X-API-Key` is missing or empty,
  * the REQUEST authorizer's outcomes (401 / 503), its context stringified into
- * `requestContext.authorizer`, proxy events shaped as `shared/fixtures/apigw-rest/` (header names as
+ * `requestContext.authorizer`, proxy events shaped as `test/fixtures/apigw-rest/` (header names as
  * sent, `multiValueHeaders`, query and path parameters, `sourceIp`, `requestId`, `resourcePath`,
  * `stage`), the gateway responses' bodies, its 10 MB payload limit, and 404 from the catch-all.
  * Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
@@ -42,7 +42,7 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   stage?: string;
-  /** Sees every event handed to a Lambda (tests hold them to `shared/fixtures/apigw-rest/`). */
+  /** Sees every event handed to a Lambda (tests hold them to `test/fixtures/apigw-rest/`). */
   observe?: (kind: "authorizer" | "integration", event: unknown) => void;
 }
 

@@ -80,10 +80,10 @@ const iamEventSchema = z.looseObject({
   }),
 });
 
-/** The real AWS_IAM proxy event of `shared/fixtures`, a sibling folder of the repository. */
+/** The real AWS_IAM proxy event of `test/fixtures/apigw-rest/`. */
 const IAM_EVENT = iamEventSchema.parse(
   JSON.parse(
-    readFileSync(new URL("../../../shared/fixtures/apigw-rest/iam-auth.json", import.meta.url), "utf8"),
+    readFileSync(new URL("../fixtures/apigw-rest/iam-auth.json", import.meta.url), "utf8"),
   ),
 );
 export const FIXTURE_REQUEST_ID = IAM_EVENT.requestContext.requestId;

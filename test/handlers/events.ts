@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 
-/** The shared fixtures sit beside the project: `../shared/fixtures/apigw-rest/` from its root. */
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/apigw-rest/", import.meta.url));
+/** Real API Gateway events, with their licence note: `test/fixtures/apigw-rest/`. */
+const FIXTURES = fileURLToPath(new URL("../fixtures/apigw-rest/", import.meta.url));
 
 function readFixture(name: string): Record<string, unknown> {
   const parsed: unknown = JSON.parse(readFileSync(`${FIXTURES}${name}`, "utf8"));

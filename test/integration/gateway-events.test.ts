@@ -5,9 +5,9 @@ import type { LocalRuntime } from "../../lib/local/runtime";
 import { call, createKey, PROJECT_ROOT, startLocal, withKey } from "./harness";
 import { localTarget, remote } from "./target";
 
-/** The real API Gateway events of `shared/fixtures/apigw-rest/`, beside the repository. */
+/** The real API Gateway events of `test/fixtures/apigw-rest/`. */
 function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(PROJECT_ROOT, "..", "shared", "fixtures", "apigw-rest", name), "utf8"));
+  return JSON.parse(readFileSync(join(PROJECT_ROOT, "test", "fixtures", "apigw-rest", name), "utf8"));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: events are inspected field by field
