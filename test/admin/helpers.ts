@@ -82,9 +82,7 @@ const iamEventSchema = z.looseObject({
 
 /** The real AWS_IAM proxy event of `test/fixtures/apigw-rest/`. */
 const IAM_EVENT = iamEventSchema.parse(
-  JSON.parse(
-    readFileSync(new URL("../fixtures/apigw-rest/iam-auth.json", import.meta.url), "utf8"),
-  ),
+  JSON.parse(readFileSync(new URL("../fixtures/apigw-rest/iam-auth.json", import.meta.url), "utf8")),
 );
 export const FIXTURE_REQUEST_ID = IAM_EVENT.requestContext.requestId;
 export const FIXTURE_USER_ARN = IAM_EVENT.requestContext.identity.userArn;

@@ -23,7 +23,7 @@ function trackedFiles(): string[] {
 }
 
 /** The paths in `text` (a file at `file`, relative to the root) that reach the sibling folder. */
-export function pathsToSibling(file: string, text: string): string[] {
+function pathsToSibling(file: string, text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(PARENT_PATH)) {
     const target = relative(ROOT, resolve(ROOT, dirname(file), match[0]));
