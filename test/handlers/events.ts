@@ -31,6 +31,15 @@ export function lambdaAuthorizerProxyFixture(): APIGatewayProxyEvent {
   return event as unknown as APIGatewayProxyEvent;
 }
 
+/** The real proxy event of a route with no authorization (a fresh copy each call). */
+export function noAuthProxyFixture(): APIGatewayProxyEvent {
+  const event = readFixture("no-auth.json");
+  if (typeof event.requestContext !== "object" || typeof event.httpMethod !== "string") {
+    throw new Error("no-auth.json is not a proxy event");
+  }
+  return event as unknown as APIGatewayProxyEvent;
+}
+
 /**
  * Adds request headers as API Gateway REST passes them: names as the client sent them, every value in
  * `multiValueHeaders`, the last one in `headers`.
