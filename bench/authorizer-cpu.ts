@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { handler } from "../lambdas/authorizer/handler";
-import { generateKey, keyId } from "../lambdas/shared/keys";
+import { generateKey, keyId } from "../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../lambdas/shared/runtime";
 import { percentile } from "./stats";
 

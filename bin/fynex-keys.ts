@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import type { AuditEvent } from "../lambdas/shared/audit";
-import type { KeyRecord } from "../lambdas/shared/key-record";
+import type { AuditEvent } from "../lambdas/shared/api-keys/audit-events";
+import type { KeyRecord } from "../lambdas/shared/api-keys/key-record";
 import {
   AdminClient,
   type AdminReply,

@@ -2,7 +2,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { SERVICE } from "../lambdas/shared/metric-names";
+import { SERVICE } from "../contract/metric-names";
+import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
@@ -11,8 +13,6 @@ import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
 import { SecretScanningKeys } from "./constructs/secret-scanning-keys";
 import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
-import { handlerId, handlerModules, ROUTES, type Route } from "./routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "./tables";
 
 /** The repository root: handler modules and `package-lock.json` are found from it. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -1,11 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { unchangedSince } from "../shared/conditions";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
-import { type DataDeps, isoAt, type Page, queryPage } from "../shared/data-store";
-import { HttpError, notFound } from "../shared/errors";
-import { eventItems } from "../shared/events";
-import { newId } from "../shared/ids";
-import { ID_PREFIX } from "../shared/resource-ids";
+import { unchangedSince } from "../shared/dynamo/conditions";
+import { type DataDeps, isoAt, type Page, queryPage } from "../shared/dynamo/data-store";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   cancellationReasons,
   DEFAULT_RETRY,
@@ -13,7 +9,11 @@ import {
   type TransactItem,
   transactionsUnavailable,
   transactWrite,
-} from "../shared/transact";
+} from "../shared/dynamo/transact";
+import { HttpError, notFound } from "../shared/http/errors";
+import { newId } from "../shared/ids";
+import { eventItems } from "../shared/outbox-events";
+import { ID_PREFIX } from "../shared/resource-ids";
 import type { Account, CreateAccount, UpdateAccount } from "./account-schemas";
 
 /** The fields of an account a write may change; an update is guarded on all of them (see `unchangedSince`). */

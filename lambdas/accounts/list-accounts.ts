@@ -1,6 +1,6 @@
-import { apiRoute } from "../shared/api-route";
-import { dataDeps } from "../shared/data-store";
-import { listQuerySchema } from "../shared/list-query";
+import { dataDeps } from "../shared/dynamo/data-store";
+import { apiRoute } from "../shared/http/api-route";
+import { listQuerySchema } from "../shared/http/list-query";
 import { listAccounts } from "./account-store";
 
 /** `GET /api/v1/accounts` (accounts:read): the caller's org's accounts, a page at a time. */

@@ -1,5 +1,5 @@
-import { apiRoute } from "../shared/api-route";
-import { dataDeps } from "../shared/data-store";
+import { dataDeps } from "../shared/dynamo/data-store";
+import { apiRoute } from "../shared/http/api-route";
 import { ID_PREFIX, idParameter } from "../shared/resource-ids";
 import { updateAccountSchema } from "./account-schemas";
 import { updateAccount } from "./account-store";

@@ -4,10 +4,10 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { AuthorizerContext } from "../shared/authorizer-context";
-import { hashKey, isWellFormedKey, keyIdFromHash, sameDigest } from "../shared/keys";
-import { windowStart } from "../shared/rate-window";
-import { isScope, type Scope } from "../shared/scopes";
+import { isScope, type Scope } from "../../contract/scopes";
+import { hashKey, isWellFormedKey, keyIdFromHash, sameDigest } from "../shared/api-keys/api-key";
+import type { AuthorizerContext } from "../shared/api-keys/authorizer-context";
+import { windowStart } from "../shared/api-keys/rate-window";
 
 /**
  * The authorizer's decision for one presented key. Kept free of zod, middy and the document client:
@@ -129,7 +129,7 @@ export async function authorize(
     const allowlist = item.allowedIps?.L;
     if (allowlist === undefined) return { allow: true, context };
     // Loaded on this path only: keys without a list never parse an address.
-    const { addressAllowed } = await import("../shared/ip-allowlist");
+    const { addressAllowed } = await import("../shared/api-keys/ip-allowlist");
     if (
       addressAllowed(
         allowlist.map((entry) => entry.S ?? ""),

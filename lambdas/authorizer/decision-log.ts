@@ -1,4 +1,4 @@
-import { type AuthorizerOutcome, METRIC, METRICS_NAMESPACE, SERVICE } from "../shared/metric-names";
+import { type AuthorizerOutcome, METRIC, METRICS_NAMESPACE, SERVICE } from "../../contract/metric-names";
 
 /**
  * One line per decision: a structured log line that is also a CloudWatch embedded-metric-format

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { encodeContext } from "../shared/authorizer-context";
+import type { AuthorizerOutcome } from "../../contract/metric-names";
+import { encodeContext } from "../shared/api-keys/authorizer-context";
 import { headerValues } from "../shared/http/headers";
-import type { AuthorizerOutcome } from "../shared/metric-names";
 import { requireTable, runtime } from "../shared/runtime";
 import { authorize, type Decision } from "./authorize";
 import { decisionLine } from "./decision-log";

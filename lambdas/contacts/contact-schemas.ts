@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listQuerySchema } from "../shared/list-query";
+import { listQuerySchema } from "../shared/http/list-query";
 
 /**
  * Phone numbers are E.164 as written for machines: `+`, the country code, the number, no spaces or

@@ -1,20 +1,27 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { findAccount } from "../accounts/account-store";
-import { unchangedSince } from "../shared/conditions";
-import { encodeCursor } from "../shared/cursor";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/data-keys";
-import { type DataDeps, isoAt, nextCursorOf, type Page, queryPage, startAfter } from "../shared/data-store";
-import { HttpError, notFound } from "../shared/errors";
-import { eventItems } from "../shared/events";
-import { newId } from "../shared/ids";
-import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
+import { unchangedSince } from "../shared/dynamo/conditions";
+import { encodeCursor } from "../shared/dynamo/cursor";
+import {
+  type DataDeps,
+  isoAt,
+  nextCursorOf,
+  type Page,
+  queryPage,
+  startAfter,
+} from "../shared/dynamo/data-store";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   cancellationReasons,
   DEFAULT_RETRY,
   pause,
   transactionsUnavailable,
   transactWrite,
-} from "../shared/transact";
+} from "../shared/dynamo/transact";
+import { HttpError, notFound } from "../shared/http/errors";
+import { newId } from "../shared/ids";
+import { eventItems } from "../shared/outbox-events";
+import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
 import type { Contact, CreateContact, UpdateContact } from "./contact-schemas";
 
 const MUTABLE_FIELDS = ["name", "email", "phone", "role", "updatedAt"] as const;

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../shared/cursor";
-import { SK_PREFIX } from "../shared/data-keys";
-import { validationError } from "../shared/errors";
+import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
+import { SK_PREFIX } from "../shared/dynamo/item-keys";
+import { validationError } from "../shared/http/errors";
 import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";
 import { CONTENT_TYPES, pageWriter } from "./export-format";

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { orgPk } from "../shared/data-keys";
+import { orgPk } from "../shared/dynamo/item-keys";
 
 export interface ExportStoreDeps {
   db: DynamoDBDocumentClient;

@@ -1,5 +1,5 @@
 import { CsvError, parse } from "csv-parse/sync";
-import { type ErrorDetail, validationError } from "../shared/errors";
+import { type ErrorDetail, validationError } from "../shared/http/errors";
 import { importRowSchema, MAX_IMPORT_ROWS } from "./import-schemas";
 
 const COLUMNS = new Set(Object.keys(importRowSchema.shape));

@@ -1,6 +1,6 @@
-import { apiRoute } from "../shared/api-route";
-import { dataDeps } from "../shared/data-store";
-import { validationError } from "../shared/errors";
+import { dataDeps } from "../shared/dynamo/data-store";
+import { apiRoute } from "../shared/http/api-route";
+import { validationError } from "../shared/http/errors";
 import { validate } from "../shared/http/validation";
 import { csvRows } from "./csv-rows";
 import { importEnvelopeSchema } from "./import-schemas";

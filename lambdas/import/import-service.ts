@@ -5,14 +5,14 @@ import {
   patched,
   writeAccountUpdate,
 } from "../accounts/account-store";
-import type { DataDeps } from "../shared/data-store";
-import { type ErrorDetail, HttpError } from "../shared/errors";
-import { eventItems } from "../shared/events";
+import type { DataDeps } from "../shared/dynamo/data-store";
+import { DEFAULT_RETRY, pause, transactWrite } from "../shared/dynamo/transact";
+import { type ErrorDetail, HttpError } from "../shared/http/errors";
 import { issuesToDetails } from "../shared/http/validation";
 import { newId } from "../shared/ids";
-import { errorFields, log } from "../shared/log";
+import { errorFields, log } from "../shared/observability/log";
+import { eventItems } from "../shared/outbox-events";
 import { ID_PREFIX } from "../shared/resource-ids";
-import { DEFAULT_RETRY, pause, transactWrite } from "../shared/transact";
 import { type ImportResult, type ImportRow, type ImportRowResult, importRowSchema } from "./import-schemas";
 
 /** Rows written at once. Each is a small transaction; more would only queue at DynamoDB. */

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { TokenLabel } from "../security/leak-report";
-import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/audit";
-import { ERROR_STATUS, type ErrorEnvelope } from "../shared/errors";
-import type { KeyRecord } from "../shared/key-record";
-import { SCOPES } from "../shared/scopes";
+import { SCOPES } from "../../contract/scopes";
+import type { TokenLabel } from "../secret-scanning/leak-report";
+import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/api-keys/audit-events";
+import type { KeyRecord } from "../shared/api-keys/key-record";
+import { ERROR_STATUS, type ErrorEnvelope } from "../shared/http/errors";
 
 /**
  * Zod schemas of answers that no handler validates (it builds them from typed values), written here

@@ -6,7 +6,7 @@ import {
   type ZodOpenApiPathsObject,
   type ZodOpenApiResponseObject,
 } from "zod-openapi";
-import { ROUTES, type Route } from "../../lib/routes";
+import { ROUTES, type Route } from "../../contract/routes";
 import { accountSchema } from "../accounts/account-schemas";
 import { contactSchema } from "../contacts/contact-schemas";
 import { importResultSchema } from "../import/import-schemas";

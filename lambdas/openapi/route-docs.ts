@@ -1,14 +1,6 @@
 import { z } from "zod";
 import { accountSchema, createAccountSchema, updateAccountSchema } from "../accounts/account-schemas";
 import {
-  createKeySchema,
-  listAuditEventsQuerySchema,
-  listKeysQuerySchema,
-  revokeKeySchema,
-  rotateKeySchema,
-  updateKeySchema,
-} from "../admin/schemas";
-import {
   contactSchema,
   createContactSchema,
   listContactsQuerySchema,
@@ -16,10 +8,18 @@ import {
 } from "../contacts/contact-schemas";
 import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../export/export-schemas";
 import { importAccountsSchema, importResultSchema } from "../import/import-schemas";
+import {
+  createKeySchema,
+  listAuditEventsQuerySchema,
+  listKeysQuerySchema,
+  revokeKeySchema,
+  rotateKeySchema,
+  updateKeySchema,
+} from "../key-management/schemas";
 import { paymentSchema, registerPaymentSchema } from "../payments/payment-schemas";
-import { leakReportSchema } from "../security/leak-report";
+import { leakReportSchema } from "../secret-scanning/leak-report";
+import { listQuerySchema } from "../shared/http/list-query";
 import { interactionSchema } from "../shared/interaction-schemas";
-import { listQuerySchema } from "../shared/list-query";
 import { deliveryAttemptSchema } from "../webhooks/delivery-schemas";
 import {
   createdWebhookSchema,

@@ -1,16 +1,16 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { getAccount } from "../accounts/account-store";
-import { rawNumber, rawString } from "../shared/conditions";
-import { orgPk, resourceOf, sk } from "../shared/data-keys";
-import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/data-store";
-import { HttpError, notFound, validationError } from "../shared/errors";
-import { eventItems } from "../shared/events";
+import { rawNumber, rawString } from "../shared/dynamo/conditions";
+import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/dynamo/data-store";
+import { orgPk, resourceOf, sk } from "../shared/dynamo/item-keys";
+import { cancellationReasons, type TransactItem, transactWrite } from "../shared/dynamo/transact";
+import { HttpError, notFound, validationError } from "../shared/http/errors";
+import { type IdempotentRequest, idempotencyPut, replay } from "../shared/http/idempotency";
 import type { HttpResult } from "../shared/http/response";
-import { type IdempotentRequest, idempotencyPut, replay } from "../shared/idempotency";
 import { newId } from "../shared/ids";
+import { eventItems } from "../shared/outbox-events";
 import { ID_PREFIX } from "../shared/resource-ids";
-import { cancellationReasons, type TransactItem, transactWrite } from "../shared/transact";
 import type { Payment, RegisterPayment } from "./payment-schemas";
 
 /** Where a payment can be read back. */

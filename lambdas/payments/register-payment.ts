@@ -1,7 +1,7 @@
-import { apiRoute } from "../shared/api-route";
-import { dataDeps } from "../shared/data-store";
+import { dataDeps } from "../shared/dynamo/data-store";
+import { apiRoute } from "../shared/http/api-route";
+import { idempotentRequest } from "../shared/http/idempotency";
 import { pathParameter } from "../shared/http/validation";
-import { idempotentRequest } from "../shared/idempotency";
 import { ID_PREFIX, idParameter } from "../shared/resource-ids";
 import { registerPaymentSchema } from "./payment-schemas";
 import { registerPayment } from "./payment-store";

@@ -1,4 +1,4 @@
-import { notFound } from "./errors";
+import { notFound } from "./http/errors";
 import { pathParameter } from "./http/validation";
 
 /** Ids as `newId` makes them: a type prefix, `_`, then 26 Crockford base32 characters. */

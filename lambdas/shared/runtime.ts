@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { RetryPolicy } from "./transact";
+import type { RetryPolicy } from "./dynamo/transact";
 
 /**
  * What every handler depends on from outside: the clock, the DynamoDB client and the settings.

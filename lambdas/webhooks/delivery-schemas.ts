@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { WebhookEvent } from "../shared/events";
 import { eventTypeSchema } from "../shared/interaction-schemas";
+import type { WebhookEvent } from "../shared/outbox-events";
 
 /** An event as delivered (API.md §9) and as its outbox item and its retries carry it. */
 export const webhookEventSchema = z.object({

@@ -1,10 +1,10 @@
-import type { WebhookEvent } from "../shared/events";
 import { newId } from "../shared/ids";
-import { classifyAddress } from "../shared/public-address";
+import type { WebhookEvent } from "../shared/outbox-events";
 import { afterFailure, DISABLE_AFTER_MS } from "./delivery-schedule";
 import type { DeliveryAttempt, PendingRetry } from "./delivery-schemas";
 import type { DeliveryStore, Subscription } from "./delivery-store";
 import { PostFailure, type PostWebhook, type ResolvedAddress, type ResolveHost } from "./http-post";
+import { classifyAddress } from "./public-address";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import { webhookUrlProblem } from "./webhook-schemas";
 

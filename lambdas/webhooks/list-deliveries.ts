@@ -1,7 +1,7 @@
-import { apiRoute } from "../shared/api-route";
-import { dataDeps } from "../shared/data-store";
+import { dataDeps } from "../shared/dynamo/data-store";
+import { apiRoute } from "../shared/http/api-route";
+import { listQuerySchema } from "../shared/http/list-query";
 import { pathParameter } from "../shared/http/validation";
-import { listQuerySchema } from "../shared/list-query";
 import { listDeliveries } from "./delivery-store";
 
 /**

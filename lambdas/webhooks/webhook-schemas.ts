@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EVENT_TYPES, eventTypeSchema } from "../shared/interaction-schemas";
-import { classifyHost } from "../shared/public-address";
+import { classifyHost } from "./public-address";
 
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
 export const WEBHOOK_URL_MAX = 2048;

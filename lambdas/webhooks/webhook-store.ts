@@ -9,9 +9,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../shared/cursor";
-import { orgPk, SK_PREFIX, sk } from "../shared/data-keys";
-import { notFound, validationError } from "../shared/errors";
+import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
+import { orgPk, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
+import { notFound, validationError } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {

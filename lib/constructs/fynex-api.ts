@@ -21,6 +21,7 @@ import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import type { Route } from "../../contract/routes";
 import {
   GATEWAY_RESPONSES,
   type GatewayAnswer,
@@ -28,7 +29,6 @@ import {
   gatewayAnswerBody,
   NOT_FOUND,
 } from "../gateway-responses";
-import type { Route } from "../routes";
 
 /** An org id (API.md §1); the admin routes' IAM scope embeds it in an ARN, so no wildcard may slip in. */
 const ORG_ID = /^[A-Za-z0-9_-]{1,64}$/;

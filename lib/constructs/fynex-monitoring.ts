@@ -22,8 +22,8 @@ import {
   METRIC,
   METRICS_NAMESPACE,
   UNAUTHORIZED_OUTCOMES,
-} from "../../lambdas/shared/metric-names";
-import { handlerId } from "../routes";
+} from "../../contract/metric-names";
+import { handlerId } from "../../contract/routes";
 
 /** Alarm settings of one environment (lib/config.ts). */
 export interface AlarmSettings {

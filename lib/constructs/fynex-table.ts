@@ -8,7 +8,7 @@ import {
   Table,
 } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
-import type { TableDefinition } from "../tables";
+import type { TableDefinition } from "../../contract/tables";
 
 export interface FynexTableProps {
   /** Keys, TTL attribute and indexes, shared with the local runtime. */
@@ -21,7 +21,7 @@ export interface FynexTableProps {
 }
 
 /**
- * A DynamoDB table built from a `lib/tables.ts` definition: on-demand, TTL on, indexes projecting
+ * A DynamoDB table built from a `contract/tables.ts` definition: on-demand, TTL on, indexes projecting
  * exactly the listed attributes. Its CloudFormation logical id is pinned to the definition's
  * `logicalId`, so moving the construct in the tree can never replace (and empty) the table.
  */

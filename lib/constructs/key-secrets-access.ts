@@ -1,6 +1,6 @@
 import { ArnFormat, Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { secretNamePrefix } from "../../lambdas/shared/key-secret-names";
+import { secretNamePrefix } from "../../contract/secret-names";
 import type { FynexFunction } from "./fynex-function";
 
 export interface KeySecretsAccess {

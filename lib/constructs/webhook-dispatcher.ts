@@ -9,7 +9,7 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { SK_PREFIX } from "../../lambdas/shared/data-keys";
+import { SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
 import { FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
@@ -89,7 +89,7 @@ export class WebhookDispatcher extends Construct {
     // The stream's mapping, built here rather than with `DynamoEventSource`, whose grant lists every
     // stream of the account (`dynamodb:ListStreams` on `*`): this role reads this one stream only.
     const streamArn = props.dataTable.tableStreamArn;
-    if (!streamArn) throw new Error("The data table has no stream (lib/tables.ts: DATA_TABLE.stream)");
+    if (!streamArn) throw new Error("The data table has no stream (contract/tables.ts: DATA_TABLE.stream)");
     this.dispatcher.addToRolePolicy(
       new PolicyStatement({
         actions: [

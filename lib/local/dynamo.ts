@@ -71,7 +71,7 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { TableDefinition } from "../tables";
+import type { TableDefinition } from "../../contract/tables";
 
 /** A table of the local runtime: its shared definition and the name it gets here. */
 export interface LocalTable {

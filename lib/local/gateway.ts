@@ -16,8 +16,9 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
+import { ROUTES, type Route } from "../../contract/routes";
 import { headerValues } from "../../lambdas/shared/http/headers";
-import { errorFields, log } from "../../lambdas/shared/log";
+import { errorFields, log } from "../../lambdas/shared/observability/log";
 import {
   ADMIN_UNAUTHORIZED,
   GATEWAY_RESPONSES,
@@ -25,7 +26,6 @@ import {
   gatewayAnswerBody,
   NOT_FOUND,
 } from "../gateway-responses";
-import { ROUTES, type Route } from "../routes";
 
 /**
  * A small HTTP front that behaves as API Gateway's REST API does for everything the contract depends

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../contract/tables";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../tables";
 import { startLocalDynamo } from "./dynamo";
 import { type GatewayOptions, startGateway } from "./gateway";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";

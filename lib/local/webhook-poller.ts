@@ -6,8 +6,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { SK_PREFIX } from "../../lambdas/shared/data-keys";
-import { errorFields, log } from "../../lambdas/shared/log";
+import type { TableDefinition } from "../../contract/tables";
+import { SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
+import { errorFields, log } from "../../lambdas/shared/observability/log";
 import { pendingRetrySchema, webhookEventSchema } from "../../lambdas/webhooks/delivery-schemas";
 import {
   type DeliveryStore,
@@ -26,7 +27,6 @@ import {
   type ResolveHost,
   systemResolver,
 } from "../../lambdas/webhooks/http-post";
-import type { TableDefinition } from "../tables";
 import type { CommittedItem } from "./dynamo";
 
 /**

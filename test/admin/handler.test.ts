@@ -10,11 +10,11 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { handler } from "../../lambdas/admin/handler";
-import { encodeCursor } from "../../lambdas/shared/cursor";
-import { ttlFor } from "../../lambdas/shared/key-record";
-import { digestKey } from "../../lambdas/shared/keys";
-import { ROUTES } from "../../lib/routes";
+import { ROUTES } from "../../contract/routes";
+import { handler } from "../../lambdas/key-management/handler";
+import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { ttlFor } from "../../lambdas/shared/api-keys/key-record";
+import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import {
   type AdminRequest,
   AUDIT_RESOURCE,
@@ -568,7 +568,7 @@ describe("GET /admin/v1/orgs/{orgId}/api-keys", () => {
 });
 
 describe("routing", () => {
-  it.each(ROUTES.filter((route) => route.handler === "lambdas/admin/handler"))(
+  it.each(ROUTES.filter((route) => route.handler === "lambdas/key-management/handler"))(
     "serves $method $path of the route table",
     async (route) => {
       ddb.on(TransactWriteCommand).resolves({});

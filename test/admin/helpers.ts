@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../../lambdas/shared/cursor";
-import type { KeyItem } from "../../lambdas/shared/key-record";
+import type { KeyItem } from "../../lambdas/shared/api-keys/key-record";
+import { decodeCursor, encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 
 /** The admin tests' fixed instant: 7 min 42.123 s into the 15:00 rate window. */

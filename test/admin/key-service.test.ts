@@ -20,11 +20,11 @@ import {
   revokeKey,
   rotateKey,
   updateKey,
-} from "../../lambdas/admin/key-service";
-import { AUDIT_RETENTION_SECONDS } from "../../lambdas/shared/audit";
-import { encodeCursor } from "../../lambdas/shared/cursor";
-import { ttlFor } from "../../lambdas/shared/key-record";
-import { digestKey } from "../../lambdas/shared/keys";
+} from "../../lambdas/key-management/key-service";
+import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { AUDIT_RETENTION_SECONDS } from "../../lambdas/shared/api-keys/audit-events";
+import { ttlFor } from "../../lambdas/shared/api-keys/key-record";
+import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import {
   cursorAt,
   indexEntry,

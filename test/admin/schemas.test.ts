@@ -12,8 +12,8 @@ import {
   revokeKeySchema,
   rotateKeySchema,
   updateKeySchema,
-} from "../../lambdas/admin/schemas";
-import { type ErrorDetail, HttpError } from "../../lambdas/shared/errors";
+} from "../../lambdas/key-management/schemas";
+import { type ErrorDetail, HttpError } from "../../lambdas/shared/http/errors";
 import { parseQuery, validate } from "../../lambdas/shared/http/validation";
 import { NOW } from "./helpers";
 

@@ -17,7 +17,7 @@ vi.mock("@aws-sdk/client-secrets-manager", async (importOriginal) => {
   return { ...actual, SecretsManagerClient: CountedClient };
 });
 
-const { keyServiceDeps } = await import("../../lambdas/admin/service-deps");
+const { keyServiceDeps } = await import("../../lambdas/key-management/service-deps");
 const { configureRuntime } = await import("../../lambdas/shared/runtime");
 const { offlineDynamo, SETTINGS } = await import("./helpers");
 

@@ -12,15 +12,15 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { handler } from "../../lambdas/admin/handler";
+import { handler } from "../../lambdas/key-management/handler";
+import { digestKey } from "../../lambdas/shared/api-keys/api-key";
 import {
   commitWithSecret,
   type KeySecretStore,
   keySecretStoreFor,
   SECRET_RECOVERY_WINDOW_DAYS,
   secretsManagerKeyStore,
-} from "../../lambdas/shared/key-secrets";
-import { digestKey } from "../../lambdas/shared/keys";
+} from "../../lambdas/shared/api-keys/key-secrets";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 import {
   type AdminRequest,

@@ -7,7 +7,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler as createAccountHandler } from "../../lambdas/accounts/create-account";
 import { handler as listAccountsHandler } from "../../lambdas/accounts/list-accounts";
-import { encodeCursor } from "../../lambdas/shared/cursor";
+import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "./events";
 

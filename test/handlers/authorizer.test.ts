@@ -15,8 +15,8 @@ import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler } from "../../lambdas/authorizer/handler";
-import { decodeContext } from "../../lambdas/shared/authorizer-context";
-import { generateKey } from "../../lambdas/shared/keys";
+import { generateKey } from "../../lambdas/shared/api-keys/api-key";
+import { decodeContext } from "../../lambdas/shared/api-keys/authorizer-context";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 import { authorizerRequestFixture, withHeaders } from "./events";
 

@@ -15,9 +15,9 @@ import { handler as updateAccountHandler } from "../../lambdas/accounts/update-a
 import { handler as createContactHandler } from "../../lambdas/contacts/create-contact";
 import { importAccounts } from "../../lambdas/import/import-service";
 import { handler as registerPaymentHandler } from "../../lambdas/payments/register-payment";
-import { canonicalJson } from "../../lambdas/shared/idempotency";
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
+import { canonicalJson } from "../../lambdas/shared/http/idempotency";
 import { configureRuntime, settingsFromEnv } from "../../lambdas/shared/runtime";
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/transact";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "./events";
 
 const REQUEST_ID = "3c177581-2d03-4af4-9b68-5924083f37fe";

@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler as listAccounts } from "../../lambdas/accounts/list-accounts";
 import { handler as authorizer } from "../../lambdas/authorizer/handler";
-import { handler as secretScanning } from "../../lambdas/security/secret-scanning";
+import { handler as secretScanning } from "../../lambdas/secret-scanning/secret-scanning";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 import { authorizerRequestFixture, lambdaAuthorizerProxyFixture, withHeaders } from "./events";
 

@@ -3,7 +3,7 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { WebhookEvent } from "../../lambdas/shared/events";
+import type { WebhookEvent } from "../../lambdas/shared/outbox-events";
 import type { PendingRetry } from "../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../lambdas/webhooks/delivery-store";
 import { handleBatch } from "../../lambdas/webhooks/dispatch-handler";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCOPES } from "../../lambdas/shared/scopes";
+import { SCOPES } from "../../contract/scopes";
 import { createKey, startLocal } from "../integration/harness";
 import { localTarget, remote } from "../integration/target";
 import { expectEnvelope, keepAliveClient, rawRequest } from "./support";

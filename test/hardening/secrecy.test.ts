@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { format } from "node:util";
 import { type AttributeValue, ListTablesCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { generateKey } from "../../lambdas/shared/keys";
+import { SCOPES } from "../../contract/scopes";
+import { generateKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
-import { SCOPES } from "../../lambdas/shared/scopes";
 import { admin, adminCall, call, type Reply, startLocal, withKey } from "../integration/harness";
 import { localTarget, remote, type Target } from "../integration/target";
 

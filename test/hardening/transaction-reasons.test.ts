@@ -8,8 +8,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, describe, expect, it } from "vitest";
 import { updateContact } from "../../lambdas/contacts/contact-store";
-import { HttpError } from "../../lambdas/shared/errors";
-import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/transact";
+import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
+import { HttpError } from "../../lambdas/shared/http/errors";
 
 /**
  * The one business transaction test/handlers/business-transactions.test.ts leaves out: a contact's

@@ -2,7 +2,7 @@ import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handlerModules } from "../../lib/routes";
+import { handlerModules } from "../../contract/routes";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENAPI_HANDLER = "lambdas/openapi/handler";

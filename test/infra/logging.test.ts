@@ -1,9 +1,9 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES } from "../../contract/routes";
 import { ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
-import { ROUTES } from "../../lib/routes";
 
 /**
  * Nothing deployed can log a key (DESIGN.md, "Environments and operations"): API Gateway never traces
@@ -116,7 +116,9 @@ describe.each(ENVIRONMENT_NAMES)("%s: functions", (envName) => {
     const ids = Object.keys(functions());
     const referenced = (value: unknown) => ids.filter((id) => JSON.stringify(value).includes(`"${id}"`));
     const [authorizer] = Object.values(ofType(template, "AWS::ApiGateway::Authorizer"));
-    const scanningPath = ROUTES.find((route) => route.handler === "lambdas/security/secret-scanning")?.path;
+    const scanningPath = ROUTES.find(
+      (route) => route.handler === "lambdas/secret-scanning/secret-scanning",
+    )?.path;
     const scanningPart = scanningPath?.split("/").at(-1);
     const scanningResource = Object.entries(ofType(template, "AWS::ApiGateway::Resource")).find(
       ([, { Properties }]) => Properties.PathPart === scanningPart,

@@ -1,10 +1,10 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../lambdas/shared/metric-names";
+import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../contract/metric-names";
+import { handlerId, handlerModules } from "../../contract/routes";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
-import { handlerId, handlerModules } from "../../lib/routes";
 
 function synth(envName: string, emails: string[] = []): Template {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });

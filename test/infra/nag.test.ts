@@ -3,9 +3,9 @@ import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../contract/tables";
 import { type ConfigOverrides, ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../lib/tables";
 
 /**
  * cdk-nag's AwsSolutions pack over every environment: no finding may stand unless it is fixed or

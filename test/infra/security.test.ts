@@ -2,10 +2,10 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { AccountPrincipal, Role } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES } from "../../contract/routes";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, SCANNING_KEYS_PK } from "../../contract/tables";
 import { type ConfigOverrides, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
-import { ROUTES } from "../../lib/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, SCANNING_KEYS_PK } from "../../lib/tables";
 
 /**
  * CDK assertions for issue 4's security pieces: the secret-scanning route's and the key refresher's

@@ -1,6 +1,8 @@
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES } from "../../contract/routes";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../contract/tables";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
 import {
@@ -9,8 +11,6 @@ import {
   gatewayAnswerBody,
   NOT_FOUND,
 } from "../../lib/gateway-responses";
-import { ROUTES } from "../../lib/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../lib/tables";
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>;
 type Resources = Record<string, CfnResource>;

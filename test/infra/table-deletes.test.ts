@@ -1,9 +1,9 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES } from "../../contract/routes";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
-import { ROUTES } from "../../lib/routes";
 
 type Resource = { Properties: Record<string, unknown> };
 

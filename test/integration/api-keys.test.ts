@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey, keyId } from "../../lambdas/shared/keys";
+import { generateKey, keyId } from "../../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../../lambdas/shared/runtime";
 import { admin, call, createKey, ManualClock, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";

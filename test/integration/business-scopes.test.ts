@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "../../lib/routes";
+import { ROUTES } from "../../contract/routes";
 import { ALL_SCOPES, expectError, keyOf } from "./business";
 import { startTarget, withKey } from "./harness";
 import { org } from "./target";

@@ -1,9 +1,9 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
-import { orgPk, SK_PREFIX } from "../../lambdas/shared/data-keys";
-import { dataDeps } from "../../lambdas/shared/data-store";
+import { SCOPES } from "../../contract/scopes";
+import { dataDeps } from "../../lambdas/shared/dynamo/data-store";
+import { orgPk, SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
-import { SCOPES } from "../../lambdas/shared/scopes";
 import { createKey, type Reply, withKey } from "./harness";
 import type { Target } from "./target";
 

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey } from "../../lambdas/shared/keys";
+import { generateKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { call, createKey, ManualClock, startLocal, withKey } from "./harness";

@@ -1,13 +1,13 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCOPES } from "../../contract/scopes";
 import type { Account } from "../../lambdas/accounts/account-schemas";
 import { exportPage } from "../../lambdas/export/export-page";
-import { orgPk, sk } from "../../lambdas/shared/data-keys";
-import { documentClient } from "../../lambdas/shared/document-client";
+import { documentClient } from "../../lambdas/shared/dynamo/document-client";
+import { orgPk, sk } from "../../lambdas/shared/dynamo/item-keys";
 import { newId } from "../../lambdas/shared/ids";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { runtime } from "../../lambdas/shared/runtime";
-import { SCOPES } from "../../lambdas/shared/scopes";
 import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
 import { seedItems } from "./seed";
 import { org, remote } from "./target";

@@ -1,8 +1,8 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentClient } from "../../lambdas/shared/document-client";
-import { generateKey } from "../../lambdas/shared/keys";
+import { generateKey } from "../../lambdas/shared/api-keys/api-key";
+import { documentClient } from "../../lambdas/shared/dynamo/document-client";
 import { runtime } from "../../lambdas/shared/runtime";
 import { admin, call, createKey, ManualClock, type Reply, startLocal, withKey } from "./harness";
 

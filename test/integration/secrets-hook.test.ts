@@ -9,7 +9,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { documentClient } from "../../lambdas/shared/document-client";
+import { documentClient } from "../../lambdas/shared/dynamo/document-client";
 import { runtime } from "../../lambdas/shared/runtime";
 import { admin, call, createKey, startLocal, withKey } from "./harness";
 

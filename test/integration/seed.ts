@@ -1,5 +1,5 @@
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../../lambdas/shared/document-client";
+import { documentClient } from "../../lambdas/shared/dynamo/document-client";
 import { runtime } from "../../lambdas/shared/runtime";
 
 /**

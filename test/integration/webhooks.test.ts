@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCOPES } from "../../lambdas/shared/scopes";
+import { SCOPES } from "../../contract/scopes";
 import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 

@@ -21,13 +21,13 @@ import {
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../contract/tables";
 import {
   type ClaimedItem,
   type LocalDynamo,
   type LocalDynamoOptions,
   startLocalDynamo,
 } from "../../lib/local/dynamo";
-import { DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../lib/tables";
 
 const KEYS = "test-keys";
 const DATA = "test-data";

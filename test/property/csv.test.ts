@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { csvRows } from "../../lambdas/import/csv-rows";
-import { HttpError } from "../../lambdas/shared/errors";
+import { HttpError } from "../../lambdas/shared/http/errors";
 
 /**
  * Property tests of the import's CSV reading (RFC 4180): rows written with RFC 4180's quoting come

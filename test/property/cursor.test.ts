@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../../lambdas/shared/cursor";
+import { decodeCursor, encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 
 /** Property tests of the opaque pagination cursors (DECISIONS.md: bound to the org; junk is a 400). */
 const orgId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);

@@ -11,7 +11,7 @@ import {
   keyHint,
   keyId,
   keyIdFromHash,
-} from "../../lambdas/shared/keys";
+} from "../../lambdas/shared/api-keys/api-key";
 
 /** Property tests of the key format (API.md §1): parser, checksum, id and hint. */
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

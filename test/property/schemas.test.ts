@@ -3,19 +3,6 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { createAccountSchema, updateAccountSchema } from "../../lambdas/accounts/account-schemas";
 import {
-  claimedActorSchema,
-  createKeySchema,
-  idempotencyKeySchema,
-  listAuditEventsInputSchema,
-  listAuditEventsQuerySchema,
-  listKeysInputSchema,
-  listKeysQuerySchema,
-  orgIdSchema,
-  revokeKeySchema,
-  rotateKeySchema,
-  updateKeySchema,
-} from "../../lambdas/admin/schemas";
-import {
   createContactSchema,
   listContactsQuerySchema,
   updateContactSchema,
@@ -29,11 +16,24 @@ import {
   importEnvelopeSchema,
   importRowSchema,
 } from "../../lambdas/import/import-schemas";
+import {
+  claimedActorSchema,
+  createKeySchema,
+  idempotencyKeySchema,
+  listAuditEventsInputSchema,
+  listAuditEventsQuerySchema,
+  listKeysInputSchema,
+  listKeysQuerySchema,
+  orgIdSchema,
+  revokeKeySchema,
+  rotateKeySchema,
+  updateKeySchema,
+} from "../../lambdas/key-management/schemas";
 import { registerPaymentSchema } from "../../lambdas/payments/payment-schemas";
-import { leakReportSchema } from "../../lambdas/security/leak-report";
-import { HttpError } from "../../lambdas/shared/errors";
+import { leakReportSchema } from "../../lambdas/secret-scanning/leak-report";
+import { HttpError } from "../../lambdas/shared/http/errors";
+import { listQuerySchema } from "../../lambdas/shared/http/list-query";
 import { issuesToDetails, parseJsonBody, parseQuery, validate } from "../../lambdas/shared/http/validation";
-import { listQuerySchema } from "../../lambdas/shared/list-query";
 import { createWebhookSchema, updateWebhookSchema } from "../../lambdas/webhooks/webhook-schemas";
 
 /**

@@ -3,12 +3,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { STORED_KEYS_PK } from "../../lambdas/secret-scanning/github-signing-keys";
 import {
   type Fetch,
   GITHUB_SCANNING_KEYS_URL,
   refreshScanningKeys,
-} from "../../lambdas/security/refresh-scanning-keys";
-import { STORED_KEYS_PK } from "../../lambdas/security/trusted-keys";
+} from "../../lambdas/secret-scanning/refresh-scanning-keys";
 import { offlineDynamo } from "../admin/helpers";
 
 expect.extend(allCustomMatcherWithAliases);

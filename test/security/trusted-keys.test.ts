@@ -9,7 +9,7 @@ import {
   trustedKeySource,
   UNKNOWN_KEY_REREAD_MS,
   verifyReportSignature,
-} from "../../lambdas/security/trusted-keys";
+} from "../../lambdas/secret-scanning/github-signing-keys";
 import { offlineDynamo } from "../admin/helpers";
 
 const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRIC } from "../../lambdas/shared/metric-names";
+import { METRIC } from "../../contract/metric-names";
 import { call, PROJECT_ROOT } from "../integration/harness";
 import { remote } from "../integration/target";
 

@@ -5,7 +5,7 @@ import {
   type EncodedContext,
   encodeContext,
   InvalidContextError,
-} from "../../lambdas/shared/authorizer-context";
+} from "../../lambdas/shared/api-keys/authorizer-context";
 
 /** What API Gateway does to an authorizer's context before the integration sees it. */
 function asApiGatewayDelivers(context: EncodedContext): Record<string, string | number> {

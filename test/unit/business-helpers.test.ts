@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { csvRows } from "../../lambdas/import/csv-rows";
-import { HttpError } from "../../lambdas/shared/errors";
-import { canonicalJson } from "../../lambdas/shared/idempotency";
+import { HttpError } from "../../lambdas/shared/http/errors";
+import { canonicalJson } from "../../lambdas/shared/http/idempotency";
 import { newId } from "../../lambdas/shared/ids";
 
 const T = Date.UTC(2026, 0, 1);

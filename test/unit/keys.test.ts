@@ -13,7 +13,7 @@ import {
   keyHint,
   keyId,
   keyIdFromHash,
-} from "../../lambdas/shared/keys";
+} from "../../lambdas/shared/api-keys/api-key";
 
 /** API.md §1's test vector, verbatim. */
 const VECTOR = {

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { ROUTES } from "../../contract/routes";
 import { buildOpenApiDocument, openApiText, routeKey } from "../../lambdas/openapi/document";
 import { ROUTE_DOCS } from "../../lambdas/openapi/route-docs";
-import { ROUTES } from "../../lib/routes";
 
 const COMMITTED = resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/openapi.json");
 const document = buildOpenApiDocument();

@@ -4,7 +4,7 @@ import {
   classifyAddress,
   classifyHost,
   isPublicAddress,
-} from "../../lambdas/shared/public-address";
+} from "../../lambdas/webhooks/public-address";
 import { webhookUrlProblem } from "../../lambdas/webhooks/webhook-schemas";
 
 describe("classifyAddress (API.md §9: no requests to the inside)", () => {

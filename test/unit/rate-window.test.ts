@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secondsUntil, windowEnd, windowStart } from "../../lambdas/shared/rate-window";
+import { secondsUntil, windowEnd, windowStart } from "../../lambdas/shared/api-keys/rate-window";
 
 const FIFTEEN_MINUTES = 900;
 /** 2025-01-15T10:00:00.000Z: a multiple of 900 seconds since the epoch. */

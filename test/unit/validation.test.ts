@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { scopeSchema } from "../../lambdas/admin/schemas";
-import { HttpError } from "../../lambdas/shared/errors";
+import { scopeSchema } from "../../lambdas/key-management/schemas";
+import { HttpError } from "../../lambdas/shared/http/errors";
+import { listQuerySchema } from "../../lambdas/shared/http/list-query";
 import {
   type BodyEvent,
   formatPath,
@@ -12,7 +13,6 @@ import {
   type QueryEvent,
   validate,
 } from "../../lambdas/shared/http/validation";
-import { listQuerySchema } from "../../lambdas/shared/list-query";
 
 /** The error a call throws, for assertions on its fields. */
 function thrownBy(act: () => unknown): HttpError {

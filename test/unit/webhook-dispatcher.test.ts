@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { WebhookEvent } from "../../lambdas/shared/events";
+import type { WebhookEvent } from "../../lambdas/shared/outbox-events";
 import type { DeliveryAttempt, PendingRetry } from "../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../lambdas/webhooks/delivery-store";
 import { type DispatchDeps, dispatchEvent, retryDelivery } from "../../lambdas/webhooks/dispatcher";

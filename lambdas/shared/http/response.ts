@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { errorEnvelope, HttpError } from "../errors";
-import { errorFields, log } from "../log";
+import { errorFields, log } from "../observability/log";
+import { errorEnvelope, HttpError } from "./errors";
 
 /**
  * What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. A body

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { z } from "zod";
-import { rawNumber, rawString } from "./conditions";
-import { orgPk, sk } from "./data-keys";
+import { rawNumber, rawString } from "../dynamo/conditions";
+import { orgPk, sk } from "../dynamo/item-keys";
+import type { TransactItem } from "../dynamo/transact";
 import { HttpError, validationError } from "./errors";
-import { type HeaderBag, headerValues } from "./http/headers";
-import type { HttpResult } from "./http/response";
-import { type BodyEvent, rawBody } from "./http/validation";
-import type { TransactItem } from "./transact";
+import { type HeaderBag, headerValues } from "./headers";
+import type { HttpResult } from "./response";
+import { type BodyEvent, rawBody } from "./validation";
 
 /** How long a stored answer is replayed (API.md §6: at least 24 hours); DynamoDB's TTL removes it later. */
 export const IDEMPOTENCY_SECONDS = 24 * 60 * 60;

@@ -3,9 +3,9 @@ import {
   DeleteSecretCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { HttpError } from "./errors";
-import { secretName } from "./key-secret-names";
-import { errorFields, log } from "./log";
+import { secretName } from "../../../contract/secret-names";
+import { HttpError } from "../http/errors";
+import { errorFields, log } from "../observability/log";
 
 /**
  * The optional Secrets Manager hook (API.md §5): a copy of each created or rotated key, where the

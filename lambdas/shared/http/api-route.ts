@@ -1,17 +1,17 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { z } from "zod";
-import { findRoute } from "../../lib/routes";
-import { type AuthorizerContext, decodeContext } from "./authorizer-context";
+import { SERVICE } from "../../../contract/metric-names";
+import { findRoute } from "../../../contract/routes";
+import { type AuthorizerContext, decodeContext } from "../api-keys/authorizer-context";
+import { rateLimitHeaders } from "../api-keys/rate-limit-headers";
+import { secondsUntil } from "../api-keys/rate-window";
+import { requestTelemetry } from "../observability/telemetry";
+import { runtime } from "../runtime";
+import { httpEnvelope } from "./envelope";
 import { HttpError } from "./errors";
-import { httpEnvelope } from "./http/envelope";
-import type { HttpResult } from "./http/response";
-import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./http/validation";
-import { SERVICE } from "./metric-names";
-import { rateLimitHeaders } from "./rate-limit-headers";
-import { secondsUntil } from "./rate-window";
-import { runtime } from "./runtime";
-import { requestTelemetry } from "./telemetry";
+import type { HttpResult } from "./response";
+import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./validation";
 
 /** What a business route's code receives: the caller's key (org, scopes), and its validated input. */
 export interface RouteRequest<B, Q> {

@@ -3,9 +3,9 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import type { HttpResult } from "./http/response";
-import { METRIC, METRICS_NAMESPACE, SERVICE } from "./metric-names";
-import { runtime } from "./runtime";
+import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../../contract/metric-names";
+import type { HttpResult } from "../http/response";
+import { runtime } from "../runtime";
 
 /**
  * Structured logs and metrics with Powertools for AWS Lambda: JSON log lines, and metrics in the

@@ -1,14 +1,14 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { z } from "zod";
-import { type ErrorEnvelope, HttpError, notFound, validationError } from "../shared/errors";
+import { SERVICE } from "../../contract/metric-names";
+import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import { httpEnvelope } from "../shared/http/envelope";
+import { type ErrorEnvelope, HttpError, notFound, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";
 import { errorResult, type HttpResult } from "../shared/http/response";
 import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";
-import { deleteSecretOfRevoked } from "../shared/key-secrets";
-import { SERVICE } from "../shared/metric-names";
-import { requestTelemetry } from "../shared/telemetry";
+import { requestTelemetry } from "../shared/observability/telemetry";
 import {
   type Actor,
   createKey,

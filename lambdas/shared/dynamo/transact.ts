@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { HttpError } from "./errors";
+import { HttpError } from "../http/errors";
 
 /** One action of a `TransactWriteItems` call, as the document client takes it. */
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];

@@ -1,8 +1,8 @@
-import { orgPk, sk } from "./data-keys";
-import { isoAt } from "./data-store";
+import { isoAt } from "./dynamo/data-store";
+import { orgPk, sk } from "./dynamo/item-keys";
+import type { TransactItem } from "./dynamo/transact";
 import { newId } from "./ids";
 import type { EventType, Interaction } from "./interaction-schemas";
-import type { TransactItem } from "./transact";
 
 /** Something that happened, to be recorded with the write that made it happen. */
 export interface BusinessEvent {

@@ -1,16 +1,16 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { keyServiceDeps } from "../admin/service-deps";
-import { documentClient } from "../shared/document-client";
-import { HttpError, validationError } from "../shared/errors";
+import { keyServiceDeps } from "../key-management/service-deps";
+import { documentClient } from "../shared/dynamo/document-client";
 import { httpEnvelope } from "../shared/http/envelope";
+import { HttpError, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";
 import type { HttpResult } from "../shared/http/response";
 import { mediaType, rawBody, validate } from "../shared/http/validation";
-import { log } from "../shared/log";
+import { log } from "../shared/observability/log";
 import { type Runtime, runtime } from "../shared/runtime";
+import { type TrustedKeySource, trustedKeySource, verifyReportSignature } from "./github-signing-keys";
 import { handleLeakReport, leakReportSchema } from "./leak-report";
-import { type TrustedKeySource, trustedKeySource, verifyReportSignature } from "./trusted-keys";
 
 /**
  * `POST /security/v1/secret-scanning` (API.md §8): leaked-key reports from GitHub's secret scanning.

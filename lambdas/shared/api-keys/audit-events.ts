@@ -1,4 +1,4 @@
-import { newId } from "./ids";
+import { newId } from "../ids";
 
 /** Audit events are kept a year (API.md §5). */
 export const AUDIT_RETENTION_SECONDS = 365 * 24 * 60 * 60;

@@ -1,4 +1,4 @@
-import type { Scope } from "../lambdas/shared/scopes";
+import type { Scope } from "./scopes";
 
 /**
  * The one route table. The CDK stack builds API Gateway resources, methods and functions from it; the
@@ -46,7 +46,7 @@ export interface RouteTables {
 }
 
 const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
-const ADMIN_HANDLER = "lambdas/admin/handler";
+const ADMIN_HANDLER = "lambdas/key-management/handler";
 
 export const ROUTES: readonly Route[] = [
   {
@@ -70,7 +70,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: "POST",
     path: "/security/v1/secret-scanning",
-    handler: "lambdas/security/secret-scanning",
+    handler: "lambdas/secret-scanning/secret-scanning",
     auth: "none",
     publicBecause:
       "GitHub's secret scanning holds no Fynex key; each report is authenticated by GitHub's ECDSA " +

@@ -1,5 +1,5 @@
-import { documentClient } from "../shared/document-client";
-import { keySecretStoreFor } from "../shared/key-secrets";
+import { keySecretStoreFor } from "../shared/api-keys/key-secrets";
+import { documentClient } from "../shared/dynamo/document-client";
 import { requireTable, runtime } from "../shared/runtime";
 import type { KeyServiceDeps } from "./key-service";
 

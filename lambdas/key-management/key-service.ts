@@ -9,9 +9,15 @@ import {
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { KEYS_BY_ORG_INDEX } from "../../lib/tables";
-import { type AuditEvent, type AuditEventType, type AuditItem, auditItem } from "../shared/audit";
-import { decodeCursor, encodeCursor } from "../shared/cursor";
+import type { Scope } from "../../contract/scopes";
+import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
+import { digestKey, generateKey, isWellFormedKey, sameDigest } from "../shared/api-keys/api-key";
+import {
+  type AuditEvent,
+  type AuditEventType,
+  type AuditItem,
+  auditItem,
+} from "../shared/api-keys/audit-events";
 import {
   type KeyItem,
   type KeyRecord,
@@ -19,11 +25,10 @@ import {
   keyStatus,
   toKeyRecord,
   ttlFor,
-} from "../shared/key-record";
-import { commitWithSecret, type KeySecretStore } from "../shared/key-secrets";
-import { digestKey, generateKey, isWellFormedKey, sameDigest } from "../shared/keys";
-import { windowStart } from "../shared/rate-window";
-import type { Scope } from "../shared/scopes";
+} from "../shared/api-keys/key-record";
+import { commitWithSecret, type KeySecretStore } from "../shared/api-keys/key-secrets";
+import { windowStart } from "../shared/api-keys/rate-window";
+import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import {
   type CreateKeyInput,
   isKeyId,
@@ -61,7 +66,7 @@ export interface KeyServiceDeps {
   jitter?: () => number;
   /**
    * The Secrets Manager hook (API.md §5), only when it is on: created and rotated keys are copied
-   * there before their item is written (`lambdas/shared/key-secrets.ts`).
+   * there before their item is written (`lambdas/shared/api-keys/key-secrets.ts`).
    */
   secrets?: KeySecretStore;
 }

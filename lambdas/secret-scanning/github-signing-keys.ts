@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from "node:crypto";
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { SCANNING_KEYS_PK } from "../../lib/tables";
+import { SCANNING_KEYS_PK } from "../../contract/tables";
 
 /**
  * The public keys a secret-scanning report must be signed with (API.md §8): GitHub's published
@@ -14,7 +14,7 @@ import { SCANNING_KEYS_PK } from "../../lib/tables";
 /** Key id → PEM (SubjectPublicKeyInfo, as GitHub publishes them). */
 export type TrustedKeyMap = Record<string, string>;
 
-/** The keys table item holding GitHub's list (see `lib/tables.ts`). */
+/** The keys table item holding GitHub's list (see `contract/tables.ts`). */
 export const STORED_KEYS_PK = SCANNING_KEYS_PK;
 
 /** What the refresher stores; `keys` is the whole published list, current and retiring keys alike. */

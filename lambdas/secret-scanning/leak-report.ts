@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { findKeyByToken, type KeyServiceDeps, revokeKey } from "../admin/key-service";
-import { deleteSecretOfRevoked } from "../shared/key-secrets";
-import { transactionsUnavailable } from "../shared/transact";
+import { findKeyByToken, type KeyServiceDeps, revokeKey } from "../key-management/key-service";
+import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
+import { transactionsUnavailable } from "../shared/dynamo/transact";
 
 /**
  * Leaked-key reports in GitHub's secret scanning partner format (API.md §8). Each reported token that

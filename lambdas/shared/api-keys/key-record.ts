@@ -1,5 +1,5 @@
+import type { Scope } from "../../../contract/scopes";
 import { windowStart } from "./rate-window";
-import type { Scope } from "./scopes";
 
 /** Dead keys stay listed this long after they stop working; then the TTL attribute lets DynamoDB remove them. */
 export const DEAD_KEY_RETENTION_SECONDS = 90 * 24 * 60 * 60;

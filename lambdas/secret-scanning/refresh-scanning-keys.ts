@@ -1,9 +1,14 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { documentClient } from "../shared/document-client";
-import { log } from "../shared/log";
+import { documentClient } from "../shared/dynamo/document-client";
+import { log } from "../shared/observability/log";
 import { requireTable, runtime } from "../shared/runtime";
-import { isP256PublicKey, STORED_KEYS_PK, type StoredKeysItem, type TrustedKeyMap } from "./trusted-keys";
+import {
+  isP256PublicKey,
+  STORED_KEYS_PK,
+  type StoredKeysItem,
+  type TrustedKeyMap,
+} from "./github-signing-keys";
 
 /**
  * The scheduled refresher of the secret-scanning keys (API.md §8, deployed only): fetches GitHub's

@@ -1,4 +1,4 @@
-import { isScope, type Scope } from "./scopes";
+import { isScope, type Scope } from "../../../contract/scopes";
 
 /**
  * What the authorizer tells the business Lambdas about a live key. API Gateway hands every context

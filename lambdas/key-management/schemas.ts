@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/ip-allowlist";
-import { SCOPES } from "../shared/scopes";
+import { SCOPES } from "../../contract/scopes";
+import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/api-keys/ip-allowlist";
 
 /**
  * Input schemas of the key-management operations (API.md §5). The HTTP routes and direct Lambda
@@ -84,7 +84,7 @@ export const rateLimitSchema = z.strictObject({
 });
 export type RateLimitInput = z.infer<typeof rateLimitSchema>;
 
-/** One allowlist entry, validated and written in its normal form (`lambdas/shared/ip-allowlist.ts`). */
+/** One allowlist entry, validated and written in its normal form (`lambdas/shared/api-keys/ip-allowlist.ts`). */
 const allowedIpSchema = z.string("Must be a string.").transform((entry, ctx) => {
   const outcome = normaliseAllowlistEntry(entry);
   if (outcome.ok) return outcome.value;

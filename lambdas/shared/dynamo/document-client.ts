@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { runtime } from "./runtime";
+import { runtime } from "../runtime";
 
 const clients = new WeakMap<DynamoDBClient, DynamoDBDocumentClient>();
 
