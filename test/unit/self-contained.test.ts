@@ -18,10 +18,12 @@ const PARENT_PATH = /(?:\.\.\/)+[A-Za-z0-9_.-]+/g;
 const PARENT_PARTS = /"\.\.",\s*"([A-Za-z0-9_.-]+)"/g;
 
 function trackedFiles(): string[] {
-  return execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
-    .split("\0")
-    // This file names the folder in its own examples.
-    .filter((file) => file !== "" && file !== "package-lock.json" && join(ROOT, file) !== THIS_FILE);
+  return (
+    execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+      .split("\0")
+      // This file names the folder in its own examples.
+      .filter((file) => file !== "" && file !== "package-lock.json" && join(ROOT, file) !== THIS_FILE)
+  );
 }
 
 /** The paths in `text` (a file at `file`, relative to the root) that reach the sibling folder. */
