@@ -228,6 +228,7 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: `${ADMIN_KEYS}/{keyId}/revoke`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "PATCH", path: `${ADMIN_KEYS}/{keyId}`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "POST", path: `${ADMIN_KEYS}/{keyId}/rotate`, handler: ADMIN_HANDLER, auth: "iam" },
+  { method: "GET", path: `${ADMIN_KEYS}/{keyId}/usage`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: "/admin/v1/orgs/{orgId}/audit-events", handler: ADMIN_HANDLER, auth: "iam" },
 ];
 

@@ -78,4 +78,19 @@ export const AUDIT_TABLE: TableDefinition = {
   indexes: [],
 };
 
-export const TABLES = [KEYS_TABLE, DATA_TABLE, AUDIT_TABLE] as const;
+/**
+ * Per-key usage history (API.md §11): one item per key per closed rate window that counted anything,
+ * `keyId` + `windowStart` (the window's start as an ISO 8601 UTC string: fixed width, so it sorts as
+ * time does, and every table here keys on strings), holding `count`, `throttled` and a 90-day TTL. Written once
+ * per window by the authorizer when its rollover swap hands back the closed window's final count; the
+ * key item itself never grows. Read by key and time range with `ConsistentRead`, never scanned.
+ */
+export const USAGE_TABLE: TableDefinition = {
+  logicalId: "UsageTable",
+  partitionKey: "keyId",
+  sortKey: "windowStart",
+  ttlAttribute: "ttl",
+  indexes: [],
+};
+
+export const TABLES = [KEYS_TABLE, DATA_TABLE, AUDIT_TABLE, USAGE_TABLE] as const;

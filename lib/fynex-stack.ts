@@ -4,7 +4,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { SERVICE } from "../contract/metric-names";
 import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../contract/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
@@ -28,6 +28,8 @@ interface HandlerAccess {
   keys?: TableAccessMode;
   data?: TableAccessMode;
   audit?: TableAccessMode;
+  /** The usage history (API.md §11): key management reads it; only the authorizer writes it. */
+  usage?: TableAccessMode;
   /** Needs the rate settings (the default limit and window a key record reports). */
   rateSettings: boolean;
 }
@@ -48,7 +50,7 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   switch (own[0]?.auth) {
     case "iam":
       // Key management records every change in the audit trail.
-      return { keys: "readWrite", audit: "readWrite", rateSettings: true };
+      return { keys: "readWrite", audit: "readWrite", usage: "read", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
       // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.
@@ -93,6 +95,12 @@ export class FynexStack extends Stack {
       environmentVariable: "AUDIT_TABLE_NAME",
     });
 
+    const usageTable = new FynexTable(this, {
+      ...tableSettings,
+      definition: USAGE_TABLE,
+      environmentVariable: "USAGE_TABLE_NAME",
+    });
+
     const rateSettings = {
       FYNEX_RATE_LIMIT: String(config.rateLimit),
       FYNEX_RATE_WINDOW_SECONDS: String(config.rateWindowSeconds),
@@ -111,6 +119,8 @@ export class FynexStack extends Stack {
     // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
     const authorizer = newFunction(AUTHORIZER_HANDLER, { rateSettings: true, timeout: Duration.seconds(5) });
     authorizer.bindTable({ table: keysTable, accessMode: "update" });
+    // At a rollover, the closed window's count: one PutItem, never a read of the history.
+    authorizer.bindTable({ table: usageTable, accessMode: "append" });
 
     const functions = new Map<string, FynexFunction>();
     for (const handler of handlerModules()) {
@@ -126,6 +136,7 @@ export class FynexStack extends Stack {
       if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
       if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
       if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
+      if (access.usage) fn.bindTable({ table: usageTable, accessMode: access.usage });
       // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
       // which creates keys (readWrite), writes copies.
       if (config.secretsManagerHook && access.keys && access.keys !== "read") {
@@ -151,7 +162,7 @@ export class FynexStack extends Stack {
       api: api.restApi,
       authorizer,
       functions,
-      tables: [keysTable, dataTable, auditTable],
+      tables: [keysTable, dataTable, auditTable, usageTable],
       services: { authorizer: SERVICE.authorizer, api: SERVICE.api },
     });
 
@@ -182,6 +193,7 @@ export class FynexStack extends Stack {
     new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
     new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
     new CfnOutput(this, "AuditTableName", { value: auditTable.tableName });
+    new CfnOutput(this, "UsageTableName", { value: usageTable.tableName });
     new CfnOutput(this, "AdminFunctionName", {
       value: admin.functionName,
       description: "For `aws lambda invoke` of key management",

@@ -8,6 +8,7 @@ import { isScope, type Scope } from "../../contract/scopes";
 import { hashKey, isWellFormedKey, keyIdFromHash, sameDigest } from "../shared/api-keys/api-key";
 import type { AuthorizerContext } from "../shared/api-keys/authorizer-context";
 import { windowStart } from "../shared/api-keys/rate-window";
+import { recordClosedWindow } from "./usage-record";
 
 /**
  * The authorizer's decision for one presented key. Kept free of zod, middy and the document client:
@@ -23,6 +24,8 @@ export interface AuthorizeDeps {
   clock: () => number;
   rateLimit: number;
   rateWindowSeconds: number;
+  /** The usage history (API.md §11), written once per closed window at its rollover; none when absent. */
+  usageTable?: string;
   /** Waits before retrying an update that met an admin transaction; real time unless a test injects its own. */
   pause?: (ms: number) => Promise<void>;
 }
@@ -47,12 +50,17 @@ const LIVE_KEY =
 const COUNT = {
   UpdateExpression: "SET windowCount = windowCount + :one, lastUsedAt = :now",
   ConditionExpression: `${LIVE_KEY} AND windowStart = :ws`,
+  ReturnValues: "ALL_NEW" as const,
 };
 
-/** Opens a new window with this request as its first. */
+/**
+ * Opens a new window with this request as its first. It answers the item as it was: the closed
+ * window's final count, for the usage history (the new item is known without asking for it).
+ */
 const ROLLOVER = {
   UpdateExpression: "SET windowStart = :ws, windowCount = :one, lastUsedAt = :now",
   ConditionExpression: `${LIVE_KEY} AND windowStart < :ws`,
+  ReturnValues: "ALL_OLD" as const,
 };
 
 const num = (value: AttributeValue | undefined): number | undefined =>
@@ -97,7 +105,9 @@ export async function authorize(
   const now = deps.clock();
   let ws = windowStart(now, deps.rateWindowSeconds);
 
-  const attempt = async (expression: typeof COUNT): Promise<{ item: Item } | { old?: Item }> => {
+  const attempt = async (
+    expression: typeof COUNT | typeof ROLLOVER,
+  ): Promise<{ item: Item } | { old?: Item }> => {
     for (let tries = 1; ; tries++) {
       try {
         const result = await deps.dynamo.send(
@@ -112,7 +122,6 @@ export async function authorize(
               ":ws": { N: String(ws) },
               ":one": { N: "1" },
             },
-            ReturnValues: "ALL_NEW",
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
@@ -180,7 +189,15 @@ export async function authorize(
 
   // The window is stale (or, without the old item, the key may not exist): open the new window.
   const rolled = await attempt(ROLLOVER);
-  if ("item" in rolled) return allow(rolled.item);
+  if ("item" in rolled) {
+    await recordClosedWindow(deps, rolled.item);
+    const opened = {
+      windowStart: { N: String(ws) },
+      windowCount: { N: "1" },
+      lastUsedAt: { N: String(now) },
+    };
+    return allow({ ...rolled.item, ...opened });
+  }
   if (rolled.old) {
     const reason = deadReason(rolled.old, hashHex, now);
     if (reason) return { allow: false, reason };

@@ -40,6 +40,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
         table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
         rateLimit: settings.rateLimit,
         rateWindowSeconds: settings.rateWindowSeconds,
+        usageTable: settings.usageTable || undefined,
       },
       key,
       event.requestContext?.identity?.sourceIp,

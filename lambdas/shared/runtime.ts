@@ -15,6 +15,11 @@ export interface Settings {
   dataTable: string;
   /** Audit table name (key management only). */
   auditTable: string;
+  /**
+   * Usage history table name (API.md §11): the authorizer writes closed windows, key management reads
+   * them. Empty where it is not set: the authorizer then keeps no history (older stacks, some tests).
+   */
+  usageTable?: string;
   /** Default requests per key per window. */
   rateLimit: number;
   rateWindowSeconds: number;
@@ -70,6 +75,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     keysTable: env.KEYS_TABLE_NAME ?? "",
     dataTable: env.DATA_TABLE_NAME ?? "",
     auditTable: env.AUDIT_TABLE_NAME ?? "",
+    usageTable: env.USAGE_TABLE_NAME ?? "",
     rateLimit: positiveInteger(env, "FYNEX_RATE_LIMIT", 100),
     rateWindowSeconds: positiveInteger(env, "FYNEX_RATE_WINDOW_SECONDS", 900),
     telemetry: env.POWERTOOLS_METRICS_DISABLED !== "true",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../contract/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { startLocalDynamo } from "./dynamo";
@@ -60,6 +60,7 @@ const TABLE_NAMES = {
   keys: "fynex-local-keys",
   data: "fynex-local-data",
   audit: "fynex-local-audit",
+  usage: "fynex-local-usage",
   webhookRetries: "fynex-local-webhook-retries",
 };
 
@@ -80,6 +81,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { definition: KEYS_TABLE, name: TABLE_NAMES.keys },
       { definition: DATA_TABLE, name: TABLE_NAMES.data },
       { definition: AUDIT_TABLE, name: TABLE_NAMES.audit },
+      { definition: USAGE_TABLE, name: TABLE_NAMES.usage },
       { definition: LOCAL_RETRIES_TABLE, name: TABLE_NAMES.webhookRetries },
     ],
     afterCommit: ({ items }) => poller?.committed(items),
@@ -91,6 +93,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       keysTable: TABLE_NAMES.keys,
       dataTable: TABLE_NAMES.data,
       auditTable: TABLE_NAMES.audit,
+      usageTable: TABLE_NAMES.usage,
       rateLimit: options.rateLimit ?? 100,
       rateWindowSeconds: options.rateWindowSeconds ?? 900,
       // The Secrets Manager hook is never on locally: Secrets Manager is not emulated (DESIGN.md).

@@ -2,7 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "../../contract/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../contract/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
 import {
@@ -109,6 +109,7 @@ const EXPECTED_GATEWAY_RESPONSES: [string, string | undefined, string, string | 
 
 const KEYS_TABLE_ARN = { "Fn::GetAtt": [KEYS_TABLE.logicalId, "Arn"] };
 const AUDIT_TABLE_ARN = { "Fn::GetAtt": [AUDIT_TABLE.logicalId, "Arn"] };
+const USAGE_TABLE_ARN = { "Fn::GetAtt": [USAGE_TABLE.logicalId, "Arn"] };
 
 describe("FynexStack", () => {
   let dev: Template;
@@ -286,12 +287,16 @@ describe("FynexStack", () => {
       }
     });
 
-    it("lets the authorizer get and update items of the keys table only", () => {
+    it("lets the authorizer get and update items of the keys table, and only put usage history", () => {
       const statements = policyStatementsOf(dev, authorizerFunction);
 
       expect(statements).toEqual([
         { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: KEYS_TABLE_ARN },
+        { Effect: "Allow", Action: "dynamodb:PutItem", Resource: USAGE_TABLE_ARN },
       ]);
+      expect(environmentOf(dev, authorizerFunction)).toMatchObject({
+        USAGE_TABLE_NAME: { Ref: USAGE_TABLE.logicalId },
+      });
       expect(Object.keys(environmentOf(dev, authorizerFunction))).not.toContain("DATA_TABLE_NAME");
     });
 
@@ -318,6 +323,12 @@ describe("FynexStack", () => {
             Effect: "Allow",
             Action: expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem"]),
             Resource: AUDIT_TABLE_ARN,
+          },
+          // The usage history is read, never written, by key management.
+          {
+            Effect: "Allow",
+            Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+            Resource: USAGE_TABLE_ARN,
           },
         ]);
         expect(JSON.stringify(statements)).not.toContain(DATA_TABLE.logicalId);
@@ -367,22 +378,27 @@ describe("FynexStack", () => {
         "AuditTable",
         "DataTable",
         "KeysTable",
+        "UsageTable",
       ]);
       expect(Object.keys(ofType(prod, "AWS::DynamoDB::Table")).sort()).toEqual([
         "AuditTable",
         "DataTable",
         "KeysTable",
+        "UsageTable",
       ]);
     });
 
-    it.each([KEYS_TABLE, DATA_TABLE, AUDIT_TABLE])("turns TTL on for $logicalId, on demand", (definition) => {
-      const table = ofType(dev, "AWS::DynamoDB::Table")[definition.logicalId];
+    it.each([KEYS_TABLE, DATA_TABLE, AUDIT_TABLE, USAGE_TABLE])(
+      "turns TTL on for $logicalId, on demand",
+      (definition) => {
+        const table = ofType(dev, "AWS::DynamoDB::Table")[definition.logicalId];
 
-      expect(table?.Properties).toMatchObject({
-        BillingMode: "PAY_PER_REQUEST",
-        TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
-      });
-    });
+        expect(table?.Properties).toMatchObject({
+          BillingMode: "PAY_PER_REQUEST",
+          TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
+        });
+      },
+    );
 
     it("projects into the org index exactly the listed attributes, never the per-request ones", () => {
       const table = ofType(dev, "AWS::DynamoDB::Table")[KEYS_TABLE.logicalId];
@@ -432,6 +448,7 @@ describe("FynexStack", () => {
       "DataTableName",
       "KeysTableName",
       "SecretScanningKeysFunctionName",
+      "UsageTableName",
     ]);
     const adminHandler = ROUTES.find((r) => r.auth === "iam")?.handler ?? "";
     expect(outputs.AdminFunctionName?.Value).toEqual({ Ref: functionOf.get(adminHandler) });
