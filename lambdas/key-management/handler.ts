@@ -21,6 +21,7 @@ import {
   rotateKey,
   updateKey,
 } from "./key-service";
+import { getKeyUsage } from "./key-usage";
 import {
   claimedActorSchema,
   createKeySchema,
@@ -36,6 +37,7 @@ import {
   updateKeySchema,
 } from "./schemas";
 import { keyServiceDeps } from "./service-deps";
+import { keyUsageInputSchema } from "./usage-schemas";
 
 /**
  * The management Lambda (API.md §5). One function serves two callers:
@@ -153,6 +155,8 @@ function unwrap<T>(outcome: Outcome<T>, call: Call): T {
   switch (outcome.reason) {
     case "not_found":
       throw notFound("API key");
+    case "invalid_range":
+      throw validationError([{ path: call.fieldPath("from"), message: "Must be before `to`." }]);
     case "invalid_cursor":
       throw validationError([
         { path: call.fieldPath("cursor"), message: "The cursor is not valid for this list." },
@@ -254,6 +258,16 @@ const OPERATIONS = {
         headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${rotated.id}` },
       };
     },
+  }),
+  getKeyUsage: operation({
+    method: "GET",
+    resource: `${KEY_PATH}/usage`,
+    takesKeyId: true,
+    input: { from: "query", schema: keyUsageInputSchema, payloadSchema: keyUsageInputSchema },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await getKeyUsage(call.deps, call.orgId, call.keyId, input), call),
+    }),
   }),
   listAuditEvents: operation({
     method: "GET",

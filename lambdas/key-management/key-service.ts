@@ -58,6 +58,8 @@ export interface KeyServiceDeps {
   /** Epoch milliseconds. */
   clock: () => number;
   settings: { rateLimit: number; rateWindowSeconds: number };
+  /** The usage history table (API.md §11), read by `getKeyUsage`. */
+  usageTable?: string;
   /** 32 random bytes per key; crypto-random unless a test injects its own. */
   random?: () => Uint8Array;
   /** Waits between retries (unprocessed batch reads, transaction conflicts); real time unless a test injects its own. */
@@ -89,6 +91,8 @@ export type KeyServiceFailure =
   /** Not there, no longer there (TTL), or another org's. */
   | { reason: "not_found" }
   | { reason: "invalid_cursor" }
+  /** A usage request's `from` is at or after its `to`. */
+  | { reason: "invalid_range" }
   /** The key's state forbids the change (not active, already rotated); `message` says why. */
   | { reason: "conflict"; message: string }
   /** A create's `Idempotency-Key` was used before, for the key `keyId`. */
@@ -401,7 +405,12 @@ export async function getKey(
   return item ? ok(record(deps, item, now)) : fail({ reason: "not_found" });
 }
 
-async function readKey(deps: KeyServiceDeps, orgId: string, keyId: string): Promise<KeyItem | undefined> {
+/** The org's key item by id, strongly consistent; undefined when it is absent or another org's. */
+export async function readKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+): Promise<KeyItem | undefined> {
   if (!isKeyId(keyId)) return undefined;
   const { Item } = await deps.db.send(
     new GetCommand({ TableName: deps.table, Key: { pk: keyId }, ConsistentRead: true }),

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { SCOPES } from "../../contract/scopes";
+import type { KeyUsage } from "../key-management/key-usage";
 import type { TokenLabel } from "../secret-scanning/leak-report";
 import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/api-keys/audit-events";
 import type { KeyRecord } from "../shared/api-keys/key-record";
+import { GRANULARITIES } from "../shared/api-keys/usage-history";
 import { ERROR_STATUS, type ErrorEnvelope } from "../shared/http/errors";
 
 /**
@@ -77,6 +79,22 @@ export const auditEventSchema = z.object({
 });
 const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
 
+/** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
+export const keyUsageSchema = z.object({
+  keyId: z.string(),
+  windowSeconds: z.number().int(),
+  limit: z.number().int().meta({ description: "The key's effective limit per window." }),
+  granularity: z.enum(GRANULARITIES),
+  items: z.array(
+    z.object({
+      start: isoInstant,
+      count: z.number().int().meta({ description: "Requests counted in the period." }),
+      throttled: z.number().int().meta({ description: "How many of them were answered 429." }),
+    }),
+  ),
+});
+const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
+
 /** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
 export const tokenLabelSchema = z.object({
   token_hash: z.string().meta({ description: "Hex SHA-256 of the reported token." }),
@@ -97,5 +115,6 @@ export const DOC_SCHEMA_CHECKS = [
   errorEnvelopeMatches,
   keyRecordMatches,
   auditEventMatches,
+  keyUsageMatches,
   tokenLabelMatches,
 ];

@@ -16,6 +16,7 @@ import {
   rotateKeySchema,
   updateKeySchema,
 } from "../key-management/schemas";
+import { keyUsageInputSchema } from "../key-management/usage-schemas";
 import { paymentSchema, registerPaymentSchema } from "../payments/payment-schemas";
 import { leakReportSchema } from "../secret-scanning/leak-report";
 import { listQuerySchema } from "../shared/http/list-query";
@@ -32,6 +33,7 @@ import {
   createdKeySchema,
   healthSchema,
   keyRecordSchema,
+  keyUsageSchema,
   pageSchema,
   rotatedKeySchema,
   tokenLabelSchema,
@@ -471,6 +473,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       headers: location,
     },
     errors: [409],
+  },
+  "GET /admin/v1/orgs/{orgId}/api-keys/{keyId}/usage": {
+    operationId: "getKeyUsage",
+    summary: "A key's usage history by window, hour or day",
+    description:
+      "Counts per period and how many were answered 429, oldest first; the current window live; periods " +
+      "with no requests left out. `from` (inclusive) and `to` (exclusive) default to the last 7 days; a " +
+      "`from` older than the 90 days kept is clamped to them; `from` at or after `to` is a 400.",
+    tag: "Keys (admin)",
+    path: keyPath,
+    query: keyUsageInputSchema,
+    success: {
+      status: 200,
+      description: "The key's usage.",
+      content: { "application/json": keyUsageSchema },
+    },
   },
   "GET /admin/v1/orgs/{orgId}/audit-events": {
     operationId: "listAuditEvents",

@@ -1,0 +1,89 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import {
+  type Granularity,
+  throttledOf,
+  type UsagePeriod,
+  usageKeyBounds,
+  usagePeriods,
+  usageRange,
+  type WindowUsage,
+  windowOfItem,
+} from "../shared/api-keys/usage-history";
+import { requireTable } from "../shared/runtime";
+import { type KeyServiceDeps, type Outcome, readKey } from "./key-service";
+import type { KeyUsageInput } from "./usage-schemas";
+
+/** A key's usage answer (API.md §11). */
+export interface KeyUsage {
+  keyId: string;
+  windowSeconds: number;
+  /** The key's effective limit per window (its own, or the environment's). */
+  limit: number;
+  granularity: Granularity;
+  items: UsagePeriod[];
+}
+
+/** A usage item as stored; anything else in the table is skipped rather than trusted. */
+const usageItemSchema = z.object({
+  windowStart: z.iso.datetime(),
+  count: z.number().int().nonnegative(),
+  throttled: z.number().int().nonnegative(),
+});
+
+/**
+ * One key's usage per window, hour or day, oldest first (API.md §11). The key item is read first,
+ * strongly consistently: its window is the live one (every request answered so far is in it), and
+ * any window that closes after this read is in the history when the history is read next (the
+ * rollover writes it before answering its request). A window found in both is counted once, with the
+ * history's final count. The history is a strongly consistent query by key and time range; no scan.
+ */
+export async function getKeyUsage(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+  input: KeyUsageInput,
+): Promise<Outcome<KeyUsage>> {
+  const now = deps.clock();
+  const { rateWindowSeconds } = deps.settings;
+  const range = usageRange(input, now, rateWindowSeconds);
+  if (range === "empty_range") return { ok: false, reason: "invalid_range" };
+  const item = await readKey(deps, orgId, keyId);
+  if (!item) return { ok: false, reason: "not_found" };
+  const limit = item.rateLimit ?? deps.settings.rateLimit;
+  const live: WindowUsage = {
+    start: item.windowStart,
+    count: item.windowCount,
+    throttled: throttledOf(item.windowCount, limit),
+  };
+  const closed: WindowUsage[] = [];
+  const bounds = usageKeyBounds(range);
+  let startKey: Record<string, unknown> | undefined;
+  while (bounds) {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: requireTable(deps.usageTable ?? "", "USAGE_TABLE_NAME"),
+        KeyConditionExpression: "keyId = :keyId AND windowStart BETWEEN :first AND :last",
+        ExpressionAttributeValues: { ":keyId": keyId, ":first": bounds.first, ":last": bounds.last },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const stored of page.Items ?? []) {
+      const parsed = usageItemSchema.safeParse(stored);
+      if (parsed.success) closed.push(windowOfItem(parsed.data));
+    }
+    startKey = page.LastEvaluatedKey;
+    if (!startKey) break;
+  }
+  return {
+    ok: true,
+    value: {
+      keyId,
+      windowSeconds: rateWindowSeconds,
+      limit,
+      granularity: range.granularity,
+      items: usagePeriods(closed, live, range, rateWindowSeconds),
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { GRANULARITIES } from "../shared/api-keys/usage-history";
+import { instantSchema } from "./schemas";
+
+/**
+ * `GET .../api-keys/{keyId}/usage` (API.md §11): `granularity` (default `hour`), `from` (inclusive)
+ * and `to` (exclusive) as ISO 8601 date-times (or dates, as `expiresAt` takes them). The query and a
+ * direct invocation's `getKeyUsage` payload carry the same strings, so one schema serves both.
+ * Whether `from` is before `to` depends on the clock when one is absent: the service decides it.
+ */
+export const keyUsageInputSchema = z.strictObject({
+  granularity: z
+    .enum(GRANULARITIES, { error: () => `Must be one of ${GRANULARITIES.join(", ")}.` })
+    .default("hour"),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
+});
+export type KeyUsageInput = z.infer<typeof keyUsageInputSchema>;
