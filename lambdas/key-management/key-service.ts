@@ -874,8 +874,12 @@ export async function listKeys(
     startKey = { orgId, ...position };
   }
   const now = deps.clock();
-  const filter = input.status === undefined ? undefined : STATUS_FILTERS[input.status];
+  const unused = unusedCutoff(input, now);
+  const status = unused === undefined ? input.status : "active";
+  const filter = status === undefined ? undefined : STATUS_FILTERS[status];
   const found: IndexEntry[] = [];
+  // With `unusedForDays`, the base items are read page by page to judge last use; kept for the answer.
+  const read = new Map<string, KeyItem>();
   let exclusiveStartKey: Record<string, unknown> | undefined = startKey;
   do {
     const wanted = input.limit + 1 - found.length;
@@ -883,15 +887,32 @@ export async function listKeys(
       new QueryCommand({
         TableName: deps.table,
         IndexName: KEYS_BY_ORG_INDEX,
-        KeyConditionExpression: "orgId = :orgId",
+        // A key last used by the cutoff was created by then too: the index's sort key narrows the walk.
+        KeyConditionExpression: unused ? "orgId = :orgId AND createdAt <= :cutoff" : "orgId = :orgId",
         ...(filter ? { FilterExpression: filter } : {}),
-        ExpressionAttributeValues: { ":orgId": orgId, ...(filter?.includes(":now") ? { ":now": now } : {}) },
+        ExpressionAttributeValues: {
+          ":orgId": orgId,
+          ...(filter?.includes(":now") ? { ":now": now } : {}),
+          ...(unused ? { ":cutoff": unused.createdBy } : {}),
+        },
         ScanIndexForward: false,
         Limit: filter ? Math.max(wanted, FILTERED_PAGE_SIZE) : wanted,
         ExclusiveStartKey: exclusiveStartKey,
       }),
     );
-    found.push(...((page.Items ?? []) as IndexEntry[]).slice(0, wanted));
+    let entries = (page.Items ?? []) as IndexEntry[];
+    if (unused) {
+      for (const [id, item] of await readKeys(
+        deps,
+        entries.map((entry) => entry.pk),
+      ))
+        read.set(id, item);
+      entries = entries.filter((entry) => {
+        const item = read.get(entry.pk);
+        return item !== undefined && lastActivity(item) <= unused.lastUsedBy;
+      });
+    }
+    found.push(...entries.slice(0, wanted));
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (found.length <= input.limit && exclusiveStartKey);
 
@@ -901,10 +922,12 @@ export async function listKeys(
     found.length > input.limit && last
       ? encodeCursor(orgId, { createdAt: last.createdAt, pk: last.pk })
       : null;
-  const items = await readKeys(
-    deps,
-    entries.map((entry) => entry.pk),
-  );
+  const items = unused
+    ? read
+    : await readKeys(
+        deps,
+        entries.map((entry) => entry.pk),
+      );
   const records = entries.flatMap((entry) => {
     const item = items.get(entry.pk);
     // Gone since the index was read (TTL, or a table edit): skipped, the rest keep their order.
@@ -912,6 +935,19 @@ export async function listKeys(
   });
   return ok({ items: records, nextCursor });
 }
+
+/**
+ * `unusedForDays` as instants (API.md §11): keys whose last use, or never used their creation, is at
+ * or before now minus that many days; `createdBy` is the same instant as the org index's sort key.
+ */
+function unusedCutoff(input: ListKeysInput, nowMs: number) {
+  if (input.unusedForDays === undefined) return undefined;
+  const lastUsedBy = nowMs - input.unusedForDays * 86_400_000;
+  return { lastUsedBy, createdBy: new Date(lastUsedBy).toISOString() };
+}
+
+/** When a key was last used (any counted request, 429 and 403 included), or its creation if never. */
+const lastActivity = (item: KeyItem) => item.lastUsedAt ?? Date.parse(item.createdAt);
 
 /** BatchGetItem takes at most this many keys per request. */
 const BATCH_GET_MAX = 100;

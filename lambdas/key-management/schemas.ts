@@ -185,24 +185,55 @@ const queryLimitSchema = z
   .pipe(pageLimitSchema)
   .default(25);
 
-/** Fields of a list request, whatever carries them. `limit` is added by the two variants below. */
+/** Fields of a list request, whatever carries them. `limit` and `unusedForDays` are added by the two variants below. */
 const listKeysFields = {
   status: keyStatusSchema.optional(),
   cursor: z.string().min(1, "Must not be empty.").optional(),
 };
 
+const UNUSED_DAYS_MESSAGE = "Must be a whole number of days from 1 to 365.";
+/** `unusedForDays` (API.md §11): active keys not used (or, never used, not created) for that many days. */
+const unusedForDaysSchema = z
+  .number(UNUSED_DAYS_MESSAGE)
+  .int(UNUSED_DAYS_MESSAGE)
+  .min(1, UNUSED_DAYS_MESSAGE)
+  .max(365, UNUSED_DAYS_MESSAGE);
+
+/** `unusedForDays` lists active keys only: a `status` beside it is a contradiction, refused at `unusedForDays`. */
+function unusedImpliesActive(input: { status?: unknown; unusedForDays?: unknown }, ctx: z.RefinementCtx) {
+  if (input.status !== undefined && input.unusedForDays !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["unusedForDays"],
+      message: "Leave out status: unusedForDays lists active keys only.",
+      input: input.unusedForDays,
+    });
+  }
+}
+
 /** `GET /admin/v1/orgs/{orgId}/api-keys` query: every value is a string, so `limit` is decimal digits. */
-export const listKeysQuerySchema = z.strictObject({
-  ...listKeysFields,
-  limit: queryLimitSchema,
-});
+export const listKeysQuerySchema = z
+  .strictObject({
+    ...listKeysFields,
+    limit: queryLimitSchema,
+    unusedForDays: z
+      .string()
+      .regex(/^[0-9]+$/, UNUSED_DAYS_MESSAGE)
+      .transform(Number)
+      .pipe(unusedForDaysSchema)
+      .optional(),
+  })
+  .superRefine(unusedImpliesActive);
 export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
 
-/** The same request as JSON (direct invocation): `limit` is a number. */
-export const listKeysInputSchema = z.strictObject({
-  ...listKeysFields,
-  limit: pageLimitSchema.default(25),
-});
+/** The same request as JSON (direct invocation): `limit` and `unusedForDays` are numbers. */
+export const listKeysInputSchema = z
+  .strictObject({
+    ...listKeysFields,
+    limit: pageLimitSchema.default(25),
+    unusedForDays: unusedForDaysSchema.optional(),
+  })
+  .superRefine(unusedImpliesActive);
 export type ListKeysInput = z.infer<typeof listKeysInputSchema>;
 
 /** `keyId` filter of the audit list: a key id's shape, or nothing can match. */

@@ -730,7 +730,7 @@ describe("direct invocation", () => {
           {
             path: "action",
             message:
-              "Must be one of createKey, listKeys, getKey, revokeKey, updateKey, rotateKey, listAuditEvents.",
+              "Must be one of createKey, listKeys, getKey, revokeKey, updateKey, rotateKey, getKeyUsage, listAuditEvents.",
           },
         ],
       },

@@ -13,6 +13,7 @@ export const SETTINGS = {
   keysTable: "keys",
   dataTable: "",
   auditTable: "audit",
+  usageTable: "usage",
   rateLimit: 100,
   rateWindowSeconds: 900,
 };
