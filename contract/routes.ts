@@ -65,8 +65,9 @@ export const ROUTES: readonly Route[] = [
     publicBecause: "the API's published OpenAPI document (API.md §7), the same for everyone; no data.",
   },
 
-  // Leak reports (API.md §8): signed by GitHub, not by a key. It reads (and revokes) keys and records
-  // `key.leak_reported`, nothing else; its config item (GitHub's keys) lives in the keys table too.
+  // Leak reports (API.md §8): signed by GitHub, not by a key. It reads (and revokes) keys, records
+  // `key.leak_reported` and puts the key events' outbox items (API.md §11), nothing else; its config
+  // item (GitHub's keys) lives in the keys table too.
   {
     method: "POST",
     path: "/security/v1/secret-scanning",
@@ -75,7 +76,7 @@ export const ROUTES: readonly Route[] = [
     publicBecause:
       "GitHub's secret scanning holds no Fynex key; each report is authenticated by GitHub's ECDSA " +
       "signature over the raw body, checked before anything is read from it (API.md §8).",
-    tables: { keys: "update", audit: "append" },
+    tables: { keys: "update", audit: "append", data: "append" },
   },
 
   {

@@ -50,7 +50,8 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   switch (own[0]?.auth) {
     case "iam":
       // Key management records every change in the audit trail.
-      return { keys: "readWrite", audit: "readWrite", usage: "read", rateSettings: true };
+      // Key events (API.md §11) go to subscribers through the data table's outbox: puts, nothing else.
+      return { keys: "readWrite", audit: "readWrite", usage: "read", data: "append", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
       // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.

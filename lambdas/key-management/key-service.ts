@@ -29,6 +29,8 @@ import {
 import { commitWithSecret, type KeySecretStore } from "../shared/api-keys/key-secrets";
 import { windowStart } from "../shared/api-keys/rate-window";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
+import type { KeyEventType } from "../shared/interaction-schemas";
+import { keyEventItem } from "../shared/outbox-events";
 import {
   type CreateKeyInput,
   isKeyId,
@@ -60,6 +62,11 @@ export interface KeyServiceDeps {
   settings: { rateLimit: number; rateWindowSeconds: number };
   /** The usage history table (API.md §11), read by `getKeyUsage`. */
   usageTable?: string;
+  /**
+   * The data table, whose outbox carries key events to webhook subscribers (API.md §11), written in
+   * the same transaction as the change. Without it no key event is raised (unit tests of other things).
+   */
+  dataTable?: string;
   /** 32 random bytes per key; crypto-random unless a test injects its own. */
   random?: () => Uint8Array;
   /** Waits between retries (unprocessed batch reads, transaction conflicts); real time unless a test injects its own. */
@@ -185,6 +192,23 @@ async function transact(deps: KeyServiceDeps, items: TransactItem[]): Promise<Tr
 const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem => ({
   Put: { TableName: deps.auditTable, Item: event },
 });
+
+/**
+ * The outbox items of key events for webhook subscribers (API.md §11), to go last in the change's
+ * transaction: `data` is the key's record after the change, never the key.
+ */
+function keyEvents(
+  deps: KeyServiceDeps,
+  orgId: string,
+  events: { type: KeyEventType; record: KeyRecord; extra?: Record<string, unknown> }[],
+  nowMs: number,
+): TransactItem[] {
+  const table = deps.dataTable;
+  if (!table) return [];
+  return events.map(({ type, record, extra }) =>
+    keyEventItem(table, orgId, { type, data: { ...record, ...extra }, at: nowMs }),
+  );
+}
 
 /** An audit event of `who`, on key `keyId`, at `nowMs`. */
 function eventOf(
@@ -358,6 +382,9 @@ export async function createKey(
         },
       });
     }
+    items.push(
+      ...keyEvents(deps, orgId, [{ type: "api_key.created", record: record(deps, item, now) }], now),
+    );
     // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
     const { result, secretArn } = await commitWithSecret({
       store: deps.secrets,
@@ -506,11 +533,27 @@ export async function revokeKey(
         },
       },
       putAudit(deps, event),
+      ...keyEvents(deps, orgId, revokedEvents(record(deps, revoked, now), options), now),
     ]);
     if (result === "busy") return fail({ reason: "busy" });
     if (result.committed) return ok(record(deps, revoked, now));
   }
   throw new Error(`revoking ${keyId} kept losing races with concurrent changes`);
+}
+
+/** A revocation raises `api_key.revoked`; a leak report's also `api_key.leak_reported` (with its `url`). */
+function revokedEvents(revoked: KeyRecord, options: RevokeOptions) {
+  const events: { type: KeyEventType; record: KeyRecord; extra?: Record<string, unknown> }[] = [
+    { type: "api_key.revoked", record: revoked },
+  ];
+  if (options.eventType === "key.leak_reported") {
+    events.push({
+      type: "api_key.leak_reported",
+      record: revoked,
+      extra: { url: options.changes?.url ?? null },
+    });
+  }
+  return events;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -744,6 +787,16 @@ export async function rotateKey(
       },
       putAudit(deps, rotatedEvent),
       putAudit(deps, oldEvent),
+      ...keyEvents(
+        deps,
+        orgId,
+        [
+          { type: "api_key.created", record: record(deps, item, now) },
+          // Without grace the old key is revoked now; with it, it expires later (no event: API.md §11).
+          ...(grace > 0 ? [] : [{ type: "api_key.revoked" as const, record: record(deps, oldAfter, now) }]),
+        ],
+        now,
+      ),
     ];
     const { result, secretArn } = await commitWithSecret({
       store: deps.secrets,

@@ -15,6 +15,7 @@ export function keyServiceDeps(): KeyServiceDeps {
     table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
     auditTable: requireTable(settings.auditTable, "AUDIT_TABLE_NAME"),
     usageTable: settings.usageTable,
+    dataTable: settings.dataTable || undefined,
     clock,
     settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
     // Only with the Secrets Manager hook on: otherwise no client is ever made.

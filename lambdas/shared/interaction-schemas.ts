@@ -17,6 +17,23 @@ export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
 
 /**
+ * Key events (API.md §11): webhook subscriptions may list them beside the business events; they are
+ * not interactions. Their `data` is the key record (never the key).
+ */
+export const KEY_EVENT_TYPES = [
+  "api_key.created",
+  "api_key.revoked",
+  "api_key.expiring_soon",
+  "api_key.leak_reported",
+] as const;
+export type KeyEventType = (typeof KEY_EVENT_TYPES)[number];
+
+/** Every event a webhook subscription may list and a delivery may carry. */
+export const WEBHOOK_EVENT_TYPES = [...EVENT_TYPES, ...KEY_EVENT_TYPES] as const;
+export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
+
+/**
  * Interaction (API.md §6): what happened, on which account (null for org-level events such as
  * `import.completed`), when, and `data`: the resource as the API answered it (the import's summary
  * for `import.completed`). Stored at `INTERACTION#<id>`, ids time-sortable, so the org's

@@ -2,7 +2,7 @@ import { isoAt } from "./dynamo/data-store";
 import { orgPk, sk } from "./dynamo/item-keys";
 import type { TransactItem } from "./dynamo/transact";
 import { newId } from "./ids";
-import type { EventType, Interaction } from "./interaction-schemas";
+import type { EventType, Interaction, KeyEventType, WebhookEventType } from "./interaction-schemas";
 
 /** Something that happened, to be recorded with the write that made it happen. */
 export interface BusinessEvent {
@@ -21,7 +21,7 @@ export interface BusinessEvent {
  */
 export interface WebhookEvent {
   id: string;
-  type: EventType;
+  type: WebhookEventType;
   createdAt: string;
   orgId: string;
   data: Record<string, unknown>;
@@ -64,17 +64,41 @@ export function eventItems(table: string, orgId: string, event: BusinessEvent): 
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          pk: orgPk(orgId),
-          sk: sk.outbox(webhookEvent.id),
-          ...webhookEvent,
-          ttl: Math.floor(event.at / 1000) + OUTBOX_TTL_SECONDS,
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    },
+    outboxPut(table, webhookEvent, event.at),
   ];
+}
+
+/** The outbox item of an event: the dispatcher's input, kept past the stream's retention. */
+function outboxPut(table: string, event: WebhookEvent, atMs: number): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        pk: orgPk(event.orgId),
+        sk: sk.outbox(event.id),
+        ...event,
+        ttl: Math.floor(atMs / 1000) + OUTBOX_TTL_SECONDS,
+      },
+      ConditionExpression: "attribute_not_exists(pk)",
+    },
+  };
+}
+
+/**
+ * The `TransactWriteItems` action that raises a key event (API.md §11) for the org's webhook
+ * subscriptions, for the caller to put in the SAME transaction as the key change (last: callers map
+ * cancellation reasons by index). Only the outbox item: key events are not interactions. `data` is
+ * the key record as admins see it; it never holds the key.
+ */
+export function keyEventItem(
+  table: string,
+  orgId: string,
+  event: { type: KeyEventType; data: Record<string, unknown>; at: number },
+): TransactItem {
+  const id = newId("evt", event.at);
+  return outboxPut(
+    table,
+    { id, type: event.type, createdAt: isoAt(event.at), orgId, data: event.data },
+    event.at,
+  );
 }

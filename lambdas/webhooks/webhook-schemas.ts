@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EVENT_TYPES, eventTypeSchema } from "../shared/interaction-schemas";
+import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "../shared/interaction-schemas";
 import { classifyHost } from "./public-address";
 
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
@@ -51,9 +51,13 @@ export function webhookUrlSchema(policy: WebhookUrlPolicy) {
     .meta({ format: "uri", description: "https URL of a public host; answered as normalised." });
 }
 
-/** A non-empty set of the events of API.md §6; duplicates are folded, first occurrence kept in place. */
+/** A non-empty set of the events of API.md §6 and §11; duplicates are folded, first occurrence kept in place. */
 export const eventsSchema = z
-  .array(z.enum(EVENT_TYPES, { error: () => `Unknown event; expected one of ${EVENT_TYPES.join(", ")}.` }))
+  .array(
+    z.enum(WEBHOOK_EVENT_TYPES, {
+      error: () => `Unknown event; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}.`,
+    }),
+  )
   .min(1, "Give at least one event.")
   .transform((events) => [...new Set(events)]);
 
@@ -63,7 +67,7 @@ const descriptionSchema = z.string().trim().max(500, "Must be at most 500 charac
 export const webhookSchema = z.object({
   id: z.string(),
   url: z.string(),
-  events: z.array(eventTypeSchema),
+  events: z.array(webhookEventTypeSchema),
   description: z.string().nullable(),
   enabled: z.boolean(),
   createdAt: z.string(),

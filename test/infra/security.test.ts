@@ -83,7 +83,7 @@ describe("secret-scanning route (API.md §8)", () => {
     expect(SCANNING_ROUTE).toMatchObject({
       method: "POST",
       auth: "none",
-      tables: { keys: "update", audit: "append" },
+      tables: { keys: "update", audit: "append", data: "append" },
     });
     const [method] = Object.values(ofType(template, "AWS::ApiGateway::Method")).filter(
       ({ Properties }) =>
@@ -92,18 +92,24 @@ describe("secret-scanning route (API.md §8)", () => {
     expect(method?.Properties.AuthorizationType).toBe("NONE");
   });
 
-  it("may read and revoke keys (base table only) and append audit events, nothing more", () => {
+  it("may read and revoke keys (base table only), append audit events and put key events, nothing more", () => {
     const statements = statementsOf(template, scanning);
 
     expect(statements).toEqual([
       { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: KEYS_ARN },
       { Effect: "Allow", Action: "dynamodb:PutItem", Resource: AUDIT_ARN },
+      // The outbox of `api_key.revoked` / `api_key.leak_reported` (API.md §11): a put, never a read.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:PutItem",
+        Resource: { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] },
+      },
     ]);
     expect(environmentOf(template, scanning)).toMatchObject({
       KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },
       AUDIT_TABLE_NAME: { Ref: AUDIT_TABLE.logicalId },
+      DATA_TABLE_NAME: { Ref: DATA_TABLE.logicalId },
     });
-    expect(JSON.stringify(statements)).not.toContain(DATA_TABLE.logicalId);
   });
 });
 

@@ -300,7 +300,7 @@ describe("FynexStack", () => {
       expect(Object.keys(environmentOf(dev, authorizerFunction))).not.toContain("DATA_TABLE_NAME");
     });
 
-    it("lets the admin function read and write the keys table, its index and the audit trail, never the data table", () => {
+    it("lets the admin function read and write the keys table, its index and the audit trail, and only put into the data table", () => {
       const adminHandlers = new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler));
 
       for (const handler of adminHandlers) {
@@ -324,6 +324,12 @@ describe("FynexStack", () => {
             Action: expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem"]),
             Resource: AUDIT_TABLE_ARN,
           },
+          // Key events' outbox items (API.md §11): puts into the data table, never a read of it.
+          {
+            Effect: "Allow",
+            Action: "dynamodb:PutItem",
+            Resource: { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] },
+          },
           // The usage history is read, never written, by key management.
           {
             Effect: "Allow",
@@ -331,7 +337,6 @@ describe("FynexStack", () => {
             Resource: USAGE_TABLE_ARN,
           },
         ]);
-        expect(JSON.stringify(statements)).not.toContain(DATA_TABLE.logicalId);
         expect(JSON.stringify(statements)).not.toMatch(/DeleteItem|Scan|dynamodb:\*/);
         expect(environmentOf(dev, fn)).toMatchObject({
           KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },
@@ -339,7 +344,7 @@ describe("FynexStack", () => {
           FYNEX_RATE_LIMIT: "100",
           FYNEX_RATE_WINDOW_SECONDS: "900",
         });
-        expect(Object.keys(environmentOf(dev, fn))).not.toContain("DATA_TABLE_NAME");
+        expect(environmentOf(dev, fn)).toMatchObject({ DATA_TABLE_NAME: { Ref: DATA_TABLE.logicalId } });
       }
     });
 
