@@ -51,6 +51,7 @@ const local = await startLocalRuntime({
   secretScanningKeys: secretScanningKeys(),
   webhooksAllowLoopback: process.env.FYNEX_WEBHOOKS_ALLOW_LOOPBACK === "1",
   webhookRetryBaseSeconds: positiveInteger("FYNEX_WEBHOOK_RETRY_BASE_SECONDS"),
+  reminderIntervalSeconds: positiveInteger("FYNEX_REMINDER_INTERVAL_SECONDS"),
   telemetry: process.env.FYNEX_TELEMETRY !== "0",
 });
 

@@ -35,6 +35,14 @@ export const SCANNING_KEYS_PK = "CONFIG#secret-scanning-keys";
 export const KEYS_BY_ORG_INDEX = "byOrg";
 
 /**
+ * Keys table index of the keys an admin gave an expiry, by the UTC day it falls on (`expiryDay`,
+ * `YYYY-MM-DD`): the daily expiry reminder (API.md §11) queries the next 8 days' partitions instead of
+ * scanning every key. Sparse: only keys holding `expiryDay` are in it (not those whose expiry a
+ * rotation's grace set, nor those already reminded a day ahead). Its attributes never change per request.
+ */
+export const KEYS_BY_EXPIRY_DAY_INDEX = "byExpiryDay";
+
+/**
  * One item per key, keyed by the key id. The org index projects only what status filtering needs;
  * it must not hold the per-request attributes (`windowStart`, `windowCount`, `lastUsedAt`), or every
  * API call would write the index too. List pages read the rest from the base items.
@@ -49,6 +57,12 @@ export const KEYS_TABLE: TableDefinition = {
       partitionKey: "orgId",
       sortKey: "createdAt",
       nonKeyAttributes: ["expiresAt", "revokedAt"],
+    },
+    {
+      indexName: KEYS_BY_EXPIRY_DAY_INDEX,
+      partitionKey: "expiryDay",
+      sortKey: "pk",
+      nonKeyAttributes: ["orgId", "expiresAt"],
     },
   ],
 };

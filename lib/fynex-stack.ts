@@ -4,8 +4,9 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { SERVICE } from "../contract/metric-names";
 import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../contract/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
+import { ExpiryReminders } from "./constructs/expiry-reminders";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
 import { FynexMonitoring } from "./constructs/fynex-monitoring";
@@ -134,7 +135,9 @@ export class FynexStack extends Stack {
         rateSettings: access.rateSettings,
         timeout: timeoutSeconds > 0 ? Duration.seconds(timeoutSeconds) : undefined,
       });
-      if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
+      // The org index only: the expiry index is the reminder function's alone.
+      if (access.keys)
+        fn.bindTable({ table: keysTable, accessMode: access.keys, indexes: [KEYS_BY_ORG_INDEX] });
       if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
       if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
       if (access.usage) fn.bindTable({ table: usageTable, accessMode: access.usage });
@@ -186,6 +189,18 @@ export class FynexStack extends Stack {
     const scanningKeys = new SecretScanningKeys(this, "SecretScanningKeys", {
       projectRoot: PROJECT_ROOT,
       keysTable,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: config.removalPolicy,
+    });
+
+    // Expiry reminders (API.md §11), daily, over the keys table's expiry index.
+    new ExpiryReminders(this, "ExpiryReminders", {
+      projectRoot: PROJECT_ROOT,
+      envName: config.envName,
+      keysTable,
+      auditTable,
+      dataTable,
+      rateSettings,
       logRetention: config.logRetentionDays,
       logRemovalPolicy: config.removalPolicy,
     });

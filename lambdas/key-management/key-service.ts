@@ -169,7 +169,10 @@ const failedAt = (result: TransactResult, index: number) =>
  * exponential backoff. A failed condition is an answer, returned with its reasons; anything else
  * (throttling, validation, a storage error) is thrown. "busy" when conflicts outlast the retries.
  */
-async function transact(deps: KeyServiceDeps, items: TransactItem[]): Promise<TransactResult | "busy"> {
+export async function transact(
+  deps: KeyServiceDeps,
+  items: TransactItem[],
+): Promise<TransactResult | "busy"> {
   const pause = deps.pause ?? realPause;
   const jitter = deps.jitter ?? Math.random;
   for (let attempt = 1; ; attempt++) {
@@ -197,7 +200,7 @@ const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem => ({
  * The outbox items of key events for webhook subscribers (API.md §11), to go last in the change's
  * transaction: `data` is the key's record after the change, never the key.
  */
-function keyEvents(
+export function keyEvents(
   deps: KeyServiceDeps,
   orgId: string,
   events: { type: KeyEventType; record: KeyRecord; extra?: Record<string, unknown> }[],
@@ -308,11 +311,15 @@ function newKeyItem(
   if (settings.expiresAt !== undefined) {
     item.expiresAt = settings.expiresAt;
     item.ttl = ttlFor(settings.expiresAt);
+    item.expiryDay = expiryDayOf(settings.expiresAt);
   }
   if (settings.rateLimit !== undefined) item.rateLimit = settings.rateLimit;
   if (settings.allowedIps !== undefined) item.allowedIps = settings.allowedIps;
   return { key, item };
 }
+
+/** The UTC day an expiry falls on: the key's partition of the expiry index. */
+export const expiryDayOf = (expiresAtMs: number) => new Date(expiresAtMs).toISOString().slice(0, 10);
 
 /** A new key's settings as an event records them: what an admin chose, never the key or its hash. */
 function settingsChanges(item: KeyItem): Record<string, unknown> {
@@ -722,9 +729,11 @@ export async function rotateKey(
     if (grace > 0) {
       const expiresAt = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + grace * 1000);
       oldAfter = { ...old, expiresAt, ttl: ttlFor(expiresAt), replacedBy: item.pk, revision };
+      // An expiry the grace set was chosen a moment ago: it leaves the reminders' index (API.md §11).
+      const graceSetsExpiry = expiresAt !== old.expiresAt;
+      if (graceSetsExpiry) delete oldAfter.expiryDay;
       update = {
-        expression:
-          "SET replacedBy = :replacedBy, expiresAt = :expiresAt, #ttl = :ttl, #revision = :nextRevision",
+        expression: `SET replacedBy = :replacedBy, expiresAt = :expiresAt, #ttl = :ttl, #revision = :nextRevision${graceSetsExpiry ? " REMOVE expiryDay" : ""}`,
         values: { ":expiresAt": expiresAt },
       };
       oldEvent = eventOf(
@@ -1009,7 +1018,7 @@ const BATCH_GET_ROUNDS = 5;
 const BATCH_GET_BACKOFF_MS = 50;
 
 /** The base items of `ids`, strongly consistent, by id; ids with no item are absent from the map. */
-async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, KeyItem>> {
+export async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, KeyItem>> {
   const items = new Map<string, KeyItem>();
   const pause = deps.pause ?? realPause;
   for (let start = 0; start < ids.length; start += BATCH_GET_MAX) {

@@ -53,6 +53,8 @@ const TABLE_ACTIONS: Record<TableAccessMode, string[]> = {
 export interface TableBinding {
   table: FynexTable;
   accessMode: TableAccessMode;
+  /** The indexes a reading mode may query, by name; every index of the table when absent. */
+  indexes?: readonly string[];
 }
 
 /**
@@ -127,13 +129,16 @@ export class FynexFunction extends NodejsFunction {
    * Grants exactly the actions of `accessMode` on the table (and its indexes when the mode reads
    * them), and hands the function the table's name in the table's environment variable.
    */
-  bindTable({ table, accessMode }: TableBinding): void {
+  bindTable({ table, accessMode, indexes }: TableBinding): void {
     const actions = TABLE_ACTIONS[accessMode];
     const readsIndexes = table.hasIndexes && actions.includes("dynamodb:Query");
+    const indexArns = table.indexArns.filter(
+      (arn) => indexes === undefined || indexes.some((name) => arn.endsWith(`/index/${name}`)),
+    );
     this.addToRolePolicy(
       new PolicyStatement({
         actions,
-        resources: readsIndexes ? [table.tableArn, ...table.indexArns] : [table.tableArn],
+        resources: readsIndexes ? [table.tableArn, ...indexArns] : [table.tableArn],
       }),
     );
     this.addEnvironment(table.environmentVariable, table.tableName);

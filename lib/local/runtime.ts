@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
+import { type ReminderRun, sendExpiryReminders } from "../../lambdas/key-management/expiry-reminders";
+import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { startLocalDynamo } from "./dynamo";
@@ -36,6 +38,11 @@ export interface LocalRuntimeOptions {
     /** How often due retries are looked for, real ms (200 when absent). */
     pollIntervalMs?: number;
   };
+  /**
+   * Expiry reminders (API.md §11) run at start and then every this many seconds
+   * (`FYNEX_REMINDER_INTERVAL_SECONDS`; 3600 when absent), as the deployed daily schedule does.
+   */
+  reminderIntervalSeconds?: number;
   /** Injected by tests to make expiry and window boundaries deterministic. */
   clock?: Clock;
   /** How often expired items are deleted, as DynamoDB's TTL would (eventually). */
@@ -53,6 +60,8 @@ export interface LocalRuntime {
   dynamoEndpoint: string;
   /** Runs the TTL sweep now (tests); returns how many items it deleted. */
   sweepExpired(): Promise<number>;
+  /** Runs the expiry reminders now, as the schedule would (tests). */
+  sendReminders(): Promise<ReminderRun>;
   close(): Promise<void>;
 }
 
@@ -140,15 +149,46 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await dynamo.close();
     throw error;
   }
+  const reminders = startReminders(options.reminderIntervalSeconds ?? 3600);
+  await reminders.run();
   return {
     url: gateway.url,
     adminToken,
     dynamoEndpoint: dynamo.endpoint,
     sweepExpired: () => dynamo.sweepExpired(),
+    sendReminders: () => sendExpiryReminders(keyServiceDeps()),
     close: async () => {
+      await reminders.stop();
       await gateway.close();
       await poller?.close();
       await dynamo.close();
+    },
+  };
+}
+
+/**
+ * The local stand-in for the daily reminder schedule: one run at a time, every `seconds` (real
+ * time), a failed run reported and retried at the next tick, never a crash of the runtime.
+ */
+function startReminders(seconds: number) {
+  let running: Promise<unknown> = Promise.resolve();
+  const run = () => {
+    running = running
+      .then(() => sendExpiryReminders(keyServiceDeps()))
+      .catch((error: unknown) => {
+        process.stderr.write(
+          `expiry reminders failed: ${error instanceof Error ? error.message : "unknown"}\n`,
+        );
+      });
+    return running;
+  };
+  const timer = setInterval(run, seconds * 1000);
+  timer.unref();
+  return {
+    run,
+    stop: async () => {
+      clearInterval(timer);
+      await running;
     },
   };
 }

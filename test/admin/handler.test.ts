@@ -161,6 +161,8 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
         createdBy: FIXTURE_USER_ARN,
         expiresAt,
         ttl: ttlFor(expiresAt),
+        // The key's entry in the expiry reminders' index (API.md §11).
+        expiryDay: "2025-12-31",
         windowStart: WINDOW_START,
         windowCount: 0,
       },

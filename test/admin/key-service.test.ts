@@ -764,9 +764,10 @@ describe("rotateKey", () => {
 
     const items = transaction();
     expect(items[0]?.Put?.Item).toMatchObject({ expiresAt: newExpiry, ttl: ttlFor(newExpiry) });
+    // The grace sets the expiry: the old key leaves the expiry reminders' index (API.md §11).
     expect(items[1]?.Update).toMatchObject({
       UpdateExpression:
-        "SET replacedBy = :replacedBy, expiresAt = :expiresAt, #ttl = :ttl, #revision = :nextRevision",
+        "SET replacedBy = :replacedBy, expiresAt = :expiresAt, #ttl = :ttl, #revision = :nextRevision REMOVE expiryDay",
       ExpressionAttributeValues: {
         ":expiresAt": NOW + 60_000,
         ":ttl": ttlFor(NOW + 60_000),

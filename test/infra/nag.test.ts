@@ -3,7 +3,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../contract/tables";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type ConfigOverrides, ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
 
@@ -130,7 +130,9 @@ describe("the checks at synthesis", () => {
 
     // Assess
     expect(ddb3.map((finding) => finding.split(" at ")[1]?.split(":")[0]).sort()).toEqual(
-      [AUDIT_TABLE, DATA_TABLE, KEYS_TABLE].map((table) => `Fynex-prod/${table.logicalId}/Resource`).sort(),
+      [AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE]
+        .map((table) => `Fynex-prod/${table.logicalId}/Resource`)
+        .sort(),
     );
   });
 });

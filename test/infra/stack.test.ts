@@ -278,9 +278,9 @@ describe("FynexStack", () => {
     it("runs every function on nodejs22.x and arm64", () => {
       const functions = Object.values(ofType(dev, "AWS::Lambda::Function"));
 
-      // One per handler module, plus the authorizer, the secret-scanning key refresher and the
-      // webhook dispatcher.
-      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 3);
+      // One per handler module, plus the authorizer, the secret-scanning key refresher, the
+      // webhook dispatcher and the expiry reminder.
+      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 4);
       for (const { Properties } of functions) {
         expect(Properties.Runtime).toBe("nodejs22.x");
         expect(Properties.Architectures).toEqual(["arm64"]);
@@ -413,7 +413,7 @@ describe("FynexStack", () => {
         IndexName: string;
         Projection: { ProjectionType: string; NonKeyAttributes: string[] };
       }[];
-      expect(gsis).toHaveLength(1);
+      expect(gsis).toHaveLength(KEYS_TABLE.indexes.length);
       expect(gsis[0]?.IndexName).toBe(index?.indexName);
       expect(gsis[0]?.Projection.ProjectionType).toBe("INCLUDE");
       expect([...(gsis[0]?.Projection.NonKeyAttributes ?? [])].sort()).toEqual(

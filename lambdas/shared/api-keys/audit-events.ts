@@ -10,6 +10,7 @@ export const AUDIT_EVENT_TYPES = [
   "key.rotated",
   "key.expired_by_rotation",
   "key.leak_reported",
+  "key.expiring_soon",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -18,7 +19,7 @@ export interface AuditEvent {
   id: string;
   type: AuditEventType;
   at: string;
-  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, or `local-admin` locally. */
+  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, `scheduler`, or `local-admin` locally. */
   actor: string;
   /** A direct invocation's self-declared actor, kept unverified (CloudTrail holds the real invoker). */
   claimedActor?: string;

@@ -31,6 +31,13 @@ export interface KeyItem {
    * a read commits only if nobody changed the key since. Absent until the first such change.
    */
   revision?: number;
+  /**
+   * The UTC day (`YYYY-MM-DD`) of an admin-chosen `expiresAt`: the key's entry in the expiry index
+   * (API.md §11 reminders). Absent when a rotation's grace set the expiry, and once the 1-day reminder went.
+   */
+  expiryDay?: string;
+  /** The last expiry reminder sent: `7d`, then `1d` (each at most once). */
+  expiryReminder?: "7d" | "1d";
   /** Start of the window `windowCount` counts, epoch seconds. */
   windowStart: number;
   windowCount: number;

@@ -1,0 +1,129 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
+import { auditItem } from "../shared/api-keys/audit-events";
+import { type KeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import { expiryDayOf, type KeyServiceDeps, keyEvents, readKeys, transact } from "./key-service";
+
+/**
+ * Expiry reminders (API.md §11): an active key with an admin-chosen `expiresAt` gets
+ * `api_key.expiring_soon` (and the audit event `key.expiring_soon`, actor `scheduler`) once with 7 days
+ * or less left and once more with 1 day or less; a key first seen with under a day left gets only the
+ * 1-day one. Run daily deployed (EventBridge), at start and hourly locally; running it more often
+ * changes nothing: each reminder is a conditional write on the key item.
+ */
+
+export type ReminderThreshold = "7d" | "1d";
+
+const DAY_MS = 86_400_000;
+/** Days of the expiry index a run reads: today's and the next 7 (a key expiring in 7 days is in the 8th). */
+const DAYS_AHEAD = 7;
+
+/** The reminder a key is due at `nowMs`, if any: pure, so the once-only rules are tested on their own. */
+export function reminderDue(
+  item: Pick<KeyItem, "expiresAt" | "revokedAt" | "expiryDay" | "expiryReminder">,
+  nowMs: number,
+): ReminderThreshold | undefined {
+  if (item.expiryDay === undefined || item.expiresAt === undefined) return undefined;
+  if (keyStatus(item, nowMs) !== "active") return undefined;
+  const left = item.expiresAt - nowMs;
+  if (left <= DAY_MS) return item.expiryReminder === "1d" ? undefined : "1d";
+  if (left <= 7 * DAY_MS) return item.expiryReminder === undefined ? "7d" : undefined;
+  return undefined;
+}
+
+/** The expiry index's partitions a run at `nowMs` reads: the UTC days from today to 7 days ahead. */
+export function reminderDays(nowMs: number): string[] {
+  return Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => expiryDayOf(nowMs + i * DAY_MS));
+}
+
+export interface ReminderRun {
+  /** Keys of the index read. */
+  checked: number;
+  /** Reminders that committed in this run. */
+  sent: number;
+}
+
+/**
+ * Sends the reminders due now. Candidates come from the expiry index (never a scan); each is judged
+ * on its base item, read strongly consistently, and reminded in one transaction: the key item's
+ * `expiryReminder` (conditional on the key still live, with that expiry, not reminded so already),
+ * the audit event and the outbox item. A concurrent run, a revoke or a rotation in between makes the
+ * condition fail and the reminder is simply not sent by this run. After the 1-day reminder the key
+ * leaves the index.
+ */
+export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<ReminderRun> {
+  const now = deps.clock();
+  const ids: string[] = [];
+  for (const day of reminderDays(now)) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.db.send(
+        new QueryCommand({
+          TableName: deps.table,
+          IndexName: KEYS_BY_EXPIRY_DAY_INDEX,
+          KeyConditionExpression: "expiryDay = :day",
+          ExpressionAttributeValues: { ":day": day },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const entry of page.Items ?? []) if (typeof entry.pk === "string") ids.push(entry.pk);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+  const items = await readKeys(deps, ids);
+  let sent = 0;
+  for (const item of items.values()) {
+    const threshold = reminderDue(item, now);
+    if (threshold && (await remind(deps, item, threshold, now))) sent++;
+  }
+  return { checked: ids.length, sent };
+}
+
+async function remind(
+  deps: KeyServiceDeps,
+  item: KeyItem,
+  threshold: ReminderThreshold,
+  nowMs: number,
+): Promise<boolean> {
+  const expiresAt = new Date(item.expiresAt ?? 0).toISOString();
+  const reminded: KeyItem = { ...item, expiryReminder: threshold };
+  if (threshold === "1d") delete reminded.expiryDay;
+  const record = toKeyRecord(reminded, nowMs, deps.settings);
+  const notYet =
+    threshold === "1d"
+      ? "(attribute_not_exists(expiryReminder) OR expiryReminder = :sevenDays)"
+      : "attribute_not_exists(expiryReminder)";
+  const result = await transact(deps, [
+    {
+      Update: {
+        TableName: deps.table,
+        Key: { pk: item.pk },
+        UpdateExpression: `SET expiryReminder = :threshold${threshold === "1d" ? " REMOVE expiryDay" : ""}`,
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt = :expiresAt AND expiresAt > :now AND ${notYet}`,
+        ExpressionAttributeValues: {
+          ":threshold": threshold,
+          ":expiresAt": item.expiresAt,
+          ":now": nowMs,
+          ...(threshold === "1d" ? { ":sevenDays": "7d" } : {}),
+        },
+      },
+    },
+    {
+      Put: {
+        TableName: deps.auditTable,
+        Item: auditItem(
+          item.orgId,
+          {
+            type: "key.expiring_soon",
+            actor: "scheduler",
+            keyId: item.pk,
+            changes: { expiresAt, threshold },
+          },
+          nowMs,
+        ),
+      },
+    },
+    ...keyEvents(deps, item.orgId, [{ type: "api_key.expiring_soon", record, extra: { threshold } }], nowMs),
+  ]);
+  return result !== "busy" && result.committed;
+}

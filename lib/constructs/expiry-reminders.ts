@@ -1,0 +1,74 @@
+import path from "node:path";
+import { Duration } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
+import { FynexFunction } from "./fynex-function";
+import type { FynexTable } from "./fynex-table";
+
+export interface ExpiryRemindersProps {
+  projectRoot: string;
+  envName: string;
+  keysTable: FynexTable;
+  auditTable: FynexTable;
+  dataTable: FynexTable;
+  /** The settings a key record reports (its effective limit and window). */
+  rateSettings: Record<string, string>;
+  logRetention: RetentionDays;
+  logRemovalPolicy: "destroy" | "retain";
+}
+
+/**
+ * Expiry reminders of a deployed stage (API.md §11): a function run daily by EventBridge that finds
+ * the keys expiring within 7 days through the keys table's expiry index (never a scan) and records
+ * each reminder (key item, audit event, outbox item) in one transaction. Its role may query that one
+ * index, read and update key items, and put audit and outbox items; nothing else.
+ */
+export class ExpiryReminders extends Construct {
+  readonly reminder: FynexFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: ExpiryRemindersProps) {
+    super(scope, id);
+    this.reminder = new FynexFunction(this, "Reminder", {
+      entry: path.join(props.projectRoot, "lambdas/key-management/reminder-handler.ts"),
+      projectRoot: props.projectRoot,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      environment: { FYNEX_ENV: props.envName, ...props.rateSettings },
+      // A week of expiries across every org, a transaction each: minutes at most, never an API's 29 s.
+      timeout: Duration.minutes(5),
+    });
+    const { keysTable, auditTable, dataTable } = props;
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:Query"],
+        resources: [`${keysTable.tableArn}/index/${KEYS_BY_EXPIRY_DAY_INDEX}`],
+      }),
+    );
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+        resources: [keysTable.tableArn],
+      }),
+    );
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:PutItem"],
+        resources: [auditTable.tableArn, dataTable.tableArn],
+      }),
+    );
+    for (const table of [keysTable, auditTable, dataTable]) {
+      this.reminder.addEnvironment(table.environmentVariable, table.tableName);
+    }
+
+    this.schedule = new Rule(this, "Schedule", {
+      description: "Sends expiry reminders (api_key.expiring_soon) for keys expiring within 7 days",
+      schedule: Schedule.rate(Duration.days(1)),
+      targets: [new LambdaFunction(this.reminder, { retryAttempts: 2 })],
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_EXPIRY_DAY_INDEX, KEYS_TABLE } from "../../contract/tables";
+import { environmentConfig } from "../../lib/config";
+import { FynexStack } from "../../lib/fynex-stack";
+
+/** CDK assertions for the expiry reminders (API.md §11): the schedule, the index, least privilege. */
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let template: Template;
+let reminder: string;
+const ofType = (type: string) => template.findResources(type) as Resources;
+const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
+
+beforeAll(() => {
+  // Bundling skipped: the template is the same.
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new FynexStack(app, "Fynex-dev", { config: environmentConfig("dev") });
+  template = Template.fromStack(stack);
+  const [rule] = Object.values(ofType("AWS::Events::Rule")).filter(
+    ({ Properties }) => Properties.ScheduleExpression === "rate(1 day)",
+  );
+  const targets = (rule?.Properties.Targets ?? []) as { Arn: { "Fn::GetAtt": [string, string] } }[];
+  reminder = targets[0]?.Arn["Fn::GetAtt"][0] ?? "";
+});
+
+describe("expiry reminders in the stack", () => {
+  it("runs the reminder function daily on an EventBridge schedule, retrying a failed invocation", () => {
+    expect(reminder).toMatch(/^ExpiryRemindersReminder/);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 day)",
+      State: "ENABLED",
+      Targets: [{ Arn: { "Fn::GetAtt": [reminder, "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": [reminder, "Arn"] },
+      Principal: "events.amazonaws.com",
+    });
+  });
+
+  it("indexes keys by expiry day, projecting nothing a request changes", () => {
+    const table = ofType("AWS::DynamoDB::Table")[KEYS_TABLE.logicalId];
+    const gsis = table?.Properties.GlobalSecondaryIndexes as {
+      IndexName: string;
+      KeySchema: { AttributeName: string; KeyType: string }[];
+      Projection: { ProjectionType: string; NonKeyAttributes: string[] };
+    }[];
+    const index = gsis.find((gsi) => gsi.IndexName === KEYS_BY_EXPIRY_DAY_INDEX);
+
+    expect(index?.KeySchema).toEqual([
+      { AttributeName: "expiryDay", KeyType: "HASH" },
+      { AttributeName: "pk", KeyType: "RANGE" },
+    ]);
+    expect(index?.Projection.ProjectionType).toBe("INCLUDE");
+    for (const perRequest of ["windowCount", "windowStart", "lastUsedAt"]) {
+      expect(index?.Projection.NonKeyAttributes).not.toContain(perRequest);
+    }
+  });
+
+  it("may query the expiry index only, read and update key items, and put audit and outbox items", () => {
+    const fn = ofType("AWS::Lambda::Function")[reminder];
+    if (!fn) throw new Error(`no function ${reminder}`);
+    const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const statements = Object.values(ofType("AWS::IAM::Policy"))
+      .filter(({ Properties }) => JSON.stringify(Properties.Roles).includes(`"${roleId}"`))
+      .flatMap(({ Properties }) => (Properties.PolicyDocument as { Statement: unknown[] }).Statement);
+
+    expect(statements).toEqual([
+      {
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: { "Fn::Join": ["", [arnOf(KEYS_TABLE.logicalId), `/index/${KEYS_BY_EXPIRY_DAY_INDEX}`]] },
+      },
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+        Resource: arnOf(KEYS_TABLE.logicalId),
+      },
+      {
+        Effect: "Allow",
+        Action: "dynamodb:PutItem",
+        Resource: [arnOf(AUDIT_TABLE.logicalId), arnOf(DATA_TABLE.logicalId)],
+      },
+    ]);
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },
+      AUDIT_TABLE_NAME: { Ref: AUDIT_TABLE.logicalId },
+      DATA_TABLE_NAME: { Ref: DATA_TABLE.logicalId },
+      FYNEX_RATE_LIMIT: "100",
+    });
+  });
+});
