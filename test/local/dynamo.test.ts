@@ -96,10 +96,12 @@ describe("local DynamoDB", () => {
         { AttributeName: "pk", AttributeType: "S" },
         { AttributeName: "orgId", AttributeType: "S" },
         { AttributeName: "createdAt", AttributeType: "S" },
+        { AttributeName: "expiryDay", AttributeType: "S" },
       ]),
     );
-    expect(keys?.AttributeDefinitions).toHaveLength(3);
-    expect(keys?.GlobalSecondaryIndexes).toHaveLength(1);
+    expect(keys?.AttributeDefinitions).toHaveLength(4);
+    // The org index, and the expiry reminders' index (API.md §11).
+    expect(keys?.GlobalSecondaryIndexes).toHaveLength(2);
     expect(keys?.GlobalSecondaryIndexes?.[0]).toMatchObject({
       IndexName: KEYS_BY_ORG_INDEX,
       IndexStatus: "ACTIVE",
