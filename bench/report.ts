@@ -6,6 +6,9 @@ export interface BenchReport {
     ddbCallsAtRollover: number;
     ddbCallsUnknownKey: number;
     ddbCallsMalformedKey: number;
+    historyItemBytes: number;
+    historyWriteUnitsPerMillionRequests: number;
+    historyWriteUnitsPerMillionRequestsWorstCase: number;
     authorizerCpuMicrosP50: number;
     authorizerCpuMicrosP99: number;
     pipelineOverFloor: number;
@@ -70,6 +73,7 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
 | … at a window rollover | ${s.ddbCallsAtRollover} | ≤ 3 | ${budget(s.ddbCallsAtRollover <= 3)} |
 | … for a well-formed unknown key | ${s.ddbCallsUnknownKey} | ≤ 3 | ${budget(s.ddbCallsUnknownKey <= 3)} |
 | … for a malformed key | ${s.ddbCallsMalformedKey} | 0 | ${budget(s.ddbCallsMalformedKey === 0)} |
+| Usage history write units per million requests (keys at their default 100 per window; one request per key per window) | ${s.historyWriteUnitsPerMillionRequests}; ${s.historyWriteUnitsPerMillionRequestsWorstCase} (item of ${s.historyItemBytes} bytes) | one write per key per window | ${budget(s.historyItemBytes <= 1024)} |
 | authorizer CPU of our own, p50 / p99 | ${s.authorizerCpuMicrosP50} µs / ${s.authorizerCpuMicrosP99} µs | p50 < 200 µs | ${budget(s.authorizerCpuMicrosP50 < 200)} |
 | full local request path over its floor (worst route) | ${s.pipelineOverFloor}× | ≤ 2× | ${budget(s.pipelineOverFloor <= 2)} |
 | requests per second through the local path (slower route) | ${s.requestsPerSecond} | — | |

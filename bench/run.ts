@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { handlerModules } from "../contract/routes";
 import { generateKey } from "../lambdas/shared/api-keys/api-key";
 import { runtime } from "../lambdas/shared/runtime";
@@ -34,6 +34,24 @@ export const AUTHORIZER_MEMORY_MB = 256;
 
 const progress = (line: string) => console.error(line);
 
+/** The environment's default limit (lib/config.ts): how many requests a busy key spends per window. */
+const DEFAULT_REQUESTS_PER_WINDOW = 100;
+
+/**
+ * An item's size as DynamoDB bills it: each attribute's name in UTF-8 bytes plus its value (strings
+ * in UTF-8 bytes, numbers about one byte per two significant digits plus one).
+ */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name);
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) bytes += Math.ceil(value.N.replace(/^[-0.]+|\./g, "").length / 2) + 1;
+    else bytes += Buffer.byteLength(JSON.stringify(value));
+  }
+  return bytes;
+}
+
 async function main() {
   // A window of a day and a limit no run reaches: the pipeline measures the served path, not 429s.
   const local = await startLocalRuntime({
@@ -49,6 +67,15 @@ async function main() {
   try {
     const { dynamo, settings } = runtime();
     const recorder = instrument(dynamo, settings.keysTable);
+    // The usage history's writes (API.md §11) are the authorizer's too: counted beside the keys table's.
+    let usageTableCalls = 0;
+    dynamo.middlewareStack.add(
+      (next) => async (args) => {
+        if ((args.input as { TableName?: string }).TableName === settings.usageTable) usageTableCalls++;
+        return next(args);
+      },
+      { step: "build", name: "benchUsageCalls" },
+    );
     const createKey = async (name: string) => {
       const reply = await fetch(`${local.url}/admin/v1/orgs/bench/api-keys`, {
         method: "POST",
@@ -68,11 +95,11 @@ async function main() {
       const call = apiCall(key, method, path, body);
       return fetch(`${local.url}${path}`, { method, headers: call.headers, body: call.body });
     };
-    /** Keys-table calls (the authorizer's: no admin call runs meanwhile) one request makes. */
+    /** Keys- and usage-table calls (the authorizer's: no admin call runs meanwhile) one request makes. */
     const authorizerCalls = async (key: string) => {
-      const before = recorder.keysTableCalls;
+      const before = recorder.keysTableCalls + usageTableCalls;
       await send(key, "GET", "/api/v1/accounts?limit=1");
-      return recorder.keysTableCalls - before;
+      return recorder.keysTableCalls + usageTableCalls - before;
     };
 
     const benchKey = await createKey("bench");
@@ -83,13 +110,18 @@ async function main() {
     let steady = 0;
     for (let i = 0; i < 100; i++) steady += await authorizerCalls(benchKey.key);
     const rollover = await createKey("rollover");
-    // As if the key was last used yesterday: its stored window is one window back.
-    await dynamo.send(
+    // As if the key was last used yesterday: its stored window is one window back, and counted a busy
+    // window's requests, so the rollover writes its usage history item.
+    const closed = await dynamo.send(
       new UpdateItemCommand({
         TableName: settings.keysTable,
         Key: { pk: { S: rollover.id } },
-        UpdateExpression: "SET windowStart = windowStart - :window",
-        ExpressionAttributeValues: { ":window": { N: String(settings.rateWindowSeconds) } },
+        UpdateExpression: "SET windowStart = windowStart - :window, windowCount = :count",
+        ExpressionAttributeValues: {
+          ":window": { N: String(settings.rateWindowSeconds) },
+          ":count": { N: String(DEFAULT_REQUESTS_PER_WINDOW) },
+        },
+        ReturnValues: "UPDATED_NEW",
       }),
     );
     const calls = {
@@ -98,6 +130,20 @@ async function main() {
       unknown: await authorizerCalls(generateKey()),
       malformed: await authorizerCalls("fynex_k_not-a-key"),
     };
+    // The history item the rollover wrote, and the write units one costs (1 per started KiB).
+    const { Item: historyItem } = await dynamo.send(
+      new GetItemCommand({
+        TableName: settings.usageTable,
+        Key: {
+          keyId: { S: rollover.id },
+          windowStart: { S: new Date(Number(closed.Attributes?.windowStart?.N) * 1000).toISOString() },
+        },
+        ConsistentRead: true,
+      }),
+    );
+    if (!historyItem) throw new Error("the rollover wrote no usage history item");
+    const historyItemBytes = itemBytes(historyItem);
+    const historyWriteUnits = Math.ceil(historyItemBytes / 1024);
 
     progress("Authorizer CPU and duration…");
     const cpu = await measureAuthorizerCpu();
@@ -163,6 +209,11 @@ async function main() {
       ddbCallsAtRollover: calls.rollover,
       ddbCallsUnknownKey: calls.unknown,
       ddbCallsMalformedKey: calls.malformed,
+      historyItemBytes,
+      // One history write per key per window: at the default limit fully used, and in the worst case
+      // of a single request per key per window.
+      historyWriteUnitsPerMillionRequests: (historyWriteUnits * 1_000_000) / DEFAULT_REQUESTS_PER_WINDOW,
+      historyWriteUnitsPerMillionRequestsWorstCase: historyWriteUnits * 1_000_000,
       authorizerCpuMicrosP50: round(cpu.p50, 1),
       authorizerCpuMicrosP99: round(cpu.p99, 1),
       pipelineOverFloor: round(Math.max(list.overFloor, payments.overFloor)),
