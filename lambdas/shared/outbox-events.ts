@@ -1,5 +1,5 @@
+import { orgPk, sk } from "../../contract/data-items";
 import { isoAt } from "./dynamo/data-store";
-import { orgPk, sk } from "./dynamo/item-keys";
 import type { TransactItem } from "./dynamo/transact";
 import { newId } from "./ids";
 import type { EventType, Interaction } from "./interaction-schemas";

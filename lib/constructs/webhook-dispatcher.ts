@@ -9,7 +9,7 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
+import { SK_PREFIX } from "../../contract/data-items";
 import { FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 

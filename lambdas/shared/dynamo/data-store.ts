@@ -1,10 +1,10 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk } from "../../../contract/data-items";
 import { validationError } from "../http/errors";
 import { requireTable, runtime } from "../runtime";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { documentClient } from "./document-client";
-import { orgPk } from "./item-keys";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
 
 /** What the business stores need: the document client, the data table, and how conflicts are retried. */
