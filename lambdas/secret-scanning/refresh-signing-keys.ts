@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { ENV } from "../../contract/environment";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { documentClient } from "../shared/dynamo/document-client";
 import { log } from "../shared/observability/log";
@@ -101,7 +102,7 @@ export async function handler(): Promise<RefreshResult> {
   const { clock, settings } = runtime();
   const result = await refreshSigningKeys({
     db: documentClient(),
-    table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+    table: requireTable(settings.keysTable, ENV.keysTable),
     fetch: globalThis.fetch,
     clock,
   });

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { orgPk } from "../../../contract/data-items";
+import { ENV } from "../../../contract/environment";
 import { validationError } from "../http/errors";
 import { requireTable, runtime } from "../runtime";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -19,7 +20,7 @@ export function dataDeps(): DataDeps {
   const current = runtime();
   return {
     db: documentClient(),
-    table: requireTable(current.settings.dataTable, "DATA_TABLE_NAME"),
+    table: requireTable(current.settings.dataTable, ENV.dataTable),
     retry: current.retry ?? DEFAULT_RETRY,
   };
 }
