@@ -79,11 +79,9 @@ describe("refreshSigningKeys", () => {
 
   it("asks conditionally with the stored ETag, and writes nothing on 304", async () => {
     // Prepare
-    ddb
-      .on(GetCommand)
-      .resolves({
-        Item: { pk: GITHUB_SIGNING_KEYS_PK, keys: { old: current }, etag: '"v1"', fetchedAt: "x" },
-      });
+    ddb.on(GetCommand).resolves({
+      Item: { pk: GITHUB_SIGNING_KEYS_PK, keys: { old: current }, etag: '"v1"', fetchedAt: "x" },
+    });
     const fetch = fetchAnswering(304, undefined);
 
     // Act
