@@ -1,7 +1,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
-import { type KeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import { expiryDayOf, type KeyServiceDeps, keyEvents, readKeys, transact } from "./key-service";
 
 /**
@@ -20,7 +20,7 @@ const DAYS_AHEAD = 7;
 
 /** The reminder a key is due at `nowMs`, if any: pure, so the once-only rules are tested on their own. */
 export function reminderDue(
-  item: Pick<KeyItem, "expiresAt" | "revokedAt" | "expiryDay" | "expiryReminder">,
+  item: Pick<ApiKeyItem, "expiresAt" | "revokedAt" | "expiryDay" | "expiryReminder">,
   nowMs: number,
 ): ReminderThreshold | undefined {
   if (item.expiryDay === undefined || item.expiresAt === undefined) return undefined;
@@ -81,12 +81,12 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
 
 async function remind(
   deps: KeyServiceDeps,
-  item: KeyItem,
+  item: ApiKeyItem,
   threshold: ReminderThreshold,
   nowMs: number,
 ): Promise<boolean> {
   const expiresAt = new Date(item.expiresAt ?? 0).toISOString();
-  const reminded: KeyItem = { ...item, expiryReminder: threshold };
+  const reminded: ApiKeyItem = { ...item, expiryReminder: threshold };
   if (threshold === "1d") delete reminded.expiryDay;
   const record = toKeyRecord(reminded, nowMs, deps.settings);
   const notYet =

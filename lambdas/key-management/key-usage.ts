@@ -1,5 +1,6 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { ENV } from "../../contract/environment";
 import {
   type Granularity,
   throttledOf,
@@ -62,7 +63,7 @@ export async function getKeyUsage(
   while (bounds) {
     const page = await deps.db.send(
       new QueryCommand({
-        TableName: requireTable(deps.usageTable ?? "", "USAGE_TABLE_NAME"),
+        TableName: requireTable(deps.usageTable ?? "", ENV.usageTable),
         KeyConditionExpression: "keyId = :keyId AND windowStart BETWEEN :first AND :last",
         ExpressionAttributeValues: { ":keyId": keyId, ":first": bounds.first, ":last": bounds.last },
         ConsistentRead: true,

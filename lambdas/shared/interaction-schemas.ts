@@ -1,10 +1,11 @@
 import { z } from "zod";
 
 /**
- * Event types (API.md §6): interactions carry them, webhook subscriptions name them. One list, so the
- * interaction items, the webhook schemas and the OpenAPI document cannot drift apart.
+ * Business event types (API.md §6): interactions carry them, webhook subscriptions name them. One
+ * list, so the interaction items, the webhook schemas and the OpenAPI document cannot drift apart.
+ * Not the audit events of key management (`AUDIT_EVENT_TYPES`).
  */
-export const EVENT_TYPES = [
+export const BUSINESS_EVENT_TYPES = [
   "account.created",
   "account.updated",
   "contact.created",
@@ -13,8 +14,8 @@ export const EVENT_TYPES = [
   "import.completed",
 ] as const;
 
-export const eventTypeSchema = z.enum(EVENT_TYPES);
-export type EventType = z.infer<typeof eventTypeSchema>;
+export const businessEventTypeSchema = z.enum(BUSINESS_EVENT_TYPES);
+export type BusinessEventType = z.infer<typeof businessEventTypeSchema>;
 
 /**
  * Key events (API.md §11): webhook subscriptions may list them beside the business events; they are
@@ -29,7 +30,7 @@ export const KEY_EVENT_TYPES = [
 export type KeyEventType = (typeof KEY_EVENT_TYPES)[number];
 
 /** Every event a webhook subscription may list and a delivery may carry. */
-export const WEBHOOK_EVENT_TYPES = [...EVENT_TYPES, ...KEY_EVENT_TYPES] as const;
+export const WEBHOOK_EVENT_TYPES = [...BUSINESS_EVENT_TYPES, ...KEY_EVENT_TYPES] as const;
 export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
@@ -42,7 +43,7 @@ export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 export const interactionSchema = z.object({
   id: z.string(),
   accountId: z.string().nullable(),
-  type: eventTypeSchema,
+  type: businessEventTypeSchema,
   at: z.string(),
   data: z.record(z.string(), z.unknown()),
 });

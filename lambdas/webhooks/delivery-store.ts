@@ -7,8 +7,8 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { isoAt, nextCursorOf, type Page, startAfter } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import type { WebhookEventType } from "../shared/interaction-schemas";
 import type { DeliveryAttempt } from "./delivery-schemas";
 import { getWebhook, SECRET_ATTRIBUTE } from "./webhook-store";

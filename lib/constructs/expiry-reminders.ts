@@ -5,6 +5,7 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { ENV } from "../../contract/environment";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
@@ -38,7 +39,7 @@ export class ExpiryReminders extends Construct {
       projectRoot: props.projectRoot,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
-      environment: { FYNEX_ENV: props.envName, ...props.rateSettings },
+      environment: { [ENV.envName]: props.envName, ...props.rateSettings },
       // A week of expiries across every org, a transaction each: minutes at most, never an API's 29 s.
       timeout: Duration.minutes(5),
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeKey } from "../../lambdas/key-management/key-service";
 import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
@@ -134,7 +134,7 @@ describe.skipIf(remote)("key events for webhook subscribers", () => {
     const bodies = receiver.received.map((request) => request.raw.toString("utf8"));
 
     for (const key of keys) {
-      const { hashHex } = digestKey(key);
+      const { hashHex } = digestApiKey(key);
       for (const body of bodies) {
         expect(body).not.toContain(key);
         expect(body).not.toContain(key.slice(8, 24));
