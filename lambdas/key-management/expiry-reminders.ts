@@ -2,7 +2,8 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
-import { expiryDayOf, type KeyServiceDeps, keyEvents, readKeys, transact } from "./key-service";
+import { keyEvents } from "./key-events";
+import { expiryDayOf, type KeyServiceDeps, readKeys, transact } from "./key-service";
 
 /**
  * Expiry reminders (API.md §11): an active key with an admin-chosen `expiresAt` gets

@@ -29,8 +29,7 @@ import {
 import { commitWithSecret, type KeySecretStore } from "../shared/api-keys/key-secrets";
 import { windowStart } from "../shared/api-keys/rate-window";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import type { KeyEventType } from "../shared/interaction-schemas";
-import { keyEventItem } from "../shared/outbox-events";
+import { keyEvents, revokedEvents } from "./key-events";
 import {
   type CreateKeyInput,
   isKeyId,
@@ -39,6 +38,7 @@ import {
   type RotateKeyInput,
   type UpdateKeyInput,
 } from "./schemas";
+import { lastActivity, unusedCutoff } from "./unused-keys";
 
 /**
  * Key management over the keys table (DESIGN.md "Keys table") and the audit table. Pure functions of
@@ -195,23 +195,6 @@ export async function transact(
 const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem => ({
   Put: { TableName: deps.auditTable, Item: event },
 });
-
-/**
- * The outbox items of key events for webhook subscribers (API.md §11), to go last in the change's
- * transaction: `data` is the key's record after the change, never the key.
- */
-export function keyEvents(
-  deps: KeyServiceDeps,
-  orgId: string,
-  events: { type: KeyEventType; record: KeyRecord; extra?: Record<string, unknown> }[],
-  nowMs: number,
-): TransactItem[] {
-  const table = deps.dataTable;
-  if (!table) return [];
-  return events.map(({ type, record, extra }) =>
-    keyEventItem(table, orgId, { type, data: { ...record, ...extra }, at: nowMs }),
-  );
-}
 
 /** An audit event of `who`, on key `keyId`, at `nowMs`. */
 function eventOf(
@@ -546,21 +529,6 @@ export async function revokeKey(
     if (result.committed) return ok(record(deps, revoked, now));
   }
   throw new Error(`revoking ${keyId} kept losing races with concurrent changes`);
-}
-
-/** A revocation raises `api_key.revoked`; a leak report's also `api_key.leak_reported` (with its `url`). */
-function revokedEvents(revoked: KeyRecord, options: RevokeOptions) {
-  const events: { type: KeyEventType; record: KeyRecord; extra?: Record<string, unknown> }[] = [
-    { type: "api_key.revoked", record: revoked },
-  ];
-  if (options.eventType === "key.leak_reported") {
-    events.push({
-      type: "api_key.leak_reported",
-      record: revoked,
-      extra: { url: options.changes?.url ?? null },
-    });
-  }
-  return events;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1002,19 +970,6 @@ export async function listKeys(
   });
   return ok({ items: records, nextCursor });
 }
-
-/**
- * `unusedForDays` as instants (API.md §11): keys whose last use, or never used their creation, is at
- * or before now minus that many days; `createdBy` is the same instant as the org index's sort key.
- */
-function unusedCutoff(input: ListKeysInput, nowMs: number) {
-  if (input.unusedForDays === undefined) return undefined;
-  const lastUsedBy = nowMs - input.unusedForDays * 86_400_000;
-  return { lastUsedBy, createdBy: new Date(lastUsedBy).toISOString() };
-}
-
-/** When a key was last used (any counted request, 429 and 403 included), or its creation if never. */
-const lastActivity = (item: ApiKeyItem) => item.lastUsedAt ?? Date.parse(item.createdAt);
 
 /** BatchGetItem takes at most this many keys per request. */
 const BATCH_GET_MAX = 100;

@@ -1,0 +1,42 @@
+import type { KeyRecord } from "../shared/api-keys/key-record";
+import type { TransactItem } from "../shared/dynamo/transact";
+import type { KeyEventType } from "../shared/interaction-schemas";
+import { keyEventItem } from "../shared/outbox-events";
+import type { KeyServiceDeps, RevokeOptions } from "./key-service";
+
+/** A key event to raise: its type, the key's record after the change, and any field it adds. */
+export interface KeyEvent {
+  type: KeyEventType;
+  record: KeyRecord;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The outbox items of key events for webhook subscribers (API.md §11), to go last in the change's
+ * transaction: `data` is the key's record after the change, never the key.
+ */
+export function keyEvents(
+  deps: KeyServiceDeps,
+  orgId: string,
+  events: KeyEvent[],
+  nowMs: number,
+): TransactItem[] {
+  const table = deps.dataTable;
+  if (!table) return [];
+  return events.map(({ type, record, extra }) =>
+    keyEventItem(table, orgId, { type, data: { ...record, ...extra }, at: nowMs }),
+  );
+}
+
+/** A revocation raises `api_key.revoked`; a leak report's also `api_key.leak_reported` (with its `url`). */
+export function revokedEvents(revoked: KeyRecord, options: RevokeOptions): KeyEvent[] {
+  const events: KeyEvent[] = [{ type: "api_key.revoked", record: revoked }];
+  if (options.eventType === "key.leak_reported") {
+    events.push({
+      type: "api_key.leak_reported",
+      record: revoked,
+      extra: { url: options.changes?.url ?? null },
+    });
+  }
+  return events;
+}
