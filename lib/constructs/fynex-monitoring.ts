@@ -107,8 +107,10 @@ export class FynexMonitoring extends Construct {
         statistic,
         period: FIVE_MINUTES,
       });
+    // No MAX([requests, 1]): CloudWatch metric math takes only time series inside an array, so a
+    // scalar there fails the alarm's creation. IF answers 0 for a period without requests.
     const serverErrorRate = new MathExpression({
-      expression: "100 * errors / MAX([requests, 1])",
+      expression: "IF(requests > 0, 100 * errors / requests, 0)",
       usingMetrics: { errors: api("5XXError", "Sum"), requests: api("Count", "Sum") },
       period: FIVE_MINUTES,
       label: "5xx %",
