@@ -43,7 +43,9 @@ const REQUEST_ID = "$context.requestId";
 
 /**
  * Access log fields. No header (the key travels in one), no body. Every value is quoted: API Gateway
- * writes `-` for a missing value, which would break JSON where a number was expected.
+ * writes `-` for a missing value, which would break JSON where a number was expected. The error
+ * message is the exception: `$context.error.message` may hold quotes, which would break the line, so
+ * it is logged as `$context.error.messageString`, which API Gateway writes already quoted.
  */
 const ACCESS_LOG_FIELDS = {
   requestId: "$context.requestId",
@@ -63,8 +65,20 @@ const ACCESS_LOG_FIELDS = {
   keyId: "$context.authorizer.keyId",
   iamCaller: "$context.identity.userArn",
   errorType: "$context.error.responseType",
-  errorMessage: "$context.error.message",
+  errorMessage: "$context.error.messageString",
 };
+
+/** Variables API Gateway writes as JSON strings of their own: never quoted again. */
+const QUOTED_BY_API_GATEWAY = new Set(["$context.error.messageString"]);
+
+/** The access-log line: a JSON object, each value quoted unless API Gateway quotes it itself. */
+function accessLogFormat(fields: Record<string, string> = ACCESS_LOG_FIELDS): string {
+  const members = Object.entries(fields).map(
+    ([name, variable]) =>
+      `${JSON.stringify(name)}:${QUOTED_BY_API_GATEWAY.has(variable) ? variable : JSON.stringify(variable)}`,
+  );
+  return `{${members.join(",")}}`;
+}
 
 export interface FynexApiProps {
   /** One stage, named after the environment. */
@@ -114,7 +128,7 @@ export class FynexApi extends Construct {
         throttlingRateLimit: props.stageThrottle.rateLimit,
         throttlingBurstLimit: props.stageThrottle.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        accessLogFormat: AccessLogFormat.custom(accessLogFormat()),
       },
     });
 
