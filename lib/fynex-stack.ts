@@ -18,6 +18,8 @@ import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
+/** Answers every undeclared path and method (the API's one catch-all). */
+const NOT_FOUND_HANDLER = "lambdas/not-found/handler";
 
 export interface FynexStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -134,6 +136,9 @@ export class FynexStack extends Stack {
       functions.set(handler, fn);
     }
 
+    // Touches no table: it answers the 404 envelope and nothing else.
+    const notFound = newFunction(NOT_FOUND_HANDLER, { rateSettings: false });
+
     const api = new FynexApi(this, "Api", {
       stageName: config.envName,
       executionLogging: config.executionLogging,
@@ -143,6 +148,7 @@ export class FynexStack extends Stack {
       routes: ROUTES,
       functions,
       authorizer,
+      notFound,
     });
 
     const monitoring = new FynexMonitoring(this, "Monitoring", {
@@ -150,7 +156,7 @@ export class FynexStack extends Stack {
       alarms: config.alarms,
       api: api.restApi,
       authorizer,
-      functions,
+      functions: new Map([...functions, [NOT_FOUND_HANDLER, notFound]]),
       tables: [keysTable, dataTable, auditTable],
       services: { authorizer: SERVICE.authorizer, api: SERVICE.api },
     });

@@ -4,16 +4,11 @@ import {
   AuthorizationType,
   EndpointType,
   IdentitySource,
-  type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
-  type Method,
   MethodLoggingLevel,
   type MethodOptions,
-  MockIntegration,
-  PassthroughBehavior,
   RequestAuthorizer,
-  Resource,
   ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
@@ -27,7 +22,6 @@ import {
   type GatewayAnswer,
   type GatewayResponseType,
   gatewayAnswerBody,
-  NOT_FOUND,
 } from "../gateway-responses";
 
 /** An org id (API.md §1); the admin routes' IAM scope embeds it in an ARN, so no wildcard may slip in. */
@@ -92,11 +86,13 @@ export interface FynexApiProps {
   functions: ReadonlyMap<string, IFunction>;
   /** The REQUEST authorizer of `apiKey` routes. */
   authorizer: IFunction;
+  /** Answers every undeclared path and method with the 404 envelope (`lambdas/not-found/handler`). */
+  notFound: IFunction;
 }
 
 /**
  * The REST API: one regional stage, methods built from the route table, the API-key authorizer with
- * its cache off, IAM on admin routes, a 404 catch-all for every undeclared path and method, and
+ * its cache off, IAM on admin routes, one 404 catch-all for every undeclared path and method, and
  * gateway responses that answer in the error envelope.
  */
 export class FynexApi extends Construct {
@@ -138,7 +134,7 @@ export class FynexApi extends Construct {
 
     this.addGatewayResponses();
     this.addRoutes(props);
-    this.addCatchAll();
+    this.addCatchAll(props.notFound);
   }
 
   /**
@@ -290,58 +286,30 @@ export class FynexApi extends Construct {
 
   /**
    * Undeclared methods and paths answer 404 `not_found` without authorization (API.md §3: before
-   * anything else). A path that matches a resource with no method for it (`/api/v1`), or that runs
-   * past a declared resource (`/api/v1/accounts/x`), must not depend on API Gateway falling back to
-   * the root's `{proxy+}`: every resource gets `ANY`, and every resource that has no path-variable
-   * child gets its own `{proxy+}` (a resource may have only one variable child).
+   * anything else), from one catch-all: `ANY /{proxy+}` and `ANY /` (a greedy variable never matches
+   * the root itself). API Gateway picks the declared resource and method when both match, and falls
+   * back to the root's `{proxy+}` otherwise: a method a resource does not declare, a resource with no
+   * method (`/api/v1`), a path that runs past a declared resource (`/api/v1/accounts/x/y`)
+   * (docs/DECISIONS.md). A function answers, not a mock integration: a mock passes a body of a media
+   * type it has no template for straight through and answers 500 to `text/plain`, CSV, XML or a form.
+   * One catch-all rather than one per resource also keeps the method count down: many methods
+   * created at once get the deploy throttled by API Gateway itself (aws-cdk#15573).
    */
-  private addCatchAll(): void {
-    const notFound = new MockIntegration({
-      // `WHEN_NO_MATCH`: a body of any content type still reaches the 404 (never a 415).
-      passthroughBehavior: PassthroughBehavior.WHEN_NO_MATCH,
-      requestTemplates: { "application/json": '{"statusCode": 404}' },
-      integrationResponses: [
-        {
-          statusCode: "404",
-          responseParameters: { "method.response.header.X-Request-Id": "context.requestId" },
-          responseTemplates: {
-            "application/json": gatewayAnswerBody(NOT_FOUND, REQUEST_ID),
-          },
-        },
-      ],
-    });
-    const options: MethodOptions = {
-      authorizationType: AuthorizationType.NONE,
-      methodResponses: [
-        { statusCode: "404", responseParameters: { "method.response.header.X-Request-Id": true } },
-      ],
-    };
-
-    const acknowledge = (method: Method) =>
+  private addCatchAll(notFound: IFunction): void {
+    const integration = new LambdaIntegration(notFound, { allowTestInvoke: false });
+    const options: MethodOptions = { authorizationType: AuthorizationType.NONE };
+    const methods = [
+      this.restApi.root.addMethod("ANY", integration, options),
+      this.restApi.root.addProxy({ anyMethod: false }).addMethod("ANY", integration, options),
+    ];
+    for (const method of methods) {
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          "Catch-all 404 (mock integration, no backend): answers undeclared paths and methods before " +
-          "any authorization (API.md §3), so that a missing-token answer only ever means an unsigned " +
-          "admin call. It reaches no function and no data.",
+          "Catch-all 404: answers undeclared paths and methods before any authorization (API.md §3), so " +
+          "that a missing-token answer only ever means an unsigned admin call. Its function answers the " +
+          "404 envelope and reads no body and no data.",
       });
-    for (const resource of allResources(this.restApi.root)) {
-      acknowledge(resource.addMethod("ANY", notFound, options));
-      if (!childResources(resource).some((child) => isPathVariable(child))) {
-        acknowledge(resource.addProxy({ anyMethod: false }).addMethod("ANY", notFound, options));
-      }
     }
   }
-}
-
-function childResources(resource: IResource): Resource[] {
-  return resource.node.children.filter((child): child is Resource => child instanceof Resource);
-}
-
-function allResources(root: IResource): IResource[] {
-  return [root, ...childResources(root).flatMap((child) => allResources(child))];
-}
-
-function isPathVariable(resource: Resource): boolean {
-  return resource.path.split("/").at(-1)?.startsWith("{") ?? false;
 }
