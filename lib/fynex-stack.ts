@@ -49,8 +49,9 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   const deleteOnly = own.every((route) => route.method === "DELETE");
   switch (own[0]?.auth) {
     case "iam":
-      // Key management records every change in the audit trail.
-      return { keys: "readWrite", audit: "readWrite", rateSettings: true };
+      // Key management records every change in the audit trail, which it may append to and list,
+      // never change.
+      return { keys: "readWrite", audit: "appendQuery", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
       // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.
