@@ -195,7 +195,7 @@ export class FynexStack extends Stack {
     });
     new CfnOutput(this, "SecretScanningKeysFunctionName", {
       value: scanningKeys.refresher.functionName,
-      description: "Fetches GitHub's secret-scanning keys (hourly); invoke it once after the first deploy",
+      description: "Fetches GitHub's secret-scanning keys: at deploy, then hourly",
     });
   }
 }

@@ -22,6 +22,7 @@ function synth(envName: string, overrides: ConfigOverrides = {}) {
 }
 
 const ofType = (template: Template, type: string) => template.findResources(type) as Resources;
+type CfnResourceWithDeps = { Properties: Record<string, unknown>; DependsOn?: string[] };
 
 /** Every statement of the policies attached to a role. */
 function statementsOfRole(template: Template, roleId: string): Record<string, unknown>[] {
@@ -160,6 +161,22 @@ describe("secret-scanning key refresher", () => {
     const targets = (rule?.Properties.Targets ?? []) as { Arn: { "Fn::GetAtt": [string, string] } }[];
     const target = targets[0];
     refresher = target?.Arn["Fn::GetAtt"][0] ?? "";
+  });
+
+  it("runs once at deploy, after the keys table exists, without failing the deploy on GitHub", () => {
+    const triggers = Object.values(ofType(template, "Custom::Trigger")) as (
+      | CfnResourceWithDeps
+      | undefined
+    )[];
+    expect(triggers).toHaveLength(1);
+    const [trigger] = triggers;
+    // The refresher's current version: a changed refresher runs again at its deploy.
+    const versionId = (trigger?.Properties.HandlerArn as { Ref: string }).Ref;
+    expect(ofType(template, "AWS::Lambda::Version")[versionId]?.Properties.FunctionName).toEqual({
+      Ref: refresher,
+    });
+    expect(trigger?.Properties).toMatchObject({ InvocationType: "Event", ExecuteOnHandlerChange: true });
+    expect(trigger?.DependsOn).toContain(KEYS_TABLE.logicalId);
   });
 
   it("runs hourly on an EventBridge schedule, retrying a failed invocation", () => {
