@@ -30,6 +30,22 @@ const alarmsSchema = z
   })
   .strict();
 
+const customDomainSchema = z
+  .object({
+    /** The API's own host name, e.g. `api.fynex.solutions`; DNS points it at the stack's output. */
+    domainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a host name"),
+    /** An ACM certificate for `domainName`, in the stack's region (a regional endpoint). */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+        "must be an ACM certificate ARN",
+      ),
+  })
+  .strict();
+
 const settingsSchema = z
   .object({
     envName: z.enum(ENVIRONMENT_NAMES),
@@ -66,6 +82,11 @@ const settingsSchema = z
     stageThrottle: stageThrottleSchema,
     /** Alarm thresholds and subscribers (docs/RUNBOOKS.md says what each alarm means). */
     alarms: alarmsSchema,
+    /**
+     * Serve the stage at the root of its own domain (`https://api.fynex.solutions/api/v1/...`) besides
+     * its default URL, which carries the stage in every path. None by default.
+     */
+    customDomain: customDomainSchema.optional(),
   })
   .strict();
 

@@ -150,6 +150,7 @@ export class FynexStack extends Stack {
       functions,
       authorizer,
       notFound,
+      customDomain: config.customDomain,
     });
 
     const monitoring = new FynexMonitoring(this, "Monitoring", {
@@ -186,6 +187,16 @@ export class FynexStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
+    if (config.customDomain && api.domainTarget) {
+      new CfnOutput(this, "CustomDomainUrl", {
+        value: `https://${config.customDomain.domainName}/`,
+        description: "Base URL of the stage on its custom domain",
+      });
+      new CfnOutput(this, "CustomDomainTarget", {
+        value: api.domainTarget,
+        description: "Point the custom domain's DNS record (CNAME or alias) at this host name",
+      });
+    }
     new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
     new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
     new CfnOutput(this, "AuditTableName", { value: auditTable.tableName });

@@ -11,7 +11,9 @@ import {
   RequestAuthorizer,
   ResponseType,
   RestApi,
+  SecurityPolicy,
 } from "aws-cdk-lib/aws-apigateway";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -88,6 +90,8 @@ export interface FynexApiProps {
   authorizer: IFunction;
   /** Answers every undeclared path and method with the 404 envelope (`lambdas/not-found/handler`). */
   notFound: IFunction;
+  /** Also serve the stage at the root of this domain (a base path mapping of `/` to the stage). */
+  customDomain?: { domainName: string; certificateArn: string };
 }
 
 /**
@@ -97,6 +101,8 @@ export interface FynexApiProps {
  */
 export class FynexApi extends Construct {
   readonly restApi: RestApi;
+  /** The custom domain's own host name, the target of its DNS record: only with a custom domain. */
+  readonly domainTarget?: string;
 
   constructor(scope: Construct, id: string, props: FynexApiProps) {
     super(scope, id);
@@ -135,6 +141,17 @@ export class FynexApi extends Construct {
     this.addGatewayResponses();
     this.addRoutes(props);
     this.addCatchAll(props.notFound);
+
+    if (props.customDomain) {
+      // Mapped at the root: `https://<domain>/api/v1/...`, the shape API.md documents, no stage in it.
+      const domain = this.restApi.addDomainName("CustomDomain", {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, "Certificate", props.customDomain.certificateArn),
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      this.domainTarget = domain.domainNameAliasDomainName;
+    }
   }
 
   /**
