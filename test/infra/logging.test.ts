@@ -123,7 +123,8 @@ describe.each(ENVIRONMENT_NAMES)("%s: API Gateway logging", (envName) => {
   it("stays one JSON line when API Gateway's error message holds quotes", () => {
     // Prepare
     const [stage] = Object.values(ofType(templateOf(envName), "AWS::ApiGateway::Stage"));
-    const format = (stage?.Properties.AccessLogSetting as { Format: string }).Format;
+    if (!stage) throw new Error("the template has no stage");
+    const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
     const message = 'Invalid key=value pair in Authorization header: "Credential"';
 
     // Act

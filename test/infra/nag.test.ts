@@ -145,8 +145,9 @@ describe("function roles (AwsSolutions-IAM4 fixed, not acknowledged)", () => {
       id.startsWith(TRIGGER_PROVIDER),
     );
     expect(roles).toHaveLength(1);
+    const [[, role]] = roles as [[string, (typeof roles)[number][1]]];
     const statements = (
-      roles[0]?.[1].Properties.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]
+      role.Properties.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]
     ).flatMap((policy) => policy.PolicyDocument.Statement);
     expect(statements.flatMap((statement) => [statement.Action].flat())).toEqual(["lambda:InvokeFunction"]);
     expect(JSON.stringify(statements)).toContain("SecretScanningKeysRefresher");
