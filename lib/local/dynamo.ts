@@ -916,6 +916,25 @@ function updatedItem(action: WriteAction, current: Item | undefined): Promise<It
 const singleWrites = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
 
 /**
+ * dynalite ignores `ReturnValuesOnConditionCheckFailure`; DynamoDB returns the item with a failed
+ * condition whenever it exists (so an answer without one means no such item). Made up here for
+ * UpdateItem and DeleteItem: the item is read right after the failure, under the same claim.
+ */
+async function withOldItemOnFailure(invoke: Invoke, rawBody: Buffer, reply: Reply): Promise<Reply> {
+  if (reply.status !== 400 || !reply.body.includes("ConditionalCheckFailedException")) return reply;
+  const request: unknown = JSON.parse(rawBody.toString("utf8"));
+  if (!isRecord(request) || request.ReturnValuesOnConditionCheckFailure !== "ALL_OLD") return reply;
+  const answer = await callDynalite(invoke, "GetItem", {
+    TableName: request.TableName,
+    Key: request.Key,
+    ConsistentRead: true,
+  });
+  if (!isRecord(answer.Item)) return reply;
+  const failure: unknown = JSON.parse(reply.body);
+  return jsonReply(400, { ...(isRecord(failure) ? failure : {}), Item: answer.Item });
+}
+
+/**
  * The endpoint's request listener: transactions answered here, single-item writes checked against
  * the claims, everything else handed to dynalite untouched.
  */
@@ -937,7 +956,10 @@ function frontListener(invoke: Invoke, transactions: Transactions): RequestListe
       });
     }
     try {
-      return await passThrough();
+      const reply = await passThrough();
+      return operation === "UpdateItem" || operation === "DeleteItem"
+        ? await withOldItemOnFailure(invoke, body, reply)
+        : reply;
     } finally {
       release();
     }
