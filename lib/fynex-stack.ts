@@ -97,7 +97,10 @@ export class FynexStack extends Stack {
       FYNEX_RATE_LIMIT: String(config.rateLimit),
       FYNEX_RATE_WINDOW_SECONDS: String(config.rateWindowSeconds),
     };
-    const newFunction = (handler: string, options: { rateSettings: boolean; timeout?: Duration }) =>
+    const newFunction = (
+      handler: string,
+      options: { rateSettings: boolean; timeout?: Duration; sourceMaps?: boolean },
+    ) =>
       new FynexFunction(this, `${handlerId(handler)}Function`, {
         entry: path.join(PROJECT_ROOT, `${handler}.ts`),
         projectRoot: PROJECT_ROOT,
@@ -106,10 +109,16 @@ export class FynexStack extends Stack {
         // FYNEX_ENV: the `environment` dimension of the custom metrics the alarms read.
         environment: { FYNEX_ENV: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
+        sourceMaps: options.sourceMaps,
       });
 
     // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
-    const authorizer = newFunction(AUTHORIZER_HANDLER, { rateSettings: true, timeout: Duration.seconds(5) });
+    // No source maps: every 401 is a thrown error whose stack the runtime reads (docs/DECISIONS.md).
+    const authorizer = newFunction(AUTHORIZER_HANDLER, {
+      rateSettings: true,
+      timeout: Duration.seconds(5),
+      sourceMaps: false,
+    });
     authorizer.bindTable({ table: keysTable, accessMode: "update" });
 
     const functions = new Map<string, FynexFunction>();

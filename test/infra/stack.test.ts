@@ -162,6 +162,18 @@ describe("FynexStack", () => {
       });
     });
 
+    it("runs the authorizer without --enable-source-maps, every other function with them", () => {
+      // Each 401 is a thrown error whose stack the Lambda runtime reads: with source maps on, every
+      // read pays a map lookup (docs/PERFORMANCE.md has the figures).
+      const functions = ofType(dev, "AWS::Lambda::Function");
+      const nodeOptions = (id: string) =>
+        (functions[id]?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables?.NODE_OPTIONS;
+      expect(authorizerFunction).not.toBe("");
+      expect(nodeOptions(authorizerFunction)).toBeUndefined();
+      for (const id of functionOf.values()) expect(nodeOptions(id)).toBe("--enable-source-maps");
+    });
+
     it("is a REGIONAL endpoint", () => {
       dev.hasResourceProperties("AWS::ApiGateway::RestApi", {
         EndpointConfiguration: { Types: ["REGIONAL"] },
