@@ -1,7 +1,6 @@
 import { format } from "node:util";
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   DynamoDBClient,
   InternalServerError,
   ProvisionedThroughputExceededException,
@@ -9,127 +8,38 @@ import {
   TransactionConflictException,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler } from "../../lambdas/authorizer/handler";
-import { generateKey } from "../../lambdas/shared/api-keys/api-key";
 import { decodeContext } from "../../lambdas/shared/api-keys/authorizer-context";
 import { configureRuntime } from "../../lambdas/shared/runtime";
-import { authorizerRequestFixture, withHeaders } from "./events";
+import {
+  conditionFailed,
+  consoleSpies,
+  ddb,
+  expectAllow,
+  expectUnauthorized,
+  KEY,
+  KEY_HASH,
+  KEY_ID,
+  keyItem,
+  keyRequest,
+  NOW,
+  OTHER_KEY,
+  PREVIOUS_WINDOW_START,
+  RESET_AT,
+  rejectionOf,
+  requestWithKey,
+  stringified,
+  updateInputs,
+  useMockedKeysTable,
+  WINDOW,
+  WINDOW_START,
+} from "./authorizer-support";
+import { authorizerRequestFixture } from "./events";
 
-/** API.md §1's test vector: the key, its SHA-256 and the id derived from it. */
-const KEY = "fynex_k_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf3oAV0y";
-const KEY_HASH = "c1f996ff0b66c7511308ea0f18906426097df8ba053d122238d3ecad2cc6a51e";
-const KEY_ID = "key_5u1a57vZeyw1x9yto1mqYA";
-const OTHER_KEY = generateKey(new Uint8Array(32).fill(7));
-
-/** 2025-01-15T10:07:30.250Z, inside the window [10:00, 10:15). */
-const NOW = Date.UTC(2025, 0, 15, 10, 7, 30, 250);
-const WINDOW = 900;
-const WINDOW_START = Date.UTC(2025, 0, 15, 10, 0, 0) / 1000;
-const PREVIOUS_WINDOW_START = WINDOW_START - WINDOW;
-const RESET_AT = WINDOW_START + WINDOW;
-
-const ddb = mockClient(DynamoDBClient);
-const consoleSpies = (["log", "info", "warn", "error", "debug", "trace"] as const).map((method) =>
-  vi.spyOn(console, method).mockImplementation(() => undefined),
-);
-
-beforeEach(() => {
-  configureRuntime({
-    clock: () => NOW,
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
-    settings: {
-      keysTable: "keys",
-      dataTable: "",
-      auditTable: "audit",
-      rateLimit: 100,
-      rateWindowSeconds: WINDOW,
-    },
-  });
-});
-
-afterEach(() => {
-  ddb.reset();
-  for (const spy of consoleSpies) spy.mockClear();
-});
-
-afterAll(() => {
-  for (const spy of consoleSpies) spy.mockRestore();
-});
-
-/** The key item as DynamoDB returns it (ALL_NEW or ALL_OLD). */
-function keyItem(overrides: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
-  return {
-    pk: { S: KEY_ID },
-    hash: { S: KEY_HASH },
-    orgId: { S: "org_acme" },
-    name: { S: "CI" },
-    scopes: { L: [{ S: "accounts:read" }, { S: "accounts:write" }] },
-    hint: { S: "fynex_k_003a…AV0y" },
-    createdAt: { S: "2025-01-01T00:00:00.000Z" },
-    createdBy: { S: "arn:aws:iam::123456789012:user/admin" },
-    windowStart: { N: String(WINDOW_START) },
-    windowCount: { N: "42" },
-    lastUsedAt: { N: String(NOW) },
-    ...overrides,
-  };
-}
-
-const conditionFailed = (item?: Record<string, AttributeValue>) =>
-  new ConditionalCheckFailedException({
-    message: "The conditional request failed",
-    $metadata: { httpStatusCode: 400 },
-    ...(item ? { Item: item } : {}),
-  });
-
-function requestWithKey(headers: Record<string, string[]>): APIGatewayRequestAuthorizerEvent {
-  return withHeaders(authorizerRequestFixture(), headers);
-}
-
-const keyRequest = (key = KEY) => requestWithKey({ "X-API-Key": [key] });
-
-/** The error the handler throws (it must throw: this is how a REST authorizer answers 401 or 503). */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`expected an Error, got ${String(error)}`);
-  }
-  throw new Error("expected the handler to throw, but it answered");
-}
-
-async function expectUnauthorized(event: APIGatewayRequestAuthorizerEvent): Promise<void> {
-  const error = await rejectionOf(handler(event));
-  expect(error.message).toBe("Unauthorized");
-}
-
-function expectAllow(result: APIGatewayAuthorizerResult): void {
-  expect(result.principalId).toBe(KEY_ID);
-  expect(result.policyDocument.Statement).toEqual([
-    {
-      Action: "execute-api:Invoke",
-      Effect: "Allow",
-      Resource: "arn:aws:execute-api:eu-west-1:123456789012:puhdx84jy9/prod/POST/lambda-request",
-    },
-  ]);
-}
-
-/** The context as the business Lambda receives it: every value stringified by API Gateway. */
-function stringified(result: APIGatewayAuthorizerResult): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(result.context ?? {}).map(([name, value]) => [name, String(value)]),
-  );
-}
-
-const updateInputs = () => ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+useMockedKeysTable();
 
 describe("authorizer: a live key", () => {
   it("is allowed with the key's org, scopes and rate state in the context", async () => {
@@ -411,179 +321,6 @@ describe("authorizer: a live key", () => {
       resetAt: minuteStart + 60,
     });
     expect(updateInputs()[0]?.ExpressionAttributeValues?.[":ws"]).toEqual({ N: String(minuteStart) });
-  });
-});
-
-describe("authorizer: IP allowlists", () => {
-  /** The fixture's caller, as API Gateway reports it. */
-  const FIXTURE_IP = "15.248.3.126";
-  const listed = (...entries: string[]) => ({ allowedIps: { L: entries.map((entry) => ({ S: entry })) } });
-  const from = (sourceIp: string | undefined) => {
-    const event = keyRequest();
-    return {
-      ...event,
-      requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, sourceIp } },
-    } as APIGatewayRequestAuthorizerEvent;
-  };
-  /** DynamoDB's answers to a key with a list: the first update's "no list" condition fails with the item. */
-  const withList = (stored: Record<string, AttributeValue>, counted = stored) =>
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(keyItem(stored)))
-      .resolvesOnce({ Attributes: keyItem(counted) });
-
-  it("assumes no list in the first update, so keys without one pay nothing for allowlists", async () => {
-    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
-
-    await handler(keyRequest());
-
-    expect(updateInputs()).toHaveLength(1);
-    expect(updateInputs()[0]?.ConditionExpression).toMatch(/attribute_not_exists\(allowedIps\)/);
-  });
-
-  it("checks a caller inside the list before counting, then counts under the list's revision (two calls)", async () => {
-    // Prepare: the stored item has a list and a revision; the count's answer includes this request.
-    withList(
-      { ...listed("10.0.0.0/8", "15.248.3.0/24"), revision: { N: "3" }, windowCount: { N: "41" } },
-      { ...listed("10.0.0.0/8", "15.248.3.0/24"), revision: { N: "3" }, windowCount: { N: "42" } },
-    );
-
-    // Act
-    const result = await handler(keyRequest());
-
-    // Assess
-    expect(result.context).toMatchObject({ ipAllowed: true, remaining: 58 });
-    expect(updateInputs()).toHaveLength(2);
-    const count = updateInputs()[1];
-    expect(count?.ConditionExpression).toMatch(/#revision = :revision/);
-    expect(count?.ConditionExpression).not.toMatch(/allowedIps/);
-    expect(count?.ExpressionAttributeValues?.[":revision"]).toEqual({ N: "3" });
-    expect(count?.ExpressionAttributeNames?.["#revision"]).toBe("revision");
-  });
-
-  it("counts under 'no revision yet' for a list set at creation and never changed", async () => {
-    withList(listed("15.248.3.0/24"));
-
-    await handler(keyRequest());
-
-    expect(updateInputs()[1]?.ConditionExpression).toMatch(/attribute_not_exists\(#revision\)/);
-    expect(updateInputs()[1]?.ExpressionAttributeValues).not.toHaveProperty(":revision");
-  });
-
-  it("refuses a caller outside the list after one call that wrote nothing, its remaining count as it was", async () => {
-    // Prepare: 42 requests counted in this window before this one.
-    ddb
-      .on(UpdateItemCommand)
-      .rejects(conditionFailed(keyItem({ ...listed("10.0.0.0/8"), windowCount: { N: "42" } })));
-
-    // Act
-    const result = await handler(keyRequest());
-
-    // Assess: allowed (the business chain answers 403), one failed condition, no second write.
-    expectAllow(result);
-    expect(result.context).toMatchObject({ ipAllowed: false, remaining: 58, throttled: false, limit: 100 });
-    expect(stringified(result).ipAllowed).toBe("false");
-    expect(updateInputs()).toHaveLength(1);
-  });
-
-  it("refuses a caller outside the list of a key whose window is stale with the whole limit remaining", async () => {
-    ddb.on(UpdateItemCommand).rejects(
-      conditionFailed(
-        keyItem({
-          ...listed("10.0.0.0/8"),
-          windowStart: { N: String(PREVIOUS_WINDOW_START) },
-          windowCount: { N: "100" },
-        }),
-      ),
-    );
-
-    const result = await handler(keyRequest());
-
-    expect(result.context).toMatchObject({
-      ipAllowed: false,
-      remaining: 100,
-      throttled: false,
-      resetAt: RESET_AT,
-    });
-    expect(updateInputs()).toHaveLength(1);
-  });
-
-  it("opens the new window of a key with a list in two calls, the list checked first", async () => {
-    withList(
-      {
-        ...listed("15.248.3.0/24"),
-        windowStart: { N: String(PREVIOUS_WINDOW_START) },
-        windowCount: { N: "77" },
-      },
-      {
-        ...listed("15.248.3.0/24"),
-        windowStart: { N: String(PREVIOUS_WINDOW_START) },
-        windowCount: { N: "77" },
-      },
-    );
-
-    const result = await handler(keyRequest());
-
-    expect(result.context).toMatchObject({ ipAllowed: true, remaining: 99, resetAt: RESET_AT });
-    expect(updateInputs()).toHaveLength(2);
-    expect(updateInputs()[1]?.UpdateExpression).toMatch(/windowStart = :ws/);
-  });
-
-  it("checks again against the new list when an admin changed it between the read and the count", async () => {
-    // Prepare: read with revision 1 (caller inside); the count finds revision 2, whose list excludes it.
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(keyItem({ ...listed("15.248.3.0/24"), revision: { N: "1" } })))
-      .rejectsOnce(conditionFailed(keyItem({ ...listed("10.0.0.0/8"), revision: { N: "2" } })));
-
-    // Act
-    const result = await handler(keyRequest());
-
-    // Assess: refused, and nothing counted.
-    expect(result.context).toMatchObject({ ipAllowed: false });
-    expect(updateInputs()).toHaveLength(2);
-  });
-
-  it("matches an IPv4-mapped IPv6 caller in its IPv4 form, and IPv6 callers against IPv6 ranges", async () => {
-    const stored = keyItem(listed("15.248.3.126", "2001:db8::/32"));
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(stored))
-      .resolvesOnce({ Attributes: stored })
-      .rejectsOnce(conditionFailed(stored))
-      .resolvesOnce({ Attributes: stored });
-
-    const mapped = await handler(from("::ffff:15.248.3.126"));
-    const v6 = await handler(from("2001:db8:0:1::7"));
-
-    expect(mapped.context).toMatchObject({ ipAllowed: true });
-    expect(v6.context).toMatchObject({ ipAllowed: true });
-    expect(ddb.calls()).toHaveLength(4);
-  });
-
-  it.each([
-    ["a missing address", undefined],
-    ["an unparseable address (the console's test invoke)", "test-invoke-source-ip"],
-    ["an IPv4 caller against IPv6 ranges only", FIXTURE_IP],
-  ])("treats %s as outside the list", async (_, sourceIp) => {
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(keyItem(listed("::/0"))));
-
-    const result = await handler(from(sourceIp));
-
-    expect(result.context).toMatchObject({ ipAllowed: false });
-    expect(updateInputs()).toHaveLength(1);
-  });
-
-  it("keeps a key over its limit throttled when it was already over before this request", async () => {
-    ddb
-      .on(UpdateItemCommand)
-      .rejects(
-        conditionFailed(keyItem({ ...listed("10.0.0.0/8"), rateLimit: { N: "3" }, windowCount: { N: "5" } })),
-      );
-
-    const result = await handler(keyRequest());
-
-    expect(result.context).toMatchObject({ ipAllowed: false, remaining: 0, throttled: true, limit: 3 });
   });
 });
 
