@@ -3,7 +3,7 @@ import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../contract/tables";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { startLocalDynamo } from "./dynamo";
-import { type GatewayOptions, startGateway } from "./gateway";
+import { type GatewayOptions, startGateway } from "./gateway/server";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
