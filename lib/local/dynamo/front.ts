@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener } from "node:http";
+import { refuseInvalidReturnValues, withOldItem } from "./conditional-failure";
 import type { Transactions } from "./transactions";
 import { API, ERROR_PREFIX, type Invoke, jsonReply, type Reply } from "./wire";
 
@@ -18,6 +19,9 @@ export function frontListener(invoke: Invoke, transactions: Transactions): Reque
       return transactions.answer(operation, body);
     }
     if (!singleWrites.has(operation)) return passThrough();
+    const parsed = parseJson(body);
+    const invalid = refuseInvalidReturnValues(operation, parsed);
+    if (invalid) return invalid;
     const release = await transactions.enterSingleWrite(operation, body);
     if (!release) {
       return jsonReply(400, {
@@ -26,7 +30,7 @@ export function frontListener(invoke: Invoke, transactions: Transactions): Reque
       });
     }
     try {
-      return await passThrough();
+      return await withOldItem(invoke, operation, parsed, await passThrough());
     } finally {
       release();
     }
@@ -52,4 +56,13 @@ export function frontListener(invoke: Invoke, transactions: Transactions): Reque
         });
     });
   };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    // dynalite answers the SerializationException itself.
+    return undefined;
+  }
 }
