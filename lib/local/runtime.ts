@@ -49,8 +49,10 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
-  /** The embedded DynamoDB's endpoint (benchmarks aim their own clients at it). */
+  /** The embedded DynamoDB's endpoint (benchmarks and fault proxies aim their own clients at it). */
   dynamoEndpoint: string;
+  /** This run's DynamoDB credential: the endpoint refuses requests signed with anything else. */
+  dynamoCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Runs the TTL sweep now (tests); returns how many items it deleted. */
   sweepExpired(): Promise<number>;
   close(): Promise<void>;
@@ -141,6 +143,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     url: gateway.url,
     adminToken,
     dynamoEndpoint: dynamo.endpoint,
+    dynamoCredentials: dynamo.credentials,
     sweepExpired: () => dynamo.sweepExpired(),
     close: async () => {
       await gateway.close();

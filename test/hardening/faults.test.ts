@@ -147,7 +147,7 @@ beforeAll(async () => {
     dynamo: new DynamoDBClient({
       endpoint: `http://127.0.0.1:${port}`,
       region: "local",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      credentials: local.dynamoCredentials,
       // The SDK's own retries run (two attempts here, three by default); a hung call fails with the SDK's
       // TimeoutError after 250 ms (this SDK only warns unless told to throw).
       maxAttempts: 2,

@@ -1,16 +1,23 @@
 import type { IncomingMessage, RequestListener } from "node:http";
 import { refuseInvalidReturnValues, withOldItem } from "./conditional-failure";
+import { type LocalCredentials, refusal } from "./guard";
 import type { Transactions } from "./transactions";
 import { API, ERROR_PREFIX, type Invoke, jsonReply, type Reply } from "./wire";
 
 export const singleWrites = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
 
 /**
- * The endpoint's request listener: transactions answered here, single-item writes checked against
+ * The endpoint's request listener: strangers refused (`guard.ts`), transactions answered here, single-item writes checked against
  * the claims, everything else handed to dynalite untouched.
  */
-export function frontListener(invoke: Invoke, transactions: Transactions): RequestListener {
+export function frontListener(
+  invoke: Invoke,
+  transactions: Transactions,
+  credentials: LocalCredentials,
+): RequestListener {
   const route = async (req: IncomingMessage, body: Buffer): Promise<Reply> => {
+    const refused = refusal(req, credentials);
+    if (refused) return refused;
     const target = String(req.headers["x-amz-target"] ?? "");
     const operation = target.startsWith(`${API}.`) ? target.slice(API.length + 1) : "";
     const passThrough = () => invoke(req.headers, req.method ?? "GET", req.url ?? "/", body);

@@ -40,10 +40,11 @@
  *    too the transaction stays half applied (logged). DynamoDB never shows either.
  *  - Claims live in this process: two processes on one data directory are not supported (leveldb's
  *    lock forbids it anyway).
+ *  - The endpoint listens on loopback, and answers only requests signed with the run's own access
+ *    key id (`guard.ts`); the signature itself is not verified (dynalite verifies none).
  *  - Client request tokens (idempotency) are remembered in memory for ten minutes of the injected
  *    clock, so a restart forgets them. ReturnConsumedCapacity and ReturnItemCollectionMetrics are
- *    ignored on transactions, the 4 MB aggregate size limit is not checked, and no signature is
- *    checked anywhere (dynalite checks none either).
+ *    ignored on transactions, and the 4 MB aggregate size limit is not checked.
  *  - TTL deletion happens when `sweepExpired` runs, not "within a few days", and the deletions are
  *    ordinary deletes.
  */
@@ -54,6 +55,7 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynalite } from "./dynalite";
 import { frontListener } from "./front";
+import { runCredentials } from "./guard";
 import { createMissingTables } from "./tables";
 import { Transactions } from "./transactions";
 import { sweepTable } from "./ttl";
@@ -69,6 +71,7 @@ export type { ClaimedItem, CommittedItem, LocalDynamo, LocalDynamoOptions, Local
 export async function startLocalDynamo(options: LocalDynamoOptions): Promise<LocalDynamo> {
   const clock = options.clock ?? Date.now;
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  const credentials = runCredentials();
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -82,7 +85,11 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Loc
   const invoke = invoker(dynaliteListener);
   server.on(
     "request",
-    frontListener(invoke, new Transactions(invoke, clock, options.afterClaim, options.afterCommit)),
+    frontListener(
+      invoke,
+      new Transactions(invoke, clock, options.afterClaim, options.afterCommit),
+      credentials,
+    ),
   );
 
   const closeServer = () =>
@@ -100,7 +107,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Loc
   const client = new DynamoDBClient({
     endpoint,
     region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials,
   });
 
   try {
@@ -143,6 +150,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Loc
 
   return {
     endpoint,
+    credentials,
     client,
     sweepExpired,
     async close() {

@@ -1,5 +1,6 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { TableDefinition } from "../../../contract/tables";
+import type { LocalCredentials } from "./guard";
 /** A table of the local runtime: its shared definition and the name it gets here. */
 export interface LocalTable {
   definition: TableDefinition;
@@ -49,7 +50,9 @@ export interface LocalDynamoOptions {
 export interface LocalDynamo {
   /** `http://127.0.0.1:<port>`: DynamoDB's protocol, for any client. */
   endpoint: string;
-  /** A client pointed at {@link endpoint} (region "local", dummy credentials). */
+  /** This run's credential: the endpoint refuses any request not signed with it. */
+  credentials: LocalCredentials;
+  /** A client pointed at {@link endpoint} (region "local", this run's credentials). */
   client: DynamoDBClient;
   /** Deletes every item whose TTL (epoch seconds) is at or before the clock; resolves to how many. */
   sweepExpired(): Promise<number>;
