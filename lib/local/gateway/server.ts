@@ -50,7 +50,7 @@ export interface LocalGateway {
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /**
  * API Gateway's answer to a body over its limit: plain text, no envelope and no request id, which
- * gateway responses cannot reshape (docs/DECISIONS.md, "Bodies over 10 MB").
+ * gateway responses cannot reshape (docs/DECISIONS.md LR-2).
  */
 export const BODY_TOO_LARGE = {
   statusCode: 413,
