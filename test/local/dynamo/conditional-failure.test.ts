@@ -21,6 +21,11 @@ afterAll(async () => {
   await local?.close();
 });
 
+/** Sends any of the three write commands (the client's overloads take one command type at a time). */
+function send(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<unknown> {
+  return (local.client.send as (command: unknown) => Promise<unknown>)(command);
+}
+
 /** The ConditionalCheckFailedException a write ends with (it must end with one). */
 async function conditionFailure(send: () => Promise<unknown>): Promise<ConditionalCheckFailedException> {
   try {
@@ -63,7 +68,7 @@ describe("local DynamoDB: ReturnValuesOnConditionCheckFailure on single-item wri
   it.each(Object.keys(failing) as (keyof typeof failing)[])(
     "a failed %s asked ALL_OLD carries the old item, untouched",
     async (kind) => {
-      const failure = await conditionFailure(() => local.client.send(failing[kind]("present", "ALL_OLD")));
+      const failure = await conditionFailure(() => send(failing[kind]("present", "ALL_OLD")));
 
       expect(failure.Item).toEqual({ pk: { S: "present" }, count: { N: "3" } });
     },
@@ -72,7 +77,7 @@ describe("local DynamoDB: ReturnValuesOnConditionCheckFailure on single-item wri
   it.each(Object.keys(failing) as (keyof typeof failing)[])(
     "a failed %s asked ALL_OLD on no item carries no Item: the item does not exist",
     async (kind) => {
-      const failure = await conditionFailure(() => local.client.send(failing[kind]("absent", "ALL_OLD")));
+      const failure = await conditionFailure(() => send(failing[kind]("absent", "ALL_OLD")));
 
       expect(failure.Item).toBeUndefined();
     },
@@ -80,9 +85,7 @@ describe("local DynamoDB: ReturnValuesOnConditionCheckFailure on single-item wri
 
   it("carries no Item when not asked, or asked NONE", async () => {
     for (const returnValues of [undefined, "NONE"] as const) {
-      const failure = await conditionFailure(() =>
-        local.client.send(failing.update("present", returnValues)),
-      );
+      const failure = await conditionFailure(() => send(failing.update("present", returnValues)));
       expect(failure.Item, String(returnValues)).toBeUndefined();
     }
   });
@@ -92,6 +95,6 @@ describe("local DynamoDB: ReturnValuesOnConditionCheckFailure on single-item wri
     (command.input as { ReturnValuesOnConditionCheckFailure?: string }).ReturnValuesOnConditionCheckFailure =
       "ALL_NEW";
 
-    await expect(local.client.send(command)).rejects.toMatchObject({ name: "ValidationException" });
+    await expect(send(command)).rejects.toMatchObject({ name: "ValidationException" });
   });
 });
