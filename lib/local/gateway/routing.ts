@@ -58,8 +58,8 @@ export function resourceTree(routes: readonly Route[]): ResourceNode {
 
 /** The resource and route API Gateway picks for `method` on `pathname` (already without the stage). */
 export function resolve(root: ResourceNode, method: string, pathname: string): Resolved {
-  const segments = pathname.split("/").slice(1);
-  if (segments.at(-1) === "") segments.pop();
+  // A trailing or doubled slash is an empty segment, which no declared resource matches.
+  const segments = pathname === "/" ? [] : pathname.split("/").slice(1);
   const params: Record<string, string> = {};
   let current = root;
   for (const [index, raw] of segments.entries()) {
