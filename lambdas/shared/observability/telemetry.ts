@@ -43,8 +43,8 @@ function appMetrics(service: string): Metrics {
 
 type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>;
 
-/** Who and what a request was about, for its log line: ids only. */
-export type RequestFields = (event: APIGatewayProxyEvent) => Record<string, string | undefined>;
+/** Who and what a request was about, for its log line: ids only (from the event or the request's state). */
+export type RequestFields = (request: Request) => Record<string, string | undefined>;
 
 /**
  * Registered before the envelope, so it runs after it on the way out and sees the final answer: one
@@ -68,7 +68,7 @@ export function requestTelemetry(
       status,
       outcome: status < 400 ? "ok" : errorCode(response?.body),
       durationMs,
-      ...fields(request.event),
+      ...fields(request),
     });
     // Twice: per route (latency, errors), and across routes (what the alarms read: an alarm cannot
     // sum a metric over a dimension's values).
