@@ -9,6 +9,8 @@ import type { AuthorizerContext } from "../api-keys/authorizer-context";
 export interface RequestState {
   /** The caller's key, decoded from the authorizer's context (business routes). */
   auth?: AuthorizerContext;
+  /** When the chain started serving the request (`performance.now()`), for its log line's duration. */
+  startedAt?: number;
   /** Who is asking, as the door proved it (key management: `lambdas/key-management/doors.ts`). */
   caller?: { actor: string };
 }
