@@ -1,8 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { DomainError, missing, storeBusy } from "../shared/domain-errors";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   conditionFailedAt,
   DEFAULT_RETRY,

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { findAccount } from "../accounts/account-store";
 import { missing, storeBusy } from "../shared/domain-errors";
 import { unchangedSince } from "../shared/dynamo/conditions";
@@ -11,7 +12,6 @@ import {
   queryPage,
   startAfter,
 } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   conditionFailedAt,
   DEFAULT_RETRY,

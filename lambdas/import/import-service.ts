@@ -1,3 +1,4 @@
+import type { ErrorDetail } from "../../contract/error-codes";
 import {
   accountIdByRef,
   createAccount,
@@ -8,7 +9,6 @@ import {
 import { DomainError } from "../shared/domain-errors";
 import type { DataDeps } from "../shared/dynamo/data-store";
 import { DEFAULT_RETRY, pause, transact } from "../shared/dynamo/transact";
-import type { ErrorDetail } from "../shared/http/errors";
 import { issuesToDetails } from "../shared/http/validation";
 import { newId } from "../shared/ids";
 import { errorFields, log } from "../shared/observability/log";

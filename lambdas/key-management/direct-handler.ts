@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { z } from "zod";
-import { type ErrorEnvelope, validationError } from "../shared/http/errors";
+import type { ErrorEnvelope } from "../../contract/error-codes";
+import { validationError } from "../shared/http/errors";
 import { errorResult } from "../shared/http/response";
 import { validate } from "../shared/http/validation";
 import { ADMIN_PREFIX, parseOrgId } from "./doors";

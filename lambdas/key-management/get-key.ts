@@ -1,6 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { digestKey, isWellFormedKey, sameDigest } from "../shared/api-keys/api-key";
-import type { KeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import { digestApiKey, isWellFormedApiKey, sameDigest } from "../shared/api-keys/api-key";
+import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
 import { fail, type KeyServiceDeps, type Outcome, ok, readKey, record } from "./key-store";
 
 /** One key of the org, read strongly consistently; another org's key is as absent as a missing one. */
@@ -21,11 +21,11 @@ export async function getKey(
  * so no scan is needed and an id collision cannot name another key. Never logs the token.
  */
 export async function findKeyByToken(deps: KeyServiceDeps, token: string): Promise<KeyRecord | undefined> {
-  if (!isWellFormedKey(token)) return undefined;
-  const { id, hashHex } = digestKey(token);
+  if (!isWellFormedApiKey(token)) return undefined;
+  const { id, hashHex } = digestApiKey(token);
   const { Item } = await deps.db.send(
     new GetCommand({ TableName: deps.table, Key: { pk: id }, ConsistentRead: true }),
   );
-  const item = Item as KeyItem | undefined;
+  const item = Item as ApiKeyItem | undefined;
   return item && sameDigest(item.hash, hashHex) ? record(deps, item, deps.clock()) : undefined;
 }

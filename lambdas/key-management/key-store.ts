@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type AuditEventType, type AuditItem, auditItem } from "../shared/api-keys/audit-events";
-import { type KeyItem, type KeyRecord, type KeyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, type KeyRecord, type KeyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import type { KeySecretStore } from "../shared/api-keys/key-secrets";
 import {
   type RetryPolicy,
@@ -75,7 +75,7 @@ export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const fail = <T>(failure: KeyServiceFailure): Outcome<T> => ({ ok: false, ...failure });
 
 /** A key's record as the API shows it at `nowMs`. */
-export const record = (deps: KeyServiceDeps, item: KeyItem, nowMs: number): KeyRecord =>
+export const record = (deps: KeyServiceDeps, item: ApiKeyItem, nowMs: number): KeyRecord =>
   toKeyRecord(item, nowMs, deps.settings);
 
 /** An instant as events show it; null when absent. */
@@ -117,12 +117,12 @@ export async function readKey(
   deps: KeyServiceDeps,
   orgId: string,
   keyId: string,
-): Promise<KeyItem | undefined> {
+): Promise<ApiKeyItem | undefined> {
   if (!isKeyId(keyId)) return undefined;
   const { Item } = await deps.db.send(
     new GetCommand({ TableName: deps.table, Key: { pk: keyId }, ConsistentRead: true }),
   );
-  const item = Item as KeyItem | undefined;
+  const item = Item as ApiKeyItem | undefined;
   return item?.orgId === orgId ? item : undefined;
 }
 
@@ -131,7 +131,7 @@ export async function readKey(
  * key is still that key: this org's, not revoked, not expired, and (with `revision`) not changed by
  * another admin since. `expiresAt` is compared with the clock, as the authorizer does.
  */
-export function stillLive(item: KeyItem, options: { revision?: boolean; notRotated?: boolean } = {}) {
+export function stillLive(item: ApiKeyItem, options: { revision?: boolean; notRotated?: boolean } = {}) {
   const parts = [
     "attribute_exists(pk)",
     "orgId = :orgId",
@@ -174,7 +174,7 @@ export async function readCheckWrite<T>(
   orgId: string,
   keyId: string,
   doing: string,
-  step: (current: KeyItem, nowMs: number) => Promise<StepResult<T>>,
+  step: (current: ApiKeyItem, nowMs: number) => Promise<StepResult<T>>,
 ): Promise<Outcome<T>> {
   for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
     const now = deps.clock();

@@ -1,7 +1,7 @@
 import { BatchGetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
-import type { KeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { DEFAULT_RETRY } from "../shared/dynamo/transact";
 import { fail, type KeyServiceDeps, type Outcome, ok, record } from "./key-store";
@@ -51,7 +51,7 @@ export async function listKeys(
     startKey = { orgId, ...position };
   }
   const now = deps.clock();
-  const shown = (item: KeyItem | undefined) =>
+  const shown = (item: ApiKeyItem | undefined) =>
     // Gone since the index was read (TTL, or a table edit): skipped, the rest keep their order.
     item?.orgId === orgId ? record(deps, item, now) : undefined;
   const found: Listed[] = [];
@@ -116,8 +116,8 @@ const BATCH_GET_ROUNDS = 5;
 const BATCH_GET_BACKOFF_MS = 50;
 
 /** The base items of `ids`, strongly consistent, by id; ids with no item are absent from the map. */
-async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, KeyItem>> {
-  const items = new Map<string, KeyItem>();
+async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, ApiKeyItem>> {
+  const items = new Map<string, ApiKeyItem>();
   const { sleep } = deps.retry ?? DEFAULT_RETRY;
   for (let start = 0; start < ids.length; start += BATCH_GET_MAX) {
     let keys: Record<string, unknown>[] = ids.slice(start, start + BATCH_GET_MAX).map((pk) => ({ pk }));
@@ -127,7 +127,7 @@ async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string
       const { Responses, UnprocessedKeys } = await deps.db.send(
         new BatchGetCommand({ RequestItems: { [deps.table]: { Keys: keys, ConsistentRead: true } } }),
       );
-      for (const item of (Responses?.[deps.table] ?? []) as KeyItem[]) items.set(item.pk, item);
+      for (const item of (Responses?.[deps.table] ?? []) as ApiKeyItem[]) items.set(item.pk, item);
       keys = UnprocessedKeys?.[deps.table]?.Keys ?? [];
     }
   }

@@ -1,6 +1,6 @@
 import type { Scope } from "../../contract/scopes";
-import { digestKey, generateKey } from "../shared/api-keys/api-key";
-import { type KeyItem, type KeyRecord, ttlFor } from "../shared/api-keys/key-record";
+import { digestApiKey, generateApiKey } from "../shared/api-keys/api-key";
+import { type ApiKeyItem, type KeyRecord, ttlFor } from "../shared/api-keys/key-record";
 import { windowStart } from "../shared/api-keys/rate-window";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { iso, type KeyServiceDeps } from "./key-store";
@@ -33,10 +33,10 @@ export function newKeyItem(
   settings: KeySettings,
   createdBy: string,
   nowMs: number,
-): { key: string; item: KeyItem } {
-  const key = generateKey(deps.random?.());
-  const { id, hashHex, hint } = digestKey(key);
-  const item: KeyItem = {
+): { key: string; item: ApiKeyItem } {
+  const key = generateApiKey(deps.random?.());
+  const { id, hashHex, hint } = digestApiKey(key);
+  const item: ApiKeyItem = {
     pk: id,
     hash: hashHex,
     orgId,
@@ -58,7 +58,7 @@ export function newKeyItem(
 }
 
 /** A new key's settings as an event records them: what an admin chose, never the key or its hash. */
-export function settingsChanges(item: KeyItem): Record<string, unknown> {
+export function settingsChanges(item: ApiKeyItem): Record<string, unknown> {
   return {
     name: item.name,
     scopes: item.scopes,
@@ -69,6 +69,6 @@ export function settingsChanges(item: KeyItem): Record<string, unknown> {
 }
 
 /** Puts a new key item; the condition never fails with a real random source (if it does, a 500 is right). */
-export const putNewKey = (deps: KeyServiceDeps, item: KeyItem): TransactItem => ({
+export const putNewKey = (deps: KeyServiceDeps, item: ApiKeyItem): TransactItem => ({
   Put: { TableName: deps.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
 });

@@ -1,5 +1,5 @@
 import type { AuditEventType } from "../shared/api-keys/audit-events";
-import { type KeyItem, type KeyRecord, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, type KeyRecord, keyStatus, ttlFor } from "../shared/api-keys/key-record";
 import {
   type ActorInput,
   actorOf,
@@ -43,7 +43,7 @@ export function revokeKey(
     if (current.revokedAt !== undefined) return ok(record(deps, current, now));
     // Live: it stops working now. Expired: it stopped at its expiresAt, which must still be that.
     const expiredAt = keyStatus(current, now) === "expired" ? current.expiresAt : undefined;
-    const revoked: KeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
+    const revoked: ApiKeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
     const stillAsRead =
       expiredAt === undefined
         ? "(attribute_not_exists(expiresAt) OR expiresAt > :now)"

@@ -1,5 +1,5 @@
 import type { AuditItem } from "../shared/api-keys/audit-events";
-import { type KeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
 import { commitWithSecret } from "../shared/api-keys/key-secrets";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
 import {
@@ -27,13 +27,13 @@ export type RotatedKey = CreatedKey & { replaces: string };
 
 /** The old key's change: grace (expires later) or none (revoked now), and the event recording it. */
 function retireOld(
-  old: KeyItem,
+  old: ApiKeyItem,
   newId: string,
   grace: number,
   orgId: string,
   who: ReturnType<typeof actorOf>,
   now: number,
-): { after: KeyItem; event: AuditItem; expression: string; values: Record<string, unknown> } {
+): { after: ApiKeyItem; event: AuditItem; expression: string; values: Record<string, unknown> } {
   const revision = (old.revision ?? 0) + 1;
   if (grace > 0) {
     const expiresAt = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + grace * 1000);

@@ -1,4 +1,4 @@
-import { type KeyItem, type KeyRecord, keyStatus } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, type KeyRecord, keyStatus } from "../shared/api-keys/key-record";
 import {
   type ActorInput,
   actorOf,
@@ -24,10 +24,12 @@ const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefi
 
 /** The attribute each PATCH field is stored in, and how the event shows its value. */
 const UPDATABLE = {
-  name: { show: (item: KeyItem) => item.name },
-  scopes: { show: (item: KeyItem) => item.scopes },
-  rateLimit: { show: (item: KeyItem) => (item.rateLimit === undefined ? null : { limit: item.rateLimit }) },
-  allowedIps: { show: (item: KeyItem) => item.allowedIps ?? null },
+  name: { show: (item: ApiKeyItem) => item.name },
+  scopes: { show: (item: ApiKeyItem) => item.scopes },
+  rateLimit: {
+    show: (item: ApiKeyItem) => (item.rateLimit === undefined ? null : { limit: item.rateLimit }),
+  },
+  allowedIps: { show: (item: ApiKeyItem) => item.allowedIps ?? null },
 } as const;
 type UpdatableField = keyof typeof UPDATABLE;
 
@@ -35,8 +37,11 @@ type UpdatableField = keyof typeof UPDATABLE;
  * The key as the PATCH would leave it, and only the fields that really change (scopes and addresses
  * compare as sets: reordering them is no change).
  */
-function applyPatch(item: KeyItem, input: UpdateKeyInput): { next: KeyItem; changed: UpdatableField[] } {
-  const next: KeyItem = { ...item };
+function applyPatch(
+  item: ApiKeyItem,
+  input: UpdateKeyInput,
+): { next: ApiKeyItem; changed: UpdatableField[] } {
+  const next: ApiKeyItem = { ...item };
   const changed: UpdatableField[] = [];
   if (input.name !== undefined && input.name !== item.name) {
     next.name = input.name;

@@ -1,10 +1,10 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk, resourceOf, sk } from "../../contract/data-items";
 import { getAccount } from "../accounts/account-store";
 import { DomainError, missing } from "../shared/domain-errors";
 import { rawNumber, rawString } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, sk } from "../shared/dynamo/item-keys";
 import {
   conditionFailedAt,
   type TransactItem,

@@ -9,10 +9,10 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
 import { missing } from "../shared/domain-errors";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { invalidCursor } from "../shared/dynamo/data-store";
-import { orgPk, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {

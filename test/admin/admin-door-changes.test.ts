@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it, vi } from "vitest";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import {
   auditPuts,
@@ -130,7 +130,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/rotate", () => {
     expect(result.statusCode).toBe(201);
     const body = json(result);
     expect(body.key).toMatch(KEY_PATTERN);
-    expect(digestKey(body.key).id).toBe(body.id);
+    expect(digestApiKey(body.key).id).toBe(body.id);
     expect(body).toMatchObject({
       replaces: keyIdFor(1),
       name: "Key 1",

@@ -1,7 +1,7 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { handler } from "../../lambdas/key-management/http-handler";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { ttlFor } from "../../lambdas/shared/api-keys/key-record";
 import {
   auditPuts,
@@ -42,7 +42,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
     expect(result.statusCode).toBe(201);
     const body = json(result);
     expect(body.key).toMatch(KEY_PATTERN);
-    expect(digestKey(body.key).id).toBe(body.id);
+    expect(digestApiKey(body.key).id).toBe(body.id);
     expect(result.body.split(body.key)).toHaveLength(2);
     expect(result.headers).toEqual({
       "Content-Type": "application/json",
@@ -81,7 +81,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
       ConditionExpression: "attribute_not_exists(pk)",
       Item: {
         pk: body.id,
-        hash: digestKey(body.key).hashHex,
+        hash: digestApiKey(body.key).hashHex,
         orgId: "acme",
         name: "n",
         scopes: ["export"],

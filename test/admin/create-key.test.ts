@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it, vi } from "vitest";
 import { createKey, idempotencyRecordKey } from "../../lambdas/key-management/create-key";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { KEY_PATTERN, keyIdFor, NOW, VECTOR, WINDOW_START } from "./helpers";
 import {
   ADMIN,
@@ -148,7 +148,7 @@ describe("createKey", () => {
     if (!outcome.ok) throw new Error("expected a created key");
     expect(outcome.value.key).toMatch(KEY_PATTERN);
     expect(outcome.value.key).not.toBe(VECTOR.key);
-    expect(digestKey(outcome.value.key).id).toBe(outcome.value.id);
+    expect(digestApiKey(outcome.value.key).id).toBe(outcome.value.id);
   });
 
   it("writes the idempotency record in the same transaction, keyed by a hash of org and key", async () => {

@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import {
   auditPuts,
   cancelled,
@@ -48,7 +48,7 @@ describe("direct invocation", () => {
     expect(body).not.toHaveProperty("statusCode");
     const { key, id } = body as { key: string; id: string };
     expect(key).toMatch(KEY_PATTERN);
-    expect(digestKey(key).id).toBe(id);
+    expect(digestApiKey(key).id).toBe(id);
     expect(transaction()[0]?.Put?.Item).toMatchObject({ createdBy: "direct-invoke" });
     expect(auditPuts()[0]).toMatchObject({ actor: "direct-invoke" });
     expect(auditPuts()[0]).not.toHaveProperty("claimedActor");

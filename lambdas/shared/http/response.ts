@@ -1,7 +1,8 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
+import { type ErrorCode, errorEnvelope } from "../../../contract/error-codes";
 import { DomainError, type DomainErrorKind } from "../domain-errors";
 import { errorFields, log } from "../observability/log";
-import { type ErrorCode, errorEnvelope, HttpError } from "./errors";
+import { HttpError } from "./errors";
 
 /**
  * What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. A body
