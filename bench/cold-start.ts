@@ -9,7 +9,7 @@ import { median } from "./stats";
  * Builds a file as the stack bundles a Lambda (lib/constructs/fynex-function.ts: esbuild, minified,
  * CommonJS, node22, ES-module entry points first, the SDK bundled, a source map beside it).
  */
-async function bundle(entry: string, outfile: string): Promise<number> {
+export async function bundle(entry: string, outfile: string): Promise<number> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -81,12 +81,14 @@ function timeProcess(script: string, env: NodeJS.ProcessEnv): Promise<number> {
 
 /**
  * Cold start of the authorizer's deployable artifact against a floor process that loads only the
- * DynamoDB client and sends one UpdateItem; and the two bundles' sizes. Both run with the deployed
- * NODE_OPTIONS (source maps on) against the same local DynamoDB.
+ * DynamoDB client and sends one UpdateItem; and the two bundles' sizes. Both run as the authorizer is
+ * deployed (no NODE_OPTIONS: source maps off) against the same local DynamoDB.
  */
 export async function measureColdStart(options: {
   projectRoot: string;
   dynamoEndpoint: string;
+  /** The local DynamoDB only answers requests signed with its run's credential. */
+  dynamoCredentials: { accessKeyId: string; secretAccessKey: string };
   keysTable: string;
   key: string;
   keyId: string;
@@ -111,10 +113,9 @@ export async function measureColdStart(options: {
 
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      NODE_OPTIONS: "--enable-source-maps",
       AWS_REGION: "local",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ACCESS_KEY_ID: options.dynamoCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: options.dynamoCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       KEYS_TABLE_NAME: options.keysTable,

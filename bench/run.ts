@@ -10,6 +10,7 @@ import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cp
 import { bundleSizes, measureColdStart } from "./cold-start";
 import { instrument, measurePipeline } from "./pipeline";
 import { type BenchReport, renderReport } from "./report";
+import { measureSourceMaps } from "./source-maps";
 import { round } from "./stats";
 
 /**
@@ -190,12 +191,15 @@ async function main() {
     const cold = await measureColdStart({
       projectRoot: ROOT,
       dynamoEndpoint: local.dynamoEndpoint,
+      dynamoCredentials: local.dynamoCredentials,
       keysTable: settings.keysTable,
       key: benchKey.key,
       keyId: benchKey.id,
       runs: COLD_RUNS,
     });
     const sizes = await bundleSizes(ROOT, handlerModules());
+    progress("A 401 with and without source maps…");
+    const sourceMaps = await measureSourceMaps(ROOT);
 
     // Lambda bills the duration rounded up to the millisecond.
     const billedSeconds = Math.ceil(duration.p50) / 1000;
@@ -222,6 +226,10 @@ async function main() {
       authorizerBundleOverFloor: round(cold.authorizerBundleOverFloor, 3),
       authorizerBundleBytes: cold.authorizerBundleBytes,
       costPerMillionUsd: round(cost.lambdaRequests + cost.lambdaDuration + cost.dynamoWrites, 3),
+      unauthorizedFirstMsSourceMapsOnOff: [
+        round(sourceMaps.withSourceMaps.firstMs, 1),
+        round(sourceMaps.withoutSourceMaps.firstMs, 1),
+      ] as [number, number],
     };
     const report: BenchReport = {
       summary,
@@ -232,6 +240,7 @@ async function main() {
       cold,
       sizes,
       authorizerDurationMs: duration,
+      sourceMaps,
       cost,
       settings: {
         concurrency: CONCURRENCY,

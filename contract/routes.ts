@@ -37,7 +37,7 @@ export interface Route {
 }
 
 /** How a handler may use a table; the stack grants exactly that (`lib/constructs/fynex-function.ts`). */
-export type TableAccess = "read" | "update" | "append" | "readWrite";
+export type TableAccess = "read" | "update" | "revoke" | "append" | "appendQuery" | "readWrite";
 
 export interface RouteTables {
   keys?: TableAccess;
@@ -46,7 +46,10 @@ export interface RouteTables {
 }
 
 const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
-const ADMIN_HANDLER = "lambdas/key-management/handler";
+const ADMIN_HANDLER = "lambdas/key-management/http-handler";
+
+/** Key management's direct-invocation door: its own function, never behind API Gateway (no route). */
+export const KEY_MANAGEMENT_DIRECT_HANDLER = "lambdas/key-management/direct-handler";
 
 export const ROUTES: readonly Route[] = [
   {
@@ -76,7 +79,7 @@ export const ROUTES: readonly Route[] = [
     publicBecause:
       "GitHub's secret scanning holds no Fynex key; each report is authenticated by GitHub's ECDSA " +
       "signature over the raw body, checked before anything is read from it (API.md §8).",
-    tables: { keys: "update", audit: "append", data: "append" },
+    tables: { keys: "revoke", audit: "append", data: "append" },
   },
 
   {

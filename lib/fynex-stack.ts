@@ -4,7 +4,13 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { ENV } from "../contract/environment";
 import { SERVICE } from "../contract/metric-names";
-import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
+import {
+  handlerId,
+  handlerModules,
+  KEY_MANAGEMENT_DIRECT_HANDLER,
+  ROUTES,
+  type Route,
+} from "../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
 import { ExpiryReminders } from "./constructs/expiry-reminders";
@@ -20,6 +26,8 @@ import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
+/** Answers every undeclared path and method (the API's one catch-all). */
+const NOT_FOUND_HANDLER = "lambdas/not-found/handler";
 
 export interface FynexStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -51,9 +59,10 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   const deleteOnly = own.every((route) => route.method === "DELETE");
   switch (own[0]?.auth) {
     case "iam":
-      // Key management records every change in the audit trail.
-      // Key events (API.md §11) go to subscribers through the data table's outbox: puts, nothing else.
-      return { keys: "readWrite", audit: "readWrite", usage: "read", data: "append", rateSettings: true };
+      // Key management records every change in the audit trail, which it may append to and list,
+      // never change. Key events (API.md §11) go to subscribers through the data table's outbox:
+      // puts, nothing else; the usage history it only reads.
+      return { keys: "readWrite", audit: "appendQuery", data: "append", usage: "read", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
       // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.
@@ -108,7 +117,10 @@ export class FynexStack extends Stack {
       [ENV.rateLimit]: String(config.rateLimit),
       [ENV.rateWindowSeconds]: String(config.rateWindowSeconds),
     };
-    const newFunction = (handler: string, options: { rateSettings: boolean; timeout?: Duration }) =>
+    const newFunction = (
+      handler: string,
+      options: { rateSettings: boolean; timeout?: Duration; sourceMaps?: boolean },
+    ) =>
       new FynexFunction(this, `${handlerId(handler)}Function`, {
         entry: path.join(PROJECT_ROOT, `${handler}.ts`),
         projectRoot: PROJECT_ROOT,
@@ -117,13 +129,33 @@ export class FynexStack extends Stack {
         // FYNEX_ENV: the `environment` dimension of the custom metrics the alarms read.
         environment: { [ENV.envName]: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
+        sourceMaps: options.sourceMaps,
       });
 
     // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
-    const authorizer = newFunction(AUTHORIZER_HANDLER, { rateSettings: true, timeout: Duration.seconds(5) });
+    // No source maps: every 401 is a thrown error whose stack the runtime reads (docs/DECISIONS.md).
+    const authorizer = newFunction(AUTHORIZER_HANDLER, {
+      rateSettings: true,
+      timeout: Duration.seconds(5),
+      sourceMaps: false,
+    });
     authorizer.bindTable({ table: keysTable, accessMode: "update" });
     // At a rollover, the closed window's count: one PutItem, never a read of the history.
     authorizer.bindTable({ table: usageTable, accessMode: "append" });
+
+    const bindAccess = (fn: FynexFunction, access: HandlerAccess) => {
+      // The org index only: the expiry index is the reminder function's alone.
+      if (access.keys)
+        fn.bindTable({ table: keysTable, accessMode: access.keys, indexes: [KEYS_BY_ORG_INDEX] });
+      if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
+      if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
+      if (access.usage) fn.bindTable({ table: usageTable, accessMode: access.usage });
+      // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
+      // which creates keys (readWrite), writes copies.
+      if (config.secretsManagerHook && access.keys && access.keys !== "read") {
+        grantKeySecrets(fn, { envName: config.envName, create: access.keys === "readWrite" });
+      }
+    };
 
     const functions = new Map<string, FynexFunction>();
     for (const handler of handlerModules()) {
@@ -136,19 +168,12 @@ export class FynexStack extends Stack {
         rateSettings: access.rateSettings,
         timeout: timeoutSeconds > 0 ? Duration.seconds(timeoutSeconds) : undefined,
       });
-      // The org index only: the expiry index is the reminder function's alone.
-      if (access.keys)
-        fn.bindTable({ table: keysTable, accessMode: access.keys, indexes: [KEYS_BY_ORG_INDEX] });
-      if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
-      if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
-      if (access.usage) fn.bindTable({ table: usageTable, accessMode: access.usage });
-      // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
-      // which creates keys (readWrite), writes copies.
-      if (config.secretsManagerHook && access.keys && access.keys !== "read") {
-        grantKeySecrets(fn, { envName: config.envName, create: access.keys === "readWrite" });
-      }
+      bindAccess(fn, access);
       functions.set(handler, fn);
     }
+
+    // Touches no table: it answers the 404 envelope and nothing else.
+    const notFound = newFunction(NOT_FOUND_HANDLER, { rateSettings: false });
 
     const api = new FynexApi(this, "Api", {
       stageName: config.envName,
@@ -159,6 +184,8 @@ export class FynexStack extends Stack {
       routes: ROUTES,
       functions,
       authorizer,
+      notFound,
+      customDomain: config.customDomain,
     });
 
     const monitoring = new FynexMonitoring(this, "Monitoring", {
@@ -166,7 +193,7 @@ export class FynexStack extends Stack {
       alarms: config.alarms,
       api: api.restApi,
       authorizer,
-      functions,
+      functions: new Map([...functions, [NOT_FOUND_HANDLER, notFound]]),
       tables: [keysTable, dataTable, auditTable, usageTable],
       services: { authorizer: SERVICE.authorizer, api: SERVICE.api },
     });
@@ -182,8 +209,13 @@ export class FynexStack extends Stack {
     });
 
     const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];
-    const admin = adminHandlers.length === 1 ? functions.get(adminHandlers[0] ?? "") : undefined;
-    if (!admin) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
+    const adminHandler = adminHandlers.length === 1 ? adminHandlers[0] : undefined;
+    if (!adminHandler) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
+    // Key management's direct door is its own function with the admin door's access: no route, no
+    // API Gateway permission, so which door a request used is decided by the function AWS invoked,
+    // never by what the payload looks like (docs/DECISIONS.md, "Two doors, two functions").
+    const directAdmin = newFunction(KEY_MANAGEMENT_DIRECT_HANDLER, { rateSettings: true });
+    bindAccess(directAdmin, accessOf(adminHandler, ROUTES));
     this.api = api;
 
     // GitHub's secret-scanning keys, refreshed hourly into the keys table (API.md §8).
@@ -207,17 +239,28 @@ export class FynexStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
+    if (config.customDomain && api.domainTarget) {
+      new CfnOutput(this, "CustomDomainUrl", {
+        value: `https://${config.customDomain.domainName}/`,
+        description: "Base URL of the stage on its custom domain",
+      });
+      new CfnOutput(this, "CustomDomainTarget", {
+        value: api.domainTarget,
+        description: "Point the custom domain's DNS record (CNAME or alias) at this host name",
+      });
+    }
     new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
     new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
     new CfnOutput(this, "AuditTableName", { value: auditTable.tableName });
     new CfnOutput(this, "UsageTableName", { value: usageTable.tableName });
     new CfnOutput(this, "AdminFunctionName", {
-      value: admin.functionName,
-      description: "For `aws lambda invoke` of key management",
+      value: directAdmin.functionName,
+      description:
+        "Key management's direct door, for `aws lambda invoke` (the API's admin routes use another)",
     });
     new CfnOutput(this, "SecretScanningKeysFunctionName", {
       value: scanningKeys.refresher.functionName,
-      description: "Fetches GitHub's secret-scanning keys (hourly); invoke it once after the first deploy",
+      description: "Fetches GitHub's secret-scanning keys: at deploy, then hourly",
     });
   }
 }

@@ -1,5 +1,6 @@
-import { type AttributeValue, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { closedWindowItem } from "../shared/api-keys/usage-history";
+import type { ClosedWindow } from "./authorize";
 
 /**
  * Writes the window a rollover just closed to the usage history (API.md §11): the one extra write a
@@ -10,16 +11,13 @@ import { closedWindowItem } from "../shared/api-keys/usage-history";
  * that window's history (logged by key id), never the request.
  */
 export async function recordClosedWindow(
-  deps: { dynamo: DynamoDBClient; usageTable?: string; rateLimit: number },
-  closed: Record<string, AttributeValue>,
+  deps: { dynamo: DynamoDBClient; usageTable?: string },
+  keyId: string,
+  closed: ClosedWindow,
+  limit: number,
 ): Promise<void> {
-  const keyId = closed.pk?.S;
-  if (!deps.usageTable || keyId === undefined) return;
-  const item = closedWindowItem(keyId, {
-    start: Number(closed.windowStart?.N),
-    count: Number(closed.windowCount?.N ?? 0),
-    limit: closed.rateLimit?.N === undefined ? deps.rateLimit : Number(closed.rateLimit.N),
-  });
+  if (!deps.usageTable) return;
+  const item = closedWindowItem(keyId, { start: closed.windowStart, count: closed.count, limit });
   if (!item) return;
   try {
     await deps.dynamo.send(

@@ -3,7 +3,9 @@ import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import { keyEvents } from "./key-events";
-import { expiryDayOf, type KeyServiceDeps, readKeys, transact } from "./key-service";
+import { commit, type KeyServiceDeps } from "./key-store";
+import { readKeys } from "./list-keys";
+import { expiryDayOf } from "./new-key";
 
 /**
  * Expiry reminders (API.md §11): an active key with an admin-chosen `expiresAt` gets
@@ -94,7 +96,7 @@ async function remind(
     threshold === "1d"
       ? "(attribute_not_exists(expiryReminder) OR expiryReminder = :sevenDays)"
       : "attribute_not_exists(expiryReminder)";
-  const result = await transact(deps, [
+  const result = await commit(deps, [
     {
       Update: {
         TableName: deps.table,
@@ -126,5 +128,5 @@ async function remind(
     },
     ...keyEvents(deps, item.orgId, [{ type: "api_key.expiring_soon", record, extra: { threshold } }], nowMs),
   ]);
-  return result !== "busy" && result.committed;
+  return result.committed;
 }

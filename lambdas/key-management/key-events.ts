@@ -2,7 +2,8 @@ import type { KeyRecord } from "../shared/api-keys/key-record";
 import type { TransactItem } from "../shared/dynamo/transact";
 import type { KeyEventType } from "../shared/interaction-schemas";
 import { keyEventItem } from "../shared/outbox-events";
-import type { KeyServiceDeps, RevokeOptions } from "./key-service";
+import type { KeyServiceDeps } from "./key-store";
+import type { RevokeOptions } from "./revoke-key";
 
 /** A key event to raise: its type, the key's record after the change, and any field it adds. */
 export interface KeyEvent {

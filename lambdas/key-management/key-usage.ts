@@ -12,7 +12,7 @@ import {
   windowOfItem,
 } from "../shared/api-keys/usage-history";
 import { requireTable } from "../shared/runtime";
-import { type KeyServiceDeps, type Outcome, readKey } from "./key-service";
+import { type KeyServiceDeps, type Outcome, readKey } from "./key-store";
 import type { KeyUsageInput } from "./usage-schemas";
 
 /** A key's usage answer (API.md §11). */

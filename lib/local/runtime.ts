@@ -5,7 +5,7 @@ import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { startLocalDynamo } from "./dynamo";
-import { type GatewayOptions, startGateway } from "./gateway";
+import { type GatewayOptions, startGateway } from "./gateway/server";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
@@ -56,8 +56,10 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
-  /** The embedded DynamoDB's endpoint (benchmarks aim their own clients at it). */
+  /** The embedded DynamoDB's endpoint (benchmarks and fault proxies aim their own clients at it). */
   dynamoEndpoint: string;
+  /** This run's DynamoDB credential: the endpoint refuses requests signed with anything else. */
+  dynamoCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Runs the TTL sweep now (tests); returns how many items it deleted. */
   sweepExpired(): Promise<number>;
   /** Runs the expiry reminders now, as the schedule would (tests). */
@@ -155,6 +157,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     url: gateway.url,
     adminToken,
     dynamoEndpoint: dynamo.endpoint,
+    dynamoCredentials: dynamo.credentials,
     sweepExpired: () => dynamo.sweepExpired(),
     sendReminders: () => sendExpiryReminders(keyServiceDeps()),
     close: async () => {

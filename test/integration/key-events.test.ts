@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { revokeKey } from "../../lambdas/key-management/key-service";
+import { revokeKey } from "../../lambdas/key-management/revoke-key";
 import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
 import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import type { LocalRuntime } from "../../lib/local/runtime";

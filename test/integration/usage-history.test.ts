@@ -1,7 +1,7 @@
 import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
-import { handler as adminHandler } from "../../lambdas/key-management/handler";
+import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
 import { runtime } from "../../lambdas/shared/runtime";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
