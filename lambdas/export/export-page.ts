@@ -2,6 +2,7 @@ import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { SK_PREFIX } from "../shared/dynamo/item-keys";
 import { validationError } from "../shared/http/errors";
+import { type CalledRoute, linkTo } from "../shared/http/links";
 import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";
 import { CONTENT_TYPES, pageWriter } from "./export-format";
@@ -129,33 +130,28 @@ export async function exportPage(
 }
 
 /**
- * The RFC 8288 `Link` to the next page: the request's own query (parameters in the order given, values
- * as given) with the new cursor. The target is a relative reference, the last path segment plus the
- * query, which resolves against the URL the client called: right behind a stage name, a custom domain
- * or the local runtime alike, where an absolute URL built from inside the Lambda could be wrong.
+ * The RFC 8288 `Link` to the next page of the export at `path` (already resolved for the URL called,
+ * by `linkTo`): the request's own query (parameters in the order given, values as given) with the new
+ * cursor. A root-relative reference carrying the stage or base path the client called through, so it
+ * stays right behind a stage name, a custom domain, the local runtime, and a trailing slash alike.
  */
-export function nextLink(
-  resourcePath: string,
-  query: Record<string, string | undefined> | null,
-  cursor: string,
-) {
+export function nextLink(path: string, query: Record<string, string | undefined> | null, cursor: string) {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query ?? {})) {
     if (name !== "cursor" && value !== undefined) params.append(name, value);
   }
   params.append("cursor", cursor);
-  const segment = resourcePath.split("/").at(-1) ?? "";
-  return `<${segment}?${params.toString()}>; rel="next"`;
+  return `<${path}?${params.toString()}>; rel="next"`;
 }
 
 /** The response of an export page: its body in its media type, and the `Link` when records remain. */
 export function exportResult(
   page: ExportPage,
-  event: { resource: string; queryStringParameters: Record<string, string | undefined> | null },
+  event: CalledRoute & { queryStringParameters: Record<string, string | undefined> | null },
 ): HttpResult {
   const headers: Record<string, string> = {};
   if (page.nextCursor !== null) {
-    headers.Link = nextLink(event.resource, event.queryStringParameters, page.nextCursor);
+    headers.Link = nextLink(linkTo(event, event.resource), event.queryStringParameters, page.nextCursor);
   }
   return { statusCode: 200, text: { contentType: page.contentType, content: page.content }, headers };
 }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey, keyId } from "../../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../../lambdas/shared/runtime";
+import { pathUnder } from "./business";
 import { admin, call, createKey, ManualClock, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
@@ -102,7 +103,7 @@ describe("calling the API with a key (API.md §3)", () => {
       body: { name: "Globex", currency: "EUR" },
     });
     expect(created.status).toBe(201);
-    expect(created.headers.location).toBe(`/api/v1/accounts/${created.json.id}`);
+    expect(pathUnder(target, created.headers.location)).toBe(`/api/v1/accounts/${created.json.id}`);
     const listed = await withKey(target, key, "/api/v1/accounts");
     expect(listed.status).toBe(200);
     expect(listed.headers["ratelimit-policy"]).toBe('"default";q=100;w=900');

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detailPaths, expectError, keyOf, listAll, newAccount, storedInteractions } from "./business";
+import {
+  detailPaths,
+  expectError,
+  keyOf,
+  listAll,
+  newAccount,
+  pathUnder,
+  storedInteractions,
+} from "./business";
 import { ManualClock, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
@@ -49,8 +57,8 @@ describe("POST /api/v1/contacts", () => {
       createdAt: expect.any(String),
       updatedAt: reply.json.createdAt,
     });
-    expect(reply.headers.location).toBe(`/api/v1/contacts/${reply.json.id}`);
-    expect((await withKey(target, key, reply.headers.location ?? "")).json).toEqual(reply.json);
+    expect(pathUnder(target, reply.headers.location)).toBe(`/api/v1/contacts/${reply.json.id}`);
+    expect((await withKey(target, key, pathUnder(target, reply.headers.location))).json).toEqual(reply.json);
     const minimal = await post(key, { accountId: account.id, name: "Bo" });
     expect(minimal.json).toMatchObject({ email: null, phone: null, role: null });
   });

@@ -8,7 +8,8 @@ import { orgPk, sk } from "../../lambdas/shared/dynamo/item-keys";
 import { newId } from "../../lambdas/shared/ids";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { runtime } from "../../lambdas/shared/runtime";
-import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
+import { pathUnder } from "./business";
+import { createKey, ManualClock, type Reply, startTarget, urlOf, withKey } from "./harness";
 import { seedItems } from "./seed";
 import { org, remote } from "./target";
 
@@ -81,8 +82,9 @@ function nextPath(reply: Reply, fetchedPath: string): string | undefined {
   if (link === undefined) return undefined;
   const match = /^<([^>]+)>; rel="next"$/.exec(link);
   expect(match, link).not.toBeNull();
-  const url = new URL(match?.[1] ?? "", `http://fynex.test${fetchedPath}`);
-  return url.pathname + url.search;
+  const path = pathUnder(target, new URL(match?.[1] ?? "", urlOf(target.url, fetchedPath)).href);
+  expect(path.split("?")[0]).toBe(fetchedPath.split("?")[0]);
+  return path;
 }
 
 const CONTENT_TYPE = { json: "application/json", ndjson: "application/x-ndjson", csv: "text/csv" };

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detailPaths, expectError, keyOf, listAll, newAccount, storedInteractions } from "./business";
+import {
+  detailPaths,
+  expectError,
+  keyOf,
+  listAll,
+  newAccount,
+  pathUnder,
+  storedInteractions,
+} from "./business";
 import { ManualClock, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
@@ -43,10 +51,12 @@ describe("POST /api/v1/accounts/{accountId}/payments", () => {
       reference: "INV-7",
       createdAt: reply.json.paidAt,
     });
-    expect(reply.headers.location).toBe(`/api/v1/accounts/${account.id}/payments/${reply.json.id}`);
+    expect(pathUnder(target, reply.headers.location)).toBe(
+      `/api/v1/accounts/${account.id}/payments/${reply.json.id}`,
+    );
     expect(reply.headers["idempotent-replayed"]).toBeUndefined();
     expect(await balanceOf(key, account.id)).toBe(750);
-    expect((await withKey(target, key, reply.headers.location ?? "")).json).toEqual(reply.json);
+    expect((await withKey(target, key, pathUnder(target, reply.headers.location))).json).toEqual(reply.json);
   });
 
   it("answers paidAt in UTC, takes no method or reference as null, and lets the balance go below 0", async () => {

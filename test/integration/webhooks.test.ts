@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCOPES } from "../../contract/scopes";
+import { pathUnder } from "./business";
 import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
@@ -56,7 +57,7 @@ describe("POST /api/v1/webhooks", () => {
       updatedAt: remote ? expect.any(String) : new Date(T0).toISOString(),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
     });
-    expect(reply.headers.location).toBe(`/api/v1/webhooks/${reply.json.id}`);
+    expect(pathUnder(target, reply.headers.location)).toBe(`/api/v1/webhooks/${reply.json.id}`);
     expect(reply.headers["content-type"]).toBe("application/json");
   });
 

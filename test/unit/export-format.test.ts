@@ -103,15 +103,18 @@ describe("since and the sort keys", () => {
 describe("the Link to the next page", () => {
   it("keeps the query as given, replaces the cursor, and resolves against the URL called", () => {
     const link = nextLink(
-      "/api/v1/export/interactions",
+      "/prod/api/v1/export/interactions",
       { format: "csv", since: "2026-03-01T12:00:00+02:00", cursor: "old" },
       "abc_-",
     );
     expect(link).toBe(
-      '<interactions?format=csv&since=2026-03-01T12%3A00%3A00%2B02%3A00&cursor=abc_->; rel="next"',
+      '<TARGET?format=csv&since=2026-03-01T12%3A00%3A00%2B02%3A00&cursor=abc_->; rel="next"'.replace(
+        "TARGET",
+        "/prod/api/v1/export/interactions",
+      ),
     );
     const target = /^<(.*)>/.exec(link)?.[1] ?? "";
-    const resolved = new URL(target, "https://api.example.com/prod/api/v1/export/interactions?format=csv");
+    const resolved = new URL(target, "https://api.example.com/prod/api/v1/export/interactions/?format=csv");
     expect(resolved.pathname).toBe("/prod/api/v1/export/interactions");
     expect(resolved.searchParams.get("since")).toBe("2026-03-01T12:00:00+02:00");
     expect(resolved.searchParams.get("cursor")).toBe("abc_-");
