@@ -8,10 +8,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
+import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
 import { orgPk, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
-import { notFound, validationError } from "../shared/http/errors";
+import { notFound } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {
@@ -93,31 +92,25 @@ export async function getWebhook(deps: WebhookStoreDeps, orgId: string, webhookI
   return webhookOf(result.Item);
 }
 
-const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.webhook) });
-
 /** A page of the org's subscriptions, oldest first. */
 export async function listWebhooks(
   deps: WebhookStoreDeps,
   orgId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Webhook[]; nextCursor: string | null }> {
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
-  if (page.cursor !== undefined && !after) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
-  }
+  const after = startAfter(orgId, SK_PREFIX.webhook, page.cursor);
   const result = await deps.db.send(
     new QueryCommand({
       TableName: deps.table,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.webhook },
-      ExclusiveStartKey: after ? { pk: orgPk(orgId), sk: after.sk } : undefined,
+      ExclusiveStartKey: after,
       Limit: page.limit,
       ConsistentRead: true,
     }),
   );
   const items = (result.Items ?? []).map(webhookOf);
-  const last = result.LastEvaluatedKey?.sk;
-  return { items, nextCursor: typeof last === "string" ? encodeCursor(orgId, { sk: last }) : null };
+  return { items, nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey) };
 }
 
 /**

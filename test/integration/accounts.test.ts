@@ -269,3 +269,28 @@ describe("GET /api/v1/accounts across orgs", () => {
     expect(listed.map((account) => account.id)).not.toContain(theirs);
   });
 });
+
+describe("tampered cursors (issue 12 point 5)", () => {
+  it("answer 400 at query.cursor on every list, an over-long sort key included, never a 500", async () => {
+    const orgId = org("acc-tampered");
+    const key = await keyOf(target, orgId);
+    const account = await newAccount(target, key);
+    const cursor = (sk: string) => Buffer.from(JSON.stringify({ o: orgId, p: { sk } })).toString("base64url");
+    const lists = {
+      "/api/v1/accounts": "ACCOUNT#",
+      "/api/v1/contacts": "CONTACT#",
+      "/api/v1/webhooks": "WEBHOOK#",
+      [`/api/v1/accounts/${account.id}/payments`]: `PAYMENT#${account.id}#`,
+    };
+    for (const [path, prefix] of Object.entries(lists)) {
+      for (const sk of [
+        `${prefix}${"A".repeat(1100)}`,
+        `${prefix}x`,
+        `${prefix}${account.id}#${account.id}`,
+      ]) {
+        const reply = await withKey(target, key, `${path}?cursor=${cursor(sk)}`);
+        expect(detailPaths(reply), `${path} ${sk.slice(0, 40)}`).toEqual(["query.cursor"]);
+      }
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb
 import { z } from "zod";
 import { validationError } from "../http/errors";
 import { requireTable, runtime } from "../runtime";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { decodeCursor, encodeCursor, isListPosition } from "./cursor";
 import { documentClient } from "./document-client";
 import { orgPk } from "./item-keys";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
@@ -33,18 +33,21 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const positionSchema = z.strictObject({ sk: z.string() });
+const positionSchema = z.strictObject({ sk: z.string().max(256) });
+
+/** The 400 of a cursor that this list did not issue for this org (API.md §6). */
+const invalidCursor = () =>
+  validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
 
 /**
- * Where a list resumes: the item key a cursor names, if the cursor is this org's and points under
- * `prefix` (this list's items); else a 400 at `query.cursor`, never another list's or org's items.
+ * Where a list resumes: the item key a cursor names, if the cursor is this org's and names an item
+ * of this list (`prefix` then an id, see `isListPosition`); else a 400 at `query.cursor`, never a
+ * DynamoDB error and never another list's or org's items.
  */
 export function startAfter(orgId: string, prefix: string, cursor: string | undefined) {
   if (cursor === undefined) return undefined;
   const position = decodeCursor(cursor, orgId, positionSchema);
-  if (!position?.sk.startsWith(prefix)) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
-  }
+  if (!position || !isListPosition(position.sk, prefix)) throw invalidCursor();
   return { pk: orgPk(orgId), sk: position.sk };
 }
 
