@@ -63,9 +63,10 @@ describe("nodePost: the delivery's HTTP client", () => {
   });
 
   it("gives up when no answer comes in time", async () => {
-    await expect(post(`http://127.0.0.1:${port}/hang`, { timeoutMs: 200 })).rejects.toEqual(
-      new PostFailure("timeout: no answer within 0.2 s"),
-    );
+    await expect(post(`http://127.0.0.1:${port}/hang`, { timeoutMs: 200 })).rejects.toMatchObject({
+      reason: "timeout",
+      detail: "no answer within 0.2 s",
+    });
   });
 
   it("says why a connection failed, without internals", async () => {
@@ -74,8 +75,15 @@ describe("nodePost: the delivery's HTTP client", () => {
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((done) => closed.close(done));
 
-    await expect(post(`http://127.0.0.1:${closedPort}/`)).rejects.toEqual(
-      new PostFailure("connection failed: ECONNREFUSED"),
-    );
+    const failure = post(`http://127.0.0.1:${closedPort}/`);
+    await expect(failure).rejects.toBeInstanceOf(PostFailure);
+    // The tenant's reason says nothing of the port; the code is the operator's detail.
+    await expect(failure).rejects.toMatchObject({ reason: "connection_failed", detail: "ECONNREFUSED" });
+    await expect(failure).rejects.toThrow(/^connection_failed$/);
+  });
+
+  it("calls a failed TLS handshake a tls_error", async () => {
+    // An https:// URL at a plain-HTTP server: the handshake fails.
+    await expect(post(`https://127.0.0.1:${port}/`)).rejects.toMatchObject({ reason: "tls_error" });
   });
 });
