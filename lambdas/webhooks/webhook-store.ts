@@ -4,13 +4,20 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
 import { orgPk, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
-import { notFound } from "../shared/http/errors";
+import {
+  cancellationReasons,
+  DEFAULT_RETRY,
+  pause,
+  type RetryPolicy,
+  transactionsUnavailable,
+  transactWrite,
+} from "../shared/dynamo/transact";
+import { HttpError, notFound } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {
@@ -24,6 +31,7 @@ import {
 export interface WebhookStoreDeps {
   db: DynamoDBDocumentClient;
   table: string;
+  retry?: RetryPolicy;
 }
 
 /**
@@ -55,7 +63,57 @@ function keyOf(orgId: string, webhookId: string) {
   return { pk: orgPk(orgId), sk: sk.webhook(webhookId) };
 }
 
-/** Creates a subscription with a fresh signing secret; the answer is the only place it is shown. */
+/** At most this many subscriptions per org (API.md §6, as Stripe allows): fan-out stays bounded. */
+export const MAX_WEBHOOKS_PER_ORG = 16;
+
+const capReached = () =>
+  new HttpError(
+    "conflict",
+    `An org has at most ${MAX_WEBHOOKS_PER_ORG} webhook subscriptions; delete one before creating another.`,
+  );
+
+/** The subscription set's version (0 before the first create), read strongly. */
+async function setVersion(deps: WebhookStoreDeps, orgId: string): Promise<number> {
+  const result = await deps.db.send(
+    new GetCommand({
+      TableName: deps.table,
+      Key: { pk: orgPk(orgId), sk: sk.webhookSet },
+      ConsistentRead: true,
+    }),
+  );
+  const version = result.Item?.version;
+  return typeof version === "number" ? version : 0;
+}
+
+/** How many subscriptions the org has now (strongly consistent; a count reads no attributes). */
+async function countWebhooks(deps: WebhookStoreDeps, orgId: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.webhook },
+        Select: "COUNT",
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+/**
+ * Creates a subscription with a fresh signing secret; the answer is the only place it is shown. The
+ * 17th of an org is a 409 naming the cap. Under concurrency: the set's version is read, then the
+ * subscriptions counted, and the put commits only with the version bumped from the value read. Two
+ * creates that counted the same set cannot both commit; the loser counts again. Deletes need not bump
+ * it (they only lower the count, so a create that counted before one is merely cautious), which
+ * keeps the delete function's grant to `DeleteItem` alone.
+ */
 export async function createWebhook(
   deps: WebhookStoreDeps,
   orgId: string,
@@ -73,14 +131,41 @@ export async function createWebhook(
     createdAt: at,
     updatedAt: at,
   };
-  await deps.db.send(
-    new PutCommand({
-      TableName: deps.table,
-      Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
-  return { ...webhook, secret };
+  const policy = deps.retry ?? DEFAULT_RETRY;
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    const version = await setVersion(deps, orgId);
+    if ((await countWebhooks(deps, orgId)) >= MAX_WEBHOOKS_PER_ORG) throw capReached();
+    try {
+      await transactWrite(
+        deps.db,
+        [
+          {
+            Update: {
+              TableName: deps.table,
+              Key: { pk: orgPk(orgId), sk: sk.webhookSet },
+              UpdateExpression: "SET version = :next",
+              ConditionExpression: "attribute_not_exists(version) OR version = :seen",
+              ExpressionAttributeValues: { ":seen": version, ":next": version + 1 },
+            },
+          },
+          {
+            Put: {
+              TableName: deps.table,
+              Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
+        policy,
+      );
+      return { ...webhook, secret };
+    } catch (error) {
+      // Another create moved the version since it was read: count again.
+      if (cancellationReasons(error)?.[0]?.Code !== "ConditionalCheckFailed") throw error;
+      await pause(policy, attempt);
+    }
+  }
+  throw transactionsUnavailable();
 }
 
 /** One subscription of the org; another org's id, or an unknown one, is a 404. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCOPES } from "../../contract/scopes";
 import { pathUnder } from "./business";
@@ -18,8 +19,17 @@ afterAll(async () => {
 const ACME = org("hooks-acme");
 const GLOBEX = org("hooks-globex");
 
-/** A fresh `webhooks:manage` key: each test stays well inside one key's rate limit. */
-async function manageKey(orgId = ACME): Promise<string> {
+/**
+ * The org of the test running: one per test, so that no test meets another's subscriptions or the
+ * per-org cap of 16 (API.md §6).
+ */
+function testOrg(): string {
+  const name = expect.getState().currentTestName ?? "";
+  return org(`hooks-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`);
+}
+
+/** A fresh `webhooks:manage` key of the test's org: each test stays well inside one key's rate limit. */
+async function manageKey(orgId = testOrg()): Promise<string> {
   return (await createKey(target, orgId, { scopes: ["webhooks:manage"] })).key;
 }
 
@@ -388,5 +398,39 @@ describe("webhooks:manage scope", () => {
       expect(reply.json.error.code).toBe("insufficient_scope");
       expect(reply.json.error.message).toContain('"webhooks:manage"');
     }
+  });
+});
+
+describe("at most 16 subscriptions per org (API.md §6)", () => {
+  it("answers the 17th with 409 conflict naming the cap, and takes one again after a delete", async () => {
+    const key = await manageKey(org("hooks-cap"));
+    const created: string[] = [];
+    for (let index = 0; index < 16; index++) {
+      const reply = await create(key);
+      expect(reply.status, reply.text).toBe(201);
+      created.push(reply.json.id);
+    }
+
+    const seventeenth = await create(key);
+
+    expect(seventeenth.status).toBe(409);
+    expect(seventeenth.json.error.code).toBe("conflict");
+    expect(seventeenth.json.error.message).toMatch(/\b16\b/);
+    expect((await withKey(target, key, "/api/v1/webhooks?limit=100")).json.items).toHaveLength(16);
+    expect((await withKey(target, key, `/api/v1/webhooks/${created[0]}`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    expect((await create(key)).status).toBe(201);
+    expect((await create(key)).status).toBe(409);
+  });
+
+  it("lets exactly as many concurrent creates through as there is room for, never a 17th", async () => {
+    const key = await manageKey(org("hooks-cap-race"));
+    for (let index = 0; index < 13; index++) expect((await create(key)).status).toBe(201);
+
+    const racing = await Promise.all(Array.from({ length: 8 }, () => create(key)));
+
+    expect(racing.map((reply) => reply.status).sort()).toEqual([201, 201, 201, 409, 409, 409, 409, 409]);
+    expect((await withKey(target, key, "/api/v1/webhooks?limit=100")).json.items).toHaveLength(16);
   });
 });
