@@ -196,6 +196,27 @@ describe("POST /api/v1/webhooks", () => {
   });
 });
 
+describe("ports (API.md §9)", () => {
+  it("takes 443 (answered without it) and 8443, and answers 400 at url for any other port", async () => {
+    const key = await manageKey();
+    const plain = await create(key, { ...SUBSCRIPTION, url: "https://hooks.example.com:443/x" });
+    expect(plain.json.url).toBe("https://hooks.example.com/x");
+    expect((await create(key, { ...SUBSCRIPTION, url: "https://hooks.example.com:8443/x" })).status).toBe(
+      201,
+    );
+    for (const port of [80, 22, 25, 3306, 6379, 8080, 9200, 65535]) {
+      const reply = await create(key, { ...SUBSCRIPTION, url: `https://hooks.example.com:${port}/x` });
+      expectValidation(reply, "url");
+      expect(reply.json.error.details[0].message).toMatch(/443 or 8443/);
+    }
+    const patched = await withKey(target, key, `/api/v1/webhooks/${plain.json.id}`, {
+      method: "PATCH",
+      body: { url: "https://hooks.example.com:8080/x" },
+    });
+    expectValidation(patched, "url");
+  });
+});
+
 describe("reading and listing subscriptions", () => {
   it("never shows the secret again: not in a read, a list or an update", async () => {
     const key = await manageKey(org("hooks-secret"));
