@@ -61,8 +61,8 @@ export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
 export const pendingRetrySchema = z.strictObject({
   orgId: z.string().min(1),
   webhookId: z.string().min(1),
-  /** The attempt to make (2 for the first retry). */
-  attempt: z.number().int().min(2),
+  /** The attempt to make (2 for the first retry; 1 for a first attempt deferred for want of a slot). */
+  attempt: z.number().int().min(1),
   /** Epoch ms of this delivery's first attempt: the schedule's span counts from it. */
   firstAttemptAt: z.number().int(),
   /** Epoch ms at which the attempt is due. */

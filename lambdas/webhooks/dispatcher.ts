@@ -1,5 +1,6 @@
 import { newId } from "../shared/ids";
 import type { WebhookEvent } from "../shared/outbox-events";
+import { type DeliveryGate, deliveryGate, slotWait } from "./delivery-gate";
 import { afterFailure, DISABLE_AFTER_MS } from "./delivery-schedule";
 import type { DeliveryAttempt, DeliveryFailureReason, PendingRetry } from "./delivery-schemas";
 import type { DeliveryStore, Subscription } from "./delivery-store";
@@ -16,6 +17,9 @@ import { webhookUrlProblem } from "./webhook-schemas";
 
 /** A receiver has this long to answer (API.md §9). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** A deferred attempt (no slot in time) is tried again this much later. */
+const DEFER_MS = 5_000;
 
 /** Where retries wait until they are due: SQS deployed, a table of its own locally. */
 export interface RetryQueue {
@@ -52,7 +56,14 @@ export interface DispatchDeps {
   /** Aborts attempts in flight (the local runtime closing). */
   signal?: AbortSignal;
   log?: DispatchLog;
+  /** Bounds deliveries in flight per org and per host; one per process unless a test injects its own. */
+  gate?: DeliveryGate;
+  /** Settles when an attempt has waited long enough for a slot (`slotWait` unless a test injects one). */
+  slotWait?: () => Promise<unknown>;
 }
+
+/** The process's gate: every dispatch of this Lambda instance (or local runtime) shares its bounds. */
+const sharedGate = deliveryGate();
 
 const USER_AGENT = "Fynex-Webhooks/1.0";
 
@@ -142,8 +153,50 @@ function statusReason(statusCode: number): DeliveryFailureReason | null {
  * delivery failed (retried for the whole span, or the subscription disabled after 3 days of failures).
  * The attempt is recorded before its retry is scheduled: should scheduling fail, the caller's retry
  * repeats the attempt (a duplicate, which at-least-once allows), never leaving two retry chains.
+ * It first waits for a slot of the gate (bounds per org and per host); none in time, it is deferred.
  */
 async function attemptDelivery(
+  deps: DispatchDeps,
+  orgId: string,
+  subscription: Subscription,
+  event: WebhookEvent,
+  attempt: number,
+  firstAttemptAt: number | undefined,
+): Promise<void> {
+  const release = await (deps.gate ?? sharedGate).acquire(
+    orgId,
+    new URL(subscription.url).hostname,
+    (deps.slotWait ?? slotWait)(),
+  );
+  if (!release) {
+    // Too many deliveries in flight for this org or host: the attempt goes to the retry queue as it
+    // is (no failure recorded), so the invocation ends in time and the bound holds.
+    const now = deps.clock();
+    deps.log?.("info", "webhook delivery deferred: concurrency bound reached", {
+      orgId,
+      webhookId: subscription.id,
+      eventId: event.id,
+      attempt,
+    });
+    await deps.retries.schedule({
+      orgId,
+      webhookId: subscription.id,
+      attempt,
+      firstAttemptAt: firstAttemptAt ?? now,
+      dueAt: now + DEFER_MS,
+      event,
+    });
+    return;
+  }
+  try {
+    await attemptWithSlot(deps, orgId, subscription, event, attempt, firstAttemptAt);
+  } finally {
+    release();
+  }
+}
+
+/** Attempt number `attempt`, once a slot is held (see `attemptDelivery`). */
+async function attemptWithSlot(
   deps: DispatchDeps,
   orgId: string,
   subscription: Subscription,
@@ -215,8 +268,9 @@ async function attemptDelivery(
 
 /**
  * The first attempts of a new event (from the outbox): one per enabled subscription of the org that
- * lists its type, all at once. Throws when any of them could not be recorded or scheduled, so that
- * the caller redoes the event (the subscriptions already served then get it twice: at least once).
+ * lists its type, as many at once as the gate's bounds allow. Throws when any of them could not be
+ * recorded or scheduled, so that the caller redoes the event (the subscriptions already served then
+ * get it twice: at least once).
  */
 export async function dispatchEvent(deps: DispatchDeps, event: WebhookEvent): Promise<void> {
   const subscriptions = await deps.store.subscriptionsFor(event.orgId, event.type);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../lambdas/shared/outbox-events";
+import { deliveryGate } from "../../lambdas/webhooks/delivery-gate";
 import type { DeliveryAttempt, PendingRetry } from "../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../lambdas/webhooks/delivery-store";
 import { type DispatchDeps, dispatchEvent, retryDelivery } from "../../lambdas/webhooks/dispatcher";
@@ -109,6 +110,9 @@ function harness(
     retryBaseSeconds: 30,
     allowLoopback: options.allowLoopback ?? false,
     elapsed: () => 0,
+    gate: deliveryGate(),
+    // No attempt here ever waits for a slot long enough to be deferred (delivery-gate.test.ts does).
+    slotWait: () => new Promise(() => undefined),
   };
   return { deps, store, posts, scheduled, resolved };
 }
