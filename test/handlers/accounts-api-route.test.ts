@@ -454,7 +454,8 @@ describe("POST /api/v1/accounts", () => {
       createdAt: "2025-01-15T10:07:30.250Z",
       updatedAt: "2025-01-15T10:07:30.250Z",
     });
-    expect(header(response, "Location")).toBe(`/api/v1/accounts/${account.id}`);
+    // The event is the fixture's, called on the bare stage URL: the link keeps the stage (API.md §6).
+    expect(header(response, "Location")).toBe(`/prod/api/v1/accounts/${account.id}`);
     expect(header(response, "Content-Type")).toMatch(/^application\/json/);
     expectKeyHeaders(response);
     expect(db).toReceiveCommandTimes(TransactWriteCommand, 1);
