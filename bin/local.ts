@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseTrustedKeys } from "../lambdas/secret-scanning/github-signing-keys";
+import { parseSigningKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
@@ -32,7 +32,7 @@ function secretScanningKeys(): Record<string, string> | undefined {
   const raw = process.env.FYNEX_SECRET_SCANNING_KEYS;
   if (raw === undefined || raw === "") return undefined;
   try {
-    return parseTrustedKeys(raw);
+    return parseSigningKeys(raw);
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { ENV } from "../../contract/environment";
 import type { AuthorizerOutcome } from "../../contract/metric-names";
 import { encodeContext } from "../shared/api-keys/authorizer-context";
 import { headerValues } from "../shared/http/headers";
@@ -37,7 +38,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       {
         dynamo,
         clock,
-        table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+        table: requireTable(settings.keysTable, ENV.keysTable),
         rateLimit: settings.rateLimit,
         rateWindowSeconds: settings.rateWindowSeconds,
       },

@@ -7,8 +7,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
 import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
-import { orgPk, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   cancellationReasons,
   DEFAULT_RETRY,

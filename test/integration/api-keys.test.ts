@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey, keyId } from "../../lambdas/shared/api-keys/api-key";
+import { generateApiKey, keyId } from "../../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../../lambdas/shared/runtime";
 import { pathUnder } from "./business";
 import { admin, call, createKey, ManualClock, startTarget, withKey } from "./harness";
@@ -60,7 +60,7 @@ describe("calling the API with a key (API.md §3)", () => {
   it("answers 401 for a malformed key, a bad checksum and an unknown well-formed key", async () => {
     const valid = (await createKey(target, ACME, { scopes: ["accounts:read"] })).key;
     const badChecksum = `${valid.slice(0, -1)}${valid.endsWith("a") ? "b" : "a"}`;
-    const unknown = generateKey();
+    const unknown = generateApiKey();
     for (const key of ["nonsense", `${valid}x`, badChecksum, unknown]) {
       const reply = await withKey(target, key, "/api/v1/accounts");
       expect(reply.status, key.slice(0, 12)).toBe(401);

@@ -1,8 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
+import { orgPk, SK_PREFIX } from "../../contract/data-items";
 import { SCOPES } from "../../contract/scopes";
 import { dataDeps } from "../../lambdas/shared/dynamo/data-store";
-import { orgPk, SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { createKey, type Reply, withKey } from "./harness";
 import type { Target } from "./target";
