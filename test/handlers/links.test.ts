@@ -1,5 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -109,6 +115,9 @@ beforeEach(() => {
   });
   db.on(TransactWriteCommand).resolves({});
   db.on(PutCommand).resolves({});
+  // A webhook create reads the subscription set's version and counts the org's subscriptions first.
+  db.on(GetCommand).resolves({});
+  db.on(QueryCommand).resolves({ Count: 0 });
 });
 afterEach(() => {
   db.reset();
