@@ -144,6 +144,7 @@ async function main() {
     const cold = await measureColdStart({
       projectRoot: ROOT,
       dynamoEndpoint: local.dynamoEndpoint,
+      dynamoCredentials: local.dynamoCredentials,
       keysTable: settings.keysTable,
       key: benchKey.key,
       keyId: benchKey.id,

@@ -2,7 +2,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { ENV } from "../../contract/environment";
 import type { AuthorizerOutcome } from "../../contract/metric-names";
 import { encodeContext } from "../shared/api-keys/authorizer-context";
-import { headerValues } from "../shared/http/headers";
+import { soleHeaderValue } from "../shared/http/headers";
 import { requireTable, runtime } from "../shared/runtime";
 import { authorize, type Decision } from "./authorize";
 import { decisionLine } from "./decision-log";
@@ -26,9 +26,8 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     process.stdout.write(`${decisionLine(outcome, line)}\n`);
   };
 
-  const presented = new Set(headerValues(event, "x-api-key").filter((value) => value !== ""));
-  const [key] = presented;
-  if (presented.size !== 1 || key === undefined) {
+  const key = soleHeaderValue(event, "x-api-key");
+  if (key === undefined) {
     record("malformed");
     throw new Error("Unauthorized");
   }

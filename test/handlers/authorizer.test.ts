@@ -515,6 +515,25 @@ describe("authorizer: refused keys", () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
+  it("turns away an empty value beside a valid key, in any order and casing, with no DynamoDB call", async () => {
+    // Prepare: the valid key alone would be allowed, so only the empty value can be the reason.
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    // Act & Assess
+    await expectUnauthorized(requestWithKey({ "X-API-Key": ["", KEY] }));
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [KEY, ""] }));
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [""], "x-api-key": [KEY] }));
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("lets the same key sent twice through", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    const result = await handler(requestWithKey({ "X-API-Key": [KEY], "x-api-key": [KEY] }));
+
+    expect(result.policyDocument.Statement[0]?.Effect).toBe("Allow");
+  });
+
   it("turns away an unknown key when DynamoDB says nothing about why (as dynalite does), in at most three calls", async () => {
     ddb.on(UpdateItemCommand).rejects(conditionFailed());
 

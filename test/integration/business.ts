@@ -5,6 +5,7 @@ import { SCOPES } from "../../contract/scopes";
 import { dataDeps } from "../../lambdas/shared/dynamo/data-store";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { createKey, type Reply, withKey } from "./harness";
+import { expectRequestId } from "./request-ids";
 import type { Target } from "./target";
 
 /** Every scope: a key that may do anything in its org. */
@@ -39,7 +40,7 @@ export function pathUnder(target: Target, link: string | undefined): string {
   return `${resolved.pathname.slice(base.pathname.length - 1)}${resolved.search}`;
 }
 
-/** The envelope of API.md §4, with the request id repeated; returns the error. */
+/** A function's error envelope (API.md §4), its request id where API.md §3 puts it; returns the error. */
 export function expectError(reply: Reply, status: number, code: string) {
   expect({ status: reply.status, code: reply.json?.error?.code }, reply.text).toEqual({ status, code });
   expect(reply.json).toEqual({
@@ -50,6 +51,7 @@ export function expectError(reply: Reply, status: number, code: string) {
       details: expect.any(Array),
     },
   });
+  expectRequestId(reply, "function");
   return reply.json.error as { code: string; message: string; details: { path: string; message: string }[] };
 }
 
