@@ -8,16 +8,16 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
+import { DomainError, missing, storeBusy } from "../shared/domain-errors";
 import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
 import {
-  cancellationReasons,
+  conditionFailedAt,
   DEFAULT_RETRY,
   pause,
   type RetryPolicy,
-  transactionsUnavailable,
-  transactWrite,
+  transact,
+  unexpectedCancellation,
 } from "../shared/dynamo/transact";
-import { HttpError, notFound } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {
@@ -55,7 +55,7 @@ function webhookOf(item: Record<string, unknown>): Webhook {
 /** Subscription ids: `wh_` and a time-sortable id. */
 export const WEBHOOK_ID_PREFIX = "wh";
 
-const webhookNotFound = () => notFound("webhook");
+const webhookNotFound = () => missing("webhook");
 
 /** The key of a subscription, or a 404 with no database call when the id cannot name one. */
 function keyOf(orgId: string, webhookId: string) {
@@ -67,7 +67,7 @@ function keyOf(orgId: string, webhookId: string) {
 export const MAX_WEBHOOKS_PER_ORG = 16;
 
 const capReached = () =>
-  new HttpError(
+  new DomainError(
     "conflict",
     `An org has at most ${MAX_WEBHOOKS_PER_ORG} webhook subscriptions; delete one before creating another.`,
   );
@@ -135,37 +135,34 @@ export async function createWebhook(
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     const version = await setVersion(deps, orgId);
     if ((await countWebhooks(deps, orgId)) >= MAX_WEBHOOKS_PER_ORG) throw capReached();
-    try {
-      await transactWrite(
-        deps.db,
-        [
-          {
-            Update: {
-              TableName: deps.table,
-              Key: { pk: orgPk(orgId), sk: sk.webhookSet },
-              UpdateExpression: "SET version = :next",
-              ConditionExpression: "attribute_not_exists(version) OR version = :seen",
-              ExpressionAttributeValues: { ":seen": version, ":next": version + 1 },
-            },
+    const result = await transact(
+      deps.db,
+      [
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk: orgPk(orgId), sk: sk.webhookSet },
+            UpdateExpression: "SET version = :next",
+            ConditionExpression: "attribute_not_exists(version) OR version = :seen",
+            ExpressionAttributeValues: { ":seen": version, ":next": version + 1 },
           },
-          {
-            Put: {
-              TableName: deps.table,
-              Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
+        },
+        {
+          Put: {
+            TableName: deps.table,
+            Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
+            ConditionExpression: "attribute_not_exists(pk)",
           },
-        ],
-        policy,
-      );
-      return { ...webhook, secret };
-    } catch (error) {
-      // Another create moved the version since it was read: count again.
-      if (cancellationReasons(error)?.[0]?.Code !== "ConditionalCheckFailed") throw error;
-      await pause(policy, attempt);
-    }
+        },
+      ],
+      policy,
+    );
+    if (result.committed) return { ...webhook, secret };
+    // Another create moved the version since it was read: count again.
+    if (!conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "creating a webhook");
+    await pause(policy, attempt);
   }
-  throw transactionsUnavailable();
+  throw storeBusy();
 }
 
 /** One subscription of the org; another org's id, or an unknown one, is a 404. */

@@ -11,10 +11,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listAccounts } from "../../lambdas/accounts/account-store";
 import { listContacts } from "../../lambdas/contacts/contact-store";
 import { exportPage } from "../../lambdas/export/export-page";
-import { listAuditEvents, listKeys } from "../../lambdas/key-management/key-service";
+import { listAuditEvents } from "../../lambdas/key-management/list-audit-events";
+import { listKeys } from "../../lambdas/key-management/list-keys";
 import { listPayments } from "../../lambdas/payments/payment-store";
+import { DomainError } from "../../lambdas/shared/domain-errors";
 import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
-import { HttpError } from "../../lambdas/shared/http/errors";
 import { newId } from "../../lambdas/shared/ids";
 import { listDeliveries } from "../../lambdas/webhooks/delivery-store";
 import { listWebhooks } from "../../lambdas/webhooks/webhook-store";
@@ -91,9 +92,10 @@ async function answerOf(run: () => Promise<unknown>): Promise<Answer> {
     }
     return "ok";
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    expect({ status: error.statusCode, paths: error.details.map((detail) => detail.path) }).toEqual({
-      status: 400,
+    if (!(error instanceof DomainError)) throw error;
+    // The edge answers `invalid_input` with 400 (API.md §4).
+    expect({ kind: error.kind, paths: error.details.map((detail) => detail.path) }).toEqual({
+      kind: "invalid_input",
       paths: ["query.cursor"],
     });
     return "refused";

@@ -22,6 +22,8 @@ export interface AuditEvent {
   actor: string;
   /** A direct invocation's self-declared actor, kept unverified (CloudTrail holds the real invoker). */
   claimedActor?: string;
+  /** A console user's e-mail, beside `actor: user:<sub>` (the console door). */
+  actorEmail?: string;
   keyId: string;
   changes: Record<string, unknown>;
 }

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb
 import { z } from "zod";
 import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
-import { validationError } from "../http/errors";
+import { DomainError } from "../domain-errors";
 import { requireTable, runtime } from "../runtime";
 import { decodeCursor, encodeCursor, isListPosition } from "./cursor";
 import { documentClient } from "./document-client";
@@ -36,9 +36,11 @@ export interface Page<T> {
 
 const positionSchema = z.strictObject({ sk: z.string().max(256) });
 
-/** The 400 of a cursor that this list did not issue for this org (API.md §6). */
-const invalidCursor = () =>
-  validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+/** A list's cursor that this list did not issue for this org (the edge answers 400 at `query.cursor`). */
+export const invalidCursor = () =>
+  new DomainError("invalid_input", "The request is not valid.", {
+    details: [{ path: "query.cursor", message: "The cursor is not valid for this list." }],
+  });
 
 /**
  * Where a list resumes: the item key a cursor names, if the cursor is this org's and names an item

@@ -1,82 +1,58 @@
-import middy from "@middy/core";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { z } from "zod";
-import type { ErrorEnvelope } from "../../contract/error-codes";
-import { SERVICE } from "../../contract/metric-names";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
-import { httpEnvelope } from "../shared/http/envelope";
 import { HttpError, notFound, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";
-import { errorResult, type HttpResult } from "../shared/http/response";
-import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";
-import { requestTelemetry } from "../shared/observability/telemetry";
+import { parseJsonBody, parseQuery, validate } from "../shared/http/validation";
+import { createKey } from "./create-key";
+import { getKey } from "./get-key";
+import type { Actor, KeyServiceDeps, Outcome } from "./key-store";
+import { listAuditEvents } from "./list-audit-events";
+import { listKeys } from "./list-keys";
+import { revokeKey } from "./revoke-key";
+import { rotateKey } from "./rotate-key";
 import {
-  type Actor,
-  createKey,
-  getKey,
-  type KeyServiceDeps,
-  listAuditEvents,
-  listKeys,
-  type Outcome,
-  revokeKey,
-  rotateKey,
-  updateKey,
-} from "./key-service";
-import {
-  claimedActorSchema,
   createKeySchema,
   idempotencyKeySchema,
-  isKeyId,
   listAuditEventsInputSchema,
   listAuditEventsQuerySchema,
   listKeysInputSchema,
   listKeysQuerySchema,
-  orgIdSchema,
   revokeKeySchema,
   rotateKeySchema,
   updateKeySchema,
 } from "./schemas";
-import { keyServiceDeps } from "./service-deps";
+import { updateKey } from "./update-key";
 
 /**
- * The management Lambda (API.md §5). One function serves two callers:
- * - API Gateway proxy events on the admin routes (IAM-authorized; a bearer token locally), answered
- *   as proxy results in the shared envelope;
- * - direct invocations (Lambda console, `aws lambda invoke`) of the form
- *   `{ "action": "createKey", "orgId": "...", "keyId"?: "...", ...the HTTP body's fields }`, answered
- *   with the same JSON body, or with the error envelope plus `"status"`. A direct invocation may also
- *   carry `actor` (any action; recorded unverified as the audit event's `claimedActor`) and
- *   `idempotencyKey` (createKey only; the `Idempotency-Key` header's counterpart).
- * Both validate with the same schemas and call the same service. Nothing here logs an event or a body.
+ * The key-management operations (API.md §5), the same behind every door (`doors.ts`): each validates
+ * its own input, from an HTTP request or from a direct invocation's JSON fields, calls its verb and
+ * maps the verb's outcome to an answer or an error. Nothing here knows who the caller is beyond the
+ * `Actor` a door established, nor which org beyond the one a door chose.
  */
 
-const KEYS_PATH = "/admin/v1/orgs/{orgId}/api-keys";
-const KEY_PATH = `${KEYS_PATH}/{keyId}`;
-const AUDIT_PATH = "/admin/v1/orgs/{orgId}/audit-events";
-const DIRECT_ACTOR = "direct-invoke";
-const IDEMPOTENCY_HEADER = "Idempotency-Key";
+export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
 /** One operation as it is being served. */
-interface Call {
+export interface Call {
   deps: KeyServiceDeps;
   orgId: string;
   /** The key it names; "" for operations on the org's collection. */
   keyId: string;
-  /**
-   * Who asked: the IAM principal's ARN, `local-admin` locally, `direct-invoke` for direct invocations
-   * (with the payload's self-declared `actor` as `claimedActor`).
-   */
+  /** Who asked, as the door proved it (or, for a direct invocation, `direct-invoke` and its claim). */
   actor: Actor;
-  /** Who is calling: API Gateway, or a direct invocation. */
+  /** Whether the input came as an HTTP request, or as a direct invocation's fields. */
   via: "http" | "direct";
   /** A create's `Idempotency-Key` (header) or `idempotencyKey` (payload field), validated. */
   idempotencyKey?: string;
+  /** Where a new key can be read back (`Location`), as the door's callers address it; HTTP only. */
+  keyLocation?: (keyId: string) => string;
   /** Where an input field is in error details: `query.cursor` on a query route, `cursor` in a payload. */
   fieldPath: (field: string) => string;
 }
 
 /** What an operation answers: the JSON body both callers get, and the HTTP-only status and headers. */
-interface Answer {
+export interface Answer {
   statusCode: 200 | 201;
   body: unknown;
   headers?: Record<string, string>;
@@ -91,8 +67,8 @@ type InputSpec<I> =
 
 interface OperationSpec<I> {
   method: "GET" | "POST" | "PATCH";
-  /** API Gateway resource path, as in the route table. */
-  resource: string;
+  /** The resource path under a door's prefix (`/admin/v1/orgs/{orgId}` for the admin door). */
+  path: string;
   takesKeyId: boolean;
   /** Honours `Idempotency-Key` (the header; `idempotencyKey` in a payload). */
   idempotent?: boolean;
@@ -101,9 +77,9 @@ interface OperationSpec<I> {
 }
 
 /** An operation with its input type erased: it validates its own input from either caller. */
-interface Operation {
+export interface Operation {
   method: string;
-  resource: string;
+  path: string;
   takesKeyId: boolean;
   idempotent: boolean;
   serveEvent: (event: APIGatewayProxyEvent, call: Omit<Call, "fieldPath">) => Promise<Answer>;
@@ -127,7 +103,7 @@ function operation<I>(spec: OperationSpec<I>): Operation {
   const plain = (field: string) => field;
   return {
     method: spec.method,
-    resource: spec.resource,
+    path: spec.path,
     takesKeyId: spec.takesKeyId,
     idempotent: spec.idempotent ?? false,
     serveEvent: async (event, call) => {
@@ -148,7 +124,7 @@ function operation<I>(spec: OperationSpec<I>): Operation {
   };
 }
 
-/** A service outcome as the answer's body, or the error a caller should see. */
+/** A verb's outcome as the answer's body, or the error a caller should see. */
 function unwrap<T>(outcome: Outcome<T>, call: Call): T {
   if (outcome.ok) return outcome.value;
   switch (outcome.reason) {
@@ -169,18 +145,18 @@ function unwrap<T>(outcome: Outcome<T>, call: Call): T {
         { details: [{ path: where, message: `Already used to create ${outcome.keyId}.` }] },
       );
     }
-    case "busy":
-      throw new HttpError("unavailable", "The API key is being changed by another request; try again.", {
-        headers: { "Retry-After": "1" },
-      });
   }
 }
 
+/** `Location` of a new key, when the door gives one (HTTP doors do). */
+const locationOf = (call: Call, keyId: string): Record<string, string> | undefined =>
+  call.keyLocation ? { Location: call.keyLocation(keyId) } : undefined;
+
 /** Every operation by its direct-invocation action name. */
-const OPERATIONS = {
+export const OPERATIONS = {
   createKey: operation({
     method: "POST",
-    resource: KEYS_PATH,
+    path: "/api-keys",
     takesKeyId: false,
     idempotent: true,
     input: { from: "body", schema: createKeySchema },
@@ -189,16 +165,12 @@ const OPERATIONS = {
         await createKey(call.deps, call.orgId, input, call.actor, { idempotencyKey: call.idempotencyKey }),
         call,
       );
-      return {
-        statusCode: 201,
-        body: created,
-        headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${created.id}` },
-      };
+      return { statusCode: 201, body: created, headers: locationOf(call, created.id) };
     },
   }),
   listKeys: operation({
     method: "GET",
-    resource: KEYS_PATH,
+    path: "/api-keys",
     takesKeyId: false,
     input: { from: "query", schema: listKeysQuerySchema, payloadSchema: listKeysInputSchema },
     run: async (call, input) => ({
@@ -208,7 +180,7 @@ const OPERATIONS = {
   }),
   getKey: operation({
     method: "GET",
-    resource: KEY_PATH,
+    path: "/api-keys/{keyId}",
     takesKeyId: true,
     input: { from: "query", schema: noFields, payloadSchema: noFields },
     run: async (call) => ({
@@ -218,7 +190,7 @@ const OPERATIONS = {
   }),
   revokeKey: operation({
     method: "POST",
-    resource: `${KEY_PATH}/revoke`,
+    path: "/api-keys/{keyId}/revoke",
     takesKeyId: true,
     input: { from: "body", schema: () => revokeKeySchema, optional: true },
     run: async (call) => {
@@ -230,7 +202,7 @@ const OPERATIONS = {
   }),
   updateKey: operation({
     method: "PATCH",
-    resource: KEY_PATH,
+    path: "/api-keys/{keyId}",
     takesKeyId: true,
     input: { from: "body", schema: () => updateKeySchema, optional: true },
     run: async (call, input) => ({
@@ -240,7 +212,7 @@ const OPERATIONS = {
   }),
   rotateKey: operation({
     method: "POST",
-    resource: `${KEY_PATH}/rotate`,
+    path: "/api-keys/{keyId}/rotate",
     takesKeyId: true,
     input: { from: "body", schema: rotateKeySchema, optional: true },
     run: async (call, input) => {
@@ -249,16 +221,12 @@ const OPERATIONS = {
       if (!input.gracePeriodSeconds) {
         await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, false);
       }
-      return {
-        statusCode: 201,
-        body: rotated,
-        headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${rotated.id}` },
-      };
+      return { statusCode: 201, body: rotated, headers: locationOf(call, rotated.id) };
     },
   }),
   listAuditEvents: operation({
     method: "GET",
-    resource: AUDIT_PATH,
+    path: "/audit-events",
     takesKeyId: false,
     input: { from: "query", schema: listAuditEventsQuerySchema, payloadSchema: listAuditEventsInputSchema },
     run: async (call, input) => ({
@@ -268,108 +236,7 @@ const OPERATIONS = {
   }),
 } satisfies Record<string, Operation>;
 
-const byAction = new Map<string, Operation>(Object.entries(OPERATIONS));
-const byRoute = new Map<string, Operation>(
-  Object.values(OPERATIONS).map((op) => [`${op.method} ${op.resource}`, op]),
-);
-const ACTIONS = [...byAction.keys()].join(", ");
-
-const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
-
-/**
- * The path's key id as the request log may show it: a path segment that is no key id may be anything
- * the caller typed there, a full key pasted in place of its id among them, and is never logged.
- */
-const loggedKeyId = (value: string | undefined) =>
-  value === undefined || isKeyId(value) ? value : "invalid";
-
-const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
-  .use(
-    requestTelemetry(SERVICE.admin, (event) => ({
-      orgId: event.pathParameters?.orgId,
-      keyId: loggedKeyId(event.pathParameters?.keyId),
-      actor: event.requestContext.identity?.userArn ?? undefined,
-    })),
-  )
-  .use(httpEnvelope())
-  .handler(async (event): Promise<HttpResult> => {
-    const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
-    if (!op) throw notFound("route");
-    // IAM authorization puts the caller's ARN here (the local runtime: `local-admin`); without it, refuse.
-    const actor = event.requestContext.identity?.userArn;
-    if (!actor) throw new HttpError("forbidden", "This route needs an authenticated administrator.");
-    const orgId = parseOrgId(pathParameter(event, "orgId"));
-    const keyId = op.takesKeyId ? pathParameter(event, "keyId") : "";
-    const answer = await op.serveEvent(event, {
-      deps: keyServiceDeps(),
-      via: "http",
-      orgId,
-      keyId,
-      actor: { actor },
-    });
-    return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers };
-  });
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-async function serveDirect(payload: unknown): Promise<unknown> {
-  if (!isObject(payload)) {
-    throw validationError([{ path: "body", message: "The invocation payload must be a JSON object." }]);
-  }
-  const {
-    action,
-    orgId: rawOrgId,
-    keyId: rawKeyId,
-    actor: rawActor,
-    idempotencyKey: rawIdempotencyKey,
-    ...rest
-  } = payload;
-  const op = typeof action === "string" ? byAction.get(action) : undefined;
-  if (!op) throw validationError([{ path: "action", message: `Must be one of ${ACTIONS}.` }]);
-  const orgId = parseOrgId(rawOrgId);
-  const keyId = op.takesKeyId
-    ? validate(z.string("Name the key: keyId is required."), rawKeyId, ["keyId"])
-    : "";
-  // Fields an operation does not take stay in: its strict schema names them as unknown.
-  const fields = {
-    ...rest,
-    ...(op.takesKeyId || rawKeyId === undefined ? {} : { keyId: rawKeyId }),
-    ...(op.idempotent || rawIdempotencyKey === undefined ? {} : { idempotencyKey: rawIdempotencyKey }),
-  };
-  const claimedActor = rawActor === undefined ? undefined : validate(claimedActorSchema, rawActor, ["actor"]);
-  const idempotencyKey =
-    op.idempotent && rawIdempotencyKey !== undefined
-      ? validate(idempotencyKeySchema, rawIdempotencyKey, ["idempotencyKey"])
-      : undefined;
-  const actor: Actor = { actor: DIRECT_ACTOR, ...(claimedActor === undefined ? {} : { claimedActor }) };
-  const answer = await op.servePayload(fields, {
-    deps: keyServiceDeps(),
-    via: "direct",
-    orgId,
-    keyId,
-    actor,
-    idempotencyKey,
-  });
-  return answer.body;
-}
-
-/** A direct invocation's error: the envelope of API.md §4 plus the status an HTTP caller would get. */
-export type DirectError = { status: number } & ErrorEnvelope;
-
-function isProxyEvent(event: unknown): event is APIGatewayProxyEvent {
-  return isObject(event) && typeof event.httpMethod === "string" && isObject(event.requestContext);
-}
-
-/** Lambda entry point: an API Gateway proxy event, or a direct invocation's payload. */
-export function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;
-export function handler(event: unknown, context: Context): Promise<unknown>;
-export async function handler(event: unknown, context: Context): Promise<unknown> {
-  if (isProxyEvent(event)) return serveHttp(event, context);
-  try {
-    return await serveDirect(event);
-  } catch (error) {
-    const result = errorResult(error, context.awsRequestId);
-    return { status: result.statusCode, ...(result.body as ErrorEnvelope) } satisfies DirectError;
-  }
+/** The operations by API Gateway route (`METHOD resource`), for a door whose resources start at `prefix`. */
+export function routesUnder(prefix: string): ReadonlyMap<string, Operation> {
+  return new Map(Object.values(OPERATIONS).map((op) => [`${op.method} ${prefix}${op.path}`, op]));
 }
