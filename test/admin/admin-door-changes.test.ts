@@ -139,7 +139,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/rotate", () => {
       createdBy: FIXTURE_USER_ARN,
       status: "active",
     });
-    expect(result.headers).toMatchObject({ Location: `/admin/v1/orgs/acme/api-keys/${body.id}` });
+    expect(result.headers).toMatchObject({ Location: `/prod/admin/v1/orgs/acme/api-keys/${body.id}` });
     expect(auditPuts().map((event) => event.type)).toEqual(["key.rotated", "key.expired_by_rotation"]);
     expect(logged()).not.toContain("fynex_k_");
   });

@@ -46,7 +46,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
     expect(result.body.split(body.key)).toHaveLength(2);
     expect(result.headers).toEqual({
       "Content-Type": "application/json",
-      Location: `/admin/v1/orgs/acme/api-keys/${body.id}`,
+      Location: `/prod/admin/v1/orgs/acme/api-keys/${body.id}`,
       "X-Request-Id": FIXTURE_REQUEST_ID,
     });
     expect(body).toEqual({
