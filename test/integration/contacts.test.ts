@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   detailPaths,
   expectError,
@@ -8,19 +8,12 @@ import {
   pathUnder,
   storedInteractions,
 } from "./business";
-import { ManualClock, startTarget, withKey } from "./harness";
+import { ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 4, 5, 14, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const post = (key: string, body: unknown) =>
   withKey(target, key, "/api/v1/contacts", { method: "POST", body });

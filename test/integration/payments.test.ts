@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   detailPaths,
   expectError,
@@ -8,19 +8,12 @@ import {
   pathUnder,
   storedInteractions,
 } from "./business";
-import { ManualClock, startTarget, withKey } from "./harness";
+import { ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 3, 14, 8, 30, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const pay = (key: string, accountId: string, body: unknown, headers: [string, string][] = []) =>
   withKey(target, key, `/api/v1/accounts/${accountId}/payments`, { method: "POST", body, headers });

@@ -1,20 +1,13 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SCOPES } from "../../contract/scopes";
 import { pathUnder } from "./business";
-import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
+import { createKey, ManualClock, type Reply, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const ACME = org("hooks-acme");
 const GLOBEX = org("hooks-globex");
