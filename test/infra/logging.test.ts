@@ -9,7 +9,7 @@ import { FynexStack } from "../../lib/fynex-stack";
  * Nothing deployed can log a key (DESIGN.md, "Environments and operations"): API Gateway never traces
  * request data and logs executions at ERROR at most, its access logs hold no header and no body, and
  * no function turns Powertools' event logging on. What the handlers themselves write is checked in
- * test/handlers/event-logging.test.ts.
+ * test/unit/lambdas/shared/observability/event-logging.test.ts.
  */
 type CfnResource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, CfnResource>;
