@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { reminderDays, reminderDue } from "../../lambdas/key-management/expiry-reminders";
+import { reminderDays, reminderDue } from "../../../../lambdas/key-management/expiry-reminders";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 6, 1, 9, 30);

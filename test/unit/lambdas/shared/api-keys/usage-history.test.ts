@@ -8,7 +8,7 @@ import {
   usageRange,
   type WindowUsage,
   windowOfItem,
-} from "../../lambdas/shared/api-keys/usage-history";
+} from "../../../../../lambdas/shared/api-keys/usage-history";
 
 const WINDOW = 900;
 const DAY_MS = 86_400_000;
