@@ -7,8 +7,11 @@ import type { Scope } from "./scopes";
  */
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
-/** `apiKey`: the REQUEST authorizer; `iam`: SigV4 (a bearer admin token locally); `none`: public. */
-export type RouteAuth = "apiKey" | "iam" | "none";
+/**
+ * `apiKey`: the REQUEST authorizer; `iam`: SigV4 (a bearer admin token locally); `cognito`: the
+ * console's Cognito user-pool authorizer (a session of the local sign-in form locally); `none`: public.
+ */
+export type RouteAuth = "apiKey" | "iam" | "cognito" | "none";
 
 export interface Route {
   method: HttpMethod;
@@ -47,6 +50,8 @@ export interface RouteTables {
 
 const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
 const ADMIN_HANDLER = "lambdas/key-management/handler";
+const CONSOLE_KEYS = "/console/v1/api-keys";
+const CONSOLE_HANDLER = "lambdas/console/handler";
 
 export const ROUTES: readonly Route[] = [
   {
@@ -229,6 +234,15 @@ export const ROUTES: readonly Route[] = [
   { method: "PATCH", path: `${ADMIN_KEYS}/{keyId}`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "POST", path: `${ADMIN_KEYS}/{keyId}/rotate`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: "/admin/v1/orgs/{orgId}/audit-events", handler: ADMIN_HANDLER, auth: "iam" },
+
+  // The console (API.md §10): the admin API's key routes for the signed-in person's org.
+  { method: "POST", path: CONSOLE_KEYS, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: CONSOLE_KEYS, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: `${CONSOLE_KEYS}/{keyId}`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "POST", path: `${CONSOLE_KEYS}/{keyId}/revoke`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "PATCH", path: `${CONSOLE_KEYS}/{keyId}`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "POST", path: `${CONSOLE_KEYS}/{keyId}/rotate`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: "/console/v1/audit-events", handler: CONSOLE_HANDLER, auth: "cognito" },
 ];
 
 /** The route declared for a method on a resource path (API Gateway's `resource`), if any. */

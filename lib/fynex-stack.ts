@@ -6,7 +6,9 @@ import { SERVICE } from "../contract/metric-names";
 import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
+import { ConsoleUsers } from "./constructs/console-users";
 import { FynexApi } from "./constructs/fynex-api";
+import { FynexConsole } from "./constructs/fynex-console";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
 import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
@@ -18,6 +20,8 @@ import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
+/** The console page as `npm run build` leaves it. */
+const CONSOLE_PAGE_DIR = path.join(PROJECT_ROOT, "web/dist");
 
 export interface FynexStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -47,6 +51,7 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   const deleteOnly = own.every((route) => route.method === "DELETE");
   switch (own[0]?.auth) {
     case "iam":
+    case "cognito":
       // Key management records every change in the audit trail.
       return { keys: "readWrite", audit: "readWrite", rateSettings: true };
     case "apiKey":
@@ -134,6 +139,10 @@ export class FynexStack extends Stack {
       functions.set(handler, fn);
     }
 
+    const consoleUsers = new ConsoleUsers(this, "ConsoleUsers", {
+      envName: config.envName,
+      removalPolicy: config.removalPolicy,
+    });
     const api = new FynexApi(this, "Api", {
       stageName: config.envName,
       executionLogging: config.executionLogging,
@@ -143,6 +152,19 @@ export class FynexStack extends Stack {
       routes: ROUTES,
       functions,
       authorizer,
+      consoleUserPool: consoleUsers.userPool,
+    });
+    const consoleHandlers = [...new Set(ROUTES.filter((r) => r.auth === "cognito").map((r) => r.handler))];
+    const consoleFunction = functions.get(consoleHandlers[0] ?? "");
+    if (consoleHandlers.length !== 1 || !consoleFunction)
+      throw new Error("Expected one console handler module");
+    new FynexConsole(this, "ConsoleSite", {
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetentionDays,
+      pageDir: CONSOLE_PAGE_DIR,
+      users: consoleUsers,
+      api,
+      consoleFunction,
     });
 
     const monitoring = new FynexMonitoring(this, "Monitoring", {

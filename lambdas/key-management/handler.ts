@@ -68,6 +68,8 @@ interface Call {
   actor: Actor;
   /** Who is calling: API Gateway, or a direct invocation. */
   via: "http" | "direct";
+  /** Where this caller finds the org's keys (`Location` of a created key): each HTTP door has its own. */
+  keysPath: string;
   /** A create's `Idempotency-Key` (header) or `idempotencyKey` (payload field), validated. */
   idempotencyKey?: string;
   /** Where an input field is in error details: `query.cursor` on a query route, `cursor` in a payload. */
@@ -191,7 +193,7 @@ const OPERATIONS = {
       return {
         statusCode: 201,
         body: created,
-        headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${created.id}` },
+        headers: { Location: `${call.keysPath}/${created.id}` },
       };
     },
   }),
@@ -251,7 +253,7 @@ const OPERATIONS = {
       return {
         statusCode: 201,
         body: rotated,
-        headers: { Location: `/admin/v1/orgs/${call.orgId}/api-keys/${rotated.id}` },
+        headers: { Location: `${call.keysPath}/${rotated.id}` },
       };
     },
   }),
@@ -282,6 +284,36 @@ const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
 const loggedKeyId = (value: string | undefined) =>
   value === undefined || isKeyId(value) ? value : "invalid";
 
+/**
+ * What an HTTP door (IAM on `/admin/v1`, Cognito on `/console/v1`) decided about a request: which
+ * org, who is asking, and which operation (named by its admin API resource path). Nothing else
+ * differs between doors.
+ */
+export interface HttpDoor {
+  orgId: string;
+  actor: Actor;
+  /** The admin API's resource path of the operation asked for (`/admin/v1/orgs/{orgId}/api-keys`). */
+  resource: string;
+  /** Where this door serves the org's keys, for `Location`. */
+  keysPath: string;
+}
+
+/** Serves one HTTP request through the door that admitted it, with the admin API's bodies and answers. */
+export async function serveThroughDoor(event: APIGatewayProxyEvent, door: HttpDoor): Promise<HttpResult> {
+  const op = byRoute.get(`${event.httpMethod} ${door.resource}`);
+  if (!op) throw notFound("route");
+  const keyId = op.takesKeyId ? pathParameter(event, "keyId") : "";
+  const answer = await op.serveEvent(event, {
+    deps: keyServiceDeps(),
+    via: "http",
+    orgId: door.orgId,
+    keyId,
+    actor: door.actor,
+    keysPath: door.keysPath,
+  });
+  return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers };
+}
+
 const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
   .use(
     requestTelemetry(SERVICE.admin, (event) => ({
@@ -292,21 +324,17 @@ const serveHttp = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult
   )
   .use(httpEnvelope())
   .handler(async (event): Promise<HttpResult> => {
-    const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
-    if (!op) throw notFound("route");
+    if (!byRoute.has(`${event.httpMethod} ${event.resource}`)) throw notFound("route");
     // IAM authorization puts the caller's ARN here (the local runtime: `local-admin`); without it, refuse.
     const actor = event.requestContext.identity?.userArn;
     if (!actor) throw new HttpError("forbidden", "This route needs an authenticated administrator.");
     const orgId = parseOrgId(pathParameter(event, "orgId"));
-    const keyId = op.takesKeyId ? pathParameter(event, "keyId") : "";
-    const answer = await op.serveEvent(event, {
-      deps: keyServiceDeps(),
-      via: "http",
+    return serveThroughDoor(event, {
       orgId,
-      keyId,
       actor: { actor },
+      resource: event.resource,
+      keysPath: `/admin/v1/orgs/${orgId}/api-keys`,
     });
-    return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers };
   });
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -349,6 +377,7 @@ async function serveDirect(payload: unknown): Promise<unknown> {
     keyId,
     actor,
     idempotencyKey,
+    keysPath: `/admin/v1/orgs/${orgId}/api-keys`,
   });
   return answer.body;
 }

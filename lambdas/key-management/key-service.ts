@@ -73,11 +73,13 @@ export interface KeyServiceDeps {
 
 /**
  * Who made a change: the IAM principal ARN, `local-admin` locally, `direct-invoke` for a direct
- * invocation (with its self-declared `claimedActor`, unverified), `secret-scanning` for leak reports.
+ * invocation (with its self-declared `claimedActor`, unverified), `secret-scanning` for leak reports,
+ * `user:<sub>` for a person signed in to the console (with `actorEmail`, null when unknown).
  */
 export interface Actor {
   actor: string;
   claimedActor?: string;
+  actorEmail?: string | null;
 }
 /** An actor, or just its name. */
 export type ActorInput = string | Actor;
@@ -197,6 +199,7 @@ function eventOf(
       type,
       actor: who.actor,
       ...(who.claimedActor === undefined ? {} : { claimedActor: who.claimedActor }),
+      ...(who.actorEmail === undefined ? {} : { actorEmail: who.actorEmail }),
       keyId,
       changes,
     },
@@ -770,8 +773,17 @@ const FILTERED_AUDIT_PAGE = 100;
 
 /** An audit item as admins read it: without its partition and TTL. */
 function toAuditEvent(item: AuditItem): AuditEvent {
-  const { id, type, at, actor, claimedActor, keyId, changes } = item;
-  return { id, type, at, actor, ...(claimedActor === undefined ? {} : { claimedActor }), keyId, changes };
+  const { id, type, at, actor, claimedActor, actorEmail, keyId, changes } = item;
+  return {
+    id,
+    type,
+    at,
+    actor,
+    ...(claimedActor === undefined ? {} : { claimedActor }),
+    ...(actorEmail === undefined ? {} : { actorEmail }),
+    keyId,
+    changes,
+  };
 }
 
 /** The org's audit events, newest first, a page at a time, optionally of one key. */

@@ -111,6 +111,99 @@ function exportContent(record: z.ZodType, fields: string) {
 
 const WEBHOOKS_SCHEMA_POLICY = { allowLoopback: false };
 
+/** The admin API's key routes (API.md §5); the console's mirror them. */
+const ROUTE_DOCS_ADMIN: Record<string, RouteDoc> = {
+  "POST /admin/v1/orgs/{orgId}/api-keys": {
+    operationId: "createKey",
+    summary: "Create a key",
+    tag: "Keys (admin)",
+    path: orgPath,
+    headers: idempotencyHeaders,
+    body: { content: { "application/json": createKeySchema(0) }, required: true },
+    success: {
+      status: 201,
+      description: "The key record plus the key, shown this once.",
+      content: { "application/json": createdKeySchema },
+      headers: location,
+    },
+    errors: [409],
+  },
+  "GET /admin/v1/orgs/{orgId}/api-keys": {
+    operationId: "listKeys",
+    summary: "List the org's keys, newest first",
+    tag: "Keys (admin)",
+    path: orgPath,
+    query: listKeysQuerySchema,
+    success: {
+      status: 200,
+      description: "A page of keys.",
+      content: { "application/json": pageSchema(keyRecordSchema) },
+    },
+  },
+  "GET /admin/v1/orgs/{orgId}/api-keys/{keyId}": {
+    operationId: "getKey",
+    summary: "Read a key with its usage",
+    tag: "Keys (admin)",
+    path: keyPath,
+    success: {
+      status: 200,
+      description: "The key record.",
+      content: { "application/json": keyRecordSchema },
+    },
+  },
+  "PATCH /admin/v1/orgs/{orgId}/api-keys/{keyId}": {
+    operationId: "updateKey",
+    summary: "Change an active key's name, scopes, rate limit or allowlist",
+    tag: "Keys (admin)",
+    path: keyPath,
+    body: { content: { "application/json": updateKeySchema }, required: false },
+    success: {
+      status: 200,
+      description: "The key record.",
+      content: { "application/json": keyRecordSchema },
+    },
+    errors: [409],
+  },
+  "POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/revoke": {
+    operationId: "revokeKey",
+    summary: "Revoke a key now (repeating it is harmless)",
+    tag: "Keys (admin)",
+    path: keyPath,
+    body: { content: { "application/json": revokeKeySchema }, required: false },
+    success: {
+      status: 200,
+      description: "The key record, revoked.",
+      content: { "application/json": keyRecordSchema },
+    },
+  },
+  "POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/rotate": {
+    operationId: "rotateKey",
+    summary: "Replace a key with a new one, with an optional grace period",
+    tag: "Keys (admin)",
+    path: keyPath,
+    body: { content: { "application/json": rotateKeySchema(0) }, required: false },
+    success: {
+      status: 201,
+      description: "The new key's record, the new key, and the id it replaces.",
+      content: { "application/json": rotatedKeySchema },
+      headers: location,
+    },
+    errors: [409],
+  },
+  "GET /admin/v1/orgs/{orgId}/audit-events": {
+    operationId: "listAuditEvents",
+    summary: "List the org's key events, newest first",
+    tag: "Audit (admin)",
+    path: orgPath,
+    query: listAuditEventsQuerySchema,
+    success: {
+      status: 200,
+      description: "A page of audit events.",
+      content: { "application/json": pageSchema(auditEventSchema) },
+    },
+  },
+};
+
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "GET /health": {
     operationId: "getHealth",
@@ -395,93 +488,26 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: [401],
   },
 
-  "POST /admin/v1/orgs/{orgId}/api-keys": {
-    operationId: "createKey",
-    summary: "Create a key",
-    tag: "Keys (admin)",
-    path: orgPath,
-    headers: idempotencyHeaders,
-    body: { content: { "application/json": createKeySchema(0) }, required: true },
-    success: {
-      status: 201,
-      description: "The key record plus the key, shown this once.",
-      content: { "application/json": createdKeySchema },
-      headers: location,
-    },
-    errors: [409],
-  },
-  "GET /admin/v1/orgs/{orgId}/api-keys": {
-    operationId: "listKeys",
-    summary: "List the org's keys, newest first",
-    tag: "Keys (admin)",
-    path: orgPath,
-    query: listKeysQuerySchema,
-    success: {
-      status: 200,
-      description: "A page of keys.",
-      content: { "application/json": pageSchema(keyRecordSchema) },
-    },
-  },
-  "GET /admin/v1/orgs/{orgId}/api-keys/{keyId}": {
-    operationId: "getKey",
-    summary: "Read a key with its usage",
-    tag: "Keys (admin)",
-    path: keyPath,
-    success: {
-      status: 200,
-      description: "The key record.",
-      content: { "application/json": keyRecordSchema },
-    },
-  },
-  "PATCH /admin/v1/orgs/{orgId}/api-keys/{keyId}": {
-    operationId: "updateKey",
-    summary: "Change an active key's name, scopes, rate limit or allowlist",
-    tag: "Keys (admin)",
-    path: keyPath,
-    body: { content: { "application/json": updateKeySchema }, required: false },
-    success: {
-      status: 200,
-      description: "The key record.",
-      content: { "application/json": keyRecordSchema },
-    },
-    errors: [409],
-  },
-  "POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/revoke": {
-    operationId: "revokeKey",
-    summary: "Revoke a key now (repeating it is harmless)",
-    tag: "Keys (admin)",
-    path: keyPath,
-    body: { content: { "application/json": revokeKeySchema }, required: false },
-    success: {
-      status: 200,
-      description: "The key record, revoked.",
-      content: { "application/json": keyRecordSchema },
-    },
-  },
-  "POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/rotate": {
-    operationId: "rotateKey",
-    summary: "Replace a key with a new one, with an optional grace period",
-    tag: "Keys (admin)",
-    path: keyPath,
-    body: { content: { "application/json": rotateKeySchema(0) }, required: false },
-    success: {
-      status: 201,
-      description: "The new key's record, the new key, and the id it replaces.",
-      content: { "application/json": rotatedKeySchema },
-      headers: location,
-    },
-    errors: [409],
-  },
-  "GET /admin/v1/orgs/{orgId}/audit-events": {
-    operationId: "listAuditEvents",
-    summary: "List the org's key events, newest first",
-    tag: "Audit (admin)",
-    path: orgPath,
-    query: listAuditEventsQuerySchema,
-    success: {
-      status: 200,
-      description: "A page of audit events.",
-      content: { "application/json": pageSchema(auditEventSchema) },
-    },
-  },
+  ...ROUTE_DOCS_ADMIN,
+  ...consoleDocs(),
 };
+
+/**
+ * The console API (API.md §10): the admin key routes for the signed-in person's org, documented as
+ * the admin API's own (same bodies and answers) minus the org in the path.
+ */
+function consoleDocs(): Record<string, RouteDoc> {
+  const docs: Record<string, RouteDoc> = {};
+  for (const [route, doc] of Object.entries(ROUTE_DOCS_ADMIN)) {
+    const [method, path] = route.split(" ");
+    const consolePath = (path ?? "").replace("/admin/v1/orgs/{orgId}", "/console/v1");
+    const params = doc.path?.omit({ orgId: true });
+    docs[`${method} ${consolePath}`] = {
+      ...doc,
+      operationId: `console${doc.operationId.charAt(0).toUpperCase()}${doc.operationId.slice(1)}`,
+      tag: doc.tag.replace("(admin)", "(console)"),
+      path: params && Object.keys(params.shape).length > 0 ? params : undefined,
+    };
+  }
+  return docs;
+}

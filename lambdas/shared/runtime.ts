@@ -45,6 +45,11 @@ export interface Settings {
    * from the keys table instead, where the scheduled refresher keeps it.
    */
   secretScanningKeys?: Record<string, string>;
+  /**
+   * The console page's origin (`FYNEX_CONSOLE_ORIGIN`, deployed: its CloudFront URL), the only origin
+   * the console API's CORS answers name. Unset locally, where the page shares the API's origin.
+   */
+  consoleOrigin?: string;
 }
 
 export interface Runtime {
@@ -78,6 +83,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     secretScanningKeys: keyMap(env, "FYNEX_SECRET_SCANNING_KEYS"),
     webhookRetryBaseSeconds: positiveInteger(env, "FYNEX_WEBHOOK_RETRY_BASE_SECONDS", 30),
     webhookRetryQueueUrl: env.WEBHOOK_RETRY_QUEUE_URL || undefined,
+    consoleOrigin: env.FYNEX_CONSOLE_ORIGIN || undefined,
   };
 }
 

@@ -26,6 +26,8 @@ import {
   gatewayAnswerBody,
   NOT_FOUND,
 } from "../gateway-responses";
+import { serveConsolePage } from "./console-page";
+import { consoleSessions } from "./console-sessions";
 
 /**
  * A small HTTP front that behaves as API Gateway's REST API does for everything the contract depends
@@ -95,6 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   // Load every handler up front, as a deployed stage has them: the first request is not a cold start here.
   await Promise.all([AUTHORIZER_MODULE, ...new Set(ROUTES.map((route) => route.handler))].map(load));
   const adminToken = Buffer.from(options.adminToken);
+  const sessions = consoleSessions(options.adminToken);
 
   // Requests being served: `close` lets them finish before the store under them is closed.
   const inFlight = new Set<Promise<void>>();
@@ -128,6 +131,17 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         gatewayAnswerBody(gateway, requestId),
       );
 
+    // The console's page and sign-in (API.md §10) are served beside the API, on the same origin.
+    if (
+      await serveConsolePage(
+        { projectRoot: options.projectRoot, sessions },
+        req,
+        res,
+        url.pathname,
+        requestId,
+      )
+    )
+      return;
     const match = findMatch(compiled, method, url.pathname);
     if (!match) {
       req.resume();
@@ -173,7 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       domainName: req.headers.host ?? "localhost",
       deploymentId: "local",
       apiId: API_ID,
-      authorizer: undefined as Record<string, string | number> | undefined,
+      authorizer: undefined as Record<string, unknown> | undefined,
     };
     const common = {
       resource: match.route.path,
@@ -192,6 +206,13 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       if (!presented || !sameSecret(Buffer.from(presented), adminToken)) return answer(ADMIN_UNAUTHORIZED);
       // Deployed, this is the caller's IAM principal ARN; locally the admin is one person.
       requestContext.identity.userArn = "local-admin";
+    }
+
+    if (match.route.auth === "cognito") {
+      // API Gateway's Cognito authorizer: 401 for a missing or dead token, else the ID token's claims.
+      const claims = sessions.claims(req.headers.authorization);
+      if (!claims) return answer(GATEWAY_RESPONSES.UNAUTHORIZED);
+      requestContext.authorizer = { claims };
     }
 
     if (match.route.auth === "apiKey") {

@@ -245,6 +245,8 @@ describe("Secrets Manager hook (API.md §5)", () => {
       const scoped = new Set(
         [
           functionOfRoute(template, "POST", "/admin/v1/orgs/{orgId}/api-keys"),
+          // The console creates keys too: with the hook on, its keys get their copy as well.
+          functionOfRoute(template, "POST", "/console/v1/api-keys"),
           functionOfRoute(template, "POST", "/security/v1/secret-scanning"),
         ].map(String),
       );

@@ -18,10 +18,12 @@ export interface AuditEvent {
   id: string;
   type: AuditEventType;
   at: string;
-  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, or `local-admin` locally. */
+  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, `user:<sub>` (console), or `local-admin` locally. */
   actor: string;
   /** A direct invocation's self-declared actor, kept unverified (CloudTrail holds the real invoker). */
   claimedActor?: string;
+  /** A console user's email address (`user:<sub>` actors only; null when the token carries none). */
+  actorEmail?: string | null;
   keyId: string;
   changes: Record<string, unknown>;
 }
