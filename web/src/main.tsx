@@ -63,4 +63,8 @@ async function start(root: HTMLElement) {
 }
 
 const root = document.getElementById("app");
-if (root) void start(root);
+if (root) {
+  // The static "Loading…" is the page's own until the app renders: Preact renders beside, not over, it.
+  root.replaceChildren();
+  void start(root);
+}
