@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseTrustedKeys } from "../lambdas/secret-scanning/github-signing-keys";
+import { CONSOLE_PAGE_PATH } from "../contract/console";
 import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
@@ -56,6 +57,7 @@ const local = await startLocalRuntime({
 
 console.log(`Fynex API (local) listening on ${local.url}  (ready in ${Date.now() - started} ms)
 Admin token: ${local.adminToken}
+Settings > Integrations: ${local.url}${CONSOLE_PAGE_PATH}  (sign in with the admin token and an organization)
 Data: ${process.env.FYNEX_DATA_DIR ? `on disk in ${process.env.FYNEX_DATA_DIR}` : "in memory (set FYNEX_DATA_DIR to keep it)"}
 
 Create a first key:
