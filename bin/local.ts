@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseTrustedKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { CONSOLE_PAGE_PATH } from "../contract/console";
+import { parseTrustedKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
