@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { handler } from "../lambdas/authorizer/handler";
-import { generateKey, keyId } from "../lambdas/shared/api-keys/api-key";
+import { generateApiKey, keyId } from "../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../lambdas/shared/runtime";
 import { percentile } from "./stats";
 
@@ -11,7 +11,7 @@ import { percentile } from "./stats";
  * key's item, so what is timed is our code (and one resolved promise).
  */
 export async function measureAuthorizerCpu(iterations = 20_000) {
-  const key = generateKey();
+  const key = generateApiKey();
   const saved = runtime();
   const item = {
     pk: { S: keyId(key) },

@@ -87,6 +87,8 @@ function timeProcess(script: string, env: NodeJS.ProcessEnv): Promise<number> {
 export async function measureColdStart(options: {
   projectRoot: string;
   dynamoEndpoint: string;
+  /** The local DynamoDB only answers requests signed with its run's credential. */
+  dynamoCredentials: { accessKeyId: string; secretAccessKey: string };
   keysTable: string;
   key: string;
   keyId: string;
@@ -113,8 +115,8 @@ export async function measureColdStart(options: {
       PATH: process.env.PATH,
       NODE_OPTIONS: "--enable-source-maps",
       AWS_REGION: "local",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ACCESS_KEY_ID: options.dynamoCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: options.dynamoCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       KEYS_TABLE_NAME: options.keysTable,

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { handlerModules } from "../contract/routes";
-import { generateKey } from "../lambdas/shared/api-keys/api-key";
+import { generateApiKey } from "../lambdas/shared/api-keys/api-key";
 import { runtime } from "../lambdas/shared/runtime";
 import { startLocalRuntime } from "../lib/local/runtime";
 import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cpu";
@@ -96,7 +96,7 @@ async function main() {
     const calls = {
       steady: steady / 100,
       rollover: await authorizerCalls(rollover.key),
-      unknown: await authorizerCalls(generateKey()),
+      unknown: await authorizerCalls(generateApiKey()),
       malformed: await authorizerCalls("fynex_k_not-a-key"),
     };
 
@@ -145,6 +145,7 @@ async function main() {
     const cold = await measureColdStart({
       projectRoot: ROOT,
       dynamoEndpoint: local.dynamoEndpoint,
+      dynamoCredentials: local.dynamoCredentials,
       keysTable: settings.keysTable,
       key: benchKey.key,
       keyId: benchKey.id,

@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONSOLE_PAGE_PATH } from "../contract/console";
-import { parseTrustedKeys } from "../lambdas/secret-scanning/github-signing-keys";
+import { parseSigningKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
@@ -33,7 +33,7 @@ function secretScanningKeys(): Record<string, string> | undefined {
   const raw = process.env.FYNEX_SECRET_SCANNING_KEYS;
   if (raw === undefined || raw === "") return undefined;
   try {
-    return parseTrustedKeys(raw);
+    return parseSigningKeys(raw);
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);

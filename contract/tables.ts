@@ -29,7 +29,7 @@ export interface TableDefinition {
  * scheduled refresher, read by the secret-scanning Lambda. It can never collide with a key's item,
  * whose pk is a key id (`key_` + 22 base62), nor reach the org index (it has no `orgId`).
  */
-export const SCANNING_KEYS_PK = "CONFIG#secret-scanning-keys";
+export const GITHUB_SIGNING_KEYS_PK = "CONFIG#secret-scanning-keys";
 
 /** Keys table index listing an org's keys, newest first. */
 export const KEYS_BY_ORG_INDEX = "byOrg";

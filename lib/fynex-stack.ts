@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { ENV } from "../contract/environment";
 import { SERVICE } from "../contract/metric-names";
 import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../contract/tables";
@@ -84,23 +85,23 @@ export class FynexStack extends Stack {
     const keysTable = new FynexTable(this, {
       ...tableSettings,
       definition: KEYS_TABLE,
-      environmentVariable: "KEYS_TABLE_NAME",
+      environmentVariable: ENV.keysTable,
     });
     const dataTable = new FynexTable(this, {
       ...tableSettings,
       definition: DATA_TABLE,
-      environmentVariable: "DATA_TABLE_NAME",
+      environmentVariable: ENV.dataTable,
     });
 
     const auditTable = new FynexTable(this, {
       ...tableSettings,
       definition: AUDIT_TABLE,
-      environmentVariable: "AUDIT_TABLE_NAME",
+      environmentVariable: ENV.auditTable,
     });
 
     const rateSettings = {
-      FYNEX_RATE_LIMIT: String(config.rateLimit),
-      FYNEX_RATE_WINDOW_SECONDS: String(config.rateWindowSeconds),
+      [ENV.rateLimit]: String(config.rateLimit),
+      [ENV.rateWindowSeconds]: String(config.rateWindowSeconds),
     };
     const newFunction = (handler: string, options: { rateSettings: boolean; timeout?: Duration }) =>
       new FynexFunction(this, `${handlerId(handler)}Function`, {
@@ -109,7 +110,7 @@ export class FynexStack extends Stack {
         logRetention: config.logRetentionDays,
         logRemovalPolicy: config.removalPolicy,
         // FYNEX_ENV: the `environment` dimension of the custom metrics the alarms read.
-        environment: { FYNEX_ENV: config.envName, ...(options.rateSettings ? rateSettings : {}) },
+        environment: { [ENV.envName]: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
       });
 

@@ -1,4 +1,4 @@
-import { type ErrorCode, errorEnvelope } from "../lambdas/shared/http/errors";
+import { type ErrorCode, errorEnvelope } from "../contract/error-codes";
 
 /**
  * API Gateway's own answers, in the envelope of API.md §4. The stack turns each into a gateway

@@ -1,7 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   cancellationReasons,
   DEFAULT_RETRY,

@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { isScope, type Scope } from "../../contract/scopes";
-import { hashKey, isWellFormedKey, keyIdFromHash, sameDigest } from "../shared/api-keys/api-key";
+import { hashApiKey, isWellFormedApiKey, keyIdFromHash, sameDigest } from "../shared/api-keys/api-key";
 import type { AuthorizerContext } from "../shared/api-keys/authorizer-context";
 import { windowStart } from "../shared/api-keys/rate-window";
 
@@ -90,8 +90,8 @@ export async function authorize(
   presentedKey: string,
   sourceIp?: string,
 ): Promise<Decision> {
-  if (!isWellFormedKey(presentedKey)) return { allow: false, reason: "malformed" };
-  const hash = hashKey(presentedKey);
+  if (!isWellFormedApiKey(presentedKey)) return { allow: false, reason: "malformed" };
+  const hash = hashApiKey(presentedKey);
   const hashHex = hash.toString("hex");
   const key = { pk: { S: keyIdFromHash(hash) } };
   const now = deps.clock();

@@ -1,7 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { ENV } from "../../contract/environment";
 import type { AuthorizerOutcome } from "../../contract/metric-names";
 import { encodeContext } from "../shared/api-keys/authorizer-context";
-import { headerValues } from "../shared/http/headers";
+import { soleHeaderValue } from "../shared/http/headers";
 import { requireTable, runtime } from "../shared/runtime";
 import { authorize, type Decision } from "./authorize";
 import { decisionLine } from "./decision-log";
@@ -25,9 +26,8 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     process.stdout.write(`${decisionLine(outcome, line)}\n`);
   };
 
-  const presented = new Set(headerValues(event, "x-api-key").filter((value) => value !== ""));
-  const [key] = presented;
-  if (presented.size !== 1 || key === undefined) {
+  const key = soleHeaderValue(event, "x-api-key");
+  if (key === undefined) {
     record("malformed");
     throw new Error("Unauthorized");
   }
@@ -37,7 +37,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       {
         dynamo,
         clock,
-        table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+        table: requireTable(settings.keysTable, ENV.keysTable),
         rateLimit: settings.rateLimit,
         rateWindowSeconds: settings.rateWindowSeconds,
       },

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { findAccount } from "../accounts/account-store";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { encodeCursor } from "../shared/dynamo/cursor";
@@ -10,7 +11,6 @@ import {
   queryPage,
   startAfter,
 } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import {
   cancellationReasons,
   DEFAULT_RETRY,

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { SK_PREFIX } from "../../contract/data-items";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { SK_PREFIX } from "../shared/dynamo/item-keys";
 import { validationError } from "../shared/http/errors";
 import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";

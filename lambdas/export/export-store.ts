@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { orgPk } from "../shared/dynamo/item-keys";
+import { orgPk } from "../../contract/data-items";
 
 export interface ExportStoreDeps {
   db: DynamoDBDocumentClient;

@@ -1,5 +1,6 @@
 import { CsvError, parse } from "csv-parse/sync";
-import { type ErrorDetail, validationError } from "../shared/http/errors";
+import type { ErrorDetail } from "../../contract/error-codes";
+import { validationError } from "../shared/http/errors";
 import { importRowSchema, MAX_IMPORT_ROWS } from "./import-schemas";
 
 const COLUMNS = new Set(Object.keys(importRowSchema.shape));

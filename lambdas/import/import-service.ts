@@ -1,3 +1,4 @@
+import type { ErrorDetail } from "../../contract/error-codes";
 import {
   accountIdByRef,
   createAccount,
@@ -7,7 +8,7 @@ import {
 } from "../accounts/account-store";
 import type { DataDeps } from "../shared/dynamo/data-store";
 import { DEFAULT_RETRY, pause, transactWrite } from "../shared/dynamo/transact";
-import { type ErrorDetail, HttpError } from "../shared/http/errors";
+import { HttpError } from "../shared/http/errors";
 import { issuesToDetails } from "../shared/http/validation";
 import { newId } from "../shared/ids";
 import { errorFields, log } from "../shared/observability/log";

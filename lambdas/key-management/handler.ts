@@ -1,10 +1,11 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { z } from "zod";
+import type { ErrorEnvelope } from "../../contract/error-codes";
 import { SERVICE } from "../../contract/metric-names";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import { httpEnvelope } from "../shared/http/envelope";
-import { type ErrorEnvelope, HttpError, notFound, validationError } from "../shared/http/errors";
+import { HttpError, notFound, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";
 import { errorResult, type HttpResult } from "../shared/http/response";
 import { parseJsonBody, parseQuery, pathParameter, validate } from "../shared/http/validation";

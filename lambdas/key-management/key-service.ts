@@ -11,7 +11,7 @@ import {
 import { z } from "zod";
 import type { Scope } from "../../contract/scopes";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
-import { digestKey, generateKey, isWellFormedKey, sameDigest } from "../shared/api-keys/api-key";
+import { digestApiKey, generateApiKey, isWellFormedApiKey, sameDigest } from "../shared/api-keys/api-key";
 import {
   type AuditEvent,
   type AuditEventType,
@@ -19,7 +19,7 @@ import {
   auditItem,
 } from "../shared/api-keys/audit-events";
 import {
-  type KeyItem,
+  type ApiKeyItem,
   type KeyRecord,
   type KeyStatus,
   keyStatus,
@@ -123,7 +123,7 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-const record = (deps: KeyServiceDeps, item: KeyItem, nowMs: number) =>
+const record = (deps: KeyServiceDeps, item: ApiKeyItem, nowMs: number) =>
   toKeyRecord(item, nowMs, deps.settings);
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -212,7 +212,7 @@ function eventOf(
  * key is still that key: this org's, not revoked, not expired, and (with `revision`) not changed by
  * another admin since. `expiresAt` is compared with the clock, as the authorizer does.
  */
-function stillLive(item: KeyItem, options: { revision?: boolean; notRotated?: boolean } = {}) {
+function stillLive(item: ApiKeyItem, options: { revision?: boolean; notRotated?: boolean } = {}) {
   const parts = [
     "attribute_exists(pk)",
     "orgId = :orgId",
@@ -265,10 +265,10 @@ function newKeyItem(
   settings: KeySettings,
   createdBy: string,
   nowMs: number,
-): { key: string; item: KeyItem } {
-  const key = generateKey(deps.random?.());
-  const { id, hashHex, hint } = digestKey(key);
-  const item: KeyItem = {
+): { key: string; item: ApiKeyItem } {
+  const key = generateApiKey(deps.random?.());
+  const { id, hashHex, hint } = digestApiKey(key);
+  const item: ApiKeyItem = {
     pk: id,
     hash: hashHex,
     orgId,
@@ -290,7 +290,7 @@ function newKeyItem(
 }
 
 /** A new key's settings as an event records them: what an admin chose, never the key or its hash. */
-function settingsChanges(item: KeyItem): Record<string, unknown> {
+function settingsChanges(item: ApiKeyItem): Record<string, unknown> {
   return {
     name: item.name,
     scopes: item.scopes,
@@ -301,7 +301,7 @@ function settingsChanges(item: KeyItem): Record<string, unknown> {
 }
 
 /** Puts a new key item; the condition never fails with a real random source (if it does, a 500 is right). */
-const putNewKey = (deps: KeyServiceDeps, item: KeyItem): TransactItem => ({
+const putNewKey = (deps: KeyServiceDeps, item: ApiKeyItem): TransactItem => ({
   Put: { TableName: deps.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
 });
 
@@ -404,12 +404,12 @@ export async function getKey(
   return item ? ok(record(deps, item, now)) : fail({ reason: "not_found" });
 }
 
-async function readKey(deps: KeyServiceDeps, orgId: string, keyId: string): Promise<KeyItem | undefined> {
+async function readKey(deps: KeyServiceDeps, orgId: string, keyId: string): Promise<ApiKeyItem | undefined> {
   if (!isKeyId(keyId)) return undefined;
   const { Item } = await deps.db.send(
     new GetCommand({ TableName: deps.table, Key: { pk: keyId }, ConsistentRead: true }),
   );
-  const item = Item as KeyItem | undefined;
+  const item = Item as ApiKeyItem | undefined;
   return item?.orgId === orgId ? item : undefined;
 }
 
@@ -420,12 +420,12 @@ async function readKey(deps: KeyServiceDeps, orgId: string, keyId: string): Prom
  * so no scan is needed and an id collision cannot name another key. Never logs the token.
  */
 export async function findKeyByToken(deps: KeyServiceDeps, token: string): Promise<KeyRecord | undefined> {
-  if (!isWellFormedKey(token)) return undefined;
-  const { id, hashHex } = digestKey(token);
+  if (!isWellFormedApiKey(token)) return undefined;
+  const { id, hashHex } = digestApiKey(token);
   const { Item } = await deps.db.send(
     new GetCommand({ TableName: deps.table, Key: { pk: id }, ConsistentRead: true }),
   );
-  const item = Item as KeyItem | undefined;
+  const item = Item as ApiKeyItem | undefined;
   return item && sameDigest(item.hash, hashHex) ? record(deps, item, deps.clock()) : undefined;
 }
 
@@ -470,7 +470,7 @@ export async function revokeKey(
     if (current.revokedAt !== undefined) return ok(record(deps, current, now));
     // Live: it stops working now. Expired: it stopped at its expiresAt, which must still be that.
     const expiredAt = keyStatus(current, now) === "expired" ? current.expiresAt : undefined;
-    const revoked: KeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
+    const revoked: ApiKeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
     const stillAsRead =
       expiredAt === undefined
         ? "(attribute_not_exists(expiresAt) OR expiresAt > :now)"
@@ -519,10 +519,12 @@ const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefi
 
 /** The attribute each PATCH field is stored in, and how the event shows its value. */
 const UPDATABLE = {
-  name: { show: (item: KeyItem) => item.name },
-  scopes: { show: (item: KeyItem) => item.scopes },
-  rateLimit: { show: (item: KeyItem) => (item.rateLimit === undefined ? null : { limit: item.rateLimit }) },
-  allowedIps: { show: (item: KeyItem) => item.allowedIps ?? null },
+  name: { show: (item: ApiKeyItem) => item.name },
+  scopes: { show: (item: ApiKeyItem) => item.scopes },
+  rateLimit: {
+    show: (item: ApiKeyItem) => (item.rateLimit === undefined ? null : { limit: item.rateLimit }),
+  },
+  allowedIps: { show: (item: ApiKeyItem) => item.allowedIps ?? null },
 } as const;
 type UpdatableField = keyof typeof UPDATABLE;
 
@@ -530,8 +532,11 @@ type UpdatableField = keyof typeof UPDATABLE;
  * The key as the PATCH would leave it, and only the fields that really change (scopes and addresses
  * compare as sets: reordering them is no change).
  */
-function applyPatch(item: KeyItem, input: UpdateKeyInput): { next: KeyItem; changed: UpdatableField[] } {
-  const next: KeyItem = { ...item };
+function applyPatch(
+  item: ApiKeyItem,
+  input: UpdateKeyInput,
+): { next: ApiKeyItem; changed: UpdatableField[] } {
+  const next: ApiKeyItem = { ...item };
   const changed: UpdatableField[] = [];
   if (input.name !== undefined && input.name !== item.name) {
     next.name = input.name;
@@ -667,7 +672,7 @@ export async function rotateKey(
     const grace = input.gracePeriodSeconds ?? 0;
     const revision = (old.revision ?? 0) + 1;
     const live = stillLive(old, { revision: true, notRotated: true });
-    let oldAfter: KeyItem;
+    let oldAfter: ApiKeyItem;
     let oldEvent: AuditItem;
     let update: { expression: string; values: Record<string, unknown> };
     if (grace > 0) {
@@ -923,8 +928,8 @@ const BATCH_GET_ROUNDS = 5;
 const BATCH_GET_BACKOFF_MS = 50;
 
 /** The base items of `ids`, strongly consistent, by id; ids with no item are absent from the map. */
-async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, KeyItem>> {
-  const items = new Map<string, KeyItem>();
+async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, ApiKeyItem>> {
+  const items = new Map<string, ApiKeyItem>();
   const pause = deps.pause ?? realPause;
   for (let start = 0; start < ids.length; start += BATCH_GET_MAX) {
     let keys: Record<string, unknown>[] = ids.slice(start, start + BATCH_GET_MAX).map((pk) => ({ pk }));
@@ -934,7 +939,7 @@ async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string
       const { Responses, UnprocessedKeys } = await deps.db.send(
         new BatchGetCommand({ RequestItems: { [deps.table]: { Keys: keys, ConsistentRead: true } } }),
       );
-      for (const item of (Responses?.[deps.table] ?? []) as KeyItem[]) items.set(item.pk, item);
+      for (const item of (Responses?.[deps.table] ?? []) as ApiKeyItem[]) items.set(item.pk, item);
       keys = UnprocessedKeys?.[deps.table]?.Keys ?? [];
     }
   }

@@ -1,3 +1,4 @@
+import { ENV } from "../../contract/environment";
 import { keySecretStoreFor } from "../shared/api-keys/key-secrets";
 import { documentClient } from "../shared/dynamo/document-client";
 import { requireTable, runtime } from "../shared/runtime";
@@ -12,8 +13,8 @@ export function keyServiceDeps(): KeyServiceDeps {
   const { clock, settings } = runtime();
   return {
     db: documentClient(),
-    table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
-    auditTable: requireTable(settings.auditTable, "AUDIT_TABLE_NAME"),
+    table: requireTable(settings.keysTable, ENV.keysTable),
+    auditTable: requireTable(settings.auditTable, ENV.auditTable),
     clock,
     settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
     // Only with the Secrets Manager hook on: otherwise no client is ever made.

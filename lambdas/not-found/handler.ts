@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { errorEnvelope } from "../shared/http/errors";
+import { errorEnvelope } from "../../contract/error-codes";
 
 /**
  * The catch-all behind every undeclared path and method (API.md §3: an unknown route is 404 before

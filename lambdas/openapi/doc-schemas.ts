@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
 import { SCOPES } from "../../contract/scopes";
 import type { TokenLabel } from "../secret-scanning/leak-report";
 import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/api-keys/audit-events";
 import type { KeyRecord } from "../shared/api-keys/key-record";
-import { ERROR_STATUS, type ErrorEnvelope } from "../shared/http/errors";
 
 /**
  * Zod schemas of answers that no handler validates (it builds them from typed values), written here

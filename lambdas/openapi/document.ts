@@ -21,7 +21,8 @@ import {
   rotatedKeySchema,
   tokenLabelSchema,
 } from "./doc-schemas";
-import { ROUTE_DOCS, type RouteDoc } from "./route-docs";
+import type { RouteDoc } from "./route-doc";
+import { ROUTE_DOCS } from "./route-docs";
 
 /**
  * The OpenAPI 3.1 document of the whole API, generated from the route table and the zod schemas the

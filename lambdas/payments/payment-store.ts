@@ -1,9 +1,9 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk, resourceOf, sk } from "../../contract/data-items";
 import { getAccount } from "../accounts/account-store";
 import { rawNumber, rawString } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, sk } from "../shared/dynamo/item-keys";
 import { cancellationReasons, type TransactItem, transactWrite } from "../shared/dynamo/transact";
 import { HttpError, notFound, validationError } from "../shared/http/errors";
 import { type IdempotentRequest, idempotencyPut, replay } from "../shared/http/idempotency";

@@ -1,26 +1,23 @@
 import { createPublicKey, verify } from "node:crypto";
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { SCANNING_KEYS_PK } from "../../contract/tables";
+import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 
 /**
  * The public keys a secret-scanning report must be signed with (API.md §8): GitHub's published
  * secret-scanning keys, by `key_identifier`. Two sources:
  * - the environment's own list (`FYNEX_SECRET_SCANNING_KEYS`, a JSON object of key id → PEM), which
  *   is how the local runtime and tests trust a key;
- * - deployed, the item the scheduled refresher writes into the keys table (`STORED_KEYS_PK`), read
+ * - deployed, the item the scheduled refresher writes into the keys table (`GITHUB_SIGNING_KEYS_PK`), read
  *   through a short cache.
  */
 
 /** Key id → PEM (SubjectPublicKeyInfo, as GitHub publishes them). */
-export type TrustedKeyMap = Record<string, string>;
-
-/** The keys table item holding GitHub's list (see `contract/tables.ts`). */
-export const STORED_KEYS_PK = SCANNING_KEYS_PK;
+export type SigningKeyMap = Record<string, string>;
 
 /** What the refresher stores; `keys` is the whole published list, current and retiring keys alike. */
-export interface StoredKeysItem {
-  pk: typeof STORED_KEYS_PK;
-  keys: TrustedKeyMap;
+export interface SigningKeysItem {
+  pk: typeof GITHUB_SIGNING_KEYS_PK;
+  keys: SigningKeyMap;
   /** GitHub's ETag of the list, for a conditional request next time (a 304 costs no rate limit). */
   etag?: string;
   /** ISO time of the fetch that produced `keys`. */
@@ -46,7 +43,7 @@ export function isP256PublicKey(pem: string): boolean {
  * Parses `FYNEX_SECRET_SCANNING_KEYS`: a JSON object of key id → PEM, every PEM a P-256 public key.
  * Throws, naming the problem (never a key's content), when it is not.
  */
-export function parseTrustedKeys(json: string): TrustedKeyMap {
+export function parseSigningKeys(json: string): SigningKeyMap {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -56,7 +53,7 @@ export function parseTrustedKeys(json: string): TrustedKeyMap {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new Error("FYNEX_SECRET_SCANNING_KEYS must be a JSON object of key id to PEM public key");
   }
-  const keys: TrustedKeyMap = {};
+  const keys: SigningKeyMap = {};
   for (const [id, pem] of Object.entries(parsed)) {
     if (id === "" || typeof pem !== "string" || !isP256PublicKey(pem)) {
       throw new Error(`FYNEX_SECRET_SCANNING_KEYS: "${id}" is not a PEM-encoded ECDSA P-256 public key`);
@@ -84,32 +81,32 @@ export function verifyReportSignature(rawBody: Buffer, signatureBase64: string, 
   }
 }
 
-export interface TrustedKeySourceDeps {
+export interface SigningKeySourceDeps {
   /** The environment's own keys (local runtime, tests); checked first. */
-  configured: TrustedKeyMap;
+  configured: SigningKeyMap;
   /** Where the refresher's item is read from; absent locally when nothing is stored. */
   store?: { db: DynamoDBDocumentClient; table: string };
   clock: () => number;
 }
 
 /** How long the stored list is trusted before it is read again. */
-export const STORED_KEYS_TTL_MS = 60_000;
+export const SIGNING_KEYS_CACHE_MS = 60_000;
 /** An unknown key id re-reads the list, at most this often (a report signed with a key GitHub just added). */
-export const UNKNOWN_KEY_REREAD_MS = 5_000;
+export const UNKNOWN_SIGNING_KEY_REREAD_MS = 5_000;
 
 /** Looks up a trusted key by its id: the configured keys, then the stored list (cached). */
-export interface TrustedKeySource {
+export interface SigningKeySource {
   lookup(keyId: string): Promise<string | undefined>;
 }
 
-export function trustedKeySource(deps: TrustedKeySourceDeps): TrustedKeySource {
-  let cached: { keys: TrustedKeyMap; readAt: number } | undefined;
-  const read = async (): Promise<TrustedKeyMap> => {
+export function signingKeySource(deps: SigningKeySourceDeps): SigningKeySource {
+  let cached: { keys: SigningKeyMap; readAt: number } | undefined;
+  const read = async (): Promise<SigningKeyMap> => {
     if (!deps.store) return {};
     const { Item } = await deps.store.db.send(
-      new GetCommand({ TableName: deps.store.table, Key: { pk: STORED_KEYS_PK } }),
+      new GetCommand({ TableName: deps.store.table, Key: { pk: GITHUB_SIGNING_KEYS_PK } }),
     );
-    const keys = (Item as Partial<StoredKeysItem> | undefined)?.keys;
+    const keys = (Item as Partial<SigningKeysItem> | undefined)?.keys;
     return keys && typeof keys === "object" ? keys : {};
   };
   return {
@@ -119,7 +116,7 @@ export function trustedKeySource(deps: TrustedKeySourceDeps): TrustedKeySource {
       const now = deps.clock();
       const age = cached === undefined ? Number.POSITIVE_INFINITY : now - cached.readAt;
       const known = cached !== undefined && Object.hasOwn(cached.keys, keyId);
-      if (age >= STORED_KEYS_TTL_MS || (!known && age >= UNKNOWN_KEY_REREAD_MS)) {
+      if (age >= SIGNING_KEYS_CACHE_MS || (!known && age >= UNKNOWN_SIGNING_KEY_REREAD_MS)) {
         cached = { keys: await read(), readAt: now };
       }
       return Object.hasOwn(cached?.keys ?? {}, keyId) ? cached?.keys[keyId] : undefined;

@@ -9,7 +9,7 @@ import type { HttpResult } from "../shared/http/response";
 import { mediaType, rawBody, validate } from "../shared/http/validation";
 import { log } from "../shared/observability/log";
 import { type Runtime, runtime } from "../shared/runtime";
-import { type TrustedKeySource, trustedKeySource, verifyReportSignature } from "./github-signing-keys";
+import { type SigningKeySource, signingKeySource, verifyReportSignature } from "./github-signing-keys";
 import { handleLeakReport, leakReportSchema } from "./leak-report";
 
 /**
@@ -28,13 +28,13 @@ const refused = () =>
   new HttpError("unauthorized", "The report must be signed with a trusted secret-scanning key.");
 
 /** One trusted-key source per runtime, so its cache outlives invocations but not a reconfiguration. */
-const sources = new WeakMap<Runtime, TrustedKeySource>();
+const sources = new WeakMap<Runtime, SigningKeySource>();
 
-function keySource(current: Runtime): TrustedKeySource {
+function keySource(current: Runtime): SigningKeySource {
   let source = sources.get(current);
   if (!source) {
     const { settings } = current;
-    source = trustedKeySource({
+    source = signingKeySource({
       configured: settings.secretScanningKeys ?? {},
       store: settings.keysTable ? { db: documentClient(), table: settings.keysTable } : undefined,
       clock: current.clock,

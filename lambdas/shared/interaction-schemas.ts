@@ -1,10 +1,11 @@
 import { z } from "zod";
 
 /**
- * Event types (API.md §6): interactions carry them, webhook subscriptions name them. One list, so the
- * interaction items, the webhook schemas and the OpenAPI document cannot drift apart.
+ * Business event types (API.md §6): interactions carry them, webhook subscriptions name them. One
+ * list, so the interaction items, the webhook schemas and the OpenAPI document cannot drift apart.
+ * Not the audit events of key management (`AUDIT_EVENT_TYPES`).
  */
-export const EVENT_TYPES = [
+export const BUSINESS_EVENT_TYPES = [
   "account.created",
   "account.updated",
   "contact.created",
@@ -13,8 +14,8 @@ export const EVENT_TYPES = [
   "import.completed",
 ] as const;
 
-export const eventTypeSchema = z.enum(EVENT_TYPES);
-export type EventType = z.infer<typeof eventTypeSchema>;
+export const businessEventTypeSchema = z.enum(BUSINESS_EVENT_TYPES);
+export type BusinessEventType = z.infer<typeof businessEventTypeSchema>;
 
 /**
  * Interaction (API.md §6): what happened, on which account (null for org-level events such as
@@ -25,7 +26,7 @@ export type EventType = z.infer<typeof eventTypeSchema>;
 export const interactionSchema = z.object({
   id: z.string(),
   accountId: z.string().nullable(),
-  type: eventTypeSchema,
+  type: businessEventTypeSchema,
   at: z.string(),
   data: z.record(z.string(), z.unknown()),
 });

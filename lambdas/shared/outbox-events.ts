@@ -1,12 +1,12 @@
+import { orgPk, sk } from "../../contract/data-items";
 import { isoAt } from "./dynamo/data-store";
-import { orgPk, sk } from "./dynamo/item-keys";
 import type { TransactItem } from "./dynamo/transact";
 import { newId } from "./ids";
-import type { EventType, Interaction } from "./interaction-schemas";
+import type { BusinessEventType, Interaction } from "./interaction-schemas";
 
 /** Something that happened, to be recorded with the write that made it happen. */
 export interface BusinessEvent {
-  type: EventType;
+  type: BusinessEventType;
   /** The account it happened on; null for org-level events. */
   accountId: string | null;
   /** The resource as the API answers it (the import summary for `import.completed`). */
@@ -21,7 +21,7 @@ export interface BusinessEvent {
  */
 export interface WebhookEvent {
   id: string;
-  type: EventType;
+  type: BusinessEventType;
   createdAt: string;
   orgId: string;
   data: Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ENV } from "../../contract/environment";
 import type { RetryPolicy } from "./dynamo/transact";
 
 /**
@@ -72,18 +73,18 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 /** Reads the settings the stack (or the local runtime) puts in the environment; fails loudly when malformed. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
-    keysTable: env.KEYS_TABLE_NAME ?? "",
-    dataTable: env.DATA_TABLE_NAME ?? "",
-    auditTable: env.AUDIT_TABLE_NAME ?? "",
-    rateLimit: positiveInteger(env, "FYNEX_RATE_LIMIT", 100),
-    rateWindowSeconds: positiveInteger(env, "FYNEX_RATE_WINDOW_SECONDS", 900),
+    keysTable: env[ENV.keysTable] ?? "",
+    dataTable: env[ENV.dataTable] ?? "",
+    auditTable: env[ENV.auditTable] ?? "",
+    rateLimit: positiveInteger(env, ENV.rateLimit, 100),
+    rateWindowSeconds: positiveInteger(env, ENV.rateWindowSeconds, 900),
     telemetry: env.POWERTOOLS_METRICS_DISABLED !== "true",
-    envName: env.FYNEX_ENV || undefined,
-    secretsManagerHook: env.FYNEX_SECRETS_MANAGER_HOOK === "1",
-    secretScanningKeys: keyMap(env, "FYNEX_SECRET_SCANNING_KEYS"),
-    webhookRetryBaseSeconds: positiveInteger(env, "FYNEX_WEBHOOK_RETRY_BASE_SECONDS", 30),
-    webhookRetryQueueUrl: env.WEBHOOK_RETRY_QUEUE_URL || undefined,
-    consoleOrigin: env.FYNEX_CONSOLE_ORIGIN || undefined,
+    envName: env[ENV.envName] || undefined,
+    secretsManagerHook: env[ENV.secretsManagerHook] === "1",
+    secretScanningKeys: keyMap(env, ENV.secretScanningKeys),
+    webhookRetryBaseSeconds: positiveInteger(env, ENV.webhookRetryBaseSeconds, 30),
+    webhookRetryQueueUrl: env[ENV.webhookRetryQueueUrl] || undefined,
+    consoleOrigin: env[ENV.consoleOrigin] || undefined,
   };
 }
 

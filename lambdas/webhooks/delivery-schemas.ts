@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { eventTypeSchema } from "../shared/interaction-schemas";
+import { businessEventTypeSchema } from "../shared/interaction-schemas";
 import type { WebhookEvent } from "../shared/outbox-events";
 
 /** An event as delivered (API.md §9) and as its outbox item and its retries carry it. */
 export const webhookEventSchema = z.object({
   id: z.string().regex(/^evt_[0-9A-Z]{26}$/),
-  type: eventTypeSchema,
+  type: businessEventTypeSchema,
   createdAt: z.string(),
   orgId: z.string().min(1),
   data: z.record(z.string(), z.unknown()),
@@ -23,7 +23,7 @@ export const DELIVERY_OUTCOMES = ["succeeded", "retry_scheduled", "failed"] as c
 export const deliveryAttemptSchema = z.object({
   id: z.string().meta({ description: "Attempt id (`dlv_...`), time-sortable." }),
   eventId: z.string().meta({ description: "The event's `id` (`evt_...`), the same on every attempt." }),
-  eventType: eventTypeSchema,
+  eventType: businessEventTypeSchema,
   attempt: z.number().int().min(1).meta({ description: "1 for the first try of this event here." }),
   outcome: z.enum(DELIVERY_OUTCOMES),
   statusCode: z.number().int().nullable(),

@@ -7,9 +7,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { isoAt, nextCursorOf, type Page, startAfter } from "../shared/dynamo/data-store";
-import { orgPk, resourceOf, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
-import type { EventType } from "../shared/interaction-schemas";
+import type { BusinessEventType } from "../shared/interaction-schemas";
 import type { DeliveryAttempt } from "./delivery-schemas";
 import { getWebhook, SECRET_ATTRIBUTE } from "./webhook-store";
 
@@ -20,7 +20,7 @@ export const DELIVERY_LOG_TTL_SECONDS = 30 * 24 * 60 * 60;
 export interface Subscription {
   id: string;
   url: string;
-  events: EventType[];
+  events: BusinessEventType[];
   enabled: boolean;
   secret: string;
   /** Epoch ms of the first failed attempt since the last success; undefined while it is not failing. */
@@ -30,7 +30,7 @@ export interface Subscription {
 /** What the dispatcher reads and writes (DynamoDB deployed and locally; a fake in unit tests). */
 export interface DeliveryStore {
   /** The org's enabled subscriptions that list `type`. */
-  subscriptionsFor(orgId: string, type: EventType): Promise<Subscription[]>;
+  subscriptionsFor(orgId: string, type: BusinessEventType): Promise<Subscription[]>;
   /** One subscription as it is now, enabled or not; undefined once deleted. */
   subscription(orgId: string, webhookId: string): Promise<Subscription | undefined>;
   recordAttempt(orgId: string, webhookId: string, attempt: DeliveryAttempt): Promise<void>;
@@ -59,7 +59,7 @@ function subscriptionOf(item: Record<string, unknown>): Subscription {
   return {
     id: parsed.id,
     url: parsed.url,
-    events: parsed.events as EventType[],
+    events: parsed.events as BusinessEventType[],
     enabled: parsed.enabled,
     secret: parsed[SECRET_ATTRIBUTE],
     failingSince: parsed[FAILING_SINCE_ATTRIBUTE],

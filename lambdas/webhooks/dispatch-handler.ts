@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { ENV } from "../../contract/environment";
 import { documentClient } from "../shared/dynamo/document-client";
 import { errorFields, log } from "../shared/observability/log";
 import { requireTable, runtime } from "../shared/runtime";
@@ -84,7 +85,7 @@ function deployedDeps(): DispatchDeps {
   deployed = {
     store: dynamoDeliveryStore({
       db: documentClient(),
-      table: requireTable(settings.dataTable, "DATA_TABLE_NAME"),
+      table: requireTable(settings.dataTable, ENV.dataTable),
     }),
     retries: sqsRetryQueue(clientSendMessage(new SQSClient({})), queueUrl, clock),
     post: nodePost,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EVENT_TYPES, eventTypeSchema } from "../shared/interaction-schemas";
+import { BUSINESS_EVENT_TYPES, businessEventTypeSchema } from "../shared/interaction-schemas";
 import { classifyHost } from "./public-address";
 
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
@@ -53,7 +53,11 @@ export function webhookUrlSchema(policy: WebhookUrlPolicy) {
 
 /** A non-empty set of the events of API.md §6; duplicates are folded, first occurrence kept in place. */
 export const eventsSchema = z
-  .array(z.enum(EVENT_TYPES, { error: () => `Unknown event; expected one of ${EVENT_TYPES.join(", ")}.` }))
+  .array(
+    z.enum(BUSINESS_EVENT_TYPES, {
+      error: () => `Unknown event; expected one of ${BUSINESS_EVENT_TYPES.join(", ")}.`,
+    }),
+  )
   .min(1, "Give at least one event.")
   .transform((events) => [...new Set(events)]);
 
@@ -63,7 +67,7 @@ const descriptionSchema = z.string().trim().max(500, "Must be at most 500 charac
 export const webhookSchema = z.object({
   id: z.string(),
   url: z.string(),
-  events: z.array(eventTypeSchema),
+  events: z.array(businessEventTypeSchema),
   description: z.string().nullable(),
   enabled: z.boolean(),
   createdAt: z.string(),

@@ -9,8 +9,8 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { orgPk, SK_PREFIX, sk } from "../shared/dynamo/item-keys";
 import { notFound, validationError } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";

@@ -2,6 +2,7 @@ import { CfnOutput, Stack } from "aws-cdk-lib";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { ENV } from "../../contract/environment";
 import { ConsoleHosting } from "./console-hosting";
 import type { ConsoleUsers } from "./console-users";
 import type { FynexApi } from "./fynex-api";
@@ -43,7 +44,7 @@ export class FynexConsole extends Construct {
       clientId: client.userPoolClientId,
       signInOrigin: users.signInOrigin,
     });
-    props.consoleFunction.addEnvironment("FYNEX_CONSOLE_ORIGIN", this.hosting.origin);
+    props.consoleFunction.addEnvironment(ENV.consoleOrigin, this.hosting.origin);
     api.allowConsoleOrigin(this.hosting.origin);
 
     // Stack-level outputs, so their names stay as written.

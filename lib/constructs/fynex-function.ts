@@ -61,6 +61,9 @@ export interface TableBinding {
  * that may write to that log group and nothing else until `bindTable` (or a grant) adds to it.
  */
 export class FynexFunction extends NodejsFunction {
+  /** Absolute path of the handler module it bundles (the bundle test checks what each one pulls in). */
+  readonly entry: string;
+
   constructor(scope: Construct, id: string, props: FynexFunctionProps) {
     // Through `logGroup` (not a group named after the function, created afterwards) so that no
     // invocation can race CloudFormation to create the group with unlimited retention.
@@ -114,6 +117,7 @@ export class FynexFunction extends NodejsFunction {
         bundleAwsSDK: true,
       },
     });
+    this.entry = props.entry;
     Validations.of(this).acknowledge({
       id: "AwsSolutions-L1",
       reason:

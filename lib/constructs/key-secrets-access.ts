@@ -1,5 +1,6 @@
 import { ArnFormat, Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { ENV } from "../../contract/environment";
 import { secretNamePrefix } from "../../contract/secret-names";
 import type { FynexFunction } from "./fynex-function";
 
@@ -27,6 +28,6 @@ export function grantKeySecrets(fn: FynexFunction, access: KeySecretsAccess): vo
     ? ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DeleteSecret"]
     : ["secretsmanager:DeleteSecret"];
   fn.addToRolePolicy(new PolicyStatement({ actions, resources: [prefixArn] }));
-  fn.addEnvironment("FYNEX_ENV", access.envName);
-  fn.addEnvironment("FYNEX_SECRETS_MANAGER_HOOK", "1");
+  fn.addEnvironment(ENV.envName, access.envName);
+  fn.addEnvironment(ENV.secretsManagerHook, "1");
 }

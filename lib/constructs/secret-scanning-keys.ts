@@ -5,7 +5,7 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { SCANNING_KEYS_PK } from "../../contract/tables";
+import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
@@ -30,7 +30,7 @@ export class SecretScanningKeys extends Construct {
   constructor(scope: Construct, id: string, props: SecretScanningKeysProps) {
     super(scope, id);
     this.refresher = new FynexFunction(this, "Refresher", {
-      entry: path.join(props.projectRoot, "lambdas/secret-scanning/refresh-scanning-keys.ts"),
+      entry: path.join(props.projectRoot, "lambdas/secret-scanning/refresh-signing-keys.ts"),
       projectRoot: props.projectRoot,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
@@ -41,7 +41,7 @@ export class SecretScanningKeys extends Construct {
       new PolicyStatement({
         actions: ["dynamodb:GetItem", "dynamodb:PutItem"],
         resources: [props.keysTable.tableArn],
-        conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [SCANNING_KEYS_PK] } },
+        conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [GITHUB_SIGNING_KEYS_PK] } },
       }),
     );
     this.refresher.addEnvironment(props.keysTable.environmentVariable, props.keysTable.tableName);

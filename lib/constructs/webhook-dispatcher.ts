@@ -9,7 +9,8 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
+import { SK_PREFIX } from "../../contract/data-items";
+import { ENV } from "../../contract/environment";
 import { FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
@@ -70,9 +71,9 @@ export class WebhookDispatcher extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       timeout: DISPATCHER_TIMEOUT,
       environment: {
-        FYNEX_ENV: props.envName,
-        FYNEX_WEBHOOK_RETRY_BASE_SECONDS: String(props.retryBaseSeconds ?? 30),
-        WEBHOOK_RETRY_QUEUE_URL: this.retryQueue.queueUrl,
+        [ENV.envName]: props.envName,
+        [ENV.webhookRetryBaseSeconds]: String(props.retryBaseSeconds ?? 30),
+        [ENV.webhookRetryQueueUrl]: this.retryQueue.queueUrl,
       },
     });
     this.dispatcher.addToRolePolicy(

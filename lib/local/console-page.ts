@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { CONSOLE_PAGE_PATH, LOCAL_SESSION_PATH } from "../../contract/console";
 import { consoleSecurityHeaders } from "../../contract/console-headers";
-import { errorEnvelope } from "../../lambdas/shared/http/errors";
+import { errorEnvelope } from "../../contract/error-codes";
 import type { ConsoleSessions } from "./console-sessions";
 import { isOrgId } from "./console-sessions";
 
@@ -41,14 +41,13 @@ export interface ConsolePageOptions {
 /** Serves the request when it is the console's (true); leaves every other request to the gateway. */
 export async function serveConsolePage(
   options: ConsolePageOptions,
-  req: IncomingMessage,
+  request: { method: string; pathname: string; body: string },
   res: ServerResponse,
-  pathname: string,
   requestId: string,
 ): Promise<boolean> {
-  const method = (req.method ?? "GET").toUpperCase();
+  const { method, pathname } = request;
   if (pathname === LOCAL_SESSION_PATH && method === "POST") {
-    await startSession(options.sessions, req, res, requestId);
+    startSession(options.sessions, request.body, res, requestId);
     return true;
   }
   if (pathname !== CONSOLE_PAGE_PATH && !pathname.startsWith(`${CONSOLE_PAGE_PATH}/`)) return false;
@@ -89,12 +88,7 @@ export async function serveConsolePage(
 }
 
 /** `POST /local/v1/console-sessions` `{adminToken, orgId}` → 201 `{token, orgId, expiresAt}`. */
-async function startSession(
-  sessions: ConsoleSessions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  requestId: string,
-) {
+function startSession(sessions: ConsoleSessions, raw: string, res: ServerResponse, requestId: string) {
   const json = { "Content-Type": "application/json", "Cache-Control": "no-store", "X-Request-Id": requestId };
   const fail = (
     status: number,
@@ -102,13 +96,10 @@ async function startSession(
     message: string,
     details?: { path: string; message: string }[],
   ) => send(res, status, json, JSON.stringify(errorEnvelope(code, message, requestId, details)));
-  let raw = "";
-  for await (const chunk of req) {
-    raw += chunk;
-    if (raw.length > SESSION_BODY_LIMIT)
-      return fail(400, "validation_error", "The sign-in request is too large.", [
-        { path: "body", message: "Too large." },
-      ]);
+  if (raw.length > SESSION_BODY_LIMIT) {
+    return fail(400, "validation_error", "The sign-in request is too large.", [
+      { path: "body", message: "Too large." },
+    ]);
   }
   let body: unknown;
   try {

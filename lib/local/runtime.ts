@@ -3,7 +3,7 @@ import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../../contract/tables";
 import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { startLocalDynamo } from "./dynamo";
-import { type GatewayOptions, startGateway } from "./gateway";
+import { type GatewayOptions, startGateway } from "./gateway/server";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
@@ -49,8 +49,10 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
-  /** The embedded DynamoDB's endpoint (benchmarks aim their own clients at it). */
+  /** The embedded DynamoDB's endpoint (benchmarks and fault proxies aim their own clients at it). */
   dynamoEndpoint: string;
+  /** This run's DynamoDB credential: the endpoint refuses requests signed with anything else. */
+  dynamoCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Runs the TTL sweep now (tests); returns how many items it deleted. */
   sweepExpired(): Promise<number>;
   close(): Promise<void>;
@@ -141,6 +143,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     url: gateway.url,
     adminToken,
     dynamoEndpoint: dynamo.endpoint,
+    dynamoCredentials: dynamo.credentials,
     sweepExpired: () => dynamo.sweepExpired(),
     close: async () => {
       await gateway.close();

@@ -6,8 +6,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { SK_PREFIX } from "../../contract/data-items";
 import type { TableDefinition } from "../../contract/tables";
-import { SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
 import { errorFields, log } from "../../lambdas/shared/observability/log";
 import { pendingRetrySchema, webhookEventSchema } from "../../lambdas/webhooks/delivery-schemas";
 import {

@@ -12,7 +12,7 @@ import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { ROUTES } from "../../contract/routes";
 import { handler } from "../../lambdas/key-management/handler";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { ttlFor } from "../../lambdas/shared/api-keys/key-record";
 import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import {
@@ -113,7 +113,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
     expect(result.statusCode).toBe(201);
     const body = json(result);
     expect(body.key).toMatch(KEY_PATTERN);
-    expect(digestKey(body.key).id).toBe(body.id);
+    expect(digestApiKey(body.key).id).toBe(body.id);
     expect(result.body.split(body.key)).toHaveLength(2);
     expect(result.headers).toEqual({
       "Content-Type": "application/json",
@@ -152,7 +152,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
       ConditionExpression: "attribute_not_exists(pk)",
       Item: {
         pk: body.id,
-        hash: digestKey(body.key).hashHex,
+        hash: digestApiKey(body.key).hashHex,
         orgId: "acme",
         name: "n",
         scopes: ["export"],
@@ -620,7 +620,7 @@ describe("direct invocation", () => {
     expect(body).not.toHaveProperty("statusCode");
     const { key, id } = body as { key: string; id: string };
     expect(key).toMatch(KEY_PATTERN);
-    expect(digestKey(key).id).toBe(id);
+    expect(digestApiKey(key).id).toBe(id);
     expect(transaction()[0]?.Put?.Item).toMatchObject({ createdBy: "direct-invoke" });
     expect(auditPuts()[0]).toMatchObject({ actor: "direct-invoke" });
     expect(auditPuts()[0]).not.toHaveProperty("claimedActor");
@@ -863,7 +863,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys/{keyId}/rotate", () => {
     expect(result.statusCode).toBe(201);
     const body = json(result);
     expect(body.key).toMatch(KEY_PATTERN);
-    expect(digestKey(body.key).id).toBe(body.id);
+    expect(digestApiKey(body.key).id).toBe(body.id);
     expect(body).toMatchObject({
       replaces: keyIdFor(1),
       name: "Key 1",

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { z } from "zod";
-import type { KeyItem } from "../../lambdas/shared/api-keys/key-record";
+import type { ApiKeyItem } from "../../lambdas/shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../../lambdas/shared/dynamo/cursor";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 
@@ -40,7 +40,7 @@ export function useTestRuntime(clock: () => number = () => NOW): void {
 export const keyIdFor = (n: number) => `key_${String(n).padStart(22, "0")}`;
 
 /** A stored key as the table holds it; `n` makes its id and creation time (later n, newer key). */
-export function storedKey(n: number, overrides: Partial<KeyItem> = {}): KeyItem {
+export function storedKey(n: number, overrides: Partial<ApiKeyItem> = {}): ApiKeyItem {
   return {
     pk: keyIdFor(n),
     hash: "ab".repeat(32),
@@ -57,7 +57,7 @@ export function storedKey(n: number, overrides: Partial<KeyItem> = {}): KeyItem 
 }
 
 /** What the org index holds for a stored key (its keys and the status attributes only). */
-export function indexEntry(item: KeyItem): Record<string, unknown> {
+export function indexEntry(item: ApiKeyItem): Record<string, unknown> {
   const { pk, orgId, createdAt, expiresAt, revokedAt } = item;
   return {
     pk,

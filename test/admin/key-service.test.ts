@@ -21,7 +21,7 @@ import {
   rotateKey,
   updateKey,
 } from "../../lambdas/key-management/key-service";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { AUDIT_RETENTION_SECONDS } from "../../lambdas/shared/api-keys/audit-events";
 import { ttlFor } from "../../lambdas/shared/api-keys/key-record";
 import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
@@ -213,7 +213,7 @@ describe("createKey", () => {
     if (!outcome.ok) throw new Error("expected a created key");
     expect(outcome.value.key).toMatch(KEY_PATTERN);
     expect(outcome.value.key).not.toBe(VECTOR.key);
-    expect(digestKey(outcome.value.key).id).toBe(outcome.value.id);
+    expect(digestApiKey(outcome.value.key).id).toBe(outcome.value.id);
   });
 
   it("writes the idempotency record in the same transaction, keyed by a hash of org and key", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ErrorDetail } from "../../contract/error-codes";
 import {
   claimedActorSchema,
   createKeySchema,
@@ -13,7 +14,7 @@ import {
   rotateKeySchema,
   updateKeySchema,
 } from "../../lambdas/key-management/schemas";
-import { type ErrorDetail, HttpError } from "../../lambdas/shared/http/errors";
+import { HttpError } from "../../lambdas/shared/http/errors";
 import { parseQuery, validate } from "../../lambdas/shared/http/validation";
 import { NOW } from "./helpers";
 

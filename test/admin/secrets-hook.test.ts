@@ -13,7 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { handler } from "../../lambdas/key-management/handler";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import {
   commitWithSecret,
   type KeySecretStore,
@@ -129,7 +129,7 @@ describe("create with the hook on", () => {
       ],
     });
     expect(value).toEqual({ key: body.key, orgId: "acme", keyId: body.id });
-    expect(digestKey(value.key).id).toBe(body.id);
+    expect(digestApiKey(value.key).id).toBe(body.id);
   });
 
   it("fails cleanly with 502 when the copy cannot be written: no key item is ever written", async () => {

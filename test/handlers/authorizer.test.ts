@@ -15,7 +15,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler } from "../../lambdas/authorizer/handler";
-import { generateKey } from "../../lambdas/shared/api-keys/api-key";
+import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { decodeContext } from "../../lambdas/shared/api-keys/authorizer-context";
 import { configureRuntime } from "../../lambdas/shared/runtime";
 import { authorizerRequestFixture, withHeaders } from "./events";
@@ -24,7 +24,7 @@ import { authorizerRequestFixture, withHeaders } from "./events";
 const KEY = "fynex_k_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf3oAV0y";
 const KEY_HASH = "c1f996ff0b66c7511308ea0f18906426097df8ba053d122238d3ecad2cc6a51e";
 const KEY_ID = "key_5u1a57vZeyw1x9yto1mqYA";
-const OTHER_KEY = generateKey(new Uint8Array(32).fill(7));
+const OTHER_KEY = generateApiKey(new Uint8Array(32).fill(7));
 
 /** 2025-01-15T10:07:30.250Z, inside the window [10:00, 10:15). */
 const NOW = Date.UTC(2025, 0, 15, 10, 7, 30, 250);
@@ -513,6 +513,25 @@ describe("authorizer: refused keys", () => {
     await expectUnauthorized(requestWithKey({ "X-API-Key": [KEY], "x-api-key": [OTHER_KEY] }));
     await expectUnauthorized(requestWithKey({ "x-api-key": [OTHER_KEY], "X-Api-Key": [KEY] }));
     expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("turns away an empty value beside a valid key, in any order and casing, with no DynamoDB call", async () => {
+    // Prepare: the valid key alone would be allowed, so only the empty value can be the reason.
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    // Act & Assess
+    await expectUnauthorized(requestWithKey({ "X-API-Key": ["", KEY] }));
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [KEY, ""] }));
+    await expectUnauthorized(requestWithKey({ "X-API-Key": [""], "x-api-key": [KEY] }));
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("lets the same key sent twice through", async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem() });
+
+    const result = await handler(requestWithKey({ "X-API-Key": [KEY], "x-api-key": [KEY] }));
+
+    expect(result.policyDocument.Statement[0]?.Effect).toBe("Allow");
   });
 
   it("turns away an unknown key when DynamoDB says nothing about why (as dynalite does), in at most three calls", async () => {

@@ -189,10 +189,6 @@ const CORPUS: Record<string, () => Hostile> = {
     ]),
     status: 413,
   }),
-  "a body over 10 MB": () => ({
-    ...post("/api/v1/accounts", Buffer.alloc(10 * 1024 * 1024 + 1, "x")),
-    status: 413,
-  }),
   "a __proto__ key": () => ({
     ...post("/api/v1/accounts", '{"name":"A","currency":"EUR","__proto__":{"orgId":"other"}}'),
     status: 400,
@@ -353,8 +349,24 @@ describe.skipIf(remote)("hostile requests", () => {
     const hostile = (CORPUS[name] as () => Hostile)();
     const answer = await rawRequest(local.url, hostile.line, hostile.headers ?? [], hostile.body ?? "");
     expectEnvelope(answer, hostile.status);
-    expect(answer.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.headers["x-amzn-requestid"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(answer.headers["content-type"]).toMatch(/^application\/json/);
+  });
+
+  it("answers a body over 10 MB as API Gateway does: 413 in plain text, no envelope (DECISIONS.md LR-2)", async () => {
+    const at = (size: number) =>
+      rawRequest(local.url, "POST /api/v1/accounts HTTP/1.1", [withKey(), json], Buffer.alloc(size, "x"));
+
+    const over = await at(10 * 1024 * 1024 + 1);
+
+    expect(over.status).toBe(413);
+    expect(over.headers["content-type"]).toBe("text; charset=utf-8");
+    expect(over.text).toBe("HTTP content length exceeded 10485760 bytes.");
+    expect(over.headers["x-request-id"]).toBeUndefined();
+    // Exactly 10 MB passes API Gateway's front; the function's own 1 MiB limit answers it, enveloped.
+    const atLimit = await at(10 * 1024 * 1024);
+    expectEnvelope(atLimit, 413, "payload_too_large");
+    expect(atLimit.headers["x-request-id"]).toBe(atLimit.headers["x-amzn-requestid"]);
   });
 
   it("treats spaces and tabs around the key as HTTP does: not part of the value", async () => {

@@ -6,7 +6,7 @@ import { format } from "node:util";
 import { type AttributeValue, ListTablesCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SCOPES } from "../../contract/scopes";
-import { generateKey } from "../../lambdas/shared/api-keys/api-key";
+import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
 import { admin, adminCall, call, type Reply, startLocal, withKey } from "../integration/harness";
 import { localTarget, remote, type Target } from "../integration/target";
@@ -262,7 +262,7 @@ describe.skipIf(remote)("no key is kept or written anywhere", () => {
     const mistyped = `${main.key.slice(0, 30)}${main.key[30] === "a" ? "b" : "a"}${main.key.slice(31)}`;
     expect((await api(mistyped, "/api/v1/accounts")).status).toBe(401);
     expect((await api(`${main.key}x`, "/api/v1/accounts")).status).toBe(401);
-    expect((await api(generateKey(), "/api/v1/accounts")).status).toBe(401);
+    expect((await api(generateApiKey(), "/api/v1/accounts")).status).toBe(401);
     expect(
       seen(
         "two keys",
@@ -295,7 +295,7 @@ describe.skipIf(remote)("no key is kept or written anywhere", () => {
     expect((await api(rotated.json.key, "/api/v1/accounts")).status).toBe(401);
     expect((await adminAs("POST", `${org}/${fenced.id}/revoke`)).status).toBe(200);
     expect((await api(fenced.key, "/api/v1/accounts")).status).toBe(401);
-    const unknown = generateKey();
+    const unknown = generateApiKey();
     keys.push(unknown);
     const report = seen("report", await leakReport([leaked.key, fenced.key, unknown]));
     expect(report.status, report.text).toBe(200);

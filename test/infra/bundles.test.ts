@@ -1,48 +1,141 @@
-import { dirname, relative, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Metafile } from "esbuild";
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerModules } from "../../contract/routes";
+import { ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
+import { FynexFunction } from "../../lib/constructs/fynex-function";
+import { FynexStack } from "../../lib/fynex-stack";
+import { isBucketDeploymentProvider } from "./bucket-deployment";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENAPI_HANDLER = "lambdas/openapi/handler";
 
 /**
- * What each handler module's bundle holds, bundled as the stack bundles it (esbuild, ES module entry
- * points). The AWS SDK is left external here: it cannot pull the generator in, and bundling it thirty
- * times would make this check slow.
+ * Bundled as the stack bundles (esbuild, ES module entry points). The AWS SDK is left external here:
+ * it cannot pull the generator, the CDK or `lib/` in, and bundling it thirty times would make this
+ * check slow.
  */
+const BUNDLING: BuildOptions = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  mainFields: ["module", "main"],
+  external: ["@aws-sdk/*", "@smithy/*"],
+  outdir: resolve(ROOT, "cdk.out/bundle-check"),
+  write: false,
+  metafile: true,
+  logLevel: "silent",
+};
+
+/** A module path from the project root, without extension: `lambdas/authorizer/handler`. */
+const moduleOf = (file: string) => relative(ROOT, resolve(ROOT, file)).replace(/\.ts$/, "");
+
+/** What each entry's bundle is made of (esbuild metafile inputs, paths from the project root). */
+function inputsByEntry(metafile: Metafile): Map<string, string[]> {
+  return new Map(
+    Object.values(metafile.outputs)
+      .filter((output) => output.entryPoint !== undefined)
+      .map((output) => [moduleOf(output.entryPoint ?? ""), Object.keys(output.inputs)]),
+  );
+}
+
+/** The inputs no function may carry: the CDK (`aws-cdk-lib`, `constructs`) and any file of `lib/`. */
+function stackInputs(inputs: string[]): string[] {
+  return inputs.filter(
+    (input) => /(^|\/)node_modules\/(aws-cdk-lib|constructs)\//.test(input) || input.startsWith("lib/"),
+  );
+}
+
+/** Every function the stack deploys, in every environment, by its handler module. */
+function stackFunctions(): { entries: Set<string>; unchecked: string[] } {
+  const entries = new Set<string>();
+  const unchecked: string[] = [];
+  for (const envName of ENVIRONMENT_NAMES) {
+    // Bundling skipped: this reads the construct tree, it bundles itself below.
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
+    const fynexFunctions = stack.node.findAll().filter((node) => node instanceof FynexFunction);
+    for (const fn of fynexFunctions) entries.add(moduleOf(fn.entry));
+    const known = new Set(fynexFunctions.map((fn) => stack.getLogicalId(fn.node.defaultChild as never)));
+    // CDK's BucketDeployment provider (the console page's upload, Python from aws-cdk-lib) bundles none of ours.
+    const deployed = Object.entries(Template.fromStack(stack).findResources("AWS::Lambda::Function"))
+      .filter(([, fn]) => !isBucketDeploymentProvider(fn as { Properties: Record<string, unknown> }))
+      .map(([id]) => id);
+    unchecked.push(...deployed.filter((id) => !known.has(id)).map((id) => `${envName}: ${id}`));
+  }
+  return { entries, unchecked };
+}
+
+/** Modules under `lambdas/` that export a Lambda `handler`, wired into the stack yet or not. */
+function handlerExports(): string[] {
+  return readdirSync(join(ROOT, "lambdas"), { recursive: true, encoding: "utf8" })
+    .filter((name) => name.endsWith(".ts"))
+    .filter((name) =>
+      /^export\s+(async\s+)?(function|const)\s+handler\b/m.test(
+        readFileSync(join(ROOT, "lambdas", name), "utf8"),
+      ),
+    )
+    .map((name) => moduleOf(join("lambdas", name)));
+}
+
+let deployedFunctions: ReturnType<typeof stackFunctions>;
 let inputsByHandler: Map<string, string[]>;
 
 beforeAll(async () => {
-  const handlers = handlerModules();
+  deployedFunctions = stackFunctions();
+  const modules = [...new Set([...handlerModules(), ...deployedFunctions.entries, ...handlerExports()])];
   const result = await build({
-    entryPoints: Object.fromEntries(handlers.map((handler) => [handler, resolve(ROOT, `${handler}.ts`)])),
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    external: ["@aws-sdk/*", "@smithy/*"],
-    outdir: resolve(ROOT, "cdk.out/bundle-check"),
-    write: false,
-    metafile: true,
-    logLevel: "silent",
+    ...BUNDLING,
+    entryPoints: Object.fromEntries(modules.map((module) => [module, resolve(ROOT, `${module}.ts`)])),
   });
-  const outputs = (result.metafile as Metafile).outputs;
-  inputsByHandler = new Map(
-    Object.values(outputs)
-      .filter((output) => output.entryPoint !== undefined)
-      .map((output) => [
-        relative(ROOT, resolve(ROOT, output.entryPoint ?? "")).replace(/\.ts$/, ""),
-        Object.keys(output.inputs),
-      ]),
-  );
+  inputsByHandler = inputsByEntry(result.metafile as Metafile);
 }, 120_000);
 
 describe("Lambda bundles", () => {
+  it("bundles every function the stack deploys, the route table's and the others", () => {
+    expect(deployedFunctions.unchecked, "Lambda functions that are not a FynexFunction").toEqual([]);
+    for (const module of handlerModules()) expect(deployedFunctions.entries.has(module), module).toBe(true);
+    for (const module of ["lambdas/authorizer/handler", "lambdas/webhooks/dispatch-handler"]) {
+      expect(deployedFunctions.entries.has(module), module).toBe(true);
+    }
+    for (const module of [...deployedFunctions.entries, "lambdas/not-found/handler"]) {
+      expect(inputsByHandler.has(module), module).toBe(true);
+    }
+  });
+
+  it("keeps aws-cdk-lib, constructs and every lib/ file out of every function bundle", () => {
+    const leaks = [...inputsByHandler].flatMap(([handler, inputs]) =>
+      stackInputs(inputs).map((input) => `${handler} ← ${input}`),
+    );
+    expect(leaks, "function bundle ← stack input").toEqual([]);
+  });
+
+  it("would report a handler that pulls in lib/ or the CDK", async () => {
+    const result = await build({
+      ...BUNDLING,
+      stdin: {
+        contents:
+          'import { NOT_FOUND } from "../../lib/gateway-responses";\nimport { Construct } from "constructs";\n' +
+          "export const handler = () => [NOT_FOUND, Construct];\n",
+        resolveDir: join(ROOT, "lambdas/accounts"),
+        sourcefile: "lambdas/accounts/careless.ts",
+        loader: "ts",
+      },
+    });
+    const inputs = Object.values((result.metafile as Metafile).outputs).flatMap((output) =>
+      Object.keys(output.inputs),
+    );
+    const leaked = stackInputs(inputs);
+    expect(leaked).toContain("lib/gateway-responses.ts");
+    expect(leaked.some((input) => input.startsWith("node_modules/constructs/"))).toBe(true);
+  });
+
   it("keeps the OpenAPI generator and the schema registry out of every business Lambda", () => {
-    expect(inputsByHandler.size).toBe(handlerModules().length);
     for (const [handler, inputs] of inputsByHandler) {
       if (handler === OPENAPI_HANDLER) continue;
       const leaked = inputs.filter(

@@ -3,7 +3,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { AccountPrincipal, Role } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "../../contract/routes";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, SCANNING_KEYS_PK } from "../../contract/tables";
+import { AUDIT_TABLE, DATA_TABLE, GITHUB_SIGNING_KEYS_PK, KEYS_TABLE } from "../../contract/tables";
 import { type ConfigOverrides, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
 
@@ -139,7 +139,7 @@ describe("secret-scanning key refresher", () => {
         Effect: "Allow",
         Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
         Resource: KEYS_ARN,
-        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [SCANNING_KEYS_PK] } },
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [GITHUB_SIGNING_KEYS_PK] } },
       },
     ]);
     expect(environmentOf(template, refresher)).toMatchObject({

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey, keyId } from "../../lambdas/shared/api-keys/api-key";
+import { generateApiKey, keyId } from "../../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../../lambdas/shared/runtime";
 import { admin, call, createKey, ManualClock, startTarget, withKey } from "./harness";
+import { expectRequestId } from "./request-ids";
 import { org, remote } from "./target";
 
 // 12:00:30Z: 30 s into a 15-minute window that resets at 12:15:00Z.
@@ -31,16 +32,16 @@ function expectSecondsToReset(value: string | undefined) {
   }
 }
 
-function expectEnvelope(reply: { json: unknown; headers: Record<string, string> }, code: string) {
+/** The envelope of API.md §4, its request id where the one who answered puts it (API.md §3). */
+function expectEnvelope(
+  reply: { json: unknown; headers: Record<string, string>; text: string },
+  code: string,
+  answeredBy: "gateway" | "function" = "gateway",
+) {
   expect(reply.json).toEqual({
-    error: {
-      code,
-      message: expect.any(String),
-      requestId: reply.headers["x-request-id"],
-      details: expect.any(Array),
-    },
+    error: { code, message: expect.any(String), requestId: expect.any(String), details: expect.any(Array) },
   });
-  expect(reply.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  expectRequestId(reply, answeredBy);
 }
 
 describe("calling the API with a key (API.md §3)", () => {
@@ -59,7 +60,7 @@ describe("calling the API with a key (API.md §3)", () => {
   it("answers 401 for a malformed key, a bad checksum and an unknown well-formed key", async () => {
     const valid = (await createKey(target, ACME, { scopes: ["accounts:read"] })).key;
     const badChecksum = `${valid.slice(0, -1)}${valid.endsWith("a") ? "b" : "a"}`;
-    const unknown = generateKey();
+    const unknown = generateApiKey();
     for (const key of ["nonsense", `${valid}x`, badChecksum, unknown]) {
       const reply = await withKey(target, key, "/api/v1/accounts");
       expect(reply.status, key.slice(0, 12)).toBe(401);
@@ -95,6 +96,24 @@ describe("calling the API with a key (API.md §3)", () => {
     expect(same.status).toBe(200);
   });
 
+  it("answers 401 to an empty X-API-Key beside a valid one, whatever the order and casing", async () => {
+    const { key } = await createKey(target, ACME, { scopes: ["accounts:read"] });
+    for (const headers of [
+      [
+        ["X-API-Key", ""],
+        ["x-api-key", key],
+      ],
+      [
+        ["X-API-Key", key],
+        ["X-API-Key", ""],
+      ],
+    ] as [string, string][][]) {
+      const reply = await call(target.url, "/api/v1/accounts", { headers });
+      expect(reply.status, JSON.stringify(headers.map(([name, value]) => [name, value.length]))).toBe(401);
+      expectEnvelope(reply, "unauthorized");
+    }
+  });
+
   it("serves a live key with its scope, and every answer carries the RateLimit fields and X-Request-Id", async () => {
     const { key } = await createKey(target, ACME, { scopes: ["accounts:read", "accounts:write"] });
     const created = await withKey(target, key, "/api/v1/accounts", {
@@ -112,7 +131,7 @@ describe("calling the API with a key (API.md §3)", () => {
     expect(listed.headers["x-ratelimit-remaining"]).toBe("98");
     expect(Number(listed.headers["x-ratelimit-reset"]) % 900).toBe(0);
     if (!remote) expect(listed.headers["x-ratelimit-reset"]).toBe(String(RESET_AT));
-    expect(listed.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expectRequestId(listed, "function");
   });
 
   it("answers 403 insufficient_scope naming the scope, counts the request, and keeps the RateLimit fields", async () => {
@@ -122,7 +141,7 @@ describe("calling the API with a key (API.md §3)", () => {
       body: { name: "X", currency: "EUR" },
     });
     expect(reply.status).toBe(403);
-    expectEnvelope(reply, "insufficient_scope");
+    expectEnvelope(reply, "insufficient_scope", "function");
     expect(reply.json.error.message).toContain("accounts:write");
     expect(reply.headers["x-ratelimit-remaining"]).toBe("99");
   });
@@ -135,7 +154,7 @@ describe("calling the API with a key (API.md §3)", () => {
       rawBody: "hello",
     });
     expect(wrongType.status).toBe(415);
-    expectEnvelope(wrongType, "unsupported_media_type");
+    expectEnvelope(wrongType, "unsupported_media_type", "function");
     const invalid = await withKey(target, key, "/api/v1/accounts", {
       method: "POST",
       body: { name: "", currency: "eur", orgId: "other" },
@@ -151,7 +170,7 @@ describe("calling the API with a key (API.md §3)", () => {
       body: { name: "x".repeat(1024 * 1024), currency: "EUR" },
     });
     expect(tooLarge.status).toBe(413);
-    expectEnvelope(tooLarge, "payload_too_large");
+    expectEnvelope(tooLarge, "payload_too_large", "function");
   });
 
   it("answers 429 rate_limited with Retry-After once the key is over its limit, and counts those too", async () => {
@@ -163,7 +182,7 @@ describe("calling the API with a key (API.md §3)", () => {
     }
     const over = await withKey(target, key, "/api/v1/accounts");
     expect(over.status).toBe(429);
-    expectEnvelope(over, "rate_limited");
+    expectEnvelope(over, "rate_limited", "function");
     expectSecondsToReset(over.headers["retry-after"]);
     expect(over.headers.ratelimit).toBe(`"default";r=0;t=${over.headers["retry-after"]}`);
     const record = await admin(target, "GET", `/admin/v1/orgs/${ACME}/api-keys/${keyId(key)}`);
@@ -205,9 +224,35 @@ describe("calling the API with a key (API.md §3)", () => {
     ] as const) {
       const reply = await call(target.url, path, { method });
       expect(reply.status, `${method} ${path}`).toBe(404);
-      expectEnvelope(reply, "not_found");
+      // The catch-all function answers, not API Gateway.
+      expectEnvelope(reply, "not_found", "function");
     }
   });
+
+  it.each([
+    ["text/plain", "hello"],
+    ["text/csv", "name,currency\r\nAcme,EUR\r\n"],
+    ["application/xml", "<account><name>Acme</name></account>"],
+    ["application/x-www-form-urlencoded", "name=Acme&currency=EUR"],
+  ])(
+    "answers 404 not_found from the catch-all function to a %s body on an unknown route",
+    async (type, body) => {
+      for (const [method, path] of [
+        ["POST", "/api/v1/nope"],
+        ["PUT", "/api/v1/accounts"],
+        ["POST", "/api/v1/accounts/acc_1/nope/deeper"],
+        ["PATCH", "/"],
+      ] as const) {
+        const reply = await call(target.url, path, {
+          method,
+          headers: [["Content-Type", type]],
+          rawBody: body,
+        });
+        expect(reply.status, `${method} ${path}`).toBe(404);
+        expectEnvelope(reply, "not_found", "function");
+      }
+    },
+  );
 
   it("answers GET /health without a key", async () => {
     const reply = await call(target.url, "/health");

@@ -1,10 +1,11 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
+import { orgPk, SK_PREFIX } from "../../contract/data-items";
 import { SCOPES } from "../../contract/scopes";
 import { dataDeps } from "../../lambdas/shared/dynamo/data-store";
-import { orgPk, SK_PREFIX } from "../../lambdas/shared/dynamo/item-keys";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { createKey, type Reply, withKey } from "./harness";
+import { expectRequestId } from "./request-ids";
 import type { Target } from "./target";
 
 /** Every scope: a key that may do anything in its org. */
@@ -26,7 +27,7 @@ export async function newAccount(
   return reply.json as { id: string; [field: string]: unknown };
 }
 
-/** The envelope of API.md §4, with the request id repeated; returns the error. */
+/** A function's error envelope (API.md §4), its request id where API.md §3 puts it; returns the error. */
 export function expectError(reply: Reply, status: number, code: string) {
   expect({ status: reply.status, code: reply.json?.error?.code }, reply.text).toEqual({ status, code });
   expect(reply.json).toEqual({
@@ -37,6 +38,7 @@ export function expectError(reply: Reply, status: number, code: string) {
       details: expect.any(Array),
     },
   });
+  expectRequestId(reply, "function");
   return reply.json.error as { code: string; message: string; details: { path: string; message: string }[] };
 }
 

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey } from "../../lambdas/shared/api-keys/api-key";
+import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { call, createKey, ManualClock, startLocal, withKey } from "./harness";
@@ -66,9 +66,9 @@ describe.skipIf(remote)(
     });
 
     it("makes three calls for a well-formed unknown key, and none for a malformed one", async () => {
-      expect(await callsFor(() => withKey(localTarget(local), generateKey(), "/api/v1/accounts"))).toBe(3);
+      expect(await callsFor(() => withKey(localTarget(local), generateApiKey(), "/api/v1/accounts"))).toBe(3);
       expect(await callsFor(() => withKey(localTarget(local), "fynex_k_nope", "/api/v1/accounts"))).toBe(0);
-      const bad = generateKey();
+      const bad = generateApiKey();
       const badChecksum = `${bad.slice(0, -1)}${bad.endsWith("0") ? "1" : "0"}`;
       expect(await callsFor(() => withKey(localTarget(local), badChecksum, "/api/v1/accounts"))).toBe(0);
       expect(await callsFor(() => call(local.url, "/api/v1/accounts"))).toBe(0);

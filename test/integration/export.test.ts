@@ -1,10 +1,10 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orgPk, sk } from "../../contract/data-items";
 import { SCOPES } from "../../contract/scopes";
 import type { Account } from "../../lambdas/accounts/account-schemas";
 import { exportPage } from "../../lambdas/export/export-page";
 import { documentClient } from "../../lambdas/shared/dynamo/document-client";
-import { orgPk, sk } from "../../lambdas/shared/dynamo/item-keys";
 import { newId } from "../../lambdas/shared/ids";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { runtime } from "../../lambdas/shared/runtime";

@@ -95,6 +95,43 @@ describe.skipIf(remote)("events the local front hands to Lambdas have API Gatewa
     expect(event.requestContext.identity.userArn).toBe("local-admin");
   });
 
+  it("hands undeclared paths and methods to the catch-all as no-auth.json proxy events, never to the authorizer", async () => {
+    const real = fixture("no-auth.json");
+    const cases = [
+      // A declared resource without that method: its own `ANY`.
+      ["PUT", "/api/v1/accounts", "/api/v1/accounts", null],
+      ["POST", "/api/v1", "/api/v1", null],
+      // Past the declared tree: the deepest resource's `{proxy+}`, path parameters kept.
+      ["POST", "/api/v1/nope/x", "/api/v1/{proxy+}", { proxy: "nope/x" }],
+      [
+        "PATCH",
+        "/api/v1/accounts/acc_1/nope",
+        "/api/v1/accounts/{accountId}/{proxy+}",
+        { accountId: "acc_1", proxy: "nope" },
+      ],
+      ["POST", "/nope", "/{proxy+}", { proxy: "nope" }],
+    ] as const;
+    for (const [method, path, resource, pathParameters] of cases) {
+      seen.length = 0;
+      const reply = await call(local.url, path, {
+        method,
+        headers: [["Content-Type", "text/plain"]],
+        rawBody: "hello",
+      });
+      expect(reply.status, `${method} ${path}`).toBe(404);
+      expect(seen.map((entry) => entry.kind)).toEqual(["integration"]);
+      const event = seen[0]?.event;
+      expect(keysOf(event)).toEqual(keysOf(real));
+      expect({ resource: event.resource, pathParameters: event.pathParameters }).toEqual({
+        resource,
+        pathParameters,
+      });
+      expect(event.requestContext.resourcePath).toBe(resource);
+      expect(event.httpMethod).toBe(method);
+      expect(event.body).toBe("hello");
+    }
+  });
+
   it("does not call the authorizer when the key header is missing", async () => {
     seen.length = 0;
     const reply = await call(local.url, "/api/v1/accounts");

@@ -1,7 +1,7 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { handler as adminHandler } from "../../lambdas/key-management/handler";
-import { digestKey } from "../../lambdas/shared/api-keys/api-key";
+import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
 import { admin, adminCall, ManualClock, type Reply, startTarget, withKey } from "./harness";
 import { org, remote } from "./target";
@@ -77,7 +77,7 @@ describe.skipIf(remote)("rotating a key (API.md §5)", () => {
     expect(rotated.status).toBe(201);
     const { key, replaces, ...fresh } = rotated.json;
     expect(replaces).toBe(old.id);
-    expect(digestKey(key).id).toBe(fresh.id);
+    expect(digestApiKey(key).id).toBe(fresh.id);
     expect(rotated.headers.location).toBe(keyPath(acme, fresh.id));
     expect(fresh).toMatchObject({
       name: "CRM sync",
@@ -486,7 +486,7 @@ describe.skipIf(remote)("the audit trail (API.md §5)", () => {
     expect(issued.length).toBeGreaterThan(10);
     for (const key of issued) {
       expect(text).not.toContain(key);
-      expect(text).not.toContain(digestKey(key).hashHex);
+      expect(text).not.toContain(digestApiKey(key).hashHex);
     }
     expect(text).not.toContain("fynex_k_");
   });

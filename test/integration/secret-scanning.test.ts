@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey } from "../../lambdas/shared/api-keys/api-key";
+import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { documentClient } from "../../lambdas/shared/dynamo/document-client";
 import { runtime } from "../../lambdas/shared/runtime";
 import { admin, call, createKey, ManualClock, type Reply, startLocal, withKey } from "./harness";
@@ -122,7 +122,7 @@ describe("leaked-key reports (API.md §8)", () => {
     expect(
       (await admin(target, "POST", `/admin/v1/orgs/leak-mixed/api-keys/${revoked.id}/revoke`)).status,
     ).toBe(200);
-    const unknown = generateKey(); // well-formed, checksum right, never issued
+    const unknown = generateApiKey(); // well-formed, checksum right, never issued
     const badChecksum = `${live.key.slice(0, -1)}${live.key.endsWith("a") ? "b" : "a"}`;
     const body = report([
       { token: live.key },
@@ -180,7 +180,7 @@ describe("leaked-key reports (API.md §8)", () => {
   it("keeps every reported token out of the audit table and out of the answer", async () => {
     // Prepare
     const leaked = await liveKey("leak-nothing-kept");
-    const unknown = generateKey();
+    const unknown = generateApiKey();
 
     // Act
     const reply = await post(report([{ token: leaked.key }, { token: unknown }]));

@@ -1,14 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  API_KEY_LENGTH,
+  API_KEY_PREFIX,
+  apiKeyHint,
   base62,
   crc32,
-  generateKey,
-  hashKey,
-  isWellFormedKey,
-  KEY_LENGTH,
-  KEY_PREFIX,
-  keyHint,
+  generateApiKey,
+  hashApiKey,
+  isWellFormedApiKey,
   keyId,
   keyIdFromHash,
 } from "../../lambdas/shared/api-keys/api-key";
@@ -40,14 +40,14 @@ const anyChar = fc.oneof(
   fc.constantFrom(" ", "\t", "\0", "\n", "_", "-", "=", "é", "…", "\u00a0", "\u200b", "𝟘"),
 );
 
-describe("isWellFormedKey", () => {
+describe("isWellFormedApiKey", () => {
   it("accepts every generated key, 57 characters of the published pattern", () => {
     fc.assert(
       fc.property(randomBytes, (bytes) => {
-        const key = generateKey(bytes);
-        expect(key).toHaveLength(KEY_LENGTH);
+        const key = generateApiKey(bytes);
+        expect(key).toHaveLength(API_KEY_LENGTH);
         expect(key).toMatch(/^fynex_k_[0-9A-Za-z]{49}$/);
-        expect(isWellFormedKey(key)).toBe(true);
+        expect(isWellFormedApiKey(key)).toBe(true);
       }),
     );
   });
@@ -60,11 +60,11 @@ describe("isWellFormedKey", () => {
       .map(([kept, tail]) => largest.slice(0, kept) + tail.slice(kept));
     fc.assert(
       fc.property(fc.oneof(base62Digits(43), nearLargest), (digits) => {
-        const body = `${KEY_PREFIX}${digits}`;
+        const body = `${API_KEY_PREFIX}${digits}`;
         const candidate = body + base62(Uint8Array.of(...toBytes(crc32(body))), 6);
         const bytes = bytesOrNull(digits);
-        expect(isWellFormedKey(candidate)).toBe(bytes !== null);
-        if (bytes) expect(generateKey(bytes)).toBe(candidate);
+        expect(isWellFormedApiKey(candidate)).toBe(bytes !== null);
+        if (bytes) expect(generateApiKey(bytes)).toBe(candidate);
       }),
       { numRuns: 2000 },
     );
@@ -72,12 +72,17 @@ describe("isWellFormedKey", () => {
 
   it("rejects every single-character change of a generated key, wherever it is", () => {
     fc.assert(
-      fc.property(randomBytes, fc.nat({ max: KEY_LENGTH - 1 }), anyChar, (bytes, position, replacement) => {
-        const key = generateKey(bytes);
-        fc.pre(replacement !== key[position]);
-        const mutated = key.slice(0, position) + replacement + key.slice(position + 1);
-        expect(isWellFormedKey(mutated)).toBe(false);
-      }),
+      fc.property(
+        randomBytes,
+        fc.nat({ max: API_KEY_LENGTH - 1 }),
+        anyChar,
+        (bytes, position, replacement) => {
+          const key = generateApiKey(bytes);
+          fc.pre(replacement !== key[position]);
+          const mutated = key.slice(0, position) + replacement + key.slice(position + 1);
+          expect(isWellFormedApiKey(mutated)).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -86,16 +91,16 @@ describe("isWellFormedKey", () => {
     fc.assert(
       fc.property(
         randomBytes,
-        fc.nat({ max: KEY_LENGTH }),
+        fc.nat({ max: API_KEY_LENGTH }),
         anyChar,
         fc.boolean(),
         (bytes, position, extra, add) => {
-          const key = generateKey(bytes);
+          const key = generateApiKey(bytes);
           const changed = add
             ? key.slice(0, position) + extra + key.slice(position)
-            : key.slice(0, Math.min(position, KEY_LENGTH - 1)) +
-              key.slice(Math.min(position, KEY_LENGTH - 1) + 1);
-          expect(isWellFormedKey(changed)).toBe(false);
+            : key.slice(0, Math.min(position, API_KEY_LENGTH - 1)) +
+              key.slice(Math.min(position, API_KEY_LENGTH - 1) + 1);
+          expect(isWellFormedApiKey(changed)).toBe(false);
         },
       ),
     );
@@ -107,10 +112,10 @@ describe("isWellFormedKey", () => {
         fc.oneof(
           fc.string({ unit: "binary", maxLength: 200 }),
           fc.string({ unit: "grapheme", maxLength: 80 }),
-          base62Digits(49).map((digits) => `${KEY_PREFIX}${digits}`),
+          base62Digits(49).map((digits) => `${API_KEY_PREFIX}${digits}`),
         ),
         (candidate) => {
-          expect(isWellFormedKey(candidate)).toBe(false);
+          expect(isWellFormedApiKey(candidate)).toBe(false);
         },
       ),
       { numRuns: 2000 },
@@ -122,9 +127,9 @@ describe("key ids", () => {
   it("derive the same id from the same key, always key_ and 22 base62 digits", () => {
     fc.assert(
       fc.property(randomBytes, (bytes) => {
-        const key = generateKey(bytes);
+        const key = generateApiKey(bytes);
         expect(keyId(key)).toMatch(/^key_[0-9A-Za-z]{22}$/);
-        expect(keyId(key)).toBe(keyIdFromHash(hashKey(key)));
+        expect(keyId(key)).toBe(keyIdFromHash(hashApiKey(key)));
       }),
     );
   });
@@ -150,7 +155,7 @@ describe("key ids", () => {
     const ids = new Set<string>();
     fc.assert(
       fc.property(randomBytes, (bytes) => {
-        const key = generateKey(bytes);
+        const key = generateApiKey(bytes);
         keys.add(key);
         ids.add(keyId(key));
       }),
@@ -164,8 +169,8 @@ describe("key ids", () => {
   it("hints carry the prefix, 4 characters, an ellipsis and the last 4, never the secret middle", () => {
     fc.assert(
       fc.property(randomBytes, (bytes) => {
-        const key = generateKey(bytes);
-        const hint = keyHint(key);
+        const key = generateApiKey(bytes);
+        const hint = apiKeyHint(key);
         expect(hint).toBe(`${key.slice(0, 12)}…${key.slice(-4)}`);
         expect(hint).not.toContain(key.slice(12, 53));
       }),

@@ -3,12 +3,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { STORED_KEYS_PK } from "../../lambdas/secret-scanning/github-signing-keys";
+import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import {
   type Fetch,
-  GITHUB_SCANNING_KEYS_URL,
-  refreshScanningKeys,
-} from "../../lambdas/secret-scanning/refresh-scanning-keys";
+  GITHUB_SIGNING_KEYS_URL,
+  refreshSigningKeys,
+} from "../../lambdas/secret-scanning/refresh-signing-keys";
 import { offlineDynamo } from "../admin/helpers";
 
 expect.extend(allCustomMatcherWithAliases);
@@ -46,7 +46,7 @@ const PUBLISHED = {
   ],
 };
 
-describe("refreshScanningKeys", () => {
+describe("refreshSigningKeys", () => {
   it("stores GitHub's whole list, current and retiring keys, with its ETag", async () => {
     // Prepare
     ddb.on(GetCommand).resolves({});
@@ -54,11 +54,11 @@ describe("refreshScanningKeys", () => {
     const fetch = fetchAnswering(200, PUBLISHED, 'W/"abc"');
 
     // Act
-    const result = await refreshScanningKeys(deps(fetch));
+    const result = await refreshSigningKeys(deps(fetch));
 
     // Assess
     expect(result).toEqual({ status: "updated", keyIds: ["gh-current", "gh-retiring"] });
-    expect(fetch).toHaveBeenCalledWith(GITHUB_SCANNING_KEYS_URL, {
+    expect(fetch).toHaveBeenCalledWith(GITHUB_SIGNING_KEYS_URL, {
       headers: expect.objectContaining({
         "User-Agent": expect.any(String),
         Accept: "application/vnd.github+json",
@@ -69,7 +69,7 @@ describe("refreshScanningKeys", () => {
     expect(ddb).toReceiveCommandWith(PutCommand, {
       TableName: "keys",
       Item: {
-        pk: STORED_KEYS_PK,
+        pk: GITHUB_SIGNING_KEYS_PK,
         keys: { "gh-current": current, "gh-retiring": retiring },
         etag: 'W/"abc"',
         fetchedAt: "2026-11-26T09:00:00.000Z",
@@ -79,13 +79,13 @@ describe("refreshScanningKeys", () => {
 
   it("asks conditionally with the stored ETag, and writes nothing on 304", async () => {
     // Prepare
-    ddb
-      .on(GetCommand)
-      .resolves({ Item: { pk: STORED_KEYS_PK, keys: { old: current }, etag: '"v1"', fetchedAt: "x" } });
+    ddb.on(GetCommand).resolves({
+      Item: { pk: GITHUB_SIGNING_KEYS_PK, keys: { old: current }, etag: '"v1"', fetchedAt: "x" },
+    });
     const fetch = fetchAnswering(304, undefined);
 
     // Act
-    const result = await refreshScanningKeys(deps(fetch));
+    const result = await refreshSigningKeys(deps(fetch));
 
     // Assess
     expect(result).toEqual({ status: "unchanged", keyIds: ["old"] });
@@ -101,7 +101,7 @@ describe("refreshScanningKeys", () => {
       public_keys: [...PUBLISHED.public_keys, { key_identifier: "odd", key: rsa, is_current: false }],
     });
 
-    const result = await refreshScanningKeys(deps(fetch));
+    const result = await refreshSigningKeys(deps(fetch));
 
     expect(result.keyIds).toEqual(["gh-current", "gh-retiring"]);
   });
@@ -117,9 +117,11 @@ describe("refreshScanningKeys", () => {
       /no usable key/,
     ],
   ])("keeps the last good list (writes nothing) and fails on %s", async (_, fetch, message) => {
-    ddb.on(GetCommand).resolves({ Item: { pk: STORED_KEYS_PK, keys: { old: current }, fetchedAt: "x" } });
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: GITHUB_SIGNING_KEYS_PK, keys: { old: current }, fetchedAt: "x" } });
 
-    await expect(refreshScanningKeys(deps(fetch))).rejects.toThrow(message);
+    await expect(refreshSigningKeys(deps(fetch))).rejects.toThrow(message);
 
     expect(ddb).not.toReceiveCommand(PutCommand);
   });
@@ -130,7 +132,7 @@ describe("refreshScanningKeys", () => {
       throw new TypeError("fetch failed");
     });
 
-    await expect(refreshScanningKeys(deps(fetch))).rejects.toThrow("fetch failed");
+    await expect(refreshSigningKeys(deps(fetch))).rejects.toThrow("fetch failed");
 
     expect(ddb).not.toReceiveCommand(PutCommand);
   });

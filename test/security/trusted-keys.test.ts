@@ -2,12 +2,12 @@ import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
+import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import {
-  parseTrustedKeys,
-  STORED_KEYS_PK,
-  STORED_KEYS_TTL_MS,
-  trustedKeySource,
-  UNKNOWN_KEY_REREAD_MS,
+  parseSigningKeys,
+  SIGNING_KEYS_CACHE_MS,
+  signingKeySource,
+  UNKNOWN_SIGNING_KEY_REREAD_MS,
   verifyReportSignature,
 } from "../../lambdas/secret-scanning/github-signing-keys";
 import { offlineDynamo } from "../admin/helpers";
@@ -47,33 +47,33 @@ describe("verifyReportSignature", () => {
   });
 });
 
-describe("parseTrustedKeys (FYNEX_SECRET_SCANNING_KEYS)", () => {
+describe("parseSigningKeys (FYNEX_SECRET_SCANNING_KEYS)", () => {
   it("takes a JSON object of key id to P-256 PEM", () => {
     const keys = { "key-1": pem(p256.publicKey) };
 
-    expect(parseTrustedKeys(JSON.stringify(keys))).toEqual(keys);
+    expect(parseSigningKeys(JSON.stringify(keys))).toEqual(keys);
   });
 
   it("refuses anything else, naming the key id but never a key", () => {
-    expect(() => parseTrustedKeys("[]")).toThrow(/JSON object/);
-    expect(() => parseTrustedKeys("{")).toThrow(/JSON object/);
-    expect(() => parseTrustedKeys(JSON.stringify({ a: 1 }))).toThrow(/"a" is not/);
-    expect(() => parseTrustedKeys(JSON.stringify({ p384: pem(p384.publicKey) }))).toThrow(/"p384"/);
-    expect(() => parseTrustedKeys(JSON.stringify({ rsa: pem(rsa.publicKey) }))).toThrow(/"rsa"/);
+    expect(() => parseSigningKeys("[]")).toThrow(/JSON object/);
+    expect(() => parseSigningKeys("{")).toThrow(/JSON object/);
+    expect(() => parseSigningKeys(JSON.stringify({ a: 1 }))).toThrow(/"a" is not/);
+    expect(() => parseSigningKeys(JSON.stringify({ p384: pem(p384.publicKey) }))).toThrow(/"p384"/);
+    expect(() => parseSigningKeys(JSON.stringify({ rsa: pem(rsa.publicKey) }))).toThrow(/"rsa"/);
     expect(() =>
-      parseTrustedKeys(JSON.stringify({ priv: p256.privateKey.export({ type: "pkcs8", format: "pem" }) })),
+      parseSigningKeys(JSON.stringify({ priv: p256.privateKey.export({ type: "pkcs8", format: "pem" }) })),
     ).toThrow(/"priv"/);
   });
 });
 
-describe("trustedKeySource", () => {
+describe("signingKeySource", () => {
   const storedItem = (keys: Record<string, string>) => ({
-    Item: { pk: STORED_KEYS_PK, keys, fetchedAt: "2026-11-26T08:00:00.000Z" },
+    Item: { pk: GITHUB_SIGNING_KEYS_PK, keys, fetchedAt: "2026-11-26T08:00:00.000Z" },
   });
 
   it("answers configured keys without reading the table", async () => {
     // Prepare
-    const source = trustedKeySource({
+    const source = signingKeySource({
       configured: { local: "PEM" },
       store: { db: DynamoDBDocumentClient.from(offlineDynamo()), table: "keys" },
       clock: () => 0,
@@ -89,9 +89,9 @@ describe("trustedKeySource", () => {
 
   it("reads the refresher's item once, then serves it from cache for a minute", async () => {
     // Prepare
-    ddb.on(GetCommand, { Key: { pk: STORED_KEYS_PK } }).resolves(storedItem({ gh1: "PEM1" }));
+    ddb.on(GetCommand, { Key: { pk: GITHUB_SIGNING_KEYS_PK } }).resolves(storedItem({ gh1: "PEM1" }));
     let now = 1_000_000;
-    const source = trustedKeySource({
+    const source = signingKeySource({
       configured: {},
       store: { db: DynamoDBDocumentClient.from(offlineDynamo()), table: "keys" },
       clock: () => now,
@@ -101,7 +101,7 @@ describe("trustedKeySource", () => {
     expect(await source.lookup("gh1")).toBe("PEM1");
     expect(await source.lookup("gh1")).toBe("PEM1");
     expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
-    now += STORED_KEYS_TTL_MS;
+    now += SIGNING_KEYS_CACHE_MS;
     expect(await source.lookup("gh1")).toBe("PEM1");
     expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
   });
@@ -113,7 +113,7 @@ describe("trustedKeySource", () => {
       .resolvesOnce(storedItem({ gh1: "PEM1" }))
       .resolves(storedItem({ gh1: "PEM1", gh2: "PEM2" }));
     let now = 0;
-    const source = trustedKeySource({
+    const source = signingKeySource({
       configured: {},
       store: { db: DynamoDBDocumentClient.from(offlineDynamo()), table: "keys" },
       clock: () => now,
@@ -125,14 +125,14 @@ describe("trustedKeySource", () => {
     expect(await source.lookup("forged")).toBeUndefined();
     expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
     // after it, one re-read finds a key GitHub just added
-    now += UNKNOWN_KEY_REREAD_MS;
+    now += UNKNOWN_SIGNING_KEY_REREAD_MS;
     expect(await source.lookup("gh2")).toBe("PEM2");
     expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
   });
 
   it("trusts nothing when nothing is configured or stored", async () => {
     ddb.on(GetCommand).resolves({});
-    const source = trustedKeySource({
+    const source = signingKeySource({
       configured: {},
       store: { db: DynamoDBDocumentClient.from(offlineDynamo()), table: "keys" },
       clock: () => 0,

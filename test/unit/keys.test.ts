@@ -2,15 +2,15 @@ import { createHash, randomBytes } from "node:crypto";
 import * as zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
+  API_KEY_LENGTH,
+  API_KEY_PREFIX,
+  apiKeyHint,
   base62,
   crc32,
-  digestKey,
-  generateKey,
-  hashKey,
-  isWellFormedKey,
-  KEY_LENGTH,
-  KEY_PREFIX,
-  keyHint,
+  digestApiKey,
+  generateApiKey,
+  hashApiKey,
+  isWellFormedApiKey,
   keyId,
   keyIdFromHash,
 } from "../../lambdas/shared/api-keys/api-key";
@@ -40,7 +40,7 @@ describe("the key test vector of API.md §1", () => {
   const random = Buffer.from(VECTOR.randomHex, "hex");
 
   it("generates the vector's key from the vector's random bytes", () => {
-    expect(generateKey(random)).toBe(VECTOR.key);
+    expect(generateApiKey(random)).toBe(VECTOR.key);
   });
 
   it("computes the vector's CRC32 over the first 51 characters", () => {
@@ -56,11 +56,11 @@ describe("the key test vector of API.md §1", () => {
   });
 
   it("writes the random bytes as 43 base62 digits after the prefix", () => {
-    expect(base62(random, 43)).toBe(VECTOR.key.slice(KEY_PREFIX.length, 51));
+    expect(base62(random, 43)).toBe(VECTOR.key.slice(API_KEY_PREFIX.length, 51));
   });
 
   it("hashes the key to the vector's SHA-256", () => {
-    expect(hashKey(VECTOR.key).toString("hex")).toBe(VECTOR.sha256Hex);
+    expect(hashApiKey(VECTOR.key).toString("hex")).toBe(VECTOR.sha256Hex);
   });
 
   it("derives the vector's key id", () => {
@@ -69,15 +69,15 @@ describe("the key test vector of API.md §1", () => {
   });
 
   it("shows the vector's hint", () => {
-    expect(keyHint(VECTOR.key)).toBe(VECTOR.hint);
+    expect(apiKeyHint(VECTOR.key)).toBe(VECTOR.hint);
   });
 
   it("digests the key into the vector's id, hash and hint", () => {
-    expect(digestKey(VECTOR.key)).toEqual({ id: VECTOR.id, hashHex: VECTOR.sha256Hex, hint: VECTOR.hint });
+    expect(digestApiKey(VECTOR.key)).toEqual({ id: VECTOR.id, hashHex: VECTOR.sha256Hex, hint: VECTOR.hint });
   });
 
   it("accepts the vector's key as well formed", () => {
-    expect(isWellFormedKey(VECTOR.key)).toBe(true);
+    expect(isWellFormedApiKey(VECTOR.key)).toBe(true);
   });
 });
 
@@ -102,38 +102,38 @@ describe("base62", () => {
   });
 });
 
-describe("generateKey", () => {
+describe("generateApiKey", () => {
   it("makes keys of 57 characters matching the published pattern", () => {
     // Prepare
-    const keys = Array.from({ length: 200 }, () => generateKey());
+    const keys = Array.from({ length: 200 }, () => generateApiKey());
 
     // Assess
     for (const key of keys) {
       expect(key).toHaveLength(57);
       expect(key).toMatch(KEY_SHAPE);
-      expect(isWellFormedKey(key)).toBe(true);
+      expect(isWellFormedApiKey(key)).toBe(true);
     }
     expect(new Set(keys).size).toBe(keys.length);
-    expect(KEY_LENGTH).toBe(57);
+    expect(API_KEY_LENGTH).toBe(57);
   });
 
   it("fits the largest 32-byte number in 43 digits", () => {
-    const key = generateKey(new Uint8Array(32).fill(0xff));
+    const key = generateApiKey(new Uint8Array(32).fill(0xff));
 
     expect(key).toMatch(KEY_SHAPE);
-    expect(isWellFormedKey(key)).toBe(true);
+    expect(isWellFormedApiKey(key)).toBe(true);
   });
 
   it("left-pads the smallest 32-byte number with zeros", () => {
-    const key = generateKey(new Uint8Array(32));
+    const key = generateApiKey(new Uint8Array(32));
 
     expect(key.slice(0, 51)).toBe(`fynex_k_${"0".repeat(43)}`);
-    expect(isWellFormedKey(key)).toBe(true);
+    expect(isWellFormedApiKey(key)).toBe(true);
   });
 
   it("refuses randomness that is not exactly 32 bytes", () => {
-    expect(() => generateKey(new Uint8Array(31))).toThrow(RangeError);
-    expect(() => generateKey(new Uint8Array(33))).toThrow(RangeError);
+    expect(() => generateApiKey(new Uint8Array(31))).toThrow(RangeError);
+    expect(() => generateApiKey(new Uint8Array(33))).toThrow(RangeError);
   });
 });
 
@@ -155,7 +155,7 @@ describe("crc32", () => {
   const zlibCrc32 = (zlib as { crc32?: (data: string | Uint8Array) => number }).crc32;
 
   it.runIf(typeof zlibCrc32 === "function")("agrees with node:zlib's crc32", () => {
-    const generated = Array.from({ length: 50 }, () => generateKey().slice(0, 51));
+    const generated = Array.from({ length: 50 }, () => generateApiKey().slice(0, 51));
 
     for (const text of [...samples, ...generated]) {
       expect(crc32(text)).toBe(zlibCrc32?.(Buffer.from(text, "utf8")));
@@ -172,12 +172,12 @@ describe("crc32", () => {
   });
 });
 
-describe("isWellFormedKey", () => {
+describe("isWellFormedApiKey", () => {
   it("rejects a wrong prefix", () => {
-    const body = VECTOR.key.slice(KEY_PREFIX.length);
+    const body = VECTOR.key.slice(API_KEY_PREFIX.length);
 
     for (const prefix of ["fynex_x_", "Fynex_k_", "FYNEX_K_", "fynex-k_", "ghp_k___", "fynex_K_"]) {
-      expect(isWellFormedKey(prefix + body)).toBe(false);
+      expect(isWellFormedApiKey(prefix + body)).toBe(false);
     }
   });
 
@@ -186,36 +186,36 @@ describe("isWellFormedKey", () => {
     const body = `fynex_x_${VECTOR.key.slice(8, 51)}`;
     const checksum = base62(Buffer.from(crc32(body).toString(16).padStart(8, "0"), "hex"), 6);
 
-    expect(isWellFormedKey(body + checksum)).toBe(false);
+    expect(isWellFormedApiKey(body + checksum)).toBe(false);
   });
 
   it("rejects keys one character too short or too long", () => {
-    expect(isWellFormedKey(VECTOR.key.slice(0, -1))).toBe(false);
-    expect(isWellFormedKey(`${VECTOR.key}0`)).toBe(false);
-    expect(isWellFormedKey(`0${VECTOR.key}`)).toBe(false);
-    expect(isWellFormedKey("")).toBe(false);
-    expect(isWellFormedKey(KEY_PREFIX)).toBe(false);
+    expect(isWellFormedApiKey(VECTOR.key.slice(0, -1))).toBe(false);
+    expect(isWellFormedApiKey(`${VECTOR.key}0`)).toBe(false);
+    expect(isWellFormedApiKey(`0${VECTOR.key}`)).toBe(false);
+    expect(isWellFormedApiKey("")).toBe(false);
+    expect(isWellFormedApiKey(API_KEY_PREFIX)).toBe(false);
   });
 
   it("rejects characters outside base62", () => {
     for (const bad of ["-", "_", "+", "/", "=", " ", "é", "\n", "\u0000"]) {
       const candidate = `${VECTOR.key.slice(0, 20)}${bad}${VECTOR.key.slice(21)}`;
-      expect(isWellFormedKey(candidate)).toBe(false);
+      expect(isWellFormedApiKey(candidate)).toBe(false);
     }
   });
 
   it("rejects the key wrapped in whitespace", () => {
-    expect(isWellFormedKey(` ${VECTOR.key}`)).toBe(false);
-    expect(isWellFormedKey(`${VECTOR.key}\n`)).toBe(false);
-    expect(isWellFormedKey(`${VECTOR.key.slice(0, -1)}\n`)).toBe(false);
+    expect(isWellFormedApiKey(` ${VECTOR.key}`)).toBe(false);
+    expect(isWellFormedApiKey(`${VECTOR.key}\n`)).toBe(false);
+    expect(isWellFormedApiKey(`${VECTOR.key.slice(0, -1)}\n`)).toBe(false);
   });
 
   it("catches every single changed character of the random part", () => {
-    for (let index = KEY_PREFIX.length; index < 51; index++) {
+    for (let index = API_KEY_PREFIX.length; index < 51; index++) {
       for (const step of [1, 31, 61]) {
         const changed = withCharChanged(VECTOR.key, index, step);
         expect(changed).toMatch(KEY_SHAPE);
-        expect(isWellFormedKey(changed), `position ${index}, step ${step}`).toBe(false);
+        expect(isWellFormedApiKey(changed), `position ${index}, step ${step}`).toBe(false);
       }
     }
   });
@@ -223,7 +223,7 @@ describe("isWellFormedKey", () => {
   it("catches every single changed checksum digit", () => {
     for (let index = 51; index < 57; index++) {
       for (const step of [1, 30, 61]) {
-        expect(isWellFormedKey(withCharChanged(VECTOR.key, index, step)), `position ${index}`).toBe(false);
+        expect(isWellFormedApiKey(withCharChanged(VECTOR.key, index, step)), `position ${index}`).toBe(false);
       }
     }
   });
@@ -232,36 +232,36 @@ describe("isWellFormedKey", () => {
     const index = VECTOR.key.indexOf("U");
     const changed = `${VECTOR.key.slice(0, index)}u${VECTOR.key.slice(index + 1)}`;
 
-    expect(isWellFormedKey(changed)).toBe(false);
+    expect(isWellFormedApiKey(changed)).toBe(false);
   });
 
   it("accepts every freshly generated key and rejects it with its last two characters swapped", () => {
     for (let i = 0; i < 50; i++) {
-      const key = generateKey();
+      const key = generateApiKey();
       const swapped = `${key.slice(0, -2)}${key.at(-1)}${key.at(-2)}`;
-      expect(isWellFormedKey(key)).toBe(true);
-      if (swapped !== key) expect(isWellFormedKey(swapped)).toBe(false);
+      expect(isWellFormedApiKey(key)).toBe(true);
+      if (swapped !== key) expect(isWellFormedApiKey(swapped)).toBe(false);
     }
   });
 });
 
 describe("key ids and hashes", () => {
   it("hashes the UTF-8 bytes of the key with SHA-256", () => {
-    for (const text of [VECTOR.key, generateKey(), "fynex_k_é", "ключ"]) {
+    for (const text of [VECTOR.key, generateApiKey(), "fynex_k_é", "ключ"]) {
       const expected = createHash("sha256").update(Buffer.from(text, "utf8")).digest();
-      expect(hashKey(text).equals(expected)).toBe(true);
-      expect(hashKey(text)).toHaveLength(32);
+      expect(hashApiKey(text).equals(expected)).toBe(true);
+      expect(hashApiKey(text)).toHaveLength(32);
     }
   });
 
   it("makes ids of key_ and 22 base62 digits", () => {
     for (let i = 0; i < 100; i++) {
-      expect(keyId(generateKey())).toMatch(/^key_[0-9A-Za-z]{22}$/);
+      expect(keyId(generateApiKey())).toMatch(/^key_[0-9A-Za-z]{22}$/);
     }
   });
 
   it("derives the id from the first 16 bytes of the hash only", () => {
-    const hash = hashKey(VECTOR.key);
+    const hash = hashApiKey(VECTOR.key);
     const sameHead = Buffer.concat([hash.subarray(0, 16), Buffer.alloc(16, 0xab)]);
 
     expect(keyIdFromHash(sameHead)).toBe(VECTOR.id);
@@ -269,16 +269,16 @@ describe("key ids and hashes", () => {
   });
 
   it("gives different keys different ids and the same key the same id", () => {
-    const keys = Array.from({ length: 100 }, () => generateKey());
+    const keys = Array.from({ length: 100 }, () => generateApiKey());
 
     expect(new Set(keys.map(keyId)).size).toBe(keys.length);
     expect(keyId(keys[0] ?? "")).toBe(keyId(keys[0] ?? ""));
   });
 
   it("hints with the prefix, four characters, an ellipsis and the last four", () => {
-    const key = generateKey();
+    const key = generateApiKey();
 
-    expect(keyHint(key)).toBe(`${key.slice(0, 12)}\u2026${key.slice(-4)}`);
-    expect(keyHint(key)).toHaveLength(17);
+    expect(apiKeyHint(key)).toBe(`${key.slice(0, 12)}\u2026${key.slice(-4)}`);
+    expect(apiKeyHint(key)).toHaveLength(17);
   });
 });

@@ -4,8 +4,8 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
  * Fynex API key format (API.md §1):
  * `fynex_k_` + 43 base62 digits of 32 random bytes + 6 base62 digits of the CRC32 of the first 51 characters.
  */
-export const KEY_PREFIX = "fynex_k_";
-export const KEY_LENGTH = 57;
+export const API_KEY_PREFIX = "fynex_k_";
+export const API_KEY_LENGTH = 57;
 const RANDOM_DIGITS = 43;
 const CHECKSUM_DIGITS = 6;
 const ID_DIGITS = 22;
@@ -54,9 +54,9 @@ function checksumDigits(body: string): string {
 }
 
 /** A new key from 32 bytes of randomness (injectable so the test vector can be reproduced). */
-export function generateKey(random: Uint8Array = randomBytes(32)): string {
+export function generateApiKey(random: Uint8Array = randomBytes(32)): string {
   if (random.length !== 32) throw new RangeError("a key needs exactly 32 random bytes");
-  const body = KEY_PREFIX + base62(random, RANDOM_DIGITS);
+  const body = API_KEY_PREFIX + base62(random, RANDOM_DIGITS);
   return body + checksumDigits(body);
 }
 
@@ -69,18 +69,19 @@ const MAX_RANDOM_PART = base62(new Uint8Array(32).fill(0xff), RANDOM_DIGITS);
 
 /**
  * True when `candidate` has the key's shape and a valid checksum, and its random part is 32 bytes'
- * worth (exactly the strings `generateKey` can make). Costs no I/O: the authorizer turns away
+ * worth (exactly the strings `generateApiKey` can make). Costs no I/O: the authorizer turns away
  * mistyped keys and garbage before touching DynamoDB.
  */
-export function isWellFormedKey(candidate: string): boolean {
-  if (candidate.length !== KEY_LENGTH || !KEY_PATTERN.test(candidate)) return false;
-  if (candidate.slice(KEY_PREFIX.length, KEY_PREFIX.length + RANDOM_DIGITS) > MAX_RANDOM_PART) return false;
-  const body = candidate.slice(0, KEY_LENGTH - CHECKSUM_DIGITS);
-  return checksumDigits(body) === candidate.slice(KEY_LENGTH - CHECKSUM_DIGITS);
+export function isWellFormedApiKey(candidate: string): boolean {
+  if (candidate.length !== API_KEY_LENGTH || !KEY_PATTERN.test(candidate)) return false;
+  if (candidate.slice(API_KEY_PREFIX.length, API_KEY_PREFIX.length + RANDOM_DIGITS) > MAX_RANDOM_PART)
+    return false;
+  const body = candidate.slice(0, API_KEY_LENGTH - CHECKSUM_DIGITS);
+  return checksumDigits(body) === candidate.slice(API_KEY_LENGTH - CHECKSUM_DIGITS);
 }
 
 /** SHA-256 of the key, the only form the service stores. */
-export function hashKey(key: string): Buffer {
+export function hashApiKey(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
 }
 
@@ -91,16 +92,16 @@ export function keyIdFromHash(hash: Uint8Array): string {
 
 /** The key's id, derived from the key itself so its holder can name it without sending it. */
 export function keyId(key: string): string {
-  return keyIdFromHash(hashKey(key));
+  return keyIdFromHash(hashApiKey(key));
 }
 
 /** Shown in lists so a person can recognise a key: prefix, 4 characters, `…`, last 4. */
-export function keyHint(key: string): string {
-  return `${key.slice(0, KEY_PREFIX.length + 4)}…${key.slice(-4)}`;
+export function apiKeyHint(key: string): string {
+  return `${key.slice(0, API_KEY_PREFIX.length + 4)}…${key.slice(-4)}`;
 }
 
 /** Everything the service keeps about a key's secret: its hash (hex), id and hint. */
-export interface KeyDigest {
+export interface ApiKeyDigest {
   id: string;
   hashHex: string;
   hint: string;
@@ -118,7 +119,7 @@ export function sameDigest(stored: string | undefined, presented: string): boole
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function digestKey(key: string): KeyDigest {
-  const hash = hashKey(key);
-  return { id: keyIdFromHash(hash), hashHex: hash.toString("hex"), hint: keyHint(key) };
+export function digestApiKey(key: string): ApiKeyDigest {
+  const hash = hashApiKey(key);
+  return { id: keyIdFromHash(hash), hashHex: hash.toString("hex"), hint: apiKeyHint(key) };
 }

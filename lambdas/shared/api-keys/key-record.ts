@@ -9,7 +9,7 @@ export const DEAD_KEY_RETENTION_SECONDS = 90 * 24 * 60 * 60;
  * index's sort key), `windowStart` and `ttl` (epoch seconds). The full key is never stored: `hash`
  * is its SHA-256 in hex, `pk` the id derived from it.
  */
-export interface KeyItem {
+export interface ApiKeyItem {
   pk: string;
   hash: string;
   orgId: string;
@@ -40,7 +40,7 @@ export interface KeyItem {
 
 export type KeyStatus = "active" | "expired" | "revoked";
 
-export function keyStatus(item: Pick<KeyItem, "expiresAt" | "revokedAt">, nowMs: number): KeyStatus {
+export function keyStatus(item: Pick<ApiKeyItem, "expiresAt" | "revokedAt">, nowMs: number): KeyStatus {
   if (item.revokedAt !== undefined) return "revoked";
   if (item.expiresAt !== undefined && item.expiresAt <= nowMs) return "expired";
   return "active";
@@ -73,7 +73,7 @@ export interface KeyRecord {
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 export function toKeyRecord(
-  item: KeyItem,
+  item: ApiKeyItem,
   nowMs: number,
   defaults: { rateLimit: number; rateWindowSeconds: number },
 ): KeyRecord {

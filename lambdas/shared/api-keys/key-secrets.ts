@@ -127,6 +127,11 @@ export interface CommitWithSecret<T> {
   exists: () => Promise<boolean>;
 }
 
+/** A failed Secrets Manager step, logged with the key's id and org: never the key, never the copy. */
+function logCopyFailure(message: string, ref: KeySecretRef, error: unknown): void {
+  log("error", message, { keyId: ref.keyId, orgId: ref.orgId, ...errorFields(error) });
+}
+
 /**
  * Runs the write that makes a key exist with its copy written first (see the module comment). Answers
  * the commit's result and the copy's ARN (undefined with the hook off). Throws `secretWriteFailed`
@@ -141,7 +146,7 @@ export async function commitWithSecret<T>(
   try {
     secretArn = await store.write(ref, options.key);
   } catch (error) {
-    log("error", "key copy not written to Secrets Manager", { keyId: ref.keyId, ...errorFields(error) });
+    logCopyFailure("key copy not written to Secrets Manager", ref, error);
     throw secretWriteFailed();
   }
   let result: T;
@@ -168,10 +173,7 @@ async function discardUnlessCommitted(
     committed = await exists();
   } catch (error) {
     // Unknown: keep the copy. A copy of a key that may not exist is harmless; a key without one is not.
-    log("error", "could not tell whether a key committed; its copy is kept", {
-      keyId: ref.keyId,
-      ...errorFields(error),
-    });
+    logCopyFailure("could not tell whether a key committed; its copy is kept", ref, error);
     return;
   }
   if (!committed) await discardQuietly(store, ref);
@@ -182,11 +184,7 @@ async function discardQuietly(store: KeySecretStore, ref: KeySecretRef): Promise
   try {
     await store.discard(ref);
   } catch (error) {
-    log("error", "copy of a key that was never created is left in Secrets Manager", {
-      keyId: ref.keyId,
-      orgId: ref.orgId,
-      ...errorFields(error),
-    });
+    logCopyFailure("copy of a key that was never created is left in Secrets Manager", ref, error);
   }
 }
 
@@ -203,11 +201,7 @@ export async function deleteSecretOfRevoked(
   try {
     await store.scheduleDeletion(ref);
   } catch (error) {
-    log("error", "copy of a revoked key not scheduled for deletion", {
-      keyId: ref.keyId,
-      orgId: ref.orgId,
-      ...errorFields(error),
-    });
+    logCopyFailure("copy of a revoked key not scheduled for deletion", ref, error);
     if (strict) throw secretDeletionFailed();
   }
 }

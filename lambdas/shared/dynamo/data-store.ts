@@ -1,10 +1,11 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { orgPk } from "../../../contract/data-items";
+import { ENV } from "../../../contract/environment";
 import { validationError } from "../http/errors";
 import { requireTable, runtime } from "../runtime";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { documentClient } from "./document-client";
-import { orgPk } from "./item-keys";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
 
 /** What the business stores need: the document client, the data table, and how conflicts are retried. */
@@ -19,7 +20,7 @@ export function dataDeps(): DataDeps {
   const current = runtime();
   return {
     db: documentClient(),
-    table: requireTable(current.settings.dataTable, "DATA_TABLE_NAME"),
+    table: requireTable(current.settings.dataTable, ENV.dataTable),
     retry: current.retry ?? DEFAULT_RETRY,
   };
 }

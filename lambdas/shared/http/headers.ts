@@ -25,3 +25,15 @@ export function headerValues(event: HeaderBag, name: string): string[] {
 export function headerValue(event: HeaderBag, name: string): string | undefined {
   return headerValues(event, name)[0];
 }
+
+/**
+ * The header's one value when every value the client sent is one and the same non-empty string;
+ * undefined otherwise (absent, empty, or differing values). For identity headers such as `X-API-Key`
+ * (API.md §3): an empty value beside a real one is refused, never dropped, because a proxy that reads
+ * the first header would see another value than ours.
+ */
+export function soleHeaderValue(event: HeaderBag, name: string): string | undefined {
+  const [first, ...rest] = headerValues(event, name);
+  if (first === undefined || first === "" || rest.some((value) => value !== first)) return undefined;
+  return first;
+}

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { z } from "zod";
+import { orgPk, sk } from "../../../contract/data-items";
 import { rawNumber, rawString } from "../dynamo/conditions";
-import { orgPk, sk } from "../dynamo/item-keys";
 import type { TransactItem } from "../dynamo/transact";
 import { HttpError, validationError } from "./errors";
 import { type HeaderBag, headerValues } from "./headers";

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
+import { errorEnvelope } from "../../../contract/error-codes";
 import { errorFields, log } from "../observability/log";
-import { errorEnvelope, HttpError } from "./errors";
+import { HttpError } from "./errors";
 
 /**
  * What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. A body

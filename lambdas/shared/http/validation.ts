@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { type ErrorDetail, HttpError, validationError } from "./errors";
+import type { ErrorDetail } from "../../../contract/error-codes";
+import { HttpError, validationError } from "./errors";
 import { type HeaderBag, headerValue } from "./headers";
 
 /** Largest request body any route accepts (API.md §4): 1 MiB, well under Lambda's 6 MB payload limit. */

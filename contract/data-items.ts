@@ -6,6 +6,7 @@
  */
 export const orgPk = (orgId: string) => `ORG#${orgId}`;
 
+/** The sort-key prefix of each item kind. */
 export const SK_PREFIX = {
   account: "ACCOUNT#",
   /** Guard item holding an account's `externalRef`, unique per org. */
@@ -23,6 +24,7 @@ export const SK_PREFIX = {
   delivery: "DELIVERY#",
 } as const;
 
+/** The sort key of one item of each kind. */
 export const sk = {
   account: (id: string) => `${SK_PREFIX.account}${id}`,
   externalRef: (ref: string) => `${SK_PREFIX.externalRef}${ref}`,

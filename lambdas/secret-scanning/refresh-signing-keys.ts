@@ -1,14 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { ENV } from "../../contract/environment";
+import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { documentClient } from "../shared/dynamo/document-client";
 import { log } from "../shared/observability/log";
 import { requireTable, runtime } from "../shared/runtime";
-import {
-  isP256PublicKey,
-  STORED_KEYS_PK,
-  type StoredKeysItem,
-  type TrustedKeyMap,
-} from "./github-signing-keys";
+import { isP256PublicKey, type SigningKeyMap, type SigningKeysItem } from "./github-signing-keys";
 
 /**
  * The scheduled refresher of the secret-scanning keys (API.md §8, deployed only): fetches GitHub's
@@ -21,7 +18,7 @@ import {
  * metrics.
  */
 
-export const GITHUB_SCANNING_KEYS_URL = "https://api.github.com/meta/public_keys/secret_scanning";
+export const GITHUB_SIGNING_KEYS_URL = "https://api.github.com/meta/public_keys/secret_scanning";
 
 /** GitHub's answer; fields it may add are ignored. */
 const publishedKeysSchema = z.looseObject({
@@ -57,11 +54,11 @@ export type RefreshResult =
   | { status: "unchanged"; keyIds: string[] };
 
 /** Fetches the published keys and stores them; throws (storing nothing) when the list cannot be had. */
-export async function refreshScanningKeys(deps: RefreshDeps): Promise<RefreshResult> {
+export async function refreshSigningKeys(deps: RefreshDeps): Promise<RefreshResult> {
   const { Item } = await deps.db.send(
-    new GetCommand({ TableName: deps.table, Key: { pk: STORED_KEYS_PK }, ConsistentRead: true }),
+    new GetCommand({ TableName: deps.table, Key: { pk: GITHUB_SIGNING_KEYS_PK }, ConsistentRead: true }),
   );
-  const stored = Item as StoredKeysItem | undefined;
+  const stored = Item as SigningKeysItem | undefined;
   const headers: Record<string, string> = {
     Accept: "application/vnd.github+json",
     // GitHub refuses API requests without a User-Agent.
@@ -70,7 +67,7 @@ export async function refreshScanningKeys(deps: RefreshDeps): Promise<RefreshRes
   };
   if (stored?.etag) headers["If-None-Match"] = stored.etag;
 
-  const response = await deps.fetch(deps.url ?? GITHUB_SCANNING_KEYS_URL, {
+  const response = await deps.fetch(deps.url ?? GITHUB_SIGNING_KEYS_URL, {
     headers,
     signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000),
   });
@@ -79,7 +76,7 @@ export async function refreshScanningKeys(deps: RefreshDeps): Promise<RefreshRes
 
   const parsed = publishedKeysSchema.safeParse(await response.json());
   if (!parsed.success) throw new Error("GitHub's scanning key list has an unexpected shape");
-  const keys: TrustedKeyMap = {};
+  const keys: SigningKeyMap = {};
   for (const published of parsed.data.public_keys) {
     if (isP256PublicKey(published.key)) keys[published.key_identifier] = published.key;
     else
@@ -90,8 +87,8 @@ export async function refreshScanningKeys(deps: RefreshDeps): Promise<RefreshRes
   const keyIds = Object.keys(keys);
   if (keyIds.length === 0) throw new Error("GitHub's scanning key list holds no usable key");
 
-  const item: StoredKeysItem = {
-    pk: STORED_KEYS_PK,
+  const item: SigningKeysItem = {
+    pk: GITHUB_SIGNING_KEYS_PK,
     keys,
     fetchedAt: new Date(deps.clock()).toISOString(),
     ...(response.headers.get("etag") ? { etag: response.headers.get("etag") as string } : {}),
@@ -103,9 +100,9 @@ export async function refreshScanningKeys(deps: RefreshDeps): Promise<RefreshRes
 /** Lambda entry point of the schedule. */
 export async function handler(): Promise<RefreshResult> {
   const { clock, settings } = runtime();
-  const result = await refreshScanningKeys({
+  const result = await refreshSigningKeys({
     db: documentClient(),
-    table: requireTable(settings.keysTable, "KEYS_TABLE_NAME"),
+    table: requireTable(settings.keysTable, ENV.keysTable),
     fetch: globalThis.fetch,
     clock,
   });

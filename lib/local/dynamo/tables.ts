@@ -1,0 +1,70 @@
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import type { LocalTable } from "./types";
+
+export const TABLE_ACTIVE_TIMEOUT_MS = 10_000;
+
+/** CreateTable input for a shared definition: string keys, INCLUDE-projected GSIs, on demand. */
+export function createTableInput({ definition, name }: LocalTable): CreateTableCommandInput {
+  const keyAttributes = [
+    definition.partitionKey,
+    definition.sortKey,
+    ...definition.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ].filter((attribute) => attribute !== undefined);
+  return {
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [...new Set(keyAttributes)].map((attribute) => ({
+      AttributeName: attribute,
+      AttributeType: "S",
+    })),
+    KeySchema: [
+      { AttributeName: definition.partitionKey, KeyType: "HASH" },
+      ...(definition.sortKey ? [{ AttributeName: definition.sortKey, KeyType: "RANGE" as const }] : []),
+    ],
+    GlobalSecondaryIndexes:
+      definition.indexes.length > 0
+        ? definition.indexes.map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: "HASH" },
+              { AttributeName: index.sortKey, KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: index.nonKeyAttributes },
+          }))
+        : undefined,
+  };
+}
+
+/** Creates the tables that do not exist yet and waits until every one is ACTIVE. */
+export async function createMissingTables(
+  client: DynamoDBClient,
+  tables: readonly LocalTable[],
+): Promise<void> {
+  for (const table of tables) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(table)));
+    } catch (err) {
+      // Already there: a restart on a data dir keeps its tables and their items.
+      if (!(err instanceof Error && err.name === "ResourceInUseException")) throw err;
+    }
+  }
+  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  for (const { name } of tables) {
+    for (;;) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
+        (index) => index.IndexStatus === "ACTIVE",
+      );
+      if (Table?.TableStatus === "ACTIVE" && indexesActive) break;
+      if (Date.now() > deadline) throw new Error(`local dynamo: table ${name} did not become ACTIVE`);
+      // dynalite flips the status on a zero-delay timer (createTableMs: 0): a short poll suffices.
+      await delay(5);
+    }
+  }
+}

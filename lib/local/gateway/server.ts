@@ -1,0 +1,271 @@
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { ROUTES } from "../../../contract/routes";
+import { errorFields, log } from "../../../lambdas/shared/observability/log";
+import {
+  ADMIN_UNAUTHORIZED,
+  GATEWAY_RESPONSES,
+  type GatewayAnswer,
+  gatewayAnswerBody,
+} from "../../gateway-responses";
+import { serveConsolePage } from "../console-page";
+import { consoleSessions } from "../console-sessions";
+import { type AuthorizerHandler, runAuthorizer } from "./authorizer-step";
+import { authorizerEvent, eventParts, lambdaContext, proxyEvent, type RequestFacts } from "./proxy-event";
+import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
+
+/**
+ * A small HTTP front that behaves as API Gateway's REST API does for everything the contract depends
+ * on: routing from the route table (undeclared paths and methods to the catch-all function), 401
+ * before the authorizer when `X-API-Key` is unusable, the REQUEST authorizer's outcomes (401 / 503),
+ * its context stringified into `requestContext.authorizer`, proxy events shaped as
+ * `test/fixtures/apigw-rest/` (see `proxy-event.ts`), the gateway responses' bodies with the request
+ * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), and the 10 MB payload
+ * limit's plain-text 413. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
+ */
+export interface GatewayOptions {
+  projectRoot: string;
+  adminToken: string;
+  host?: string;
+  port?: number;
+  stage?: string;
+  /** Sees every event handed to a Lambda (tests hold them to `test/fixtures/apigw-rest/`). */
+  observe?: (kind: "authorizer" | "integration", event: unknown) => void;
+}
+
+export interface LocalGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** API Gateway's own payload limit (bytes); the handlers enforce the contract's 1 MiB. */
+export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * API Gateway's answer to a body over its limit: plain text, no envelope and no request id, which
+ * gateway responses cannot reshape (docs/DECISIONS.md LR-2).
+ */
+export const BODY_TOO_LARGE = {
+  statusCode: 413,
+  contentType: "text; charset=utf-8",
+  body: `HTTP content length exceeded ${GATEWAY_MAX_BODY_BYTES} bytes.`,
+} as const;
+const AUTHORIZER_MODULE = "lambdas/authorizer/handler";
+
+type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
+  const stage = options.stage ?? "local";
+  const tree = resourceTree(ROUTES);
+  const modules = new Map<string, Promise<{ handler: unknown }>>();
+  const load = (module: string) => {
+    let loaded = modules.get(module);
+    if (!loaded) {
+      loaded = import(pathToFileURL(join(options.projectRoot, `${module}.ts`)).href);
+      modules.set(module, loaded);
+    }
+    return loaded;
+  };
+  // Load every handler up front, as a deployed stage has them: the first request is not a cold start here.
+  const handlers = [AUTHORIZER_MODULE, CATCH_ALL_HANDLER, ...ROUTES.map((route) => route.handler)];
+  await Promise.all([...new Set(handlers)].map(load));
+  const adminToken = Buffer.from(options.adminToken);
+  const sessions = consoleSessions(options.adminToken);
+
+  // Requests being served: `close` lets them finish before the store under them is closed.
+  const inFlight = new Set<Promise<void>>();
+  const server: Server = createServer((req, res) => {
+    const requestId = randomUUID();
+    const served = serve(req, res, requestId).catch((error: unknown) => {
+      log("error", "local gateway failed", errorFields(error));
+      if (!res.headersSent) sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId);
+    });
+    inFlight.add(served);
+    void served.finally(() => inFlight.delete(served));
+  });
+  // Requests Node's HTTP parser refuses before any route sees them still get the envelope.
+  server.on("clientError", answerClientError);
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const startedMs = Date.now();
+    const url = new URL(req.url ?? "/", "http://local");
+    const method = (req.method ?? "GET").toUpperCase();
+    const answer = (gateway: GatewayAnswer & { statusCode: number }) =>
+      sendGatewayAnswer(res, gateway, requestId);
+
+    // API Gateway's front measures the body before any routing or authorization.
+    const body = await readBody(req);
+    if (body === "too-large") {
+      return send(
+        res,
+        BODY_TOO_LARGE.statusCode,
+        { "Content-Type": BODY_TOO_LARGE.contentType },
+        BODY_TOO_LARGE.body,
+      );
+    }
+    // The console's page and sign-in (API.md §10) are served beside the API, on the same origin.
+    const consolePage = { projectRoot: options.projectRoot, sessions };
+    if (await serveConsolePage(consolePage, { method, pathname: url.pathname, body }, res, requestId)) return;
+    const resolved = resolve(tree, method, url.pathname);
+    const facts: RequestFacts = { req, url, method, body, resolved, requestId, startedMs, stage };
+    const parts = eventParts(facts);
+    const route = resolved.route;
+
+    if (route?.auth === "iam") {
+      const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      if (!presented || !sameSecret(Buffer.from(presented), adminToken)) return answer(ADMIN_UNAUTHORIZED);
+      // Deployed, this is the caller's IAM principal ARN; locally the admin is one person.
+      parts.requestContext.identity.userArn = "local-admin";
+    }
+
+    if (route?.auth === "cognito") {
+      // API Gateway's Cognito authorizer: 401 for a missing or dead token, else the ID token's claims.
+      const claims = sessions.claims(req.headers.authorization);
+      if (!claims) return answer(GATEWAY_RESPONSES.UNAUTHORIZED);
+      parts.requestContext.authorizer = { claims };
+    }
+
+    if (route?.auth === "apiKey") {
+      const { handler } = (await load(AUTHORIZER_MODULE)) as { handler: AuthorizerHandler };
+      const observed: AuthorizerHandler = (event) => {
+        options.observe?.("authorizer", event);
+        return handler(event);
+      };
+      const step = await runAuthorizer(observed, authorizerEvent(facts, parts), requestId);
+      if ("refused" in step) return answer(step.refused);
+      parts.requestContext.authorizer = step.context;
+    }
+
+    const event = proxyEvent(facts, parts);
+    options.observe?.("integration", event);
+    const module = route?.handler ?? CATCH_ALL_HANDLER;
+    let result: APIGatewayProxyResult;
+    try {
+      const { handler } = (await load(module)) as { handler: ProxyHandler };
+      result = await handler(event, lambdaContext(requestId, module));
+    } catch (error) {
+      log("error", "integration failed", { requestId, ...errorFields(error) });
+      return answer(GATEWAY_RESPONSES.INTEGRATION_FAILURE);
+    }
+    sendProxyResult(res, result, requestId);
+  }
+
+  await new Promise<void>((resolvePromise) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolvePromise),
+  );
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      await new Promise<void>((resolvePromise, reject) => {
+        server.close((error) => (error ? reject(error) : resolvePromise()));
+        server.closeAllConnections();
+      });
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** The answer to a request Node's parser refused (not valid HTTP), in the envelope of API.md §4. */
+const MALFORMED_REQUEST = {
+  statusCode: 400,
+  code: "validation_error",
+  message: "The request is not valid HTTP.",
+} as const satisfies GatewayAnswer;
+
+/**
+ * Node answers a request it cannot parse (headers over its 16 KiB limit, control characters in a
+ * header, a broken request line) itself, with an empty body. API Gateway's front refuses those too;
+ * here they get the envelope, as a gateway answer: 413 for headers too large, 400 for the rest.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || !error.code?.startsWith("HPE_")) {
+    socket.destroy();
+    return;
+  }
+  const answer =
+    error.code === "HPE_HEADER_OVERFLOW" ? GATEWAY_RESPONSES.REQUEST_TOO_LARGE : MALFORMED_REQUEST;
+  const requestId = randomUUID();
+  const body = gatewayAnswerBody(answer, requestId);
+  socket.end(
+    [
+      `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}`,
+      "Content-Type: application/json",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `x-amzn-RequestId: ${requestId}`,
+      "Connection: close",
+      "",
+      body,
+    ].join("\r\n"),
+  );
+}
+
+async function readBody(req: IncomingMessage): Promise<string | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY_BYTES) {
+      req.resume();
+      return "too-large";
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function sameSecret(presented: Buffer, expected: Buffer): boolean {
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+function send(
+  res: ServerResponse,
+  statusCode: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+) {
+  res.writeHead(statusCode, { ...headers, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * A gateway response: the envelope with the request id in the body and in `x-amzn-RequestId`, which
+ * API Gateway adds to every answer. No `X-Request-Id`: deployed, a gateway response cannot set a
+ * header from the request id (API.md §3).
+ */
+function sendGatewayAnswer(
+  res: ServerResponse,
+  gateway: GatewayAnswer & { statusCode: number },
+  requestId: string,
+) {
+  send(
+    res,
+    gateway.statusCode,
+    { "Content-Type": "application/json", "x-amzn-RequestId": requestId, ...gateway.headers },
+    gatewayAnswerBody(gateway, requestId),
+  );
+}
+
+/** A function's answer as API Gateway relays it, with its own `x-amzn-RequestId` added. */
+function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult, requestId: string) {
+  const headers: Record<string, string | string[]> = { "x-amzn-RequestId": requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[name] = values.map(String);
+  send(
+    res,
+    result.statusCode,
+    headers,
+    Buffer.from(result.body ?? "", result.isBase64Encoded ? "base64" : "utf8"),
+  );
+}
