@@ -9,7 +9,7 @@ import { median } from "./stats";
  * Builds a file as the stack bundles a Lambda (lib/constructs/fynex-function.ts: esbuild, minified,
  * CommonJS, node22, ES-module entry points first, the SDK bundled, a source map beside it).
  */
-async function bundle(entry: string, outfile: string): Promise<number> {
+export async function bundle(entry: string, outfile: string): Promise<number> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -81,8 +81,8 @@ function timeProcess(script: string, env: NodeJS.ProcessEnv): Promise<number> {
 
 /**
  * Cold start of the authorizer's deployable artifact against a floor process that loads only the
- * DynamoDB client and sends one UpdateItem; and the two bundles' sizes. Both run with the deployed
- * NODE_OPTIONS (source maps on) against the same local DynamoDB.
+ * DynamoDB client and sends one UpdateItem; and the two bundles' sizes. Both run as the authorizer is
+ * deployed (no NODE_OPTIONS: source maps off) against the same local DynamoDB.
  */
 export async function measureColdStart(options: {
   projectRoot: string;
@@ -113,7 +113,6 @@ export async function measureColdStart(options: {
 
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      NODE_OPTIONS: "--enable-source-maps",
       AWS_REGION: "local",
       AWS_ACCESS_KEY_ID: options.dynamoCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: options.dynamoCredentials.secretAccessKey,

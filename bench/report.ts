@@ -14,6 +14,8 @@ export interface BenchReport {
     authorizerBundleOverFloor: number;
     authorizerBundleBytes: number;
     costPerMillionUsd: number;
+    /** The first 401 of a fresh authorizer process, in ms: with `--enable-source-maps`, then without. */
+    unauthorizedFirstMsSourceMapsOnOff: [number, number];
   };
   routes: {
     route: string;
@@ -33,6 +35,7 @@ export interface BenchReport {
   };
   sizes: Record<string, number>;
   authorizerDurationMs: { p50: number; p99: number };
+  sourceMaps: Record<"withSourceMaps" | "withoutSourceMaps", { firstMs: number; p50: number; p99: number }>;
   cost: { lambdaRequests: number; lambdaDuration: number; dynamoWrites: number };
   settings: {
     concurrency: number;
@@ -67,14 +70,15 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
 | figure | this run | budget (DESIGN.md) | |
 |---|---|---|---|
 | DynamoDB calls per authorized request, steady state | ${s.ddbCallsPerRequest} | 1 | ${budget(s.ddbCallsPerRequest === 1)} |
-| … at a window rollover | ${s.ddbCallsAtRollover} | ≤ 3 | ${budget(s.ddbCallsAtRollover <= 3)} |
-| … for a well-formed unknown key | ${s.ddbCallsUnknownKey} | ≤ 3 | ${budget(s.ddbCallsUnknownKey <= 3)} |
+| … at a window rollover | ${s.ddbCallsAtRollover} | ≤ 2 | ${budget(s.ddbCallsAtRollover <= 2)} |
+| … for a well-formed unknown key | ${s.ddbCallsUnknownKey} | 1 | ${budget(s.ddbCallsUnknownKey === 1)} |
 | … for a malformed key | ${s.ddbCallsMalformedKey} | 0 | ${budget(s.ddbCallsMalformedKey === 0)} |
 | authorizer CPU of our own, p50 / p99 | ${s.authorizerCpuMicrosP50} µs / ${s.authorizerCpuMicrosP99} µs | p50 < 200 µs | ${budget(s.authorizerCpuMicrosP50 < 200)} |
 | full local request path over its floor (worst route) | ${s.pipelineOverFloor}× | ≤ 2× | ${budget(s.pipelineOverFloor <= 2)} |
 | requests per second through the local path (slower route) | ${s.requestsPerSecond} | — | |
 | authorizer cold start over its floor | ${s.coldStartOverFloor}× (${ms(cold.authorizerMs)} vs ${ms(cold.floorMs)}) | ≤ 1.3× | ${budget(s.coldStartOverFloor <= 1.3)} |
 | authorizer bundle over its floor | ${s.authorizerBundleOverFloor}× (${kb(cold.authorizerBundleBytes)} vs ${kb(cold.floorBundleBytes)}) | ≤ 1.15× | ${budget(s.authorizerBundleOverFloor <= 1.15)} |
+| a 401 in a fresh authorizer process, source maps on / off (deployed: off) | ${ms(s.unauthorizedFirstMsSourceMapsOnOff[0])} / ${ms(s.unauthorizedFirstMsSourceMapsOnOff[1])} | off unless free | ${s.unauthorizedFirstMsSourceMapsOnOff[0] > s.unauthorizedFirstMsSourceMapsOnOff[1] ? "costly: kept off" : "free"} |
 | cost per million authorized requests (key layer) | ${usd(s.costPerMillionUsd)} | — | |
 
 ## Method
@@ -83,9 +87,9 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   sent to the keys table while business requests run (no admin call meanwhile, so they are the
   authorizer's): the mean over 100 requests of one key in its window; one request of a key whose
   stored window is one window old (rollover); one well-formed key that was never issued; one
-  malformed key. The local DynamoDB (dynalite) never returns the old item of a failed condition, so
-  the unknown-key and rollover paths take their longest local route; deployed, DynamoDB returns it and
-  a dead key costs one call.
+  malformed key. A failed condition returns the stored item (\`ReturnValuesOnConditionCheckFailure\`,
+  which the local runtime makes up for dynalite as DynamoDB answers it): none means no such key, one
+  call. A key with an allowlist pays one more call (its list is checked before anything is counted).
 - **Authorizer CPU**: the real handler, with a stub DynamoDB client that answers at once with a live
   key's item; ${"20,000"} timed invocations after 2,000 of warm-up. What is timed is ours: header
   look-up, format and checksum, SHA-256, id, context, policy.
@@ -97,11 +101,19 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   for the store's growth or the machine's drift). Both warmed up first. The local runtime's webhook
   poller is off: deliveries run apart from the request path (deployed, another Lambda).
 - **Cold start**: the authorizer is bundled as the stack bundles it (esbuild, minified, CommonJS,
-  the SDK bundled, a source map); a fresh \`node\` process loads it with the deployed
-  \`NODE_OPTIONS=--enable-source-maps\` and answers one request against the local DynamoDB. The floor is
+  the SDK bundled, a source map); a fresh \`node\` process loads it as deployed (no
+  \`NODE_OPTIONS\`: source maps are off on the authorizer) and answers one request against the local DynamoDB. The floor is
   a fresh process loading a bundle of only the DynamoDB client and \`UpdateItemCommand\`, built the same
   way, sending one UpdateItem. Median of ${settings.coldRuns} runs each, interleaved, wall time from
   spawn to exit.
+- **A 401 and source maps**: the authorizer bundled as deployed (map file beside it) answers a
+  malformed key in fresh \`node\` processes, with and without \`NODE_OPTIONS=--enable-source-maps\`,
+  taking turns, and each thrown error's stack is read as the Lambda runtime reads it to report the
+  error. The first 401 of a process (the map is parsed there), then 2,000 more after 200 of warm-up:
+  on ${ms(report.sourceMaps.withSourceMaps.firstMs)} first, p50 ${report.sourceMaps.withSourceMaps.p50.toFixed(3)} ms,
+  p99 ${report.sourceMaps.withSourceMaps.p99.toFixed(3)} ms; off ${ms(report.sourceMaps.withoutSourceMaps.firstMs)} first,
+  p50 ${report.sourceMaps.withoutSourceMaps.p50.toFixed(3)} ms, p99 ${report.sourceMaps.withoutSourceMaps.p99.toFixed(3)} ms.
+  Median of 5 processes each. The authorizer is deployed without them; every other function keeps them.
 - **Cost** per million authorized requests, key layer only (API Gateway aside): Lambda requests
   (${usd(settings.prices.lambdaPerMillionRequests)} per million), the authorizer's billed duration
   (the warm p50 of ${ms(report.authorizerDurationMs.p50)} measured locally with its DynamoDB round trip,

@@ -11,6 +11,7 @@ import { bundleSizes, measureColdStart } from "./cold-start";
 import { CONSOLE_BUDGETS, measureConsolePage } from "./console-page";
 import { instrument, measurePipeline } from "./pipeline";
 import { type BenchReport, renderReport } from "./report";
+import { measureSourceMaps } from "./source-maps";
 import { round } from "./stats";
 
 /**
@@ -152,6 +153,8 @@ async function main() {
       runs: COLD_RUNS,
     });
     const sizes = await bundleSizes(ROOT, handlerModules());
+    progress("A 401 with and without source maps…");
+    const sourceMaps = await measureSourceMaps(ROOT);
 
     // Lambda bills the duration rounded up to the millisecond.
     const billedSeconds = Math.ceil(duration.p50) / 1000;
@@ -173,6 +176,10 @@ async function main() {
       authorizerBundleOverFloor: round(cold.authorizerBundleOverFloor, 3),
       authorizerBundleBytes: cold.authorizerBundleBytes,
       costPerMillionUsd: round(cost.lambdaRequests + cost.lambdaDuration + cost.dynamoWrites, 3),
+      unauthorizedFirstMsSourceMapsOnOff: [
+        round(sourceMaps.withSourceMaps.firstMs, 1),
+        round(sourceMaps.withoutSourceMaps.firstMs, 1),
+      ] as [number, number],
     };
     const report: BenchReport = {
       summary,
@@ -183,6 +190,7 @@ async function main() {
       cold,
       sizes,
       authorizerDurationMs: duration,
+      sourceMaps,
       cost,
       settings: {
         concurrency: CONCURRENCY,

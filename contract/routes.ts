@@ -49,7 +49,10 @@ export interface RouteTables {
 }
 
 const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
-const ADMIN_HANDLER = "lambdas/key-management/handler";
+const ADMIN_HANDLER = "lambdas/key-management/http-handler";
+
+/** Key management's direct-invocation door: its own function, never behind API Gateway (no route). */
+export const KEY_MANAGEMENT_DIRECT_HANDLER = "lambdas/key-management/direct-handler";
 const CONSOLE_KEYS = "/console/v1/api-keys";
 const CONSOLE_HANDLER = "lambdas/console/handler";
 

@@ -4,7 +4,13 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { ENV } from "../contract/environment";
 import { SERVICE } from "../contract/metric-names";
-import { handlerId, handlerModules, ROUTES, type Route } from "../contract/routes";
+import {
+  handlerId,
+  handlerModules,
+  KEY_MANAGEMENT_DIRECT_HANDLER,
+  ROUTES,
+  type Route,
+} from "../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
 import { ConsoleUsers } from "./constructs/console-users";
@@ -103,7 +109,10 @@ export class FynexStack extends Stack {
       [ENV.rateLimit]: String(config.rateLimit),
       [ENV.rateWindowSeconds]: String(config.rateWindowSeconds),
     };
-    const newFunction = (handler: string, options: { rateSettings: boolean; timeout?: Duration }) =>
+    const newFunction = (
+      handler: string,
+      options: { rateSettings: boolean; timeout?: Duration; sourceMaps?: boolean },
+    ) =>
       new FynexFunction(this, `${handlerId(handler)}Function`, {
         entry: path.join(PROJECT_ROOT, `${handler}.ts`),
         projectRoot: PROJECT_ROOT,
@@ -112,11 +121,28 @@ export class FynexStack extends Stack {
         // FYNEX_ENV: the `environment` dimension of the custom metrics the alarms read.
         environment: { [ENV.envName]: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
+        sourceMaps: options.sourceMaps,
       });
 
     // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
-    const authorizer = newFunction(AUTHORIZER_HANDLER, { rateSettings: true, timeout: Duration.seconds(5) });
+    // No source maps: every 401 is a thrown error whose stack the runtime reads (docs/DECISIONS.md).
+    const authorizer = newFunction(AUTHORIZER_HANDLER, {
+      rateSettings: true,
+      timeout: Duration.seconds(5),
+      sourceMaps: false,
+    });
     authorizer.bindTable({ table: keysTable, accessMode: "update" });
+
+    const bindAccess = (fn: FynexFunction, access: HandlerAccess) => {
+      if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
+      if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
+      if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
+      // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
+      // which creates keys (readWrite), writes copies.
+      if (config.secretsManagerHook && access.keys && access.keys !== "read") {
+        grantKeySecrets(fn, { envName: config.envName, create: access.keys === "readWrite" });
+      }
+    };
 
     const functions = new Map<string, FynexFunction>();
     for (const handler of handlerModules()) {
@@ -129,14 +155,7 @@ export class FynexStack extends Stack {
         rateSettings: access.rateSettings,
         timeout: timeoutSeconds > 0 ? Duration.seconds(timeoutSeconds) : undefined,
       });
-      if (access.keys) fn.bindTable({ table: keysTable, accessMode: access.keys });
-      if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
-      if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
-      // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
-      // which creates keys (readWrite), writes copies.
-      if (config.secretsManagerHook && access.keys && access.keys !== "read") {
-        grantKeySecrets(fn, { envName: config.envName, create: access.keys === "readWrite" });
-      }
+      bindAccess(fn, access);
       functions.set(handler, fn);
     }
 
@@ -189,8 +208,13 @@ export class FynexStack extends Stack {
     });
 
     const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];
-    const admin = adminHandlers.length === 1 ? functions.get(adminHandlers[0] ?? "") : undefined;
-    if (!admin) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
+    const adminHandler = adminHandlers.length === 1 ? adminHandlers[0] : undefined;
+    if (!adminHandler) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
+    // Key management's direct door is its own function with the admin door's access: no route, no
+    // API Gateway permission, so which door a request used is decided by the function AWS invoked,
+    // never by what the payload looks like (docs/DECISIONS.md, "Two doors, two functions").
+    const directAdmin = newFunction(KEY_MANAGEMENT_DIRECT_HANDLER, { rateSettings: true });
+    bindAccess(directAdmin, accessOf(adminHandler, ROUTES));
     this.api = api;
 
     // GitHub's secret-scanning keys, refreshed hourly into the keys table (API.md §8).
@@ -206,8 +230,9 @@ export class FynexStack extends Stack {
     new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
     new CfnOutput(this, "AuditTableName", { value: auditTable.tableName });
     new CfnOutput(this, "AdminFunctionName", {
-      value: admin.functionName,
-      description: "For `aws lambda invoke` of key management",
+      value: directAdmin.functionName,
+      description:
+        "Key management's direct door, for `aws lambda invoke` (the API's admin routes use another)",
     });
     new CfnOutput(this, "SecretScanningKeysFunctionName", {
       value: scanningKeys.refresher.functionName,

@@ -1,16 +1,16 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
+import { DomainError, missing, storeBusy } from "../shared/domain-errors";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage } from "../shared/dynamo/data-store";
 import {
-  cancellationReasons,
+  conditionFailedAt,
   DEFAULT_RETRY,
   pause,
   type TransactItem,
-  transactionsUnavailable,
-  transactWrite,
+  transact,
+  unexpectedCancellation,
 } from "../shared/dynamo/transact";
-import { HttpError, notFound } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
 import { ID_PREFIX } from "../shared/resource-ids";
@@ -22,7 +22,7 @@ const MUTABLE_FIELDS = ["name", "externalRef", "status", "balance", "updatedAt"]
 /** How long a released `externalRef` guard stays before DynamoDB's TTL removes it. */
 const RELEASED_GUARD_SECONDS = 24 * 60 * 60;
 
-export const refTaken = () => new HttpError("conflict", "An account with this externalRef already exists.");
+export const refTaken = () => new DomainError("conflict", "An account with this externalRef already exists.");
 
 /** The account item: the resource as answered, plus its keys. */
 function accountPut(deps: DataDeps, orgId: string, account: Account): TransactItem {
@@ -94,14 +94,9 @@ export async function createAccount(
       at: nowMs,
     }),
   );
-  try {
-    await transactWrite(deps.db, items, deps.retry);
-  } catch (error) {
-    if (account.externalRef !== null && cancellationReasons(error)?.[1]?.Code === "ConditionalCheckFailed") {
-      throw refTaken();
-    }
-    throw error;
-  }
+  const result = await transact(deps.db, items, deps.retry);
+  if (account.externalRef !== null && conditionFailedAt(result, 1)) throw refTaken();
+  if (!result.committed) throw unexpectedCancellation(result, "creating an account");
   return account;
 }
 
@@ -124,7 +119,7 @@ export async function findAccount(
 /** The org's account, or a 404 (another org's id included). */
 export async function getAccount(deps: DataDeps, orgId: string, accountId: string): Promise<Account> {
   const account = await findAccount(deps, orgId, accountId);
-  if (!account) throw notFound("account");
+  if (!account) throw missing("account");
   return account;
 }
 
@@ -223,18 +218,10 @@ export async function writeAccountUpdate(
   items.push(
     ...eventItems(deps.table, orgId, { type: "account.updated", accountId: seen.id, data: next, at: nowMs }),
   );
-  try {
-    await transactWrite(deps.db, items, deps.retry);
-    return "written";
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (newGuardIndex !== undefined && reasons[newGuardIndex]?.Code === "ConditionalCheckFailed") {
-      return "refTaken";
-    }
-    if (reasons.some((reason) => reason.Code === "ConditionalCheckFailed")) return "stale";
-    throw error;
-  }
+  const result = await transact(deps.db, items, deps.retry);
+  if (result.committed) return "written";
+  if (newGuardIndex !== undefined && conditionFailedAt(result, newGuardIndex)) return "refTaken";
+  return "stale";
 }
 
 /**
@@ -258,7 +245,7 @@ export async function updateAccount(
     if (outcome === "written") return next;
     if (outcome === "refTaken") throw refTaken();
   }
-  throw transactionsUnavailable();
+  throw storeBusy();
 }
 
 /** A page of the org's accounts, oldest first (ids sort by creation time). */

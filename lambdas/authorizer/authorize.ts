@@ -9,12 +9,20 @@ import { hashApiKey, isWellFormedApiKey, keyIdFromHash, sameDigest } from "../sh
 import type { AuthorizerContext } from "../shared/api-keys/authorizer-context";
 import { windowStart } from "../shared/api-keys/rate-window";
 
+/** The window a rollover closed, with its final count (read atomically with the reset). */
+export interface ClosedWindow {
+  /** Epoch seconds. */
+  windowStart: number;
+  count: number;
+}
+
 /**
  * The authorizer's decision for one presented key. Kept free of zod, middy and the document client:
- * this module is the authorizer's whole hot path and cold start.
+ * this module is the authorizer's whole hot path and cold start. `closedWindow` is set on the one
+ * request that opened a new window: the place for a per-window usage record.
  */
 export type Decision =
-  | { allow: true; context: AuthorizerContext }
+  | { allow: true; context: AuthorizerContext; closedWindow?: ClosedWindow }
   | { allow: false; reason: "malformed" | "unknown" | "expired" | "revoked" };
 
 export interface AuthorizeDeps {
@@ -40,28 +48,67 @@ const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 const isTransactionConflict = (error: unknown) =>
   error instanceof Error && error.name === "TransactionConflictException";
 
+/**
+ * Conditional updates per request at most. Each failed condition returns the stored item, and the
+ * next update is planned from it, so a further failure means the item changed in between (a
+ * rollover race, an admin change): two are the uncontended worst case, the rest absorb races.
+ */
+const MAX_UPDATES = 4;
+
 const LIVE_KEY =
   "#hash = :hash AND attribute_not_exists(revokedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)";
 
-/** Counts in the current window: the one call of the steady state. */
-const COUNT = {
-  UpdateExpression: "SET windowCount = windowCount + :one, lastUsedAt = :now",
-  ConditionExpression: `${LIVE_KEY} AND windowStart = :ws`,
-};
+/**
+ * What the next update assumes about the stored item. The first assumes the common case (the
+ * current window, no allowlist); after a failed condition, the item DynamoDB returned decides.
+ * `allowlist` carries the revision of the list the caller was checked against: the count commits only
+ * if no admin change came in between, so the list checked is the list in force when counted.
+ */
+interface Plan {
+  ws: number;
+  rollover: boolean;
+  allowlist?: { revision: number | undefined };
+}
 
-/** Opens a new window with this request as its first. */
-const ROLLOVER = {
-  UpdateExpression: "SET windowStart = :ws, windowCount = :one, lastUsedAt = :now",
-  ConditionExpression: `${LIVE_KEY} AND windowStart < :ws`,
-};
+function updateCommand(deps: AuthorizeDeps, key: Item, hashHex: string, now: number, plan: Plan) {
+  const names: Record<string, string> = { "#hash": "hash" };
+  const values: Item = {
+    ":hash": { S: hashHex },
+    ":now": { N: String(now) },
+    ":ws": { N: String(plan.ws) },
+    ":one": { N: "1" },
+  };
+  const conditions = [LIVE_KEY, plan.rollover ? "windowStart < :ws" : "windowStart = :ws"];
+  if (!plan.allowlist) {
+    // A key given a list since the last read fails here and is checked against it on the next update.
+    conditions.push("attribute_not_exists(allowedIps)");
+  } else {
+    names["#revision"] = "revision";
+    if (plan.allowlist.revision === undefined) conditions.push("attribute_not_exists(#revision)");
+    else {
+      conditions.push("#revision = :revision");
+      values[":revision"] = { N: String(plan.allowlist.revision) };
+    }
+  }
+  return new UpdateItemCommand({
+    TableName: deps.table,
+    Key: key,
+    UpdateExpression: plan.rollover
+      ? "SET windowStart = :ws, windowCount = :one, lastUsedAt = :now"
+      : "SET windowCount = windowCount + :one, lastUsedAt = :now",
+    ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    // A rollover returns the item before it, so the closed window's final count is known exactly.
+    ReturnValues: plan.rollover ? "ALL_OLD" : "ALL_NEW",
+    ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+  });
+}
 
 const num = (value: AttributeValue | undefined): number | undefined =>
   value?.N === undefined ? undefined : Number(value.N);
 
-/**
- * Why a live-key condition failed, when DynamoDB sent the old item (real DynamoDB does with
- * `ReturnValuesOnConditionCheckFailure`; dynalite never does, so `undefined` means "cannot tell").
- */
+/** Why a stored item refuses this key, if it does (the item comes back with a failed condition). */
 function deadReason(
   old: Item,
   hashHex: string,
@@ -75,15 +122,16 @@ function deadReason(
 }
 
 /**
- * Validates a presented key and counts the request in the key's fixed window, in one conditional
- * update in the steady state (at most three at a rollover or for an unknown key; none for a malformed
- * one). Never denies a live key: an over-limit key is allowed with `throttled`, so the business chain
- * answers 429 with the RateLimit fields. Storage errors propagate: the caller fails closed.
+ * Validates a presented key and counts the request in the key's fixed window: one conditional update
+ * in the steady state and for an unknown key, two at a window rollover or for a key with an
+ * allowlist, none for a malformed key. Never denies a live key: an over-limit key is allowed with
+ * `throttled`, so the business chain answers 429 with the RateLimit fields. Storage errors propagate:
+ * the caller fails closed.
  *
- * A key with an allowlist is checked against `sourceIp` once the update has returned the item (the
- * list comes with it, so a key without one costs nothing extra). A caller outside it is allowed with
- * `ipAllowed: false`, for the business chain to answer 403, and its count is given back by a second
- * conditional update: the request spends none of the key's quota.
+ * The first update assumes the key has no allowlist; for a key with one its condition fails and
+ * DynamoDB returns the item (`ReturnValuesOnConditionCheckFailure`), so the caller is checked before
+ * anything is written. A caller outside the list is allowed with `ipAllowed: false` (the business
+ * chain answers 403) and its request never moves the count or `lastUsedAt`, not even for a moment.
  */
 export async function authorize(
   deps: AuthorizeDeps,
@@ -95,102 +143,66 @@ export async function authorize(
   const hashHex = hash.toString("hex");
   const key = { pk: { S: keyIdFromHash(hash) } };
   const now = deps.clock();
-  let ws = windowStart(now, deps.rateWindowSeconds);
+  let plan: Plan = { ws: windowStart(now, deps.rateWindowSeconds), rollover: false };
 
-  const attempt = async (expression: typeof COUNT): Promise<{ item: Item } | { old?: Item }> => {
-    for (let tries = 1; ; tries++) {
-      try {
-        const result = await deps.dynamo.send(
-          new UpdateItemCommand({
-            TableName: deps.table,
-            Key: key,
-            ...expression,
-            ExpressionAttributeNames: { "#hash": "hash" },
-            ExpressionAttributeValues: {
-              ":hash": { S: hashHex },
-              ":now": { N: String(now) },
-              ":ws": { N: String(ws) },
-              ":one": { N: "1" },
-            },
-            ReturnValues: "ALL_NEW",
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        );
-        return { item: result.Attributes ?? {} };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { old: error.Item };
-        if (!isTransactionConflict(error) || tries === CONFLICT_ATTEMPTS) throw error;
-        await (deps.pause ?? realPause)(CONFLICT_PAUSE_MS * tries);
-      }
+  for (let update = 1; update <= MAX_UPDATES; update++) {
+    const outcome = await send(deps, updateCommand(deps, key, hashHex, now, plan));
+    if ("item" in outcome) return allowed(outcome.item, plan, deps);
+    const old = outcome.old;
+    // DynamoDB returns the item with every failed condition when it exists: none means no such key.
+    if (old === undefined) return { allow: false, reason: "unknown" };
+    const reason = deadReason(old, hashHex, now);
+    if (reason) return { allow: false, reason };
+
+    const stored = num(old.windowStart) ?? 0;
+    // A clock slightly behind another Lambda's counts in the window that one opened.
+    const ws = Math.max(plan.ws, stored);
+    const list = old.allowedIps?.L;
+    if (list !== undefined) {
+      // Loaded on this path only: keys without a list never parse an address.
+      const { addressAllowed } = await import("../shared/api-keys/ip-allowlist");
+      const entries = list.map((entry) => entry.S ?? "");
+      if (!addressAllowed(entries, sourceIp)) return refusedForAddress(old, ws, deps);
     }
-  };
-  const allow = async (item: Item): Promise<Decision> => {
-    const context = contextOf(item, ws, deps);
-    const allowlist = item.allowedIps?.L;
-    if (allowlist === undefined) return { allow: true, context };
-    // Loaded on this path only: keys without a list never parse an address.
-    const { addressAllowed } = await import("../shared/api-keys/ip-allowlist");
-    if (
-      addressAllowed(
-        allowlist.map((entry) => entry.S ?? ""),
-        sourceIp,
-      )
-    )
-      return { allow: true, context };
-    await giveBack();
-    // As if the request had never come: the remaining count as it was, never throttled by this one.
-    const count = Math.max(0, (num(item.windowCount) ?? 1) - 1);
-    return {
-      allow: true,
-      context: {
-        ...context,
-        remaining: Math.max(0, context.limit - count),
-        throttled: count > context.limit,
-        ipAllowed: false,
-      },
+    plan = {
+      ws,
+      rollover: stored < ws,
+      allowlist: list === undefined ? undefined : { revision: num(old.revision) },
     };
-  };
-  /**
-   * Takes this request's count back, in the window it was counted in: after a rollover in between
-   * there is nothing to give back, and the count never goes below 0. The request is refused (403)
-   * whatever happens here; a failed give-back leaves the count one high, the direction API.md §3 allows.
-   */
-  const giveBack = async () => {
+  }
+  throw new Error(`the key item changed under ${MAX_UPDATES} updates in a row`);
+}
+
+/** One update, tried again on an admin transaction's conflict; a failed condition is an answer. */
+async function send(
+  deps: AuthorizeDeps,
+  command: UpdateItemCommand,
+): Promise<{ item: Item } | { old?: Item }> {
+  for (let tries = 1; ; tries++) {
     try {
-      await deps.dynamo.send(
-        new UpdateItemCommand({
-          TableName: deps.table,
-          Key: key,
-          UpdateExpression: "SET windowCount = windowCount - :one",
-          ConditionExpression: "windowStart = :ws AND windowCount >= :one",
-          ExpressionAttributeValues: { ":ws": { N: String(ws) }, ":one": { N: "1" } },
-        }),
-      );
-    } catch {
-      // Condition failed (a new window opened) or storage failed: nothing more to do for a refused request.
+      const result = await deps.dynamo.send(command);
+      return { item: result.Attributes ?? {} };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { old: error.Item };
+      if (!isTransactionConflict(error) || tries === CONFLICT_ATTEMPTS) throw error;
+      await (deps.pause ?? realPause)(CONFLICT_PAUSE_MS * tries);
     }
-  };
-
-  const counted = await attempt(COUNT);
-  if ("item" in counted) return allow(counted.item);
-  if (counted.old) {
-    const reason = deadReason(counted.old, hashHex, now);
-    if (reason) return { allow: false, reason };
   }
+}
 
-  // The window is stale (or, without the old item, the key may not exist): open the new window.
-  const rolled = await attempt(ROLLOVER);
-  if ("item" in rolled) return allow(rolled.item);
-  if (rolled.old) {
-    const reason = deadReason(rolled.old, hashHex, now);
-    if (reason) return { allow: false, reason };
-    // Another request opened the window first; a clock slightly behind another Lambda's counts there too.
-    ws = Math.max(ws, num(rolled.old.windowStart) ?? ws);
-  }
+function allowed(returned: Item, plan: Plan, deps: AuthorizeDeps): Decision {
+  if (!plan.rollover) return { allow: true, context: contextOf(returned, plan.ws, deps) };
+  // The rollover returned the item before it: this request is the new window's first.
+  const item = { ...returned, windowStart: { N: String(plan.ws) }, windowCount: { N: "1" } };
+  const closedWindow = { windowStart: num(returned.windowStart) ?? 0, count: num(returned.windowCount) ?? 0 };
+  return { allow: true, context: contextOf(item, plan.ws, deps), closedWindow };
+}
 
-  const retried = await attempt(COUNT);
-  if ("item" in retried) return allow(retried.item);
-  return { allow: false, reason: (retried.old && deadReason(retried.old, hashHex, now)) || "unknown" };
+/** A caller outside the list: the key's rate state as it stands, this request not counted. */
+function refusedForAddress(old: Item, ws: number, deps: AuthorizeDeps): Decision {
+  const counted = num(old.windowStart) === ws ? (num(old.windowCount) ?? 0) : 0;
+  const context = contextOf({ ...old, windowCount: { N: String(counted) } }, ws, deps);
+  return { allow: true, context: { ...context, ipAllowed: false } };
 }
 
 function contextOf(item: Item, ws: number, deps: AuthorizeDeps): AuthorizerContext {

@@ -1,13 +1,10 @@
-import middy from "@middy/core";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../contract/console";
 import { SERVICE } from "../../contract/metric-names";
-import { serveThroughDoor } from "../key-management/handler";
-import { isKeyId, orgIdSchema } from "../key-management/schemas";
-import { httpEnvelope } from "../shared/http/envelope";
-import { HttpError, notFound } from "../shared/http/errors";
-import type { HttpResult } from "../shared/http/response";
-import { requestTelemetry } from "../shared/observability/telemetry";
+import { type HttpDoorSpec, httpDoor } from "../key-management/doors";
+import type { Actor } from "../key-management/key-store";
+import { orgIdSchema } from "../key-management/schemas";
+import { HttpError } from "../shared/http/errors";
 import { runtime } from "../shared/runtime";
 
 /**
@@ -19,7 +16,6 @@ import { runtime } from "../shared/runtime";
  */
 
 const CONSOLE_PREFIX = "/console/v1";
-const ADMIN_PREFIX = "/admin/v1/orgs/{orgId}";
 
 /** The person behind a request, from the token's claims. */
 export interface ConsoleUser {
@@ -29,8 +25,8 @@ export interface ConsoleUser {
 }
 
 /**
- * API Gateway renders a token's `cognito:groups` array as one string: a single group as its name, several
- * as `[a, b]` (or space-separated): every spelling is read as the set of names.
+ * API Gateway renders a token's `cognito:groups` array as one string: a single group as its name,
+ * several as `[a, b]` (or space-separated): every spelling is read as the set of names.
  */
 export function groupsOf(claim: unknown): string[] {
   if (typeof claim !== "string") return [];
@@ -64,34 +60,29 @@ export function consoleUser(event: APIGatewayProxyEvent): ConsoleUser {
   return { sub, orgId: orgId.data, email };
 }
 
-/** CORS: deployed, the page is served from its own origin (CloudFront); locally it shares the API's. */
-function corsHeaders(): Record<string, string> {
-  const origin = runtime().settings.consoleOrigin;
-  return origin ? { "Access-Control-Allow-Origin": origin, Vary: "Origin" } : {};
-}
-
-/** Lambda entry point for the `/console/v1` routes (`cognito` auth in the route table). */
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
-  .use(
-    requestTelemetry(SERVICE.admin, (event) => {
-      const keyId = event.pathParameters?.keyId;
-      return {
-        orgId: event.requestContext.authorizer?.claims?.[ORG_ID_CLAIM],
-        keyId: keyId === undefined || isKeyId(keyId) ? keyId : "invalid",
-        actor: event.requestContext.authorizer?.claims?.sub
-          ? `user:${event.requestContext.authorizer.claims.sub}`
-          : undefined,
-      };
-    }),
-  )
-  .use(httpEnvelope({ headers: corsHeaders }))
-  .handler(async (event): Promise<HttpResult> => {
-    if (!event.resource.startsWith(CONSOLE_PREFIX)) throw notFound("route");
+/** The console door: the person is the actor, their token's org the only org. */
+export const CONSOLE_DOOR: HttpDoorSpec = {
+  service: SERVICE.admin,
+  prefix: CONSOLE_PREFIX,
+  identify: (event): Actor => {
     const user = consoleUser(event);
-    return serveThroughDoor(event, {
-      orgId: user.orgId,
-      actor: { actor: `user:${user.sub}`, actorEmail: user.email },
-      resource: `${ADMIN_PREFIX}${event.resource.slice(CONSOLE_PREFIX.length)}`,
-      keysPath: `${CONSOLE_PREFIX}/api-keys`,
-    });
-  });
+    return { actor: `user:${user.sub}`, actorEmail: user.email };
+  },
+  // Checked again here rather than carried: `identify` already refused a token without a valid org.
+  orgOf: (event) => consoleUser(event).orgId,
+  keyLocation: (_orgId, keyId) => `${CONSOLE_PREFIX}/api-keys/${keyId}`,
+};
+
+const serve = httpDoor(CONSOLE_DOOR);
+
+/**
+ * Lambda entry point for the `/console/v1` routes (`cognito` auth in the route table). Deployed, the
+ * page is served from its own origin (CloudFront), the only one the answers name for CORS; locally it
+ * shares the API's origin and no CORS header is sent.
+ */
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  const result = await serve(event, context);
+  const origin = runtime().settings.consoleOrigin;
+  if (!origin) return result;
+  return { ...result, headers: { ...result.headers, "Access-Control-Allow-Origin": origin, Vary: "Origin" } };
+}

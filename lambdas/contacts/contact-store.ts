@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { findAccount } from "../accounts/account-store";
+import { missing, storeBusy } from "../shared/domain-errors";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { encodeCursor } from "../shared/dynamo/cursor";
 import {
@@ -12,13 +13,12 @@ import {
   startAfter,
 } from "../shared/dynamo/data-store";
 import {
-  cancellationReasons,
+  conditionFailedAt,
   DEFAULT_RETRY,
   pause,
-  transactionsUnavailable,
-  transactWrite,
+  transact,
+  unexpectedCancellation,
 } from "../shared/dynamo/transact";
-import { HttpError, notFound } from "../shared/http/errors";
 import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
 import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
@@ -29,9 +29,7 @@ const MUTABLE_FIELDS = ["name", "email", "phone", "role", "updatedAt"] as const;
 const MAX_FILTERED_PAGES = 10;
 
 const unknownAccount = () =>
-  new HttpError("not_found", "The account was not found.", {
-    details: [{ path: "accountId", message: "No account of yours has this id." }],
-  });
+  missing("account", [{ path: "accountId", message: "No account of yours has this id." }]);
 
 /**
  * Creates a contact on one of the org's accounts: a condition check that the account exists (in
@@ -56,37 +54,34 @@ export async function createContact(
     createdAt: at,
     updatedAt: at,
   };
-  try {
-    await transactWrite(
-      deps.db,
-      [
-        {
-          ConditionCheck: {
-            TableName: deps.table,
-            Key: { pk: orgPk(orgId), sk: sk.account(contact.accountId) },
-            ConditionExpression: "attribute_exists(pk)",
-          },
+  const result = await transact(
+    deps.db,
+    [
+      {
+        ConditionCheck: {
+          TableName: deps.table,
+          Key: { pk: orgPk(orgId), sk: sk.account(contact.accountId) },
+          ConditionExpression: "attribute_exists(pk)",
         },
-        {
-          Put: {
-            TableName: deps.table,
-            Item: { pk: orgPk(orgId), sk: sk.contact(contact.id), ...contact },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
+      },
+      {
+        Put: {
+          TableName: deps.table,
+          Item: { pk: orgPk(orgId), sk: sk.contact(contact.id), ...contact },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
-        ...eventItems(deps.table, orgId, {
-          type: "contact.created",
-          accountId: contact.accountId,
-          data: contact,
-          at: nowMs,
-        }),
-      ],
-      deps.retry,
-    );
-  } catch (error) {
-    if (cancellationReasons(error)?.[0]?.Code === "ConditionalCheckFailed") throw unknownAccount();
-    throw error;
-  }
+      },
+      ...eventItems(deps.table, orgId, {
+        type: "contact.created",
+        accountId: contact.accountId,
+        data: contact,
+        at: nowMs,
+      }),
+    ],
+    deps.retry,
+  );
+  if (conditionFailedAt(result, 0)) throw unknownAccount();
+  if (!result.committed) throw unexpectedCancellation(result, "creating a contact");
   return contact;
 }
 
@@ -99,7 +94,7 @@ export async function getContact(deps: DataDeps, orgId: string, contactId: strin
       ConsistentRead: true,
     }),
   );
-  if (!Item) throw notFound("contact");
+  if (!Item) throw missing("contact");
   return resourceOf<Contact>(Item);
 }
 
@@ -132,50 +127,47 @@ export async function updateContact(
     const next = patched(seen, patch, nowMs);
     if (next === seen) return seen;
     const guard = unchangedSince(seen, MUTABLE_FIELDS);
-    try {
-      await transactWrite(
-        deps.db,
-        [
-          {
-            Update: {
-              TableName: deps.table,
-              Key: { pk: orgPk(orgId), sk: sk.contact(contactId) },
-              UpdateExpression:
-                "SET #name = :name, #email = :email, #phone = :phone, #role = :role, #updatedAt = :updatedAt",
-              ConditionExpression: guard.expression,
-              ExpressionAttributeNames: {
-                ...guard.names,
-                "#name": "name",
-                "#email": "email",
-                "#phone": "phone",
-                "#role": "role",
-                "#updatedAt": "updatedAt",
-              },
-              ExpressionAttributeValues: {
-                ...guard.values,
-                ":name": next.name,
-                ":email": next.email,
-                ":phone": next.phone,
-                ":role": next.role,
-                ":updatedAt": next.updatedAt,
-              },
+    const result = await transact(
+      deps.db,
+      [
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk: orgPk(orgId), sk: sk.contact(contactId) },
+            UpdateExpression:
+              "SET #name = :name, #email = :email, #phone = :phone, #role = :role, #updatedAt = :updatedAt",
+            ConditionExpression: guard.expression,
+            ExpressionAttributeNames: {
+              ...guard.names,
+              "#name": "name",
+              "#email": "email",
+              "#phone": "phone",
+              "#role": "role",
+              "#updatedAt": "updatedAt",
+            },
+            ExpressionAttributeValues: {
+              ...guard.values,
+              ":name": next.name,
+              ":email": next.email,
+              ":phone": next.phone,
+              ":role": next.role,
+              ":updatedAt": next.updatedAt,
             },
           },
-          ...eventItems(deps.table, orgId, {
-            type: "contact.updated",
-            accountId: next.accountId,
-            data: next,
-            at: nowMs,
-          }),
-        ],
-        deps.retry,
-      );
-      return next;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0]?.Code !== "ConditionalCheckFailed") throw error;
-    }
+        },
+        ...eventItems(deps.table, orgId, {
+          type: "contact.updated",
+          accountId: next.accountId,
+          data: next,
+          at: nowMs,
+        }),
+      ],
+      deps.retry,
+    );
+    if (result.committed) return next;
+    // The contact changed since it was read (or is gone): read it again.
   }
-  throw transactionsUnavailable();
+  throw storeBusy();
 }
 
 /**

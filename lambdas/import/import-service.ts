@@ -6,9 +6,9 @@ import {
   patched,
   writeAccountUpdate,
 } from "../accounts/account-store";
+import { DomainError } from "../shared/domain-errors";
 import type { DataDeps } from "../shared/dynamo/data-store";
-import { DEFAULT_RETRY, pause, transactWrite } from "../shared/dynamo/transact";
-import { HttpError } from "../shared/http/errors";
+import { DEFAULT_RETRY, pause, transact } from "../shared/dynamo/transact";
 import { issuesToDetails } from "../shared/http/validation";
 import { newId } from "../shared/ids";
 import { errorFields, log } from "../shared/observability/log";
@@ -63,7 +63,7 @@ async function applyRow(
       try {
         return { status: "created", id: (await createAccount(deps, orgId, row, nowMs, id)).id };
       } catch (error) {
-        if (error instanceof HttpError && error.code === "conflict") continue;
+        if (error instanceof DomainError && error.kind === "conflict") continue;
         throw error;
       }
     }
@@ -99,7 +99,7 @@ async function settleRow(
   try {
     return await applyRow(deps, orgId, planned, nowMs);
   } catch (error) {
-    if (!(error instanceof HttpError)) {
+    if (!(error instanceof DomainError)) {
       log("error", "import row failed", { orgId, index: planned.index, ...errorFields(error) });
     }
     return failed([{ path: "row", message: "The row could not be saved just now; import it again." }]);
@@ -170,7 +170,8 @@ export async function importAccounts(
     updated: count("updated"),
     failed: count("failed"),
   };
-  await transactWrite(
+  // Puts without conditions: only a transient cancellation could stop it, and that is retried or thrown.
+  await transact(
     deps.db,
     eventItems(deps.table, orgId, { type: "import.completed", accountId: null, data: summary, at: nowMs }),
     deps.retry,

@@ -1,8 +1,9 @@
 import { ENV } from "../../contract/environment";
 import { keySecretStoreFor } from "../shared/api-keys/key-secrets";
 import { documentClient } from "../shared/dynamo/document-client";
+import { DEFAULT_RETRY } from "../shared/dynamo/transact";
 import { requireTable, runtime } from "../shared/runtime";
-import type { KeyServiceDeps } from "./key-service";
+import type { KeyServiceDeps } from "./key-store";
 
 /**
  * The key service's dependencies from the runtime: the document client, the keys and audit tables,
@@ -10,12 +11,13 @@ import type { KeyServiceDeps } from "./key-service";
  * deployed; the local runtime and tests replace the runtime), for any Lambda that acts on keys.
  */
 export function keyServiceDeps(): KeyServiceDeps {
-  const { clock, settings } = runtime();
+  const { clock, settings, retry } = runtime();
   return {
     db: documentClient(),
     table: requireTable(settings.keysTable, ENV.keysTable),
     auditTable: requireTable(settings.auditTable, ENV.auditTable),
     clock,
+    retry: retry ?? DEFAULT_RETRY,
     settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
     // Only with the Secrets Manager hook on: otherwise no client is ever made.
     secrets: keySecretStoreFor(settings),

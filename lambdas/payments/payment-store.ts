@@ -2,10 +2,15 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { orgPk, resourceOf, sk } from "../../contract/data-items";
 import { getAccount } from "../accounts/account-store";
+import { DomainError, missing } from "../shared/domain-errors";
 import { rawNumber, rawString } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/dynamo/data-store";
-import { cancellationReasons, type TransactItem, transactWrite } from "../shared/dynamo/transact";
-import { HttpError, notFound, validationError } from "../shared/http/errors";
+import {
+  conditionFailedAt,
+  type TransactItem,
+  transact,
+  unexpectedCancellation,
+} from "../shared/dynamo/transact";
 import { type IdempotentRequest, idempotencyPut, replay } from "../shared/http/idempotency";
 import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";
@@ -89,32 +94,31 @@ export async function registerPayment(
     ...eventItems(deps.table, orgId, { type: "payment.registered", accountId, data: payment, at: nowMs }),
   );
 
-  try {
-    await transactWrite(deps.db, items, deps.retry);
-    return answer;
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    const failed = (index: number) => reasons[index]?.Code === "ConditionalCheckFailed";
-    if (idempotent && failed(IDEMPOTENCY_ACTION))
-      return replay(idempotent, reasons[IDEMPOTENCY_ACTION]?.Item);
-    if (failed(ACCOUNT_ACTION)) throw accountRefusal(reasons[ACCOUNT_ACTION]?.Item, payment);
-    throw error;
+  const result = await transact(deps.db, items, deps.retry);
+  if (result.committed) return answer;
+  if (idempotent && conditionFailedAt(result, IDEMPOTENCY_ACTION)) {
+    return replay(idempotent, result.reasons[IDEMPOTENCY_ACTION]?.Item);
   }
+  if (conditionFailedAt(result, ACCOUNT_ACTION)) {
+    throw accountRefusal(result.reasons[ACCOUNT_ACTION]?.Item, payment);
+  }
+  throw unexpectedCancellation(result, "registering a payment");
 }
 
 /** Why the account refused the payment, from its image at the time (none: it does not exist). */
-function accountRefusal(account: Parameters<typeof rawString>[0], payment: Payment): HttpError {
-  if (!account) return notFound("account");
+function accountRefusal(account: Parameters<typeof rawString>[0], payment: Payment): DomainError {
+  if (!account) return missing("account");
   const currency = rawString(account, "currency");
   if (currency !== payment.currency) {
-    return validationError([{ path: "currency", message: `Must be the account's currency, ${currency}.` }]);
+    return new DomainError("invalid_input", "The request is not valid.", {
+      details: [{ path: "currency", message: `Must be the account's currency, ${currency}.` }],
+    });
   }
   if (rawString(account, "status") !== "open") {
-    return new HttpError("conflict", "The account is closed: it takes no payments.");
+    return new DomainError("conflict", "The account is closed: it takes no payments.");
   }
   const balance = rawNumber(account, "balance");
-  return new HttpError(
+  return new DomainError(
     "conflict",
     `The account's balance (${balance}) cannot go lower by this amount and stay exact.`,
   );
@@ -152,6 +156,6 @@ export async function getPayment(
       ConsistentRead: true,
     }),
   );
-  if (!Item) throw notFound("payment");
+  if (!Item) throw missing("payment");
   return resourceOf<Payment>(Item);
 }

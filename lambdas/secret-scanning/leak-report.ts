@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { findKeyByToken, type KeyServiceDeps, revokeKey } from "../key-management/key-service";
+import { findKeyByToken } from "../key-management/get-key";
+import type { KeyServiceDeps } from "../key-management/key-store";
+import { revokeKey } from "../key-management/revoke-key";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
-import { transactionsUnavailable } from "../shared/dynamo/transact";
 
 /**
  * Leaked-key reports in GitHub's secret scanning partner format (API.md §8). Each reported token that
@@ -113,8 +114,7 @@ async function judge(deps: LeakReportDeps, entry: ReportedToken): Promise<Verdic
     eventType: "key.leak_reported",
     changes: { url: entry.url, source: entry.source },
   });
-  // Busy past every retry: a 503, and GitHub sends the report again.
-  if (!outcome.ok && outcome.reason === "busy") throw transactionsUnavailable();
+  // Busy past every retry, the key service throws `storeBusy()`: a 503, and GitHub sends the report again.
   if (!outcome.ok) return { label: "true_positive", revoked: false };
   // A failure here is logged, never the report's: the key is revoked, the copy holds a dead key.
   await deleteSecretOfRevoked(deps.secrets, { orgId: found.orgId, keyId: found.id }, false);

@@ -10,8 +10,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
+import { missing } from "../shared/domain-errors";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { notFound, validationError } from "../shared/http/errors";
+import { invalidCursor } from "../shared/dynamo/data-store";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {
@@ -48,7 +49,7 @@ function webhookOf(item: Record<string, unknown>): Webhook {
 /** Subscription ids: `wh_` and a time-sortable id. */
 export const WEBHOOK_ID_PREFIX = "wh";
 
-const webhookNotFound = () => notFound("webhook");
+const webhookNotFound = () => missing("webhook");
 
 /** The key of a subscription, or a 404 with no database call when the id cannot name one. */
 function keyOf(orgId: string, webhookId: string) {
@@ -103,7 +104,7 @@ export async function listWebhooks(
 ): Promise<{ items: Webhook[]; nextCursor: string | null }> {
   const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
   if (page.cursor !== undefined && !after) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+    throw invalidCursor();
   }
   const result = await deps.db.send(
     new QueryCommand({

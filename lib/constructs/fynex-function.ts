@@ -15,6 +15,12 @@ export interface FynexFunctionProps {
   logRemovalPolicy: "destroy" | "retain";
   environment?: Record<string, string>;
   timeout?: Duration;
+  /**
+   * Stack traces mapped to the TypeScript sources (`--enable-source-maps`); on unless turned off. Off
+   * for a function whose expected answers are thrown errors (the authorizer's 401): every stack read
+   * then pays a source-map lookup, and the first one parses the whole map (docs/PERFORMANCE.md).
+   */
+  sourceMaps?: boolean;
 }
 
 /**
@@ -99,7 +105,7 @@ export class FynexFunction extends NodejsFunction {
       logGroup,
       environment: {
         // Stack traces point at the TypeScript sources instead of the minified bundle.
-        NODE_OPTIONS: "--enable-source-maps",
+        ...(props.sourceMaps === false ? {} : { NODE_OPTIONS: "--enable-source-maps" }),
         ...props.environment,
       },
       bundling: {

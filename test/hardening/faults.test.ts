@@ -2,6 +2,7 @@ import { createServer, request, type Server, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { DEFAULT_RETRY } from "../../lambdas/shared/dynamo/transact";
 import { configureRuntime, type Runtime, runtime } from "../../lambdas/shared/runtime";
 import { admin, createKey, startLocal, withKey } from "../integration/harness";
 import { localTarget, remote, type Target } from "../integration/target";
@@ -67,6 +68,26 @@ let proxy: Server;
 let healthy: Runtime;
 let rule: Rule | undefined;
 let faulted = 0;
+
+/**
+ * Why DynamoDB cancels a transaction for capacity (the reasons it lists beside `TransactionConflict`);
+ * the SDK retries no cancelled transaction.
+ */
+const CAPACITY_REASONS = ["ThrottlingError", "ProvisionedThroughputExceeded"] as const;
+/** While set, `TransactWriteItems` calls are cancelled with this reason on their first action, `remaining` times. */
+let cancel: { reason: (typeof CAPACITY_REASONS)[number]; remaining: number } | undefined;
+
+/** DynamoDB's wire answer for a transaction it cancelled: one reason per action, in order. */
+function cancellation(reason: string, actions: number): string {
+  const reasons = Array.from({ length: actions }, (_, index) => ({ Code: index === 0 ? reason : "None" }));
+  return JSON.stringify({
+    __type: "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+    Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons
+      .map((r) => r.Code)
+      .join(", ")}]`,
+    CancellationReasons: reasons,
+  });
+}
 const hanging = new Set<ServerResponse>();
 /** Proxy events handed to a business Lambda: a request that reached one was allowed by the authorizer. */
 const integrations: { path: string; requestId: string }[] = [];
@@ -93,6 +114,14 @@ function startProxy(upstream: URL): Promise<Server> {
       const body = Buffer.concat(chunks);
       const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
       const parsed = JSON.parse(body.toString("utf8") || "{}") as Record<string, unknown>;
+      if (operation === "TransactWriteItems" && cancel && cancel.remaining > 0) {
+        cancel.remaining--;
+        faulted++;
+        const actions = Array.isArray(parsed.TransactItems) ? parsed.TransactItems.length : 1;
+        res.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
+        res.end(cancellation(cancel.reason, actions));
+        return;
+      }
       if (rule?.matches(operation, tablesOf(parsed))) {
         faulted++;
         if (rule.fault === "Timeout") {
@@ -159,6 +188,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   rule = undefined;
+  cancel = undefined;
   for (const res of hanging) res.destroy();
   hanging.clear();
 });
@@ -328,6 +358,88 @@ describe.skipIf(remote)("key management when DynamoDB fails", () => {
       expect((await admin(target, "GET", `/admin/v1/orgs/faults-admin/api-keys/${id}`)).json.status).toBe(
         "active",
       );
+    },
+    30_000,
+  );
+});
+
+describe.skipIf(remote)("transactions DynamoDB cancels for capacity", () => {
+  let key: string;
+  let accountId: string;
+  let contactId: string;
+  let keyId: string;
+  let proxied: Runtime;
+  const sleeps: number[] = [];
+  beforeAll(async () => {
+    key = (
+      await createKey(target, "faults-capacity", {
+        scopes: ["accounts:write", "contacts:write", "payments:write"],
+        rateLimit: { limit: 10_000 },
+      })
+    ).key;
+    keyId = (await createKey(target, "faults-capacity", { scopes: ["accounts:read"] })).id;
+    accountId = (
+      await withKey(target, key, "/api/v1/accounts", { method: "POST", body: { name: "A", currency: "EUR" } })
+    ).json.id;
+    contactId = (
+      await withKey(target, key, "/api/v1/contacts", { method: "POST", body: { accountId, name: "Ana" } })
+    ).json.id;
+    // The project's retry policy, its waits recorded rather than slept.
+    proxied = runtime();
+    configureRuntime({ ...proxied, retry: { ...DEFAULT_RETRY, sleep: async (ms) => void sleeps.push(ms) } });
+  });
+  afterAll(() => {
+    configureRuntime(proxied);
+  });
+
+  let round = 0;
+  /** One write per kind of transaction; each round's names are new, so no PATCH is a no-op. */
+  const writes = (): [string, string, unknown?][] => {
+    round++;
+    return [
+      ["POST", "/api/v1/accounts", { name: "B", currency: "EUR" }],
+      ["PATCH", `/api/v1/accounts/${accountId}`, { name: `A${round}` }],
+      ["POST", `/api/v1/accounts/${accountId}/payments`, { amount: 100, currency: "EUR" }],
+      ["PATCH", `/api/v1/contacts/${contactId}`, { name: `Ana ${round}` }],
+      ["POST", "/admin/v1/orgs/faults-capacity/api-keys", { name: "n", scopes: ["export"] }],
+      ["PATCH", `/admin/v1/orgs/faults-capacity/api-keys/${keyId}`, { name: `renamed ${round}` }],
+    ];
+  };
+  const send = ([method, path, body]: [string, string, unknown?]) =>
+    path.startsWith("/admin/")
+      ? admin(target, method, path, body)
+      : withKey(target, key, path, { method, body });
+
+  it.each(CAPACITY_REASONS)(
+    "retries a write cancelled for %s with the conflicts' backoff, and it lands",
+    async (reason) => {
+      for (const write of writes()) {
+        cancel = { reason, remaining: 2 };
+        sleeps.length = 0;
+
+        const answer = await send(write);
+
+        expect([200, 201], `${write[0]} ${write[1]}: ${answer.status} ${answer.text}`).toContain(
+          answer.status,
+        );
+        expect(cancel.remaining, `${write[0]} ${write[1]}`).toBe(0);
+        expect(sleeps).toHaveLength(2);
+      }
+    },
+  );
+
+  it.each(CAPACITY_REASONS)(
+    "answers 503 unavailable with Retry-After when %s outlasts the retries, on business and admin routes",
+    async (reason) => {
+      for (const write of writes()) {
+        cancel = { reason, remaining: Number.POSITIVE_INFINITY };
+
+        const answer = await send(write);
+
+        expectEnvelope(answer, 503, "unavailable");
+        expect(answer.headers["retry-after"], `${write[0]} ${write[1]}`).toBe("1");
+        expectNothingInternal(answer);
+      }
     },
     30_000,
   );

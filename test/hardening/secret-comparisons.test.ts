@@ -71,7 +71,7 @@ describe("comparisons of secrets", () => {
     expect(readFileSync(join(PROJECT_ROOT, "lambdas/shared/api-keys/api-key.ts"), "utf8")).toMatch(
       /timingSafeEqual\(/,
     );
-    for (const file of ["lambdas/authorizer/authorize.ts", "lambdas/key-management/key-service.ts"]) {
+    for (const file of ["lambdas/authorizer/authorize.ts", "lambdas/key-management/get-key.ts"]) {
       expect(readFileSync(join(PROJECT_ROOT, file), "utf8"), file).toMatch(/sameDigest\(/);
     }
   });

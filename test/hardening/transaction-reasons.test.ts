@@ -8,8 +8,10 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, describe, expect, it } from "vitest";
 import { updateContact } from "../../lambdas/contacts/contact-store";
+import { DomainError } from "../../lambdas/shared/domain-errors";
 import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
-import { HttpError } from "../../lambdas/shared/http/errors";
+import type { HttpError } from "../../lambdas/shared/http/errors";
+import { httpErrorOf } from "../../lambdas/shared/http/response";
 
 /**
  * The one business transaction test/handlers/business-transactions.test.ts leaves out: a contact's
@@ -64,13 +66,14 @@ const conflict: CancellationReason = {
 };
 const conditionFailed: CancellationReason = { Code: "ConditionalCheckFailed" };
 
+/** The store's domain error, as the HTTP edge answers it. */
 async function failure(promise: Promise<unknown>): Promise<HttpError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
+  expect(error).toBeInstanceOf(DomainError);
+  return httpErrorOf(error as DomainError);
 }
 
 describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
@@ -112,6 +115,32 @@ describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
     expect(sleeps).toEqual([10, 20]);
   });
 
+  it.each(["ThrottlingError", "ProvisionedThroughputExceeded"])(
+    "retries a transaction cancelled for capacity (%s) like a conflict, then lands",
+    async (code) => {
+      db.on(GetCommand).resolves({ Item: contactItem() });
+      db.on(TransactWriteCommand)
+        .rejectsOnce(canceled([{ Code: code }, none, none]))
+        .resolves({});
+
+      const contact = await updateContact(deps, ORG, CONTACT_ID, { role: "CEO" }, NOW);
+
+      expect(contact.role).toBe("CEO");
+      expect(sleeps).toEqual([10]);
+    },
+  );
+
+  it("answers 503 with Retry-After when capacity cancellations outlast the retries", async () => {
+    db.on(GetCommand).resolves({ Item: contactItem() });
+    db.on(TransactWriteCommand).rejects(canceled([none, { Code: "ThrottlingError" }, none]));
+
+    const error = await failure(updateContact(deps, ORG, CONTACT_ID, { role: "CEO" }, NOW));
+
+    expect({ status: error.statusCode, code: error.code }).toEqual({ status: 503, code: "unavailable" });
+    expect(error.headers["Retry-After"]).toBe("1");
+    expect(db).toReceiveCommandTimes(TransactWriteCommand, retry.attempts);
+  });
+
   it("answers 503 with Retry-After when conflicts outlast the retries, having written nothing", async () => {
     db.on(GetCommand).resolves({ Item: contactItem() });
     db.on(TransactWriteCommand).rejects(canceled([conflict, none, none]));
@@ -131,7 +160,7 @@ describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
       (caught: unknown) => caught,
     );
 
-    expect(error).not.toBeInstanceOf(HttpError);
+    expect(error).not.toBeInstanceOf(DomainError);
     expect(db).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 });

@@ -2,7 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { AccountPrincipal, Role } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "../../contract/routes";
+import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, GITHUB_SIGNING_KEYS_PK, KEYS_TABLE } from "../../contract/tables";
 import { type ConfigOverrides, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
@@ -248,6 +248,10 @@ describe("Secrets Manager hook (API.md §5)", () => {
           // The console creates keys too: with the hook on, its keys get their copy as well.
           functionOfRoute(template, "POST", "/console/v1/api-keys"),
           functionOfRoute(template, "POST", "/security/v1/secret-scanning"),
+          // Key management's direct door creates keys too, with the admin door's grants.
+          Object.keys(ofType(template, "AWS::Lambda::Function")).find((id) =>
+            id.startsWith(`${handlerId(KEY_MANAGEMENT_DIRECT_HANDLER)}Function`),
+          ),
         ].map(String),
       );
       for (const id of Object.keys(ofType(template, "AWS::Lambda::Function"))) {

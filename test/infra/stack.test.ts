@@ -1,7 +1,7 @@
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "../../contract/routes";
+import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../contract/tables";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
@@ -167,6 +167,18 @@ describe("FynexStack", () => {
       });
     });
 
+    it("runs the authorizer without --enable-source-maps, every other function with them", () => {
+      // Each 401 is a thrown error whose stack the Lambda runtime reads: with source maps on, every
+      // read pays a map lookup (docs/PERFORMANCE.md has the figures).
+      const functions = ofType(dev, "AWS::Lambda::Function");
+      const nodeOptions = (id: string) =>
+        (functions[id]?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables?.NODE_OPTIONS;
+      expect(authorizerFunction).not.toBe("");
+      expect(nodeOptions(authorizerFunction)).toBeUndefined();
+      for (const id of functionOf.values()) expect(nodeOptions(id)).toBe("--enable-source-maps");
+    });
+
     it("is a REGIONAL endpoint", () => {
       dev.hasResourceProperties("AWS::ApiGateway::RestApi", {
         EndpointConfiguration: { Types: ["REGIONAL"] },
@@ -285,9 +297,9 @@ describe("FynexStack", () => {
         (fn) => !isBucketDeploymentProvider(fn),
       );
 
-      // One per handler module, plus the authorizer, the secret-scanning key refresher and the
-      // webhook dispatcher.
-      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 3);
+      // One per handler module, plus the authorizer, key management's direct door, the
+      // secret-scanning key refresher and the webhook dispatcher.
+      expect(functions.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 4);
       for (const { Properties } of functions) {
         expect(Properties.Runtime).toBe("nodejs22.x");
         expect(Properties.Architectures).toEqual(["arm64"]);
@@ -443,8 +455,42 @@ describe("FynexStack", () => {
       "KeysTableName",
       "SecretScanningKeysFunctionName",
     ]);
-    const adminHandler = ROUTES.find((r) => r.auth === "iam")?.handler ?? "";
-    expect(outputs.AdminFunctionName?.Value).toEqual({ Ref: functionOf.get(adminHandler) });
+    const direct = functionIds.find((id) =>
+      id.startsWith(`${handlerId(KEY_MANAGEMENT_DIRECT_HANDLER)}Function`),
+    );
+    expect(outputs.AdminFunctionName?.Value).toEqual({ Ref: direct });
+  });
+
+  describe("key management's two doors", () => {
+    /** The principals allowed to invoke a function, by its resource policy's permissions. */
+    const invokersOf = (fn: string) =>
+      Object.values(ofType(dev, "AWS::Lambda::Permission"))
+        .filter((permission) => functionsIn(permission.Properties.FunctionName, [fn]).length > 0)
+        .map((permission) => permission.Properties as { Principal: string; SourceArn?: unknown });
+
+    it("has a direct-invocation function that no route integrates and API Gateway may not invoke", () => {
+      const direct = defined(
+        functionIds.find((id) => id.startsWith(`${handlerId(KEY_MANAGEMENT_DIRECT_HANDLER)}Function`)),
+        "the direct door's function",
+      );
+      const adminHandler = defined(ROUTES.find((r) => r.auth === "iam")?.handler, "the admin handler");
+
+      expect(direct).not.toBe(functionOf.get(adminHandler));
+      expect([...functionOf.values()]).not.toContain(direct);
+      expect(invokersOf(direct)).toEqual([]);
+    });
+
+    it("has an HTTP function that only API Gateway, from this API, may invoke", () => {
+      const adminHandler = defined(ROUTES.find((r) => r.auth === "iam")?.handler, "the admin handler");
+      const http = defined(functionOf.get(adminHandler), "the admin door's function");
+
+      const invokers = invokersOf(http);
+      expect(invokers.length).toBeGreaterThan(0);
+      for (const invoker of invokers) {
+        expect(invoker.Principal).toBe("apigateway.amazonaws.com");
+        expect(JSON.stringify(invoker.SourceArn)).toContain("execute-api");
+      }
+    });
   });
 });
 

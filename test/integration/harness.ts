@@ -51,6 +51,8 @@ export interface Call {
   body?: unknown;
   /** A raw body, sent as is. */
   rawBody?: string | Buffer;
+  /** The source address to connect from (any 127.x.y.z works on Linux loopback). */
+  localAddress?: string;
 }
 
 /** `path` under the base URL, whose own path (a deployed stage's name) is kept. */
@@ -82,6 +84,7 @@ export function call(baseUrl: string, path: string, options: Call = {}): Promise
         path: url.pathname + url.search,
         headers,
         agent: false,
+        localAddress: options.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -1,6 +1,6 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { handler as adminHandler } from "../../lambdas/key-management/handler";
+import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
 import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
 import { admin, adminCall, ManualClock, type Reply, startTarget, withKey } from "./harness";

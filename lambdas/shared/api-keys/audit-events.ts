@@ -22,7 +22,7 @@ export interface AuditEvent {
   actor: string;
   /** A direct invocation's self-declared actor, kept unverified (CloudTrail holds the real invoker). */
   claimedActor?: string;
-  /** A console user's email address (`user:<sub>` actors only; null when the token carries none). */
+  /** A console user's e-mail, beside `actor: user:<sub>` (the console door); null when the token has none. */
   actorEmail?: string | null;
   keyId: string;
   changes: Record<string, unknown>;

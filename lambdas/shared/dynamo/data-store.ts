@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb
 import { z } from "zod";
 import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
-import { validationError } from "../http/errors";
+import { DomainError } from "../domain-errors";
 import { requireTable, runtime } from "../runtime";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { documentClient } from "./document-client";
@@ -36,6 +36,12 @@ export interface Page<T> {
 
 const positionSchema = z.strictObject({ sk: z.string() });
 
+/** A list's cursor that this list did not issue for this org (the edge answers 400 at `query.cursor`). */
+export const invalidCursor = () =>
+  new DomainError("invalid_input", "The request is not valid.", {
+    details: [{ path: "query.cursor", message: "The cursor is not valid for this list." }],
+  });
+
 /**
  * Where a list resumes: the item key a cursor names, if the cursor is this org's and points under
  * `prefix` (this list's items); else a 400 at `query.cursor`, never another list's or org's items.
@@ -44,7 +50,7 @@ export function startAfter(orgId: string, prefix: string, cursor: string | undef
   if (cursor === undefined) return undefined;
   const position = decodeCursor(cursor, orgId, positionSchema);
   if (!position?.sk.startsWith(prefix)) {
-    throw validationError([{ path: "query.cursor", message: "The cursor is not valid for this list." }]);
+    throw invalidCursor();
   }
   return { pk: orgPk(orgId), sk: position.sk };
 }

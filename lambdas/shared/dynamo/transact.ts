@@ -5,12 +5,12 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { HttpError } from "../http/errors";
+import { storeBusy } from "../domain-errors";
 
 /** One action of a `TransactWriteItems` call, as the document client takes it. */
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
-/** How conflict retries wait. Injectable, so tests run the backoff without sleeping. */
+/** How retries of cancelled transactions (and re-reads after lost races) wait. Injectable, so tests run the backoff without sleeping. */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
@@ -63,40 +63,69 @@ export function cancellationReasons(error: unknown): CancellationReason[] | unde
 }
 
 /**
- * Cancelled only because another transaction held one of the items: trying again can succeed.
- * A failed condition anywhere means the outcome is decided, whatever else conflicted.
+ * Why DynamoDB may cancel a transaction that can succeed if sent again: another transaction held one
+ * of its items (`TransactionConflict`), or the table or an index lacked capacity for it at that moment
+ * (`ThrottlingError`, `ProvisionedThroughputExceeded`). The SDK retries none of them: a cancelled
+ * transaction is an answer to it, not a throttled call.
  */
-function onlyConflicts(reasons: CancellationReason[]): boolean {
+const RETRYABLE_REASONS: ReadonlySet<string> = new Set([
+  "TransactionConflict",
+  "ThrottlingError",
+  "ProvisionedThroughputExceeded",
+]);
+
+/**
+ * Cancelled only for reasons that pass: trying again can succeed. A failed condition anywhere means
+ * the outcome is decided, whatever else was cancelled with it.
+ */
+function onlyTransient(reasons: CancellationReason[]): boolean {
   return (
-    reasons.some((reason) => reason.Code === "TransactionConflict") &&
-    reasons.every((reason) => reason.Code === "TransactionConflict" || reason.Code === "None")
+    reasons.some((reason) => RETRYABLE_REASONS.has(reason.Code ?? "")) &&
+    reasons.every((reason) => RETRYABLE_REASONS.has(reason.Code ?? "") || reason.Code === "None")
   );
 }
 
-export const transactionsUnavailable = () =>
-  new HttpError("unavailable", "The resource is busy with other writes; try again in a moment.", {
-    headers: { "Retry-After": "1" },
-  });
+/** The transaction committed, or a condition failed: the per-action reasons, by action index. */
+export type TransactResult = { committed: true } | { committed: false; reasons: CancellationReason[] };
+
+/** Whether the condition of action `index` failed (false for a committed transaction). */
+export const conditionFailedAt = (result: TransactResult, index: number) =>
+  !result.committed && result.reasons[index]?.Code === "ConditionalCheckFailed";
 
 /**
- * One `TransactWriteItems`, retried with jittered exponential backoff while DynamoDB cancels it for
- * `TransactionConflict` alone (the SDK does not retry those). Each attempt is a new command, so it
- * gets its own client request token. Other cancellations (a failed condition) are thrown as they
- * are for the caller to map by action index; conflicts past the last attempt are a 503 `unavailable`.
+ * A cancellation the caller has no answer for (a condition that should not fail did): a bug or a
+ * corrupted item, never an expected outcome, so it is thrown and becomes a 500.
  */
-export async function transactWrite(
+export function unexpectedCancellation(result: TransactResult, doing: string): Error {
+  const codes = result.committed ? [] : result.reasons.map((reason) => reason.Code ?? "None");
+  return new Error(`${doing} was cancelled by a condition that cannot fail [${codes.join(", ")}]`);
+}
+
+/**
+ * The one way this project writes a `TransactWriteItems` (business stores and key management alike).
+ * A failed condition is an answer, returned as a value with its per-action reasons. A cancellation for
+ * transient reasons only (conflict, throttling, capacity) is retried with jittered exponential backoff
+ * under `policy`; each attempt is a new command, so it gets its own client request token. Past the last
+ * attempt it throws `storeBusy()` (the edge answers 503 `unavailable` with `Retry-After`). Any other
+ * error (validation, a storage failure) is thrown as it is.
+ */
+export async function transact(
   db: DynamoDBDocumentClient,
   items: TransactItem[],
   policy: RetryPolicy = DEFAULT_RETRY,
-): Promise<void> {
+): Promise<TransactResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       await db.send(new TransactWriteCommand({ TransactItems: items }));
-      return;
+      return { committed: true };
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (!reasons || !onlyConflicts(reasons)) throw error;
-      if (attempt + 1 >= policy.attempts) throw transactionsUnavailable();
+      if (!reasons) throw error;
+      if (reasons.some((reason) => reason.Code === "ConditionalCheckFailed")) {
+        return { committed: false, reasons };
+      }
+      if (!onlyTransient(reasons)) throw error;
+      if (attempt + 1 >= policy.attempts) throw storeBusy();
       await pause(policy, attempt);
     }
   }

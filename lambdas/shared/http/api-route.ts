@@ -10,6 +10,7 @@ import { requestTelemetry } from "../observability/telemetry";
 import { runtime } from "../runtime";
 import { httpEnvelope } from "./envelope";
 import { HttpError } from "./errors";
+import { requestState } from "./request-state";
 import type { HttpResult } from "./response";
 import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./validation";
 
@@ -39,9 +40,6 @@ export interface RouteSpec<B, Q> {
 
 const NO_QUERY = z.strictObject({});
 
-/** The decoded context of each event in flight, shared by the gates, the headers and the route. */
-const authByEvent = new WeakMap<APIGatewayProxyEvent, AuthorizerContext>();
-
 /**
  * Checks of API.md §3 in their order, from the authorizer's (stringified) context: the address (403,
  * not counted), the limit (429 + Retry-After), then the route's scope from the route table (403).
@@ -50,8 +48,9 @@ function keyGates(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
   return {
     before: (request) => {
       const { event } = request;
+      // Decoded once, for the headers, the log line and the route that follow.
       const auth = decodeContext(event.requestContext.authorizer);
-      authByEvent.set(event, auth);
+      requestState(request.context).auth = auth;
       if (!auth.ipAllowed) {
         throw new HttpError("ip_not_allowed", "This key may not be used from your address.");
       }
@@ -83,22 +82,22 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
     .use(
-      requestTelemetry(SERVICE.api, (event) => {
-        const auth = authByEvent.get(event);
+      requestTelemetry(SERVICE.api, (request) => {
+        const { auth } = requestState(request.context);
         return { orgId: auth?.orgId, keyId: auth?.keyId };
       }),
     )
     .use(
       httpEnvelope({
         headers: (request) => {
-          const auth = authByEvent.get(request.event);
+          const { auth } = requestState(request.context);
           return auth ? rateLimitHeaders(auth, runtime().clock()) : {};
         },
       }),
     )
     .use(keyGates())
-    .handler(async (event) => {
-      const auth = authByEvent.get(event) ?? decodeContext(event.requestContext.authorizer);
+    .handler(async (event, context) => {
+      const auth = requestState(context).auth ?? decodeContext(event.requestContext.authorizer);
       const body = (
         spec.body ? parseJsonBody(event, spec.body, { optional: spec.bodyOptional }) : undefined
       ) as B;

@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../../contract/metric-names";
+import { requestState } from "../http/request-state";
 import type { HttpResult } from "../http/response";
 import { runtime } from "../runtime";
 
@@ -43,8 +44,8 @@ function appMetrics(service: string): Metrics {
 
 type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>;
 
-/** Who and what a request was about, for its log line: ids only. */
-export type RequestFields = (event: APIGatewayProxyEvent) => Record<string, string | undefined>;
+/** Who and what a request was about, for its log line: ids only (from the event or the request's state). */
+export type RequestFields = (request: Request) => Record<string, string | undefined>;
 
 /**
  * Registered before the envelope, so it runs after it on the way out and sees the final answer: one
@@ -55,12 +56,12 @@ export function requestTelemetry(
   service: string,
   fields: RequestFields,
 ): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>[] {
-  const started = new WeakMap<object, number>();
   const record = (request: Request) => {
     if (!telemetryOn()) return;
     const response = request.response as APIGatewayProxyResult | undefined;
     const status = response?.statusCode ?? 500;
-    const durationMs = Math.round(performance.now() - (started.get(request.event) ?? performance.now()));
+    const startedAt = requestState(request.context).startedAt ?? performance.now();
+    const durationMs = Math.round(performance.now() - startedAt);
     const route = `${request.event.httpMethod} ${request.event.resource}`;
     appLogger().info("request", {
       requestId: request.event.requestContext?.requestId,
@@ -68,7 +69,7 @@ export function requestTelemetry(
       status,
       outcome: status < 400 ? "ok" : errorCode(response?.body),
       durationMs,
-      ...fields(request.event),
+      ...fields(request),
     });
     // Twice: per route (latency, errors), and across routes (what the alarms read: an alarm cannot
     // sum a metric over a dimension's values).
@@ -89,7 +90,7 @@ export function requestTelemetry(
     injectLambdaContext(appLogger(service), { resetKeys: true, logEvent: false }),
     {
       before: (request) => {
-        started.set(request.event, performance.now());
+        requestState(request.context).startedAt = performance.now();
       },
       after: record,
       onError: record,

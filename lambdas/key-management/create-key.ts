@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { commitWithSecret } from "../shared/api-keys/key-secrets";
+import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
+import {
+  type ActorInput,
+  actorOf,
+  commit,
+  eventOf,
+  fail,
+  type KeyServiceDeps,
+  type Outcome,
+  ok,
+  putAudit,
+  readKey,
+  record,
+} from "./key-store";
+import { type CreatedKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import type { CreateKeyInput } from "./schemas";
+
+/** A create's `Idempotency-Key` is remembered this long (Stripe keeps them 24 hours too). */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * The idempotency record's partition key: a hash of the org and the client's key, so a client's key
+ * (any printable ASCII) never becomes part of a key, and orgs never share one. The separator cannot
+ * occur in an org id. The item holds no `orgId` or `createdAt`, so it never enters the org index.
+ */
+export function idempotencyRecordKey(orgId: string, idempotencyKey: string): string {
+  return `IDEMPOTENCY#${createHash("sha256").update(`${orgId}\n${idempotencyKey}`, "utf8").digest("hex")}`;
+}
+
+/** Position of the idempotency record's Put in a create's transaction. */
+const IDEMPOTENCY_ACTION = 2;
+/** Attempts of a create whose idempotency record expired between its failed condition and the read. */
+const CREATE_ATTEMPTS = 2;
+
+/**
+ * Creates a key for `orgId`, with its `key.created` event and, given an `idempotencyKey`, the
+ * idempotency record, in one transaction. Only the key's hash is stored; the key itself is in the
+ * answer and nowhere else (not in the item, not in the event, not in a log, not in an error). The item
+ * starts in the current rate window with a count of 0, so the key's first request costs the
+ * authorizer a single call. A replayed `idempotencyKey` (same org, within 24 hours) creates nothing
+ * and names the key it created first.
+ */
+export async function createKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  input: CreateKeyInput,
+  actor: ActorInput,
+  options: { idempotencyKey?: string } = {},
+): Promise<Outcome<CreatedKey>> {
+  const who = actorOf(actor);
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const { key, item } = newKeyItem(
+      deps,
+      orgId,
+      { ...input, rateLimit: input.rateLimit?.limit },
+      who.actor,
+      now,
+    );
+    const items = [
+      putNewKey(deps, item),
+      putAudit(deps, eventOf(orgId, who, "key.created", item.pk, settingsChanges(item), now)),
+    ];
+    const recordKey =
+      options.idempotencyKey === undefined ? undefined : idempotencyRecordKey(orgId, options.idempotencyKey);
+    if (recordKey !== undefined) {
+      items.push({
+        Put: {
+          TableName: deps.table,
+          Item: {
+            pk: recordKey,
+            keyId: item.pk,
+            at: now,
+            ttl: Math.ceil(now / 1000) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          // DynamoDB's TTL deletes late: a record past its TTL is treated as gone.
+          ConditionExpression: "attribute_not_exists(pk) OR #ttl <= :nowSeconds",
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ExpressionAttributeValues: { ":nowSeconds": Math.floor(now / 1000) },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      });
+    }
+    // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
+    const { result, secretArn } = await commitWithSecret({
+      store: deps.secrets,
+      ref: { orgId, keyId: item.pk },
+      key,
+      commit: () => commit(deps, items),
+      committed: (outcome) => outcome.committed,
+      exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
+    });
+    if (result.committed) return ok({ ...record(deps, item, now), key, ...(secretArn ? { secretArn } : {}) });
+    if (recordKey === undefined || !conditionFailedAt(result, IDEMPOTENCY_ACTION)) {
+      throw unexpectedCancellation(result, "creating a key");
+    }
+    const earlier =
+      result.reasons[IDEMPOTENCY_ACTION]?.Item?.keyId?.S ??
+      (await readIdempotencyRecord(deps, recordKey, now));
+    if (earlier !== undefined) return fail({ reason: "idempotency_replay", keyId: earlier });
+    if (attempt === CREATE_ATTEMPTS) throw new Error("the idempotency record kept changing under a create");
+  }
+}
+
+/** The key an idempotency record names, if the record is there and within its TTL. */
+async function readIdempotencyRecord(
+  deps: KeyServiceDeps,
+  recordKey: string,
+  nowMs: number,
+): Promise<string | undefined> {
+  const { Item } = await deps.db.send(
+    new GetCommand({ TableName: deps.table, Key: { pk: recordKey }, ConsistentRead: true }),
+  );
+  const parsed = z.object({ keyId: z.string(), ttl: z.number() }).safeParse(Item);
+  return parsed.success && parsed.data.ttl > Math.floor(nowMs / 1000) ? parsed.data.keyId : undefined;
+}

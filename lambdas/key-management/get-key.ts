@@ -1,0 +1,31 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { digestApiKey, isWellFormedApiKey, sameDigest } from "../shared/api-keys/api-key";
+import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import { fail, type KeyServiceDeps, type Outcome, ok, readKey, record } from "./key-store";
+
+/** One key of the org, read strongly consistently; another org's key is as absent as a missing one. */
+export async function getKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+): Promise<Outcome<KeyRecord>> {
+  const now = deps.clock();
+  const item = await readKey(deps, orgId, keyId);
+  return item ? ok(record(deps, item, now)) : fail({ reason: "not_found" });
+}
+
+/**
+ * The record of the key a presented token is, whatever its org, or undefined when Fynex never issued
+ * it (malformed, bad checksum, unknown, or its item is gone). For callers that hold a token rather
+ * than an org (the leaked-key route): the id is derived from the token and the full hash must match,
+ * so no scan is needed and an id collision cannot name another key. Never logs the token.
+ */
+export async function findKeyByToken(deps: KeyServiceDeps, token: string): Promise<KeyRecord | undefined> {
+  if (!isWellFormedApiKey(token)) return undefined;
+  const { id, hashHex } = digestApiKey(token);
+  const { Item } = await deps.db.send(
+    new GetCommand({ TableName: deps.table, Key: { pk: id }, ConsistentRead: true }),
+  );
+  const item = Item as ApiKeyItem | undefined;
+  return item && sameDigest(item.hash, hashHex) ? record(deps, item, deps.clock()) : undefined;
+}

@@ -1,0 +1,74 @@
+import type { Scope } from "../../contract/scopes";
+import { digestApiKey, generateApiKey } from "../shared/api-keys/api-key";
+import { type ApiKeyItem, type KeyRecord, ttlFor } from "../shared/api-keys/key-record";
+import { windowStart } from "../shared/api-keys/rate-window";
+import type { TransactItem } from "../shared/dynamo/transact";
+import { iso, type KeyServiceDeps } from "./key-store";
+
+/**
+ * A new key, as create and rotate make it: the key itself exists only in the answer, the item holds
+ * its hash and hint.
+ */
+
+/** The create answer: the record plus the key, the only time the key exists outside its holder. */
+export type CreatedKey = KeyRecord & {
+  key: string;
+  /** The key's copy in Secrets Manager; only with the hook on. */
+  secretArn?: string;
+};
+
+/** The settings a key is created with (from the body, or inherited by a rotation). */
+export interface KeySettings {
+  name: string;
+  scopes: Scope[];
+  expiresAt?: number;
+  rateLimit?: number;
+  allowedIps?: string[];
+}
+
+/** A fresh key and its item, starting in the current window with a count of 0. */
+export function newKeyItem(
+  deps: KeyServiceDeps,
+  orgId: string,
+  settings: KeySettings,
+  createdBy: string,
+  nowMs: number,
+): { key: string; item: ApiKeyItem } {
+  const key = generateApiKey(deps.random?.());
+  const { id, hashHex, hint } = digestApiKey(key);
+  const item: ApiKeyItem = {
+    pk: id,
+    hash: hashHex,
+    orgId,
+    name: settings.name,
+    scopes: settings.scopes,
+    hint,
+    createdAt: new Date(nowMs).toISOString(),
+    createdBy,
+    windowStart: windowStart(nowMs, deps.settings.rateWindowSeconds),
+    windowCount: 0,
+  };
+  if (settings.expiresAt !== undefined) {
+    item.expiresAt = settings.expiresAt;
+    item.ttl = ttlFor(settings.expiresAt);
+  }
+  if (settings.rateLimit !== undefined) item.rateLimit = settings.rateLimit;
+  if (settings.allowedIps !== undefined) item.allowedIps = settings.allowedIps;
+  return { key, item };
+}
+
+/** A new key's settings as an event records them: what an admin chose, never the key or its hash. */
+export function settingsChanges(item: ApiKeyItem): Record<string, unknown> {
+  return {
+    name: item.name,
+    scopes: item.scopes,
+    expiresAt: iso(item.expiresAt),
+    rateLimit: item.rateLimit === undefined ? null : { limit: item.rateLimit },
+    allowedIps: item.allowedIps ?? null,
+  };
+}
+
+/** Puts a new key item; the condition never fails with a real random source (if it does, a 500 is right). */
+export const putNewKey = (deps: KeyServiceDeps, item: ApiKeyItem): TransactItem => ({
+  Put: { TableName: deps.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
+});

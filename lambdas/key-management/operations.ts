@@ -1,0 +1,242 @@
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { z } from "zod";
+import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
+import { HttpError, notFound, validationError } from "../shared/http/errors";
+import { headerValues } from "../shared/http/headers";
+import { parseJsonBody, parseQuery, validate } from "../shared/http/validation";
+import { createKey } from "./create-key";
+import { getKey } from "./get-key";
+import type { Actor, KeyServiceDeps, Outcome } from "./key-store";
+import { listAuditEvents } from "./list-audit-events";
+import { listKeys } from "./list-keys";
+import { revokeKey } from "./revoke-key";
+import { rotateKey } from "./rotate-key";
+import {
+  createKeySchema,
+  idempotencyKeySchema,
+  listAuditEventsInputSchema,
+  listAuditEventsQuerySchema,
+  listKeysInputSchema,
+  listKeysQuerySchema,
+  revokeKeySchema,
+  rotateKeySchema,
+  updateKeySchema,
+} from "./schemas";
+import { updateKey } from "./update-key";
+
+/**
+ * The key-management operations (API.md §5), the same behind every door (`doors.ts`): each validates
+ * its own input, from an HTTP request or from a direct invocation's JSON fields, calls its verb and
+ * maps the verb's outcome to an answer or an error. Nothing here knows who the caller is beyond the
+ * `Actor` a door established, nor which org beyond the one a door chose.
+ */
+
+export const IDEMPOTENCY_HEADER = "Idempotency-Key";
+
+/** One operation as it is being served. */
+export interface Call {
+  deps: KeyServiceDeps;
+  orgId: string;
+  /** The key it names; "" for operations on the org's collection. */
+  keyId: string;
+  /** Who asked, as the door proved it (or, for a direct invocation, `direct-invoke` and its claim). */
+  actor: Actor;
+  /** Whether the input came as an HTTP request, or as a direct invocation's fields. */
+  via: "http" | "direct";
+  /** A create's `Idempotency-Key` (header) or `idempotencyKey` (payload field), validated. */
+  idempotencyKey?: string;
+  /** Where a new key can be read back (`Location`), as the door's callers address it; HTTP only. */
+  keyLocation?: (keyId: string) => string;
+  /** Where an input field is in error details: `query.cursor` on a query route, `cursor` in a payload. */
+  fieldPath: (field: string) => string;
+}
+
+/** What an operation answers: the JSON body both callers get, and the HTTP-only status and headers. */
+export interface Answer {
+  statusCode: 200 | 201;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Where an operation's input comes from over HTTP; a direct invocation carries it as JSON fields. */
+type InputSpec<I> =
+  /** A JSON body; `nowMs` is the clock reading a schema may need (`expiresAt` in the future). */
+  | { from: "body"; schema: (nowMs: number) => z.ZodType<I>; optional?: boolean }
+  /** Query parameters (strings) over HTTP; the same fields typed as JSON in a payload. */
+  | { from: "query"; schema: z.ZodType<I>; payloadSchema: z.ZodType<I> };
+
+interface OperationSpec<I> {
+  method: "GET" | "POST" | "PATCH";
+  /** The resource path under a door's prefix (`/admin/v1/orgs/{orgId}` for the admin door). */
+  path: string;
+  takesKeyId: boolean;
+  /** Honours `Idempotency-Key` (the header; `idempotencyKey` in a payload). */
+  idempotent?: boolean;
+  input: InputSpec<I>;
+  run: (call: Call, input: I) => Promise<Answer>;
+}
+
+/** An operation with its input type erased: it validates its own input from either caller. */
+export interface Operation {
+  method: string;
+  path: string;
+  takesKeyId: boolean;
+  idempotent: boolean;
+  serveEvent: (event: APIGatewayProxyEvent, call: Omit<Call, "fieldPath">) => Promise<Answer>;
+  servePayload: (fields: Record<string, unknown>, call: Omit<Call, "fieldPath">) => Promise<Answer>;
+}
+
+/** No fields at all: an operation without input still refuses unknown query parameters and fields. */
+const noFields = z.strictObject({});
+
+/** `Idempotency-Key` of an HTTP call: absent, or one valid value (400 at `headers.Idempotency-Key`). */
+function idempotencyHeader(event: APIGatewayProxyEvent): string | undefined {
+  const values = [...new Set(headerValues(event, IDEMPOTENCY_HEADER))];
+  if (values.length === 0) return undefined;
+  const path = `headers.${IDEMPOTENCY_HEADER}`;
+  if (values.length > 1) throw validationError([{ path, message: `Send one ${IDEMPOTENCY_HEADER}.` }]);
+  return validate(idempotencyKeySchema, values[0], [path]);
+}
+
+function operation<I>(spec: OperationSpec<I>): Operation {
+  const { input } = spec;
+  const plain = (field: string) => field;
+  return {
+    method: spec.method,
+    path: spec.path,
+    takesKeyId: spec.takesKeyId,
+    idempotent: spec.idempotent ?? false,
+    serveEvent: async (event, call) => {
+      const now = call.deps.clock();
+      if (spec.idempotent) call = { ...call, idempotencyKey: idempotencyHeader(event) };
+      if (input.from === "body") {
+        const body = parseJsonBody(event, input.schema(now), { optional: input.optional });
+        parseQuery(event, noFields);
+        return spec.run({ ...call, fieldPath: plain }, body);
+      }
+      const query = parseQuery(event, input.schema);
+      return spec.run({ ...call, fieldPath: (field) => `query.${field}` }, query);
+    },
+    servePayload: async (fields, call) => {
+      const schema = input.from === "body" ? input.schema(call.deps.clock()) : input.payloadSchema;
+      return spec.run({ ...call, fieldPath: plain }, validate(schema, fields));
+    },
+  };
+}
+
+/** A verb's outcome as the answer's body, or the error a caller should see. */
+function unwrap<T>(outcome: Outcome<T>, call: Call): T {
+  if (outcome.ok) return outcome.value;
+  switch (outcome.reason) {
+    case "not_found":
+      throw notFound("API key");
+    case "invalid_cursor":
+      throw validationError([
+        { path: call.fieldPath("cursor"), message: "The cursor is not valid for this list." },
+      ]);
+    case "conflict":
+      throw new HttpError("conflict", outcome.message);
+    case "idempotency_replay": {
+      // The key itself is never shown again: a replay names the key it created, nothing more.
+      const where = call.via === "direct" ? "idempotencyKey" : `headers.${IDEMPOTENCY_HEADER}`;
+      throw new HttpError(
+        "conflict",
+        `This idempotency key was already used to create the API key ${outcome.keyId}; the key is not shown again.`,
+        { details: [{ path: where, message: `Already used to create ${outcome.keyId}.` }] },
+      );
+    }
+  }
+}
+
+/** `Location` of a new key, when the door gives one (HTTP doors do). */
+const locationOf = (call: Call, keyId: string): Record<string, string> | undefined =>
+  call.keyLocation ? { Location: call.keyLocation(keyId) } : undefined;
+
+/** Every operation by its direct-invocation action name. */
+export const OPERATIONS = {
+  createKey: operation({
+    method: "POST",
+    path: "/api-keys",
+    takesKeyId: false,
+    idempotent: true,
+    input: { from: "body", schema: createKeySchema },
+    run: async (call, input) => {
+      const created = unwrap(
+        await createKey(call.deps, call.orgId, input, call.actor, { idempotencyKey: call.idempotencyKey }),
+        call,
+      );
+      return { statusCode: 201, body: created, headers: locationOf(call, created.id) };
+    },
+  }),
+  listKeys: operation({
+    method: "GET",
+    path: "/api-keys",
+    takesKeyId: false,
+    input: { from: "query", schema: listKeysQuerySchema, payloadSchema: listKeysInputSchema },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await listKeys(call.deps, call.orgId, input), call),
+    }),
+  }),
+  getKey: operation({
+    method: "GET",
+    path: "/api-keys/{keyId}",
+    takesKeyId: true,
+    input: { from: "query", schema: noFields, payloadSchema: noFields },
+    run: async (call) => ({
+      statusCode: 200,
+      body: unwrap(await getKey(call.deps, call.orgId, call.keyId), call),
+    }),
+  }),
+  revokeKey: operation({
+    method: "POST",
+    path: "/api-keys/{keyId}/revoke",
+    takesKeyId: true,
+    input: { from: "body", schema: () => revokeKeySchema, optional: true },
+    run: async (call) => {
+      const revoked = unwrap(await revokeKey(call.deps, call.orgId, call.keyId, call.actor), call);
+      // Secrets Manager hook: every revoke (a repeat too) schedules the copy's deletion; a failure is a 502.
+      await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, true);
+      return { statusCode: 200, body: revoked };
+    },
+  }),
+  updateKey: operation({
+    method: "PATCH",
+    path: "/api-keys/{keyId}",
+    takesKeyId: true,
+    input: { from: "body", schema: () => updateKeySchema, optional: true },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await updateKey(call.deps, call.orgId, call.keyId, input, call.actor), call),
+    }),
+  }),
+  rotateKey: operation({
+    method: "POST",
+    path: "/api-keys/{keyId}/rotate",
+    takesKeyId: true,
+    input: { from: "body", schema: rotateKeySchema, optional: true },
+    run: async (call, input) => {
+      const rotated = unwrap(await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor), call);
+      // Revoked by the rotation: its copy goes. Never a failed answer here, or the new key would be lost.
+      if (!input.gracePeriodSeconds) {
+        await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, false);
+      }
+      return { statusCode: 201, body: rotated, headers: locationOf(call, rotated.id) };
+    },
+  }),
+  listAuditEvents: operation({
+    method: "GET",
+    path: "/audit-events",
+    takesKeyId: false,
+    input: { from: "query", schema: listAuditEventsQuerySchema, payloadSchema: listAuditEventsInputSchema },
+    run: async (call, input) => ({
+      statusCode: 200,
+      body: unwrap(await listAuditEvents(call.deps, call.orgId, input), call),
+    }),
+  }),
+} satisfies Record<string, Operation>;
+
+/** The operations by API Gateway route (`METHOD resource`), for a door whose resources start at `prefix`. */
+export function routesUnder(prefix: string): ReadonlyMap<string, Operation> {
+  return new Map(Object.values(OPERATIONS).map((op) => [`${op.method} ${prefix}${op.path}`, op]));
+}

@@ -1,0 +1,79 @@
+import type { AuditEventType } from "../shared/api-keys/audit-events";
+import { type ApiKeyItem, type KeyRecord, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import {
+  type ActorInput,
+  actorOf,
+  commit,
+  eventOf,
+  iso,
+  type KeyServiceDeps,
+  type Outcome,
+  ok,
+  putAudit,
+  readCheckWrite,
+  record,
+} from "./key-store";
+
+/** How a revocation is recorded: a plain revoke by default; the leaked-key route names its own. */
+export interface RevokeOptions {
+  /** The event recorded: `key.revoked` (default), or `key.leak_reported` for a leak report. */
+  eventType?: Extract<AuditEventType, "key.revoked" | "key.leak_reported">;
+  /** Merged into the event's `changes` (a leak report's `{ url }`); `revokedAt` is always the service's. */
+  changes?: Record<string, unknown>;
+}
+
+/**
+ * Revokes a key now, recording `options.eventType` (default `key.revoked`) with `changes`
+ * `{...options.changes, revokedAt}` in the same transaction. Repeating it is harmless: an already
+ * revoked key is answered as it is, its `revokedAt` unchanged, and no event is recorded. An expired
+ * key is marked revoked too; its TTL still counts from the moment it stopped working (its `expiresAt`).
+ *
+ * For other Lambdas as well as the admin API: the leaked-key route calls
+ * `revokeKey(deps, orgId, keyId, "secret-scanning", { eventType: "key.leak_reported", changes: { url } })`.
+ */
+export function revokeKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+  actor: ActorInput,
+  options: RevokeOptions = {},
+): Promise<Outcome<KeyRecord>> {
+  const who = actorOf(actor);
+  return readCheckWrite(deps, orgId, keyId, "revoking", async (current, now) => {
+    if (current.revokedAt !== undefined) return ok(record(deps, current, now));
+    // Live: it stops working now. Expired: it stopped at its expiresAt, which must still be that.
+    const expiredAt = keyStatus(current, now) === "expired" ? current.expiresAt : undefined;
+    const revoked: ApiKeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
+    const stillAsRead =
+      expiredAt === undefined
+        ? "(attribute_not_exists(expiresAt) OR expiresAt > :now)"
+        : "expiresAt = :expiredAt";
+    const event = eventOf(
+      orgId,
+      who,
+      options.eventType ?? "key.revoked",
+      keyId,
+      { ...options.changes, revokedAt: iso(now) },
+      now,
+    );
+    const result = await commit(deps, [
+      {
+        Update: {
+          TableName: deps.table,
+          Key: { pk: keyId },
+          UpdateExpression: "SET revokedAt = :now, #ttl = :ttl",
+          ConditionExpression: `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`,
+          ExpressionAttributeNames: { "#ttl": "ttl" },
+          ExpressionAttributeValues: {
+            ":now": now,
+            ":orgId": orgId,
+            ":ttl": revoked.ttl,
+            ...(expiredAt === undefined ? {} : { ":expiredAt": expiredAt }),
+          },
+        },
+      },
+      putAudit(deps, event),
+    ]);
+    return result.committed ? ok(record(deps, revoked, now)) : "stale";
+  });
+}

@@ -1,0 +1,169 @@
+import type { AuditItem } from "../shared/api-keys/audit-events";
+import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import { commitWithSecret } from "../shared/api-keys/key-secrets";
+import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
+import {
+  type ActorInput,
+  actorOf,
+  commit,
+  eventOf,
+  fail,
+  iso,
+  type KeyServiceDeps,
+  notActive,
+  type Outcome,
+  ok,
+  putAudit,
+  readCheckWrite,
+  readKey,
+  record,
+  stillLive,
+} from "./key-store";
+import { type CreatedKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import type { RotateKeyInput } from "./schemas";
+
+/** The rotate answer: the new key's record, the new key, and the id of the key it replaces. */
+export type RotatedKey = CreatedKey & { replaces: string };
+
+/** The old key's change: grace (expires later) or none (revoked now), and the event recording it. */
+function retireOld(
+  old: ApiKeyItem,
+  newId: string,
+  grace: number,
+  orgId: string,
+  who: ReturnType<typeof actorOf>,
+  now: number,
+): { after: ApiKeyItem; event: AuditItem; expression: string; values: Record<string, unknown> } {
+  const revision = (old.revision ?? 0) + 1;
+  if (grace > 0) {
+    const expiresAt = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + grace * 1000);
+    return {
+      after: { ...old, expiresAt, ttl: ttlFor(expiresAt), replacedBy: newId, revision },
+      expression:
+        "SET replacedBy = :replacedBy, expiresAt = :expiresAt, #ttl = :ttl, #revision = :nextRevision",
+      values: { ":expiresAt": expiresAt },
+      event: eventOf(
+        orgId,
+        who,
+        "key.expired_by_rotation",
+        old.pk,
+        {
+          expiresAt: iso(expiresAt),
+          previousExpiresAt: iso(old.expiresAt),
+          gracePeriodSeconds: grace,
+          replacedBy: newId,
+        },
+        now,
+      ),
+    };
+  }
+  return {
+    after: { ...old, revokedAt: now, ttl: ttlFor(now), replacedBy: newId, revision },
+    expression: "SET replacedBy = :replacedBy, revokedAt = :now, #ttl = :ttl, #revision = :nextRevision",
+    values: {},
+    event: eventOf(
+      orgId,
+      who,
+      "key.revoked",
+      old.pk,
+      { reason: "rotation", revokedAt: iso(now), replacedBy: newId },
+      now,
+    ),
+  };
+}
+
+/**
+ * Replaces an active key that was never rotated with a new key of the same name, scopes, limit and
+ * allowlist (and `input.expiresAt`, if given), in one transaction with its events:
+ * - `gracePeriodSeconds` 1 to 604800: the old key keeps working until now + grace, or its own earlier
+ *   expiry, and is then `expired` (`key.expired_by_rotation`, with its new `expiresAt`);
+ * - 0 or none: the old key is revoked now (`key.revoked` with `changes.reason: "rotation"`);
+ * - the new key's event is `key.rotated` with `changes.replaces` (and its settings).
+ * The old key gets `replacedBy`; a second rotation of it, or a rotation of a key that is not active,
+ * is a conflict, under concurrency too (the old key's update is conditional).
+ */
+export function rotateKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+  input: RotateKeyInput,
+  actor: ActorInput,
+): Promise<Outcome<RotatedKey>> {
+  const who = actorOf(actor);
+  return readCheckWrite(deps, orgId, keyId, "rotating", async (old, now) => {
+    const status = keyStatus(old, now);
+    if (status !== "active") return notActive(status, "rotated");
+    if (old.replacedBy !== undefined) {
+      return fail({
+        reason: "conflict",
+        message: `The API key was already rotated (replaced by ${old.replacedBy}); rotate its replacement instead.`,
+      });
+    }
+
+    const { key, item } = newKeyItem(
+      deps,
+      orgId,
+      {
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: input.expiresAt,
+        rateLimit: old.rateLimit,
+        allowedIps: old.allowedIps,
+      },
+      who.actor,
+      now,
+    );
+    item.replaces = old.pk;
+
+    const retired = retireOld(old, item.pk, input.gracePeriodSeconds ?? 0, orgId, who, now);
+    const live = stillLive(old, { revision: true, notRotated: true });
+    const oldEvent = retired.event;
+    const rotatedEvent = eventOf(
+      orgId,
+      who,
+      "key.rotated",
+      item.pk,
+      { replaces: old.pk, ...settingsChanges(item) },
+      now,
+    );
+    // Both events share one instant; the new key's lists first (newest first), so it gets the later id.
+    if (rotatedEvent.id < oldEvent.id) [rotatedEvent.id, oldEvent.id] = [oldEvent.id, rotatedEvent.id];
+
+    const rotation: TransactItem[] = [
+      putNewKey(deps, item),
+      {
+        Update: {
+          TableName: deps.table,
+          Key: { pk: old.pk },
+          UpdateExpression: retired.expression,
+          ConditionExpression: live.condition,
+          ExpressionAttributeNames: { "#ttl": "ttl", "#revision": "revision" },
+          ExpressionAttributeValues: {
+            ":replacedBy": item.pk,
+            ":ttl": retired.after.ttl,
+            ":nextRevision": retired.after.revision,
+            ":now": now,
+            ...retired.values,
+            ...live.values,
+          },
+        },
+      },
+      putAudit(deps, rotatedEvent),
+      putAudit(deps, oldEvent),
+    ];
+    const { result, secretArn } = await commitWithSecret({
+      store: deps.secrets,
+      ref: { orgId, keyId: item.pk },
+      key,
+      commit: () => commit(deps, rotation),
+      committed: (outcome) => outcome.committed,
+      exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
+    });
+    if (result.committed) {
+      return ok({ ...record(deps, item, now), key, replaces: old.pk, ...(secretArn ? { secretArn } : {}) });
+    }
+    if (conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "rotating a key");
+    // The old key changed since it was read (revoked, rotated, patched, expired): decide again.
+    return "stale";
+  });
+}
