@@ -1,8 +1,20 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+/**
+ * The suite's tiers, each a vitest project (`vitest run --project <name>`):
+ * - unit: no network, no server, no child process; mirrors the source tree (`test/unit/<source path>`);
+ * - integration: real HTTP against the local runtime (or a deployed stage), real DynamoDB protocol;
+ * - infra: CDK synthesis, assertions and cdk-nag;
+ * - hardening: load, faults, crashes, hostile input and property tests;
+ * - browser: the console page in the machine's Chromium against the local runtime (`npm run build` first).
+ */
+const tier = (name: string): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: { name, include: [`test/${name}/**/*.test.ts`] },
+});
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
     environment: "node",
     testTimeout: 30_000,
@@ -13,5 +25,6 @@ export default defineConfig({
       // Powertools logs through the global console (which tests can watch), and publishes no metrics.
       POWERTOOLS_DEV: "true",
     },
+    projects: [tier("unit"), tier("integration"), tier("infra"), tier("hardening"), tier("browser")],
   },
 });

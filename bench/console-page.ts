@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CONSOLE_PAGE_PATH } from "../contract/console";
 import type { LocalRuntime } from "../lib/local/runtime";
-import { launchBrowser } from "../test/console/browser";
+import { launchBrowser } from "../test/browser/chromium";
 import { buildPage, DIST } from "../web/build";
 import { median, round } from "./stats";
 

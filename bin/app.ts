@@ -1,6 +1,6 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { environmentConfig, OVERRIDABLE_SETTINGS, parseOverrides } from "../lib/config";
+import { deploymentTarget, environmentConfig, OVERRIDABLE_SETTINGS, parseOverrides } from "../lib/config";
 import { FynexStack } from "../lib/fynex-stack";
 
 /**
@@ -23,15 +23,16 @@ for (const setting of OVERRIDABLE_SETTINGS) {
   const value = app.node.tryGetContext(setting);
   if (value !== undefined) fromContext[setting] = value;
 }
-const config = environmentConfig(envName, {
-  // The CLI sets these from the current credentials and profile; an explicit context value wins.
+const config = environmentConfig(envName, parseOverrides(fromContext));
+// The CLI sets CDK_DEFAULT_* from the current credentials and profile; a pinned environment
+// (production) ignores them and deploys only where its settings say.
+const env = deploymentTarget(config, {
   account: process.env.CDK_DEFAULT_ACCOUNT,
   region: process.env.CDK_DEFAULT_REGION,
-  ...parseOverrides(fromContext),
 });
 
 new FynexStack(app, `Fynex-${config.envName}`, {
   config,
-  env: { account: config.account, region: config.region },
+  env,
   description: `Fynex API keys and API (${config.envName})`,
 });

@@ -33,6 +33,11 @@ export const sk = {
   interaction: (id: string) => `${SK_PREFIX.interaction}${id}`,
   idempotency: (hash: string) => `${SK_PREFIX.idempotency}${hash}`,
   webhook: (id: string) => `${SK_PREFIX.webhook}${id}`,
+  /**
+   * The org's subscription-set version (`WEBHOOKS`, outside every list's prefix): bumped by each create,
+   * so two creates racing under the cap cannot both pass (`createWebhook`).
+   */
+  webhookSet: "WEBHOOKS",
   outbox: (id: string) => `${SK_PREFIX.outbox}${id}`,
   delivery: (webhookId: string, id: string) => `${SK_PREFIX.delivery}${webhookId}#${id}`,
 };

@@ -40,7 +40,7 @@ export interface Route {
 }
 
 /** How a handler may use a table; the stack grants exactly that (`lib/constructs/fynex-function.ts`). */
-export type TableAccess = "read" | "update" | "append" | "readWrite";
+export type TableAccess = "read" | "update" | "revoke" | "append" | "appendQuery" | "readWrite";
 
 export interface RouteTables {
   keys?: TableAccess;
@@ -83,7 +83,7 @@ export const ROUTES: readonly Route[] = [
     publicBecause:
       "GitHub's secret scanning holds no Fynex key; each report is authenticated by GitHub's ECDSA " +
       "signature over the raw body, checked before anything is read from it (API.md §8).",
-    tables: { keys: "update", audit: "append" },
+    tables: { keys: "revoke", audit: "append" },
   },
 
   {

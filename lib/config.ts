@@ -30,6 +30,22 @@ const alarmsSchema = z
   })
   .strict();
 
+const customDomainSchema = z
+  .object({
+    /** The API's own host name, e.g. `api.fynex.solutions`; DNS points it at the stack's output. */
+    domainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a host name"),
+    /** An ACM certificate for `domainName`, in the stack's region (a regional endpoint). */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+        "must be an ACM certificate ARN",
+      ),
+  })
+  .strict();
+
 const settingsSchema = z
   .object({
     envName: z.enum(ENVIRONMENT_NAMES),
@@ -41,6 +57,11 @@ const settingsSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")
       .optional(),
+    /**
+     * Deploy only to the `account` and `region` of these settings (or `-c account=… -c region=…`),
+     * never to whatever the CLI's current credentials and profile point at.
+     */
+    pinTarget: z.boolean(),
     /** Default requests per key per window (API.md §3); a key may override it. */
     rateLimit: positiveInteger.max(10_000),
     /** Length of the fixed rate window. */
@@ -61,6 +82,11 @@ const settingsSchema = z
     stageThrottle: stageThrottleSchema,
     /** Alarm thresholds and subscribers (docs/RUNBOOKS.md says what each alarm means). */
     alarms: alarmsSchema,
+    /**
+     * Serve the stage at the root of its own domain (`https://api.fynex.solutions/api/v1/...`) besides
+     * its default URL, which carries the stage in every path. None by default.
+     */
+    customDomain: customDomainSchema.optional(),
   })
   .strict();
 
@@ -94,6 +120,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
   dev: {
     ...SHARED,
     envName: "dev",
+    pinTarget: false,
     logRetentionDays: RetentionDays.ONE_WEEK,
     removalPolicy: "destroy",
     pointInTimeRecovery: false,
@@ -104,6 +131,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
   staging: {
     ...SHARED,
     envName: "staging",
+    pinTarget: false,
     logRetentionDays: RetentionDays.ONE_MONTH,
     removalPolicy: "destroy",
     pointInTimeRecovery: true,
@@ -114,6 +142,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
   prod: {
     ...SHARED,
     envName: "prod",
+    pinTarget: true,
     logRetentionDays: RetentionDays.THREE_MONTHS,
     removalPolicy: "retain",
     pointInTimeRecovery: true,
@@ -142,18 +171,59 @@ export function environmentConfig(name: string, overrides: ConfigOverrides = {})
   return result.data;
 }
 
+/** The account and region the CLI's current credentials and profile point at (`CDK_DEFAULT_*`). */
+export interface CliTarget {
+  account?: string;
+  region?: string;
+}
+
+/**
+ * Where the stack deploys. An environment with `pinTarget` goes only where its settings say, and
+ * without an account and a region it is an error saying what to set; any other takes the CLI's
+ * current account and region where its settings name none.
+ */
+export function deploymentTarget(config: EnvironmentConfig, cli: CliTarget): CliTarget {
+  if (!config.pinTarget) {
+    return { account: config.account ?? cli.account, region: config.region ?? cli.region };
+  }
+  const missing = (["account", "region"] as const).filter((setting) => config[setting] === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `The ${config.envName} stack deploys only to the account and region its settings name, never the ` +
+        `CLI's current ones, and ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: ` +
+        `pass ${missing.map((setting) => `-c ${setting}=<${setting === "account" ? "12-digit account id" : "region, e.g. eu-west-1"}>`).join(" ")}, ` +
+        `or set ${missing.join(" and ")} for "${config.envName}" in lib/config.ts.`,
+    );
+  }
+  return { account: config.account, region: config.region };
+}
+
 /**
  * Turns raw override values (CDK context: strings from `-c key=value`, JSON values from `cdk.json`)
- * into typed overrides. A string that reads as JSON is taken as JSON, so `-c rateLimit=500` is a number
- * and `-c stageThrottle='{"rateLimit":20,"burstLimit":40}'` an object; anything else stays a string.
+ * into typed overrides. A value the setting accepts as a string stays a string (`-c account=123456789012`
+ * is an account id, not a number); otherwise a string that reads as JSON is taken as JSON, so
+ * `-c rateLimit=500` is a number and `-c stageThrottle='{"rateLimit":20,"burstLimit":40}'` an object.
  */
 export function parseOverrides(raw: Record<string, unknown>): ConfigOverrides {
+  const fields: Record<string, z.ZodType> = overridesSchema.shape;
   const decoded = Object.fromEntries(
-    Object.entries(raw).map(([key, value]) => [key, typeof value === "string" ? fromJson(value) : value]),
+    Object.entries(raw).map(([key, value]) => [key, decodeOverride(fields[key], value)]),
   );
   const result = overridesSchema.safeParse(decoded);
   if (!result.success) throw new Error(`Invalid setting overrides:\n${z.prettifyError(result.error)}`);
   return result.data;
+}
+
+function decodeOverride(field: z.ZodType | undefined, value: unknown): unknown {
+  if (field && (typeof value === "string" || typeof value === "number")) {
+    // A string setting keeps its text, even one that reads as a number (cdk.json may hold a number).
+    const text = String(value);
+    if (field.safeParse(text).success) return text;
+    const decoded = typeof value === "string" ? fromJson(value) : value;
+    // Neither fits: the text is reported, so that an account id is told it is not 12 digits.
+    return field.safeParse(decoded).success ? decoded : value;
+  }
+  return value;
 }
 
 function fromJson(value: string): unknown {

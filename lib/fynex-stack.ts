@@ -29,6 +29,8 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
 /** The console page as `npm run build` leaves it. */
 const CONSOLE_PAGE_DIR = path.join(PROJECT_ROOT, "web/dist");
+/** Answers every undeclared path and method (the API's one catch-all). */
+const NOT_FOUND_HANDLER = "lambdas/not-found/handler";
 
 export interface FynexStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -59,8 +61,9 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   switch (own[0]?.auth) {
     case "iam":
     case "cognito":
-      // Key management records every change in the audit trail.
-      return { keys: "readWrite", audit: "readWrite", rateSettings: true };
+      // Key management records every change in the audit trail, which it may append to and list,
+      // never change.
+      return { keys: "readWrite", audit: "appendQuery", rateSettings: true };
     case "apiKey":
       // Counting happens in the authorizer, so a handler that only answers GETs never writes.
       // Only a module that answers nothing but DELETEs may delete, and it may do nothing else.
@@ -159,6 +162,9 @@ export class FynexStack extends Stack {
       functions.set(handler, fn);
     }
 
+    // Touches no table: it answers the 404 envelope and nothing else.
+    const notFound = newFunction(NOT_FOUND_HANDLER, { rateSettings: false });
+
     const consoleUsers = new ConsoleUsers(this, "ConsoleUsers", {
       envName: config.envName,
       removalPolicy: config.removalPolicy,
@@ -173,6 +179,8 @@ export class FynexStack extends Stack {
       functions,
       authorizer,
       consoleUserPool: consoleUsers.userPool,
+      notFound,
+      customDomain: config.customDomain,
     });
     const consoleHandlers = [...new Set(ROUTES.filter((r) => r.auth === "cognito").map((r) => r.handler))];
     const consoleFunction = functions.get(consoleHandlers[0] ?? "");
@@ -192,7 +200,7 @@ export class FynexStack extends Stack {
       alarms: config.alarms,
       api: api.restApi,
       authorizer,
-      functions,
+      functions: new Map([...functions, [NOT_FOUND_HANDLER, notFound]]),
       tables: [keysTable, dataTable, auditTable],
       services: { authorizer: SERVICE.authorizer, api: SERVICE.api },
     });
@@ -226,6 +234,16 @@ export class FynexStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
+    if (config.customDomain && api.domainTarget) {
+      new CfnOutput(this, "CustomDomainUrl", {
+        value: `https://${config.customDomain.domainName}/`,
+        description: "Base URL of the stage on its custom domain",
+      });
+      new CfnOutput(this, "CustomDomainTarget", {
+        value: api.domainTarget,
+        description: "Point the custom domain's DNS record (CNAME or alias) at this host name",
+      });
+    }
     new CfnOutput(this, "KeysTableName", { value: keysTable.tableName });
     new CfnOutput(this, "DataTableName", { value: dataTable.tableName });
     new CfnOutput(this, "AuditTableName", { value: auditTable.tableName });
@@ -236,7 +254,7 @@ export class FynexStack extends Stack {
     });
     new CfnOutput(this, "SecretScanningKeysFunctionName", {
       value: scanningKeys.refresher.functionName,
-      description: "Fetches GitHub's secret-scanning keys (hourly); invoke it once after the first deploy",
+      description: "Fetches GitHub's secret-scanning keys: at deploy, then hourly",
     });
   }
 }

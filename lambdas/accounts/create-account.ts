@@ -1,10 +1,15 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
+import { linkTo } from "../shared/http/links";
 import { createAccountSchema } from "./account-schemas";
 import { createAccount } from "./account-store";
 
 /** `POST /api/v1/accounts` (accounts:write): a new account in the caller's org. */
-export const handler = apiRoute({ body: createAccountSchema }, async ({ auth, body, now }) => {
+export const handler = apiRoute({ body: createAccountSchema }, async ({ auth, body, event, now }) => {
   const account = await createAccount(dataDeps(), auth.orgId, body, now);
-  return { statusCode: 201, body: account, headers: { Location: `/api/v1/accounts/${account.id}` } };
+  return {
+    statusCode: 201,
+    body: account,
+    headers: { Location: linkTo(event, `/api/v1/accounts/${account.id}`) },
+  };
 });

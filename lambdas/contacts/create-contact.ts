@@ -1,10 +1,15 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
+import { linkTo } from "../shared/http/links";
 import { createContactSchema } from "./contact-schemas";
 import { createContact } from "./contact-store";
 
 /** `POST /api/v1/contacts` (contacts:write): a contact on one of the caller's org's accounts. */
-export const handler = apiRoute({ body: createContactSchema }, async ({ auth, body, now }) => {
+export const handler = apiRoute({ body: createContactSchema }, async ({ auth, body, event, now }) => {
   const contact = await createContact(dataDeps(), auth.orgId, body, now);
-  return { statusCode: 201, body: contact, headers: { Location: `/api/v1/contacts/${contact.id}` } };
+  return {
+    statusCode: 201,
+    body: contact,
+    headers: { Location: linkTo(event, `/api/v1/contacts/${contact.id}`) },
+  };
 });

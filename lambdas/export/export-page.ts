@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { SK_PREFIX } from "../../contract/data-items";
-import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
+import { decodeCursor, encodeCursor, isListPosition } from "../shared/dynamo/cursor";
 import { validationError } from "../shared/http/errors";
+import { type CalledRoute, linkTo } from "../shared/http/links";
 import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";
 import { CONTENT_TYPES, pageWriter } from "./export-format";
@@ -57,9 +58,9 @@ export function interactionKeyAt(ms: number): string {
  * never a page of someone else's data. (`format` may change between pages: the records are the same.)
  */
 const positionSchema = z.strictObject({
-  sk: z.string().regex(/^[A-Z]+#[A-Za-z0-9_]{1,64}$/),
-  since: z.string().optional(),
-  accountId: z.string().optional(),
+  sk: z.string().max(256),
+  since: z.string().max(64).optional(),
+  accountId: z.string().max(64).optional(),
 });
 
 function positionOf(request: ExportRequest, sk: string): Record<string, string> {
@@ -78,7 +79,7 @@ function resumeKey(request: ExportRequest, orgId: string, from: string | undefin
   const position = decodeCursor(request.cursor, orgId, positionSchema);
   if (position === undefined) throw invalidCursor();
   const sameExport =
-    position.sk.startsWith(KINDS[request.kind].prefix) &&
+    isListPosition(position.sk, KINDS[request.kind].prefix) &&
     (from === undefined || position.sk >= from) &&
     position.since === (request.since === undefined ? undefined : String(request.since)) &&
     position.accountId === request.accountId;
@@ -129,33 +130,28 @@ export async function exportPage(
 }
 
 /**
- * The RFC 8288 `Link` to the next page: the request's own query (parameters in the order given, values
- * as given) with the new cursor. The target is a relative reference, the last path segment plus the
- * query, which resolves against the URL the client called: right behind a stage name, a custom domain
- * or the local runtime alike, where an absolute URL built from inside the Lambda could be wrong.
+ * The RFC 8288 `Link` to the next page of the export at `path` (already resolved for the URL called,
+ * by `linkTo`): the request's own query (parameters in the order given, values as given) with the new
+ * cursor. A root-relative reference carrying the stage or base path the client called through, so it
+ * stays right behind a stage name, a custom domain, the local runtime, and a trailing slash alike.
  */
-export function nextLink(
-  resourcePath: string,
-  query: Record<string, string | undefined> | null,
-  cursor: string,
-) {
+export function nextLink(path: string, query: Record<string, string | undefined> | null, cursor: string) {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query ?? {})) {
     if (name !== "cursor" && value !== undefined) params.append(name, value);
   }
   params.append("cursor", cursor);
-  const segment = resourcePath.split("/").at(-1) ?? "";
-  return `<${segment}?${params.toString()}>; rel="next"`;
+  return `<${path}?${params.toString()}>; rel="next"`;
 }
 
 /** The response of an export page: its body in its media type, and the `Link` when records remain. */
 export function exportResult(
   page: ExportPage,
-  event: { resource: string; queryStringParameters: Record<string, string | undefined> | null },
+  event: CalledRoute & { queryStringParameters: Record<string, string | undefined> | null },
 ): HttpResult {
   const headers: Record<string, string> = {};
   if (page.nextCursor !== null) {
-    headers.Link = nextLink(event.resource, event.queryStringParameters, page.nextCursor);
+    headers.Link = nextLink(linkTo(event, event.resource), event.queryStringParameters, page.nextCursor);
   }
   return { statusCode: 200, text: { contentType: page.contentType, content: page.content }, headers };
 }

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { SERVICE } from "../../contract/metric-names";
 import { httpEnvelope } from "../shared/http/envelope";
 import { HttpError, notFound } from "../shared/http/errors";
+import { linkTo } from "../shared/http/links";
 import { requestState } from "../shared/http/request-state";
 import type { HttpResult } from "../shared/http/response";
 import { pathParameter, validate } from "../shared/http/validation";
@@ -80,7 +81,8 @@ export function httpDoor(
         orgId,
         keyId: op.takesKeyId ? pathParameter(event, "keyId") : "",
         actor,
-        keyLocation: (keyId) => spec.keyLocation(orgId, keyId),
+        // Resolved against the URL called: the stage stays in front on a bare stage URL (API.md §6).
+        keyLocation: (keyId) => linkTo(event, spec.keyLocation(orgId, keyId)),
       });
       return { statusCode: answer.statusCode, body: answer.body, headers: answer.headers };
     });

@@ -18,7 +18,7 @@ import { eventItems } from "../shared/outbox-events";
 import { ID_PREFIX } from "../shared/resource-ids";
 import type { Payment, RegisterPayment } from "./payment-schemas";
 
-/** Where a payment can be read back. */
+/** Where a payment can be read back: a route table path, resolved for the URL called by the handler. */
 export const paymentLocation = (payment: Payment) =>
   `/api/v1/accounts/${payment.accountId}/payments/${payment.id}`;
 

@@ -1,6 +1,7 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { idempotentRequest } from "../shared/http/idempotency";
+import { withCalledLocation } from "../shared/http/links";
 import { pathParameter } from "../shared/http/validation";
 import { ID_PREFIX, idParameter } from "../shared/resource-ids";
 import { registerPaymentSchema } from "./payment-schemas";
@@ -17,5 +18,6 @@ export const handler = apiRoute({ body: registerPaymentSchema }, async ({ auth, 
     path: `/api/v1/accounts/${pathParameter(event, "accountId")}/payments`,
   });
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
-  return registerPayment(dataDeps(), auth.orgId, accountId, body, now, idempotent);
+  const result = await registerPayment(dataDeps(), auth.orgId, accountId, body, now, idempotent);
+  return withCalledLocation(event, result);
 });

@@ -1,5 +1,6 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
+import { linkTo } from "../shared/http/links";
 import { parseJsonBody } from "../shared/http/validation";
 import { webhookUrlPolicy } from "./webhook-policy";
 import { createWebhookSchema } from "./webhook-schemas";
@@ -12,5 +13,9 @@ import { createWebhook } from "./webhook-store";
 export const handler = apiRoute({}, async ({ auth, event, now }) => {
   const body = parseJsonBody(event, createWebhookSchema(webhookUrlPolicy()));
   const webhook = await createWebhook(dataDeps(), auth.orgId, body, now);
-  return { statusCode: 201, body: webhook, headers: { Location: `/api/v1/webhooks/${webhook.id}` } };
+  return {
+    statusCode: 201,
+    body: webhook,
+    headers: { Location: linkTo(event, `/api/v1/webhooks/${webhook.id}`) },
+  };
 });

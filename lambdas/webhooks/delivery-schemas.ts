@@ -11,13 +11,30 @@ export const webhookEventSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 }) satisfies z.ZodType<WebhookEvent>;
 
+/**
+ * Why an attempt failed, as the tenant sees it (API.md §9): never an address, a port's state, a
+ * resolver's answer or a TLS library's code, so the delivery log cannot map the inside. The details
+ * go to the operator's log only.
+ */
+export const DELIVERY_FAILURE_REASONS = [
+  "timeout",
+  "connection_failed",
+  "tls_error",
+  "refused_address",
+  "http_status",
+  "redirect",
+] as const;
+export const deliveryFailureReasonSchema = z.enum(DELIVERY_FAILURE_REASONS);
+export type DeliveryFailureReason = z.infer<typeof deliveryFailureReasonSchema>;
+
 /** What came of one attempt. */
 export const DELIVERY_OUTCOMES = ["succeeded", "retry_scheduled", "failed"] as const;
 
 /**
  * One delivery attempt, as `GET /api/v1/webhooks/{webhookId}/deliveries` lists it. `statusCode` is
- * null when no answer came (refused address, timeout, connection failure); `error` says why an attempt
- * failed when the status alone does not; `nextAttemptAt` is set when a retry is scheduled. `failed` is
+ * null when no answer came (refused address, timeout, connection failure); `error` is the reason of a
+ * failed attempt (one of `DELIVERY_FAILURE_REASONS`), null for a success; `nextAttemptAt` is set when
+ * a retry is scheduled. `failed` is
  * the last attempt of a delivery: retried for the whole schedule, or its subscription disabled.
  */
 export const deliveryAttemptSchema = z.object({
@@ -29,7 +46,10 @@ export const deliveryAttemptSchema = z.object({
   statusCode: z.number().int().nullable(),
   at: z.string().meta({ description: "When the attempt started (ISO 8601 UTC)." }),
   durationMs: z.number().int().min(0),
-  error: z.string().nullable(),
+  error: deliveryFailureReasonSchema.nullable().meta({
+    description:
+      "Why the attempt failed: `timeout`, `connection_failed`, `tls_error`, `refused_address` (the URL or an address it resolves to is not public), `http_status` (a non-2xx answer), `redirect` (a 3xx, never followed); null on success.",
+  }),
   nextAttemptAt: z.string().nullable(),
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
@@ -41,8 +61,8 @@ export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
 export const pendingRetrySchema = z.strictObject({
   orgId: z.string().min(1),
   webhookId: z.string().min(1),
-  /** The attempt to make (2 for the first retry). */
-  attempt: z.number().int().min(2),
+  /** The attempt to make (2 for the first retry; 1 for a first attempt deferred for want of a slot). */
+  attempt: z.number().int().min(1),
   /** Epoch ms of this delivery's first attempt: the schedule's span counts from it. */
   firstAttemptAt: z.number().int(),
   /** Epoch ms at which the attempt is due. */

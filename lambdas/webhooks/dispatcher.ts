@@ -1,15 +1,25 @@
 import { newId } from "../shared/ids";
 import type { WebhookEvent } from "../shared/outbox-events";
+import { type DeliveryGate, deliveryGate, slotWait } from "./delivery-gate";
 import { afterFailure, DISABLE_AFTER_MS } from "./delivery-schedule";
-import type { DeliveryAttempt, PendingRetry } from "./delivery-schemas";
+import type { DeliveryAttempt, DeliveryFailureReason, PendingRetry } from "./delivery-schemas";
 import type { DeliveryStore, Subscription } from "./delivery-store";
-import { PostFailure, type PostWebhook, type ResolvedAddress, type ResolveHost } from "./http-post";
+import {
+  failureOf,
+  PostFailure,
+  type PostWebhook,
+  type ResolvedAddress,
+  type ResolveHost,
+} from "./http-post";
 import { classifyAddress } from "./public-address";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import { webhookUrlProblem } from "./webhook-schemas";
 
 /** A receiver has this long to answer (API.md §9). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** A deferred attempt (no slot in time) is tried again this much later. */
+const DEFER_MS = 5_000;
 
 /** Where retries wait until they are due: SQS deployed, a table of its own locally. */
 export interface RetryQueue {
@@ -46,33 +56,55 @@ export interface DispatchDeps {
   /** Aborts attempts in flight (the local runtime closing). */
   signal?: AbortSignal;
   log?: DispatchLog;
+  /** Bounds deliveries in flight per org and per host; one per process unless a test injects its own. */
+  gate?: DeliveryGate;
+  /** Settles when an attempt has waited long enough for a slot (`slotWait` unless a test injects one). */
+  slotWait?: () => Promise<unknown>;
 }
+
+/** The process's gate: every dispatch of this Lambda instance (or local runtime) shares its bounds. */
+const sharedGate = deliveryGate();
 
 const USER_AGENT = "Fynex-Webhooks/1.0";
 
-/** Why an attempt was refused before any connection, or the addresses it may connect to. */
+/**
+ * The addresses an attempt may connect to, or why it may not (the detail is for the operator's log:
+ * the tenant sees `refused_address` or `connection_failed`, never the address or the resolver's answer).
+ */
 async function checkedAddresses(
   deps: DispatchDeps,
   url: URL,
-): Promise<{ addresses: ResolvedAddress[] } | { refused: string }> {
+): Promise<{ addresses: ResolvedAddress[] } | { reason: DeliveryFailureReason; detail: string }> {
   const problem = webhookUrlProblem(url.href, { allowLoopback: deps.allowLoopback });
-  if (problem) return { refused: `refused: ${problem}` };
+  if (problem) return { reason: "refused_address", detail: problem };
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   // An IP literal was judged just above, as written; it is connected to as written.
   if (classifyAddress(host) !== undefined) return { addresses: [] };
   let addresses: ResolvedAddress[];
   try {
     addresses = await deps.resolve(host);
-  } catch {
-    return { refused: `refused: ${host} could not be resolved` };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return { reason: "connection_failed", detail: `${host} could not be resolved (${String(code)})` };
   }
-  if (addresses.length === 0) return { refused: `refused: ${host} has no address` };
+  if (addresses.length === 0) return { reason: "connection_failed", detail: `${host} has no address` };
   for (const { address } of addresses) {
     const kind = classifyAddress(address);
     if (kind === "public" || (kind === "loopback" && deps.allowLoopback)) continue;
-    return { refused: `refused: ${host} resolves to ${address}, an internal address (${kind ?? "invalid"})` };
+    return {
+      reason: "refused_address",
+      detail: `${host} resolves to ${address}, an internal address (${kind ?? "invalid"})`,
+    };
   }
   return { addresses };
+}
+
+interface PostOutcome {
+  statusCode: number | null;
+  reason: DeliveryFailureReason | null;
+  /** For the operator's log only. */
+  detail?: string;
+  durationMs: number;
 }
 
 /** One POST of `event` to the subscription: its status (or why there was none) and how long it took. */
@@ -81,13 +113,13 @@ async function post(
   subscription: Subscription,
   event: WebhookEvent,
   startedAt: number,
-): Promise<{ statusCode: number | null; error: string | null; durationMs: number }> {
+): Promise<PostOutcome> {
   const elapsed = deps.elapsed ?? (() => performance.now());
   const started = elapsed();
   const durationMs = () => Math.max(0, Math.round(elapsed() - started));
   const url = new URL(subscription.url);
   const checked = await checkedAddresses(deps, url);
-  if ("refused" in checked) return { statusCode: null, error: checked.refused, durationMs: durationMs() };
+  if ("reason" in checked) return { statusCode: null, ...checked, durationMs: durationMs() };
   const body = JSON.stringify(event);
   try {
     const { statusCode } = await deps.post({
@@ -102,12 +134,17 @@ async function post(
       timeoutMs: deps.timeoutMs ?? DELIVERY_TIMEOUT_MS,
       signal: deps.signal,
     });
-    const error = statusCode >= 300 && statusCode < 400 ? "redirects are not followed" : null;
-    return { statusCode, error, durationMs: durationMs() };
+    return { statusCode, reason: statusReason(statusCode), durationMs: durationMs() };
   } catch (error) {
-    const message = error instanceof PostFailure ? error.message : "connection failed";
-    return { statusCode: null, error: message, durationMs: durationMs() };
+    const failure = error instanceof PostFailure ? error : failureOf(error as Error);
+    return { statusCode: null, reason: failure.reason, detail: failure.detail, durationMs: durationMs() };
   }
+}
+
+/** A 2xx is a success; a 3xx is a redirect, never followed; anything else is a failed status. */
+function statusReason(statusCode: number): DeliveryFailureReason | null {
+  if (statusCode >= 200 && statusCode < 300) return null;
+  return statusCode >= 300 && statusCode < 400 ? "redirect" : "http_status";
 }
 
 /**
@@ -116,8 +153,50 @@ async function post(
  * delivery failed (retried for the whole span, or the subscription disabled after 3 days of failures).
  * The attempt is recorded before its retry is scheduled: should scheduling fail, the caller's retry
  * repeats the attempt (a duplicate, which at-least-once allows), never leaving two retry chains.
+ * It first waits for a slot of the gate (bounds per org and per host); none in time, it is deferred.
  */
 async function attemptDelivery(
+  deps: DispatchDeps,
+  orgId: string,
+  subscription: Subscription,
+  event: WebhookEvent,
+  attempt: number,
+  firstAttemptAt: number | undefined,
+): Promise<void> {
+  const release = await (deps.gate ?? sharedGate).acquire(
+    orgId,
+    new URL(subscription.url).hostname,
+    (deps.slotWait ?? slotWait)(),
+  );
+  if (!release) {
+    // Too many deliveries in flight for this org or host: the attempt goes to the retry queue as it
+    // is (no failure recorded), so the invocation ends in time and the bound holds.
+    const now = deps.clock();
+    deps.log?.("info", "webhook delivery deferred: concurrency bound reached", {
+      orgId,
+      webhookId: subscription.id,
+      eventId: event.id,
+      attempt,
+    });
+    await deps.retries.schedule({
+      orgId,
+      webhookId: subscription.id,
+      attempt,
+      firstAttemptAt: firstAttemptAt ?? now,
+      dueAt: now + DEFER_MS,
+      event,
+    });
+    return;
+  }
+  try {
+    await attemptWithSlot(deps, orgId, subscription, event, attempt, firstAttemptAt);
+  } finally {
+    release();
+  }
+}
+
+/** Attempt number `attempt`, once a slot is held (see `attemptDelivery`). */
+async function attemptWithSlot(
   deps: DispatchDeps,
   orgId: string,
   subscription: Subscription,
@@ -128,7 +207,7 @@ async function attemptDelivery(
   const at = deps.clock();
   const first = firstAttemptAt ?? at;
   const result = await post(deps, subscription, event, at);
-  const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+  const ok = result.reason === null;
   const record: DeliveryAttempt = {
     id: newId("dlv", at),
     eventId: event.id,
@@ -138,7 +217,7 @@ async function attemptDelivery(
     statusCode: result.statusCode,
     at: new Date(at).toISOString(),
     durationMs: result.durationMs,
-    error: result.error,
+    error: result.reason,
     nextAttemptAt: null,
   };
   let retry: PendingRetry | undefined;
@@ -153,7 +232,6 @@ async function attemptDelivery(
     const next = afterFailure(deps.retryBaseSeconds, attempt, first, at, deps.random);
     if (disabled) {
       record.outcome = "failed";
-      record.error = `${record.error ?? `status ${result.statusCode}`}; subscription disabled: failing for 3 days`;
       deps.log?.("info", "webhook subscription disabled after 3 days of failures", {
         orgId,
         webhookId: subscription.id,
@@ -181,6 +259,8 @@ async function attemptDelivery(
     attempt,
     outcome: record.outcome,
     statusCode: record.statusCode,
+    reason: record.error,
+    ...(result.detail === undefined ? {} : { detail: result.detail }),
     durationMs: record.durationMs,
   });
   if (retry) await deps.retries.schedule(retry);
@@ -188,8 +268,9 @@ async function attemptDelivery(
 
 /**
  * The first attempts of a new event (from the outbox): one per enabled subscription of the org that
- * lists its type, all at once. Throws when any of them could not be recorded or scheduled, so that
- * the caller redoes the event (the subscriptions already served then get it twice: at least once).
+ * lists its type, as many at once as the gate's bounds allow. Throws when any of them could not be
+ * recorded or scheduled, so that the caller redoes the event (the subscriptions already served then
+ * get it twice: at least once).
  */
 export async function dispatchEvent(deps: DispatchDeps, event: WebhookEvent): Promise<void> {
   const subscriptions = await deps.store.subscriptionsFor(event.orgId, event.type);

@@ -36,9 +36,31 @@ export interface PostRequest {
 /** The receiver's status; a failure to get one (timeout, refused connection, TLS) is thrown. */
 export type PostWebhook = (request: PostRequest) => Promise<{ statusCode: number }>;
 
-/** A request that got no answer: why, in words fit for the delivery log (no stack, no internals). */
+/** Why a request got no answer, as the tenant may see it (a subset of API.md §9's reasons). */
+export type PostFailureReason = "timeout" | "connection_failed" | "tls_error";
+
+/**
+ * A request that got no answer: the `reason` the delivery log records, and the `detail` (an error
+ * code, a timeout) that only the operator's log may hold: an address's or a port's state told to
+ * the tenant would make the log a scanner of the inside (API.md §9).
+ */
 export class PostFailure extends Error {
   override readonly name = "PostFailure";
+  constructor(
+    readonly reason: PostFailureReason,
+    readonly detail: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Node's and OpenSSL's codes for a failed handshake or an unverifiable certificate. */
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$)/;
+
+/** The reason of a request error that is neither our timeout nor our abort. */
+export function failureOf(error: Error & { code?: string }): PostFailure {
+  const code = error.code ?? error.name;
+  return new PostFailure(TLS_CODE.test(code) ? "tls_error" : "connection_failed", code);
 }
 
 /**
@@ -78,11 +100,11 @@ export const nodePost: PostWebhook = (request) =>
     );
     req.on("error", (error: Error & { code?: string }) => {
       if (timeout.aborted) {
-        reject(new PostFailure(`timeout: no answer within ${request.timeoutMs / 1000} s`));
+        reject(new PostFailure("timeout", `no answer within ${request.timeoutMs / 1000} s`));
       } else if (request.signal?.aborted) {
-        reject(new PostFailure("aborted: the dispatcher stopped"));
+        reject(new PostFailure("connection_failed", "aborted: the dispatcher stopped"));
       } else {
-        reject(new PostFailure(`connection failed: ${error.code ?? error.name}`));
+        reject(failureOf(error));
       }
     });
     req.end(request.body);

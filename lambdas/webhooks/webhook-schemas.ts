@@ -5,6 +5,12 @@ import { classifyHost } from "./public-address";
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
 export const WEBHOOK_URL_MAX = 2048;
 
+/**
+ * The only ports a deployed subscription may name (API.md §9): HTTPS's own and its common alternate.
+ * Any other port would let a tenant aim deliveries at arbitrary services of a third party.
+ */
+export const WEBHOOK_PORTS = ["443", "8443"] as const;
+
 /** What a subscription URL may point at. Only the local runtime ever allows loopback (API.md §9). */
 export interface WebhookUrlPolicy {
   /** `http://` and `https://` on loopback (`127.0.0.0/8`, `::1`, `localhost`) are allowed too. */
@@ -35,6 +41,10 @@ export function webhookUrlProblem(value: string, policy: WebhookUrlPolicy): stri
   if (loopback || (host.kind === "address" && host.address !== "public")) {
     return "Must point at a public address: loopback, private, link-local, unique-local and other internal addresses are refused.";
   }
+  // The parser drops the scheme's default port: "" is 443 here.
+  if (url.port !== "" && !(WEBHOOK_PORTS as readonly string[]).includes(url.port)) {
+    return `Must use port ${WEBHOOK_PORTS.join(" or ")}.`;
+  }
   return undefined;
 }
 
@@ -48,7 +58,10 @@ export function webhookUrlSchema(policy: WebhookUrlPolicy) {
       if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
     })
     .transform((value) => new URL(value).href)
-    .meta({ format: "uri", description: "https URL of a public host; answered as normalised." });
+    .meta({
+      format: "uri",
+      description: "https URL of a public host, on port 443 or 8443; answered as normalised.",
+    });
 }
 
 /** A non-empty set of the events of API.md §6; duplicates are folded, first occurrence kept in place. */

@@ -4,15 +4,20 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
 import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
-import { missing } from "../shared/domain-errors";
-import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { invalidCursor } from "../shared/dynamo/data-store";
+import { DomainError, missing, storeBusy } from "../shared/domain-errors";
+import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
+import {
+  conditionFailedAt,
+  DEFAULT_RETRY,
+  pause,
+  type RetryPolicy,
+  transact,
+  unexpectedCancellation,
+} from "../shared/dynamo/transact";
 import { newId } from "../shared/ids";
 import { isResourceId } from "../shared/resource-ids";
 import {
@@ -26,6 +31,7 @@ import {
 export interface WebhookStoreDeps {
   db: DynamoDBDocumentClient;
   table: string;
+  retry?: RetryPolicy;
 }
 
 /**
@@ -57,7 +63,57 @@ function keyOf(orgId: string, webhookId: string) {
   return { pk: orgPk(orgId), sk: sk.webhook(webhookId) };
 }
 
-/** Creates a subscription with a fresh signing secret; the answer is the only place it is shown. */
+/** At most this many subscriptions per org (API.md §6, as Stripe allows): fan-out stays bounded. */
+export const MAX_WEBHOOKS_PER_ORG = 16;
+
+const capReached = () =>
+  new DomainError(
+    "conflict",
+    `An org has at most ${MAX_WEBHOOKS_PER_ORG} webhook subscriptions; delete one before creating another.`,
+  );
+
+/** The subscription set's version (0 before the first create), read strongly. */
+async function setVersion(deps: WebhookStoreDeps, orgId: string): Promise<number> {
+  const result = await deps.db.send(
+    new GetCommand({
+      TableName: deps.table,
+      Key: { pk: orgPk(orgId), sk: sk.webhookSet },
+      ConsistentRead: true,
+    }),
+  );
+  const version = result.Item?.version;
+  return typeof version === "number" ? version : 0;
+}
+
+/** How many subscriptions the org has now (strongly consistent; a count reads no attributes). */
+async function countWebhooks(deps: WebhookStoreDeps, orgId: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.webhook },
+        Select: "COUNT",
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+/**
+ * Creates a subscription with a fresh signing secret; the answer is the only place it is shown. The
+ * 17th of an org is a 409 naming the cap. Under concurrency: the set's version is read, then the
+ * subscriptions counted, and the put commits only with the version bumped from the value read. Two
+ * creates that counted the same set cannot both commit; the loser counts again. Deletes need not bump
+ * it (they only lower the count, so a create that counted before one is merely cautious), which
+ * keeps the delete function's grant to `DeleteItem` alone.
+ */
 export async function createWebhook(
   deps: WebhookStoreDeps,
   orgId: string,
@@ -75,14 +131,38 @@ export async function createWebhook(
     createdAt: at,
     updatedAt: at,
   };
-  await deps.db.send(
-    new PutCommand({
-      TableName: deps.table,
-      Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
-  return { ...webhook, secret };
+  const policy = deps.retry ?? DEFAULT_RETRY;
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    const version = await setVersion(deps, orgId);
+    if ((await countWebhooks(deps, orgId)) >= MAX_WEBHOOKS_PER_ORG) throw capReached();
+    const result = await transact(
+      deps.db,
+      [
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk: orgPk(orgId), sk: sk.webhookSet },
+            UpdateExpression: "SET version = :next",
+            ConditionExpression: "attribute_not_exists(version) OR version = :seen",
+            ExpressionAttributeValues: { ":seen": version, ":next": version + 1 },
+          },
+        },
+        {
+          Put: {
+            TableName: deps.table,
+            Item: { pk: orgPk(orgId), sk: sk.webhook(webhook.id), ...webhook, [SECRET_ATTRIBUTE]: secret },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+      ],
+      policy,
+    );
+    if (result.committed) return { ...webhook, secret };
+    // Another create moved the version since it was read: count again.
+    if (!conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "creating a webhook");
+    await pause(policy, attempt);
+  }
+  throw storeBusy();
 }
 
 /** One subscription of the org; another org's id, or an unknown one, is a 404. */
@@ -94,31 +174,25 @@ export async function getWebhook(deps: WebhookStoreDeps, orgId: string, webhookI
   return webhookOf(result.Item);
 }
 
-const positionSchema = z.strictObject({ sk: z.string().startsWith(SK_PREFIX.webhook) });
-
 /** A page of the org's subscriptions, oldest first. */
 export async function listWebhooks(
   deps: WebhookStoreDeps,
   orgId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Webhook[]; nextCursor: string | null }> {
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, orgId, positionSchema);
-  if (page.cursor !== undefined && !after) {
-    throw invalidCursor();
-  }
+  const after = startAfter(orgId, SK_PREFIX.webhook, page.cursor);
   const result = await deps.db.send(
     new QueryCommand({
       TableName: deps.table,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.webhook },
-      ExclusiveStartKey: after ? { pk: orgPk(orgId), sk: after.sk } : undefined,
+      ExclusiveStartKey: after,
       Limit: page.limit,
       ConsistentRead: true,
     }),
   );
   const items = (result.Items ?? []).map(webhookOf);
-  const last = result.LastEvaluatedKey?.sk;
-  return { items, nextCursor: typeof last === "string" ? encodeCursor(orgId, { sk: last }) : null };
+  return { items, nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey) };
 }
 
 /**

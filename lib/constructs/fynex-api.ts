@@ -8,16 +8,15 @@ import {
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
-  type Method,
   MethodLoggingLevel,
   type MethodOptions,
-  MockIntegration,
-  PassthroughBehavior,
   RequestAuthorizer,
   Resource,
   ResponseType,
   RestApi,
+  SecurityPolicy,
 } from "aws-cdk-lib/aws-apigateway";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IUserPool } from "aws-cdk-lib/aws-cognito";
 import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -29,7 +28,6 @@ import {
   type GatewayAnswer,
   type GatewayResponseType,
   gatewayAnswerBody,
-  NOT_FOUND,
 } from "../gateway-responses";
 
 /** An org id (API.md §1); the admin routes' IAM scope embeds it in an ARN, so no wildcard may slip in. */
@@ -45,7 +43,9 @@ const REQUEST_ID = "$context.requestId";
 
 /**
  * Access log fields. No header (the key travels in one), no body. Every value is quoted: API Gateway
- * writes `-` for a missing value, which would break JSON where a number was expected.
+ * writes `-` for a missing value, which would break JSON where a number was expected. The error
+ * message is the exception: `$context.error.message` may hold quotes, which would break the line, so
+ * it is logged as `$context.error.messageString`, which API Gateway writes already quoted.
  */
 const ACCESS_LOG_FIELDS = {
   requestId: "$context.requestId",
@@ -65,8 +65,20 @@ const ACCESS_LOG_FIELDS = {
   keyId: "$context.authorizer.keyId",
   iamCaller: "$context.identity.userArn",
   errorType: "$context.error.responseType",
-  errorMessage: "$context.error.message",
+  errorMessage: "$context.error.messageString",
 };
+
+/** Variables API Gateway writes as JSON strings of their own: never quoted again. */
+const QUOTED_BY_API_GATEWAY = new Set(["$context.error.messageString"]);
+
+/** The access-log line: a JSON object, each value quoted unless API Gateway quotes it itself. */
+function accessLogFormat(fields: Record<string, string> = ACCESS_LOG_FIELDS): string {
+  const members = Object.entries(fields).map(
+    ([name, variable]) =>
+      `${JSON.stringify(name)}:${QUOTED_BY_API_GATEWAY.has(variable) ? variable : JSON.stringify(variable)}`,
+  );
+  return `{${members.join(",")}}`;
+}
 
 export interface FynexApiProps {
   /** One stage, named after the environment. */
@@ -82,15 +94,21 @@ export interface FynexApiProps {
   authorizer: IFunction;
   /** The user pool whose ID tokens the `cognito` routes (the console API) take. */
   consoleUserPool: IUserPool;
+  /** Answers every undeclared path and method with the 404 envelope (`lambdas/not-found/handler`). */
+  notFound: IFunction;
+  /** Also serve the stage at the root of this domain (a base path mapping of `/` to the stage). */
+  customDomain?: { domainName: string; certificateArn: string };
 }
 
 /**
  * The REST API: one regional stage, methods built from the route table, the API-key authorizer with
- * its cache off, IAM on admin routes, a 404 catch-all for every undeclared path and method, and
+ * its cache off, IAM on admin routes, one 404 catch-all for every undeclared path and method, and
  * gateway responses that answer in the error envelope.
  */
 export class FynexApi extends Construct {
   readonly restApi: RestApi;
+  /** The custom domain's own host name, the target of its DNS record: only with a custom domain. */
+  readonly domainTarget?: string;
 
   constructor(scope: Construct, id: string, props: FynexApiProps) {
     super(scope, id);
@@ -118,7 +136,7 @@ export class FynexApi extends Construct {
         throttlingRateLimit: props.stageThrottle.rateLimit,
         throttlingBurstLimit: props.stageThrottle.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        accessLogFormat: AccessLogFormat.custom(accessLogFormat()),
       },
     });
 
@@ -128,7 +146,18 @@ export class FynexApi extends Construct {
 
     this.addGatewayResponses();
     this.addRoutes(props);
-    this.addCatchAll();
+    this.addCatchAll(props.notFound);
+
+    if (props.customDomain) {
+      // Mapped at the root: `https://<domain>/api/v1/...`, the shape API.md documents, no stage in it.
+      const domain = this.restApi.addDomainName("CustomDomain", {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, "Certificate", props.customDomain.certificateArn),
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      this.domainTarget = domain.domainNameAliasDomainName;
+    }
   }
 
   /**
@@ -321,58 +350,30 @@ export class FynexApi extends Construct {
 
   /**
    * Undeclared methods and paths answer 404 `not_found` without authorization (API.md §3: before
-   * anything else). A path that matches a resource with no method for it (`/api/v1`), or that runs
-   * past a declared resource (`/api/v1/accounts/x`), must not depend on API Gateway falling back to
-   * the root's `{proxy+}`: every resource gets `ANY`, and every resource that has no path-variable
-   * child gets its own `{proxy+}` (a resource may have only one variable child).
+   * anything else), from one catch-all: `ANY /{proxy+}` and `ANY /` (a greedy variable never matches
+   * the root itself). API Gateway picks the declared resource and method when both match, and falls
+   * back to the root's `{proxy+}` otherwise: a method a resource does not declare, a resource with no
+   * method (`/api/v1`), a path that runs past a declared resource (`/api/v1/accounts/x/y`)
+   * (docs/DECISIONS.md). A function answers, not a mock integration: a mock passes a body of a media
+   * type it has no template for straight through and answers 500 to `text/plain`, CSV, XML or a form.
+   * One catch-all rather than one per resource also keeps the method count down: many methods
+   * created at once get the deploy throttled by API Gateway itself (aws-cdk#15573).
    */
-  private addCatchAll(): void {
-    const notFound = new MockIntegration({
-      // `WHEN_NO_MATCH`: a body of any content type still reaches the 404 (never a 415).
-      passthroughBehavior: PassthroughBehavior.WHEN_NO_MATCH,
-      requestTemplates: { "application/json": '{"statusCode": 404}' },
-      integrationResponses: [
-        {
-          statusCode: "404",
-          responseParameters: { "method.response.header.X-Request-Id": "context.requestId" },
-          responseTemplates: {
-            "application/json": gatewayAnswerBody(NOT_FOUND, REQUEST_ID),
-          },
-        },
-      ],
-    });
-    const options: MethodOptions = {
-      authorizationType: AuthorizationType.NONE,
-      methodResponses: [
-        { statusCode: "404", responseParameters: { "method.response.header.X-Request-Id": true } },
-      ],
-    };
-
-    const acknowledge = (method: Method) =>
+  private addCatchAll(notFound: IFunction): void {
+    const integration = new LambdaIntegration(notFound, { allowTestInvoke: false });
+    const options: MethodOptions = { authorizationType: AuthorizationType.NONE };
+    const methods = [
+      this.restApi.root.addMethod("ANY", integration, options),
+      this.restApi.root.addProxy({ anyMethod: false }).addMethod("ANY", integration, options),
+    ];
+    for (const method of methods) {
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          "Catch-all 404 (mock integration, no backend): answers undeclared paths and methods before " +
-          "any authorization (API.md §3), so that a missing-token answer only ever means an unsigned " +
-          "admin call. It reaches no function and no data.",
+          "Catch-all 404: answers undeclared paths and methods before any authorization (API.md §3), so " +
+          "that a missing-token answer only ever means an unsigned admin call. Its function answers the " +
+          "404 envelope and reads no body and no data.",
       });
-    for (const resource of allResources(this.restApi.root)) {
-      acknowledge(resource.addMethod("ANY", notFound, options));
-      if (!childResources(resource).some((child) => isPathVariable(child))) {
-        acknowledge(resource.addProxy({ anyMethod: false }).addMethod("ANY", notFound, options));
-      }
     }
   }
-}
-
-function childResources(resource: IResource): Resource[] {
-  return resource.node.children.filter((child): child is Resource => child instanceof Resource);
-}
-
-function allResources(root: IResource): IResource[] {
-  return [root, ...childResources(root).flatMap((child) => allResources(child))];
-}
-
-function isPathVariable(resource: Resource): boolean {
-  return resource.path.split("/").at(-1)?.startsWith("{") ?? false;
 }

@@ -34,26 +34,62 @@ export type TableAccessMode =
   | "read"
   /** Counts on an existing item by key: the authorizer's one conditional update. Never an index. */
   | "update"
+  /**
+   * Reads keys by id and revokes them, nothing else: the update may touch only the attributes a
+   * revocation writes or its condition reads (`dynamodb:Attributes`), so the internet-facing
+   * secret-scanning function can never change a key's scopes, hash or limits.
+   */
+  | "revoke"
   /** Creates items, nothing else: an audit trail written in the transaction of the change it records. */
   | "append"
+  /** Creates items and queries them, never changes one: the audit trail key management lists. */
+  | "appendQuery"
   /** Reads, queries, creates and conditional updates, transactions included. */
   | "readWrite"
   /** Conditional deletes by key (a DELETE route: 404 when the item is not there), nothing else. */
   | "delete";
 
-const TABLE_ACTIONS: Record<TableAccessMode, string[]> = {
-  read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
-  update: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-  append: ["dynamodb:PutItem"],
-  readWrite: [
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:ConditionCheckItem",
+/**
+ * What a revocation touches (`lambdas/key-management`: `SET revokedAt, #ttl` under a condition on
+ * `pk`, `orgId`, `revokedAt` and `expiresAt`). IAM counts the attributes a condition reads as well
+ * as those an update writes, so the condition's are listed too.
+ */
+const REVOKE_ATTRIBUTES = ["pk", "orgId", "revokedAt", "expiresAt", "ttl"];
+
+interface Grant {
+  actions: string[];
+  conditions?: Record<string, Record<string, string[]>>;
+}
+
+const TABLE_GRANTS: Record<TableAccessMode, Grant[]> = {
+  read: [{ actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"] }],
+  update: [{ actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"] }],
+  revoke: [
+    { actions: ["dynamodb:GetItem"] },
+    {
+      actions: ["dynamodb:UpdateItem"],
+      conditions: {
+        "ForAllValues:StringEquals": { "dynamodb:Attributes": REVOKE_ATTRIBUTES },
+        // ALL_OLD or ALL_NEW would hand back attributes outside the list.
+        StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+      },
+    },
   ],
-  delete: ["dynamodb:DeleteItem"],
+  append: [{ actions: ["dynamodb:PutItem"] }],
+  appendQuery: [{ actions: ["dynamodb:PutItem", "dynamodb:Query"] }],
+  readWrite: [
+    {
+      actions: [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+      ],
+    },
+  ],
+  delete: [{ actions: ["dynamodb:DeleteItem"] }],
 };
 
 export interface TableBinding {
@@ -134,18 +170,20 @@ export class FynexFunction extends NodejsFunction {
   }
 
   /**
-   * Grants exactly the actions of `accessMode` on the table (and its indexes when the mode reads
+   * Grants exactly the actions (and conditions) of `accessMode` on the table (and its indexes when the mode reads
    * them), and hands the function the table's name in the table's environment variable.
    */
   bindTable({ table, accessMode }: TableBinding): void {
-    const actions = TABLE_ACTIONS[accessMode];
-    const readsIndexes = table.hasIndexes && actions.includes("dynamodb:Query");
-    this.addToRolePolicy(
-      new PolicyStatement({
-        actions,
-        resources: readsIndexes ? [table.tableArn, ...table.indexArns] : [table.tableArn],
-      }),
-    );
+    for (const { actions, conditions } of TABLE_GRANTS[accessMode]) {
+      const readsIndexes = table.hasIndexes && actions.includes("dynamodb:Query");
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions,
+          resources: readsIndexes ? [table.tableArn, ...table.indexArns] : [table.tableArn],
+          conditions,
+        }),
+      );
+    }
     this.addEnvironment(table.environmentVariable, table.tableName);
   }
 }

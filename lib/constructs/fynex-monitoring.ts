@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
 import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import {
   Alarm,
@@ -13,6 +13,7 @@ import {
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Operation, type Table } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
@@ -76,6 +77,29 @@ export class FynexMonitoring extends Construct {
       displayName: `Fynex ${props.envName} alarms`,
       enforceSSL: true,
     });
+    // `enforceSSL` makes CDK write a topic policy, and a topic policy replaces SNS's default one: without
+    // this statement CloudWatch may not publish and every alarm notifies nobody. Only this account's
+    // alarms, in this region, may publish.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": stack.account },
+          ArnLike: {
+            "aws:SourceArn": stack.formatArn({
+              service: "cloudwatch",
+              resource: "alarm",
+              resourceName: "*",
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     for (const email of props.alarms.emails) this.topic.addSubscription(new EmailSubscription(email));
     this.action = new SnsAction(this.topic);
 
@@ -107,8 +131,10 @@ export class FynexMonitoring extends Construct {
         statistic,
         period: FIVE_MINUTES,
       });
+    // No MAX([requests, 1]): CloudWatch metric math takes only time series inside an array, so a
+    // scalar there fails the alarm's creation. IF answers 0 for a period without requests.
     const serverErrorRate = new MathExpression({
-      expression: "100 * errors / MAX([requests, 1])",
+      expression: "IF(requests > 0, 100 * errors / requests, 0)",
       usingMetrics: { errors: api("5XXError", "Sum"), requests: api("Count", "Sum") },
       period: FIVE_MINUTES,
       label: "5xx %",

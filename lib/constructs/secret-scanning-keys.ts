@@ -1,9 +1,10 @@
 import path from "node:path";
-import { Duration } from "aws-cdk-lib";
+import { Duration, Validations } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { InvocationType, Trigger } from "aws-cdk-lib/triggers";
 import { Construct } from "constructs";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { FynexFunction } from "./fynex-function";
@@ -21,11 +22,13 @@ export interface SecretScanningKeysProps {
 /**
  * The trusted secret-scanning keys of a deployed stage (API.md §8): a function that fetches GitHub's
  * published list on a schedule and stores it as one item of the keys table. Its role may read and
- * write that one item (`dynamodb:LeadingKeys`), and nothing else of the table.
+ * write that one item (`dynamodb:LeadingKeys`), and nothing else of the table. It also runs once at
+ * each deploy that changes it, so that a fresh stack accepts reports without waiting for the hour.
  */
 export class SecretScanningKeys extends Construct {
   readonly refresher: FynexFunction;
   readonly schedule: Rule;
+  readonly atDeploy: Trigger;
 
   constructor(scope: Construct, id: string, props: SecretScanningKeysProps) {
     super(scope, id);
@@ -51,5 +54,38 @@ export class SecretScanningKeys extends Construct {
       schedule: Schedule.rate(props.every ?? Duration.hours(1)),
       targets: [new LambdaFunction(this.refresher, { retryAttempts: 2 })],
     });
+
+    // Reports are refused until the list is first stored: fetch it as the stack is deployed, once the
+    // table exists. Asynchronously (Event): GitHub being unreachable for a moment must not roll the
+    // deploy back; Lambda retries the invocation twice, and the hourly schedule catches up after that.
+    this.atDeploy = new Trigger(this, "RefreshAtDeploy", {
+      handler: this.refresher,
+      invocationType: InvocationType.EVENT,
+      executeAfter: [props.keysTable],
+      timeout: Duration.minutes(1),
+    });
+    acknowledgeTriggerProvider(this);
   }
+}
+
+/**
+ * cdk-nag findings on the provider function `aws-cdk-lib/triggers` adds to the stack (one per stack,
+ * found by its construct id): its role and runtime are CDK's, not ours to change.
+ */
+function acknowledgeTriggerProvider(scope: Construct): void {
+  const stack = scope.node.scopes[0];
+  const provider = stack?.node.tryFindChild("AWSCDK.TriggerCustomResourceProviderCustomResourceProvider");
+  if (!provider) return;
+  Validations.of(provider).acknowledge(
+    {
+      id: "AwsSolutions-IAM4",
+      reason:
+        "CDK's trigger provider (aws-cdk-lib/triggers): its role carries AWSLambdaBasicExecutionRole, " +
+        "set by CDK. It runs only during deployments and may invoke only the refresher.",
+    },
+    {
+      id: "AwsSolutions-L1",
+      reason: "CDK's trigger provider: its runtime is chosen by aws-cdk-lib, not by this project.",
+    },
+  );
 }

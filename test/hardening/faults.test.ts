@@ -206,7 +206,7 @@ afterAll(async () => {
 function expectNothingInternal(answer: { text: string; headers: Record<string, string> }) {
   const seen = `${answer.text}\n${JSON.stringify(answer.headers)}`;
   for (const leak of [
-    "7f3a",
+    "partition 7f3a",
     "i-0abc",
     "fynex-local",
     "Exception",

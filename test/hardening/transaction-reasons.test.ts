@@ -14,7 +14,7 @@ import type { HttpError } from "../../lambdas/shared/http/errors";
 import { httpErrorOf } from "../../lambdas/shared/http/response";
 
 /**
- * The one business transaction test/handlers/business-transactions.test.ts leaves out: a contact's
+ * The one business transaction test/unit/lambdas/shared/dynamo/transact-routes.test.ts leaves out: a contact's
  * PATCH, whose cancellation reasons decide between reading again, 404 and 503. (Payments, account
  * creates and updates, contact creates and import rows are covered there.)
  */

@@ -9,7 +9,7 @@ import { FynexStack } from "../../lib/fynex-stack";
  * Nothing deployed can log a key (DESIGN.md, "Environments and operations"): API Gateway never traces
  * request data and logs executions at ERROR at most, its access logs hold no header and no body, and
  * no function turns Powertools' event logging on. What the handlers themselves write is checked in
- * test/handlers/event-logging.test.ts.
+ * test/unit/lambdas/shared/observability/event-logging.test.ts.
  */
 type CfnResource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, CfnResource>;
@@ -62,9 +62,23 @@ const ALLOWED_ACCESS_LOG_VARIABLES = new Set([
   "$context.authorizer.orgId",
   "$context.authorizer.keyId",
   "$context.error.responseType",
-  "$context.error.message",
+  "$context.error.messageString",
   "$context.stage",
 ]);
+
+/**
+ * An access-log line as API Gateway writes it (its documented substitution): every variable's value in
+ * place, `$context.error.message` raw, `$context.error.messageString` as a JSON string of the message.
+ */
+function asApiGatewayWrites(format: string, value: string, message = value): string {
+  return format.replace(/\$[A-Za-z_][\w.-]*/g, (variable) =>
+    variable === "$context.error.messageString"
+      ? JSON.stringify(message)
+      : variable === "$context.error.message"
+        ? message
+        : value,
+  );
+}
 
 describe.each(ENVIRONMENT_NAMES)("%s: API Gateway logging", (envName) => {
   it("never traces request data and logs executions at ERROR at most, on every method setting", () => {
@@ -98,10 +112,26 @@ describe.each(ENVIRONMENT_NAMES)("%s: API Gateway logging", (envName) => {
     expect(variables.length).toBeGreaterThan(5);
     expect(variables.filter((variable) => !ALLOWED_ACCESS_LOG_VARIABLES.has(variable))).toEqual([]);
     expect(format).not.toMatch(/\$input|\$method\.request|header|\$util|apiKey|userAgent|clientCert/i);
-    // Every value is one quoted variable: a JSON line, nothing assembled around a variable.
-    for (const value of Object.values(JSON.parse(format) as Record<string, string>)) {
-      expect(value).toMatch(/^\$context\.[\w.]+$/);
+    // Every value is one variable: a JSON line, nothing assembled around a variable.
+    for (const value of Object.values(
+      JSON.parse(asApiGatewayWrites(format, "-")) as Record<string, string>,
+    )) {
+      expect(value).toBe("-");
     }
+  });
+
+  it("stays one JSON line when API Gateway's error message holds quotes", () => {
+    // Prepare
+    const [stage] = Object.values(ofType(templateOf(envName), "AWS::ApiGateway::Stage"));
+    if (!stage) throw new Error("the template has no stage");
+    const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
+    const message = 'Invalid key=value pair in Authorization header: "Credential"';
+
+    // Act
+    const line = JSON.parse(asApiGatewayWrites(format, "-", message)) as Record<string, string>;
+
+    // Assess
+    expect(Object.values(line)).toContain(message);
   });
 });
 

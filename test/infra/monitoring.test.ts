@@ -42,6 +42,47 @@ describe("alarms, their topic and the dashboard (per environment)", () => {
     }
   });
 
+  it("lets CloudWatch alarms of this account publish to the topic, beside the TLS-only deny", () => {
+    const policies = Object.values(prod.findResources("AWS::SNS::TopicPolicy")) as Alarm[];
+    expect(policies).toHaveLength(1);
+    const [policy] = policies as [Alarm];
+    const { Statement: statements } = policy.Properties.PolicyDocument as {
+      Statement: Record<string, unknown>[];
+    };
+    const allow = statements.filter(
+      (statement) =>
+        statement.Effect === "Allow" &&
+        JSON.stringify(statement.Principal) === JSON.stringify({ Service: "cloudwatch.amazonaws.com" }),
+    );
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({
+      Action: "sns:Publish",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+        ArnLike: {
+          "aws:SourceArn": {
+            "Fn::Join": [
+              "",
+              [
+                "arn:",
+                { Ref: "AWS::Partition" },
+                ":cloudwatch:",
+                { Ref: "AWS::Region" },
+                ":",
+                { Ref: "AWS::AccountId" },
+                ":alarm:*",
+              ],
+            ],
+          },
+        },
+      },
+    });
+    // The deny of plain-text publishing stays.
+    expect(
+      statements.some((s) => s.Effect === "Deny" && JSON.stringify(s).includes("aws:SecureTransport")),
+    ).toBe(true);
+  });
+
   it("has no subscriber when the environment names none", () => {
     synth("dev").resourceCountIs("AWS::SNS::Subscription", 0);
   });

@@ -22,6 +22,7 @@ function synth(envName: string, overrides: ConfigOverrides = {}) {
 }
 
 const ofType = (template: Template, type: string) => template.findResources(type) as Resources;
+type CfnResourceWithDeps = { Properties: Record<string, unknown>; DependsOn?: string[] };
 
 /** Every statement of the policies attached to a role. */
 function statementsOfRole(template: Template, roleId: string): Record<string, unknown>[] {
@@ -83,7 +84,7 @@ describe("secret-scanning route (API.md §8)", () => {
     expect(SCANNING_ROUTE).toMatchObject({
       method: "POST",
       auth: "none",
-      tables: { keys: "update", audit: "append" },
+      tables: { keys: "revoke", audit: "append" },
     });
     const [method] = Object.values(ofType(template, "AWS::ApiGateway::Method")).filter(
       ({ Properties }) =>
@@ -96,7 +97,8 @@ describe("secret-scanning route (API.md §8)", () => {
     const statements = statementsOf(template, scanning);
 
     expect(statements).toEqual([
-      { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: KEYS_ARN },
+      { Effect: "Allow", Action: "dynamodb:GetItem", Resource: KEYS_ARN },
+      expect.objectContaining({ Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: KEYS_ARN }),
       { Effect: "Allow", Action: "dynamodb:PutItem", Resource: AUDIT_ARN },
     ]);
     expect(environmentOf(template, scanning)).toMatchObject({
@@ -104,6 +106,48 @@ describe("secret-scanning route (API.md §8)", () => {
       AUDIT_TABLE_NAME: { Ref: AUDIT_TABLE.logicalId },
     });
     expect(JSON.stringify(statements)).not.toContain(DATA_TABLE.logicalId);
+  });
+});
+
+describe("IAM no broader than the code (issue 12, point 7)", () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth("prod").template();
+  });
+
+  it("lets the internet-facing scanning function update only what a revocation touches", () => {
+    const scanning = functionOfRoute(template, "POST", "/security/v1/secret-scanning");
+    const updates = statementsOf(template, scanning).filter((statement) =>
+      [statement.Action].flat().includes("dynamodb:UpdateItem"),
+    );
+    expect(updates).toHaveLength(1);
+    const condition = updates[0]?.Condition as Record<string, Record<string, string[]>>;
+    // `SET revokedAt, ttl`, and the condition reads pk, orgId, revokedAt, expiresAt.
+    const attributes = condition["ForAllValues:StringEquals"]?.["dynamodb:Attributes"] ?? [];
+    expect([...attributes].sort()).toEqual(["expiresAt", "orgId", "pk", "revokedAt", "ttl"]);
+    for (const attribute of ["scopes", "hash", "allowedIps", "rateLimit", "name", "count", "lastUsedAt"]) {
+      expect(attributes).not.toContain(attribute);
+    }
+    // No ALL_OLD/ALL_NEW: an update may not hand back attributes it may not touch.
+    expect(condition.StringEqualsIfExists?.["dynamodb:ReturnValues"]).toEqual([
+      "NONE",
+      "UPDATED_OLD",
+      "UPDATED_NEW",
+    ]);
+  });
+
+  it("keeps the audit table append-only for every role of the stack: PutItem and Query, nothing else", () => {
+    const onAudit = Object.values(ofType(template, "AWS::IAM::Policy"))
+      .flatMap(
+        ({ Properties }) => (Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      )
+      .filter((statement) => JSON.stringify(statement.Resource).includes(`"${AUDIT_TABLE.logicalId}"`));
+    expect(onAudit.length).toBeGreaterThan(0);
+    for (const statement of onAudit) {
+      for (const action of [statement.Action].flat()) {
+        expect(["dynamodb:PutItem", "dynamodb:Query"]).toContain(action);
+      }
+    }
   });
 });
 
@@ -117,6 +161,23 @@ describe("secret-scanning key refresher", () => {
     const targets = (rule?.Properties.Targets ?? []) as { Arn: { "Fn::GetAtt": [string, string] } }[];
     const target = targets[0];
     refresher = target?.Arn["Fn::GetAtt"][0] ?? "";
+  });
+
+  it("runs once at deploy, after the keys table exists, without failing the deploy on GitHub", () => {
+    const triggers = Object.values(ofType(template, "Custom::Trigger")) as (
+      | CfnResourceWithDeps
+      | undefined
+    )[];
+    expect(triggers).toHaveLength(1);
+    const [trigger] = triggers;
+    if (!trigger) throw new Error("no trigger");
+    // The refresher's current version: a changed refresher runs again at its deploy.
+    const versionId = (trigger.Properties.HandlerArn as { Ref: string }).Ref;
+    expect(ofType(template, "AWS::Lambda::Version")[versionId]?.Properties.FunctionName).toEqual({
+      Ref: refresher,
+    });
+    expect(trigger?.Properties).toMatchObject({ InvocationType: "Event", ExecuteOnHandlerChange: true });
+    expect(trigger?.DependsOn).toContain(KEYS_TABLE.logicalId);
   });
 
   it("runs hourly on an EventBridge schedule, retrying a failed invocation", () => {

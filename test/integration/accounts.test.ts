@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { detailPaths, expectError, keyOf, listAll, newAccount, storedInteractions } from "./business";
-import { ManualClock, startTarget, withKey } from "./harness";
+import { ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const json = (body: unknown) => ({ method: "PATCH", body });
 
@@ -267,5 +260,30 @@ describe("GET /api/v1/accounts across orgs", () => {
 
     expect(listed.map((account) => account.id)).toEqual(mine);
     expect(listed.map((account) => account.id)).not.toContain(theirs);
+  });
+});
+
+describe("tampered cursors (issue 12 point 5)", () => {
+  it("answer 400 at query.cursor on every list, an over-long sort key included, never a 500", async () => {
+    const orgId = org("acc-tampered");
+    const key = await keyOf(target, orgId);
+    const account = await newAccount(target, key);
+    const cursor = (sk: string) => Buffer.from(JSON.stringify({ o: orgId, p: { sk } })).toString("base64url");
+    const lists = {
+      "/api/v1/accounts": "ACCOUNT#",
+      "/api/v1/contacts": "CONTACT#",
+      "/api/v1/webhooks": "WEBHOOK#",
+      [`/api/v1/accounts/${account.id}/payments`]: `PAYMENT#${account.id}#`,
+    };
+    for (const [path, prefix] of Object.entries(lists)) {
+      for (const sk of [
+        `${prefix}${"A".repeat(1100)}`,
+        `${prefix}x`,
+        `${prefix}${account.id}#${account.id}`,
+      ]) {
+        const reply = await withKey(target, key, `${path}?cursor=${cursor(sk)}`);
+        expect(detailPaths(reply), `${path} ${sk.slice(0, 40)}`).toEqual(["query.cursor"]);
+      }
+    }
   });
 });

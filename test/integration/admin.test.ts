@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, adminCall, call, createKey, ManualClock, startTarget, withKey } from "./harness";
+import { describe, expect, it } from "vitest";
+import { admin, adminCall, call, createKey, ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 10);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const keysPath = (orgId: string) => `/admin/v1/orgs/${orgId}/api-keys`;
 const ACME = org("acme");

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateApiKey, keyId } from "../../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../../lambdas/shared/runtime";
-import { admin, call, createKey, ManualClock, startTarget, withKey } from "./harness";
+import { pathUnder } from "./business";
+import { admin, call, createKey, ManualClock, useTarget, withKey } from "./harness";
 import { expectRequestId } from "./request-ids";
 import { org, remote } from "./target";
 
@@ -12,15 +13,8 @@ const T0 = WINDOW_START + 30_000;
 const RESET_AT = WINDOW_START / 1000 + 900;
 
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
 const ACME = org("acme");
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 /** Seconds to the window's end: exact locally (injected clock), within the window deployed. */
 function expectSecondsToReset(value: string | undefined) {
@@ -121,7 +115,7 @@ describe("calling the API with a key (API.md §3)", () => {
       body: { name: "Globex", currency: "EUR" },
     });
     expect(created.status).toBe(201);
-    expect(created.headers.location).toBe(`/api/v1/accounts/${created.json.id}`);
+    expect(pathUnder(target, created.headers.location)).toBe(`/api/v1/accounts/${created.json.id}`);
     const listed = await withKey(target, key, "/api/v1/accounts");
     expect(listed.status).toBe(200);
     expect(listed.headers["ratelimit-policy"]).toBe('"default";q=100;w=900');

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROUTES } from "../../contract/routes";
 import { ALL_SCOPES, expectError, keyOf } from "./business";
-import { startTarget, withKey } from "./harness";
+import { useTarget, withKey } from "./harness";
 import { org } from "./target";
 
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget();
 
 /** The routes of the accounts, contacts, payments and import handlers. */
 const BUSINESS = ROUTES.filter((route) =>

@@ -27,6 +27,19 @@ export async function newAccount(
   return reply.json as { id: string; [field: string]: unknown };
 }
 
+/**
+ * A `Location` (or `Link` target) resolved against the URL the client called, as a path under the
+ * target's base URL: on a stage URL the link must keep the stage (API.md §6), so one that escapes the
+ * base fails here, and the path it gives can be called through the same target.
+ */
+export function pathUnder(target: Target, link: string | undefined): string {
+  const base = new URL(`${target.url.replace(/\/$/, "")}/`);
+  const resolved = new URL(link ?? "", base);
+  expect(resolved.origin).toBe(base.origin);
+  expect(resolved.pathname.startsWith(base.pathname), `${link} resolves outside ${base.href}`).toBe(true);
+  return `${resolved.pathname.slice(base.pathname.length - 1)}${resolved.search}`;
+}
+
 /** A function's error envelope (API.md §4), its request id where API.md §3 puts it; returns the error. */
 export function expectError(reply: Reply, status: number, code: string) {
   expect({ status: reply.status, code: reply.json?.error?.code }, reply.text).toEqual({ status, code });

@@ -1,18 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detailPaths, expectError, keyOf, listAll, newAccount, storedInteractions } from "./business";
-import { ManualClock, startTarget, withKey } from "./harness";
+import { describe, expect, it } from "vitest";
+import {
+  detailPaths,
+  expectError,
+  keyOf,
+  listAll,
+  newAccount,
+  pathUnder,
+  storedInteractions,
+} from "./business";
+import { ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 4, 5, 14, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const post = (key: string, body: unknown) =>
   withKey(target, key, "/api/v1/contacts", { method: "POST", body });
@@ -49,8 +50,8 @@ describe("POST /api/v1/contacts", () => {
       createdAt: expect.any(String),
       updatedAt: reply.json.createdAt,
     });
-    expect(reply.headers.location).toBe(`/api/v1/contacts/${reply.json.id}`);
-    expect((await withKey(target, key, reply.headers.location ?? "")).json).toEqual(reply.json);
+    expect(pathUnder(target, reply.headers.location)).toBe(`/api/v1/contacts/${reply.json.id}`);
+    expect((await withKey(target, key, pathUnder(target, reply.headers.location))).json).toEqual(reply.json);
     const minimal = await post(key, { accountId: account.id, name: "Bo" });
     expect(minimal.json).toMatchObject({ email: null, phone: null, role: null });
   });

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { orgPk, sk } from "../../contract/data-items";
 import { SCOPES } from "../../contract/scopes";
 import type { Account } from "../../lambdas/accounts/account-schemas";
@@ -8,23 +8,16 @@ import { documentClient } from "../../lambdas/shared/dynamo/document-client";
 import { newId } from "../../lambdas/shared/ids";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { runtime } from "../../lambdas/shared/runtime";
-import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
+import { pathUnder } from "./business";
+import { createKey, ManualClock, type Reply, urlOf, useTarget, withKey } from "./harness";
 import { seedItems } from "./seed";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
 const ACCOUNT_HEADER = "id,name,externalRef,currency,balance,status,createdAt,updatedAt";
 const INTERACTION_HEADER = "id,accountId,type,at,data";
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 /** A key with the `export` scope for an org; a fresh one per use keeps each test inside the rate limit. */
 async function exportKey(orgId: string): Promise<string> {
@@ -81,8 +74,9 @@ function nextPath(reply: Reply, fetchedPath: string): string | undefined {
   if (link === undefined) return undefined;
   const match = /^<([^>]+)>; rel="next"$/.exec(link);
   expect(match, link).not.toBeNull();
-  const url = new URL(match?.[1] ?? "", `http://fynex.test${fetchedPath}`);
-  return url.pathname + url.search;
+  const path = pathUnder(target, new URL(match?.[1] ?? "", urlOf(target.url, fetchedPath)).href);
+  expect(path.split("?")[0]).toBe(fetchedPath.split("?")[0]);
+  return path;
 }
 
 const CONTENT_TYPE = { json: "application/json", ndjson: "application/x-ndjson", csv: "text/csv" };

@@ -64,7 +64,7 @@ describe.skipIf(remote)("events the local front hands to Lambdas have API Gatewa
     expect(event.isBase64Encoded).toBe(false);
     expect(event.resource).toBe("/api/v1/accounts");
     expect(event.requestContext.stage).toBe("local");
-    expect(event.requestContext.path).toBe("/local/api/v1/accounts");
+    expect(event.requestContext.path).toBe("/api/v1/accounts");
     expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
     const { principalId, integrationLatency, ...context } = event.requestContext.authorizer;
     expect(principalId).toBe(id);

@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from "../../lib/local/runtime";
 import { localTarget, REMOTE_BASE_URL, remoteTarget, type Target } from "./target";
 
@@ -33,6 +34,34 @@ export async function startTarget(
   if (REMOTE_BASE_URL) return { ...remoteTarget(REMOTE_BASE_URL), close: async () => undefined };
   const local = await startLocal(options);
   return { ...localTarget(local), close: () => local.close() };
+}
+
+/**
+ * The target of one test file: started before its tests (the stage of `FYNEX_BASE_URL`, or a local
+ * runtime with `options`, e.g. a manual clock's `now`), closed after them. Use it inside tests only: it
+ * is there once `beforeAll` has run.
+ */
+export function useTarget(options: Partial<LocalRuntimeOptions> = {}): Target {
+  let started: (Target & { close(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    started = await startTarget(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = () => {
+    if (!started) throw new Error("the target starts in beforeAll: use it inside a test or a hook");
+    return started;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get local() {
+      return current().local;
+    },
+    adminHeaders: (...args) => current().adminHeaders(...args),
+  };
 }
 
 export interface Reply {

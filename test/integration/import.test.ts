@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { detailPaths, expectError, keyOf, listAll, newAccount, storedInteractions } from "./business";
-import { ManualClock, startTarget, withKey } from "./harness";
+import { ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 5, 1, 7, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const importJson = (key: string, body: unknown) =>
   withKey(target, key, "/api/v1/import/accounts", { method: "POST", body });

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "../../lambdas/openapi/document";
-import { call, createKey, startTarget, withKey } from "./harness";
+import { call, createKey, useTarget, withKey } from "./harness";
 import { org } from "./target";
 
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget();
 
 describe("GET /api/v1/openapi.json (API.md §7)", () => {
   it("serves the generated document with no key", async () => {

@@ -1,18 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detailPaths, expectError, keyOf, listAll, newAccount, storedInteractions } from "./business";
-import { ManualClock, startTarget, withKey } from "./harness";
+import { describe, expect, it } from "vitest";
+import {
+  detailPaths,
+  expectError,
+  keyOf,
+  listAll,
+  newAccount,
+  pathUnder,
+  storedInteractions,
+} from "./business";
+import { ManualClock, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 3, 14, 8, 30, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const pay = (key: string, accountId: string, body: unknown, headers: [string, string][] = []) =>
   withKey(target, key, `/api/v1/accounts/${accountId}/payments`, { method: "POST", body, headers });
@@ -43,10 +44,12 @@ describe("POST /api/v1/accounts/{accountId}/payments", () => {
       reference: "INV-7",
       createdAt: reply.json.paidAt,
     });
-    expect(reply.headers.location).toBe(`/api/v1/accounts/${account.id}/payments/${reply.json.id}`);
+    expect(pathUnder(target, reply.headers.location)).toBe(
+      `/api/v1/accounts/${account.id}/payments/${reply.json.id}`,
+    );
     expect(reply.headers["idempotent-replayed"]).toBeUndefined();
     expect(await balanceOf(key, account.id)).toBe(750);
-    expect((await withKey(target, key, reply.headers.location ?? "")).json).toEqual(reply.json);
+    expect((await withKey(target, key, pathUnder(target, reply.headers.location))).json).toEqual(reply.json);
   });
 
   it("answers paidAt in UTC, takes no method or reference as null, and lets the balance go below 0", async () => {

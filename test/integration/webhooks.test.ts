@@ -1,24 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SCOPES } from "../../contract/scopes";
-import { createKey, ManualClock, type Reply, startTarget, withKey } from "./harness";
+import { pathUnder } from "./business";
+import { createKey, ManualClock, type Reply, useTarget, withKey } from "./harness";
 import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
 const clock = new ManualClock(T0);
-let target: Awaited<ReturnType<typeof startTarget>>;
-
-beforeAll(async () => {
-  target = await startTarget({ clock: clock.now });
-});
-afterAll(async () => {
-  await target?.close();
-});
+const target = useTarget({ clock: clock.now });
 
 const ACME = org("hooks-acme");
 const GLOBEX = org("hooks-globex");
 
-/** A fresh `webhooks:manage` key: each test stays well inside one key's rate limit. */
-async function manageKey(orgId = ACME): Promise<string> {
+/**
+ * The org of the test running: one per test, so that no test meets another's subscriptions or the
+ * per-org cap of 16 (API.md §6).
+ */
+function testOrg(): string {
+  const name = expect.getState().currentTestName ?? "";
+  return org(`hooks-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`);
+}
+
+/** A fresh `webhooks:manage` key of the test's org: each test stays well inside one key's rate limit. */
+async function manageKey(orgId = testOrg()): Promise<string> {
   return (await createKey(target, orgId, { scopes: ["webhooks:manage"] })).key;
 }
 
@@ -56,7 +60,7 @@ describe("POST /api/v1/webhooks", () => {
       updatedAt: remote ? expect.any(String) : new Date(T0).toISOString(),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
     });
-    expect(reply.headers.location).toBe(`/api/v1/webhooks/${reply.json.id}`);
+    expect(pathUnder(target, reply.headers.location)).toBe(`/api/v1/webhooks/${reply.json.id}`);
     expect(reply.headers["content-type"]).toBe("application/json");
   });
 
@@ -182,6 +186,27 @@ describe("POST /api/v1/webhooks", () => {
       const reply = await create(key, { ...SUBSCRIPTION, url });
       expect(reply.status, `${url}: ${reply.text}`).toBe(201);
     }
+  });
+});
+
+describe("ports (API.md §9)", () => {
+  it("takes 443 (answered without it) and 8443, and answers 400 at url for any other port", async () => {
+    const key = await manageKey();
+    const plain = await create(key, { ...SUBSCRIPTION, url: "https://hooks.example.com:443/x" });
+    expect(plain.json.url).toBe("https://hooks.example.com/x");
+    expect((await create(key, { ...SUBSCRIPTION, url: "https://hooks.example.com:8443/x" })).status).toBe(
+      201,
+    );
+    for (const port of [80, 22, 25, 3306, 6379, 8080, 9200, 65535]) {
+      const reply = await create(key, { ...SUBSCRIPTION, url: `https://hooks.example.com:${port}/x` });
+      expectValidation(reply, "url");
+      expect(reply.json.error.details[0].message).toMatch(/443 or 8443/);
+    }
+    const patched = await withKey(target, key, `/api/v1/webhooks/${plain.json.id}`, {
+      method: "PATCH",
+      body: { url: "https://hooks.example.com:8080/x" },
+    });
+    expectValidation(patched, "url");
   });
 });
 
@@ -387,5 +412,39 @@ describe("webhooks:manage scope", () => {
       expect(reply.json.error.code).toBe("insufficient_scope");
       expect(reply.json.error.message).toContain('"webhooks:manage"');
     }
+  });
+});
+
+describe("at most 16 subscriptions per org (API.md §6)", () => {
+  it("answers the 17th with 409 conflict naming the cap, and takes one again after a delete", async () => {
+    const key = await manageKey(org("hooks-cap"));
+    const created: string[] = [];
+    for (let index = 0; index < 16; index++) {
+      const reply = await create(key);
+      expect(reply.status, reply.text).toBe(201);
+      created.push(reply.json.id);
+    }
+
+    const seventeenth = await create(key);
+
+    expect(seventeenth.status).toBe(409);
+    expect(seventeenth.json.error.code).toBe("conflict");
+    expect(seventeenth.json.error.message).toMatch(/\b16\b/);
+    expect((await withKey(target, key, "/api/v1/webhooks?limit=100")).json.items).toHaveLength(16);
+    expect((await withKey(target, key, `/api/v1/webhooks/${created[0]}`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    expect((await create(key)).status).toBe(201);
+    expect((await create(key)).status).toBe(409);
+  });
+
+  it("lets exactly as many concurrent creates through as there is room for, never a 17th", async () => {
+    const key = await manageKey(org("hooks-cap-race"));
+    for (let index = 0; index < 13; index++) expect((await create(key)).status).toBe(201);
+
+    const racing = await Promise.all(Array.from({ length: 8 }, () => create(key)));
+
+    expect(racing.map((reply) => reply.status).sort()).toEqual([201, 201, 201, 409, 409, 409, 409, 409]);
+    expect((await withKey(target, key, "/api/v1/webhooks?limit=100")).json.items).toHaveLength(16);
   });
 });

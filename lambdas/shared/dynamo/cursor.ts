@@ -29,3 +29,16 @@ export function decodeCursor<S extends z.ZodType<Record<string, string>>>(
   const position = positionSchema.safeParse(envelope.data.p);
   return position.success ? position.data : undefined;
 }
+
+/** An id as `newId` makes it: a lower-case type prefix, `_`, 26 Crockford base32 characters. */
+const ID_SHAPE = "[a-z]{2,8}_[0-9A-HJKMNP-TV-Z]{26}";
+
+/**
+ * Whether `sk` is the sort key of one of this list's items: exactly `prefix` (the list's, which may
+ * hold a parent's id) then one id. Anything else (an over-long key, another kind's key, a key with
+ * extra segments) could only come from a tampered cursor, and handed to DynamoDB as
+ * `ExclusiveStartKey` it fails there (a 500) or starts outside the list.
+ */
+export function isListPosition(sk: string, prefix: string): boolean {
+  return sk.startsWith(prefix) && new RegExp(`^${ID_SHAPE}$`).test(sk.slice(prefix.length));
+}

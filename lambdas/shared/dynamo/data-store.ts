@@ -4,7 +4,7 @@ import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
 import { DomainError } from "../domain-errors";
 import { requireTable, runtime } from "../runtime";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { decodeCursor, encodeCursor, isListPosition } from "./cursor";
 import { documentClient } from "./document-client";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
 
@@ -34,7 +34,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const positionSchema = z.strictObject({ sk: z.string() });
+const positionSchema = z.strictObject({ sk: z.string().max(256) });
 
 /** A list's cursor that this list did not issue for this org (the edge answers 400 at `query.cursor`). */
 export const invalidCursor = () =>
@@ -43,15 +43,14 @@ export const invalidCursor = () =>
   });
 
 /**
- * Where a list resumes: the item key a cursor names, if the cursor is this org's and points under
- * `prefix` (this list's items); else a 400 at `query.cursor`, never another list's or org's items.
+ * Where a list resumes: the item key a cursor names, if the cursor is this org's and names an item
+ * of this list (`prefix` then an id, see `isListPosition`); else a 400 at `query.cursor`, never a
+ * DynamoDB error and never another list's or org's items.
  */
 export function startAfter(orgId: string, prefix: string, cursor: string | undefined) {
   if (cursor === undefined) return undefined;
   const position = decodeCursor(cursor, orgId, positionSchema);
-  if (!position?.sk.startsWith(prefix)) {
-    throw invalidCursor();
-  }
+  if (!position || !isListPosition(position.sk, prefix)) throw invalidCursor();
   return { pk: orgPk(orgId), sk: position.sk };
 }
 

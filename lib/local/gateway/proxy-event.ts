@@ -35,7 +35,9 @@ export function eventParts(facts: RequestFacts) {
     httpMethod: method,
     extendedRequestId: requestId,
     requestTime: new Date(startedMs).toUTCString(),
-    path: `/${stage}${url.pathname}`,
+    // The path the client called: the local runtime serves the API at its root, as a custom domain
+    // mapped at the root does, so no stage here (links are built from it, API.md §6).
+    path: url.pathname,
     accountId: ACCOUNT_ID,
     protocol: `HTTP/${req.httpVersion}`,
     stage,

@@ -1,0 +1,77 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
+import { afterEach, expect } from "vitest";
+import type { KeyServiceDeps } from "../../../../lambdas/key-management/key-store";
+import { AUDIT_RETENTION_SECONDS } from "../../../../lambdas/shared/api-keys/audit-events";
+import { DEFAULT_RETRY, type RetryPolicy } from "../../../../lambdas/shared/dynamo/transact";
+import { NOW, offlineDynamo, VECTOR } from "./helpers";
+
+/**
+ * What the key-management verb tests (`create-key.test.ts`, `rotate-key.test.ts`, ...) share: the
+ * mocked document client, the service's dependencies with a fixed clock, random source and a retry
+ * policy that never sleeps, and readers of the transactions sent.
+ */
+expect.extend(allCustomMatcherWithAliases);
+
+export const ddb = mockClient(DynamoDBDocumentClient);
+
+/** Resets the mocked client after each test. */
+export function useVerbTestSetup(): void {
+  afterEach(() => {
+    ddb.reset();
+  });
+}
+
+/** The project's retry policy with jitter fixed at the middle and sleeps that return at once (or are recorded). */
+export const testRetry = (sleep: RetryPolicy["sleep"] = async () => undefined): RetryPolicy => ({
+  ...DEFAULT_RETRY,
+  random: () => 0.5,
+  sleep,
+});
+
+export function deps(overrides: Partial<KeyServiceDeps> = {}): KeyServiceDeps {
+  return {
+    db: DynamoDBDocumentClient.from(offlineDynamo()),
+    table: "keys",
+    auditTable: "audit",
+    clock: () => NOW,
+    settings: { rateLimit: 100, rateWindowSeconds: 900 },
+    random: () => VECTOR.random,
+    retry: testRetry(),
+    ...overrides,
+  };
+}
+
+export const ADMIN = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
+
+/** A cancelled transaction, one reason per item (a code, or a code with the item DynamoDB returned). */
+export const cancelled = (...reasons: (string | { Code: string; Item?: Record<string, unknown> })[]) =>
+  new TransactionCanceledException({
+    message: "Transaction cancelled, please refer cancellation reasons for specific reasons",
+    $metadata: {},
+    CancellationReasons: reasons.map((reason) =>
+      typeof reason === "string" ? { Code: reason } : (reason as { Code: string }),
+    ),
+  });
+
+/** The items of the `n`th (1-based) transaction sent. */
+export const transaction = (n = 1) =>
+  ddb.commandCalls(TransactWriteCommand)[n - 1]?.args[0].input.TransactItems ?? [];
+
+/** The audit items a transaction put. */
+export const auditPuts = (n = 1) =>
+  transaction(n)
+    .filter((item) => item.Put?.TableName === "audit")
+    .map((item) => item.Put?.Item as Record<string, unknown>);
+
+export const EVENT_ID = expect.stringMatching(/^evt_[0-9A-Z]{26}$/);
+export const auditTtl = Math.ceil(NOW / 1000) + AUDIT_RETENTION_SECONDS;
+
+/** The error a verb throws when the store stays busy past the last retry (the edge answers 503). */
+export const BUSY = expect.objectContaining({
+  name: "DomainError",
+  kind: "unavailable",
+  retryAfterSeconds: 1,
+});
