@@ -1,21 +1,17 @@
-import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE } from "../../contract/tables";
 import { environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
 import { GATEWAY_RESPONSES, type GatewayResponseType, gatewayAnswerBody } from "../../lib/gateway-responses";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
+import { synthesize } from "./synth";
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>;
 type Resources = Record<string, CfnResource>;
 
 function synth(envName: string): Template {
-  // Bundling skipped: the template is the same, and synth takes well under a second.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
-  return Template.fromStack(stack);
+  return synthesize(envName).template;
 }
 
 function defined<T>(value: T | undefined, what: string): T {
