@@ -5,11 +5,12 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  * - unit: no network, no server, no child process; mirrors the source tree (`test/unit/<source path>`);
  * - integration: real HTTP against the local runtime (or a deployed stage), real DynamoDB protocol;
  * - infra: CDK synthesis, assertions and cdk-nag;
- * - hardening: load, faults, crashes, hostile input and property tests.
+ * - hardening: load, faults, crashes, hostile input and property tests;
+ * - browser: the console page in the machine's Chromium against the local runtime (`npm run build` first).
  */
-const tier = (name: string): TestProjectInlineConfiguration => ({
+const tier = (name: string, isolate = true): TestProjectInlineConfiguration => ({
   extends: true,
-  test: { name, include: [`test/${name}/**/*.test.ts`] },
+  test: { name, include: [`test/${name}/**/*.test.ts`], isolate },
 });
 
 export default defineConfig({
@@ -24,6 +25,8 @@ export default defineConfig({
       // Powertools logs through the global console (which tests can watch), and publishes no metrics.
       POWERTOOLS_DEV: "true",
     },
-    projects: [tier("unit"), tier("integration"), tier("infra"), tier("hardening")],
+    // The infra files share their workers' modules, so each stack is synthesised once per worker
+    // (`test/infra/synth.ts`) rather than once per file: the tier's time is mostly synthesis.
+    projects: [tier("unit"), tier("integration"), tier("infra", false), tier("hardening"), tier("browser")],
   },
 });

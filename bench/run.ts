@@ -8,6 +8,7 @@ import { runtime } from "../lambdas/shared/runtime";
 import { startLocalRuntime } from "../lib/local/runtime";
 import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cpu";
 import { bundleSizes, measureColdStart } from "./cold-start";
+import { CONSOLE_BUDGETS, measureConsolePage } from "./console-page";
 import { instrument, measurePipeline } from "./pipeline";
 import { type BenchReport, renderReport } from "./report";
 import { measureSourceMaps } from "./source-maps";
@@ -251,7 +252,15 @@ async function main() {
       },
     };
     await writeFile(join(ROOT, "docs/PERFORMANCE.md"), renderReport(report));
-    console.log(JSON.stringify(summary));
+    // The console page (issue 13): its own budgets, printed beside the API's.
+    progress("console page: build, size, first render of the signed-in list");
+    const consolePage = await measureConsolePage(local);
+    progress(
+      `console page: ${consolePage.jsGzipBytes} B of JS gzipped (budget ${CONSOLE_BUDGETS.jsGzipBytes}), ` +
+        `list of ${consolePage.keysInList} rendered in ${consolePage.firstListRenderMsP50} ms p50 ` +
+        `(budget ${CONSOLE_BUDGETS.firstListRenderMs})`,
+    );
+    console.log(JSON.stringify({ ...summary, consolePage }));
   } finally {
     await local.close();
   }

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { AuditEvent } from "../lambdas/shared/api-keys/audit-events";
 import type { KeyRecord } from "../lambdas/shared/api-keys/key-record";
 import {
@@ -10,6 +11,7 @@ import {
   regionOfUrl,
   sigV4Auth,
 } from "../lib/admin-client/admin-client";
+import { invitationProblem, inviteAdmin } from "../lib/admin-client/invite-admin";
 
 /**
  * `npx fynex-keys <command>`: the admin API (API.md §5) from a terminal or a script, against the local
@@ -39,6 +41,9 @@ Commands:
   revoke   --org <orgId> <keyId>
   rotate   --org <orgId> <keyId> [--grace-period <seconds>] [--expires-at <when>]
   audit    --org <orgId> [--key <keyId>] [--limit <1-100>] [--cursor <c>] [--all]
+  invite-admin --org <orgId> --email <address> --user-pool-id <id> [--region <region>]
+           invites a person to the console (Settings > Integrations) of a deployed stage: a Cognito
+           user with custom:orgId in group key-admins, emailed a temporary password
 
 Where the API is:
   --url <base>            the API's base URL (FYNEX_URL; default ${DEFAULT_URL})
@@ -79,6 +84,8 @@ const OPTIONS = {
   all: { type: "boolean" },
   "grace-period": { type: "string" },
   key: { type: "string" },
+  "user-pool-id": { type: "string" },
+  email: { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -98,6 +105,7 @@ const COMMANDS: Record<string, { options: OptionName[]; keyId: boolean }> = {
   revoke: { options: [], keyId: true },
   rotate: { options: ["grace-period", "expires-at"], keyId: true },
   audit: { options: ["key", "limit", "cursor", "all"], keyId: false },
+  "invite-admin": { options: ["user-pool-id", "email"], keyId: false },
 };
 
 class UsageError extends Error {}
@@ -327,6 +335,25 @@ function printHuman(command: string, body: unknown, nextCursor: string | null): 
   if (nextCursor) err(`More: add --cursor ${nextCursor} (or --all)`);
 }
 
+/** `invite-admin`: a person for the console of a deployed stage (Cognito; credentials from the AWS chain). */
+async function invite(values: Values, orgId: string): Promise<number> {
+  const invitation = { userPoolId: values["user-pool-id"] ?? "", email: values.email ?? "", orgId };
+  const problem = invitationProblem(invitation);
+  if (problem) throw new UsageError(`invite-admin ${problem}`);
+  const region = values.region ?? process.env.AWS_REGION ?? invitation.userPoolId.split("_")[0];
+  const outcome = await inviteAdmin(new CognitoIdentityProviderClient({ region }), invitation);
+  if (!outcome.ok) {
+    err(`fynex-keys: ${outcome.message}`);
+    return 1;
+  }
+  err(
+    outcome.created
+      ? `Invited ${invitation.email} to org ${orgId}: Cognito emails a temporary password.`
+      : `${invitation.email} (org ${orgId}) is in key-admins.`,
+  );
+  return 0;
+}
+
 // ----------------------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -349,6 +376,7 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   if (!values.org) throw new UsageError(`${command} needs --org <orgId>`);
+  if (command === "invite-admin") return invite(values, values.org);
 
   const client = clientFor(values);
   const request = requestFor(command, values, values.org, rest[0] ?? "");

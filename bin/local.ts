@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONSOLE_PAGE_PATH } from "../contract/console";
 import { parseSigningKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
 
@@ -57,6 +58,7 @@ const local = await startLocalRuntime({
 
 console.log(`Fynex API (local) listening on ${local.url}  (ready in ${Date.now() - started} ms)
 Admin token: ${local.adminToken}
+Settings > Integrations: ${local.url}${CONSOLE_PAGE_PATH}  (sign in with the admin token and an organization)
 Data: ${process.env.FYNEX_DATA_DIR ? `on disk in ${process.env.FYNEX_DATA_DIR}` : "in memory (set FYNEX_DATA_DIR to keep it)"}
 
 Create a first key:

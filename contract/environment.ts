@@ -25,4 +25,6 @@ export const ENV = {
   webhookRetryBaseSeconds: "FYNEX_WEBHOOK_RETRY_BASE_SECONDS",
   /** The SQS queue webhook retries wait in (the dispatcher only). */
   webhookRetryQueueUrl: "WEBHOOK_RETRY_QUEUE_URL",
+  /** The console page's origin, the only one its API's CORS answers name (the console function). */
+  consoleOrigin: "FYNEX_CONSOLE_ORIGIN",
 } as const;

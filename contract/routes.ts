@@ -7,8 +7,11 @@ import type { Scope } from "./scopes";
  */
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
-/** `apiKey`: the REQUEST authorizer; `iam`: SigV4 (a bearer admin token locally); `none`: public. */
-export type RouteAuth = "apiKey" | "iam" | "none";
+/**
+ * `apiKey`: the REQUEST authorizer; `iam`: SigV4 (a bearer admin token locally); `cognito`: the
+ * console's Cognito user-pool authorizer (a session of the local sign-in form locally); `none`: public.
+ */
+export type RouteAuth = "apiKey" | "iam" | "cognito" | "none";
 
 export interface Route {
   method: HttpMethod;
@@ -50,6 +53,8 @@ const ADMIN_HANDLER = "lambdas/key-management/http-handler";
 
 /** Key management's direct-invocation door: its own function, never behind API Gateway (no route). */
 export const KEY_MANAGEMENT_DIRECT_HANDLER = "lambdas/key-management/direct-handler";
+const CONSOLE_KEYS = "/console/v1/api-keys";
+const CONSOLE_HANDLER = "lambdas/console/handler";
 
 export const ROUTES: readonly Route[] = [
   {
@@ -234,6 +239,15 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: `${ADMIN_KEYS}/{keyId}/rotate`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: `${ADMIN_KEYS}/{keyId}/usage`, handler: ADMIN_HANDLER, auth: "iam" },
   { method: "GET", path: "/admin/v1/orgs/{orgId}/audit-events", handler: ADMIN_HANDLER, auth: "iam" },
+
+  // The console (API.md §10): the admin API's key routes for the signed-in person's org.
+  { method: "POST", path: CONSOLE_KEYS, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: CONSOLE_KEYS, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: `${CONSOLE_KEYS}/{keyId}`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "POST", path: `${CONSOLE_KEYS}/{keyId}/revoke`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "PATCH", path: `${CONSOLE_KEYS}/{keyId}`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "POST", path: `${CONSOLE_KEYS}/{keyId}/rotate`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: "/console/v1/audit-events", handler: CONSOLE_HANDLER, auth: "cognito" },
 ];
 
 /** The route declared for a method on a resource path (API Gateway's `resource`), if any. */

@@ -13,8 +13,10 @@ import {
 } from "../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../contract/tables";
 import type { EnvironmentConfig } from "./config";
+import { ConsoleUsers } from "./constructs/console-users";
 import { ExpiryReminders } from "./constructs/expiry-reminders";
 import { FynexApi } from "./constructs/fynex-api";
+import { FynexConsole } from "./constructs/fynex-console";
 import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
 import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
@@ -26,6 +28,8 @@ import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
+/** The console page as `npm run build` leaves it. */
+const CONSOLE_PAGE_DIR = path.join(PROJECT_ROOT, "web/dist");
 /** Answers every undeclared path and method (the API's one catch-all). */
 const NOT_FOUND_HANDLER = "lambdas/not-found/handler";
 
@@ -59,6 +63,7 @@ function accessOf(handler: string, routes: readonly Route[]): HandlerAccess {
   const deleteOnly = own.every((route) => route.method === "DELETE");
   switch (own[0]?.auth) {
     case "iam":
+    case "cognito":
       // Key management records every change in the audit trail, which it may append to and list,
       // never change. Key events (API.md §11) go to subscribers through the data table's outbox:
       // puts, nothing else; the usage history it only reads.
@@ -175,6 +180,10 @@ export class FynexStack extends Stack {
     // Touches no table: it answers the 404 envelope and nothing else.
     const notFound = newFunction(NOT_FOUND_HANDLER, { rateSettings: false });
 
+    const consoleUsers = new ConsoleUsers(this, "ConsoleUsers", {
+      envName: config.envName,
+      removalPolicy: config.removalPolicy,
+    });
     const api = new FynexApi(this, "Api", {
       stageName: config.envName,
       executionLogging: config.executionLogging,
@@ -184,8 +193,21 @@ export class FynexStack extends Stack {
       routes: ROUTES,
       functions,
       authorizer,
+      consoleUserPool: consoleUsers.userPool,
       notFound,
       customDomain: config.customDomain,
+    });
+    const consoleHandlers = [...new Set(ROUTES.filter((r) => r.auth === "cognito").map((r) => r.handler))];
+    const consoleFunction = functions.get(consoleHandlers[0] ?? "");
+    if (consoleHandlers.length !== 1 || !consoleFunction)
+      throw new Error("Expected one console handler module");
+    new FynexConsole(this, "ConsoleSite", {
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetentionDays,
+      pageDir: CONSOLE_PAGE_DIR,
+      users: consoleUsers,
+      api,
+      consoleFunction,
     });
 
     const monitoring = new FynexMonitoring(this, "Monitoring", {

@@ -59,7 +59,8 @@ export interface KeyServiceDeps {
 export interface Actor {
   actor: string;
   claimedActor?: string;
-  actorEmail?: string;
+  /** Null when the console user's token carries no email (locally, always). */
+  actorEmail?: string | null;
 }
 /** An actor, or just its name. */
 export type ActorInput = string | Actor;

@@ -74,6 +74,7 @@ export const auditEventSchema = z.object({
   at: isoInstant,
   actor: z.string(),
   claimedActor: z.string().optional(),
+  actorEmail: z.string().nullable().optional(),
   keyId: z.string(),
   changes: z.record(z.string(), z.unknown()),
 });

@@ -119,11 +119,21 @@ const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
       "(narrowable to one org with a policy on `.../admin/v1/orgs/<orgId>/*`). Locally: `Authorization: Bearer <admin token>`.",
     "x-amazon-apigateway-authtype": "awsSigv4",
   },
+  CognitoIdToken: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "The console's people (API.md §10): an ID token of the environment's Cognito user pool, whose " +
+      "`custom:orgId` names the org and whose `cognito:groups` holds `key-admins`. Locally: the session " +
+      "token the sign-in form gets from `POST /local/v1/console-sessions`.",
+  },
 };
 
 function security(route: Route): oas31.SecurityRequirementObject[] {
   if (route.auth === "apiKey") return [{ ApiKey: route.scope ? [route.scope] : [] }];
   if (route.auth === "iam") return [{ SigV4: [] }];
+  if (route.auth === "cognito") return [{ CognitoIdToken: [] }];
   return [];
 }
 
@@ -131,7 +141,8 @@ function security(route: Route): oas31.SecurityRequirementObject[] {
 function errorStatuses(route: Route, doc: RouteDoc): number[] {
   const statuses = new Set<number>();
   if (route.auth === "apiKey") for (const status of [400, 401, 403, 429]) statuses.add(status);
-  if (route.auth === "iam") for (const status of [400, 401, 403, 404]) statuses.add(status);
+  if (route.auth === "iam" || route.auth === "cognito")
+    for (const status of [400, 401, 403, 404]) statuses.add(status);
   if (doc.query || doc.headers) statuses.add(400);
   if (doc.path) statuses.add(404);
   if (doc.body) for (const status of [400, 413, 415]) statuses.add(status);

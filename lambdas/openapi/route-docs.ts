@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { leakReportSchema } from "../secret-scanning/leak-report";
 import { BUSINESS_ROUTE_DOCS } from "./business-route-docs";
+import { CONSOLE_ROUTE_DOCS } from "./console-route-docs";
 import { healthSchema, tokenLabelSchema } from "./doc-schemas";
 import { KEY_MANAGEMENT_ROUTE_DOCS } from "./key-management-route-docs";
 import type { RouteDoc } from "./route-doc";
@@ -53,4 +54,5 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
 
   ...KEY_MANAGEMENT_ROUTE_DOCS,
+  ...CONSOLE_ROUTE_DOCS,
 };

@@ -51,6 +51,11 @@ export interface Settings {
    * from the keys table instead, where the scheduled refresher keeps it.
    */
   secretScanningKeys?: Record<string, string>;
+  /**
+   * The console page's origin (`FYNEX_CONSOLE_ORIGIN`, deployed: its CloudFront URL), the only origin
+   * the console API's CORS answers name. Unset locally, where the page shares the API's origin.
+   */
+  consoleOrigin?: string;
 }
 
 export interface Runtime {
@@ -85,6 +90,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     secretScanningKeys: keyMap(env, ENV.secretScanningKeys),
     webhookRetryBaseSeconds: positiveInteger(env, ENV.webhookRetryBaseSeconds, 30),
     webhookRetryQueueUrl: env[ENV.webhookRetryQueueUrl] || undefined,
+    consoleOrigin: env[ENV.consoleOrigin] || undefined,
   };
 }
 

@@ -2,18 +2,22 @@ import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   AuthorizationType,
+  CognitoUserPoolsAuthorizer,
   EndpointType,
   IdentitySource,
+  type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   type MethodOptions,
   RequestAuthorizer,
+  Resource,
   ResponseType,
   RestApi,
   SecurityPolicy,
 } from "aws-cdk-lib/aws-apigateway";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import type { IUserPool } from "aws-cdk-lib/aws-cognito";
 import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -88,6 +92,8 @@ export interface FynexApiProps {
   functions: ReadonlyMap<string, IFunction>;
   /** The REQUEST authorizer of `apiKey` routes. */
   authorizer: IFunction;
+  /** The user pool whose ID tokens the `cognito` routes (the console API) take. */
+  consoleUserPool: IUserPool;
   /** Answers every undeclared path and method with the 404 envelope (`lambdas/not-found/handler`). */
   notFound: IFunction;
   /** Also serve the stage at the root of this domain (a base path mapping of `/` to the stage). */
@@ -213,9 +219,9 @@ export class FynexApi extends Construct {
       {
         id: "AwsSolutions-COG4",
         reason:
-          "No end users: business routes are called by integrations holding Fynex API keys (the REQUEST " +
-          "Lambda authorizer), admin routes by operators signing with IAM (SigV4). There is no identity " +
-          "a Cognito user pool would hold.",
+          "People use the console routes (/console/v1), which take the Cognito user-pool authorizer. The " +
+          "other routes have no people behind them: business routes are called by integrations holding " +
+          "Fynex API keys (the REQUEST Lambda authorizer), admin routes by operators signing with IAM.",
       },
     );
     Validations.of(this.restApi.deploymentStage).acknowledge({
@@ -261,16 +267,57 @@ export class FynexApi extends Construct {
     });
   }
 
-  private addRoutes({ routes, functions, authorizer }: FynexApiProps): void {
+  /**
+   * CORS for the console API (API.md §10): the page's origin, and no other, may call `/console/v1`
+   * from a browser. The preflight is answered by API Gateway; the handler adds the origin to answers.
+   */
+  allowConsoleOrigin(origin: string): void {
+    const consoleRoot = this.restApi.root.resourceForPath("/console/v1");
+    const resources: IResource[] = [];
+    const visit = (resource: IResource) => {
+      resources.push(resource);
+      for (const child of resource.node.children) if (child instanceof Resource) visit(child);
+    };
+    visit(consoleRoot);
+    for (const resource of resources) {
+      if (resource.node.tryFindChild("OPTIONS")) continue;
+      const preflight = resource.addCorsPreflight({
+        allowOrigins: [origin],
+        allowMethods: ["GET", "POST", "PATCH"],
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+        maxAge: Duration.hours(1),
+      });
+      Validations.of(preflight).acknowledge(
+        {
+          id: "AwsSolutions-APIG4",
+          reason:
+            "A CORS preflight carries no credentials by definition; it answers the console's origin only.",
+        },
+        {
+          id: "AwsSolutions-COG4",
+          reason: "A CORS preflight carries no token by definition; it answers the console's origin only.",
+        },
+      );
+    }
+  }
+
+  private addRoutes({ routes, functions, authorizer, consoleUserPool }: FynexApiProps): void {
     const apiKeyAuthorizer = new RequestAuthorizer(this, "ApiKeyAuthorizer", {
       handler: authorizer,
       identitySources: [IdentitySource.header(API_KEY_HEADER)],
       // A cached result would let a revoked key through and skip counting (DESIGN.md).
       resultsCacheTtl: Duration.seconds(0),
     });
+    // The console's people: API Gateway checks the ID token and hands its claims to the handler.
+    const consoleAuthorizer = new CognitoUserPoolsAuthorizer(this, "ConsoleAuthorizer", {
+      cognitoUserPools: [consoleUserPool],
+      identitySource: IdentitySource.header("Authorization"),
+      resultsCacheTtl: Duration.seconds(0),
+    });
     const methodOptions: Record<Route["auth"], MethodOptions> = {
       apiKey: { authorizationType: AuthorizationType.CUSTOM, authorizer: apiKeyAuthorizer },
       iam: { authorizationType: AuthorizationType.IAM },
+      cognito: { authorizationType: AuthorizationType.COGNITO, authorizer: consoleAuthorizer },
       none: { authorizationType: AuthorizationType.NONE },
     };
 

@@ -1,8 +1,5 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { synthesize } from "./synth";
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
@@ -10,9 +7,7 @@ let functions: Resources;
 let policies: Resources;
 
 beforeAll(() => {
-  // Bundling skipped: the template is the same.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const template = Template.fromStack(new FynexStack(app, "Fynex-dev", { config: environmentConfig("dev") }));
+  const { template } = synthesize("dev");
   functions = template.findResources("AWS::Lambda::Function") as Resources;
   policies = template.findResources("AWS::IAM::Policy") as Resources;
   // Synthesis takes a second alone, far longer on a busy machine.

@@ -1,8 +1,7 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ConfigOverrides, environmentConfig, parseOverrides } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { synthesize } from "./synth";
 
 const DOMAIN = {
   domainName: "api.fynex.solutions",
@@ -10,9 +9,11 @@ const DOMAIN = {
 };
 
 function synth(overrides: ConfigOverrides): Template {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const config = environmentConfig("prod", { account: "123456789012", region: "eu-west-1", ...overrides });
-  return Template.fromStack(new FynexStack(app, "Fynex-prod", { config, env: { region: "eu-west-1" } }));
+  return synthesize(
+    "prod",
+    { account: "123456789012", region: "eu-west-1", ...overrides },
+    { region: "eu-west-1" },
+  ).template;
 }
 
 describe("an optional custom domain per environment", () => {

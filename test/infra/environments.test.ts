@@ -1,19 +1,14 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { synthesize } from "./synth";
 
 type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string };
 
 const templates = new Map<string, Template>();
 beforeAll(() => {
   for (const envName of ENVIRONMENT_NAMES) {
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    templates.set(
-      envName,
-      Template.fromStack(new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) })),
-    );
+    templates.set(envName, synthesize(envName).template);
   }
 });
 

@@ -1,9 +1,8 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "../../contract/routes";
-import { ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { ENVIRONMENT_NAMES } from "../../lib/config";
+import { synthesize } from "./synth";
 
 /**
  * Nothing deployed can log a key (DESIGN.md, "Environments and operations"): API Gateway never traces
@@ -18,10 +17,7 @@ const templates = new Map<string, Template>();
 
 beforeAll(() => {
   for (const envName of ENVIRONMENT_NAMES) {
-    // Bundling skipped: the template is the same.
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
-    templates.set(envName, Template.fromStack(stack));
+    templates.set(envName, synthesize(envName).template);
   }
 });
 

@@ -1,9 +1,8 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { ENVIRONMENT_NAMES } from "../../lib/config";
 import { alarmExpressionProblems, type MathType, type MetricQuery, typeOfExpression } from "./metric-math";
+import { synthesize } from "./synth";
 
 const series = (...names: string[]) => new Map<string, MathType>(names.map((name) => [name, "series"]));
 
@@ -88,9 +87,7 @@ function graphProblems(resource: Resource): { checked: number; problems: string[
 const templates = new Map<string, Template>();
 beforeAll(() => {
   for (const envName of ENVIRONMENT_NAMES) {
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
-    templates.set(envName, Template.fromStack(stack));
+    templates.set(envName, synthesize(envName).template);
   }
 });
 

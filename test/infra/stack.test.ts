@@ -1,20 +1,17 @@
-import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
 import { GATEWAY_RESPONSES, type GatewayResponseType, gatewayAnswerBody } from "../../lib/gateway-responses";
+import { isBucketDeploymentProvider } from "./bucket-deployment";
+import { synthesize } from "./synth";
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>;
 type Resources = Record<string, CfnResource>;
 
 function synth(envName: string): Template {
-  // Bundling skipped: the template is the same, and synth takes well under a second.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
-  return Template.fromStack(stack);
+  return synthesize(envName).template;
 }
 
 function defined<T>(value: T | undefined, what: string): T {
@@ -76,7 +73,7 @@ function environmentOf(template: Template, functionId: string): Record<string, u
   return (fn?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
 }
 
-const AUTH_TYPE = { apiKey: "CUSTOM", iam: "AWS_IAM", none: "NONE" } as const;
+const AUTH_TYPE = { apiKey: "CUSTOM", iam: "AWS_IAM", cognito: "COGNITO_USER_POOLS", none: "NONE" } as const;
 
 /** Response type, status (absent: API Gateway's own), `error.code`, `Retry-After`. */
 const EXPECTED_GATEWAY_RESPONSES: [string, string | undefined, string, string | undefined][] = [
@@ -132,8 +129,9 @@ describe("FynexStack", () => {
   describe("API", () => {
     it("synthesises exactly the route table's methods, each with its route's authorization", () => {
       // Act
+      // The console's CORS preflights (OPTIONS) are checked in test/infra/console.test.ts.
       const declared = methodsOf(dev)
-        .filter((m) => m.method !== "ANY")
+        .filter((m) => m.method !== "ANY" && m.method !== "OPTIONS")
         .map((m) => `${m.method} ${m.path} ${m.authorizationType}`)
         .sort();
 
@@ -150,7 +148,11 @@ describe("FynexStack", () => {
     });
 
     it("authorizes API-key routes with a REQUEST authorizer on X-API-Key whose cache is off", () => {
-      dev.resourceCountIs("AWS::ApiGateway::Authorizer", 1);
+      // The other authorizer is the console's Cognito one (test/infra/console.test.ts).
+      const request = Object.values(ofType(dev, "AWS::ApiGateway::Authorizer")).filter(
+        (authorizer) => authorizer.Properties.Type === "REQUEST",
+      );
+      expect(request).toHaveLength(1);
       dev.hasResourceProperties("AWS::ApiGateway::Authorizer", {
         Type: "REQUEST",
         IdentitySource: "method.request.header.X-API-Key",
@@ -195,8 +197,14 @@ describe("FynexStack", () => {
     it("holds the declared routes' methods and the one catch-all, nothing more (aws-cdk#15573)", () => {
       // Creating many methods at once gets API Gateway's own control plane throttling the deploy.
       const count = (template: Template) => Object.keys(ofType(template, "AWS::ApiGateway::Method")).length;
-      expect(count(dev)).toBe(ROUTES.length + 2);
-      expect(count(prod)).toBe(ROUTES.length + 2);
+      // Plus the console's CORS preflights (OPTIONS, one per /console/v1 resource: test/infra/console.test.ts).
+      const preflights = (template: Template) =>
+        Object.values(ofType(template, "AWS::ApiGateway::Method")).filter(
+          (m) => m.Properties.HttpMethod === "OPTIONS",
+        ).length;
+      expect(count(dev)).toBe(ROUTES.length + 2 + preflights(dev));
+      expect(count(prod)).toBe(ROUTES.length + 2 + preflights(prod));
+      expect(preflights(dev)).toBe(6);
     });
 
     it.each(EXPECTED_GATEWAY_RESPONSES)(
@@ -275,15 +283,14 @@ describe("FynexStack", () => {
 
   describe("functions", () => {
     it("runs every function on nodejs22.x and arm64", () => {
-      const functions = Object.values(ofType(dev, "AWS::Lambda::Function"));
-
       // One per handler module, plus the authorizer, key management's direct door, the catch-all
       // 404, the secret-scanning key refresher, the webhook dispatcher and the expiry reminder; CDK's trigger provider
-      // (runs the refresher at deploy) is CDK's own, with its own runtime.
+      // (runs the refresher at deploy) and BucketDeployment provider (uploads the console page) are
+      // CDK's own, with their own runtimes.
       const own = Object.entries(ofType(dev, "AWS::Lambda::Function"))
         .filter(([id]) => !id.startsWith("AWSCDKTriggerCustomResourceProvider"))
+        .filter(([, fn]) => !isBucketDeploymentProvider(fn))
         .map(([, fn]) => fn);
-      expect(functions.length).toBe(own.length + 1);
       expect(own.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 6);
       for (const { Properties } of own) {
         expect(Properties.Runtime).toBe("nodejs22.x");
@@ -454,6 +461,8 @@ describe("FynexStack", () => {
       "AdminFunctionName",
       "ApiUrl",
       "AuditTableName",
+      "ConsoleUrl",
+      "ConsoleUserPoolId",
       "DataTableName",
       "KeysTableName",
       "SecretScanningKeysFunctionName",

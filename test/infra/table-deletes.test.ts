@@ -1,9 +1,6 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "../../contract/routes";
-import { environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { synthesize } from "./synth";
 
 type Resource = { Properties: Record<string, unknown> };
 
@@ -16,10 +13,7 @@ describe("DeleteItem grants", () => {
   let functions: Record<string, Resource>;
 
   beforeAll(() => {
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const template = Template.fromStack(
-      new FynexStack(app, "Fynex-dev", { config: environmentConfig("dev") }),
-    );
+    const { template } = synthesize("dev");
     functions = template.findResources("AWS::Lambda::Function") as Record<string, Resource>;
     policies = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>).map(
       ({ Properties }) => ({

@@ -1,8 +1,6 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { environmentConfig } from "../../lib/config";
-import { FynexStack } from "../../lib/fynex-stack";
+import { synthesize } from "./synth";
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -10,8 +8,7 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  template = Template.fromStack(new FynexStack(app, "Fynex-prod", { config: environmentConfig("prod") }));
+  template = synthesize("prod").template;
   resources = template.toJSON().Resources;
 }, 120_000);
 

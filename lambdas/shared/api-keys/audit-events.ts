@@ -19,12 +19,12 @@ export interface AuditEvent {
   id: string;
   type: AuditEventType;
   at: string;
-  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, `scheduler`, or `local-admin` locally. */
+  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, `scheduler`, `user:<sub>` (console), or `local-admin` locally. */
   actor: string;
   /** A direct invocation's self-declared actor, kept unverified (CloudTrail holds the real invoker). */
   claimedActor?: string;
-  /** A console user's e-mail, beside `actor: user:<sub>` (the console door). */
-  actorEmail?: string;
+  /** A console user's e-mail, beside `actor: user:<sub>` (the console door); null when the token has none. */
+  actorEmail?: string | null;
   keyId: string;
   changes: Record<string, unknown>;
 }

@@ -64,7 +64,8 @@ export function eventParts(facts: RequestFacts) {
     domainName: req.headers.host ?? "localhost",
     deploymentId: "local",
     apiId: API_ID,
-    authorizer: undefined as Record<string, string | number> | undefined,
+    // The REQUEST authorizer's context (strings), or the Cognito authorizer's `{ claims }`.
+    authorizer: undefined as Record<string, unknown> | undefined,
   };
   const common = {
     resource: resolved.resource,

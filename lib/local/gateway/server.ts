@@ -18,6 +18,8 @@ import {
   type GatewayAnswer,
   gatewayAnswerBody,
 } from "../../gateway-responses";
+import { serveConsolePage } from "../console-page";
+import { consoleSessions } from "../console-sessions";
 import { type AuthorizerHandler, runAuthorizer } from "./authorizer-step";
 import { authorizerEvent, eventParts, lambdaContext, proxyEvent, type RequestFacts } from "./proxy-event";
 import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
@@ -77,6 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   const handlers = [AUTHORIZER_MODULE, CATCH_ALL_HANDLER, ...ROUTES.map((route) => route.handler)];
   await Promise.all([...new Set(handlers)].map(load));
   const adminToken = Buffer.from(options.adminToken);
+  const sessions = consoleSessions(options.adminToken);
 
   // Requests being served: `close` lets them finish before the store under them is closed.
   const inFlight = new Set<Promise<void>>();
@@ -109,6 +112,9 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         BODY_TOO_LARGE.body,
       );
     }
+    // The console's page and sign-in (API.md §10) are served beside the API, on the same origin.
+    const consolePage = { projectRoot: options.projectRoot, sessions };
+    if (await serveConsolePage(consolePage, { method, pathname: url.pathname, body }, res, requestId)) return;
     const resolved = resolve(tree, method, url.pathname);
     const facts: RequestFacts = { req, url, method, body, resolved, requestId, startedMs, stage };
     const parts = eventParts(facts);
@@ -119,6 +125,13 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       if (!presented || !sameSecret(Buffer.from(presented), adminToken)) return answer(ADMIN_UNAUTHORIZED);
       // Deployed, this is the caller's IAM principal ARN; locally the admin is one person.
       parts.requestContext.identity.userArn = "local-admin";
+    }
+
+    if (route?.auth === "cognito") {
+      // API Gateway's Cognito authorizer: 401 for a missing or dead token, else the ID token's claims.
+      const claims = sessions.claims(req.headers.authorization);
+      if (!claims) return answer(GATEWAY_RESPONSES.UNAUTHORIZED);
+      parts.requestContext.authorizer = { claims };
     }
 
     if (route?.auth === "apiKey") {

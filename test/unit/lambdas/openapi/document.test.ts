@@ -50,8 +50,12 @@ describe("the OpenAPI document (API.md §7)", () => {
   it("puts each route behind its auth kind, naming the scope a key needs", () => {
     for (const route of ROUTES) {
       const operation = operationOf(route.method, route.path);
-      const expected =
-        route.auth === "apiKey" ? [{ ApiKey: [route.scope] }] : route.auth === "iam" ? [{ SigV4: [] }] : [];
+      const expected = {
+        apiKey: [{ ApiKey: [route.scope] }],
+        iam: [{ SigV4: [] }],
+        cognito: [{ CognitoIdToken: [] }],
+        none: [],
+      }[route.auth];
       expect(operation?.security, routeKey(route)).toEqual(expected);
     }
     expect(operationOf("GET", "/api/v1/openapi.json")?.security).toEqual([]);

@@ -1,0 +1,88 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../contract/console";
+import { SERVICE } from "../../contract/metric-names";
+import { type HttpDoorSpec, httpDoor } from "../key-management/doors";
+import type { Actor } from "../key-management/key-store";
+import { orgIdSchema } from "../key-management/schemas";
+import { HttpError } from "../shared/http/errors";
+import { runtime } from "../shared/runtime";
+
+/**
+ * The console's door to key management (API.md §10): `/console/v1/…` answers exactly what
+ * `/admin/v1/orgs/{orgId}/…` answers, for the org named by the signed-in person's token and nobody
+ * else's. API Gateway's Cognito user-pool authorizer has checked the ID token and hands its claims
+ * over as strings under `requestContext.authorizer.claims` (the local runtime does the same from its
+ * sign-in form's session), so the org, the person and their groups come from there only.
+ */
+
+const CONSOLE_PREFIX = "/console/v1";
+
+/** The person behind a request, from the token's claims. */
+export interface ConsoleUser {
+  sub: string;
+  orgId: string;
+  email: string | null;
+}
+
+/**
+ * API Gateway renders a token's `cognito:groups` array as one string: a single group as its name,
+ * several as `[a, b]` (or space-separated): every spelling is read as the set of names.
+ */
+export function groupsOf(claim: unknown): string[] {
+  if (typeof claim !== "string") return [];
+  return claim
+    .replace(/^\[|\]$/g, "")
+    .split(/[\s,]+/)
+    .filter((group) => group !== "");
+}
+
+/**
+ * Who is asking, or a 403: API Gateway only calls this function with a valid token, so a missing
+ * subject, org or group is a person who may not manage keys here, not a client that failed to sign in.
+ */
+export function consoleUser(event: APIGatewayProxyEvent): ConsoleUser {
+  const claims: Record<string, unknown> = event.requestContext.authorizer?.claims ?? {};
+  const sub = claims.sub;
+  if (typeof sub !== "string" || sub === "") {
+    throw new HttpError("forbidden", "The console needs a signed-in person.");
+  }
+  if (!groupsOf(claims["cognito:groups"]).includes(KEY_ADMINS_GROUP)) {
+    throw new HttpError("forbidden", `Only members of ${KEY_ADMINS_GROUP} may manage API keys.`);
+  }
+  const orgId = orgIdSchema.safeParse(claims[ORG_ID_CLAIM]);
+  if (!orgId.success) {
+    throw new HttpError(
+      "forbidden",
+      "Your account names no organization; ask an administrator to invite you again.",
+    );
+  }
+  const email = typeof claims.email === "string" && claims.email !== "" ? claims.email : null;
+  return { sub, orgId: orgId.data, email };
+}
+
+/** The console door: the person is the actor, their token's org the only org. */
+export const CONSOLE_DOOR: HttpDoorSpec = {
+  service: SERVICE.admin,
+  prefix: CONSOLE_PREFIX,
+  identify: (event): Actor => {
+    const user = consoleUser(event);
+    return { actor: `user:${user.sub}`, actorEmail: user.email };
+  },
+  // Checked again here rather than carried: `identify` already refused a token without a valid org.
+  orgOf: (event) => consoleUser(event).orgId,
+  keyLocation: (_orgId, keyId) => `${CONSOLE_PREFIX}/api-keys/${keyId}`,
+};
+
+const serve = httpDoor(CONSOLE_DOOR);
+
+/**
+ * Lambda entry point for the `/console/v1` routes (`cognito` auth in the route table). Deployed, the
+ * page is served from its own origin (CloudFront), the only one the answers name for CORS; locally it
+ * shares the API's origin and no CORS header is sent.
+ */
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  const result = await serve(event, context);
+  const origin = runtime().settings.consoleOrigin;
+  if (!origin) return result;
+  return { ...result, headers: { ...result.headers, "Access-Control-Allow-Origin": origin, Vary: "Origin" } };
+}

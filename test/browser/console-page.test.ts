@@ -1,0 +1,262 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "../../lib/local/runtime";
+import { buildPage } from "../../web/build";
+import { call, PROJECT_ROOT, startLocal, withKey } from "../integration/harness";
+import { localTarget, type Target } from "../integration/target";
+import {
+  type Browser,
+  browserStorage,
+  clipboardText,
+  launchBrowser,
+  markWindow,
+  seriousViolations,
+  windowMarked,
+} from "./chromium";
+
+/**
+ * Settings > Integrations in a real Chromium against the local runtime (API.md §10), at 1280 px and at
+ * 360 px: the product's flow step by step, by the accessible names people and screen readers use.
+ * `npm run screenshots` (FYNEX_SCREENSHOTS=1) also writes the README's pictures to docs/screenshots/.
+ */
+
+const ADMIN_TOKEN = "browser-test-admin-token";
+const KEY = /fynex_k_[0-9A-Za-z]{49}/;
+const SCREENSHOTS =
+  process.env.FYNEX_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs/screenshots") : undefined;
+
+let local: LocalRuntime;
+let target: Target;
+let browser: Browser;
+
+beforeAll(async () => {
+  await buildPage();
+  [local, browser] = await Promise.all([startLocal({ adminToken: ADMIN_TOKEN }), launchBrowser()]);
+  target = localTarget(local);
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: local.url });
+  if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await local?.close();
+});
+
+async function screenshot(page: Page, name: string) {
+  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Opens the page and signs in with the form, as a person would. */
+async function signIn(page: Page, orgId: string) {
+  await page.goto(`${local.url}/settings/integrations`);
+  await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
+  await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+  await page.getByLabel("Organization").fill(orgId);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "API Keys" }).waitFor();
+}
+
+const keyRow = (page: Page, name: string): Locator =>
+  page
+    .getByRole("table", { name: "API Keys" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("rowheader", { name }) });
+
+/** Focuses `locator` with Tab presses alone (at most `limit`), as a keyboard user gets there. */
+async function tabTo(page: Page, locator: Locator, limit = 40) {
+  for (let i = 0; i < limit; i++) {
+    if (await locator.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error("Tab never reached the element");
+}
+
+for (const viewport of [
+  { width: 1280, height: 900 },
+  { width: 360, height: 780 },
+]) {
+  describe(`Settings > Integrations at ${viewport.width} px`, () => {
+    const org = `browser-${viewport.width}`;
+    const shot = (name: string) => `${name}-${viewport.width}`;
+    let page: Page;
+    let key = "";
+    const consoleLines: string[] = [];
+    const requests: string[] = [];
+
+    beforeAll(async () => {
+      page = await browser.context.newPage();
+      await page.setViewportSize(viewport);
+      page.on("console", (message) => consoleLines.push(message.text()));
+      page.on("pageerror", (error) => consoleLines.push(String(error)));
+      page.on("request", (request) => requests.push(request.url()));
+    });
+    afterAll(() => page?.close());
+
+    it("signs in with the admin token and an organization, and explains what a key is for", async () => {
+      await page.goto(`${local.url}/settings/integrations`);
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      await screenshot(page, shot("1-sign-in"));
+      expect(await seriousViolations(page)).toEqual([]);
+      await signIn(page, org);
+      await page.getByText("No API keys yet.").waitFor();
+      expect(await page.getByText("If a key is exposed, revoke it and create a replacement.").count()).toBe(
+        1,
+      );
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+
+    it("creates a key with scopes and an expiry, shows it once and copies it", async () => {
+      await page.getByRole("button", { name: "Create API Key" }).click();
+      const dialog = page.getByRole("dialog", { name: "Create API Key" });
+      await dialog.getByRole("textbox", { name: "Name" }).fill("CRM sync");
+      await dialog.getByRole("checkbox", { name: /^accounts:read/ }).check();
+      await dialog.getByRole("checkbox", { name: /^contacts:read/ }).check();
+      const webhooks = dialog.getByRole("checkbox", { name: /^webhooks:manage/ });
+      expect(await webhooks.getAttribute("value")).toBe("webhooks:manage");
+      expect(await dialog.getByText(/receive the payloads of the events/).count()).toBe(1);
+      expect(await dialog.getByRole("checkbox").count()).toBe(8);
+      const nextYear = `${new Date().getUTCFullYear() + 1}-06-30`;
+      await dialog.getByLabel("Expiry date").fill(nextYear);
+      await screenshot(page, shot("2-create"));
+      expect(await seriousViolations(page)).toEqual([]);
+      await dialog.getByRole("button", { name: "Create" }).click();
+
+      const box = dialog.getByRole("textbox", { name: "API key" });
+      await box.waitFor();
+      key = await box.inputValue();
+      expect(key).toMatch(KEY);
+      expect(await box.getAttribute("readonly")).not.toBeNull();
+      expect(await dialog.getByText("This is the only time the full key is shown.").count()).toBe(1);
+      await dialog.getByRole("button", { name: "Copy" }).click();
+      await dialog.getByRole("status").filter({ hasText: "Copied" }).waitFor();
+      expect(await clipboardText(page)).toBe(key);
+      await screenshot(page, shot("3-shown-once"));
+      expect(await seriousViolations(page)).toEqual([]);
+
+      await dialog.getByRole("button", { name: "Done" }).click();
+      await dialog.waitFor({ state: "detached" });
+      const row = keyRow(page, "CRM sync");
+      expect(await row.getByText("Active").count()).toBe(1);
+      expect(await row.getByText(`${nextYear} 00:00 UTC`).count()).toBe(1);
+      // Gone from the page with the panel: only the hint stays.
+      expect(await page.content()).not.toContain(key);
+      expect(await row.getByText(`${key.slice(0, 12)}…${key.slice(-4)}`).count()).toBe(1);
+    });
+
+    it("lets the key call the API, and lists it with its usage after a reload that does not show it again", async () => {
+      expect((await withKey(target, key, "/api/v1/accounts")).status).toBe(200);
+      await signIn(page, org);
+      const row = keyRow(page, "CRM sync");
+      await row.waitFor();
+      expect(await row.getByRole("cell", { name: "1 / 100" }).count()).toBe(1);
+      expect(await page.content()).not.toContain(key);
+      // The page fits the screen; only the table scrolls sideways, inside its own region.
+      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(viewport.width);
+      await screenshot(page, shot("4-list"));
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+
+    it("cancels a revoke: the key still works", async () => {
+      await keyRow(page, "CRM sync").getByRole("button", { name: "Revoke" }).click();
+      const confirm = page.getByRole("dialog", { name: /^Revoke/ });
+      await confirm.getByRole("button", { name: "Revoke key" }).waitFor();
+      await screenshot(page, shot("5-revoke"));
+      await confirm.getByRole("button", { name: "Cancel" }).click();
+      await confirm.waitFor({ state: "detached" });
+      expect((await withKey(target, key, "/api/v1/accounts")).status).toBe(200);
+    });
+
+    it("revokes: the row says Revoked without a reload, and the API answers 401", async () => {
+      // A mark that a reload would wipe.
+      await markWindow(page);
+      await keyRow(page, "CRM sync").getByRole("button", { name: "Revoke" }).click();
+      await page
+        .getByRole("dialog", { name: /^Revoke/ })
+        .getByRole("button", { name: "Revoke key" })
+        .click();
+      await keyRow(page, "CRM sync").getByText("Revoked").waitFor();
+      expect(await windowMarked(page)).toBe(true);
+      expect(await keyRow(page, "CRM sync").getByRole("button", { name: "Revoke" }).count()).toBe(0);
+      expect((await withKey(target, key, "/api/v1/accounts")).status).toBe(401);
+    });
+
+    it("creates a key with the keyboard alone", async () => {
+      await tabTo(page, page.getByRole("button", { name: "Create API Key" }));
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Create API Key" });
+      await dialog.waitFor();
+      await tabTo(page, dialog.getByRole("textbox", { name: "Name" }));
+      await page.keyboard.type("Billing export");
+      await tabTo(page, dialog.getByRole("checkbox", { name: /^export/ }));
+      await page.keyboard.press("Space");
+      await tabTo(page, dialog.getByRole("button", { name: "Create" }));
+      await page.keyboard.press("Enter");
+      await tabTo(page, dialog.getByRole("button", { name: "Copy" }));
+      await page.keyboard.press("Enter");
+      await dialog.getByRole("status").filter({ hasText: "Copied" }).waitFor();
+      const copied = await clipboardText(page);
+      expect(copied).toMatch(KEY);
+      await tabTo(page, dialog.getByRole("button", { name: "Done" }));
+      await page.keyboard.press("Enter");
+      await dialog.waitFor({ state: "detached" });
+      expect(await keyRow(page, "Billing export").getByText("export").count()).toBeGreaterThan(0);
+      expect((await withKey(target, copied, "/api/v1/export/accounts")).status).toBe(200);
+      // Escape leaves a dialog without a change.
+      await tabTo(page, page.getByRole("button", { name: "Create API Key" }));
+      await page.keyboard.press("Enter");
+      await dialog.waitFor();
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+    });
+
+    it("shows an API error as the envelope's message, in an alert", async () => {
+      await page.getByRole("button", { name: "Create API Key" }).click();
+      const dialog = page.getByRole("dialog", { name: "Create API Key" });
+      await dialog.getByRole("textbox", { name: "Name" }).fill("   ");
+      await dialog.getByRole("checkbox", { name: /^import/ }).check();
+      await dialog.getByRole("button", { name: "Create" }).click();
+      const alert = dialog.getByRole("alert");
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe("The request is not valid.");
+      await screenshot(page, shot("6-error"));
+      expect(await seriousViolations(page)).toEqual([]);
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+    });
+
+    it("keeps the key out of every browser storage, the URL and the console log, and calls no other origin", async () => {
+      const stored = await browserStorage(page);
+      expect(stored).not.toMatch(KEY);
+      expect(stored).not.toContain(ADMIN_TOKEN);
+      expect(consoleLines.join("\n")).not.toMatch(KEY);
+      expect(consoleLines.filter((line) => /error|refused|violat/i.test(line))).toEqual([]);
+      expect(requests.filter((url) => !url.startsWith(local.url))).toEqual([]);
+    });
+
+    it("shows the org's audit events, naming the person", async () => {
+      const events = page.getByRole("region", { name: "Audit events" });
+      await events.getByText("Revoked").first().waitFor();
+      expect(await events.getByText(/by user:local-admin/).count()).toBeGreaterThan(0);
+    });
+  });
+}
+
+describe("the page's own security", () => {
+  it("is served with a strict Content-Security-Policy, HSTS and no framing, beside the API", async () => {
+    const page = await call(local.url, "/settings/integrations");
+    expect(page.status).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    const csp = page.headers["content-security-policy"] ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(page.headers["strict-transport-security"]).toMatch(/^max-age=\d+/);
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    const script = await call(local.url, "/settings/integrations/app.js");
+    expect(script.headers["content-security-policy"]).toBe(csp);
+  });
+});

@@ -1,0 +1,86 @@
+import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
+import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
+
+/** A created or rotated key: the record and the key itself, held only while the panel shows it. */
+export type CreatedKey = KeyRecord & { key: string; replaces?: string };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** An API error as people read it: the envelope's message (API.md §4). */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ConsoleApiOptions {
+  /** Where `/console/v1` lives: "" on the page's own origin (locally), the stage's URL deployed. */
+  baseUrl: string;
+  /** The current bearer token (a local session, or the Cognito ID token). */
+  token: () => string | undefined;
+  /** Called when the API no longer takes the token: the page signs in again. */
+  onUnauthorized: () => void;
+}
+
+/** The console API (API.md §10): the admin API's operations for the signed-in person's org. */
+export class ConsoleApi {
+  constructor(private readonly options: ConsoleApiOptions) {}
+
+  listKeys(cursor?: string): Promise<Page<KeyRecord>> {
+    return this.call("GET", `/api-keys${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+  }
+  getKey(id: string): Promise<KeyRecord> {
+    return this.call("GET", `/api-keys/${encodeURIComponent(id)}`);
+  }
+  createKey(body: { name: string; scopes: string[]; expiresAt?: string }): Promise<CreatedKey> {
+    return this.call("POST", "/api-keys", body);
+  }
+  updateKey(id: string, body: Record<string, unknown>): Promise<KeyRecord> {
+    return this.call("PATCH", `/api-keys/${encodeURIComponent(id)}`, body);
+  }
+  revokeKey(id: string): Promise<KeyRecord> {
+    return this.call("POST", `/api-keys/${encodeURIComponent(id)}/revoke`, {});
+  }
+  rotateKey(id: string, body: { gracePeriodSeconds?: number; expiresAt?: string }): Promise<CreatedKey> {
+    return this.call("POST", `/api-keys/${encodeURIComponent(id)}/rotate`, body);
+  }
+  listAuditEvents(cursor?: string): Promise<Page<AuditEvent & { actorEmail?: string | null }>> {
+    return this.call("GET", `/audit-events${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    const token = this.options.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.baseUrl}/console/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // Nothing of a key belongs in a cache.
+        cache: "no-store",
+        credentials: "omit",
+      });
+    } catch {
+      throw new ApiError("The API cannot be reached. Check your connection and try again.", 0, "network");
+    }
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (response.ok) return payload as T;
+    if (response.status === 401) this.options.onUnauthorized();
+    const error = (payload as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
+    throw new ApiError(
+      typeof error?.message === "string" ? error.message : `The API answered ${response.status}.`,
+      response.status,
+      typeof error?.code === "string" ? error.code : "unknown",
+    );
+  }
+}

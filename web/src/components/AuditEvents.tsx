@@ -1,0 +1,63 @@
+import { useEffect, useState } from "preact/hooks";
+import type { AuditEvent } from "../../../lambdas/shared/api-keys/audit-events";
+import type { ConsoleApi } from "../api";
+import { ErrorAlert } from "./Modal";
+import { Time } from "./Time";
+
+type Event = AuditEvent & { actorEmail?: string | null };
+
+const TYPE_TEXT: Record<string, string> = {
+  "key.created": "Created",
+  "key.updated": "Edited",
+  "key.revoked": "Revoked",
+  "key.rotated": "Rotated (new key)",
+  "key.expired_by_rotation": "Replaced by rotation",
+  "key.leak_reported": "Reported leaked",
+  "key.expiring_soon": "Expiring soon",
+};
+
+/** The org's key events, newest first (API.md §5): who did what to which key, and when. */
+export function AuditEvents(props: { api: ConsoleApi; now: number; refresh: number }) {
+  const [events, setEvents] = useState<Event[]>();
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string>();
+  const load = async (from?: string) => {
+    try {
+      const page = await props.api.listAuditEvents(from);
+      setEvents((current) => (from ? [...(current ?? []), ...page.items] : page.items));
+      setCursor(page.nextCursor);
+      setError(undefined);
+    } catch (caught) {
+      setError((caught as Error).message);
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [props.refresh]);
+  return (
+    <section aria-labelledby="audit-heading">
+      <h2 id="audit-heading">Audit events</h2>
+      <ErrorAlert message={error} />
+      {events === undefined && !error && <p role="status">Loading events…</p>}
+      {events?.length === 0 && <p class="muted">Nothing has happened to this organization's keys yet.</p>}
+      {events && events.length > 0 && (
+        <ol class="events">
+          {events.map((event) => (
+            <li key={event.id}>
+              <strong>{TYPE_TEXT[event.type] ?? event.type}</strong> <code>{event.keyId}</code>
+              <span class="muted">
+                {" "}
+                by {event.actorEmail ?? event.actor}, <Time iso={event.at} now={props.now} none="" />
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {cursor && (
+        <button type="button" onClick={() => load(cursor)}>
+          Show older events
+        </button>
+      )}
+    </section>
+  );
+}

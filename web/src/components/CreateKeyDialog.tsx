@@ -1,0 +1,102 @@
+import { useState } from "preact/hooks";
+import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { ConsoleApi } from "../api";
+import { dateField } from "../format";
+import { KeyReveal } from "./KeyReveal";
+import { ErrorAlert, Modal } from "./Modal";
+import { ScopeChoices } from "./ScopeChoices";
+
+/** Drops the key from a created record: the list and everything after the panel get the record only. */
+export function withoutSecret<T extends KeyRecord & { key: string }>(created: T): KeyRecord {
+  const { key: _key, ...record } = created;
+  return record;
+}
+
+/** Tomorrow, as a date field's `min`: an expiry must be in the future. */
+const tomorrow = () => new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
+
+/** "Create API Key": name, scopes, optional expiry date; then the key, shown once. */
+export function CreateKeyDialog(props: {
+  api: ConsoleApi;
+  onCreated: (record: KeyRecord) => void;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<Set<string>>(new Set());
+  const [expiry, setExpiry] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  // The full key: in this component's memory only, and only until Done.
+  const [secret, setSecret] = useState<string>();
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (scopes.size === 0) {
+      setError("Choose at least one scope.");
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const created = await props.api.createKey({ name, scopes: [...scopes], expiresAt: dateField(expiry) });
+      props.onCreated(withoutSecret(created));
+      setSecret(created.key);
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const done = () => {
+    setSecret(undefined);
+    props.onClose();
+  };
+
+  return (
+    <Modal title="Create API Key" onClose={secret ? done : props.onClose}>
+      {secret ? (
+        <KeyReveal secret={secret} onDone={done} />
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <label class="field">
+            Name
+            <input
+              type="text"
+              required
+              maxLength={100}
+              value={name}
+              onInput={(event) => setName(event.currentTarget.value)}
+              aria-describedby="name-hint"
+            />
+          </label>
+          <p id="name-hint" class="hint">
+            Say what uses it, such as "CRM sync (production)".
+          </p>
+          <ScopeChoices selected={scopes} onChange={setScopes} />
+          <label class="field">
+            Expiry date
+            <input
+              type="date"
+              min={tomorrow()}
+              value={expiry}
+              onInput={(event) => setExpiry(event.currentTarget.value)}
+              aria-describedby="expiry-hint"
+            />
+          </label>
+          <p id="expiry-hint" class="hint">
+            Optional. The key stops working at 00:00 UTC that day; without a date it works until revoked.
+          </p>
+          <ErrorAlert message={error} />
+          <div class="actions">
+            <button type="button" onClick={props.onClose}>
+              Cancel
+            </button>
+            <button type="submit" class="primary" disabled={busy}>
+              Create
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
+  );
+}

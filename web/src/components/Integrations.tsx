@@ -1,0 +1,107 @@
+import { useEffect, useState } from "preact/hooks";
+import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { ConsoleApi } from "../api";
+import { AuditEvents } from "./AuditEvents";
+import { CreateKeyDialog } from "./CreateKeyDialog";
+import { EditKeyDialog } from "./EditKeyDialog";
+import { KeyDetailsDialog } from "./KeyDetailsDialog";
+import { type KeyAction, KeysTable } from "./KeysTable";
+import { ErrorAlert } from "./Modal";
+import { LEAK_ADVICE, RevokeDialog } from "./RevokeDialog";
+import { RotateDialog } from "./RotateDialog";
+
+type Open = { action: "create" } | { action: KeyAction; key: KeyRecord } | undefined;
+
+/** The "API Keys" section and the org's audit events, for the signed-in admin's org. */
+export function Integrations(props: { api: ConsoleApi }) {
+  const [keys, setKeys] = useState<KeyRecord[]>();
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string>();
+  const [open, setOpen] = useState<Open>();
+  // Bumped on every change, so the audit events follow.
+  const [changes, setChanges] = useState(0);
+  const now = Date.now();
+
+  const load = async (from?: string) => {
+    try {
+      const page = await props.api.listKeys(from);
+      setKeys((current) => (from ? [...(current ?? []), ...page.items] : page.items));
+      setCursor(page.nextCursor);
+      setError(undefined);
+    } catch (caught) {
+      setError((caught as Error).message);
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+
+  /** A changed or new key takes its place in the list without a reload (newest first). */
+  const upsert = (record: KeyRecord) => {
+    setKeys((current = []) =>
+      current.some((k) => k.id === record.id)
+        ? current.map((k) => (k.id === record.id ? record : k))
+        : [record, ...current],
+    );
+    setChanges((n) => n + 1);
+  };
+  const afterRotation = (created: KeyRecord) => {
+    upsert(created);
+    // The old key's status (revoked, or active until the grace period ends) comes from the API.
+    const old = open && open.action !== "create" ? open.key : undefined;
+    if (old) props.api.getKey(old.id).then(upsert, () => undefined);
+  };
+  const close = () => setOpen(undefined);
+
+  return (
+    <>
+      <section aria-labelledby="keys-heading">
+        <div class="section-head">
+          <h2 id="keys-heading">API Keys</h2>
+          <button type="button" class="primary" onClick={() => setOpen({ action: "create" })}>
+            Create API Key
+          </button>
+        </div>
+        <p class="muted">
+          Integrations call the Fynex API with a key in the <code>X-API-Key</code> header. Give each
+          integration its own key with only the scopes it needs. {LEAK_ADVICE}
+        </p>
+        <ErrorAlert message={open ? undefined : error} />
+        {keys === undefined && !error && <p role="status">Loading API keys…</p>}
+        {keys?.length === 0 && (
+          <div class="empty">
+            <p>
+              <strong>No API keys yet.</strong>
+            </p>
+            <p>
+              An API key lets one of your systems (a CRM sync, a billing job, a data export) call the Fynex
+              API for this organization. Create one per integration, so each can be limited, rotated or
+              revoked on its own.
+            </p>
+          </div>
+        )}
+        {keys && keys.length > 0 && (
+          <KeysTable keys={keys} now={now} onAction={(action, key) => setOpen({ action, key })} />
+        )}
+        {cursor && (
+          <button type="button" onClick={() => load(cursor)}>
+            Show more keys
+          </button>
+        )}
+      </section>
+      <AuditEvents api={props.api} now={now} refresh={changes} />
+
+      {open?.action === "create" && <CreateKeyDialog api={props.api} onCreated={upsert} onClose={close} />}
+      {open?.action === "revoke" && (
+        <RevokeDialog api={props.api} apiKey={open.key} onRevoked={upsert} onClose={close} />
+      )}
+      {open?.action === "rotate" && (
+        <RotateDialog api={props.api} apiKey={open.key} onRotated={afterRotation} onClose={close} />
+      )}
+      {open?.action === "edit" && (
+        <EditKeyDialog api={props.api} apiKey={open.key} onSaved={upsert} onClose={close} />
+      )}
+      {open?.action === "details" && <KeyDetailsDialog apiKey={open.key} now={now} onClose={close} />}
+    </>
+  );
+}

@@ -1,0 +1,101 @@
+import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import { displayStatus } from "../format";
+import { Time } from "./Time";
+
+export type KeyAction = "details" | "edit" | "rotate" | "revoke";
+
+/**
+ * The table "API Keys" (API.md §10): one row per key with name, hint, scopes, status, created, expires,
+ * last used and this window's usage (`count / limit`); an active key's row has Edit, Rotate, Revoke.
+ */
+export function KeysTable(props: {
+  keys: KeyRecord[];
+  now: number;
+  onAction: (action: KeyAction, key: KeyRecord) => void;
+}) {
+  return (
+    // Scrolls sideways on a narrow screen; focusable so that a keyboard can scroll it.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+    <section class="table-scroll" aria-label="API Keys, scrollable" tabIndex={0}>
+      <table aria-label="API Keys">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Usage</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.keys.map((key) => {
+            const status = displayStatus(key, props.now);
+            return (
+              <tr key={key.id}>
+                <th scope="row">
+                  <button type="button" class="link" onClick={() => props.onAction("details", key)}>
+                    {key.name}
+                  </button>
+                </th>
+                <td>
+                  <code>{key.hint}</code>
+                </td>
+                <td>
+                  <ul class="scope-list">
+                    {key.scopes.map((scope) => (
+                      <li key={scope}>
+                        <code>{scope}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td>
+                  <span class={`status status-${status.replace(" ", "-")}`}>
+                    {status.charAt(0).toUpperCase() + status.slice(1)}
+                  </span>
+                </td>
+                <td>
+                  <Time iso={key.createdAt} now={props.now} none="" />
+                </td>
+                <td>
+                  <Time
+                    iso={key.revokedAt ? null : key.expiresAt}
+                    now={props.now}
+                    none={key.revokedAt ? "—" : "Never"}
+                  />
+                </td>
+                <td>
+                  <Time iso={key.lastUsedAt} now={props.now} none="Never" />
+                </td>
+                <td class="usage">
+                  {key.usage.count} / {key.rateLimit.limit}
+                </td>
+                <td class="row-actions">
+                  {key.status === "active" && (
+                    <>
+                      <button type="button" onClick={() => props.onAction("edit", key)}>
+                        Edit
+                      </button>
+                      <button type="button" onClick={() => props.onAction("rotate", key)}>
+                        Rotate
+                      </button>
+                      <button type="button" class="danger" onClick={() => props.onAction("revoke", key)}>
+                        Revoke
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+import { SCOPE_DESCRIPTIONS, SCOPE_NOTES } from "../../../contract/scope-descriptions";
+import { SCOPES } from "../../../contract/scopes";
+
+/**
+ * One checkbox per scope (API.md §2), named by the scope id and what it grants, so that the name a
+ * screen reader says starts with the id (`accounts:read — list and read accounts…`).
+ */
+export function ScopeChoices(props: { selected: Set<string>; onChange: (next: Set<string>) => void }) {
+  const toggle = (scope: string, on: boolean) => {
+    const next = new Set(props.selected);
+    if (on) next.add(scope);
+    else next.delete(scope);
+    props.onChange(next);
+  };
+  return (
+    <fieldset class="scopes">
+      <legend>Scopes</legend>
+      <p class="hint">Choose only what the integration needs.</p>
+      {SCOPES.map((scope) => (
+        <div class="scope" key={scope}>
+          <label>
+            <input
+              type="checkbox"
+              name="scopes"
+              value={scope}
+              checked={props.selected.has(scope)}
+              onChange={(event) => toggle(scope, event.currentTarget.checked)}
+            />{" "}
+            <code>{scope}</code> — {SCOPE_DESCRIPTIONS[scope]}
+          </label>
+          {SCOPE_NOTES[scope] && <p class="note">{SCOPE_NOTES[scope]}</p>}
+        </div>
+      ))}
+    </fieldset>
+  );
+}
