@@ -247,6 +247,7 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: `${CONSOLE_KEYS}/{keyId}/revoke`, handler: CONSOLE_HANDLER, auth: "cognito" },
   { method: "PATCH", path: `${CONSOLE_KEYS}/{keyId}`, handler: CONSOLE_HANDLER, auth: "cognito" },
   { method: "POST", path: `${CONSOLE_KEYS}/{keyId}/rotate`, handler: CONSOLE_HANDLER, auth: "cognito" },
+  { method: "GET", path: `${CONSOLE_KEYS}/{keyId}/usage`, handler: CONSOLE_HANDLER, auth: "cognito" },
   { method: "GET", path: "/console/v1/audit-events", handler: CONSOLE_HANDLER, auth: "cognito" },
 ];
 

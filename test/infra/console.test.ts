@@ -74,6 +74,7 @@ describe.each(ENVIRONMENT_NAMES)("the console of %s", (envName) => {
         "PATCH /console/v1/api-keys/{keyId}",
         "POST /console/v1/api-keys/{keyId}/revoke",
         "POST /console/v1/api-keys/{keyId}/rotate",
+        "GET /console/v1/api-keys/{keyId}/usage",
         "GET /console/v1/audit-events",
       ].sort(),
     );
@@ -85,8 +86,8 @@ describe.each(ENVIRONMENT_NAMES)("the console of %s", (envName) => {
   it("answers CORS preflights for the page's CloudFront origin only", () => {
     const methods = Object.values(template().findResources("AWS::ApiGateway::Method")) as Resource[];
     const preflights = methods.filter((m) => m.Properties.HttpMethod === "OPTIONS");
-    // One per console resource: /console/v1, api-keys, {keyId}, revoke, rotate, audit-events.
-    expect(preflights.length).toBe(6);
+    // One per console resource: /console/v1, api-keys, {keyId}, revoke, rotate, usage, audit-events.
+    expect(preflights.length).toBe(7);
     for (const preflight of preflights) {
       const origin = JSON.stringify(
         preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters[

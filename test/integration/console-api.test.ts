@@ -109,6 +109,21 @@ describe("the local sign-in", () => {
 });
 
 describe("the console API over the local gateway", () => {
+  it("answers a key's usage history as the admin API does (API.md §11)", async () => {
+    const token = await session("console-usage");
+    const created = await consoleCall(token, "POST", "/console/v1/api-keys", {
+      name: "Usage",
+      scopes: ["accounts:read"],
+    });
+    expect((await withKey(target, created.json.key, "/api/v1/accounts")).status).toBe(200);
+    const path = `/api-keys/${created.json.id}/usage?granularity=day`;
+    const viaConsole = await consoleCall(token, "GET", `/console/v1${path}`);
+    expect(viaConsole.status).toBe(200);
+    expect(viaConsole.json.items.map((i: { count: number }) => i.count)).toEqual([1]);
+    const viaAdmin = await admin(target, "GET", `/admin/v1/orgs/console-usage${path}`);
+    expect(viaConsole.json).toEqual(viaAdmin.json);
+  });
+
   it("creates, lists, gets, edits, rotates and revokes the session's org's keys, with the admin API's answers", async () => {
     const token = await session("console-crud");
     const created = await consoleCall(token, "POST", "/console/v1/api-keys", {
