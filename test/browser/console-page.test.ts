@@ -4,7 +4,9 @@ import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { buildPage } from "../../web/build";
-import { call, PROJECT_ROOT, startLocal, withKey } from "../integration/harness";
+import { absoluteTime } from "../../web/src/format";
+import { rangeStart, type UsageRange } from "../../web/src/usage";
+import { admin, call, createKey, PROJECT_ROOT, startLocal, withKey } from "../integration/harness";
 import { localTarget, type Target } from "../integration/target";
 import {
   type Browser,
@@ -241,6 +243,63 @@ for (const viewport of [
     });
   });
 }
+
+describe("a key's usage history in its details (API.md §11)", () => {
+  it("charts the last 7 days by hour and the last 90 by day, its table matching the usage API", async () => {
+    const org = "browser-usage";
+    const created = await createKey(target, org, {
+      name: "Chatty",
+      scopes: ["accounts:read"],
+      rateLimit: { limit: 2 },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await withKey(target, created.key, "/api/v1/accounts")).status);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
+
+    /** The API's periods as the table's rows read: start, requests, throttled. */
+    const expected = async (range: UsageRange) => {
+      const from = new Date(rangeStart(range, Date.now())).toISOString();
+      const usage = await admin(
+        target,
+        "GET",
+        `/admin/v1/orgs/${org}/api-keys/${created.id}/usage?granularity=${range}&from=${from}`,
+      );
+      const items = usage.json.items as { start: string; count: number; throttled: number }[];
+      return items.map((item) => [absoluteTime(item.start), String(item.count), String(item.throttled)]);
+    };
+    const rowsOf = async (caption: string) => {
+      const table = page.getByRole("table", { name: caption });
+      await table.waitFor({ state: "attached" });
+      return table
+        .locator("tbody tr")
+        .evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? "")));
+    };
+
+    const page = await browser.context.newPage();
+    try {
+      await signIn(page, org);
+      await keyRow(page, "Chatty").getByRole("button", { name: "Chatty" }).click();
+      const dialog = page.getByRole("dialog", { name: 'Key "Chatty"' });
+      const byHour = await expected("hour");
+      expect(byHour.flatMap(([, count, throttled]) => [Number(count), Number(throttled)])).toEqual([5, 3]);
+      expect(await rowsOf("Usage, last 7 days by hour")).toEqual(byHour);
+      expect(await dialog.locator("svg.bars rect.bar-throttled").count()).toBe(1);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, "7-usage-1280");
+
+      await dialog.getByRole("button", { name: "Last 90 days" }).click();
+      expect(await rowsOf("Usage, last 90 days by day")).toEqual(await expected("day"));
+      expect(await dialog.getByRole("button", { name: "Last 90 days" }).getAttribute("aria-pressed")).toBe(
+        "true",
+      );
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+    } finally {
+      await page.close();
+    }
+  });
+});
 
 describe("the page's own security", () => {
   it("is served with a strict Content-Security-Policy, HSTS and no framing, beside the API", async () => {

@@ -1,3 +1,4 @@
+import type { KeyUsage } from "../../lambdas/key-management/key-usage";
 import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
 import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
 
@@ -33,8 +34,18 @@ export interface ConsoleApiOptions {
 export class ConsoleApi {
   constructor(private readonly options: ConsoleApiOptions) {}
 
-  listKeys(cursor?: string): Promise<Page<KeyRecord>> {
-    return this.call("GET", `/api-keys${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+  /** The org's keys; with `unusedForDays`, only the active keys unused that long (API.md §11). */
+  listKeys(cursor?: string, unusedForDays?: number): Promise<Page<KeyRecord>> {
+    const query = new URLSearchParams();
+    if (cursor) query.set("cursor", cursor);
+    if (unusedForDays) query.set("unusedForDays", String(unusedForDays));
+    const search = query.toString();
+    return this.call("GET", `/api-keys${search ? `?${search}` : ""}`);
+  }
+  /** A key's usage history per hour or day from `from` to now (API.md §11). */
+  keyUsage(id: string, granularity: "hour" | "day", from: string): Promise<KeyUsage> {
+    const query = new URLSearchParams({ granularity, from });
+    return this.call("GET", `/api-keys/${encodeURIComponent(id)}/usage?${query}`);
   }
   getKey(id: string): Promise<KeyRecord> {
     return this.call("GET", `/api-keys/${encodeURIComponent(id)}`);

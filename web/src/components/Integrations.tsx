@@ -101,7 +101,9 @@ export function Integrations(props: { api: ConsoleApi }) {
       {open?.action === "edit" && (
         <EditKeyDialog api={props.api} apiKey={open.key} onSaved={upsert} onClose={close} />
       )}
-      {open?.action === "details" && <KeyDetailsDialog apiKey={open.key} now={now} onClose={close} />}
+      {open?.action === "details" && (
+        <KeyDetailsDialog api={props.api} apiKey={open.key} now={now} onClose={close} />
+      )}
     </>
   );
 }

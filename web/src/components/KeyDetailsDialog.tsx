@@ -1,12 +1,16 @@
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { ConsoleApi } from "../api";
 import { absoluteTime, displayStatus } from "../format";
 import { Modal } from "./Modal";
+import { UsageChart } from "./UsageChart";
 
-/**
- * One key in full, with this window's usage. The usage history of API.md §11 goes here once its
- * route exists (`ConsoleApi` gains `usage(id)`).
- */
-export function KeyDetailsDialog(props: { apiKey: KeyRecord; now: number; onClose: () => void }) {
+/** One key in full, with this window's usage and its usage history (API.md §11) as a chart. */
+export function KeyDetailsDialog(props: {
+  api: ConsoleApi;
+  apiKey: KeyRecord;
+  now: number;
+  onClose: () => void;
+}) {
   const key = props.apiKey;
   const rows: [string, string][] = [
     ["Key id", key.id],
@@ -34,6 +38,7 @@ export function KeyDetailsDialog(props: { apiKey: KeyRecord; now: number; onClos
           </div>
         ))}
       </dl>
+      <UsageChart api={props.api} keyId={key.id} now={props.now} />
       <div class="actions">
         <button type="button" class="primary" onClick={props.onClose}>
           Close
