@@ -301,6 +301,36 @@ describe("a key's usage history in its details (API.md §11)", () => {
   });
 });
 
+describe("the unused-keys filter (API.md §11)", () => {
+  it("lists with ?unusedForDays=30 when checked, and the whole list again when unchecked", async () => {
+    const org = "browser-unused";
+    await createKey(target, org, { name: "Fresh", scopes: ["accounts:read"] });
+    const page = await browser.context.newPage();
+    const lists: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/console/v1/api-keys?")) lists.push(new URL(request.url()).search);
+    });
+    try {
+      await signIn(page, org);
+      await keyRow(page, "Fresh").waitFor();
+      // A key created a moment ago is not "Unused".
+      expect(await keyRow(page, "Fresh").getByText("Unused").count()).toBe(0);
+      const filter = page.getByRole("checkbox", { name: "Unused for 30 days" });
+      await filter.check();
+      await page
+        .getByRole("status")
+        .filter({ hasText: "No active key has gone unused for 30 days." })
+        .waitFor();
+      expect(lists).toContain("?unusedForDays=30");
+      expect(await seriousViolations(page)).toEqual([]);
+      await filter.uncheck();
+      await keyRow(page, "Fresh").waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe("the page's own security", () => {
   it("is served with a strict Content-Security-Policy, HSTS and no framing, beside the API", async () => {
     const page = await call(local.url, "/settings/integrations");

@@ -41,3 +41,15 @@ export function absoluteTime(iso: string): string {
 export function dateField(value: string): string | undefined {
   return value === "" ? undefined : value;
 }
+
+/** How long an active key goes without a request before the page calls it "Unused" (API.md §11). */
+export const UNUSED_DAYS = 30;
+
+/**
+ * Whether the page marks a key "Unused": active, and its last use (or, never used, its creation) at
+ * or before now minus {@link UNUSED_DAYS} days: the rule of the API's `?unusedForDays=` (API.md §11).
+ */
+export function isUnused(key: KeyRecord, nowMs: number): boolean {
+  if (key.status !== "active") return false;
+  return Date.parse(key.lastUsedAt ?? key.createdAt) <= nowMs - UNUSED_DAYS * 24 * 3600 * 1000;
+}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
+import { UNUSED_DAYS } from "../format";
 import { AuditEvents } from "./AuditEvents";
 import { CreateKeyDialog } from "./CreateKeyDialog";
 import { EditKeyDialog } from "./EditKeyDialog";
@@ -20,11 +21,13 @@ export function Integrations(props: { api: ConsoleApi }) {
   const [open, setOpen] = useState<Open>();
   // Bumped on every change, so the audit events follow.
   const [changes, setChanges] = useState(0);
+  // Only the active keys unused for 30 days (`?unusedForDays=`), when the filter is on.
+  const [unusedOnly, setUnusedOnly] = useState(false);
   const now = Date.now();
 
-  const load = async (from?: string) => {
+  const load = async (from?: string, unused = unusedOnly) => {
     try {
-      const page = await props.api.listKeys(from);
+      const page = await props.api.listKeys(from, unused ? UNUSED_DAYS : undefined);
       setKeys((current) => (from ? [...(current ?? []), ...page.items] : page.items));
       setCursor(page.nextCursor);
       setError(undefined);
@@ -66,9 +69,25 @@ export function Integrations(props: { api: ConsoleApi }) {
           Integrations call the Fynex API with a key in the <code>X-API-Key</code> header. Give each
           integration its own key with only the scopes it needs. {LEAK_ADVICE}
         </p>
+        <label class="filter">
+          <input
+            type="checkbox"
+            checked={unusedOnly}
+            onChange={(event) => {
+              const on = event.currentTarget.checked;
+              setUnusedOnly(on);
+              setKeys(undefined);
+              void load(undefined, on);
+            }}
+          />{" "}
+          Unused for {UNUSED_DAYS} days
+        </label>
         <ErrorAlert message={open ? undefined : error} />
         {keys === undefined && !error && <p role="status">Loading API keys…</p>}
-        {keys?.length === 0 && (
+        {keys?.length === 0 && unusedOnly && (
+          <p role="status">No active key has gone unused for {UNUSED_DAYS} days.</p>
+        )}
+        {keys?.length === 0 && !unusedOnly && (
           <div class="empty">
             <p>
               <strong>No API keys yet.</strong>

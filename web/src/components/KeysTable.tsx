@@ -1,5 +1,5 @@
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
-import { displayStatus } from "../format";
+import { displayStatus, isUnused } from "../format";
 import { Time } from "./Time";
 
 export type KeyAction = "details" | "edit" | "rotate" | "revoke";
@@ -7,6 +7,7 @@ export type KeyAction = "details" | "edit" | "rotate" | "revoke";
 /**
  * The table "API Keys" (API.md §10): one row per key with name, hint, scopes, status, created, expires,
  * last used and this window's usage (`count / limit`); an active key's row has Edit, Rotate, Revoke.
+ * An active key unused for 30 days says "Unused" beside its status (API.md §11).
  */
 export function KeysTable(props: {
   keys: KeyRecord[];
@@ -59,6 +60,7 @@ export function KeysTable(props: {
                   <span class={`status status-${status.replace(" ", "-")}`}>
                     {status.charAt(0).toUpperCase() + status.slice(1)}
                   </span>
+                  {isUnused(key, props.now) && <span class="status status-unused">Unused</span>}
                 </td>
                 <td>
                   <Time iso={key.createdAt} now={props.now} none="" />
