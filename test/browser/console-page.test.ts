@@ -331,6 +331,28 @@ describe("the unused-keys filter (API.md §11)", () => {
   });
 });
 
+describe("the expiring-soon banner (API.md §11)", () => {
+  it("names the keys that expire within 7 days, and no other", async () => {
+    const org = "browser-expiring";
+    const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
+    await createKey(target, org, { name: "Soon", scopes: ["accounts:read"], expiresAt: inDays(3.5) });
+    await createKey(target, org, { name: "Later", scopes: ["accounts:read"], expiresAt: inDays(60) });
+    const page = await browser.context.newPage();
+    try {
+      await signIn(page, org);
+      const banner = page.getByRole("note", { name: "Keys expiring soon" });
+      await banner.waitFor();
+      const text = await banner.textContent();
+      expect(text).toContain("1 key expires within 7 days");
+      expect(text).toContain("“Soon” (in 3 days)");
+      expect(text).not.toContain("Later");
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe("the page's own security", () => {
   it("is served with a strict Content-Security-Policy, HSTS and no framing, beside the API", async () => {
     const page = await call(local.url, "/settings/integrations");

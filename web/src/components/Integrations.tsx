@@ -5,6 +5,7 @@ import { UNUSED_DAYS } from "../format";
 import { AuditEvents } from "./AuditEvents";
 import { CreateKeyDialog } from "./CreateKeyDialog";
 import { EditKeyDialog } from "./EditKeyDialog";
+import { ExpiringBanner } from "./ExpiringBanner";
 import { KeyDetailsDialog } from "./KeyDetailsDialog";
 import { type KeyAction, KeysTable } from "./KeysTable";
 import { ErrorAlert } from "./Modal";
@@ -82,6 +83,7 @@ export function Integrations(props: { api: ConsoleApi }) {
           />{" "}
           Unused for {UNUSED_DAYS} days
         </label>
+        {keys && <ExpiringBanner keys={keys} now={now} />}
         <ErrorAlert message={open ? undefined : error} />
         {keys === undefined && !error && <p role="status">Loading API keys…</p>}
         {keys?.length === 0 && unusedOnly && (
