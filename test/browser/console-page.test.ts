@@ -279,6 +279,10 @@ describe("a key's usage history in its details (API.md §11)", () => {
     const page = await browser.context.newPage();
     try {
       await signIn(page, org);
+      // The row's sparkline, fetched once the row is in view, says the week's totals.
+      await keyRow(page, "Chatty")
+        .getByRole("img", { name: "Last 7 days: 5 requests, 3 throttled" })
+        .waitFor();
       await keyRow(page, "Chatty").getByRole("button", { name: "Chatty" }).click();
       const dialog = page.getByRole("dialog", { name: 'Key "Chatty"' });
       const byHour = await expected("hour");

@@ -102,7 +102,12 @@ export function Integrations(props: { api: ConsoleApi }) {
           </div>
         )}
         {keys && keys.length > 0 && (
-          <KeysTable keys={keys} now={now} onAction={(action, key) => setOpen({ action, key })} />
+          <KeysTable
+            api={props.api}
+            keys={keys}
+            now={now}
+            onAction={(action, key) => setOpen({ action, key })}
+          />
         )}
         {cursor && (
           <button type="button" onClick={() => load(cursor)}>

@@ -1,5 +1,7 @@
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { ConsoleApi } from "../api";
 import { displayStatus, isUnused } from "../format";
+import { Sparkline } from "./Sparkline";
 import { Time } from "./Time";
 
 export type KeyAction = "details" | "edit" | "rotate" | "revoke";
@@ -7,9 +9,10 @@ export type KeyAction = "details" | "edit" | "rotate" | "revoke";
 /**
  * The table "API Keys" (API.md §10): one row per key with name, hint, scopes, status, created, expires,
  * last used and this window's usage (`count / limit`); an active key's row has Edit, Rotate, Revoke.
- * An active key unused for 30 days says "Unused" beside its status (API.md §11).
+ * A sparkline shows the last 7 days. An active key unused for 30 days says "Unused" beside its status (API.md §11).
  */
 export function KeysTable(props: {
+  api: ConsoleApi;
   keys: KeyRecord[];
   now: number;
   onAction: (action: KeyAction, key: KeyRecord) => void;
@@ -29,6 +32,7 @@ export function KeysTable(props: {
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
             <th scope="col">Usage</th>
+            <th scope="col">Last 7 days</th>
             <th scope="col">
               <span class="visually-hidden">Actions</span>
             </th>
@@ -77,6 +81,9 @@ export function KeysTable(props: {
                 </td>
                 <td class="usage">
                   {key.usage.count} / {key.rateLimit.limit}
+                </td>
+                <td>
+                  <Sparkline api={props.api} keyId={key.id} now={props.now} />
                 </td>
                 <td class="row-actions">
                   {key.status === "active" && (
