@@ -138,7 +138,7 @@ export class FynexStack extends Stack {
       });
 
     // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
-    // No source maps: every 401 is a thrown error whose stack the runtime reads (docs/DECISIONS.md).
+    // No source maps: every 401 is a thrown error whose stack the runtime reads (docs/DECISIONS.md #10).
     const authorizer = newFunction(AUTHORIZER_HANDLER, {
       rateSettings: true,
       timeout: Duration.seconds(5),
@@ -235,7 +235,7 @@ export class FynexStack extends Stack {
     if (!adminHandler) throw new Error(`Expected one admin handler module, found ${adminHandlers.length}`);
     // Key management's direct door is its own function with the admin door's access: no route, no
     // API Gateway permission, so which door a request used is decided by the function AWS invoked,
-    // never by what the payload looks like (docs/DECISIONS.md, "Two doors, two functions").
+    // never by what the payload looks like (docs/DECISIONS.md #120).
     const directAdmin = newFunction(KEY_MANAGEMENT_DIRECT_HANDLER, { rateSettings: true });
     bindAccess(directAdmin, accessOf(adminHandler, ROUTES));
     this.api = api;

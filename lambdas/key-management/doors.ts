@@ -16,8 +16,8 @@ import { keyServiceDeps } from "./service-deps";
 /**
  * Doors into key management: how a request reaches the operations (`operations.ts`) and who the door
  * proves the caller is. Each door is its own Lambda function, so which door a request came through is
- * decided by the function AWS invoked (its resource policy), never by the payload (docs/DECISIONS.md,
- * "Two doors, two functions"):
+ * decided by the function AWS invoked (its resource policy), never by the payload (docs/DECISIONS.md
+ * #120):
  * - the admin door (`http-handler.ts`): API Gateway, IAM-authorized; the actor is the caller's IAM ARN;
  * - the direct door (`direct-handler.ts`): `aws lambda invoke`; the actor is always `direct-invoke`;
  * - a third HTTP door plugs in with {@link httpDoor}: the console's `/console/v1` names the org from

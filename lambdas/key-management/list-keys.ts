@@ -36,7 +36,7 @@ const FILTERED_PAGE_SIZE = 100;
  * gives only the order and the positions; whether a key is listed, and what it shows, come from its
  * base item read strongly consistently at one instant, so `?status=active` never lists a key revoked
  * a moment ago (the index may not know yet) and every listed key shows the status it was filtered on
- * (docs/DECISIONS.md, "Key lists filter on the base item"). Walks the index until `limit` keys and one
+ * (docs/DECISIONS.md #119). Walks the index until `limit` keys and one
  * more match (the extra one only says whether another page exists) or the index ends. Unfiltered, the
  * index alone decides membership and only the page's base items are read, once, at the end.
  */

@@ -1,7 +1,7 @@
 /**
  * Expected failures as the domain names them, thrown by stores and services that have no value to
  * return for them. They know nothing of HTTP: the edge (`lambdas/shared/http/response.ts`) alone maps
- * each kind to a code, a status and headers (docs/DECISIONS.md, "One error model").
+ * each kind to a code, a status and headers (docs/DECISIONS.md #117).
  */
 export type DomainErrorKind =
   /** The named resource is not there (or is another org's). */

@@ -354,7 +354,7 @@ export class FynexApi extends Construct {
    * the root itself). API Gateway picks the declared resource and method when both match, and falls
    * back to the root's `{proxy+}` otherwise: a method a resource does not declare, a resource with no
    * method (`/api/v1`), a path that runs past a declared resource (`/api/v1/accounts/x/y`)
-   * (docs/DECISIONS.md). A function answers, not a mock integration: a mock passes a body of a media
+   * (docs/DECISIONS.md #122). A function answers, not a mock integration: a mock passes a body of a media
    * type it has no template for straight through and answers 500 to `text/plain`, CSV, XML or a form.
    * One catch-all rather than one per resource also keeps the method count down: many methods
    * created at once get the deploy throttled by API Gateway itself (aws-cdk#15573).

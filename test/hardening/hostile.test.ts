@@ -353,7 +353,7 @@ describe.skipIf(remote)("hostile requests", () => {
     expect(answer.headers["content-type"]).toMatch(/^application\/json/);
   });
 
-  it("answers a body over 10 MB as API Gateway does: 413 in plain text, no envelope (DECISIONS.md LR-2)", async () => {
+  it("answers a body over 10 MB as API Gateway does: 413 in plain text, no envelope (DECISIONS.md #108)", async () => {
     const at = (size: number) =>
       rawRequest(local.url, "POST /api/v1/accounts HTTP/1.1", [withKey(), json], Buffer.alloc(size, "x"));
 

@@ -7,7 +7,7 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  * `x-amzn-RequestId` to every answer. A function's answer also carries `X-Request-Id`, the same id;
  * a gateway answer (missing key 401, authorizer 401/503, throttling, 502/504, ...) cannot set a header
  * from the request id, so it has none, and the envelope's `requestId` is the one to quote. Holds
- * against the local runtime and a deployed stage alike (docs/DECISIONS.md LR-1).
+ * against the local runtime and a deployed stage alike (docs/DECISIONS.md #107).
  */
 export function expectRequestId(
   reply: { headers: Record<string, string>; json?: unknown; text?: string },

@@ -3,7 +3,7 @@
  * closed window, the range a usage request reads, and how windows add up to periods. No SDK and no
  * zod: the authorizer's bundle imports `closedWindowItem` from here.
  *
- * How a window's count gets here (docs/DECISIONS.md, "Usage history"): the key item counts the
+ * How a window's count gets here (docs/DECISIONS.md #140): the key item counts the
  * current window; the authorizer's rollover replaces `windowStart`/`windowCount` in one conditional
  * update that returns the item as it was (`ALL_OLD`), so exactly one caller ever holds the closed
  * window's final count, and that caller writes it here once. Late clocks never count into a closed

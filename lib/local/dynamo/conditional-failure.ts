@@ -27,7 +27,7 @@ export function refuseInvalidReturnValues(operation: string, body: unknown): Rep
  * dynalite's answer with the old item added when the condition failed and `ALL_OLD` was asked. The
  * item is read (consistently) right after dynalite's answer, while this request still counts as an
  * in-flight single write, so no transaction can change it in between; another single write on the
- * same item could, which DynamoDB's atomic answer never shows (docs/DECISIONS.md LR-6).
+ * same item could, which DynamoDB's atomic answer never shows (docs/DECISIONS.md #112).
  */
 export async function withOldItem(
   invoke: Invoke,

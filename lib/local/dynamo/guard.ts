@@ -17,7 +17,7 @@ export function runCredentials(): LocalCredentials {
 }
 
 /**
- * Who may talk to the emulator's endpoint (docs/DECISIONS.md LR-5). dynalite accepts any signature
+ * Who may talk to the emulator's endpoint (docs/DECISIONS.md #111). dynalite accepts any signature
  * and answers any web page's CORS preflight with `Access-Control-Allow-Origin: *`; behind this,
  * only a request signed with this run's access key id gets through. Anything from a browser (an `Origin` header, an `OPTIONS` preflight) is refused
  * before the credential is even looked at, with no CORS header, so no page can read the answer.

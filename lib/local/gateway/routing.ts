@@ -30,7 +30,7 @@ function node(path: string): ResourceNode {
  * resource. The stack gives every resource `ANY` and every resource without a path-variable child a
  * `{proxy+}` child, both answered by the catch-all function; {@link resolve} finds what API Gateway
  * would: literal segments before variables, the declared method, else the catch-all on the deepest
- * resource reached (docs/DECISIONS.md LR-3).
+ * resource reached (docs/DECISIONS.md #109).
  */
 export function resourceTree(routes: readonly Route[]): ResourceNode {
   const root = node("/");

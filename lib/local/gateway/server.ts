@@ -52,7 +52,7 @@ export interface LocalGateway {
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /**
  * API Gateway's answer to a body over its limit: plain text, no envelope and no request id, which
- * gateway responses cannot reshape (docs/DECISIONS.md LR-2).
+ * gateway responses cannot reshape (docs/DECISIONS.md #108).
  */
 export const BODY_TOO_LARGE = {
   statusCode: 413,

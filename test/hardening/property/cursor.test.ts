@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../../../lambdas/shared/dynamo/cursor";
 
-/** Property tests of the opaque pagination cursors (DECISIONS.md: bound to the org; junk is a 400). */
+/** Property tests of the opaque pagination cursors (DECISIONS.md #15: bound to the org; junk is a 400). */
 const orgId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 const position = fc.dictionary(
   fc.string({ unit: "grapheme", maxLength: 30 }),

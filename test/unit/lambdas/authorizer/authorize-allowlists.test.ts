@@ -18,7 +18,7 @@ import {
 
 useMockedKeysTable();
 
-/** Allowlists: checked before anything is written (issue 12, point 1; docs/DECISIONS.md A2). */
+/** Allowlists: checked before anything is written (issue 12, point 1; docs/DECISIONS.md #7). */
 describe("authorizer: IP allowlists", () => {
   /** The fixture's caller, as API Gateway reports it. */
   const FIXTURE_IP = "15.248.3.126";
