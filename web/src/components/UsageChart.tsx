@@ -19,16 +19,26 @@ export function UsageChart(props: { api: ConsoleApi; keyId: string; now: number 
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    setUsage(undefined);
+    // An answer for a range no longer chosen (a quick toggle) is dropped, never drawn under the new one.
+    let current = true;
     const from = new Date(rangeStart(range, props.now)).toISOString();
     props.api.keyUsage(props.keyId, range, from).then(
       (answer) => {
+        if (!current) return;
         setUsage(answer);
         setError(undefined);
       },
-      (caught: Error) => setError(caught.message),
+      (caught: Error) => current && setError(caught.message),
     );
+    return () => {
+      current = false;
+    };
   }, [range, props.keyId]);
+  const choose = (choice: UsageRange) => {
+    // Cleared in the same render as the choice: the old range's numbers never show under the new caption.
+    setUsage(undefined);
+    setRange(choice);
+  };
 
   const label = `Usage, ${USAGE_RANGES[range].label.toLowerCase()} by ${range}`;
   return (
@@ -38,12 +48,7 @@ export function UsageChart(props: { api: ConsoleApi; keyId: string; now: number 
         <fieldset class="range">
           <legend class="visually-hidden">Range</legend>
           {(Object.keys(USAGE_RANGES) as UsageRange[]).map((choice) => (
-            <button
-              key={choice}
-              type="button"
-              aria-pressed={choice === range}
-              onClick={() => setRange(choice)}
-            >
+            <button key={choice} type="button" aria-pressed={choice === range} onClick={() => choose(choice)}>
               {USAGE_RANGES[choice].label}
             </button>
           ))}
