@@ -204,7 +204,7 @@ describe("FynexStack", () => {
         ).length;
       expect(count(dev)).toBe(ROUTES.length + 2 + preflights(dev));
       expect(count(prod)).toBe(ROUTES.length + 2 + preflights(prod));
-      expect(preflights(dev)).toBe(6);
+      expect(preflights(dev)).toBe(7);
     });
 
     it.each(EXPECTED_GATEWAY_RESPONSES)(
