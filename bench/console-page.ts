@@ -8,6 +8,8 @@ import { buildPage, DIST } from "../web/build";
 import { median, round } from "./stats";
 
 /** The console's budgets (issue 13): its JavaScript gzipped, and the first render of the signed-in list. */
+export type ConsolePageFigures = Awaited<ReturnType<typeof measureConsolePage>>;
+
 export const CONSOLE_BUDGETS = { jsGzipBytes: 60 * 1024, firstListRenderMs: 1000 };
 
 const KEYS_IN_LIST = 25;
