@@ -1,7 +1,5 @@
 import { parseArgs } from "node:util";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import type { AuditEvent } from "../lambdas/shared/api-keys/audit-events";
-import type { KeyRecord } from "../lambdas/shared/api-keys/key-record";
 import {
   AdminClient,
   type AdminReply,
@@ -12,6 +10,7 @@ import {
   sigV4Auth,
 } from "../lib/admin-client/admin-client";
 import { invitationProblem, inviteAdmin } from "../lib/admin-client/invite-admin";
+import { printHuman as printHumanTo } from "../lib/admin-client/output";
 
 /**
  * `npx fynex-keys <command>`: the admin API (API.md §5) from a terminal or a script, against the local
@@ -112,6 +111,8 @@ class UsageError extends Error {}
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
+const printHuman = (command: string, body: unknown, nextCursor: string | null) =>
+  printHumanTo({ out, err }, command, body, nextCursor);
 
 function parse(argv: string[]) {
   try {
@@ -250,89 +251,6 @@ async function send(client: AdminClient, request: AdminRequest): Promise<AdminRe
   }
   if (reply.status >= 300) throw new ApiFailure(reply);
   return reply;
-}
-
-// ----------------------------------------------------------------------------------------------
-// Human output
-
-/** What the admin API answers for a key (the create and rotate answers add `key`, `replaces`, `secretArn`). */
-type KeyAnswer = KeyRecord & { key?: string; replaces?: string; secretArn?: string };
-
-const show = (value: string | null | undefined, absent = "-") => value ?? absent;
-
-function recordLines(record: KeyAnswer): string[] {
-  const rows: [string, string][] = [
-    ["id", record.id],
-    ["org", record.orgId],
-    ["name", record.name],
-    ["status", record.status],
-    ["scopes", record.scopes.join(", ")],
-    ["hint", record.hint],
-    ["created", `${record.createdAt} by ${record.createdBy}`],
-    ["expires", show(record.expiresAt, "never")],
-    ["revoked", show(record.revokedAt)],
-    ["last used", show(record.lastUsedAt, "never")],
-    ["rate limit", `${record.rateLimit.limit} per ${record.rateLimit.windowSeconds} s`],
-    ["allowed IPs", record.allowedIps ? record.allowedIps.join(", ") : "any"],
-    ["replaced by", show(record.replacedBy)],
-    ["usage", `${record.usage.count} since ${record.usage.windowStart}`],
-  ];
-  if (record.replaces) rows.push(["replaces", record.replaces]);
-  if (record.secretArn) rows.push(["secret", record.secretArn]);
-  return rows.map(([label, value]) => `${label.padEnd(12)}${value}`);
-}
-
-function table(headers: string[], rows: string[][]): string[] {
-  const widths = headers.map((header, i) =>
-    Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)];
-}
-
-function printHuman(command: string, body: unknown, nextCursor: string | null): void {
-  switch (command) {
-    case "create":
-    case "rotate": {
-      const record = body as KeyAnswer;
-      for (const line of recordLines(record)) err(line);
-      err(`\nThe new key, shown this once (store it now; it cannot be shown again):`);
-      out(record.key ?? "");
-      return;
-    }
-    case "list": {
-      const items = (body as { items: KeyAnswer[] }).items;
-      const rows = items.map((k) => [
-        k.id,
-        k.status,
-        k.name,
-        k.scopes.join(","),
-        k.createdAt,
-        show(k.expiresAt, "never"),
-      ]);
-      for (const line of table(["ID", "STATUS", "NAME", "SCOPES", "CREATED", "EXPIRES"], rows)) out(line);
-      break;
-    }
-    case "audit": {
-      const items = (body as { items: AuditEvent[] }).items;
-      const rows = items.map((e) => [
-        e.at,
-        e.type,
-        e.keyId,
-        e.claimedActor ? `${e.actor} (claims ${e.claimedActor})` : e.actor,
-        JSON.stringify(e.changes),
-      ]);
-      for (const line of table(["AT", "TYPE", "KEY", "ACTOR", "CHANGES"], rows)) out(line);
-      break;
-    }
-    default:
-      for (const line of recordLines(body as KeyAnswer)) out(line);
-  }
-  if (nextCursor) err(`More: add --cursor ${nextCursor} (or --all)`);
 }
 
 /** `invite-admin`: a person for the console of a deployed stage (Cognito; credentials from the AWS chain). */
