@@ -12,7 +12,6 @@ import {
   HttpVersion,
   PriceClass,
   ResponseHeadersPolicy,
-  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
@@ -127,7 +126,6 @@ export class ConsoleHosting extends Construct {
         responseHeadersPolicy: headers,
         functionAssociations: [{ function: indexRewrite, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -149,8 +147,9 @@ export class ConsoleHosting extends Construct {
       {
         id: "AwsSolutions-CFR4",
         reason:
-          "The default *.cloudfront.net certificate cannot be pinned to TLS 1.2 by CloudFront; a custom " +
-          "domain with its own certificate takes the TLS_V1_2_2021 policy set here.",
+          "The default *.cloudfront.net certificate cannot be pinned to TLS 1.2 by CloudFront (a minimum " +
+          "protocol version has no effect without a certificate of our own); a custom domain for the " +
+          "page, with its certificate, would take TLS_V1_2_2021.",
       },
     );
   }
