@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type AuditEventType, type AuditItem, auditItem } from "../shared/api-keys/audit-events";
-import { type ApiKeyItem, type KeyRecord, type KeyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, type KeyRecord, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import type { KeySecretStore } from "../shared/api-keys/key-secrets";
 import {
   type RetryPolicy,
@@ -160,13 +160,6 @@ export function stillLive(item: ApiKeyItem, options: { revision?: boolean; notRo
   return { condition: parts.join(" AND "), values };
 }
 
-/** A conflict for a change that only an active key allows. */
-export const notActive = (status: KeyStatus, doing: string) =>
-  fail<never>({
-    reason: "conflict",
-    message: `The API key is ${status}; only an active key can be ${doing}.`,
-  });
-
 /** A change of the key's settings that lost a race with another change tries again (re-reading), this often. */
 const CHANGE_ATTEMPTS = 3;
 
@@ -177,13 +170,14 @@ export type StepResult<T> = Outcome<T> | "stale";
  * The shared read → check → conditional-write step of update, rotate and revoke: reads the org's key
  * (`not_found` when absent), lets `step` check it and write conditionally, and reads again when the
  * write found the key changed since the read, a few times before giving up (a 500: that many
- * concurrent admins on one key is not an expected outcome).
+ * concurrent admins on one key is not an expected outcome). `done` names the change in messages
+ * ("revoked").
  */
 export async function readCheckWrite<T>(
   deps: KeyServiceDeps,
   orgId: string,
   keyId: string,
-  doing: string,
+  done: string,
   step: (current: ApiKeyItem, nowMs: number) => Promise<StepResult<T>>,
 ): Promise<Outcome<T>> {
   for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
@@ -193,5 +187,26 @@ export async function readCheckWrite<T>(
     const result = await step(current, now);
     if (result !== "stale") return result;
   }
-  throw new Error(`${doing} ${keyId} kept losing races with concurrent changes`);
+  throw new Error(`API key ${keyId} could not be ${done}: it kept losing races with concurrent changes`);
+}
+
+/**
+ * `readCheckWrite` for a change only an active key allows (update, rotate): a key that is expired or
+ * revoked when read is a conflict naming its status.
+ */
+export function changeActiveKey<T>(
+  deps: KeyServiceDeps,
+  orgId: string,
+  keyId: string,
+  done: string,
+  step: (current: ApiKeyItem, nowMs: number) => Promise<StepResult<T>>,
+): Promise<Outcome<T>> {
+  return readCheckWrite(deps, orgId, keyId, done, async (current, now) => {
+    const status = keyStatus(current, now);
+    if (status === "active") return step(current, now);
+    return fail({
+      reason: "conflict",
+      message: `The API key is ${status}; only an active key can be ${done}.`,
+    });
+  });
 }

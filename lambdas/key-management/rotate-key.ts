@@ -1,21 +1,20 @@
 import type { AuditItem } from "../shared/api-keys/audit-events";
-import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { commitWithSecret } from "../shared/api-keys/key-secrets";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
   actorOf,
+  changeActiveKey,
   commit,
   eventOf,
   fail,
   iso,
   type KeyServiceDeps,
-  notActive,
   type Outcome,
   ok,
   putAudit,
-  readCheckWrite,
   readKey,
   record,
   stillLive,
@@ -94,9 +93,7 @@ export function rotateKey(
   actor: ActorInput,
 ): Promise<Outcome<RotatedKey>> {
   const who = actorOf(actor);
-  return readCheckWrite(deps, orgId, keyId, "rotating", async (old, now) => {
-    const status = keyStatus(old, now);
-    if (status !== "active") return notActive(status, "rotated");
+  return changeActiveKey(deps, orgId, keyId, "rotated", async (old, now) => {
     if (old.replacedBy !== undefined) {
       return fail({
         reason: "conflict",

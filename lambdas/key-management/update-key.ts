@@ -1,15 +1,14 @@
-import { type ApiKeyItem, type KeyRecord, keyStatus } from "../shared/api-keys/key-record";
+import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
 import {
   type ActorInput,
   actorOf,
+  changeActiveKey,
   commit,
   eventOf,
   type KeyServiceDeps,
-  notActive,
   type Outcome,
   ok,
   putAudit,
-  readCheckWrite,
   record,
   stillLive,
 } from "./key-store";
@@ -78,9 +77,7 @@ export function updateKey(
   actor: ActorInput,
 ): Promise<Outcome<KeyRecord>> {
   const who = actorOf(actor);
-  return readCheckWrite(deps, orgId, keyId, "updating", async (current, now) => {
-    const status = keyStatus(current, now);
-    if (status !== "active") return notActive(status, "changed");
+  return changeActiveKey(deps, orgId, keyId, "changed", async (current, now) => {
     const { next, changed } = applyPatch(current, input);
     if (changed.length === 0) return ok(record(deps, current, now));
     next.revision = (current.revision ?? 0) + 1;
