@@ -147,6 +147,15 @@ function statusReason(statusCode: number): DeliveryFailureReason | null {
   return statusCode >= 300 && statusCode < 400 ? "redirect" : "http_status";
 }
 
+/** One delivery attempt: attempt number `attempt` of `event` to `subscription` (the first at `firstAttemptAt`). */
+interface Attempt {
+  orgId: string;
+  subscription: Subscription;
+  event: WebhookEvent;
+  attempt: number;
+  firstAttemptAt?: number;
+}
+
 /**
  * Attempt number `attempt` of delivering `event` to one subscription: POST, record the attempt, and
  * then either end the subscription's failure streak (2xx), or schedule the next retry, or mark the
@@ -155,14 +164,8 @@ function statusReason(statusCode: number): DeliveryFailureReason | null {
  * repeats the attempt (a duplicate, which at-least-once allows), never leaving two retry chains.
  * It first waits for a slot of the gate (bounds per org and per host); none in time, it is deferred.
  */
-async function attemptDelivery(
-  deps: DispatchDeps,
-  orgId: string,
-  subscription: Subscription,
-  event: WebhookEvent,
-  attempt: number,
-  firstAttemptAt: number | undefined,
-): Promise<void> {
+async function attemptDelivery(deps: DispatchDeps, job: Attempt): Promise<void> {
+  const { orgId, subscription, event, attempt, firstAttemptAt } = job;
   const release = await (deps.gate ?? sharedGate).acquire(
     orgId,
     new URL(subscription.url).hostname,
@@ -189,21 +192,15 @@ async function attemptDelivery(
     return;
   }
   try {
-    await attemptWithSlot(deps, orgId, subscription, event, attempt, firstAttemptAt);
+    await attemptWithSlot(deps, job);
   } finally {
     release();
   }
 }
 
 /** Attempt number `attempt`, once a slot is held (see `attemptDelivery`). */
-async function attemptWithSlot(
-  deps: DispatchDeps,
-  orgId: string,
-  subscription: Subscription,
-  event: WebhookEvent,
-  attempt: number,
-  firstAttemptAt: number | undefined,
-): Promise<void> {
+async function attemptWithSlot(deps: DispatchDeps, job: Attempt): Promise<void> {
+  const { orgId, subscription, event, attempt, firstAttemptAt } = job;
   const at = deps.clock();
   const first = firstAttemptAt ?? at;
   const result = await post(deps, subscription, event, at);
@@ -276,7 +273,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: WebhookEvent): Pr
   const subscriptions = await deps.store.subscriptionsFor(event.orgId, event.type);
   const results = await Promise.allSettled(
     subscriptions.map((subscription) =>
-      attemptDelivery(deps, event.orgId, subscription, event, 1, undefined),
+      attemptDelivery(deps, { orgId: event.orgId, subscription, event, attempt: 1 }),
     ),
   );
   const failure = results.find((result) => result.status === "rejected");
@@ -298,5 +295,5 @@ export async function retryDelivery(deps: DispatchDeps, retry: PendingRetry): Pr
     });
     return;
   }
-  await attemptDelivery(deps, retry.orgId, subscription, retry.event, retry.attempt, retry.firstAttemptAt);
+  await attemptDelivery(deps, { ...retry, subscription });
 }
