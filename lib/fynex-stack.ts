@@ -17,7 +17,7 @@ import { ConsoleUsers } from "./constructs/console-users";
 import { ExpiryReminders } from "./constructs/expiry-reminders";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexConsole } from "./constructs/fynex-console";
-import { FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
+import { type FunctionSettings, FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
 import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
@@ -122,15 +122,18 @@ export class FynexStack extends Stack {
       [ENV.rateLimit]: String(config.rateLimit),
       [ENV.rateWindowSeconds]: String(config.rateWindowSeconds),
     };
+    const functionSettings: FunctionSettings = {
+      projectRoot: PROJECT_ROOT,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: config.removalPolicy,
+    };
     const newFunction = (
       handler: string,
       options: { rateSettings: boolean; timeout?: Duration; sourceMaps?: boolean },
     ) =>
       new FynexFunction(this, `${handlerId(handler)}Function`, {
-        entry: path.join(PROJECT_ROOT, `${handler}.ts`),
-        projectRoot: PROJECT_ROOT,
-        logRetention: config.logRetentionDays,
-        logRemovalPolicy: config.removalPolicy,
+        ...functionSettings,
+        handler: `${handler}.ts`,
         // FYNEX_ENV: the `environment` dimension of the custom metrics the alarms read.
         environment: { [ENV.envName]: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
@@ -222,12 +225,10 @@ export class FynexStack extends Stack {
 
     // Webhook deliveries (API.md §9): the data table's stream to a dispatcher, retries through SQS.
     new WebhookDispatcher(this, "WebhookDelivery", {
-      projectRoot: PROJECT_ROOT,
+      functions: functionSettings,
       envName: config.envName,
       dataTable,
       alarmTopic: monitoring.topic,
-      logRetention: config.logRetentionDays,
-      logRemovalPolicy: config.removalPolicy,
     });
 
     const adminHandlers = [...new Set(ROUTES.filter((r) => r.auth === "iam").map((r) => r.handler))];
@@ -242,22 +243,18 @@ export class FynexStack extends Stack {
 
     // GitHub's secret-scanning keys, refreshed hourly into the keys table (API.md §8).
     const scanningKeys = new SecretScanningKeys(this, "SecretScanningKeys", {
-      projectRoot: PROJECT_ROOT,
+      functions: functionSettings,
       keysTable,
-      logRetention: config.logRetentionDays,
-      logRemovalPolicy: config.removalPolicy,
     });
 
     // Expiry reminders (API.md §11), daily, over the keys table's expiry index.
     new ExpiryReminders(this, "ExpiryReminders", {
-      projectRoot: PROJECT_ROOT,
+      functions: functionSettings,
       envName: config.envName,
       keysTable,
       auditTable,
       dataTable,
       rateSettings,
-      logRetention: config.logRetentionDays,
-      logRemovalPolicy: config.removalPolicy,
     });
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });

@@ -15,8 +15,7 @@ import {
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import {
   BlockPublicAccess,
   Bucket,
@@ -28,6 +27,7 @@ import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
 import { CONSOLE_PAGE_PATH } from "../../contract/console";
 import { consoleContentSecurityPolicy, HSTS_MAX_AGE_SECONDS } from "../../contract/console-headers";
+import { ownLogGroup } from "./own-log-group";
 
 /** What the page reads at start (`config.json` beside it): where its API and its sign-in are. */
 export interface ConsolePageConfig {
@@ -166,24 +166,10 @@ export class ConsoleHosting extends Construct {
 
   /** Uploads the built page and its configuration, written at deploy time from the stack's values. */
   deploy(config: ConsolePageConfig): BucketDeployment {
-    // As the project's own functions: a log group of its own and a role that writes only there
-    // (not AWSLambdaBasicExecutionRole); BucketDeployment adds its S3 and CloudFront grants.
-    const logGroup = new LogGroup(this, "DeployLogs", {
-      retention: this.props.logRetention,
-      removalPolicy: this.props.removalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    const role = new Role(this, "DeployRole", {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-      inlinePolicies: {
-        OwnLogGroup: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              resources: [logGroup.logGroupArn],
-            }),
-          ],
-        }),
-      },
+    // As the project's own functions; BucketDeployment adds its S3 and CloudFront grants.
+    const { logGroup, role } = ownLogGroup(this, "Deploy", {
+      logRetention: this.props.logRetention,
+      logRemovalPolicy: this.props.removalPolicy,
     });
     const deployment = new BucketDeployment(this, "Deploy", {
       role,

@@ -1,25 +1,22 @@
-import path from "node:path";
 import { Duration } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { ENV } from "../../contract/environment";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
-import { FynexFunction } from "./fynex-function";
+import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
 export interface ExpiryRemindersProps {
-  projectRoot: string;
+  /** The project to bundle from and how logs are kept, as for every function of the stage. */
+  functions: FunctionSettings;
   envName: string;
   keysTable: FynexTable;
   auditTable: FynexTable;
   dataTable: FynexTable;
   /** The settings a key record reports (its effective limit and window). */
   rateSettings: Record<string, string>;
-  logRetention: RetentionDays;
-  logRemovalPolicy: "destroy" | "retain";
 }
 
 /**
@@ -35,10 +32,8 @@ export class ExpiryReminders extends Construct {
   constructor(scope: Construct, id: string, props: ExpiryRemindersProps) {
     super(scope, id);
     this.reminder = new FynexFunction(this, "Reminder", {
-      entry: path.join(props.projectRoot, "lambdas/key-management/reminder-handler.ts"),
-      projectRoot: props.projectRoot,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      ...props.functions,
+      handler: "lambdas/key-management/reminder-handler.ts",
       environment: { [ENV.envName]: props.envName, ...props.rateSettings },
       // A week of expiries across every org, a transaction each: minutes at most, never an API's 29 s.
       timeout: Duration.minutes(5),

@@ -1,18 +1,21 @@
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import path from "node:path";
+import { Duration, Validations } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { FynexTable } from "./fynex-table";
+import { type LogSettings, ownLogGroup } from "./own-log-group";
 
-export interface FynexFunctionProps {
-  /** Absolute path of the handler module (it exports `handler`). */
-  entry: string;
+/** What every function of a stage shares: the project it is bundled from and how its logs are kept. */
+export interface FunctionSettings extends LogSettings {
   /** Directory holding `package-lock.json`; everything bundled must live under it. */
   projectRoot: string;
-  logRetention: RetentionDays;
-  logRemovalPolicy: "destroy" | "retain";
+}
+
+export interface FynexFunctionProps extends FunctionSettings {
+  /** Path of the handler module (it exports `handler`) from `projectRoot`: `lambdas/…/handler.ts`. */
+  handler: string;
   environment?: Record<string, string>;
   timeout?: Duration;
   /**
@@ -109,29 +112,10 @@ export class FynexFunction extends NodejsFunction {
   readonly entry: string;
 
   constructor(scope: Construct, id: string, props: FynexFunctionProps) {
-    // Through `logGroup` (not a group named after the function, created afterwards) so that no
-    // invocation can race CloudFormation to create the group with unlimited retention.
-    const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    // Not AWSLambdaBasicExecutionRole, which may create groups and write streams in every log group of
-    // the account: the function writes its own group's streams (CloudFormation creates the group).
-    const role = new Role(scope, `${id}ServiceRole`, {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-      inlinePolicies: {
-        OwnLogGroup: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              resources: [logGroup.logGroupArn],
-            }),
-          ],
-        }),
-      },
-    });
+    const { logGroup, role } = ownLogGroup(scope, id, props);
+    const entry = path.join(props.projectRoot, props.handler);
     super(scope, id, {
-      entry: props.entry,
+      entry,
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,
       role,
@@ -161,7 +145,7 @@ export class FynexFunction extends NodejsFunction {
         bundleAwsSDK: true,
       },
     });
-    this.entry = props.entry;
+    this.entry = entry;
     Validations.of(this).acknowledge({
       id: "AwsSolutions-L1",
       reason:

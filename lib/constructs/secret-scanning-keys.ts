@@ -1,20 +1,17 @@
-import path from "node:path";
 import { Annotations, Duration, Validations } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { InvocationType, Trigger } from "aws-cdk-lib/triggers";
 import { Construct } from "constructs";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
-import { FynexFunction } from "./fynex-function";
+import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
 export interface SecretScanningKeysProps {
-  projectRoot: string;
+  /** The project to bundle from and how logs are kept, as for every function of the stage. */
+  functions: FunctionSettings;
   keysTable: FynexTable;
-  logRetention: RetentionDays;
-  logRemovalPolicy: "destroy" | "retain";
   /** How often GitHub's list is fetched. */
   every?: Duration;
 }
@@ -33,10 +30,8 @@ export class SecretScanningKeys extends Construct {
   constructor(scope: Construct, id: string, props: SecretScanningKeysProps) {
     super(scope, id);
     this.refresher = new FynexFunction(this, "Refresher", {
-      entry: path.join(props.projectRoot, "lambdas/secret-scanning/refresh-signing-keys.ts"),
-      projectRoot: props.projectRoot,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      ...props.functions,
+      handler: "lambdas/secret-scanning/refresh-signing-keys.ts",
       // GitHub gets 5 seconds; the rest is DynamoDB and a cold start.
       timeout: Duration.seconds(15),
     });

@@ -1,28 +1,25 @@
-import path from "node:path";
 import { Duration } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SK_PREFIX } from "../../contract/data-items";
 import { ENV } from "../../contract/environment";
-import { FynexFunction } from "./fynex-function";
+import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
 export interface WebhookDispatcherProps {
-  projectRoot: string;
+  /** The project to bundle from and how logs are kept, as for every function of the stage. */
+  functions: FunctionSettings;
   envName: string;
   /** The data table, with its stream on: outbox items in, subscriptions and delivery log read and written. */
   dataTable: FynexTable;
   /** Where the dead-letter alarm pages (the monitoring construct's topic). */
   alarmTopic: ITopic;
-  logRetention: RetentionDays;
-  logRemovalPolicy: "destroy" | "retain";
   /** `FYNEX_WEBHOOK_RETRY_BASE_SECONDS`: the retry schedule's base (API.md §9); 30 unless set. */
   retryBaseSeconds?: number;
 }
@@ -65,10 +62,8 @@ export class WebhookDispatcher extends Construct {
     });
 
     this.dispatcher = new FynexFunction(this, "Dispatcher", {
-      entry: path.join(props.projectRoot, "lambdas/webhooks/dispatch-handler.ts"),
-      projectRoot: props.projectRoot,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      ...props.functions,
+      handler: "lambdas/webhooks/dispatch-handler.ts",
       timeout: DISPATCHER_TIMEOUT,
       environment: {
         [ENV.envName]: props.envName,
