@@ -1,23 +1,20 @@
 import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { commitWithSecret } from "../shared/api-keys/key-secrets";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
   actorOf,
-  commit,
   eventOf,
   fail,
   type KeyServiceDeps,
   type Outcome,
   ok,
   putAudit,
-  readKey,
   record,
 } from "./key-store";
-import { type CreatedKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import { type CreatedKey, commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
 import type { CreateKeyInput } from "./schemas";
 
 /** A create's `Idempotency-Key` is remembered this long (Stripe keeps them 24 hours too). */
@@ -91,15 +88,8 @@ export async function createKey(
       ...keyEvents(deps, orgId, [{ type: "api_key.created", record: record(deps, item, now) }], now),
     );
     // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
-    const { result, secretArn } = await commitWithSecret({
-      store: deps.secrets,
-      ref: { orgId, keyId: item.pk },
-      key,
-      commit: () => commit(deps, items),
-      committed: (outcome) => outcome.committed,
-      exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
-    });
-    if (result.committed) return ok({ ...record(deps, item, now), key, ...(secretArn ? { secretArn } : {}) });
+    const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now);
+    if (created) return ok(created);
     if (recordKey === undefined || !conditionFailedAt(result, IDEMPOTENCY_ACTION)) {
       throw unexpectedCancellation(result, "creating a key");
     }

@@ -166,47 +166,41 @@ const CHANGE_ATTEMPTS = 3;
 /** What a change step answers: the outcome, or `"stale"` when the key changed since it was read. */
 export type StepResult<T> = Outcome<T> | "stale";
 
+/** What a change is called in messages ("revoked"), and whether only an active key allows it. */
+export interface KeyChange {
+  done: string;
+  onlyActive: boolean;
+}
+
 /**
  * The shared read → check → conditional-write step of update, rotate and revoke: reads the org's key
- * (`not_found` when absent), lets `step` check it and write conditionally, and reads again when the
+ * (`not_found` when absent; a conflict naming its status when the change needs an active key and it
+ * is expired or revoked), lets `step` check it and write conditionally, and reads again when the
  * write found the key changed since the read, a few times before giving up (a 500: that many
- * concurrent admins on one key is not an expected outcome). `done` names the change in messages
- * ("revoked").
+ * concurrent admins on one key is not an expected outcome).
  */
 export async function readCheckWrite<T>(
   deps: KeyServiceDeps,
   orgId: string,
   keyId: string,
-  done: string,
+  change: KeyChange,
   step: (current: ApiKeyItem, nowMs: number) => Promise<StepResult<T>>,
 ): Promise<Outcome<T>> {
   for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
     const now = deps.clock();
     const current = await readKey(deps, orgId, keyId);
     if (!current) return fail({ reason: "not_found" });
+    const status = keyStatus(current, now);
+    if (change.onlyActive && status !== "active") {
+      return fail({
+        reason: "conflict",
+        message: `The API key is ${status}; only an active key can be ${change.done}.`,
+      });
+    }
     const result = await step(current, now);
     if (result !== "stale") return result;
   }
-  throw new Error(`API key ${keyId} could not be ${done}: it kept losing races with concurrent changes`);
-}
-
-/**
- * `readCheckWrite` for a change only an active key allows (update, rotate): a key that is expired or
- * revoked when read is a conflict naming its status.
- */
-export function changeActiveKey<T>(
-  deps: KeyServiceDeps,
-  orgId: string,
-  keyId: string,
-  done: string,
-  step: (current: ApiKeyItem, nowMs: number) => Promise<StepResult<T>>,
-): Promise<Outcome<T>> {
-  return readCheckWrite(deps, orgId, keyId, done, async (current, now) => {
-    const status = keyStatus(current, now);
-    if (status === "active") return step(current, now);
-    return fail({
-      reason: "conflict",
-      message: `The API key is ${status}; only an active key can be ${done}.`,
-    });
-  });
+  throw new Error(
+    `API key ${keyId} could not be ${change.done}: it kept losing races with concurrent changes`,
+  );
 }

@@ -1,9 +1,12 @@
 import type { Scope } from "../../contract/scopes";
 import { digestApiKey, generateApiKey } from "../shared/api-keys/api-key";
 import { type ApiKeyItem, type KeyRecord, ttlFor } from "../shared/api-keys/key-record";
+import { commitWithSecret } from "../shared/api-keys/key-secrets";
 import { windowStart } from "../shared/api-keys/rate-window";
-import type { TransactItem } from "../shared/dynamo/transact";
-import { iso, type KeyServiceDeps } from "./key-store";
+import type { TransactItem, TransactResult } from "../shared/dynamo/transact";
+import { commit, iso, type KeyServiceDeps, readKey, record } from "./key-store";
+
+type CancelledTransaction = Extract<TransactResult, { committed: false }>;
 
 /**
  * A new key, as create and rotate make it: the key itself exists only in the answer, the item holds
@@ -76,3 +79,29 @@ export function settingsChanges(item: ApiKeyItem): Record<string, unknown> {
 export const putNewKey = (deps: KeyServiceDeps, item: ApiKeyItem): TransactItem => ({
   Put: { TableName: deps.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
 });
+
+/**
+ * Commits `items`, the transaction that puts the new key's item, with the key's Secrets Manager copy
+ * written first when the hook is on (removed again if the transaction does not commit). Answers the
+ * transaction's result and, when it committed, the key as the create and rotate answers show it.
+ */
+export async function commitNewKey(
+  deps: KeyServiceDeps,
+  orgId: string,
+  { key, item }: { key: string; item: ApiKeyItem },
+  items: TransactItem[],
+  nowMs: number,
+): Promise<
+  { result: { committed: true }; created: CreatedKey } | { result: CancelledTransaction; created?: never }
+> {
+  const { result, secretArn } = await commitWithSecret({
+    store: deps.secrets,
+    ref: { orgId, keyId: item.pk },
+    key,
+    commit: () => commit(deps, items),
+    committed: (outcome) => outcome.committed,
+    exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
+  });
+  if (!result.committed) return { result };
+  return { result, created: { ...record(deps, item, nowMs), key, ...(secretArn ? { secretArn } : {}) } };
+}

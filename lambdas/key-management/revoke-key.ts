@@ -40,7 +40,7 @@ export function revokeKey(
   options: RevokeOptions = {},
 ): Promise<Outcome<KeyRecord>> {
   const who = actorOf(actor);
-  return readCheckWrite(deps, orgId, keyId, "revoked", async (current, now) => {
+  return readCheckWrite(deps, orgId, keyId, { done: "revoked", onlyActive: false }, async (current, now) => {
     if (current.revokedAt !== undefined) return ok(record(deps, current, now));
     // Live: it stops working now. Expired: it stopped at its expiresAt, which must still be that.
     const expiredAt = keyStatus(current, now) === "expired" ? current.expiresAt : undefined;

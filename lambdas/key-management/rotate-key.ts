@@ -1,13 +1,10 @@
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
-import { commitWithSecret } from "../shared/api-keys/key-secrets";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
   actorOf,
-  changeActiveKey,
-  commit,
   eventOf,
   fail,
   iso,
@@ -15,11 +12,11 @@ import {
   type Outcome,
   ok,
   putAudit,
-  readKey,
+  readCheckWrite,
   record,
   stillLive,
 } from "./key-store";
-import { type CreatedKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import { type CreatedKey, commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
 import type { RotateKeyInput } from "./schemas";
 
 /** The rotate answer: the new key's record, the new key, and the id of the key it replaces. */
@@ -93,7 +90,7 @@ export function rotateKey(
   actor: ActorInput,
 ): Promise<Outcome<RotatedKey>> {
   const who = actorOf(actor);
-  return changeActiveKey(deps, orgId, keyId, "rotated", async (old, now) => {
+  return readCheckWrite(deps, orgId, keyId, { done: "rotated", onlyActive: true }, async (old, now) => {
     if (old.replacedBy !== undefined) {
       return fail({
         reason: "conflict",
@@ -164,17 +161,8 @@ export function rotateKey(
         now,
       ),
     ];
-    const { result, secretArn } = await commitWithSecret({
-      store: deps.secrets,
-      ref: { orgId, keyId: item.pk },
-      key,
-      commit: () => commit(deps, rotation),
-      committed: (outcome) => outcome.committed,
-      exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
-    });
-    if (result.committed) {
-      return ok({ ...record(deps, item, now), key, replaces: old.pk, ...(secretArn ? { secretArn } : {}) });
-    }
+    const { result, created } = await commitNewKey(deps, orgId, { key, item }, rotation, now);
+    if (created) return ok({ ...created, replaces: old.pk });
     if (conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "rotating a key");
     // The old key changed since it was read (revoked, rotated, patched, expired): decide again.
     return "stale";

@@ -2,13 +2,13 @@ import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
 import {
   type ActorInput,
   actorOf,
-  changeActiveKey,
   commit,
   eventOf,
   type KeyServiceDeps,
   type Outcome,
   ok,
   putAudit,
+  readCheckWrite,
   record,
   stillLive,
 } from "./key-store";
@@ -77,7 +77,7 @@ export function updateKey(
   actor: ActorInput,
 ): Promise<Outcome<KeyRecord>> {
   const who = actorOf(actor);
-  return changeActiveKey(deps, orgId, keyId, "changed", async (current, now) => {
+  return readCheckWrite(deps, orgId, keyId, { done: "changed", onlyActive: true }, async (current, now) => {
     const { next, changed } = applyPatch(current, input);
     if (changed.length === 0) return ok(record(deps, current, now));
     next.revision = (current.revision ?? 0) + 1;
