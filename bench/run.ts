@@ -71,18 +71,23 @@ async function main() {
     const recorder = instrument(dynamo, settings.keysTable);
     // The usage history's writes (API.md §11) are the authorizer's too: counted beside the keys table's.
     let usageTableCalls = 0;
+    let allTableCalls = 0;
     dynamo.middlewareStack.add(
       (next) => async (args) => {
+        allTableCalls++;
         if ((args.input as { TableName?: string }).TableName === settings.usageTable) usageTableCalls++;
         return next(args);
       },
       { step: "build", name: "benchUsageCalls" },
     );
-    const createKey = async (name: string) => {
+    const createKey = async (
+      name: string,
+      scopes = ["accounts:read", "accounts:write", "payments:write"],
+    ) => {
       const reply = await fetch(`${local.url}/admin/v1/orgs/bench/api-keys`, {
         method: "POST",
         headers: { Authorization: `Bearer ${local.adminToken}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ name, scopes: ["accounts:read", "accounts:write", "payments:write"] }),
+        body: JSON.stringify({ name, scopes }),
       });
       if (reply.status !== 201) throw new Error(`create key: ${reply.status} ${await reply.text()}`);
       return (await reply.json()) as { id: string; key: string };
@@ -203,6 +208,23 @@ async function main() {
       runs: COLD_RUNS,
     });
     const sizes = await bundleSizes(ROOT, handlerModules());
+    progress("An import of 1000 rows…");
+    const importKey = await createKey("import", ["import"]);
+    const rows = Array.from({ length: 1000 }, (_, i) => ({
+      name: `Imported ${i}`,
+      currency: "EUR",
+      externalRef: `bench-${i}`,
+      balance: i,
+    }));
+    const callsBeforeImport = allTableCalls;
+    const importStarted = performance.now();
+    const imported = await send(importKey.key, "POST", "/api/v1/import/accounts", { accounts: rows });
+    const importMs = performance.now() - importStarted;
+    const importSummary = ((await imported.json()) as { summary?: { created?: number } }).summary;
+    if (imported.status !== 200 || importSummary?.created !== rows.length) {
+      throw new Error(`import: ${imported.status} ${JSON.stringify(importSummary)}`);
+    }
+    const importCalls = allTableCalls - callsBeforeImport;
     progress("A 401 with and without source maps…");
     const sourceMaps = await measureSourceMaps(ROOT);
 
@@ -232,6 +254,8 @@ async function main() {
       authorizerBundleOverFloor: round(cold.authorizerBundleOverFloor, 3),
       authorizerBundleBytes: cold.authorizerBundleBytes,
       costPerMillionUsd: round(cost.lambdaRequests + cost.lambdaDuration + cost.dynamoWrites, 3),
+      import1000RowsMs: round(importMs, 0),
+      import1000RowsDdbCalls: importCalls,
       unauthorizedFirstMsSourceMapsOnOff: [
         round(sourceMaps.withSourceMaps.firstMs, 1),
         round(sourceMaps.withoutSourceMaps.firstMs, 1),

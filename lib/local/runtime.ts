@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions {
   telemetry?: boolean;
   /** Sees every event handed to a Lambda (tests). */
   observe?: GatewayOptions["observe"];
+  /** How long a function may run before its answer is cut off, ms; API Gateway's 29 s when absent. */
+  functionDeadlineMs?: GatewayOptions["functionDeadlineMs"];
 }
 
 export interface LocalRuntime {
@@ -145,6 +147,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       host: options.host,
       port: options.port,
       observe: options.observe,
+      functionDeadlineMs: options.functionDeadlineMs,
     });
   } catch (error) {
     await poller?.close();

@@ -5,7 +5,9 @@ import { org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 5, 1, 7, 0, 0);
 const clock = new ManualClock(T0);
-const target = useTarget({ clock: clock.now });
+// What an import writes is checked here, not how fast: a busy machine may take longer than API
+// Gateway's 29 s over 1000 rows of the embedded DynamoDB (the bench times it: DECISIONS.md #161).
+const target = useTarget({ clock: clock.now, functionDeadlineMs: 110_000 });
 
 const importJson = (key: string, body: unknown) =>
   withKey(target, key, "/api/v1/import/accounts", { method: "POST", body });
@@ -164,9 +166,7 @@ describe("POST /api/v1/import/accounts with JSON", () => {
       balance: index,
     }));
 
-    const started = performance.now();
     const created = await importJson(key, { accounts: rows });
-    console.info(`import of 1000 rows over HTTP: ${Math.round(performance.now() - started)} ms`);
 
     expect(created.json.summary).toEqual({ received: 1000, created: 1000, updated: 0, failed: 0 });
     const listed = await listAll(target, key, "/api/v1/accounts");

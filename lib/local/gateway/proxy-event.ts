@@ -131,8 +131,12 @@ function queryOf(url: URL) {
   return { single, multi: Object.fromEntries(multi) };
 }
 
-/** The Lambda context a handler receives; `awsRequestId` is the gateway's request id here. */
-export function lambdaContext(requestId: string, functionName: string): Context {
+/**
+ * The Lambda context a handler receives; `awsRequestId` is the gateway's request id here, and the time
+ * left counts down from `deadlineMs` (API Gateway's 29 s integration timeout unless a test lifts it).
+ */
+export function lambdaContext(requestId: string, functionName: string, deadlineMs = 29_000): Context {
+  const endsAt = Date.now() + deadlineMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -142,7 +146,7 @@ export function lambdaContext(requestId: string, functionName: string): Context 
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "local",
-    getRemainingTimeInMillis: () => 29_000,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
