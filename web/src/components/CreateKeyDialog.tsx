@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
+import { useSubmit } from "../hooks/useSubmit";
 import { KeyReveal } from "./KeyReveal";
 import { ErrorAlert, Modal } from "./Modal";
 import { ScopeChoices } from "./ScopeChoices";
@@ -24,8 +25,7 @@ export function CreateKeyDialog(props: {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Set<string>>(new Set());
   const [expiry, setExpiry] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run } = useSubmit();
   // The full key: in this component's memory only, and only until Done.
   const [secret, setSecret] = useState<string>();
 
@@ -35,17 +35,11 @@ export function CreateKeyDialog(props: {
       setError("Choose at least one scope.");
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const created = await props.api.createKey({ name, scopes: [...scopes], expiresAt: dateField(expiry) });
       props.onCreated(withoutSecret(created));
       setSecret(created.key);
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const done = () => {
     setSecret(undefined);

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
+import { useSubmit } from "../hooks/useSubmit";
 import { ErrorAlert, Modal } from "./Modal";
 import { ScopeChoices } from "./ScopeChoices";
 
@@ -16,8 +17,7 @@ export function EditKeyDialog(props: {
   const [scopes, setScopes] = useState<Set<string>>(new Set(key.scopes));
   const [limit, setLimit] = useState(String(key.rateLimit.limit));
   const [allowlist, setAllowlist] = useState((key.allowedIps ?? []).join("\n"));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useSubmit();
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -33,15 +33,10 @@ export function EditKeyDialog(props: {
       .map((ip) => ip.trim())
       .filter((ip) => ip !== "");
     if (ips.join("\n") !== (key.allowedIps ?? []).join("\n")) body.allowedIps = ips.length > 0 ? ips : null;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       props.onSaved(await props.api.updateKey(key.id, body));
       props.onClose();
-    } catch (caught) {
-      setError((caught as Error).message);
-      setBusy(false);
-    }
+    });
   };
   return (
     <Modal title={`Edit "${key.name}"`} onClose={props.onClose}>

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
+import { useSubmit } from "../hooks/useSubmit";
 import { withoutSecret } from "./CreateKeyDialog";
 import { KeyReveal } from "./KeyReveal";
 import { ErrorAlert, Modal } from "./Modal";
@@ -23,25 +24,18 @@ export function RotateDialog(props: {
 }) {
   const [grace, setGrace] = useState(0);
   const [expiry, setExpiry] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useSubmit();
   const [secret, setSecret] = useState<string>();
   const rotate = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const rotated = await props.api.rotateKey(props.apiKey.id, {
         ...(grace > 0 ? { gracePeriodSeconds: grace } : {}),
         ...(dateField(expiry) ? { expiresAt: dateField(expiry) } : {}),
       });
       props.onRotated(withoutSecret(rotated));
       setSecret(rotated.key);
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const done = () => {
     setSecret(undefined);
