@@ -3,8 +3,9 @@ import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
 import { useSubmit } from "../hooks/useSubmit";
+import { FormActions } from "./FormActions";
 import { KeyReveal } from "./KeyReveal";
-import { ErrorAlert, Modal } from "./Modal";
+import { Modal } from "./Modal";
 import { ScopeChoices } from "./ScopeChoices";
 
 /** Drops the key from a created record: the list and everything after the panel get the record only. */
@@ -80,15 +81,7 @@ export function CreateKeyDialog(props: {
           <p id="expiry-hint" class="hint">
             Optional. The key stops working at 00:00 UTC that day; without a date it works until revoked.
           </p>
-          <ErrorAlert message={error} />
-          <div class="actions">
-            <button type="button" onClick={props.onClose}>
-              Cancel
-            </button>
-            <button type="submit" class="primary" disabled={busy}>
-              Create
-            </button>
-          </div>
+          <FormActions label="Create" busy={busy} error={error} onCancel={props.onClose} />
         </form>
       )}
     </Modal>

@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { useSubmit } from "../hooks/useSubmit";
-import { ErrorAlert, Modal } from "./Modal";
+import { FormActions } from "./FormActions";
+import { Modal } from "./Modal";
 import { ScopeChoices } from "./ScopeChoices";
 
 /** Edit an active key without rotating it: name, scopes, its own limit, its allowlist. */
@@ -72,15 +73,7 @@ export function EditKeyDialog(props: {
         <p id="allowlist-hint" class="hint">
           One IPv4/IPv6 address or CIDR range per line. Empty: any address.
         </p>
-        <ErrorAlert message={error} />
-        <div class="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions label="Save" busy={busy} error={error} onCancel={props.onClose} />
       </form>
     </Modal>
   );

@@ -4,8 +4,9 @@ import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
 import { useSubmit } from "../hooks/useSubmit";
 import { withoutSecret } from "./CreateKeyDialog";
+import { FormActions } from "./FormActions";
 import { KeyReveal } from "./KeyReveal";
-import { ErrorAlert, Modal } from "./Modal";
+import { Modal } from "./Modal";
 
 /** Grace periods offered (API.md §5: up to a week); none revokes the old key now. */
 const GRACE_PERIODS: [label: string, seconds: number][] = [
@@ -65,15 +66,7 @@ export function RotateDialog(props: {
             Expiry date of the new key
             <input type="date" value={expiry} onInput={(event) => setExpiry(event.currentTarget.value)} />
           </label>
-          <ErrorAlert message={error} />
-          <div class="actions">
-            <button type="button" onClick={props.onClose}>
-              Cancel
-            </button>
-            <button type="submit" class="primary" disabled={busy}>
-              Rotate key
-            </button>
-          </div>
+          <FormActions label="Rotate key" busy={busy} error={error} onCancel={props.onClose} />
         </form>
       )}
     </Modal>
