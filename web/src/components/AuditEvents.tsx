@@ -1,10 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
-import type { AuditEvent } from "../../../lambdas/shared/api-keys/audit-events";
 import type { ConsoleApi } from "../api";
+import { usePagedList } from "../hooks/usePagedList";
 import { ErrorAlert } from "./Modal";
 import { Time } from "./Time";
-
-type Event = AuditEvent & { actorEmail?: string | null };
 
 const TYPE_TEXT: Record<string, string> = {
   "key.created": "Created",
@@ -18,22 +15,11 @@ const TYPE_TEXT: Record<string, string> = {
 
 /** The org's key events, newest first (API.md §5): who did what to which key, and when. */
 export function AuditEvents(props: { api: ConsoleApi; now: number; refresh: number }) {
-  const [events, setEvents] = useState<Event[]>();
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string>();
-  const load = async (from?: string) => {
-    try {
-      const page = await props.api.listAuditEvents(from);
-      setEvents((current) => (from ? [...(current ?? []), ...page.items] : page.items));
-      setCursor(page.nextCursor);
-      setError(undefined);
-    } catch (caught) {
-      setError((caught as Error).message);
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, [props.refresh]);
+  const {
+    items: events,
+    error,
+    more,
+  } = usePagedList((cursor) => props.api.listAuditEvents(cursor), [props.refresh]);
   return (
     <section aria-labelledby="audit-heading">
       <h2 id="audit-heading">Audit events</h2>
@@ -53,8 +39,8 @@ export function AuditEvents(props: { api: ConsoleApi; now: number; refresh: numb
           ))}
         </ol>
       )}
-      {cursor && (
-        <button type="button" onClick={() => load(cursor)}>
+      {more && (
+        <button type="button" onClick={more}>
           Show older events
         </button>
       )}

@@ -2,8 +2,10 @@ import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
+import { useSubmit } from "../hooks/useSubmit";
+import { FormActions } from "./FormActions";
 import { KeyReveal } from "./KeyReveal";
-import { ErrorAlert, Modal } from "./Modal";
+import { Modal } from "./Modal";
 import { ScopeChoices } from "./ScopeChoices";
 
 /** Drops the key from a created record: the list and everything after the panel get the record only. */
@@ -24,8 +26,7 @@ export function CreateKeyDialog(props: {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Set<string>>(new Set());
   const [expiry, setExpiry] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run } = useSubmit();
   // The full key: in this component's memory only, and only until Done.
   const [secret, setSecret] = useState<string>();
 
@@ -35,17 +36,11 @@ export function CreateKeyDialog(props: {
       setError("Choose at least one scope.");
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const created = await props.api.createKey({ name, scopes: [...scopes], expiresAt: dateField(expiry) });
       props.onCreated(withoutSecret(created));
       setSecret(created.key);
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const done = () => {
     setSecret(undefined);
@@ -86,15 +81,7 @@ export function CreateKeyDialog(props: {
           <p id="expiry-hint" class="hint">
             Optional. The key stops working at 00:00 UTC that day; without a date it works until revoked.
           </p>
-          <ErrorAlert message={error} />
-          <div class="actions">
-            <button type="button" onClick={props.onClose}>
-              Cancel
-            </button>
-            <button type="submit" class="primary" disabled={busy}>
-              Create
-            </button>
-          </div>
+          <FormActions label="Create" busy={busy} error={error} onCancel={props.onClose} />
         </form>
       )}
     </Modal>

@@ -1,7 +1,9 @@
 import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
-import { ErrorAlert, Modal } from "./Modal";
+import { useSubmit } from "../hooks/useSubmit";
+import { FormActions } from "./FormActions";
+import { Modal } from "./Modal";
 import { ScopeChoices } from "./ScopeChoices";
 
 /** Edit an active key without rotating it: name, scopes, its own limit, its allowlist. */
@@ -16,8 +18,7 @@ export function EditKeyDialog(props: {
   const [scopes, setScopes] = useState<Set<string>>(new Set(key.scopes));
   const [limit, setLimit] = useState(String(key.rateLimit.limit));
   const [allowlist, setAllowlist] = useState((key.allowedIps ?? []).join("\n"));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useSubmit();
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -33,15 +34,10 @@ export function EditKeyDialog(props: {
       .map((ip) => ip.trim())
       .filter((ip) => ip !== "");
     if (ips.join("\n") !== (key.allowedIps ?? []).join("\n")) body.allowedIps = ips.length > 0 ? ips : null;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       props.onSaved(await props.api.updateKey(key.id, body));
       props.onClose();
-    } catch (caught) {
-      setError((caught as Error).message);
-      setBusy(false);
-    }
+    });
   };
   return (
     <Modal title={`Edit "${key.name}"`} onClose={props.onClose}>
@@ -77,15 +73,7 @@ export function EditKeyDialog(props: {
         <p id="allowlist-hint" class="hint">
           One IPv4/IPv6 address or CIDR range per line. Empty: any address.
         </p>
-        <ErrorAlert message={error} />
-        <div class="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions label="Save" busy={busy} error={error} onCancel={props.onClose} />
       </form>
     </Modal>
   );

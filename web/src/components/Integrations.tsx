@@ -1,7 +1,8 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { UNUSED_DAYS } from "../format";
+import { usePagedList } from "../hooks/usePagedList";
 import { AuditEvents } from "./AuditEvents";
 import { CreateKeyDialog } from "./CreateKeyDialog";
 import { EditKeyDialog } from "./EditKeyDialog";
@@ -16,29 +17,21 @@ type Open = { action: "create" } | { action: KeyAction; key: KeyRecord } | undef
 
 /** The "API Keys" section and the org's audit events, for the signed-in admin's org. */
 export function Integrations(props: { api: ConsoleApi }) {
-  const [keys, setKeys] = useState<KeyRecord[]>();
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string>();
+  // Only the active keys unused for 30 days (`?unusedForDays=`), when the filter is on.
+  const [unusedOnly, setUnusedOnly] = useState(false);
+  const {
+    items: keys,
+    setItems: setKeys,
+    error,
+    more,
+  } = usePagedList(
+    (cursor) => props.api.listKeys(cursor, unusedOnly ? UNUSED_DAYS : undefined),
+    [unusedOnly],
+  );
   const [open, setOpen] = useState<Open>();
   // Bumped on every change, so the audit events follow.
   const [changes, setChanges] = useState(0);
-  // Only the active keys unused for 30 days (`?unusedForDays=`), when the filter is on.
-  const [unusedOnly, setUnusedOnly] = useState(false);
   const now = Date.now();
-
-  const load = async (from?: string, unused = unusedOnly) => {
-    try {
-      const page = await props.api.listKeys(from, unused ? UNUSED_DAYS : undefined);
-      setKeys((current) => (from ? [...(current ?? []), ...page.items] : page.items));
-      setCursor(page.nextCursor);
-      setError(undefined);
-    } catch (caught) {
-      setError((caught as Error).message);
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, []);
 
   /** A changed or new key takes its place in the list without a reload (newest first). */
   const upsert = (record: KeyRecord) => {
@@ -75,10 +68,8 @@ export function Integrations(props: { api: ConsoleApi }) {
             type="checkbox"
             checked={unusedOnly}
             onChange={(event) => {
-              const on = event.currentTarget.checked;
-              setUnusedOnly(on);
+              setUnusedOnly(event.currentTarget.checked);
               setKeys(undefined);
-              void load(undefined, on);
             }}
           />{" "}
           Unused for {UNUSED_DAYS} days
@@ -109,8 +100,8 @@ export function Integrations(props: { api: ConsoleApi }) {
             onAction={(action, key) => setOpen({ action, key })}
           />
         )}
-        {cursor && (
-          <button type="button" onClick={() => load(cursor)}>
+        {more && (
+          <button type="button" onClick={more}>
             Show more keys
           </button>
         )}

@@ -1,6 +1,6 @@
-import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
+import { useSubmit } from "../hooks/useSubmit";
 import { ErrorAlert, Modal } from "./Modal";
 
 /** The leak advice of the product's docs, said wherever a key can be revoked. */
@@ -13,19 +13,12 @@ export function RevokeDialog(props: {
   onRevoked: (record: KeyRecord) => void;
   onClose: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const revoke = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useSubmit();
+  const revoke = () =>
+    run(async () => {
       props.onRevoked(await props.api.revokeKey(props.apiKey.id));
       props.onClose();
-    } catch (caught) {
-      setError((caught as Error).message);
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Modal title={`Revoke "${props.apiKey.name}"?`} onClose={props.onClose}>
       <p>

@@ -2,9 +2,11 @@ import { useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
+import { useSubmit } from "../hooks/useSubmit";
 import { withoutSecret } from "./CreateKeyDialog";
+import { FormActions } from "./FormActions";
 import { KeyReveal } from "./KeyReveal";
-import { ErrorAlert, Modal } from "./Modal";
+import { Modal } from "./Modal";
 
 /** Grace periods offered (API.md §5: up to a week); none revokes the old key now. */
 const GRACE_PERIODS: [label: string, seconds: number][] = [
@@ -23,25 +25,18 @@ export function RotateDialog(props: {
 }) {
   const [grace, setGrace] = useState(0);
   const [expiry, setExpiry] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useSubmit();
   const [secret, setSecret] = useState<string>();
   const rotate = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const rotated = await props.api.rotateKey(props.apiKey.id, {
         ...(grace > 0 ? { gracePeriodSeconds: grace } : {}),
         ...(dateField(expiry) ? { expiresAt: dateField(expiry) } : {}),
       });
       props.onRotated(withoutSecret(rotated));
       setSecret(rotated.key);
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const done = () => {
     setSecret(undefined);
@@ -71,15 +66,7 @@ export function RotateDialog(props: {
             Expiry date of the new key
             <input type="date" value={expiry} onInput={(event) => setExpiry(event.currentTarget.value)} />
           </label>
-          <ErrorAlert message={error} />
-          <div class="actions">
-            <button type="button" onClick={props.onClose}>
-              Cancel
-            </button>
-            <button type="submit" class="primary" disabled={busy}>
-              Rotate key
-            </button>
-          </div>
+          <FormActions label="Rotate key" busy={busy} error={error} onCancel={props.onClose} />
         </form>
       )}
     </Modal>

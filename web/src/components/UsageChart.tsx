@@ -99,7 +99,11 @@ function Bars(props: { usage: KeyUsage; range: UsageRange; now: number }) {
   const periods = fillPeriods(props.usage.items, props.range, props.now);
   const peak = Math.max(1, ...periods.map((p) => p.count));
   const step = WIDTH / periods.length;
-  const height = (n: number) => (n / peak) * HEIGHT;
+  /** Period `i`'s bar of `n` requests, standing on the axis. */
+  const bar = (className: string, i: number, n: number) => {
+    const height = (n / peak) * HEIGHT;
+    return <rect class={className} x={i * step} width={step * 0.8} y={HEIGHT - height} height={height} />;
+  };
   return (
     <svg
       class="bars"
@@ -111,22 +115,8 @@ function Bars(props: { usage: KeyUsage; range: UsageRange; now: number }) {
       {periods.map((p, i) =>
         p.count === 0 ? null : (
           <g key={p.start}>
-            <rect
-              class="bar-count"
-              x={i * step}
-              width={step * 0.8}
-              y={HEIGHT - height(p.count)}
-              height={height(p.count)}
-            />
-            {p.throttled > 0 && (
-              <rect
-                class="bar-throttled"
-                x={i * step}
-                width={step * 0.8}
-                y={HEIGHT - height(p.throttled)}
-                height={height(p.throttled)}
-              />
-            )}
+            {bar("bar-count", i, p.count)}
+            {p.throttled > 0 && bar("bar-throttled", i, p.throttled)}
           </g>
         ),
       )}
