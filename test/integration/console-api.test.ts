@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_SESSION_PATH } from "../../contract/console";
 import { handler } from "../../lambdas/console/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
+import { consoleSignIn } from "./console-sign-in";
 import { admin, call, type Reply, startLocal, withKey } from "./harness";
 import { localTarget, type Target } from "./target";
 
@@ -22,14 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => local.close());
 
-async function signIn(orgId: string, adminToken = local.adminToken): Promise<Reply> {
-  return call(local.url, LOCAL_SESSION_PATH, { method: "POST", body: { adminToken, orgId } });
-}
-
+/** An ID token of the local OpenID provider for `orgId`, as the page gets one. */
 async function session(orgId: string): Promise<string> {
-  const reply = await signIn(orgId);
-  expect(reply.status).toBe(201);
-  return reply.json.token as string;
+  const signedIn = await consoleSignIn(local, orgId);
+  expect(signedIn.status).toBe(200);
+  return signedIn.tokens?.id_token as string;
 }
 
 function consoleCall(token: string, method: string, path: string, body?: unknown): Promise<Reply> {
@@ -81,22 +78,22 @@ const person = (orgId: string, extra: Record<string, string> = {}) => ({
   "cognito:groups": "key-admins",
   "custom:orgId": orgId,
   email: "ada@example.com",
+  email_verified: "true",
   token_use: "id",
   ...extra,
 });
 
-describe("the local sign-in", () => {
-  it("starts a session for the admin token and an org, and refuses a wrong token with 401", async () => {
-    const good = await signIn("console-signin");
-    expect(good.status).toBe(201);
-    expect(good.json.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(good.json.orgId).toBe("console-signin");
-    const bad = await signIn("console-signin", "not-the-token");
+describe("the local sign-in (the OpenID provider standing in for Cognito)", () => {
+  it("signs in through the OpenID provider with the admin token and an org, refusing a wrong token", async () => {
+    const good = await consoleSignIn(local, "console-signin");
+    expect(good.status).toBe(200);
+    expect(good.tokens?.refresh_token).toBeDefined();
+    const bad = await consoleSignIn(local, "console-signin", "not-the-token");
     expect(bad.status).toBe(401);
-    expect(bad.json.error.code).toBe("unauthorized");
-    const noOrg = await signIn("not an org!");
+    expect(bad.loginPage).toContain("The admin token is not valid.");
+    const noOrg = await consoleSignIn(local, "not an org!");
     expect(noOrg.status).toBe(400);
-    expect(noOrg.json.error.details[0].path).toBe("orgId");
+    expect(noOrg.loginPage).toContain("Name an organization");
   });
 
   it("answers the console routes 401 without a session, as the Cognito authorizer does without a token", async () => {
