@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -19,8 +19,6 @@ export interface BuiltPage {
 }
 
 export async function buildPage(): Promise<BuiltPage> {
-  // Old hashed files would pile up, and the stack uploads the whole folder.
-  await rm(DIST, { recursive: true, force: true });
   const result = await build({
     entryPoints: { app: join(WEB_ROOT, "src/main.tsx"), "app-style": join(WEB_ROOT, "app.css") },
     outdir: DIST,
@@ -47,6 +45,10 @@ export async function buildPage(): Promise<BuiltPage> {
   if (!html.includes(script) || !html.includes(style))
     throw new Error("index.html no longer links app.js and app.css");
   await writeFile(join(DIST, "index.html"), html);
+  // Earlier builds' files would pile up (the stack uploads the whole folder). Only files this build
+  // did not write go: test files building at once write the same names, so none removes another's.
+  const keep = new Set([...outputs, "index.html"]);
+  for (const name of await readdir(DIST)) if (!keep.has(name)) await rm(join(DIST, name), { force: true });
   return { script, style };
 }
 

@@ -8,7 +8,7 @@ import { localTarget, type Target } from "./target";
 
 /**
  * The console API (API.md §10) over real HTTP against the local runtime, whose gateway hands the
- * handler Cognito-shaped claims from the sign-in form's session; and the handler itself with the
+ * handler Cognito-shaped claims from the local OpenID provider's ID token; and the handler itself with the
  * claims a deployed Cognito authorizer would pass for people the local sign-in cannot make (another
  * group, no org, an email).
  */

@@ -85,9 +85,8 @@ export function oidcAuth(config: ConsolePageConfig): Auth {
       idToken = undefined;
       orgId = undefined;
       await manager.removeUser();
-      await manager.signoutRedirect({
-        extraQueryParams: { client_id: config.clientId, logout_uri: pageUrl },
-      });
+      // oidc-client-ts sends client_id and post_logout_redirect_uri; Cognito's /logout reads logout_uri.
+      await manager.signoutRedirect({ extraQueryParams: { logout_uri: pageUrl } });
     },
   };
 }
