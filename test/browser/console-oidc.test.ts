@@ -113,6 +113,41 @@ describe("an expired session", () => {
   });
 });
 
+describe("a session ended elsewhere", () => {
+  it("shows the sign-in again when it cannot be renewed, never 'cannot be reached'", async () => {
+    const page = await browser.context.newPage();
+    const tokens = watchTokens(page);
+    const other = await browser.context.newPage();
+    try {
+      await signIn(page, { consoleUrl: local.consoleUrl, adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
+      // Signed out in another tab: the provider's session ends, and the refresh tokens bound to it.
+      await other.goto(local.consoleUrl);
+      await other.getByRole("heading", { name: "API Keys" }).waitFor();
+      await other.getByRole("button", { name: "Sign out" }).click();
+      await other.getByLabel("Admin token").waitFor();
+      const last = tokens.at(-1) ?? "";
+      await expect.poll(() => consoleStatus(last), { timeout: 15_000, interval: 250 }).toBe(401);
+      await page.getByRole("button", { name: "Create API Key" }).click();
+      const dialog = page.getByRole("dialog", { name: "Create API Key" });
+      await dialog.getByRole("textbox", { name: "Name" }).fill("After the end");
+      await dialog.getByRole("checkbox", { name: /^accounts:read/ }).check();
+      await dialog.getByRole("button", { name: "Create" }).click();
+      await page.getByRole("heading", { name: "Sign in", level: 2 }).waitFor();
+      await page.getByRole("alert").filter({ hasText: "Your session has ended. Sign in again." }).waitFor();
+      expect(await page.getByText(/cannot be reached/).count()).toBe(0);
+      // The way back: the sign-in page, then the page signed in again.
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+      await page.getByLabel("Organization").fill("oidc-ended");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "API Keys" }).waitFor();
+    } finally {
+      await other.close();
+      await page.close();
+    }
+  });
+});
+
 describe("signing out", () => {
   it("ends the provider's session too: the page leads to the login page again", async () => {
     const page = await browser.context.newPage();

@@ -8,13 +8,17 @@ import { SignIn } from "./components/SignIn";
 /** Settings > Integrations (API.md §10). */
 function App(props: { auth: Auth; signedIn: boolean; failure?: string }) {
   const [signedIn, setSignedIn] = useState(props.signedIn);
+  const [failure, setFailure] = useState(props.failure);
   const api = useMemo(
     () =>
       new ConsoleApi({
         baseUrl: props.auth.apiBaseUrl,
         token: () => props.auth.token(),
         renew: () => props.auth.renew(),
-        onSignedOut: () => setSignedIn(false),
+        onSignedOut: () => {
+          setFailure("Your session has ended. Sign in again.");
+          setSignedIn(false);
+        },
       }),
     [props.auth],
   );
@@ -36,9 +40,7 @@ function App(props: { auth: Auth; signedIn: boolean; failure?: string }) {
           </p>
         )}
       </header>
-      <main>
-        {signedIn ? <Integrations api={api} /> : <SignIn auth={props.auth} failure={props.failure} />}
-      </main>
+      <main>{signedIn ? <Integrations api={api} /> : <SignIn auth={props.auth} failure={failure} />}</main>
     </>
   );
 }
