@@ -40,6 +40,20 @@ function watchTokens(page: Page): string[] {
   return tokens;
 }
 
+/** Opens "Create API Key" and fills it in: what an expired session must not lose. */
+async function fillCreateDialog(page: Page, name: string) {
+  await page.getByRole("button", { name: "Create API Key" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create API Key" });
+  await dialog.getByRole("textbox", { name: "Name" }).fill(name);
+  await dialog.getByRole("checkbox", { name: /^accounts:read/ }).check();
+  return dialog;
+}
+
+/** Waits until the API no longer takes `token` (it expired), asking the API itself. */
+async function untilRefused(token: string) {
+  await expect.poll(() => consoleStatus(token), { timeout: 15_000, interval: 250 }).toBe(401);
+}
+
 const consoleStatus = async (token: string) =>
   (await call(local.url, "/console/v1/api-keys", { headers: [["Authorization", `Bearer ${token}`]] })).status;
 
@@ -90,13 +104,9 @@ describe("an expired session", () => {
     });
     try {
       await signIn(page, { consoleUrl: local.consoleUrl, adminToken: ADMIN_TOKEN, orgId: "oidc-expiry" });
-      await page.getByRole("button", { name: "Create API Key" }).click();
-      const dialog = page.getByRole("dialog", { name: "Create API Key" });
-      await dialog.getByRole("textbox", { name: "Name" }).fill("Typed before expiry");
-      await dialog.getByRole("checkbox", { name: /^accounts:read/ }).check();
-      // Wait until the API no longer takes the page's latest token.
+      const dialog = await fillCreateDialog(page, "Typed before expiry");
       const last = tokens.at(-1) ?? "";
-      await expect.poll(() => consoleStatus(last), { timeout: 15_000, interval: 250 }).toBe(401);
+      await untilRefused(last);
       const before = tokens.length;
       await dialog.getByRole("button", { name: "Create" }).click();
       await dialog.getByRole("textbox", { name: "API key" }).waitFor();
@@ -125,12 +135,8 @@ describe("a session ended elsewhere", () => {
       await other.getByRole("heading", { name: "API Keys" }).waitFor();
       await other.getByRole("button", { name: "Sign out" }).click();
       await other.getByLabel("Admin token").waitFor();
-      const last = tokens.at(-1) ?? "";
-      await expect.poll(() => consoleStatus(last), { timeout: 15_000, interval: 250 }).toBe(401);
-      await page.getByRole("button", { name: "Create API Key" }).click();
-      const dialog = page.getByRole("dialog", { name: "Create API Key" });
-      await dialog.getByRole("textbox", { name: "Name" }).fill("After the end");
-      await dialog.getByRole("checkbox", { name: /^accounts:read/ }).check();
+      await untilRefused(tokens.at(-1) ?? "");
+      const dialog = await fillCreateDialog(page, "After the end");
       await dialog.getByRole("button", { name: "Create" }).click();
       await page.getByRole("heading", { name: "Sign in", level: 2 }).waitFor();
       await page.getByRole("alert").filter({ hasText: "Your session has ended. Sign in again." }).waitFor();
