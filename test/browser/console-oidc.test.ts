@@ -143,10 +143,7 @@ describe("a session ended elsewhere", () => {
       expect(await page.getByText(/cannot be reached/).count()).toBe(0);
       // The way back: the sign-in page, then the page signed in again.
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
-      await page.getByLabel("Organization").fill("oidc-ended");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { name: "API Keys" }).waitFor();
+      await signIn(page, { adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
     } finally {
       await other.close();
       await page.close();

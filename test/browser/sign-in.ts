@@ -3,16 +3,21 @@ import type { Page } from "playwright-core";
 /**
  * The one way browser tests sign in (API.md §10): open the page, which goes straight to the local
  * OpenID provider's login page, type the admin token and the organization, press "Sign in", and wait
- * for the page to be back, signed in. The provider's own session of an earlier sign-in is dropped
- * first, as a person signing in to another org would sign out first: it would otherwise sign in again
- * without asking, to the earlier org.
+ * for the page to be back, signed in.
+ *
+ * With `consoleUrl` (`local.consoleUrl`), the helper opens the page itself, after dropping the
+ * provider's session of an earlier sign-in (as a person signing in to another org would sign out
+ * first: the provider would otherwise sign in again without asking, to the earlier org). Without it,
+ * the caller has already opened the page and the login page is showing.
  */
 export async function signIn(
   page: Page,
-  options: { consoleUrl: string; adminToken: string; orgId: string },
+  options: { adminToken: string; orgId: string; consoleUrl?: string },
 ): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(options.consoleUrl);
+  if (options.consoleUrl !== undefined) {
+    await page.context().clearCookies();
+    await page.goto(options.consoleUrl);
+  }
   await page.getByLabel("Admin token").fill(options.adminToken);
   await page.getByLabel("Organization").fill(options.orgId);
   await page.getByRole("button", { name: "Sign in" }).click();
