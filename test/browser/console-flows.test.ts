@@ -1,0 +1,213 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "../../lib/local/runtime";
+import { admin, createKey, startLocal, withKey } from "../integration/harness";
+import { localTarget, type Target } from "../integration/target";
+import {
+  type Browser,
+  browserStorage,
+  documentHolds,
+  launchBrowser,
+  markWindow,
+  seriousViolations,
+  windowMarked,
+} from "./chromium";
+import { keyRow, signIn } from "./console";
+
+/**
+ * The console's flows beyond create and revoke (API.md §10, §11), in a real Chromium against the local
+ * runtime: edit, rotate with and without a grace period, "Show more keys", the expiring banner over
+ * the whole org, sign-out, and a 360 px screen. Each test has an org of its own.
+ */
+
+const ADMIN_TOKEN = "browser-flows-admin-token";
+const KEY = /fynex_k_[0-9A-Za-z]{49}/;
+
+let local: LocalRuntime;
+let target: Target;
+let browser: Browser;
+
+beforeAll(async () => {
+  [local, browser] = await Promise.all([startLocal({ adminToken: ADMIN_TOKEN }), launchBrowser()]);
+  target = localTarget(local);
+});
+afterAll(async () => {
+  await browser?.close();
+  await local?.close();
+});
+
+/** A fresh page signed in to `orgId`'s console, closed by the test (`try … finally`). */
+async function openConsole(orgId: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize(viewport);
+  await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId });
+  return page;
+}
+
+/** A key's hint as the list shows it (API.md §1): the first 12 characters, an ellipsis, the last 4. */
+const hintOf = (key: string) => `${key.slice(0, 12)}…${key.slice(-4)}`;
+
+/** `count` keys created at once over the admin API, named `<prefix> 01`, `<prefix> 02`, …. */
+async function createMany(orgId: string, prefix: string, count: number): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => `${prefix} ${String(i + 1).padStart(2, "0")}`);
+  await Promise.all(names.map((name) => createKey(target, orgId, { name, scopes: ["accounts:read"] })));
+  return names;
+}
+
+/** The names in the table's rows, in order. */
+const rowNames = (page: Page) =>
+  page.getByRole("table", { name: "API Keys" }).locator("tbody tr th").allTextContents();
+
+describe("Edit", () => {
+  it("changes a key's name and scopes, and the row shows them without a reload", async () => {
+    const org = "flows-edit";
+    const created = await createKey(target, org, { name: "Ledger sync", scopes: ["accounts:read"] });
+    const page = await openConsole(org);
+    try {
+      await markWindow(page);
+      await keyRow(page, "Ledger sync").getByRole("button", { name: "Edit" }).click();
+      const dialog = page.getByRole("dialog", { name: 'Edit "Ledger sync"' });
+      const name = dialog.getByRole("textbox", { name: "Name" });
+      expect(await name.inputValue()).toBe("Ledger sync");
+      expect(await dialog.getByRole("checkbox", { name: /^accounts:read/ }).isChecked()).toBe(true);
+      await name.fill("Ledger export");
+      await dialog.getByRole("checkbox", { name: /^accounts:read/ }).uncheck();
+      await dialog.getByRole("checkbox", { name: /^contacts:read/ }).check();
+      expect(await seriousViolations(page)).toEqual([]);
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ state: "detached" });
+
+      const row = keyRow(page, "Ledger export");
+      await row.waitFor();
+      expect(await row.getByText("contacts:read").count()).toBe(1);
+      expect(await row.getByText("accounts:read").count()).toBe(0);
+      expect(await keyRow(page, "Ledger sync").count()).toBe(0);
+      expect(await windowMarked(page)).toBe(true);
+      const stored = await admin(target, "GET", `/admin/v1/orgs/${org}/api-keys/${created.id}`);
+      expect([stored.json.name, stored.json.scopes]).toEqual(["Ledger export", ["contacts:read"]]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows the API's validation error as the envelope's message, in an alert, and changes nothing", async () => {
+    const org = "flows-edit-error";
+    const created = await createKey(target, org, { name: "Payments feed", scopes: ["payments:write"] });
+    // What the API says to the same change: no scopes at all.
+    const refused = await admin(target, "PATCH", `/admin/v1/orgs/${org}/api-keys/${created.id}`, {
+      scopes: [],
+    });
+    expect(refused.status).toBe(400);
+    const page = await openConsole(org);
+    try {
+      await keyRow(page, "Payments feed").getByRole("button", { name: "Edit" }).click();
+      const dialog = page.getByRole("dialog", { name: 'Edit "Payments feed"' });
+      await dialog.getByRole("checkbox", { name: /^payments:write/ }).uncheck();
+      await dialog.getByRole("button", { name: "Save" }).click();
+      const alert = dialog.getByRole("alert");
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe(refused.json.error.message);
+      expect(await seriousViolations(page)).toEqual([]);
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+      expect(await keyRow(page, "Payments feed").getByText("payments:write").count()).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("Rotate", () => {
+  /**
+   * Rotates the key named `name` with the grace period `grace` (the select's label), checks the shown-once
+   * panel, presses Done, and returns the new key (held by the test only, to call the API with it).
+   */
+  async function rotate(page: Page, name: string, grace: string): Promise<string> {
+    await keyRow(page, name).getByRole("button", { name: "Rotate" }).click();
+    const dialog = page.getByRole("dialog", { name: `Rotate "${name}"` });
+    await dialog.getByLabel("Grace period").selectOption({ label: grace });
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole("button", { name: "Rotate key" }).click();
+
+    const box = dialog.getByRole("textbox", { name: "API key" });
+    await box.waitFor();
+    const key = await box.inputValue();
+    expect(key).toMatch(KEY);
+    expect(await dialog.getByText("This is the only time the full key is shown.").count()).toBe(1);
+    expect(await dialog.getByRole("button", { name: "Copy" }).count()).toBe(1);
+    expect(await documentHolds(page, key)).toBe(true);
+    expect(await browserStorage(page)).not.toMatch(KEY);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await dialog.getByRole("button", { name: "Done" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await documentHolds(page, key)).toBe(false);
+    expect(await browserStorage(page)).not.toMatch(KEY);
+    return key;
+  }
+
+  it("with a grace period: shows the new key once, and the old one as expiring while it still works", async () => {
+    const org = "flows-rotate-grace";
+    const old = await createKey(target, org, { name: "Warehouse", scopes: ["accounts:read"] });
+    const page = await openConsole(org);
+    try {
+      const fresh = await rotate(page, "Warehouse", "24 hours");
+      const oldRow = keyRow(page, "Warehouse").filter({ hasText: hintOf(old.key) });
+      const newRow = keyRow(page, "Warehouse").filter({ hasText: hintOf(fresh) });
+      await oldRow.getByText("Expiring soon").waitFor();
+      expect(await newRow.getByText("Active", { exact: true }).count()).toBe(1);
+      expect(await keyRow(page, "Warehouse").count()).toBe(2);
+      expect((await withKey(target, old.key, "/api/v1/accounts")).status).toBe(200);
+      expect((await withKey(target, fresh, "/api/v1/accounts")).status).toBe(200);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("without a grace period: shows the new key once, and the old one as revoked", async () => {
+    const org = "flows-rotate-now";
+    const old = await createKey(target, org, { name: "Dunning job", scopes: ["accounts:read"] });
+    const page = await openConsole(org);
+    try {
+      const fresh = await rotate(page, "Dunning job", "None: revoke the old key now");
+      const oldRow = keyRow(page, "Dunning job").filter({ hasText: hintOf(old.key) });
+      await oldRow.getByText("Revoked").waitFor();
+      expect(await oldRow.getByRole("button", { name: "Revoke" }).count()).toBe(0);
+      expect(
+        await keyRow(page, "Dunning job")
+          .filter({ hasText: hintOf(fresh) })
+          .getByText("Active", { exact: true })
+          .count(),
+      ).toBe(1);
+      expect((await withKey(target, old.key, "/api/v1/accounts")).status).toBe(401);
+      expect((await withKey(target, fresh, "/api/v1/accounts")).status).toBe(200);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("more keys than one page", () => {
+  it('"Show more keys" loads the next page, every row a different key', async () => {
+    const org = "flows-paging";
+    // One more than two pages of the API's default 25 would need: 30 keys, two pages.
+    const names = await createMany(org, "Batch key", 30);
+    const page = await openConsole(org);
+    try {
+      const rows = page.getByRole("table", { name: "API Keys" }).locator("tbody tr");
+      await rows.first().waitFor();
+      const first = await rowNames(page);
+      expect(first.length).toBeLessThan(30);
+      await page.getByRole("button", { name: "Show more keys" }).click();
+      await rows.nth(29).waitFor();
+      const all = await rowNames(page);
+      expect(all).toHaveLength(30);
+      expect(new Set(all).size).toBe(30);
+      expect([...all].sort()).toEqual(names);
+      expect(all.slice(0, first.length)).toEqual(first);
+      await page.getByRole("button", { name: "Show more keys" }).waitFor({ state: "detached" });
+    } finally {
+      await page.close();
+    }
+  });
+});
