@@ -22,6 +22,7 @@ import { keyRow, signIn } from "./console";
 
 const ADMIN_TOKEN = "browser-flows-admin-token";
 const KEY = /fynex_k_[0-9A-Za-z]{49}/;
+const DAY_MS = 24 * 3600 * 1000;
 
 let local: LocalRuntime;
 let target: Target;
@@ -206,6 +207,36 @@ describe("more keys than one page", () => {
       expect([...all].sort()).toEqual(names);
       expect(all.slice(0, first.length)).toEqual(first);
       await page.getByRole("button", { name: "Show more keys" }).waitFor({ state: "detached" });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("counts in the expiring banner the keys beyond the first page", async () => {
+    const org = "flows-banner";
+    const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+    // The oldest keys, so the newest-first list puts them on page 2.
+    await createKey(target, org, { name: "Archive job", scopes: ["accounts:read"], expiresAt: inDays(3.5) });
+    await createKey(target, org, { name: "Backfill job", scopes: ["accounts:read"], expiresAt: inDays(5.5) });
+    await createKey(target, org, { name: "Cleanup job", scopes: ["accounts:read"], expiresAt: inDays(30) });
+    await createMany(org, "Newer key", 25);
+    const page = await openConsole(org);
+    try {
+      await keyRow(page, "Newer key 01").waitFor();
+      // They really are beyond the first page.
+      expect(await keyRow(page, "Archive job").count()).toBe(0);
+      expect(await keyRow(page, "Backfill job").count()).toBe(0);
+      const banner = page.getByRole("note", { name: "Keys expiring soon" });
+      await banner.waitFor();
+      const text = await banner.textContent();
+      expect(text).toContain("2 keys expire within 7 days");
+      expect(text).toContain("“Archive job” (in 3 days)");
+      expect(text).toContain("“Backfill job” (in 5 days)");
+      expect(text).not.toContain("Cleanup job");
+      // Loading page 2 does not count them twice.
+      await page.getByRole("button", { name: "Show more keys" }).click();
+      await keyRow(page, "Archive job").waitFor();
+      expect(await banner.textContent()).toContain("2 keys expire within 7 days");
     } finally {
       await page.close();
     }
