@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../lib/local/runtime";
-import { admin, createKey, startLocal, withKey } from "../integration/harness";
+import { admin, call, createKey, startLocal, withKey } from "../integration/harness";
 import { localTarget, type Target } from "../integration/target";
 import {
   type Browser,
@@ -237,6 +237,42 @@ describe("more keys than one page", () => {
       await page.getByRole("button", { name: "Show more keys" }).click();
       await keyRow(page, "Archive job").waitFor();
       expect(await banner.textContent()).toContain("2 keys expire within 7 days");
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("Sign out", () => {
+  it("shows the sign-in again, and the API refuses the old session's token", async () => {
+    const org = "flows-sign-out";
+    await createKey(target, org, { name: "Kept", scopes: ["accounts:read"] });
+    const page = await browser.context.newPage();
+    // The bearer token the page sends, whatever made it: only to replay it after signing out.
+    let authorization: string | undefined;
+    page.on("request", (request) => {
+      if (request.url().includes("/console/v1/")) authorization ??= request.headers().authorization;
+    });
+    try {
+      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: org });
+      await keyRow(page, "Kept").waitFor();
+      expect(authorization).toMatch(/^Bearer \S+$/);
+      const before = await call(local.url, "/console/v1/api-keys", {
+        headers: [["Authorization", authorization as string]],
+      });
+      expect(before.status).toBe(200);
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      expect(await page.getByLabel("Admin token").isVisible()).toBe(true);
+      expect(await page.getByRole("table", { name: "API Keys" }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+
+      const after = await call(local.url, "/console/v1/api-keys", {
+        headers: [["Authorization", authorization as string]],
+      });
+      expect(after.status).toBe(401);
+      expect(after.json.error.code).toBe("unauthorized");
     } finally {
       await page.close();
     }
