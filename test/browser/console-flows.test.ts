@@ -278,3 +278,46 @@ describe("Sign out", () => {
     }
   });
 });
+
+describe("at 360 px wide", () => {
+  it("shows each row's status and its Revoke button without scrolling sideways", async () => {
+    const org = "flows-narrow";
+    const width = 360;
+    await createKey(target, org, {
+      name: "Payroll export with a rather long name",
+      scopes: ["accounts:read"],
+    });
+    await createKey(target, org, {
+      name: "CRM",
+      scopes: ["accounts:read", "contacts:read", "contacts:write", "payments:write"],
+    });
+    const page = await openConsole(org, { width, height: 780 });
+    try {
+      const rows = page.getByRole("table", { name: "API Keys" }).locator("tbody tr");
+      await rows.nth(1).waitFor();
+      expect(await rows.count()).toBe(2);
+      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width);
+      for (const name of ["Payroll export with a rather long name", "CRM"]) {
+        const row = keyRow(page, name);
+        for (const item of [
+          row.getByText("Active", { exact: true }),
+          row.getByRole("button", { name: "Revoke" }),
+        ]) {
+          const box = await item.boundingBox();
+          expect(box, `${name}: a box`).not.toBeNull();
+          expect(box?.x, name).toBeGreaterThanOrEqual(0);
+          expect((box?.x ?? 0) + (box?.width ?? 0), name).toBeLessThanOrEqual(width);
+        }
+      }
+      // Revoke opens its confirmation on the narrow screen too.
+      await keyRow(page, "CRM").getByRole("button", { name: "Revoke" }).click();
+      const confirm = page.getByRole("dialog", { name: 'Revoke "CRM"?' });
+      await confirm.getByRole("button", { name: "Revoke key" }).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await confirm.getByRole("button", { name: "Cancel" }).click();
+      await confirm.waitFor({ state: "detached" });
+    } finally {
+      await page.close();
+    }
+  });
+});
