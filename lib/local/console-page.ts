@@ -41,13 +41,19 @@ export interface ConsolePageOptions {
 /** Serves the request when it is the console's (true); leaves every other request to the gateway. */
 export async function serveConsolePage(
   options: ConsolePageOptions,
-  request: { method: string; pathname: string; body: string },
+  request: { method: string; pathname: string; body: string; authorization?: string },
   res: ServerResponse,
   requestId: string,
 ): Promise<boolean> {
   const { method, pathname } = request;
   if (pathname === LOCAL_SESSION_PATH && method === "POST") {
     startSession(options.sessions, request.body, res, requestId);
+    return true;
+  }
+  if (pathname === LOCAL_SESSION_PATH && method === "DELETE") {
+    // Sign-out: the token stops working at once, as a revoked session does (API.md §10).
+    options.sessions.end(request.authorization);
+    send(res, 204, { "Cache-Control": "no-store", "X-Request-Id": requestId }, "");
     return true;
   }
   if (pathname !== CONSOLE_PAGE_PATH && !pathname.startsWith(`${CONSOLE_PAGE_PATH}/`)) return false;

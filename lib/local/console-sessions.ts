@@ -12,6 +12,8 @@ export interface ConsoleSessions {
   start(adminToken: string, orgId: string): { token: string; expiresAt: string } | undefined;
   /** The claims of a live session named by an `Authorization` header, or undefined. */
   claims(authorization: string | undefined): Record<string, string> | undefined;
+  /** Ends the session named by an `Authorization` header (sign-out); nothing when there is none. */
+  end(authorization: string | undefined): void;
 }
 
 /** As long as a Cognito ID token lives by default: the page signs in again after it. */
@@ -23,6 +25,7 @@ const ORG_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function consoleSessions(adminToken: string, now: () => number = Date.now): ConsoleSessions {
   const expected = Buffer.from(adminToken);
   const sessions = new Map<string, { orgId: string; startedMs: number; expiresMs: number }>();
+  const tokenOf = (authorization: string | undefined) => /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
   return {
     start(presented, orgId) {
       const given = Buffer.from(presented);
@@ -36,7 +39,7 @@ export function consoleSessions(adminToken: string, now: () => number = Date.now
       return { token, expiresAt: new Date(expiresMs).toISOString() };
     },
     claims(authorization) {
-      const token = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
+      const token = tokenOf(authorization);
       const session = token === undefined ? undefined : sessions.get(token);
       if (!session || session.expiresMs <= now()) return undefined;
       // What API Gateway's Cognito authorizer hands over for an ID token: every claim a string.
@@ -50,6 +53,10 @@ export function consoleSessions(adminToken: string, now: () => number = Date.now
         iat: new Date(session.startedMs).toUTCString(),
         exp: new Date(session.expiresMs).toUTCString(),
       };
+    },
+    end(authorization) {
+      const token = tokenOf(authorization);
+      if (token !== undefined) sessions.delete(token);
     },
   };
 }

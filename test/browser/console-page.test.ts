@@ -17,6 +17,7 @@ import {
   seriousViolations,
   windowMarked,
 } from "./chromium";
+import { keyRow, signIn as signInAs } from "./console";
 
 /**
  * Settings > Integrations in a real Chromium against the local runtime (API.md §10), at 1280 px and at
@@ -60,21 +61,8 @@ async function screenshot(page: Page, name: string) {
   });
 }
 
-/** Opens the page and signs in with the form, as a person would. */
-async function signIn(page: Page, orgId: string) {
-  await page.goto(`${local.url}/settings/integrations`);
-  await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
-  await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
-  await page.getByLabel("Organization").fill(orgId);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "API Keys" }).waitFor();
-}
-
-const keyRow = (page: Page, name: string): Locator =>
-  page
-    .getByRole("table", { name: "API Keys" })
-    .getByRole("row")
-    .filter({ has: page.getByRole("rowheader", { name }) });
+/** Opens the page and signs in as a person would. */
+const signIn = (page: Page, orgId: string) => signInAs(page, { local, adminToken: ADMIN_TOKEN, orgId });
 
 /** Focuses `locator` with Tab presses alone (at most `limit`), as a keyboard user gets there. */
 async function tabTo(page: Page, locator: Locator, limit = 40) {

@@ -106,6 +106,20 @@ describe("the local sign-in", () => {
     expect(forged.status).toBe(401);
     expect(forged.json.error.code).toBe("unauthorized");
   });
+
+  it("ends a session on sign-out: its token is 401 from then on, another session's is not", async () => {
+    const [ending, other] = [await session("console-signout"), await session("console-signout")];
+    expect((await consoleCall(ending, "GET", "/console/v1/api-keys")).status).toBe(200);
+    const out = await consoleCall(ending, "DELETE", LOCAL_SESSION_PATH);
+    expect(out.status).toBe(204);
+    const after = await consoleCall(ending, "GET", "/console/v1/api-keys");
+    expect(after.status).toBe(401);
+    expect(after.json.error.code).toBe("unauthorized");
+    expect((await consoleCall(other, "GET", "/console/v1/api-keys")).status).toBe(200);
+    // Signing out again, or with no session, is harmless.
+    expect((await consoleCall(ending, "DELETE", LOCAL_SESSION_PATH)).status).toBe(204);
+    expect((await call(local.url, LOCAL_SESSION_PATH, { method: "DELETE" })).status).toBe(204);
+  });
 });
 
 describe("the console API over the local gateway", () => {

@@ -57,7 +57,16 @@ export function localAuth(): Auth {
     },
     resume: async () => session !== undefined,
     async signOut() {
+      const ended = session;
       session = undefined;
+      if (!ended) return;
+      // The runtime forgets the session too, so its token stops working; signed out here either way.
+      await fetch(LOCAL_SESSION_PATH, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${ended.token}` },
+        cache: "no-store",
+        credentials: "omit",
+      }).catch(() => undefined);
     },
   };
 }

@@ -121,7 +121,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
     // The console's page and sign-in (API.md §10) are served beside the API, on the same origin.
     const consolePage = { projectRoot: options.projectRoot, sessions };
-    if (await serveConsolePage(consolePage, { method, pathname: url.pathname, body }, res, requestId)) return;
+    const pageRequest = { method, pathname: url.pathname, body, authorization: req.headers.authorization };
+    if (await serveConsolePage(consolePage, pageRequest, res, requestId)) return;
     const resolved = resolve(tree, method, url.pathname);
     const facts: RequestFacts = { req, url, method, body, resolved, requestId, startedMs, stage };
     const parts = eventParts(facts);
