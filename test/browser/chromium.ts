@@ -94,6 +94,18 @@ export async function browserStorage(page: Page): Promise<string> {
   return `${inPage}\n${cookies}`;
 }
 
+/**
+ * Whether `text` is anywhere in the page's document: its markup and text, or the live value of a form
+ * field (a property, which the markup does not show: the shown-once key's box holds it there).
+ */
+export function documentHolds(page: Page, text: string): Promise<boolean> {
+  return page.evaluate(`(() => {
+    const text = ${JSON.stringify(text)};
+    const fields = Array.from(document.querySelectorAll("input, textarea"));
+    return document.documentElement.outerHTML.includes(text) || fields.some((field) => field.value.includes(text));
+  })()`) as Promise<boolean>;
+}
+
 /** What the page put on the clipboard. */
 export function clipboardText(page: Page): Promise<string> {
   return page.evaluate("navigator.clipboard.readText()") as Promise<string>;

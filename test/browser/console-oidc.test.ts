@@ -4,7 +4,7 @@ import type { LocalRuntime } from "../../lib/local/runtime";
 import { buildPage } from "../../web/build";
 import { call, startLocal } from "../integration/harness";
 import { type Browser, browserStorage, launchBrowser, seriousViolations } from "./chromium";
-import { signIn } from "./sign-in";
+import { signIn } from "./console";
 
 /**
  * Signing in to the console as deployed (API.md §10), in Chromium: the page on its own origin sends a
@@ -103,7 +103,7 @@ describe("an expired session", () => {
         refreshes.push(request.url());
     });
     try {
-      await signIn(page, { consoleUrl: local.consoleUrl, adminToken: ADMIN_TOKEN, orgId: "oidc-expiry" });
+      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: "oidc-expiry" });
       const dialog = await fillCreateDialog(page, "Typed before expiry");
       const last = tokens.at(-1) ?? "";
       await untilRefused(last);
@@ -129,7 +129,7 @@ describe("a session ended elsewhere", () => {
     const tokens = watchTokens(page);
     const other = await browser.context.newPage();
     try {
-      await signIn(page, { consoleUrl: local.consoleUrl, adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
+      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
       // Signed out in another tab: the provider's session ends, and the refresh tokens bound to it.
       await other.goto(local.consoleUrl);
       await other.getByRole("heading", { name: "API Keys" }).waitFor();
@@ -143,7 +143,7 @@ describe("a session ended elsewhere", () => {
       expect(await page.getByText(/cannot be reached/).count()).toBe(0);
       // The way back: the sign-in page, then the page signed in again.
       await page.getByRole("button", { name: "Sign in" }).click();
-      await signIn(page, { adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
+      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
     } finally {
       await other.close();
       await page.close();
@@ -155,7 +155,7 @@ describe("signing out", () => {
   it("ends the provider's session too: the page leads to the login page again", async () => {
     const page = await browser.context.newPage();
     try {
-      await signIn(page, { consoleUrl: local.consoleUrl, adminToken: ADMIN_TOKEN, orgId: "oidc-signout" });
+      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: "oidc-signout" });
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByLabel("Admin token").waitFor();
       expect(new URL(page.url()).origin).toBe(local.signInOrigin);

@@ -44,6 +44,12 @@ export class ConsoleApi {
     const search = query.toString();
     return this.call("GET", `/api-keys${search ? `?${search}` : ""}`);
   }
+  /** One page of the org's active keys, 100 at a time (the most the API gives): for org-wide counts. */
+  listActiveKeys(cursor?: string): Promise<Page<KeyRecord>> {
+    const query = new URLSearchParams({ status: "active", limit: "100" });
+    if (cursor) query.set("cursor", cursor);
+    return this.call("GET", `/api-keys?${query}`);
+  }
   /** A key's usage history per hour or day from `from` to now (API.md §11). */
   keyUsage(id: string, granularity: "hour" | "day", from: string): Promise<KeyUsage> {
     const query = new URLSearchParams({ granularity, from });

@@ -1,12 +1,37 @@
+import { useEffect, useState } from "preact/hooks";
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { ConsoleApi } from "../api";
 import { displayStatus, relativeTime } from "../format";
 
 /**
- * The expiry reminder on the page (API.md §11): the listed keys that expire within 7 days, by name,
- * with when. Nothing when there are none.
+ * The expiry reminder on the page (API.md §11): every active key of the org that expires within 7
+ * days, by name, with when; not only those on the list's loaded pages, so it reads all the org's
+ * active keys itself, again at each `refresh`. Nothing when there are none (or they cannot be read:
+ * the list says the error).
  */
-export function ExpiringBanner(props: { keys: KeyRecord[]; now: number }) {
-  const expiring = props.keys.filter(
+export function ExpiringBanner(props: { api: ConsoleApi; now: number; refresh: number }) {
+  const [active, setActive] = useState<KeyRecord[]>([]);
+  useEffect(() => {
+    let current = true;
+    const readAll = async () => {
+      const keys: KeyRecord[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await props.api.listActiveKeys(cursor);
+        keys.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return keys;
+    };
+    readAll().then(
+      (keys) => current && setActive(keys),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [props.api, props.refresh]);
+  const expiring = active.filter(
     (key) => key.expiresAt !== null && displayStatus(key, props.now) === "expiring soon",
   );
   if (expiring.length === 0) return null;

@@ -74,7 +74,7 @@ export function Integrations(props: { api: ConsoleApi }) {
           />{" "}
           Unused for {UNUSED_DAYS} days
         </label>
-        {keys && <ExpiringBanner keys={keys} now={now} />}
+        <ExpiringBanner api={props.api} now={now} refresh={changes} />
         <ErrorAlert message={open ? undefined : error} />
         {keys === undefined && !error && <p role="status">Loading API keys…</p>}
         {keys?.length === 0 && unusedOnly && (

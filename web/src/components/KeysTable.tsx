@@ -10,6 +10,8 @@ export type KeyAction = "details" | "edit" | "rotate" | "revoke";
  * The table "API Keys" (API.md §10): one row per key with name, hint, scopes, status, created, expires,
  * last used and this window's usage (`count / limit`); an active key's row has Edit, Rotate, Revoke.
  * A sparkline shows the last 7 days. An active key unused for 30 days says "Unused" beside its status (API.md §11).
+ * On a narrow screen each row is a card, its cells labelled by `data-label`, so that its status and
+ * Revoke are in view without scrolling sideways (API.md §10).
  */
 export function KeysTable(props: {
   api: ConsoleApi;
@@ -48,10 +50,10 @@ export function KeysTable(props: {
                     {key.name}
                   </button>
                 </th>
-                <td>
+                <td data-label="Key">
                   <code>{key.hint}</code>
                 </td>
-                <td>
+                <td data-label="Scopes">
                   <ul class="scope-list">
                     {key.scopes.map((scope) => (
                       <li key={scope}>
@@ -60,29 +62,29 @@ export function KeysTable(props: {
                     ))}
                   </ul>
                 </td>
-                <td>
+                <td data-label="Status">
                   <span class={`status status-${status.replace(" ", "-")}`}>
                     {status.charAt(0).toUpperCase() + status.slice(1)}
                   </span>
                   {isUnused(key, props.now) && <span class="status status-unused">Unused</span>}
                 </td>
-                <td>
+                <td data-label="Created">
                   <Time iso={key.createdAt} now={props.now} none="" />
                 </td>
-                <td>
+                <td data-label="Expires">
                   <Time
                     iso={key.revokedAt ? null : key.expiresAt}
                     now={props.now}
                     none={key.revokedAt ? "—" : "Never"}
                   />
                 </td>
-                <td>
+                <td data-label="Last used">
                   <Time iso={key.lastUsedAt} now={props.now} none="Never" />
                 </td>
-                <td class="usage">
+                <td data-label="Usage" class="usage">
                   {key.usage.count} / {key.rateLimit.limit}
                 </td>
-                <td>
+                <td data-label="Last 7 days">
                   <Sparkline api={props.api} keyId={key.id} now={props.now} />
                 </td>
                 <td class="row-actions">
