@@ -39,7 +39,9 @@ beforeAll(async () => {
   await buildPage();
   [local, browser] = await Promise.all([startLocal({ adminToken: ADMIN_TOKEN }), launchBrowser()]);
   target = localTarget(local);
-  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: local.consoleOrigin });
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], {
+    origin: local.consoleOrigin,
+  });
   if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
 });
 afterAll(async () => {

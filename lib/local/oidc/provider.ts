@@ -65,6 +65,7 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
   const signing = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
   const published = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
   // Which org each grant signed in to: the org is typed at login, the subject is always local-admin.
+  // One entry per sign-in, kept for the run (a local run signs in a handful of times).
   const orgOfGrant = new Map<string, string>();
   const pageUrl = `${options.consoleOrigin}${CONSOLE_PAGE_PATH}`;
 
