@@ -124,7 +124,7 @@ describe("an expired session", () => {
 });
 
 describe("a session ended elsewhere", () => {
-  it("shows the sign-in again when it cannot be renewed, never 'cannot be reached'", async () => {
+  it("asks to sign in again in a popup, keeping the open dialog and what was typed", async () => {
     const page = await browser.context.newPage();
     const tokens = watchTokens(page);
     const other = await browser.context.newPage();
@@ -138,12 +138,26 @@ describe("a session ended elsewhere", () => {
       await untilRefused(tokens.at(-1) ?? "");
       const dialog = await fillCreateDialog(page, "After the end");
       await dialog.getByRole("button", { name: "Create" }).click();
-      await page.getByRole("heading", { name: "Sign in", level: 2 }).waitFor();
-      await page.getByRole("alert").filter({ hasText: "Your session has ended. Sign in again." }).waitFor();
+      const ended = page.getByRole("dialog", { name: "Your session has ended" });
+      await ended.waitFor();
       expect(await page.getByText(/cannot be reached/).count()).toBe(0);
-      // The way back: the sign-in page, then the page signed in again.
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: "oidc-ended" });
+      expect(await seriousViolations(page)).toEqual([]);
+
+      const popupOpened = page.waitForEvent("popup");
+      await ended.getByRole("button", { name: "Sign in again" }).click();
+      const popup = await popupOpened;
+      await popup.getByLabel("Admin token").fill(ADMIN_TOKEN);
+      await popup.getByLabel("Organization").fill("oidc-ended");
+      await popup.getByRole("button", { name: "Sign in" }).click();
+      await ended.waitFor({ state: "detached" });
+      // The popup closes itself once the page has the answer.
+      await expect.poll(() => popup.isClosed()).toBe(true);
+      // The page never left: the dialog still holds what was typed, and now goes through.
+      expect(await dialog.getByRole("textbox", { name: "Name" }).inputValue()).toBe("After the end");
+      await dialog.getByRole("button", { name: "Create" }).click();
+      await dialog.getByRole("textbox", { name: "API key" }).waitFor();
+      await dialog.getByRole("button", { name: "Done" }).click();
+      await page.getByRole("rowheader", { name: "After the end" }).waitFor();
     } finally {
       await other.close();
       await page.close();

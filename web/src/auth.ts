@@ -24,6 +24,13 @@ export interface Auth {
    * allows): true when renewed. Concurrent calls share one renewal.
    */
   renew(): Promise<boolean>;
+  /**
+   * Signs in again in a popup window, leaving this page, its open dialog and what was typed in it as
+   * they are: true when signed in again.
+   */
+  signInAgain(): Promise<boolean>;
+  /** In the popup of `signInAgain`: hands the answer to the page that opened it (true), and closes. */
+  finishPopup(): Promise<boolean>;
   signOut(): Promise<void>;
 }
 
@@ -80,6 +87,20 @@ export function oidcAuth(config: ConsolePageConfig): Auth {
           renewing = undefined;
         });
       return renewing;
+    },
+    async signInAgain() {
+      try {
+        take(await manager.signinPopup());
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async finishPopup() {
+      const params = new URLSearchParams(location.search);
+      if (!window.opener || window.opener === window || !params.has("state")) return false;
+      await manager.signinPopupCallback();
+      return true;
     },
     async signOut() {
       idToken = undefined;

@@ -3,22 +3,23 @@ import { useMemo, useState } from "preact/hooks";
 import { ConsoleApi } from "./api";
 import { type Auth, loadConfig, oidcAuth } from "./auth";
 import { Integrations } from "./components/Integrations";
+import { SessionEnded } from "./components/SessionEnded";
 import { SignIn } from "./components/SignIn";
 
 /** Settings > Integrations (API.md §10). */
 function App(props: { auth: Auth; signedIn: boolean; failure?: string }) {
   const [signedIn, setSignedIn] = useState(props.signedIn);
   const [failure, setFailure] = useState(props.failure);
+  // The session could not be renewed: the page stays as it is (an open dialog keeps what was typed)
+  // while the person signs in again in a popup.
+  const [sessionEnded, setSessionEnded] = useState(false);
   const api = useMemo(
     () =>
       new ConsoleApi({
         baseUrl: props.auth.apiBaseUrl,
         token: () => props.auth.token(),
         renew: () => props.auth.renew(),
-        onSignedOut: () => {
-          setFailure("Your session has ended. Sign in again.");
-          setSignedIn(false);
-        },
+        onSignedOut: () => setSessionEnded(true),
       }),
     [props.auth],
   );
@@ -41,6 +42,17 @@ function App(props: { auth: Auth; signedIn: boolean; failure?: string }) {
         )}
       </header>
       <main>{signedIn ? <Integrations api={api} /> : <SignIn auth={props.auth} failure={failure} />}</main>
+      {signedIn && sessionEnded && (
+        <SessionEnded
+          auth={props.auth}
+          onSignedIn={() => setSessionEnded(false)}
+          onGiveUp={() => {
+            setFailure("Your session has ended. Sign in again.");
+            setSessionEnded(false);
+            setSignedIn(false);
+          }}
+        />
+      )}
     </>
   );
 }
@@ -58,6 +70,8 @@ async function start(root: HTMLElement) {
     );
     return;
   }
+  // The popup of a sign-in again: its answer goes to the page that opened it.
+  if (await auth.finishPopup().catch(() => false)) return;
   let signedIn = false;
   let failure: string | undefined;
   try {
