@@ -53,6 +53,8 @@ export interface LocalRuntimeOptions {
   observe?: GatewayOptions["observe"];
   /** How long a function may run before its answer is cut off, ms; API Gateway's 29 s when absent. */
   functionDeadlineMs?: GatewayOptions["functionDeadlineMs"];
+  /** The console page's own origin, named by CORS on the gateway's own answers. */
+  consoleOrigin?: GatewayOptions["consoleOrigin"];
 }
 
 export interface LocalRuntime {
@@ -148,6 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: options.port,
       observe: options.observe,
       functionDeadlineMs: options.functionDeadlineMs,
+      consoleOrigin: options.consoleOrigin,
     });
   } catch (error) {
     await poller?.close();

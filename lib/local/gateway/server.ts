@@ -17,6 +17,7 @@ import {
   GATEWAY_RESPONSES,
   type GatewayAnswer,
   gatewayAnswerBody,
+  gatewayAnswerHeaders,
 } from "../../gateway-responses";
 import { serveConsolePage } from "../console-page";
 import { consoleSessions } from "../console-sessions";
@@ -48,6 +49,11 @@ export interface GatewayOptions {
    * (docs/DECISIONS.md #161).
    */
   functionDeadlineMs?: number;
+  /**
+   * The console page's origin when it is served from an origin of its own: the gateway's own answers
+   * name it for CORS, as the deployed gateway responses do (`lib/gateway-responses.ts`).
+   */
+  consoleOrigin?: string;
 }
 
 export interface LocalGateway {
@@ -94,7 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     const requestId = randomUUID();
     const served = serve(req, res, requestId).catch((error: unknown) => {
       log("error", "local gateway failed", errorFields(error));
-      if (!res.headersSent) sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId);
+      if (!res.headersSent)
+        sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId, options.consoleOrigin);
     });
     inFlight.add(served);
     void served.finally(() => inFlight.delete(served));
@@ -107,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     const url = new URL(req.url ?? "/", "http://local");
     const method = (req.method ?? "GET").toUpperCase();
     const answer = (gateway: GatewayAnswer & { statusCode: number }) =>
-      sendGatewayAnswer(res, gateway, requestId);
+      sendGatewayAnswer(res, gateway, requestId, options.consoleOrigin);
 
     // API Gateway's front measures the body before any routing or authorization.
     const body = await readBody(req);
@@ -254,11 +261,12 @@ function sendGatewayAnswer(
   res: ServerResponse,
   gateway: GatewayAnswer & { statusCode: number },
   requestId: string,
+  consoleOrigin: string | undefined,
 ) {
   send(
     res,
     gateway.statusCode,
-    { "Content-Type": "application/json", "x-amzn-RequestId": requestId, ...gateway.headers },
+    { ...gatewayAnswerHeaders(gateway, consoleOrigin), "x-amzn-RequestId": requestId },
     gatewayAnswerBody(gateway, requestId),
   );
 }
