@@ -31,8 +31,8 @@ import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
  * before the authorizer when `X-API-Key` is unusable, the REQUEST authorizer's outcomes (401 / 503),
  * its context stringified into `requestContext.authorizer`, proxy events shaped as
  * `test/fixtures/apigw-rest/` (see `proxy-event.ts`), the gateway responses' bodies with the request
- * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), and the 10 MB payload
- * limit's plain-text 413. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
+ * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), the 10 MB payload
+ * limit's plain-text 413, and the 413 of an event over Lambda's 6 MB payload. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
  */
 export interface GatewayOptions {
   projectRoot: string;
@@ -71,6 +71,22 @@ export const BODY_TOO_LARGE = {
   statusCode: 413,
   contentType: "text; charset=utf-8",
   body: `HTTP content length exceeded ${GATEWAY_MAX_BODY_BYTES} bytes.`,
+} as const;
+/**
+ * Lambda's synchronous payload limit (bytes): the proxy event, body and all, as JSON. API Gateway
+ * takes up to 10 MB, so a body between the two passes its front and its authorizer, and the invoke
+ * is refused.
+ */
+export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * What a REST API answers when the event is over Lambda's limit: 413 with API Gateway's own JSON,
+ * not the envelope, since REQUEST_TOO_LARGE gateway responses cannot be customised (AWS's list of
+ * gateway response types), and so no CORS header either (docs/DEPLOY.md, docs/DECISIONS.md #181).
+ */
+export const LAMBDA_PAYLOAD_TOO_LARGE = {
+  statusCode: 413,
+  headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "BadRequestException" },
+  body: '{"message": "Request Too Long"}',
 } as const;
 const AUTHORIZER_MODULE = "lambdas/authorizer/handler";
 
@@ -160,6 +176,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
 
     const event = proxyEvent(facts, parts);
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_PAYLOAD_BYTES) {
+      const { statusCode, headers, body: tooLong } = LAMBDA_PAYLOAD_TOO_LARGE;
+      return send(res, statusCode, { ...headers, "x-amzn-RequestId": requestId }, tooLong);
+    }
     options.observe?.("integration", event);
     const module = route?.handler ?? CATCH_ALL_HANDLER;
     let result: APIGatewayProxyResult;
