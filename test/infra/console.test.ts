@@ -5,6 +5,7 @@ import { ROUTES } from "../../contract/routes";
 import { ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
 import { buildPage } from "../../web/build";
+import { appContext } from "./synth";
 
 /**
  * The console of every environment (API.md §10): its people (a Cognito user pool), its API
@@ -19,7 +20,7 @@ const templates = new Map<string, Template>();
 beforeAll(async () => {
   await buildPage();
   for (const envName of ENVIRONMENT_NAMES) {
-    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const app = new App({ context: appContext() });
     const stack = new FynexStack(app, `Fynex-${envName}`, { config: environmentConfig(envName) });
     templates.set(envName, Template.fromStack(stack));
   }
