@@ -146,12 +146,16 @@ export class FynexApi extends Construct {
         dataTraceEnabled: false,
         loggingLevel: props.executionLogging === "error" ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
         metricsEnabled: true,
+        // X-Ray: the stage's segment links the client's request to the functions' traces.
+        tracingEnabled: true,
         throttlingRateLimit: props.stageThrottle.rateLimit,
         throttlingBurstLimit: props.stageThrottle.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(accessLogFormat()),
       },
     });
+
+    if (props.executionLogging !== "off") this.ownExecutionLogs(props);
 
     // The stack outputs the URL under a stable name; RestApi's own output carries a hashed one.
     this.restApi.node.tryRemoveChild("Endpoint");
@@ -171,6 +175,20 @@ export class FynexApi extends Construct {
       });
       this.domainTarget = domain.domainNameAliasDomainName;
     }
+  }
+
+  /**
+   * API Gateway writes execution logs to `API-Gateway-Execution-Logs_<api id>/<stage>`, and creates
+   * that group itself, with no retention, unless it exists. The stack makes it first, with the
+   * environment's retention, and the stage waits for it.
+   */
+  private ownExecutionLogs(props: FynexApiProps): void {
+    const logs = new LogGroup(this, "ExecutionLogs", {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${props.stageName}`,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.restApi.deploymentStage.node.addDependency(logs);
   }
 
   /**

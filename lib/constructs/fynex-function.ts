@@ -1,7 +1,7 @@
 import path from "node:path";
-import { Duration, Validations } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
+import { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Architecture, type CfnFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
 import type { FynexTable } from "./fynex-table";
@@ -24,6 +24,8 @@ export interface FynexFunctionProps extends FunctionSettings {
    * then pays a source-map lookup, and the first one parses the whole map (docs/PERFORMANCE.md).
    */
   sourceMaps?: boolean;
+  /** Executions set aside for this function, and its ceiling; none by default. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export class FynexFunction extends NodejsFunction {
       // 256 MB: Lambda scales CPU with memory, and the cold start of a bundle this size is CPU-bound.
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup,
       environment: {
         // Stack traces point at the TypeScript sources instead of the minified bundle.
@@ -146,6 +149,13 @@ export class FynexFunction extends NodejsFunction {
       },
     });
     this.entry = entry;
+    // X-Ray: a slow request is followed from API Gateway through the function to DynamoDB. Set here
+    // rather than with `tracing`, which would add X-Ray's `*` to the role's own policy, beside its
+    // table grants: the permission lives in one policy of the stack, attached to every function's role.
+    (this.node.defaultChild as CfnFunction).tracingConfig = { mode: "Active" };
+    const tracing = tracingPolicy(this);
+    tracing.attachToRole(role);
+    this.node.addDependency(tracing);
     Validations.of(this).acknowledge({
       id: "AwsSolutions-L1",
       reason:
@@ -175,4 +185,31 @@ export class FynexFunction extends NodejsFunction {
     }
     this.addEnvironment(table.environmentVariable, table.tableName);
   }
+}
+
+/**
+ * The stack's one policy letting functions send X-Ray traces. X-Ray's `PutTraceSegments` and
+ * `PutTelemetryRecords` take no resource but `*` (the X-Ray service authorization reference), so the
+ * wildcard is acknowledged here, on this policy alone.
+ */
+function tracingPolicy(scope: Construct): ManagedPolicy {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild("FunctionTracing");
+  if (existing instanceof ManagedPolicy) return existing;
+  const policy = new ManagedPolicy(stack, "FunctionTracing", {
+    description: "Lets the stack's functions send X-Ray trace segments and telemetry",
+    statements: [
+      new PolicyStatement({
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources: ["*"],
+      }),
+    ],
+  });
+  Validations.of(policy).acknowledge({
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permission: `*` is " +
+      "the only resource they take. This policy holds nothing else.",
+  });
+  return policy;
 }
