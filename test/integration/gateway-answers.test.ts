@@ -37,17 +37,22 @@ describe.skipIf(remote)("the local gateway's own answers, as the deployed gatewa
 const bodyOf = (size: number) => Buffer.alloc(size, "x");
 const MB = 1024 * 1024;
 
+/** `POST /api/v1/accounts` with a live key and a JSON-typed body of `size` bytes. */
+async function postAccounts(size: number) {
+  const { key } = await createKey(localTarget(local), "bodies", { scopes: ["accounts:write"] });
+  return call(local.url, "/api/v1/accounts", {
+    method: "POST",
+    headers: [
+      ["X-API-Key", key],
+      ["Content-Type", "application/json"],
+    ],
+    rawBody: bodyOf(size),
+  });
+}
+
 describe.skipIf(remote)("bodies between Lambda's 6 MB and API Gateway's 10 MB", () => {
   it("are answered as API Gateway answers when the proxy event exceeds Lambda's payload: 413, its own body", async () => {
-    const { key } = await createKey(localTarget(local), "bodies", { scopes: ["accounts:write"] });
-    const answer = await call(local.url, "/api/v1/accounts", {
-      method: "POST",
-      headers: [
-        ["X-API-Key", key],
-        ["Content-Type", "application/json"],
-      ],
-      rawBody: bodyOf(7 * MB),
-    });
+    const answer = await postAccounts(7 * MB);
     expect(answer.status).toBe(413);
     expect(answer.headers["content-type"]).toBe("application/json");
     expect(answer.text).toBe('{"message": "Request Too Long"}');
@@ -67,15 +72,7 @@ describe.skipIf(remote)("bodies between Lambda's 6 MB and API Gateway's 10 MB", 
   });
 
   it("reach the function under 6 MB, which answers its own 1 MiB limit in the envelope", async () => {
-    const { key } = await createKey(localTarget(local), "bodies", { scopes: ["accounts:write"] });
-    const answer = await call(local.url, "/api/v1/accounts", {
-      method: "POST",
-      headers: [
-        ["X-API-Key", key],
-        ["Content-Type", "application/json"],
-      ],
-      rawBody: bodyOf(5 * MB),
-    });
+    const answer = await postAccounts(5 * MB);
     expect(answer.status).toBe(413);
     expect(answer.json.error.code).toBe("payload_too_large");
   });
