@@ -17,7 +17,12 @@ import { ConsoleUsers } from "./constructs/console-users";
 import { ExpiryReminders } from "./constructs/expiry-reminders";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexConsole } from "./constructs/fynex-console";
-import { type FunctionSettings, FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
+import {
+  type FunctionSettings,
+  FynexFunction,
+  type TableAccessMode,
+  traceEveryFunction,
+} from "./constructs/fynex-function";
 import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
@@ -277,6 +282,9 @@ export class FynexStack extends Stack {
       scanningKeys.refresher,
     );
     monitoring.watchFunction("ExpiryReminders", "The expiry reminders", expiryReminders.reminder);
+
+    // Last, once every function exists, CDK's own included.
+    traceEveryFunction(this);
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
     if (config.customDomain && api.domainTarget) {

@@ -1,7 +1,7 @@
 import path from "node:path";
-import { Duration, Stack, Validations } from "aws-cdk-lib";
-import { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Architecture, type CfnFunction, Runtime } from "aws-cdk-lib/aws-lambda";
+import { CfnResource, Duration, Stack, Validations } from "aws-cdk-lib";
+import { type IRole, ManagedPolicy, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
+import { Architecture, CfnFunction, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
 import type { FynexTable } from "./fynex-table";
@@ -155,6 +155,7 @@ export class FynexFunction extends NodejsFunction {
     (this.node.defaultChild as CfnFunction).tracingConfig = { mode: "Active" };
     const tracing = tracingPolicy(this);
     tracing.attachToRole(role);
+    // Lambda refuses to create a traced function whose role may not send traces yet.
     this.node.addDependency(tracing);
     Validations.of(this).acknowledge({
       id: "AwsSolutions-L1",
@@ -188,15 +189,51 @@ export class FynexFunction extends NodejsFunction {
 }
 
 /**
+ * X-Ray on the functions CDK makes for itself (the page's `BucketDeployment`, the trigger's provider),
+ * so that every function of the stack is traced: call it once they all exist. Their roles get the
+ * same tracing policy as ours.
+ */
+export function traceEveryFunction(scope: Construct): void {
+  // A policy of their own: CDK's trigger role names the function it runs (ours), which waits for our
+  // tracing policy, so one policy for both would close a dependency cycle.
+  const policy = tracingPolicy(scope, "CdkFunctionTracing");
+  for (const node of scope.node.findAll()) {
+    if (!(node instanceof CfnResource) || node.cfnResourceType !== "AWS::Lambda::Function") continue;
+    if (node instanceof CfnFunction) {
+      // Ours are traced already (FynexFunction).
+      if (node.tracingConfig) continue;
+      node.tracingConfig = { mode: "Active" };
+    } else {
+      // A custom resource provider's handler, a raw CloudFormation resource.
+      node.addPropertyOverride("TracingConfig.Mode", "Active");
+    }
+    policy.attachToRole(roleOf(node));
+    // Lambda refuses to create a traced function whose role may not send traces yet.
+    node.node.addDependency(policy);
+  }
+}
+
+/** A CDK-made function's role: its L2 function's, or the raw role beside a provider's handler. */
+function roleOf(fn: CfnResource): IRole {
+  const owner = fn.node.scope;
+  if (owner instanceof LambdaFunction && owner.role) return owner.role;
+  const raw = owner?.node.tryFindChild("Role");
+  if (owner && raw instanceof CfnResource && raw.cfnResourceType === "AWS::IAM::Role") {
+    return Role.fromRoleName(owner, "TracedRole", raw.ref);
+  }
+  throw new Error(`No role found to let ${fn.node.path} send traces`);
+}
+
+/**
  * The stack's one policy letting functions send X-Ray traces. X-Ray's `PutTraceSegments` and
  * `PutTelemetryRecords` take no resource but `*` (the X-Ray service authorization reference), so the
  * wildcard is acknowledged here, on this policy alone.
  */
-function tracingPolicy(scope: Construct): ManagedPolicy {
+function tracingPolicy(scope: Construct, id = "FunctionTracing"): ManagedPolicy {
   const stack = Stack.of(scope);
-  const existing = stack.node.tryFindChild("FunctionTracing");
+  const existing = stack.node.tryFindChild(id);
   if (existing instanceof ManagedPolicy) return existing;
-  const policy = new ManagedPolicy(stack, "FunctionTracing", {
+  const policy = new ManagedPolicy(stack, id, {
     description: "Lets the stack's functions send X-Ray trace segments and telemetry",
     statements: [
       new PolicyStatement({
