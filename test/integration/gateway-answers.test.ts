@@ -1,7 +1,20 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { call, createKey, startLocal, useTarget } from "./harness";
 import { localTarget, remote, type Target } from "./target";
+
+/** Everything a server answers to `request` sent as raw bytes, until it closes the connection. */
+function rawExchange(baseUrl: string, request: string): Promise<string> {
+  const url = new URL(baseUrl);
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("close", () => resolvePromise(Buffer.concat(chunks).toString("utf8")));
+    socket.on("error", reject);
+  });
+}
 
 /** The page's own origin, as the deployed stack names its CloudFront origin on every gateway answer. */
 const CONSOLE_ORIGIN = "http://127.0.0.1:4999";
@@ -45,6 +58,15 @@ describe.skipIf(remote)("the local gateway's own answers, as the deployed gatewa
     expect(answer.status).toBe(401);
     expect(answer.headers["access-control-allow-origin"]).toBe(CONSOLE_ORIGIN);
     expect(answer.headers["content-type"]).toBe("application/json");
+  });
+
+  it("name it on the answer to a request that is not valid HTTP too", async () => {
+    const reply = await rawExchange(
+      local.url,
+      "GET /api/v1/accounts HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toMatch(/\r\nAccess-Control-Allow-Origin: http:\/\/127\.0\.0\.1:4999\r\n/i);
   });
 
   it("leave API Gateway's own 413 as it is: no CORS header, which it cannot be given deployed", async () => {

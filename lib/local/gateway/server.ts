@@ -123,7 +123,9 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     void served.finally(() => inFlight.delete(served));
   });
   // Requests Node's HTTP parser refuses before any route sees them still get the envelope.
-  server.on("clientError", answerClientError);
+  server.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
+    answerClientError(error, socket, options.consoleOrigin),
+  );
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const startedMs = Date.now();
@@ -222,7 +224,11 @@ const MALFORMED_REQUEST = {
  * header, a broken request line) itself, with an empty body. API Gateway's front refuses those too;
  * here they get the envelope, as a gateway answer: 413 for headers too large, 400 for the rest.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  consoleOrigin: string | undefined,
+): void {
   if (!socket.writable || !error.code?.startsWith("HPE_")) {
     socket.destroy();
     return;
@@ -231,10 +237,11 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     error.code === "HPE_HEADER_OVERFLOW" ? GATEWAY_RESPONSES.REQUEST_TOO_LARGE : MALFORMED_REQUEST;
   const requestId = randomUUID();
   const body = gatewayAnswerBody(answer, requestId);
+  const headers = Object.entries(gatewayAnswerHeaders(answer, consoleOrigin)).map(([n, v]) => `${n}: ${v}`);
   socket.end(
     [
       `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}`,
-      "Content-Type: application/json",
+      ...headers,
       `Content-Length: ${Buffer.byteLength(body)}`,
       `x-amzn-RequestId: ${requestId}`,
       "Connection: close",
