@@ -1,5 +1,10 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { KEY_ADMINS_GROUP, LOCAL_CONSOLE_SUB, ORG_ID_CLAIM } from "../../contract/console";
+import {
+  KEY_ADMINS_GROUP,
+  LOCAL_CONSOLE_CLIENT_ID,
+  LOCAL_CONSOLE_SUB,
+  ORG_ID_CLAIM,
+} from "../../contract/console";
 
 /**
  * The local runtime's stand-in for Cognito (API.md §10): the sign-in form trades the admin token and
@@ -49,6 +54,7 @@ export function consoleSessions(adminToken: string, now: () => number = Date.now
         "cognito:groups": KEY_ADMINS_GROUP,
         [ORG_ID_CLAIM]: session.orgId,
         token_use: "id",
+        aud: LOCAL_CONSOLE_CLIENT_ID,
         auth_time: String(Math.floor(session.startedMs / 1000)),
         iat: new Date(session.startedMs).toUTCString(),
         exp: new Date(session.expiresMs).toUTCString(),

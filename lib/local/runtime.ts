@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type ReminderRun, sendExpiryReminders } from "../../lambdas/key-management/expiry-reminders";
 import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
@@ -53,6 +54,8 @@ export interface LocalRuntimeOptions {
   observe?: GatewayOptions["observe"];
   /** How long a function may run before its answer is cut off, ms; API Gateway's 29 s when absent. */
   functionDeadlineMs?: GatewayOptions["functionDeadlineMs"];
+  /** The console page's own origin, named by CORS on the gateway's own answers. */
+  consoleOrigin?: GatewayOptions["consoleOrigin"];
 }
 
 export interface LocalRuntime {
@@ -116,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       webhookRetryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
       envName: "local",
       telemetry: options.telemetry ?? false,
+      consoleClientId: LOCAL_CONSOLE_CLIENT_ID,
     },
   });
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.
@@ -148,6 +152,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: options.port,
       observe: options.observe,
       functionDeadlineMs: options.functionDeadlineMs,
+      consoleOrigin: options.consoleOrigin,
     });
   } catch (error) {
     await poller?.close();

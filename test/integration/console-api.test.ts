@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_SESSION_PATH } from "../../contract/console";
+import { LOCAL_CONSOLE_CLIENT_ID, LOCAL_SESSION_PATH } from "../../contract/console";
 import { handler } from "../../lambdas/console/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, call, type Reply, startLocal, withKey } from "./harness";
@@ -81,7 +81,10 @@ const person = (orgId: string, extra: Record<string, string> = {}) => ({
   "cognito:groups": "key-admins",
   "custom:orgId": orgId,
   email: "ada@example.com",
+  email_verified: "true",
   token_use: "id",
+  // The client id the function is configured with (here the local runtime's).
+  aud: LOCAL_CONSOLE_CLIENT_ID,
   ...extra,
 });
 

@@ -17,6 +17,7 @@ import {
   GATEWAY_RESPONSES,
   type GatewayAnswer,
   gatewayAnswerBody,
+  gatewayAnswerHeaders,
 } from "../../gateway-responses";
 import { serveConsolePage } from "../console-page";
 import { consoleSessions } from "../console-sessions";
@@ -30,8 +31,8 @@ import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
  * before the authorizer when `X-API-Key` is unusable, the REQUEST authorizer's outcomes (401 / 503),
  * its context stringified into `requestContext.authorizer`, proxy events shaped as
  * `test/fixtures/apigw-rest/` (see `proxy-event.ts`), the gateway responses' bodies with the request
- * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), and the 10 MB payload
- * limit's plain-text 413. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
+ * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), the 10 MB payload
+ * limit's plain-text 413, and the 413 of an event over Lambda's 6 MB payload. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
  */
 export interface GatewayOptions {
   projectRoot: string;
@@ -48,6 +49,11 @@ export interface GatewayOptions {
    * (docs/DECISIONS.md #161).
    */
   functionDeadlineMs?: number;
+  /**
+   * The console page's origin when it is served from an origin of its own: the gateway's own answers
+   * name it for CORS, as the deployed gateway responses do (`lib/gateway-responses.ts`).
+   */
+  consoleOrigin?: string;
 }
 
 export interface LocalGateway {
@@ -65,6 +71,22 @@ export const BODY_TOO_LARGE = {
   statusCode: 413,
   contentType: "text; charset=utf-8",
   body: `HTTP content length exceeded ${GATEWAY_MAX_BODY_BYTES} bytes.`,
+} as const;
+/**
+ * Lambda's synchronous payload limit (bytes): the proxy event, body and all, as JSON. API Gateway
+ * takes up to 10 MB, so a body between the two passes its front and its authorizer, and the invoke
+ * is refused.
+ */
+export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * What a REST API answers when the event is over Lambda's limit: 413 with API Gateway's own JSON,
+ * not the envelope, since REQUEST_TOO_LARGE gateway responses cannot be customised (AWS's list of
+ * gateway response types), and so no CORS header either (docs/DEPLOY.md, docs/DECISIONS.md #181).
+ */
+export const LAMBDA_PAYLOAD_TOO_LARGE = {
+  statusCode: 413,
+  headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "BadRequestException" },
+  body: '{"message": "Request Too Long"}',
 } as const;
 const AUTHORIZER_MODULE = "lambdas/authorizer/handler";
 
@@ -94,20 +116,23 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     const requestId = randomUUID();
     const served = serve(req, res, requestId).catch((error: unknown) => {
       log("error", "local gateway failed", errorFields(error));
-      if (!res.headersSent) sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId);
+      if (!res.headersSent)
+        sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId, options.consoleOrigin);
     });
     inFlight.add(served);
     void served.finally(() => inFlight.delete(served));
   });
   // Requests Node's HTTP parser refuses before any route sees them still get the envelope.
-  server.on("clientError", answerClientError);
+  server.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
+    answerClientError(error, socket, options.consoleOrigin),
+  );
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const startedMs = Date.now();
     const url = new URL(req.url ?? "/", "http://local");
     const method = (req.method ?? "GET").toUpperCase();
     const answer = (gateway: GatewayAnswer & { statusCode: number }) =>
-      sendGatewayAnswer(res, gateway, requestId);
+      sendGatewayAnswer(res, gateway, requestId, options.consoleOrigin);
 
     // API Gateway's front measures the body before any routing or authorization.
     const body = await readBody(req);
@@ -154,6 +179,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
 
     const event = proxyEvent(facts, parts);
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_PAYLOAD_BYTES) {
+      const { statusCode, headers, body: tooLong } = LAMBDA_PAYLOAD_TOO_LARGE;
+      return send(res, statusCode, { ...headers, "x-amzn-RequestId": requestId }, tooLong);
+    }
     options.observe?.("integration", event);
     const module = route?.handler ?? CATCH_ALL_HANDLER;
     let result: APIGatewayProxyResult;
@@ -196,7 +225,11 @@ const MALFORMED_REQUEST = {
  * header, a broken request line) itself, with an empty body. API Gateway's front refuses those too;
  * here they get the envelope, as a gateway answer: 413 for headers too large, 400 for the rest.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  consoleOrigin: string | undefined,
+): void {
   if (!socket.writable || !error.code?.startsWith("HPE_")) {
     socket.destroy();
     return;
@@ -205,10 +238,11 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     error.code === "HPE_HEADER_OVERFLOW" ? GATEWAY_RESPONSES.REQUEST_TOO_LARGE : MALFORMED_REQUEST;
   const requestId = randomUUID();
   const body = gatewayAnswerBody(answer, requestId);
+  const headers = Object.entries(gatewayAnswerHeaders(answer, consoleOrigin)).map(([n, v]) => `${n}: ${v}`);
   socket.end(
     [
       `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}`,
-      "Content-Type: application/json",
+      ...headers,
       `Content-Length: ${Buffer.byteLength(body)}`,
       `x-amzn-RequestId: ${requestId}`,
       "Connection: close",
@@ -255,11 +289,12 @@ function sendGatewayAnswer(
   res: ServerResponse,
   gateway: GatewayAnswer & { statusCode: number },
   requestId: string,
+  consoleOrigin: string | undefined,
 ) {
   send(
     res,
     gateway.statusCode,
-    { "Content-Type": "application/json", "x-amzn-RequestId": requestId, ...gateway.headers },
+    { ...gatewayAnswerHeaders(gateway, consoleOrigin), "x-amzn-RequestId": requestId },
     gatewayAnswerBody(gateway, requestId),
   );
 }
