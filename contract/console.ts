@@ -47,3 +47,9 @@ export function consoleCorsHeaders(consoleOrigin: string): Record<string, string
 
 /** The subject locally: audit events read `user:local-admin`, with `actorEmail` null. */
 export const LOCAL_CONSOLE_SUB = "local-admin";
+
+/**
+ * Local only: the app client id of the page's sign-in, the `aud` of local ID tokens, which the console
+ * function checks as deployed (there: the Cognito app client's id).
+ */
+export const LOCAL_CONSOLE_CLIENT_ID = "fynexlocalconsole";

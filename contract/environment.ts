@@ -27,4 +27,6 @@ export const ENV = {
   webhookRetryQueueUrl: "WEBHOOK_RETRY_QUEUE_URL",
   /** The console page's origin, the only one its API's CORS answers name (the console function). */
   consoleOrigin: "FYNEX_CONSOLE_ORIGIN",
+  /** The page's Cognito app client id: the only `aud` the console function takes (the console function). */
+  consoleClientId: "FYNEX_CONSOLE_CLIENT_ID",
 } as const;

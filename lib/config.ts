@@ -87,6 +87,14 @@ const settingsSchema = z
      * its default URL, which carries the stage in every path. None by default.
      */
     customDomain: customDomainSchema.optional(),
+    /** CloudFormation refuses to delete the stack (production: a `cdk destroy` by mistake). */
+    terminationProtection: z.boolean(),
+    /**
+     * Reserved concurrency of the public catch-all (unknown paths, no authorization): a flood of them
+     * cannot take the account's concurrency from the authorizer and the business functions.
+     * Reserving needs 100 unreserved executions left in the account (docs/DEPLOY.md).
+     */
+    catchAllConcurrency: positiveInteger.max(1000),
   })
   .strict();
 
@@ -107,6 +115,7 @@ const SHARED = {
   rateWindowSeconds: 900,
   secretsManagerHook: false,
   executionLogging: "error",
+  catchAllConcurrency: 10,
 } as const;
 
 const ALARMS = {
@@ -125,6 +134,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
     removalPolicy: "destroy",
     pointInTimeRecovery: false,
     deletionProtection: false,
+    terminationProtection: false,
     stageThrottle: { rateLimit: 50, burstLimit: 100 },
     alarms: { ...ALARMS, serverErrorPercent: 5 },
   },
@@ -136,6 +146,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
     removalPolicy: "destroy",
     pointInTimeRecovery: true,
     deletionProtection: false,
+    terminationProtection: false,
     stageThrottle: { rateLimit: 200, burstLimit: 400 },
     alarms: ALARMS,
   },
@@ -147,6 +158,7 @@ const DEFAULTS: Record<EnvironmentName, EnvironmentConfig> = {
     removalPolicy: "retain",
     pointInTimeRecovery: true,
     deletionProtection: true,
+    terminationProtection: true,
     stageThrottle: { rateLimit: 1000, burstLimit: 2000 },
     alarms: ALARMS,
   },

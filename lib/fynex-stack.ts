@@ -17,7 +17,12 @@ import { ConsoleUsers } from "./constructs/console-users";
 import { ExpiryReminders } from "./constructs/expiry-reminders";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexConsole } from "./constructs/fynex-console";
-import { type FunctionSettings, FynexFunction, type TableAccessMode } from "./constructs/fynex-function";
+import {
+  type FunctionSettings,
+  FynexFunction,
+  type TableAccessMode,
+  traceEveryFunction,
+} from "./constructs/fynex-function";
 import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
@@ -87,7 +92,8 @@ export class FynexStack extends Stack {
   readonly api: FynexApi;
 
   constructor(scope: Construct, id: string, props: FynexStackProps) {
-    super(scope, id, props);
+    // Production's stack cannot be deleted by a mistaken `cdk destroy` (lib/config.ts).
+    super(scope, id, { ...props, terminationProtection: props.config.terminationProtection });
     const { config } = props;
 
     const tableSettings = {
@@ -129,7 +135,12 @@ export class FynexStack extends Stack {
     };
     const newFunction = (
       handler: string,
-      options: { rateSettings: boolean; timeout?: Duration; sourceMaps?: boolean },
+      options: {
+        rateSettings: boolean;
+        timeout?: Duration;
+        sourceMaps?: boolean;
+        reservedConcurrency?: number;
+      },
     ) =>
       new FynexFunction(this, `${handlerId(handler)}Function`, {
         ...functionSettings,
@@ -138,6 +149,7 @@ export class FynexStack extends Stack {
         environment: { [ENV.envName]: config.envName, ...(options.rateSettings ? rateSettings : {}) },
         timeout: options.timeout,
         sourceMaps: options.sourceMaps,
+        reservedConcurrency: options.reservedConcurrency,
       });
 
     // API Gateway waits at most 10 seconds for an authorizer; one DynamoDB call needs far less.
@@ -181,7 +193,11 @@ export class FynexStack extends Stack {
     }
 
     // Touches no table: it answers the 404 envelope and nothing else.
-    const notFound = newFunction(NOT_FOUND_HANDLER, { rateSettings: false });
+    // Public and unauthenticated: its reserved concurrency is also its ceiling (lib/config.ts).
+    const notFound = newFunction(NOT_FOUND_HANDLER, {
+      rateSettings: false,
+      reservedConcurrency: config.catchAllConcurrency,
+    });
 
     const consoleUsers = new ConsoleUsers(this, "ConsoleUsers", {
       envName: config.envName,
@@ -224,7 +240,7 @@ export class FynexStack extends Stack {
     });
 
     // Webhook deliveries (API.md §9): the data table's stream to a dispatcher, retries through SQS.
-    new WebhookDispatcher(this, "WebhookDelivery", {
+    const webhookDelivery = new WebhookDispatcher(this, "WebhookDelivery", {
       functions: functionSettings,
       envName: config.envName,
       dataTable,
@@ -248,7 +264,7 @@ export class FynexStack extends Stack {
     });
 
     // Expiry reminders (API.md §11), daily, over the keys table's expiry index.
-    new ExpiryReminders(this, "ExpiryReminders", {
+    const expiryReminders = new ExpiryReminders(this, "ExpiryReminders", {
       functions: functionSettings,
       envName: config.envName,
       keysTable,
@@ -256,6 +272,19 @@ export class FynexStack extends Stack {
       dataTable,
       rateSettings,
     });
+
+    // The functions no route reaches page on errors and throttles too (docs/RUNBOOKS.md).
+    monitoring.watchFunction("WebhookDispatcher", "The webhook dispatcher", webhookDelivery.dispatcher);
+    monitoring.watchFunction(handlerId(KEY_MANAGEMENT_DIRECT_HANDLER), "The direct admin door", directAdmin);
+    monitoring.watchFunction(
+      "SecretScanningKeysRefresher",
+      "The signing-key refresher",
+      scanningKeys.refresher,
+    );
+    monitoring.watchFunction("ExpiryReminders", "The expiry reminders", expiryReminders.reminder);
+
+    // Last, once every function exists, CDK's own included.
+    traceEveryFunction(this);
 
     new CfnOutput(this, "ApiUrl", { value: api.restApi.url, description: "Base URL of the stage" });
     if (config.customDomain && api.domainTarget) {

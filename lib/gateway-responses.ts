@@ -1,3 +1,4 @@
+import { consoleCorsHeaders } from "../contract/console";
 import { type ErrorCode, errorEnvelope } from "../contract/error-codes";
 
 /**
@@ -91,6 +92,26 @@ export const ADMIN_UNAUTHORIZED = {
   code: "unauthorized",
   message: "A valid admin token is required.",
 } as const satisfies GatewayAnswer;
+
+/**
+ * The headers of a gateway answer: its content type, its own (`Retry-After`), and CORS for the
+ * console's page (API.md §10), so that the page can read the envelope of a 401 for an expired token
+ * or a 429 instead of seeing a network error. The stack sets the same headers on every gateway
+ * response (static values, quoted there); the local gateway sends them as they are.
+ */
+export function gatewayAnswerHeaders(answer: GatewayAnswer, consoleOrigin?: string): Record<string, string> {
+  return {
+    "Content-Type": "application/json",
+    ...answer.headers,
+    ...(consoleOrigin === undefined ? {} : consoleCorsHeaders(consoleOrigin)),
+  };
+}
+
+/**
+ * What lets the console's page read an answer: its origin, the only one named, with `Vary: Origin`.
+ * One definition (`contract/console.ts`) for the console function's answers and the gateway's.
+ */
+export { consoleCorsHeaders };
 
 /** The body of a gateway answer; the stack passes `$context.requestId` for API Gateway to fill in. */
 export function gatewayAnswerBody(answer: GatewayAnswer, requestId: string): string {

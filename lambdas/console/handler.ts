@@ -39,9 +39,17 @@ export function groupsOf(claim: unknown): string[] {
 /**
  * Who is asking, or a 403: API Gateway only calls this function with a valid token, so a missing
  * subject, org or group is a person who may not manage keys here, not a client that failed to sign in.
+ * The Cognito authorizer checks a token's signature, issuer and expiry, not which client it was
+ * issued to nor whether it is an ID token: another client of the pool, or an access token, would
+ * pass it. So the token must be an ID token (`token_use`) of the page's own client (`aud`,
+ * `clientId`), and the email only counts once Cognito has verified it: a person could otherwise
+ * write any address into the audit trail.
  */
-export function consoleUser(event: APIGatewayProxyEvent): ConsoleUser {
+export function consoleUser(event: APIGatewayProxyEvent, clientId: string | undefined): ConsoleUser {
   const claims: Record<string, unknown> = event.requestContext.authorizer?.claims ?? {};
+  if (claims.token_use !== "id" || clientId === undefined || claims.aud !== clientId) {
+    throw new HttpError("forbidden", "The console takes only ID tokens issued to its own page.");
+  }
   const sub = claims.sub;
   if (typeof sub !== "string" || sub === "") {
     throw new HttpError("forbidden", "The console needs a signed-in person.");
@@ -67,11 +75,11 @@ export const CONSOLE_DOOR: HttpDoorSpec = {
   service: SERVICE.admin,
   prefix: CONSOLE_PREFIX,
   identify: (event): Actor => {
-    const user = consoleUser(event);
+    const user = consoleUser(event, runtime().settings.consoleClientId);
     return { actor: `user:${user.sub}`, actorEmail: user.email };
   },
   // Checked again here rather than carried: `identify` already refused a token without a valid org.
-  orgOf: (event) => consoleUser(event).orgId,
+  orgOf: (event) => consoleUser(event, runtime().settings.consoleClientId).orgId,
   keyLocation: (_orgId, keyId) => `${CONSOLE_PREFIX}/api-keys/${keyId}`,
 };
 

@@ -56,6 +56,11 @@ export interface Settings {
    * the console API's CORS answers name. Locally the runtime sets it to the page's own port.
    */
   consoleOrigin?: string;
+  /**
+   * The page's app client id (`FYNEX_CONSOLE_CLIENT_ID`): the console function takes only ID tokens
+   * issued to it (`aud`). Without it, the console function refuses every token.
+   */
+  consoleClientId?: string;
 }
 
 export interface Runtime {
@@ -91,7 +96,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     webhookRetryBaseSeconds: positiveInteger(env, ENV.webhookRetryBaseSeconds, 30),
     webhookRetryQueueUrl: env[ENV.webhookRetryQueueUrl] || undefined,
     consoleOrigin: env[ENV.consoleOrigin] || undefined,
+    consoleClientId: cognitoClientId(env, ENV.consoleClientId),
   };
+}
+
+/** A Cognito app client id as AWS defines it (`[\w+]+`, at most 128 characters), or absent. */
+function cognitoClientId(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[\w+]{1,128}$/.test(raw)) throw new Error(`${name} must be a Cognito app client id, got "${raw}"`);
+  return raw;
 }
 
 /**

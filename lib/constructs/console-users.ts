@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import {
   AccountRecovery,
   CfnManagedLoginBranding,
+  type CfnUserPoolClient,
   ClientAttributes,
   FeaturePlan,
   ManagedLoginVersion,
@@ -15,6 +16,9 @@ import {
 } from "aws-cdk-lib/aws-cognito";
 import { Construct } from "constructs";
 import { KEY_ADMINS_GROUP, ORG_ID_ATTRIBUTE } from "../../contract/console";
+
+/** The only flow the page's client allows besides managed login. */
+export const CONSOLE_AUTH_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH"] as const;
 
 export interface ConsoleUsersProps {
   envName: string;
@@ -71,27 +75,39 @@ export class ConsoleUsers extends Construct {
     });
   }
 
-  /** The page's OIDC client: authorization code with PKCE, no secret (a page cannot keep one). */
+  /**
+   * The page's OIDC client: authorization code with PKCE through managed login only, no secret (a
+   * page cannot keep one). Nothing is left to Cognito's defaults where a default is permissive.
+   */
   addConsoleClient(pageUrl: string): UserPoolClient {
     const client = this.userPool.addClient("ConsoleClient", {
       generateSecret: false,
-      authFlows: {},
       oAuth: {
         flows: { authorizationCodeGrant: true },
+        // Not `aws.cognito.signin.user.admin`: a token with it lets its holder change their own
+        // attributes and settings through Cognito's API.
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
         callbackUrls: [pageUrl],
         logoutUrls: [pageUrl],
       },
       preventUserExistenceErrors: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
+      // Someone removed from key-admins keeps their power until their ID token expires: 15 minutes
+      // (Cognito's floor is 5). The refresh token gets the person a new one meanwhile.
+      idTokenValidity: Duration.minutes(15),
+      accessTokenValidity: Duration.minutes(15),
       refreshTokenValidity: Duration.hours(12),
       readAttributes: new ClientAttributes()
         .withStandardAttributes({ email: true, emailVerified: true })
         .withCustomAttributes(ORG_ID_ATTRIBUTE),
-      // A person may not move themselves to another org: the client writes no attribute.
-      writeAttributes: new ClientAttributes(),
+      // A person may not move themselves to another org nor change the email the audit trail records.
+      // The list may not be empty: `[]` counts as unset, and Cognito then lets the client write every
+      // standard attribute (aws-cdk#30608). One harmless attribute keeps it explicit.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ timezone: true }),
     });
+    // `authFlows: {}` leaves ExplicitAuthFlows out, which Cognito takes as allowing SRP and custom
+    // auth: anyone holding the public client id could then sign in outside managed login. Only
+    // refresh is allowed; managed login's own flows do not need an entry here.
+    (client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = [...CONSOLE_AUTH_FLOWS];
     // Managed login pages are served for a client once it has a style; Cognito's own is enough.
     new CfnManagedLoginBranding(this, "ConsoleLoginStyle", {
       userPoolId: this.userPool.userPoolId,

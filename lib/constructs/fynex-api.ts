@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   AuthorizationType,
+  type CfnGatewayResponse,
   CognitoUserPoolsAuthorizer,
   EndpointType,
   IdentitySource,
@@ -25,10 +26,12 @@ import { Construct } from "constructs";
 import { CONSOLE_CORS } from "../../contract/console";
 import type { Route } from "../../contract/routes";
 import {
+  consoleCorsHeaders,
   GATEWAY_RESPONSES,
   type GatewayAnswer,
   type GatewayResponseType,
   gatewayAnswerBody,
+  gatewayAnswerHeaders,
 } from "../gateway-responses";
 
 /** An org id (API.md §1); the admin routes' IAM scope embeds it in an ARN, so no wildcard may slip in. */
@@ -38,6 +41,14 @@ const POLICY_VARIABLE = /^\$\{aws:[A-Za-z]+(\/[A-Za-z0-9_.:=+@-]+)?\}$/;
 
 /** The header a key travels in (API.md §3), and the authorizer's identity source. */
 export const API_KEY_HEADER = "X-API-Key";
+
+/**
+ * Gateway response header values are mapping expressions: a static value is single-quoted (API
+ * Gateway's developer guide, "gateway response" parameters), as `'application/json'`.
+ */
+function staticHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
+}
 
 /** API Gateway fills `$context.requestId` into a template when it answers. */
 const REQUEST_ID = "$context.requestId";
@@ -108,6 +119,8 @@ export interface FynexApiProps {
  */
 export class FynexApi extends Construct {
   readonly restApi: RestApi;
+  /** API Gateway's own answers: `allowConsoleOrigin` adds the page's CORS headers to each. */
+  private readonly gatewayResponses: CfnGatewayResponse[] = [];
   /** The custom domain's own host name, the target of its DNS record: only with a custom domain. */
   readonly domainTarget?: string;
 
@@ -134,12 +147,16 @@ export class FynexApi extends Construct {
         dataTraceEnabled: false,
         loggingLevel: props.executionLogging === "error" ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
         metricsEnabled: true,
+        // X-Ray: the stage's segment links the client's request to the functions' traces.
+        tracingEnabled: true,
         throttlingRateLimit: props.stageThrottle.rateLimit,
         throttlingBurstLimit: props.stageThrottle.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(accessLogFormat()),
       },
     });
+
+    if (props.executionLogging !== "off") this.ownExecutionLogs(props);
 
     // The stack outputs the URL under a stable name; RestApi's own output carries a hashed one.
     this.restApi.node.tryRemoveChild("Endpoint");
@@ -159,6 +176,20 @@ export class FynexApi extends Construct {
       });
       this.domainTarget = domain.domainNameAliasDomainName;
     }
+  }
+
+  /**
+   * API Gateway writes execution logs to `API-Gateway-Execution-Logs_<api id>/<stage>`, and creates
+   * that group itself, with no retention, unless it exists. The stack makes it first, with the
+   * environment's retention, and the stage waits for it.
+   */
+  private ownExecutionLogs(props: FynexApiProps): void {
+    const logs = new LogGroup(this, "ExecutionLogs", {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${props.stageName}`,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.restApi.deploymentStage.node.addDependency(logs);
   }
 
   /**
@@ -245,27 +276,14 @@ export class FynexApi extends Construct {
       GatewayResponseType,
       GatewayAnswer,
     ][]) {
-      const statusCode = answer.statusCode === undefined ? undefined : String(answer.statusCode);
-      this.addGatewayAnswer(type, statusCode, gatewayAnswerBody(answer, REQUEST_ID), answer.headers ?? {});
+      const response = this.restApi.addGatewayResponse(type, {
+        type: ResponseType.of(type),
+        statusCode: answer.statusCode === undefined ? undefined : String(answer.statusCode),
+        responseHeaders: staticHeaders(gatewayAnswerHeaders(answer)),
+        templates: { "application/json": gatewayAnswerBody(answer, REQUEST_ID) },
+      });
+      this.gatewayResponses.push(response.node.defaultChild as CfnGatewayResponse);
     }
-  }
-
-  private addGatewayAnswer(
-    type: GatewayResponseType,
-    statusCode: string | undefined,
-    body: string,
-    headers: Record<string, string>,
-  ): void {
-    const allHeaders = { "Content-Type": "application/json", ...headers };
-    this.restApi.addGatewayResponse(type, {
-      type: ResponseType.of(type),
-      statusCode,
-      // Static values are single-quoted in API Gateway's mapping syntax.
-      responseHeaders: Object.fromEntries(
-        Object.entries(allHeaders).map(([name, value]) => [name, `'${value}'`]),
-      ),
-      templates: { "application/json": body },
-    });
   }
 
   /**
@@ -273,6 +291,18 @@ export class FynexApi extends Construct {
    * from a browser. The preflight is answered by API Gateway; the handler adds the origin to answers.
    */
   allowConsoleOrigin(origin: string): void {
+    // API Gateway's own answers too (a 401 for an expired token above all), or the page cannot read them.
+    const cors = staticHeaders(consoleCorsHeaders(origin));
+    for (const response of this.gatewayResponses) {
+      response.responseParameters = {
+        ...(response.responseParameters as Record<string, string>),
+        ...Object.fromEntries(
+          Object.entries(cors).map(([name, value]) => [`gatewayresponse.header.${name}`, value]),
+        ),
+      };
+    }
+    // Gateway responses reach the stage with a deployment: a new origin must make a new one.
+    this.restApi.latestDeployment?.addToLogicalId({ gatewayResponsesOrigin: origin });
     const consoleRoot = this.restApi.root.resourceForPath("/console/v1");
     const resources: IResource[] = [];
     const visit = (resource: IResource) => {

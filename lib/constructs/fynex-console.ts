@@ -44,6 +44,8 @@ export class FynexConsole extends Construct {
       signInOrigin: users.signInOrigin,
     });
     props.consoleFunction.addEnvironment(ENV.consoleOrigin, this.hosting.origin);
+    // The function takes only ID tokens issued to this client (`aud`): the authorizer does not check it.
+    props.consoleFunction.addEnvironment(ENV.consoleClientId, client.userPoolClientId);
     api.allowConsoleOrigin(this.hosting.origin);
 
     // Stack-level outputs, so their names stay as written.

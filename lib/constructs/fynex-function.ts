@@ -1,7 +1,7 @@
 import path from "node:path";
-import { Duration, Validations } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { CfnResource, Duration, Stack, Validations } from "aws-cdk-lib";
+import { type IRole, ManagedPolicy, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
+import { Architecture, CfnFunction, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
 import type { FynexTable } from "./fynex-table";
@@ -24,6 +24,8 @@ export interface FynexFunctionProps extends FunctionSettings {
    * then pays a source-map lookup, and the first one parses the whole map (docs/PERFORMANCE.md).
    */
   sourceMaps?: boolean;
+  /** Executions set aside for this function, and its ceiling; none by default. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export class FynexFunction extends NodejsFunction {
       // 256 MB: Lambda scales CPU with memory, and the cold start of a bundle this size is CPU-bound.
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup,
       environment: {
         // Stack traces point at the TypeScript sources instead of the minified bundle.
@@ -146,6 +149,14 @@ export class FynexFunction extends NodejsFunction {
       },
     });
     this.entry = entry;
+    // X-Ray: a slow request is followed from API Gateway through the function to DynamoDB. Set here
+    // rather than with `tracing`, which would add X-Ray's `*` to the role's own policy, beside its
+    // table grants: the permission lives in one policy of the stack, attached to every function's role.
+    (this.node.defaultChild as CfnFunction).tracingConfig = { mode: "Active" };
+    const tracing = tracingPolicy(this);
+    tracing.attachToRole(role);
+    // Lambda refuses to create a traced function whose role may not send traces yet.
+    this.node.addDependency(tracing);
     Validations.of(this).acknowledge({
       id: "AwsSolutions-L1",
       reason:
@@ -175,4 +186,67 @@ export class FynexFunction extends NodejsFunction {
     }
     this.addEnvironment(table.environmentVariable, table.tableName);
   }
+}
+
+/**
+ * X-Ray on the functions CDK makes for itself (the page's `BucketDeployment`, the trigger's provider),
+ * so that every function of the stack is traced: call it once they all exist. Their roles get the
+ * same tracing policy as ours.
+ */
+export function traceEveryFunction(scope: Construct): void {
+  // A policy of their own: CDK's trigger role names the function it runs (ours), which waits for our
+  // tracing policy, so one policy for both would close a dependency cycle.
+  const policy = tracingPolicy(scope, "CdkFunctionTracing");
+  for (const node of scope.node.findAll()) {
+    if (!(node instanceof CfnResource) || node.cfnResourceType !== "AWS::Lambda::Function") continue;
+    if (node instanceof CfnFunction) {
+      // Ours are traced already (FynexFunction).
+      if (node.tracingConfig) continue;
+      node.tracingConfig = { mode: "Active" };
+    } else {
+      // A custom resource provider's handler, a raw CloudFormation resource.
+      node.addPropertyOverride("TracingConfig.Mode", "Active");
+    }
+    policy.attachToRole(roleOf(node));
+    // Lambda refuses to create a traced function whose role may not send traces yet.
+    node.node.addDependency(policy);
+  }
+}
+
+/** A CDK-made function's role: its L2 function's, or the raw role beside a provider's handler. */
+function roleOf(fn: CfnResource): IRole {
+  const owner = fn.node.scope;
+  if (owner instanceof LambdaFunction && owner.role) return owner.role;
+  const raw = owner?.node.tryFindChild("Role");
+  if (owner && raw instanceof CfnResource && raw.cfnResourceType === "AWS::IAM::Role") {
+    return Role.fromRoleName(owner, "TracedRole", raw.ref);
+  }
+  throw new Error(`No role found to let ${fn.node.path} send traces`);
+}
+
+/**
+ * The stack's one policy letting functions send X-Ray traces. X-Ray's `PutTraceSegments` and
+ * `PutTelemetryRecords` take no resource but `*` (the X-Ray service authorization reference), so the
+ * wildcard is acknowledged here, on this policy alone.
+ */
+function tracingPolicy(scope: Construct, id = "FunctionTracing"): ManagedPolicy {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(id);
+  if (existing instanceof ManagedPolicy) return existing;
+  const policy = new ManagedPolicy(stack, id, {
+    description: "Lets the stack's functions send X-Ray trace segments and telemetry",
+    statements: [
+      new PolicyStatement({
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources: ["*"],
+      }),
+    ],
+  });
+  Validations.of(policy).acknowledge({
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permission: `*` is " +
+      "the only resource they take. This policy holds nothing else.",
+  });
+  return policy;
 }

@@ -194,23 +194,7 @@ export class FynexMonitoring extends Construct {
       "Lambda throttled the authorizer: callers got 500s.",
       "LambdaThrottles",
     );
-    for (const [module, fn] of props.functions) {
-      const name = handlerId(module);
-      this.alarm(
-        `${name}Errors`,
-        fn.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }),
-        1,
-        `${module} failed (unhandled errors or timeouts).`,
-        "LambdaErrors",
-      );
-      this.alarm(
-        `${name}Throttles`,
-        fn.metricThrottles({ period: FIVE_MINUTES, statistic: "Sum" }),
-        1,
-        `Lambda throttled ${module}.`,
-        "LambdaThrottles",
-      );
-    }
+    for (const [module, fn] of props.functions) this.watchFunction(handlerId(module), module, fn);
 
     const dashboard = new Dashboard(this, "Dashboard", { dashboardName: `Fynex-${props.envName}` });
     const graph = (title: string, left: IMetric[], width = 12) =>
@@ -279,6 +263,27 @@ export class FynexMonitoring extends Construct {
           24 / props.tables.length,
         ),
       ),
+    );
+  }
+
+  /**
+   * Errors and throttles of `fn` page the topic, as every route's function does: for the functions
+   * made after the monitoring (the webhook dispatcher, the direct admin door, the scheduled ones).
+   */
+  watchFunction(name: string, what: string, fn: IFunction): void {
+    this.alarm(
+      `${name}Errors`,
+      fn.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }),
+      1,
+      `${what} failed (unhandled errors or timeouts).`,
+      "LambdaErrors",
+    );
+    this.alarm(
+      `${name}Throttles`,
+      fn.metricThrottles({ period: FIVE_MINUTES, statistic: "Sum" }),
+      1,
+      `Lambda throttled ${what}.`,
+      "LambdaThrottles",
     );
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { CONSOLE_PAGE_PATH } from "../../contract/console";
+import { CONSOLE_PAGE_PATH, LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type ReminderRun, sendExpiryReminders } from "../../lambdas/key-management/expiry-reminders";
 import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
@@ -153,6 +153,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       envName: "local",
       telemetry: options.telemetry ?? false,
       consoleOrigin: page.origin,
+      consoleClientId: LOCAL_CONSOLE_CLIENT_ID,
     },
   });
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.

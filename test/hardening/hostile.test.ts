@@ -363,10 +363,14 @@ describe.skipIf(remote)("hostile requests", () => {
     expect(over.headers["content-type"]).toBe("text; charset=utf-8");
     expect(over.text).toBe("HTTP content length exceeded 10485760 bytes.");
     expect(over.headers["x-request-id"]).toBeUndefined();
-    // Exactly 10 MB passes API Gateway's front; the function's own 1 MiB limit answers it, enveloped.
+    // Exactly 10 MB passes API Gateway's front but not Lambda's 6 MB payload: API Gateway's own 413.
     const atLimit = await at(10 * 1024 * 1024);
-    expectEnvelope(atLimit, 413, "payload_too_large");
-    expect(atLimit.headers["x-request-id"]).toBe(atLimit.headers["x-amzn-requestid"]);
+    expect(atLimit.status).toBe(413);
+    expect(atLimit.text).toBe('{"message": "Request Too Long"}');
+    // Under 6 MB the function's own 1 MiB limit answers, enveloped.
+    const underLambda = await at(2 * 1024 * 1024);
+    expectEnvelope(underLambda, 413, "payload_too_large");
+    expect(underLambda.headers["x-request-id"]).toBe(underLambda.headers["x-amzn-requestid"]);
   });
 
   it("treats spaces and tabs around the key as HTTP does: not part of the value", async () => {

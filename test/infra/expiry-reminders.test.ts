@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_EXPIRY_DAY_INDEX, KEYS_TABLE } from "../../contract/tables";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
+import { appContext } from "./synth";
 
 /** CDK assertions for the expiry reminders (API.md §11): the schedule, the index, least privilege. */
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -15,7 +16,7 @@ const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
 
 beforeAll(() => {
   // Bundling skipped: the template is the same.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ context: appContext() });
   const stack = new FynexStack(app, "Fynex-dev", { config: environmentConfig("dev") });
   template = Template.fromStack(stack);
   const [rule] = Object.values(ofType("AWS::Events::Rule")).filter(

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type ConfigOverrides, ENVIRONMENT_NAMES, environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
+import { appContext } from "./synth";
 
 /**
  * cdk-nag's AwsSolutions pack over every environment: no finding may stand unless it is fixed or
@@ -31,7 +32,7 @@ interface Synthesised {
 
 function synth(envName: string, options: { overrides?: ConfigOverrides; checksAtSynth?: boolean } = {}) {
   // Bundling skipped: the template is the same.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ context: appContext() });
   if (options.checksAtSynth) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const stack = new FynexStack(app, `Fynex-${envName}`, {
     config: environmentConfig(envName, options.overrides),

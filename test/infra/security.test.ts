@@ -96,12 +96,12 @@ describe("secret-scanning route (API.md §8)", () => {
     expect(statements).toEqual([
       { Effect: "Allow", Action: "dynamodb:GetItem", Resource: KEYS_ARN },
       expect.objectContaining({ Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: KEYS_ARN }),
-      { Effect: "Allow", Action: "dynamodb:PutItem", Resource: AUDIT_ARN },
-      // The outbox of `api_key.revoked` / `api_key.leak_reported` (API.md §11): a put, never a read.
+      // Audit events, and the outbox of `api_key.revoked` / `api_key.leak_reported` (API.md §11): puts,
+      // never a read (one statement: CDK's minimizePolicies flag merges them).
       {
         Effect: "Allow",
         Action: "dynamodb:PutItem",
-        Resource: { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] },
+        Resource: [AUDIT_ARN, { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] }],
       },
     ]);
     expect(environmentOf(template, scanning)).toMatchObject({
@@ -272,8 +272,8 @@ describe("Secrets Manager hook (API.md §5)", () => {
           Effect: "Allow",
           Action: [
             "secretsmanager:CreateSecret",
-            "secretsmanager:TagResource",
             "secretsmanager:DeleteSecret",
+            "secretsmanager:TagResource",
           ],
           Resource: secretArnPrefix("staging"),
         },

@@ -344,7 +344,7 @@ describe("FynexStack", () => {
           // The usage history is read, never written, by key management.
           {
             Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+            Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
             Resource: USAGE_TABLE_ARN,
           },
         ]);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { App, type Environment } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { type ConfigOverrides, environmentConfig } from "../../lib/config";
@@ -27,9 +28,20 @@ export function synthesize(envName: string, overrides: ConfigOverrides = {}, env
   return found;
 }
 
+/**
+ * The context `cdk synth` gives the app: `cdk.json`'s (CDK's feature flags above all, so that the
+ * tests see the template a deploy would), with bundling skipped: the template is the same.
+ */
+export function appContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
+    context?: Record<string, unknown>;
+  };
+  return { ...cdkJson.context, "aws:cdk:bundling-stacks": [] };
+}
+
 /** A new stack of its own, not yet synthesised, for a test that adds to it (a role, a grant). */
 export function buildStack(envName: string, overrides: ConfigOverrides = {}, env?: Environment): FynexStack {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({ context: appContext() });
   const config = environmentConfig(envName, overrides);
   return new FynexStack(app, `Fynex-${envName}`, env ? { config, env } : { config });
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import { handler } from "../../lambdas/console/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { consoleSignIn } from "./console-sign-in";
@@ -80,6 +81,8 @@ const person = (orgId: string, extra: Record<string, string> = {}) => ({
   email: "ada@example.com",
   email_verified: "true",
   token_use: "id",
+  // The client id the function is configured with (here the local runtime's).
+  aud: LOCAL_CONSOLE_CLIENT_ID,
   ...extra,
 });
 

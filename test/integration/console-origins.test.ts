@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { consoleSignIn } from "./console-sign-in";
 import { call, startLocal } from "./harness";
@@ -41,7 +42,7 @@ describe("three origins", () => {
     expect(config.json).toEqual({
       apiUrl: `${local.url}/`,
       authority: local.signInOrigin,
-      clientId: "fynex-console-local",
+      clientId: LOCAL_CONSOLE_CLIENT_ID,
       signInOrigin: local.signInOrigin,
     });
   });
@@ -56,7 +57,7 @@ describe("the local OpenID provider", () => {
     const keys = createRemoteJWKSet(new URL(discovery.json.jwks_uri));
     const { payload } = await jwtVerify(idToken, keys, {
       issuer: local.signInOrigin,
-      audience: "fynex-console-local",
+      audience: LOCAL_CONSOLE_CLIENT_ID,
     });
     expect(payload).toMatchObject({
       sub: "local-admin",

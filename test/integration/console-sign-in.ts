@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import type { LocalRuntime } from "../../lib/local/runtime";
 
 /**
@@ -38,7 +39,7 @@ export async function consoleSignIn(
     return response;
   };
   const query = new URLSearchParams({
-    client_id: "fynex-console-local",
+    client_id: LOCAL_CONSOLE_CLIENT_ID,
     redirect_uri: local.consoleUrl,
     response_type: "code",
     scope: "openid email profile",
@@ -71,7 +72,7 @@ export async function consoleSignIn(
       grant_type: "authorization_code",
       code,
       redirect_uri: local.consoleUrl,
-      client_id: "fynex-console-local",
+      client_id: LOCAL_CONSOLE_CLIENT_ID,
       code_verifier: verifier,
     }).toString(),
   });

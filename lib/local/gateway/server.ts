@@ -23,6 +23,7 @@ import {
   GATEWAY_RESPONSES,
   type GatewayAnswer,
   gatewayAnswerBody,
+  gatewayAnswerHeaders,
 } from "../../gateway-responses";
 import { allowedHosts, hostAllowed, refuseHost } from "../host-check";
 import { type AuthorizerHandler, runAuthorizer } from "./authorizer-step";
@@ -36,11 +37,12 @@ import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
  * before the authorizer when `X-API-Key` is unusable, the REQUEST authorizer's outcomes (401 / 503),
  * its context stringified into `requestContext.authorizer`, proxy events shaped as
  * `test/fixtures/apigw-rest/` (see `proxy-event.ts`), the gateway responses' bodies with the request
- * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), and the 10 MB payload
- * limit's plain-text 413. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4;
- * console routes the ID token of the local OpenID provider, checked as the Cognito authorizer checks
- * it (`cognito-step.ts`). The page lives on an origin of its own (`console-page.ts`): the console
- * routes answer its CORS preflight as the stack's mock does, and the page's old address redirects.
+ * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), the 10 MB payload
+ * limit's plain-text 413, and the 413 of an event over Lambda's 6 MB payload. Admin routes take
+ * `Authorization: Bearer <admin token>` in place of SigV4; console routes the ID token of the local
+ * OpenID provider, checked as the Cognito authorizer checks it (`cognito-step.ts`). The page lives
+ * on an origin of its own (`console-page.ts`): every gateway answer names it for CORS, the console
+ * routes answer its preflight as the stack's mock does, and the page's old address redirects.
  */
 export interface GatewayOptions {
   projectRoot: string;
@@ -48,7 +50,10 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   stage?: string;
-  /** The page's origin: the only one the console routes' CORS answers name. */
+  /**
+   * The page's origin (its own port): the only one CORS names, on the console's answers and on the
+   * gateway's own, as the deployed gateway responses do (`lib/gateway-responses.ts`).
+   */
   consoleOrigin: string;
   /** Verifies a console route's ID token, or refuses it (API Gateway's Cognito authorizer). */
   cognito: CognitoStep;
@@ -78,6 +83,22 @@ export const BODY_TOO_LARGE = {
   statusCode: 413,
   contentType: "text; charset=utf-8",
   body: `HTTP content length exceeded ${GATEWAY_MAX_BODY_BYTES} bytes.`,
+} as const;
+/**
+ * Lambda's synchronous payload limit (bytes): the proxy event, body and all, as JSON. API Gateway
+ * takes up to 10 MB, so a body between the two passes its front and its authorizer, and the invoke
+ * is refused.
+ */
+export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * What a REST API answers when the event is over Lambda's limit: 413 with API Gateway's own JSON,
+ * not the envelope, since REQUEST_TOO_LARGE gateway responses cannot be customised (AWS's list of
+ * gateway response types), and so no CORS header either (docs/DEPLOY.md, docs/DECISIONS.md #181).
+ */
+export const LAMBDA_PAYLOAD_TOO_LARGE = {
+  statusCode: 413,
+  headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "BadRequestException" },
+  body: '{"message": "Request Too Long"}',
 } as const;
 const AUTHORIZER_MODULE = "lambdas/authorizer/handler";
 
@@ -110,20 +131,23 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     if (!hostAllowed(req, hosts)) return refuseHost(res, requestId);
     const served = serve(req, res, requestId).catch((error: unknown) => {
       log("error", "local gateway failed", errorFields(error));
-      if (!res.headersSent) sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId);
+      if (!res.headersSent)
+        sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId, options.consoleOrigin);
     });
     inFlight.add(served);
     void served.finally(() => inFlight.delete(served));
   });
   // Requests Node's HTTP parser refuses before any route sees them still get the envelope.
-  server.on("clientError", answerClientError);
+  server.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
+    answerClientError(error, socket, options.consoleOrigin),
+  );
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const startedMs = Date.now();
     const url = new URL(req.url ?? "/", "http://local");
     const method = (req.method ?? "GET").toUpperCase();
     const answer = (gateway: GatewayAnswer & { statusCode: number }) =>
-      sendGatewayAnswer(res, gateway, requestId);
+      sendGatewayAnswer(res, gateway, requestId, options.consoleOrigin);
 
     // API Gateway's front measures the body before any routing or authorization.
     const body = await readBody(req);
@@ -151,14 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     if (route?.auth === "cognito") {
       // API Gateway's Cognito authorizer: 401 for a missing or dead token, else the ID token's claims.
       const claims = await options.cognito(req.headers.authorization);
-      if (!claims) {
-        // Readable by the page (API.md §10): it renews the session instead of "cannot be reached".
-        const { headers } = GATEWAY_RESPONSES.UNAUTHORIZED as GatewayAnswer;
-        return answer({
-          ...GATEWAY_RESPONSES.UNAUTHORIZED,
-          headers: { ...headers, ...consoleCorsHeaders(options.consoleOrigin) },
-        });
-      }
+      if (!claims) return answer(GATEWAY_RESPONSES.UNAUTHORIZED);
       parts.requestContext.authorizer = { claims };
     }
 
@@ -174,6 +191,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
 
     const event = proxyEvent(facts, parts);
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_PAYLOAD_BYTES) {
+      const { statusCode, headers, body: tooLong } = LAMBDA_PAYLOAD_TOO_LARGE;
+      return send(res, statusCode, { ...headers, "x-amzn-RequestId": requestId }, tooLong);
+    }
     options.observe?.("integration", event);
     const module = route?.handler ?? CATCH_ALL_HANDLER;
     let result: APIGatewayProxyResult;
@@ -248,7 +269,11 @@ const MALFORMED_REQUEST = {
  * header, a broken request line) itself, with an empty body. API Gateway's front refuses those too;
  * here they get the envelope, as a gateway answer: 413 for headers too large, 400 for the rest.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  consoleOrigin: string | undefined,
+): void {
   if (!socket.writable || !error.code?.startsWith("HPE_")) {
     socket.destroy();
     return;
@@ -257,10 +282,11 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     error.code === "HPE_HEADER_OVERFLOW" ? GATEWAY_RESPONSES.REQUEST_TOO_LARGE : MALFORMED_REQUEST;
   const requestId = randomUUID();
   const body = gatewayAnswerBody(answer, requestId);
+  const headers = Object.entries(gatewayAnswerHeaders(answer, consoleOrigin)).map(([n, v]) => `${n}: ${v}`);
   socket.end(
     [
       `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}`,
-      "Content-Type: application/json",
+      ...headers,
       `Content-Length: ${Buffer.byteLength(body)}`,
       `x-amzn-RequestId: ${requestId}`,
       "Connection: close",
@@ -307,11 +333,12 @@ function sendGatewayAnswer(
   res: ServerResponse,
   gateway: GatewayAnswer & { statusCode: number },
   requestId: string,
+  consoleOrigin: string | undefined,
 ) {
   send(
     res,
     gateway.statusCode,
-    { "Content-Type": "application/json", "x-amzn-RequestId": requestId, ...gateway.headers },
+    { ...gatewayAnswerHeaders(gateway, consoleOrigin), "x-amzn-RequestId": requestId },
     gatewayAnswerBody(gateway, requestId),
   );
 }

@@ -5,6 +5,7 @@ import Provider, { type Configuration } from "oidc-provider";
 import {
   CONSOLE_PAGE_PATH,
   KEY_ADMINS_GROUP,
+  LOCAL_CONSOLE_CLIENT_ID,
   LOCAL_CONSOLE_SUB,
   ORG_ID_CLAIM,
 } from "../../../contract/console";
@@ -26,9 +27,6 @@ import {
  * tokens as Cognito issues them with every code exchange. Its login page takes the admin token (in
  * place of a password and MFA) and the organization the person will manage.
  */
-
-/** The page's client id locally (deployed: the user pool's app client id). */
-export const LOCAL_CONSOLE_CLIENT_ID = "fynex-console-local";
 
 /** Cognito's logout endpoint path, which the page calls deployed and locally alike. */
 export const LOGOUT_PATH = "/logout";

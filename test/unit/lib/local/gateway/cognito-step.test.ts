@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_CONSOLE_CLIENT_ID } from "../../../../../contract/console";
 import { type CognitoStep, cognitoStep, gatewayClaims } from "../../../../../lib/local/gateway/cognito-step";
 
 /**
@@ -26,7 +27,7 @@ beforeAll(async () => {
     new SignJWT(claims)
       .setProtectedHeader({ alg: "RS256", kid: "k1" })
       .setIssuer(options.issuer ?? ISSUER)
-      .setAudience("fynex-console-local")
+      .setAudience(LOCAL_CONSOLE_CLIENT_ID)
       .setSubject("local-admin")
       .setIssuedAt(NOW_MS / 1000 - 60)
       .setExpirationTime(options.expiresAt ?? NOW_MS / 1000 + 840)
@@ -50,7 +51,7 @@ describe("the local Cognito authorizer step", () => {
       email_verified: "false",
       "custom:orgId": "acme",
       "cognito:groups": "key-admins",
-      aud: "fynex-console-local",
+      aud: LOCAL_CONSOLE_CLIENT_ID,
       iss: ISSUER,
       exp: "Mon Dec 07 10:14:00 UTC 2026",
       iat: "Mon Dec 07 09:59:00 UTC 2026",
