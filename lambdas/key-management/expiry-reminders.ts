@@ -2,8 +2,9 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import type { TransactItem } from "../shared/dynamo/transact";
 import { keyEvents } from "./key-events";
-import { commit, type KeyServiceDeps } from "./key-store";
+import { commit, type KeyServiceDeps, putAudit } from "./key-store";
 import { readKeys } from "./list-keys";
 import { expiryDayOf } from "./new-key";
 
@@ -88,7 +89,6 @@ async function remind(
   threshold: ReminderThreshold,
   nowMs: number,
 ): Promise<boolean> {
-  const expiresAt = new Date(item.expiresAt ?? 0).toISOString();
   const reminded: ApiKeyItem = { ...item, expiryReminder: threshold };
   if (threshold === "1d") delete reminded.expiryDay;
   const record = toKeyRecord(reminded, nowMs, deps.settings);
@@ -111,22 +111,26 @@ async function remind(
         },
       },
     },
-    {
-      Put: {
-        TableName: deps.auditTable,
-        Item: auditItem(
-          item.orgId,
-          {
-            type: "key.expiring_soon",
-            actor: "scheduler",
-            keyId: item.pk,
-            changes: { expiresAt, threshold },
-          },
-          nowMs,
-        ),
-      },
-    },
+    reminderAudit(deps, item, threshold, nowMs),
     ...keyEvents(deps, item.orgId, [{ type: "api_key.expiring_soon", record, extra: { threshold } }], nowMs),
   ]);
   return result.committed;
+}
+
+/** The reminder's audit event `key.expiring_soon` (actor `scheduler`), put only if its id is new. */
+export function reminderAudit(
+  deps: KeyServiceDeps,
+  item: Pick<ApiKeyItem, "pk" | "orgId" | "expiresAt">,
+  threshold: ReminderThreshold,
+  nowMs: number,
+): TransactItem {
+  const expiresAt = new Date(item.expiresAt ?? 0).toISOString();
+  return putAudit(
+    deps,
+    auditItem(
+      item.orgId,
+      { type: "key.expiring_soon", actor: "scheduler", keyId: item.pk, changes: { expiresAt, threshold } },
+      nowMs,
+    ),
+  );
 }

@@ -95,8 +95,17 @@ export const iso = (ms: number | undefined) => (ms === undefined ? null : new Da
 export const commit = (deps: KeyServiceDeps, items: TransactItem[]): Promise<TransactResult> =>
   transact(deps.db, items, deps.retry);
 
+/**
+ * The Put of one audit event, conditional on its id being new (API.md §5): an event, once written, is
+ * never overwritten, whatever writes the same id later (a bug, a replayed transaction, a forged one).
+ * Every audit write of the code goes through here.
+ */
 export const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem => ({
-  Put: { TableName: deps.auditTable, Item: event },
+  Put: {
+    TableName: deps.auditTable,
+    Item: event,
+    ConditionExpression: "attribute_not_exists(id)",
+  },
 });
 
 /** An audit event of `who`, on key `keyId`, at `nowMs`. */

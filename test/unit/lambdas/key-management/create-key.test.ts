@@ -52,6 +52,7 @@ describe("createKey", () => {
       {
         Put: {
           TableName: "audit",
+          ConditionExpression: "attribute_not_exists(id)",
           Item: {
             orgId: "acme",
             id: EVENT_ID,
