@@ -8,6 +8,7 @@ import {
   type TransactResult,
   transact,
 } from "../shared/dynamo/transact";
+import type { KeyLimits } from "./key-limits";
 import { isKeyId } from "./schemas";
 
 /**
@@ -49,6 +50,8 @@ export interface KeyServiceDeps {
    * there before their item is written (`lambdas/shared/api-keys/key-secrets.ts`).
    */
   secrets?: KeySecretStore;
+  /** The org's key cap and a filtered list's read bound; `KEY_LIMITS` (API.md §5's numbers) when absent. */
+  limits?: KeyLimits;
 }
 
 /**

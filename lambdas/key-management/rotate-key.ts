@@ -1,6 +1,7 @@
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
+import { countNewKey } from "./active-key-count";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
@@ -148,6 +149,8 @@ export function rotateKey(
       },
       putAudit(deps, rotatedEvent),
       putAudit(deps, oldEvent),
+      // A rotation replaces a key: counted, but allowed at the cap (API.md §5).
+      countNewKey(deps, orgId, false),
       ...keyEvents(
         deps,
         orgId,

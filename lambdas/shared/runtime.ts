@@ -56,6 +56,11 @@ export interface Settings {
    * the console API's CORS answers name. Unset locally, where the page shares the API's origin.
    */
   consoleOrigin?: string;
+  /**
+   * API.md §5's bounds (an org's active keys, a filtered list's reads per request), lowered only by
+   * the local runtime's tests; deployed, never set, so the documented numbers hold.
+   */
+  keyLimits?: { orgActiveKeys: number; filteredListReads: number };
 }
 
 export interface Runtime {

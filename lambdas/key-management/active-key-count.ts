@@ -1,0 +1,95 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
+import { keyStatus } from "../shared/api-keys/key-record";
+import type { TransactItem } from "../shared/dynamo/transact";
+import { KEY_LIMITS } from "./key-limits";
+import { commit, type KeyServiceDeps } from "./key-store";
+
+/**
+ * The org's cap on active keys (API.md §5; docs/DECISIONS.md #203). One counter item per org in the
+ * keys table counts the org's *counted* keys: every key a create or a rotation wrote carries
+ * `counted`, and the counter moves by one in the same transaction as that key's put, a create's move
+ * conditional on the counter being under the cap, so racing creates can never land a key past it.
+ * Keys stop being active without a write (expiry by the clock, a rotation's grace ending), so the
+ * counter is an upper bound; only when it refuses a create are the org's dead keys discounted, each
+ * in its own transaction conditional on the key still holding `counted` and being dead on its base
+ * item, so two discounts never take one key off twice and the index's lag can only discount less.
+ */
+
+/** The counter's item: no `orgId` nor `createdAt`, so it never enters the org index. */
+export const activeKeyCounterKey = (orgId: string) => `ACTIVE_KEYS#${orgId}`;
+
+/**
+ * The counter's move for a new key. A create (`capped`) counts only under the cap; a rotation
+ * replaces a key and is allowed at the cap (API.md §5), so it counts unconditionally.
+ */
+export function countNewKey(deps: KeyServiceDeps, orgId: string, capped: boolean): TransactItem {
+  const cap = (deps.limits ?? KEY_LIMITS).orgActiveKeys;
+  return {
+    Update: {
+      TableName: deps.table,
+      Key: { pk: activeKeyCounterKey(orgId) },
+      UpdateExpression: "ADD activeKeys :one",
+      ...(capped
+        ? {
+            ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys < :cap",
+            ExpressionAttributeValues: { ":one": 1, ":cap": cap },
+          }
+        : { ExpressionAttributeValues: { ":one": 1 } }),
+    },
+  };
+}
+
+/**
+ * Takes the org's counted keys that are no longer active off the counter; answers how many. Reads
+ * the org index (its projection holds `expiresAt` and `revokedAt`), and for each key it shows dead,
+ * one conditional transaction: the base item must still be counted and dead, so a key revived by
+ * nothing and a key another discount already took are both left alone.
+ */
+export async function discountDeadKeys(deps: KeyServiceDeps, orgId: string): Promise<number> {
+  const now = deps.clock();
+  let discounted = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.table,
+        IndexName: KEYS_BY_ORG_INDEX,
+        KeyConditionExpression: "orgId = :orgId",
+        ExpressionAttributeValues: { ":orgId": orgId },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const entry of page.Items ?? []) {
+      const { pk, expiresAt, revokedAt } = entry as { pk: string; expiresAt?: number; revokedAt?: number };
+      if (keyStatus({ expiresAt, revokedAt }, now) === "active") continue;
+      const result = await commit(deps, [
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk },
+            UpdateExpression: "REMOVE counted",
+            ConditionExpression:
+              "attribute_exists(counted) AND orgId = :orgId AND (attribute_exists(revokedAt) OR expiresAt <= :now)",
+            ExpressionAttributeValues: { ":orgId": orgId, ":now": now },
+          },
+        },
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk: activeKeyCounterKey(orgId) },
+            UpdateExpression: "ADD activeKeys :minusOne",
+            ExpressionAttributeValues: { ":minusOne": -1 },
+          },
+        },
+      ]);
+      if (result.committed) discounted++;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return discounted;
+}
+
+/** What a create refused at the cap answers (409 `conflict`, naming the cap). */
+export const capMessage = (deps: KeyServiceDeps) =>
+  `The org holds the most active keys it may: ${(deps.limits ?? KEY_LIMITS).orgActiveKeys}. Revoke a key, or rotate one instead of creating another.`;
