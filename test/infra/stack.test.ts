@@ -2,6 +2,7 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
+import { AUDIT_EVENT_ATTRIBUTES, OUTBOX_ITEM_ATTRIBUTES } from "../../contract/write-attributes";
 import { environmentConfig } from "../../lib/config";
 import { GATEWAY_RESPONSES, type GatewayResponseType, gatewayAnswerBody } from "../../lib/gateway-responses";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
@@ -298,11 +299,32 @@ describe("FynexStack", () => {
       }
     });
 
-    it("lets the authorizer get and update items of the keys table, and only put usage history", () => {
+    it("lets the authorizer update only the key attributes its count touches, never read, and only put usage history", () => {
       const statements = policyStatementsOf(dev, authorizerFunction);
 
       expect(statements).toEqual([
-        { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: KEYS_TABLE_ARN },
+        // No GetItem: the authorizer never calls it (issue 19 point 4). Its update reads the item back
+        // whole (ALL_NEW/ALL_OLD), so ReturnValues stays open; the attributes do not.
+        {
+          Effect: "Allow",
+          Action: "dynamodb:UpdateItem",
+          Resource: KEYS_TABLE_ARN,
+          Condition: {
+            "ForAllValues:StringEquals": {
+              "dynamodb:Attributes": [
+                "pk",
+                "hash",
+                "revokedAt",
+                "expiresAt",
+                "allowedIps",
+                "revision",
+                "windowStart",
+                "windowCount",
+                "lastUsedAt",
+              ],
+            },
+          },
+        },
         { Effect: "Allow", Action: "dynamodb:PutItem", Resource: USAGE_TABLE_ARN },
       ]);
       expect(environmentOf(dev, authorizerFunction)).toMatchObject({
@@ -330,16 +352,26 @@ describe("FynexStack", () => {
             // The index by name, never `index/*`.
             Resource: [KEYS_TABLE_ARN, { "Fn::Join": ["", [KEYS_TABLE_ARN, `/index/${KEYS_BY_ORG_INDEX}`]] }],
           },
+          // Audit events, and nothing but their attributes (issue 19 point 4).
           {
             Effect: "Allow",
-            Action: expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem"]),
+            Action: "dynamodb:PutItem",
             Resource: AUDIT_TABLE_ARN,
+            Condition: {
+              "ForAllValues:StringEquals": { "dynamodb:Attributes": [...AUDIT_EVENT_ATTRIBUTES] },
+              StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
+            },
           },
-          // Key events' outbox items (API.md §11): puts into the data table, never a read of it.
+          { Effect: "Allow", Action: "dynamodb:Query", Resource: AUDIT_TABLE_ARN },
+          // Key events' outbox items (API.md §11): puts of outbox items into the data table, never a read.
           {
             Effect: "Allow",
             Action: "dynamodb:PutItem",
             Resource: { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] },
+            Condition: {
+              "ForAllValues:StringEquals": { "dynamodb:Attributes": [...OUTBOX_ITEM_ATTRIBUTES] },
+              StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
+            },
           },
           // The usage history is read, never written, by key management.
           {
