@@ -525,16 +525,54 @@ describe("FynexStack", () => {
       expect(invokersOf(direct)).toEqual([]);
     });
 
-    it("has an HTTP function that only API Gateway, from this API, may invoke", () => {
-      const adminHandler = defined(ROUTES.find((r) => r.auth === "iam")?.handler, "the admin handler");
-      const http = defined(functionOf.get(adminHandler), "the admin door's function");
+    /** The resource policies written for a function (`AWS::Lambda::ResourcePolicy`). */
+    const resourcePoliciesOf = (fn: string) =>
+      Object.values(ofType(dev, "AWS::Lambda::ResourcePolicy"))
+        .filter((policy) => functionsIn(policy.Properties.ResourceArn, [fn]).length > 0)
+        .map((policy) => policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] });
 
-      const invokers = invokersOf(http);
-      expect(invokers.length).toBeGreaterThan(0);
-      for (const invoker of invokers) {
-        expect(invoker.Principal).toBe("apigateway.amazonaws.com");
-        expect(JSON.stringify(invoker.SourceArn)).toContain("execute-api");
+    it("lets only this API invoke what it integrates, and denies every other invoker whatever its own policy allows", () => {
+      // Prepare: every function behind a method, the not-found catch-all included, and the authorizer.
+      const restApiId = { Ref: defined(Object.keys(ofType(dev, "AWS::ApiGateway::RestApi"))[0], "the API") };
+      const integrated = new Set(
+        methodsOf(dev).flatMap((method) => functionsIn(method.properties.Integration, functionIds)),
+      );
+      integrated.add(authorizerFunction);
+      expect(integrated.size).toBeGreaterThan(5);
+
+      for (const fn of integrated) {
+        // Act
+        const policies = resourcePoliciesOf(fn);
+
+        // Assess: one policy, and no AWS::Lambda::Permission beside it (the policy would replace it).
+        expect(invokersOf(fn), fn).toEqual([]);
+        expect(policies, fn).toHaveLength(1);
+        const [allow, deny] = policies[0]?.Statement ?? [];
+        const thisApi = { "Fn::Join": ["", expect.arrayContaining([restApiId, "/*"])] };
+        expect(allow).toMatchObject({
+          Effect: "Allow",
+          Principal: { Service: "apigateway.amazonaws.com" },
+          Action: "lambda:InvokeFunction",
+          Condition: { ArnLike: { "AWS:SourceArn": thisApi } },
+        });
+        // A direct invocation carries no aws:SourceArn, and ArnNotLike matches a missing key: denied.
+        expect(deny).toMatchObject({
+          Effect: "Deny",
+          Principal: "*",
+          Action: ["lambda:InvokeFunction", "lambda:InvokeAsync"],
+          Condition: { ArnNotLike: { "AWS:SourceArn": thisApi } },
+        });
+        expect(JSON.stringify(allow?.Resource)).toContain(`"${fn}"`);
+        expect(JSON.stringify(deny?.Resource)).toContain(`"${fn}"`);
       }
+    });
+
+    it("leaves the direct door without any resource policy: IAM principals invoke it by their own", () => {
+      const direct = defined(
+        functionIds.find((id) => id.startsWith(`${handlerId(KEY_MANAGEMENT_DIRECT_HANDLER)}Function`)),
+        "the direct door's function",
+      );
+      expect(resourcePoliciesOf(direct)).toEqual([]);
     });
   });
 });
