@@ -96,7 +96,8 @@ export async function createKey(
     // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
     const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now);
     if (created) return ok(created);
-    if (conditionFailedAt(result, counterAction) && !conditionFailedAt(result, IDEMPOTENCY_ACTION)) {
+    const replayed = recordKey !== undefined && conditionFailedAt(result, IDEMPOTENCY_ACTION);
+    if (conditionFailedAt(result, counterAction) && !replayed) {
       // The counter is an upper bound (keys expire by the clock): correct it once before refusing.
       if (discounted || (await discountDeadKeys(deps, orgId)) === 0) {
         return fail({ reason: "conflict", message: capMessage(deps) });

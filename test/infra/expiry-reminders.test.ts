@@ -88,24 +88,18 @@ describe("expiry reminders in the stack", () => {
           StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
         },
       },
-      {
+      ...[
+        [AUDIT_TABLE, AUDIT_EVENT_ATTRIBUTES],
+        [DATA_TABLE, OUTBOX_ITEM_ATTRIBUTES],
+      ].map(([table, attributes]) => ({
         Effect: "Allow",
         Action: "dynamodb:PutItem",
-        Resource: arnOf(AUDIT_TABLE.logicalId),
+        Resource: arnOf((table as typeof AUDIT_TABLE).logicalId),
         Condition: {
-          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...AUDIT_EVENT_ATTRIBUTES] },
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...(attributes as readonly string[])] },
           StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
         },
-      },
-      {
-        Effect: "Allow",
-        Action: "dynamodb:PutItem",
-        Resource: arnOf(DATA_TABLE.logicalId),
-        Condition: {
-          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...OUTBOX_ITEM_ATTRIBUTES] },
-          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
-        },
-      },
+      })),
     ]);
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },

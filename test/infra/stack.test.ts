@@ -2,7 +2,11 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
-import { AUDIT_EVENT_ATTRIBUTES, OUTBOX_ITEM_ATTRIBUTES } from "../../contract/write-attributes";
+import {
+  AUDIT_EVENT_ATTRIBUTES,
+  AUTHORIZER_KEY_ATTRIBUTES,
+  OUTBOX_ITEM_ATTRIBUTES,
+} from "../../contract/write-attributes";
 import { environmentConfig } from "../../lib/config";
 import { GATEWAY_RESPONSES, type GatewayResponseType, gatewayAnswerBody } from "../../lib/gateway-responses";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
@@ -310,23 +314,15 @@ describe("FynexStack", () => {
           Action: "dynamodb:UpdateItem",
           Resource: KEYS_TABLE_ARN,
           Condition: {
-            "ForAllValues:StringEquals": {
-              "dynamodb:Attributes": [
-                "pk",
-                "hash",
-                "revokedAt",
-                "expiresAt",
-                "allowedIps",
-                "revision",
-                "windowStart",
-                "windowCount",
-                "lastUsedAt",
-              ],
-            },
+            "ForAllValues:StringEquals": { "dynamodb:Attributes": [...AUTHORIZER_KEY_ATTRIBUTES] },
           },
         },
         { Effect: "Allow", Action: "dynamodb:PutItem", Resource: USAGE_TABLE_ARN },
       ]);
+      // Never what would move a key to another org, widen it, or rename it.
+      for (const attribute of ["orgId", "scopes", "name", "rateLimit", "ttl", "replacedBy", "counted"]) {
+        expect(AUTHORIZER_KEY_ATTRIBUTES).not.toContain(attribute);
+      }
       expect(environmentOf(dev, authorizerFunction)).toMatchObject({
         USAGE_TABLE_NAME: { Ref: USAGE_TABLE.logicalId },
       });

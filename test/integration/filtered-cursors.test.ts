@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../lambdas/shared/dynamo/cursor";
-import { admin, createKey, ManualClock, useTarget } from "./harness";
+import { admin, createKeys, ManualClock, useTarget } from "./harness";
 import { remote } from "./target";
 
 /**
@@ -21,20 +21,11 @@ const refusedAtCursor = (reply: Awaited<ReturnType<typeof list>>) => {
   expect(reply.json.error.details.map((detail: { path: string }) => detail.path)).toContain("query.cursor");
 };
 
-async function orgWithKeys(orgId: string, count: number) {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    ids.push((await createKey(target, orgId, { name: `k${i}`, scopes: ["accounts:read"] })).id);
-    clock.advance(1000);
-  }
-  return ids;
-}
-
 describe.skipIf(remote)("filtered lists and their cursors", () => {
   it("answers 400 at query.cursor, not 500, to a cursor from the unfiltered list on ?unusedForDays=", async () => {
     // Prepare
     clock.set(T0);
-    await orgWithKeys("cursor-a", 3);
+    await createKeys(target, clock, "cursor-a", 3);
     const unfiltered = await list("cursor-a", "?limit=1");
     expect(unfiltered.json.nextCursor).toEqual(expect.any(String));
 
@@ -48,7 +39,7 @@ describe.skipIf(remote)("filtered lists and their cursors", () => {
   it("answers 400 at query.cursor to a cursor whose createdAt is forged to 2099, with or without a filter", async () => {
     // Prepare
     clock.set(T0);
-    const [id] = await orgWithKeys("cursor-b", 1);
+    const [id] = await createKeys(target, clock, "cursor-b", 1);
     const at2099 = "2099-01-01T00:00:00.000Z";
     const plain = encodeCursor("cursor-b", { createdAt: at2099, pk: String(id) });
     const claimingTheFilter = encodeCursor("cursor-b", {
@@ -71,7 +62,7 @@ describe.skipIf(remote)("filtered lists and their cursors", () => {
   it("takes a cursor only with the filter and value it was issued for, whatever the limit", async () => {
     // Prepare
     clock.set(T0);
-    await orgWithKeys("cursor-c", 4);
+    await createKeys(target, clock, "cursor-c", 4);
     clock.set(T0 + 10 * 86_400_000);
     const active = (await list("cursor-c", "?status=active&limit=1")).json.nextCursor;
     const unused = (await list("cursor-c", "?unusedForDays=2&limit=1")).json.nextCursor;

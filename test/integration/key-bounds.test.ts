@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, createKey, ManualClock, useTarget } from "./harness";
+import { admin, createKey, createKeys, ManualClock, useTarget } from "./harness";
 import { remote } from "./target";
 
 /**
@@ -18,15 +18,6 @@ const keysOf = (orgId: string) => `/admin/v1/orgs/${orgId}/api-keys`;
 const create = (orgId: string, body: unknown = { name: "k", scopes: ["accounts:read"] }) =>
   admin(target, "POST", keysOf(orgId), body);
 
-async function fill(orgId: string, count: number) {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    ids.push((await createKey(target, orgId, { name: `k${i}`, scopes: ["accounts:read"] })).id);
-    clock.advance(1000);
-  }
-  return ids;
-}
-
 async function activeNames(orgId: string, query = "?status=active") {
   const names: string[] = [];
   let cursor: string | null = null;
@@ -43,7 +34,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
   it("answers 409 conflict naming the cap to a create beyond it, after 400 for a bad body", async () => {
     // Prepare
     clock.set(T0);
-    await fill("cap-a", CAP);
+    await createKeys(target, clock, "cap-a", CAP);
 
     // Act
     const beyond = await create("cap-a");
@@ -60,7 +51,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
   it("lets a rotation through at the cap, with or without grace", async () => {
     // Prepare
     clock.set(T0);
-    const [first, second] = await fill("cap-b", CAP);
+    const [first, second] = await createKeys(target, clock, "cap-b", CAP);
 
     // Act
     const graced = await admin(target, "POST", `${keysOf("cap-b")}/${first}/rotate`, {
@@ -78,7 +69,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
   it("makes room again when a key is revoked, expires by the clock, or its rotation's grace ends", async () => {
     // Prepare
     clock.set(T0);
-    const ids = await fill("cap-c", CAP - 1);
+    const ids = await createKeys(target, clock, "cap-c", CAP - 1);
     const soon = new Date(clock.nowMs + 3_600_000).toISOString();
     await createKey(target, "cap-c", { name: "expiring", scopes: ["accounts:read"], expiresAt: soon });
     expect((await create("cap-c")).status).toBe(409);
@@ -106,7 +97,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
   it("holds under racing creates: exactly as many land as there is room for, never one more", async () => {
     // Prepare
     clock.set(T0);
-    await fill("cap-d", 1);
+    await createKeys(target, clock, "cap-d", 1);
 
     // Act
     const replies = await Promise.all(Array.from({ length: 3 * CAP }, () => create("cap-d")));
@@ -123,7 +114,7 @@ describe.skipIf(remote)("a filtered list's read bound", () => {
   it("answers a short page, even an empty one, with a cursor once it has read its bound", async () => {
     // Prepare: the only revoked key is the oldest, behind more entries than one request may read.
     clock.set(T0);
-    const [oldest] = await fill("reads-a", CAP);
+    const [oldest] = await createKeys(target, clock, "reads-a", CAP);
     await admin(target, "POST", `${keysOf("reads-a")}/${oldest}/revoke`);
 
     // Act
@@ -140,7 +131,7 @@ describe.skipIf(remote)("a filtered list's read bound", () => {
   it("pages through every match of a filter that reaches past the bound", async () => {
     // Prepare
     clock.set(T0);
-    await fill("reads-b", CAP);
+    await createKeys(target, clock, "reads-b", CAP);
     clock.set(T0 + 5 * 86_400_000);
 
     // Act

@@ -1,0 +1,71 @@
+import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { createKey } from "../../../../lambdas/key-management/create-key";
+import { keyIdFor, NOW, storedKey } from "./helpers";
+import { ADMIN, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
+
+/** The org's cap on active keys as `createKey` meets it (API.md §5; docs/DECISIONS.md #203). */
+useVerbTestSetup();
+
+const INPUT = { name: "n", scopes: ["export" as const] };
+const AT_CAP = "ConditionalCheckFailed";
+
+describe("createKey at the cap", () => {
+  it("answers a conflict naming the cap when the counter refuses and no counted key is dead", async () => {
+    // Prepare: the key, its event, the counter (no idempotency record): the counter's condition fails.
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", AT_CAP));
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: keyIdFor(1), orgId: "acme", createdAt: "x" }] });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN);
+
+    // Assess
+    expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+    expect(transaction()[2]?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
+    // Nothing dead to discount: one create attempt, no discount transaction.
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it("answers a replayed Idempotency-Key as a replay, whatever the counter says", async () => {
+    // Prepare: the key, its event, the idempotency record (failed, naming the first key), the counter.
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled("None", "None", { Code: AT_CAP, Item: { keyId: { S: keyIdFor(7) } } }, AT_CAP));
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN, { idempotencyKey: "order-42" });
+
+    // Assess
+    expect(outcome).toEqual({ ok: false, reason: "idempotency_replay", keyId: keyIdFor(7) });
+  });
+
+  it("discounts a counted key the clock expired, once, and then creates", async () => {
+    // Prepare: the first create is refused; the index shows one expired key; its discount and the
+    // second create commit.
+    const expired = storedKey(3, { expiresAt: NOW - 1 });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "None", AT_CAP))
+      .resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: expired.pk, orgId: "acme", createdAt: expired.createdAt, expiresAt: expired.expiresAt }],
+    });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const discount = transaction(2);
+    expect(discount[0]?.Update).toMatchObject({
+      Key: { pk: expired.pk },
+      UpdateExpression: "REMOVE counted",
+      ConditionExpression: expect.stringContaining("attribute_exists(counted)"),
+    });
+    expect(discount[1]?.Update).toMatchObject({
+      Key: { pk: "ACTIVE_KEYS#acme" },
+      ExpressionAttributeValues: { ":minusOne": -1 },
+    });
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 3);
+  });
+});
