@@ -20,22 +20,28 @@ import { commit, type KeyServiceDeps } from "./key-store";
 export const activeKeyCounterKey = (orgId: string) => `ACTIVE_KEYS#${orgId}`;
 
 /**
- * The counter's move for a new key. A create (`capped`) counts only under the cap; a rotation
- * replaces a key and is allowed at the cap (API.md §5), so it counts unconditionally.
+ * How a new key's move of the counter is bounded: a create only under the cap; a rotation with a grace
+ * period (the old key stays active a while) at the cap but not beyond it, so that a rotation works at
+ * the cap while chained graced rotations cannot grow an org without bound; `none` for a move that
+ * cannot raise the org's active keys.
  */
-export function countNewKey(deps: KeyServiceDeps, orgId: string, capped: boolean): TransactItem {
+export type CounterBound = "underCap" | "atMostCap" | "none";
+
+/** The counter's move by one for a new key, conditional as `bound` says. */
+export function countNewKey(deps: KeyServiceDeps, orgId: string, bound: CounterBound): TransactItem {
   const cap = (deps.limits ?? KEY_LIMITS).orgActiveKeys;
+  const comparison = bound === "underCap" ? "<" : "<=";
   return {
     Update: {
       TableName: deps.table,
       Key: { pk: activeKeyCounterKey(orgId) },
       UpdateExpression: "ADD activeKeys :one",
-      ...(capped
-        ? {
-            ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys < :cap",
+      ...(bound === "none"
+        ? { ExpressionAttributeValues: { ":one": 1 } }
+        : {
+            ConditionExpression: `attribute_not_exists(activeKeys) OR activeKeys ${comparison} :cap`,
             ExpressionAttributeValues: { ":one": 1, ":cap": cap },
-          }
-        : { ExpressionAttributeValues: { ":one": 1 } }),
+          }),
     },
   };
 }
@@ -93,3 +99,7 @@ export async function discountDeadKeys(deps: KeyServiceDeps, orgId: string): Pro
 /** What a create refused at the cap answers (409 `conflict`, naming the cap). */
 export const capMessage = (deps: KeyServiceDeps) =>
   `The org holds the most active keys it may: ${(deps.limits ?? KEY_LIMITS).orgActiveKeys}. Revoke a key, or rotate one instead of creating another.`;
+
+/** What a rotation with a grace period refused beyond the cap answers (409 `conflict`, naming the cap). */
+export const graceCapMessage = (deps: KeyServiceDeps) =>
+  `The org is over its cap of ${(deps.limits ?? KEY_LIMITS).orgActiveKeys} active keys while earlier rotations' grace periods run. Rotate without a grace period, or revoke a key.`;

@@ -88,7 +88,7 @@ export async function createKey(
       });
     }
     // After the idempotency record (its index is fixed), before the events.
-    const counterAction = items.push(countNewKey(deps, orgId, true)) - 1;
+    const counterAction = items.push(countNewKey(deps, orgId, "underCap")) - 1;
     // Last: cancellation reasons are read by index (the idempotency record's, the counter's).
     items.push(
       ...keyEvents(deps, orgId, [{ type: "api_key.created", record: record(deps, item, now) }], now),

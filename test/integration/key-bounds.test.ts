@@ -66,6 +66,34 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     expect((await create("cap-b")).status).toBe(409);
   });
 
+  it("refuses a graced rotation beyond the cap, so chained graces cannot grow an org, but never one without grace", async () => {
+    // Prepare: a full org, one graced rotation taking it one over the cap while the grace runs.
+    clock.set(T0);
+    const [first, second] = await createKeys(target, clock, "cap-e", CAP);
+    const graced = await admin(target, "POST", `${keysOf("cap-e")}/${first}/rotate`, {
+      gracePeriodSeconds: 600,
+    });
+    expect(graced.status).toBe(201);
+
+    // Act
+    const chained = await admin(target, "POST", `${keysOf("cap-e")}/${graced.json.id}/rotate`, {
+      gracePeriodSeconds: 600,
+    });
+    const withoutGrace = await admin(target, "POST", `${keysOf("cap-e")}/${second}/rotate`, {});
+    clock.advance(601_000);
+    const afterGrace = await admin(target, "POST", `${keysOf("cap-e")}/${graced.json.id}/rotate`, {
+      gracePeriodSeconds: 600,
+    });
+
+    // Assess
+    expect(chained.status).toBe(409);
+    expect(chained.json.error.message).toContain(String(CAP));
+    expect(withoutGrace.status).toBe(201);
+    // The first grace ended: the org is back at the cap, where a graced rotation is allowed.
+    expect(afterGrace.status).toBe(201);
+    expect((await activeNames("cap-e")).length).toBeLessThanOrEqual(CAP + 1);
+  });
+
   it("makes room again when a key is revoked, expires by the clock, or its rotation's grace ends", async () => {
     // Prepare
     clock.set(T0);

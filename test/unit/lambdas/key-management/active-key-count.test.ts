@@ -1,6 +1,7 @@
-import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createKey } from "../../../../lambdas/key-management/create-key";
+import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
 import { keyIdFor, NOW, storedKey } from "./helpers";
 import { ADMIN, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
 
@@ -67,5 +68,39 @@ describe("createKey at the cap", () => {
       ExpressionAttributeValues: { ":minusOne": -1 },
     });
     expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 3);
+  });
+});
+
+describe("rotateKey and the cap", () => {
+  it("without grace moves no count: the revoked old key leaves the counter as the new one joins", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const items = transaction();
+    expect(items[1]?.Update?.UpdateExpression).toContain("REMOVE counted");
+    expect(items.some((item) => item.Update?.Key?.pk === "ACTIVE_KEYS#acme")).toBe(false);
+  });
+
+  it("with grace counts the new key only while the org is at most at the cap, and refuses beyond it", async () => {
+    // Prepare: the counter is over the cap (an earlier grace), and nothing is dead.
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", "None", "None", AT_CAP));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), { gracePeriodSeconds: 60 }, ADMIN);
+
+    // Assess
+    expect(transaction()[4]?.Update).toMatchObject({
+      Key: { pk: "ACTIVE_KEYS#acme" },
+      ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys <= :cap",
+    });
+    expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
   });
 });
