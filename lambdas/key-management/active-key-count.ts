@@ -1,6 +1,6 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
 import { keyStatus } from "../shared/api-keys/key-record";
+import { queryPages } from "../shared/dynamo/query-pages";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { KEY_LIMITS } from "./key-limits";
 import { commit, type KeyServiceDeps } from "./key-store";
@@ -15,6 +15,14 @@ import { commit, type KeyServiceDeps } from "./key-store";
  * in its own transaction conditional on the key still holding `counted` and being dead on its base
  * item, so two discounts never take one key off twice and the index's lag can only discount less.
  */
+
+/** What the org index holds of a key: enough to tell whether it is dead and still counted. */
+interface IndexEntry {
+  pk: string;
+  expiresAt?: number;
+  revokedAt?: number;
+  counted?: true;
+}
 
 /** The counter's item: no `orgId` nor `createdAt`, so it never enters the org index. */
 export const activeKeyCounterKey = (orgId: string) => `ACTIVE_KEYS#${orgId}`;
@@ -48,27 +56,25 @@ export function countNewKey(deps: KeyServiceDeps, orgId: string, bound: CounterB
 
 /**
  * Takes the org's counted keys that are no longer active off the counter; answers how many. Reads
- * the org index (its projection holds `expiresAt` and `revokedAt`), and for each key it shows dead,
+ * the org index (its projection holds `expiresAt`, `revokedAt` and `counted`), and for each key it
+ * shows dead and counted,
  * one conditional transaction: the base item must still be counted and dead, so a key revived by
  * nothing and a key another discount already took are both left alone.
  */
 export async function discountDeadKeys(deps: KeyServiceDeps, orgId: string): Promise<number> {
   const now = deps.clock();
   let discounted = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.table,
-        IndexName: KEYS_BY_ORG_INDEX,
-        KeyConditionExpression: "orgId = :orgId",
-        ExpressionAttributeValues: { ":orgId": orgId },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const entry of page.Items ?? []) {
-      const { pk, expiresAt, revokedAt } = entry as { pk: string; expiresAt?: number; revokedAt?: number };
-      if (keyStatus({ expiresAt, revokedAt }, now) === "active") continue;
+  const pages = queryPages(deps.db, {
+    TableName: deps.table,
+    IndexName: KEYS_BY_ORG_INDEX,
+    KeyConditionExpression: "orgId = :orgId",
+    ExpressionAttributeValues: { ":orgId": orgId },
+  });
+  for await (const entries of pages) {
+    for (const entry of entries) {
+      const { pk, expiresAt, revokedAt, counted } = entry as unknown as IndexEntry;
+      // Active, or already off the counter (the index projects `counted`): nothing to discount.
+      if (!counted || keyStatus({ expiresAt, revokedAt }, now) === "active") continue;
       const result = await commit(deps, [
         {
           Update: {
@@ -91,8 +97,7 @@ export async function discountDeadKeys(deps: KeyServiceDeps, orgId: string): Pro
       ]);
       if (result.committed) discounted++;
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return discounted;
 }
 

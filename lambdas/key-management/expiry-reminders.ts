@@ -1,7 +1,7 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import { queryPages } from "../shared/dynamo/query-pages";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { keyEvents } from "./key-events";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
@@ -59,20 +59,14 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
   const now = deps.clock();
   const ids: string[] = [];
   for (const day of reminderDays(now)) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.db.send(
-        new QueryCommand({
-          TableName: deps.table,
-          IndexName: KEYS_BY_EXPIRY_DAY_INDEX,
-          KeyConditionExpression: "expiryDay = :day",
-          ExpressionAttributeValues: { ":day": day },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const entry of page.Items ?? []) if (typeof entry.pk === "string") ids.push(entry.pk);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = queryPages(deps.db, {
+      TableName: deps.table,
+      IndexName: KEYS_BY_EXPIRY_DAY_INDEX,
+      KeyConditionExpression: "expiryDay = :day",
+      ExpressionAttributeValues: { ":day": day },
+    });
+    for await (const entries of pages)
+      for (const entry of entries) if (typeof entry.pk === "string") ids.push(entry.pk);
   }
   const items = await readKeys(deps, ids);
   let sent = 0;

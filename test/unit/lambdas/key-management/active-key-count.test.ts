@@ -49,7 +49,17 @@ describe("createKey at the cap", () => {
       .rejectsOnce(cancelled("None", "None", AT_CAP))
       .resolves({});
     ddb.on(QueryCommand).resolves({
-      Items: [{ pk: expired.pk, orgId: "acme", createdAt: expired.createdAt, expiresAt: expired.expiresAt }],
+      Items: [
+        {
+          pk: expired.pk,
+          orgId: "acme",
+          createdAt: expired.createdAt,
+          expiresAt: expired.expiresAt,
+          counted: true,
+        },
+        // Dead but already off the counter: no discount transaction for it.
+        { pk: keyIdFor(4), orgId: "acme", createdAt: expired.createdAt, revokedAt: NOW - 5 },
+      ],
     });
 
     // Act
