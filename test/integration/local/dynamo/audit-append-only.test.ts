@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_TABLE, KEYS_TABLE } from "../../../../contract/tables";
@@ -68,5 +70,24 @@ describe("audit events are append-only", () => {
     // Assess
     expect(second.committed).toBe(false);
     expect(await read("acme", String(first.Put?.Item?.id))).toEqual(written);
+  });
+
+  it("has one writer of the audit table in the code, putAudit; everything else only reads it", () => {
+    // Prepare: every module of lambdas/ that names the audit table.
+    const root = join(__dirname, "../../../../lambdas");
+    const modules = (readdirSync(root, { recursive: true }) as string[]).filter((file) =>
+      file.endsWith(".ts"),
+    );
+
+    // Act
+    const naming = modules.filter((file) =>
+      readFileSync(join(root, file), "utf8").includes("TableName: deps.auditTable"),
+    );
+
+    // Assess: putAudit's module, and the audit list's query.
+    expect(naming.sort()).toEqual(["key-management/key-store.ts", "key-management/list-audit-events.ts"]);
+    expect(readFileSync(join(root, "key-management/list-audit-events.ts"), "utf8")).not.toMatch(
+      /Put|Update|Delete/,
+    );
   });
 });
