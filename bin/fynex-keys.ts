@@ -10,7 +10,8 @@ import {
   sigV4Auth,
 } from "../lib/admin-client/admin-client";
 import { invitationProblem, inviteAdmin } from "../lib/admin-client/invite-admin";
-import { printHuman as printHumanTo } from "../lib/admin-client/output";
+import { printFailure, printHuman as printHumanTo, printJson } from "../lib/admin-client/output";
+import { terminalSafe } from "../lib/admin-client/terminal-text";
 
 /**
  * `npx fynex-keys <command>`: the admin API (API.md §5) from a terminal or a script, against the local
@@ -261,7 +262,7 @@ async function invite(values: Values, orgId: string): Promise<number> {
   const region = values.region ?? process.env.AWS_REGION ?? invitation.userPoolId.split("_")[0];
   const outcome = await inviteAdmin(new CognitoIdentityProviderClient({ region }), invitation);
   if (!outcome.ok) {
-    err(`fynex-keys: ${outcome.message}`);
+    err(`fynex-keys: ${terminalSafe(outcome.message)}`);
     return 1;
   }
   err(
@@ -303,10 +304,7 @@ async function main(argv: string[]): Promise<number> {
     reply = await send(client, request);
   } catch (error) {
     if (error instanceof ApiFailure) {
-      if (values.json) out(JSON.stringify(error.reply.body ?? null, null, 2));
-      err(`fynex-keys: ${error.message}`);
-      for (const detail of apiErrorOf(error.reply.body)?.details ?? [])
-        err(`  ${detail.path}: ${detail.message}`);
+      printFailure({ out, err }, error.reply, { json: values.json });
       return 1;
     }
     throw error;
@@ -322,7 +320,7 @@ async function main(argv: string[]): Promise<number> {
     }
     body = { items, nextCursor: null };
   }
-  if (values.json) out(JSON.stringify(body, null, 2));
+  if (values.json) printJson({ out, err }, body);
   else printHuman(command, body, body.nextCursor ?? null);
   return 0;
 }
@@ -334,7 +332,8 @@ try {
     err(`fynex-keys: ${error.message}\nRun "fynex-keys --help" for the commands and options.`);
     process.exitCode = 2;
   } else {
-    err(`fynex-keys: ${(error as Error).message}`);
+    // A failure of a later page, or a network error, may carry the API's or a server's words.
+    err(`fynex-keys: ${terminalSafe((error as Error).message)}`);
     process.exitCode = 1;
   }
 }

@@ -56,7 +56,9 @@ export const KEYS_TABLE: TableDefinition = {
       indexName: KEYS_BY_ORG_INDEX,
       partitionKey: "orgId",
       sortKey: "createdAt",
-      nonKeyAttributes: ["expiresAt", "revokedAt"],
+      // `counted`: the active-key cap's correction looks only at keys still on the counter
+      // (lambdas/key-management/active-key-count.ts); written once per key, never per request.
+      nonKeyAttributes: ["expiresAt", "revokedAt", "counted"],
     },
     {
       indexName: KEYS_BY_EXPIRY_DAY_INDEX,

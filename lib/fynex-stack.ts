@@ -12,6 +12,12 @@ import {
   type Route,
 } from "../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../contract/tables";
+import {
+  AUDIT_EVENT_ATTRIBUTES,
+  AUTHORIZER_KEY_ATTRIBUTES,
+  LEAK_REVOCATION_KEY_ATTRIBUTES,
+  OUTBOX_ITEM_ATTRIBUTES,
+} from "../contract/write-attributes";
 import type { EnvironmentConfig } from "./config";
 import { ConsoleUsers } from "./constructs/console-users";
 import { ExpiryReminders } from "./constructs/expiry-reminders";
@@ -159,16 +165,41 @@ export class FynexStack extends Stack {
       timeout: Duration.seconds(5),
       sourceMaps: false,
     });
-    authorizer.bindTable({ table: keysTable, accessMode: "update" });
+    // Its update reads the whole item back (the context needs it), and may touch nothing else.
+    authorizer.bindTable({
+      table: keysTable,
+      accessMode: "update",
+      writes: { attributes: AUTHORIZER_KEY_ATTRIBUTES, wholeItemBack: true },
+    });
     // At a rollover, the closed window's count: one PutItem, never a read of the history.
     authorizer.bindTable({ table: usageTable, accessMode: "append" });
 
     const bindAccess = (fn: FynexFunction, access: HandlerAccess) => {
       // The org index only: the expiry index is the reminder function's alone.
-      if (access.keys)
-        fn.bindTable({ table: keysTable, accessMode: access.keys, indexes: [KEYS_BY_ORG_INDEX] });
-      if (access.audit) fn.bindTable({ table: auditTable, accessMode: access.audit });
-      if (access.data) fn.bindTable({ table: dataTable, accessMode: access.data });
+      if (access.keys) {
+        fn.bindTable({
+          table: keysTable,
+          accessMode: access.keys,
+          indexes: [KEYS_BY_ORG_INDEX],
+          // The leak report's revocation: never a key's org, expiry, scopes or hash.
+          writes: access.keys === "revoke" ? { attributes: LEAK_REVOCATION_KEY_ATTRIBUTES } : undefined,
+        });
+      }
+      // Audit events only, whoever appends them; on the data table, an append is an outbox item.
+      if (access.audit) {
+        fn.bindTable({
+          table: auditTable,
+          accessMode: access.audit,
+          writes: { attributes: AUDIT_EVENT_ATTRIBUTES },
+        });
+      }
+      if (access.data) {
+        fn.bindTable({
+          table: dataTable,
+          accessMode: access.data,
+          writes: access.data === "append" ? { attributes: OUTBOX_ITEM_ATTRIBUTES } : undefined,
+        });
+      }
       if (access.usage) fn.bindTable({ table: usageTable, accessMode: access.usage });
       // Secrets Manager hook: whatever may revoke keys deletes their copies; only key management,
       // which creates keys (readWrite), writes copies.

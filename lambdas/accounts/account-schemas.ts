@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainTextSchema } from "../shared/plain-text";
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
@@ -32,8 +33,8 @@ export const accountSchema = z.object({
 });
 export type Account = z.infer<typeof accountSchema>;
 
-const accountNameSchema = z.string().trim().min(1).max(200);
-const externalRefSchema = z.string().trim().min(1).max(100);
+const accountNameSchema = plainTextSchema().trim().min(1).max(200);
+const externalRefSchema = plainTextSchema().trim().min(1).max(100);
 
 /** `POST /accounts`, and one row of an import. `balance` is the opening balance (default 0). */
 export const createAccountSchema = z.strictObject({

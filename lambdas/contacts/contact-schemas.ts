@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listQuerySchema } from "../shared/http/list-query";
+import { plainTextSchema } from "../shared/plain-text";
 
 /**
  * Phone numbers are E.164 as written for machines: `+`, the country code, the number, no spaces or
@@ -28,8 +29,8 @@ export const contactSchema = z.object({
 });
 export type Contact = z.infer<typeof contactSchema>;
 
-const contactNameSchema = z.string().trim().min(1).max(200);
-const roleSchema = z.string().trim().min(1).max(100);
+const contactNameSchema = plainTextSchema().trim().min(1).max(200);
+const roleSchema = plainTextSchema().trim().min(1).max(100);
 
 /** `POST /contacts`: the account must be one of the org's (404 otherwise). */
 export const createContactSchema = contactSchema

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
+import { capMessage, countNewKey, discountDeadKeys } from "./active-key-count";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
@@ -40,7 +41,9 @@ const CREATE_ATTEMPTS = 2;
  * answer and nowhere else (not in the item, not in the event, not in a log, not in an error). The item
  * starts in the current rate window with a count of 0, so the key's first request costs the
  * authorizer a single call. A replayed `idempotencyKey` (same org, within 24 hours) creates nothing
- * and names the key it created first.
+ * and names the key it created first. The org's active-key counter moves in the same transaction,
+ * only under the cap; at the cap the org's dead keys are discounted once and the create tried again,
+ * and if the counter is still at the cap the create is a conflict (`active-key-count.ts`).
  */
 export async function createKey(
   deps: KeyServiceDeps,
@@ -50,6 +53,7 @@ export async function createKey(
   options: { idempotencyKey?: string } = {},
 ): Promise<Outcome<CreatedKey>> {
   const who = actorOf(actor);
+  let discounted = false;
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock();
     const { key, item } = newKeyItem(
@@ -83,13 +87,25 @@ export async function createKey(
         },
       });
     }
-    // Last: cancellation reasons are read by index (the idempotency record's).
+    // After the idempotency record (its index is fixed), before the events.
+    const counterAction = items.push(countNewKey(deps, orgId, "underCap")) - 1;
+    // Last: cancellation reasons are read by index (the idempotency record's, the counter's).
     items.push(
       ...keyEvents(deps, orgId, [{ type: "api_key.created", record: record(deps, item, now) }], now),
     );
     // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
     const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now);
     if (created) return ok(created);
+    const replayed = recordKey !== undefined && conditionFailedAt(result, IDEMPOTENCY_ACTION);
+    if (conditionFailedAt(result, counterAction) && !replayed) {
+      // The counter is an upper bound (keys expire by the clock): correct it once before refusing.
+      if (discounted || (await discountDeadKeys(deps, orgId)) === 0) {
+        return fail({ reason: "conflict", message: capMessage(deps) });
+      }
+      discounted = true;
+      attempt--;
+      continue;
+    }
     if (recordKey === undefined || !conditionFailedAt(result, IDEMPOTENCY_ACTION)) {
       throw unexpectedCancellation(result, "creating a key");
     }

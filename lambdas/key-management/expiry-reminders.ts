@@ -1,9 +1,10 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import { queryPages } from "../shared/dynamo/query-pages";
+import type { TransactItem } from "../shared/dynamo/transact";
 import { keyEvents } from "./key-events";
-import { commit, type KeyServiceDeps } from "./key-store";
+import { commit, type KeyServiceDeps, putAudit } from "./key-store";
 import { readKeys } from "./list-keys";
 import { expiryDayOf } from "./new-key";
 
@@ -58,20 +59,14 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
   const now = deps.clock();
   const ids: string[] = [];
   for (const day of reminderDays(now)) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.db.send(
-        new QueryCommand({
-          TableName: deps.table,
-          IndexName: KEYS_BY_EXPIRY_DAY_INDEX,
-          KeyConditionExpression: "expiryDay = :day",
-          ExpressionAttributeValues: { ":day": day },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const entry of page.Items ?? []) if (typeof entry.pk === "string") ids.push(entry.pk);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = queryPages(deps.db, {
+      TableName: deps.table,
+      IndexName: KEYS_BY_EXPIRY_DAY_INDEX,
+      KeyConditionExpression: "expiryDay = :day",
+      ExpressionAttributeValues: { ":day": day },
+    });
+    for await (const entries of pages)
+      for (const entry of entries) if (typeof entry.pk === "string") ids.push(entry.pk);
   }
   const items = await readKeys(deps, ids);
   let sent = 0;
@@ -88,7 +83,6 @@ async function remind(
   threshold: ReminderThreshold,
   nowMs: number,
 ): Promise<boolean> {
-  const expiresAt = new Date(item.expiresAt ?? 0).toISOString();
   const reminded: ApiKeyItem = { ...item, expiryReminder: threshold };
   if (threshold === "1d") delete reminded.expiryDay;
   const record = toKeyRecord(reminded, nowMs, deps.settings);
@@ -111,22 +105,26 @@ async function remind(
         },
       },
     },
-    {
-      Put: {
-        TableName: deps.auditTable,
-        Item: auditItem(
-          item.orgId,
-          {
-            type: "key.expiring_soon",
-            actor: "scheduler",
-            keyId: item.pk,
-            changes: { expiresAt, threshold },
-          },
-          nowMs,
-        ),
-      },
-    },
+    reminderAudit(deps, item, threshold, nowMs),
     ...keyEvents(deps, item.orgId, [{ type: "api_key.expiring_soon", record, extra: { threshold } }], nowMs),
   ]);
   return result.committed;
+}
+
+/** The reminder's audit event `key.expiring_soon` (actor `scheduler`), put only if its id is new. */
+export function reminderAudit(
+  deps: KeyServiceDeps,
+  item: Pick<ApiKeyItem, "pk" | "orgId" | "expiresAt">,
+  threshold: ReminderThreshold,
+  nowMs: number,
+): TransactItem {
+  const expiresAt = new Date(item.expiresAt ?? 0).toISOString();
+  return putAudit(
+    deps,
+    auditItem(
+      item.orgId,
+      { type: "key.expiring_soon", actor: "scheduler", keyId: item.pk, changes: { expiresAt, threshold } },
+      nowMs,
+    ),
+  );
 }

@@ -8,6 +8,7 @@ import {
   type TransactResult,
   transact,
 } from "../shared/dynamo/transact";
+import type { KeyLimits } from "./key-limits";
 import { isKeyId } from "./schemas";
 
 /**
@@ -49,6 +50,8 @@ export interface KeyServiceDeps {
    * there before their item is written (`lambdas/shared/api-keys/key-secrets.ts`).
    */
   secrets?: KeySecretStore;
+  /** The org's key cap and a filtered list's read bound; `KEY_LIMITS` (API.md §5's numbers) when absent. */
+  limits?: KeyLimits;
 }
 
 /**
@@ -95,8 +98,17 @@ export const iso = (ms: number | undefined) => (ms === undefined ? null : new Da
 export const commit = (deps: KeyServiceDeps, items: TransactItem[]): Promise<TransactResult> =>
   transact(deps.db, items, deps.retry);
 
+/**
+ * The Put of one audit event, conditional on its id being new (API.md §5): an event, once written, is
+ * never overwritten, whatever writes the same id later (a bug, a replayed transaction, a forged one).
+ * Every audit write of the code goes through here.
+ */
 export const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem => ({
-  Put: { TableName: deps.auditTable, Item: event },
+  Put: {
+    TableName: deps.auditTable,
+    Item: event,
+    ConditionExpression: "attribute_not_exists(id)",
+  },
 });
 
 /** An audit event of `who`, on key `keyId`, at `nowMs`. */

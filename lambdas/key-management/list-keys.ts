@@ -4,6 +4,7 @@ import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
 import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { DEFAULT_RETRY } from "../shared/dynamo/transact";
+import { KEY_LIMITS } from "./key-limits";
 import { fail, type KeyServiceDeps, type Outcome, ok, record } from "./key-store";
 import { isKeyId, type ListKeysInput } from "./schemas";
 import { lastActivity, unusedCutoff } from "./unused-keys";
@@ -13,15 +14,21 @@ export interface KeyPage {
   nextCursor: string | null;
 }
 
-/** Where a page of the org index ends: the index key of its last item (the org is the cursor's own). */
+/**
+ * Where a page of the org index ends: the index key of its last item (the org is the cursor's own),
+ * and the filter the page was listed with (`status=active`, `unusedForDays=30`; absent unfiltered).
+ * A cursor is valid only with the filter it was issued for (API.md §5): another filter's position
+ * may lie outside this one's key condition, where DynamoDB refuses it (a 500).
+ */
 const positionSchema = z.strictObject({
   createdAt: z.iso.datetime({ precision: 3 }),
   pk: z.string().refine(isKeyId),
+  filter: z.string().optional(),
 });
 type Position = z.infer<typeof positionSchema>;
 
 /** What the walk reads of the org index: its keys (the order and the cursor's position). */
-interface IndexEntry extends Position {
+interface IndexEntry extends Omit<Position, "filter"> {
   orgId: string;
 }
 
@@ -31,36 +38,51 @@ interface IndexEntry extends Position {
  */
 const FILTERED_PAGE_SIZE = 100;
 
+/** The filter a list request names, as its cursors carry it: the value included, `limit` not. */
+function filterOf(input: ListKeysInput): string | undefined {
+  if (input.unusedForDays !== undefined) return `unusedForDays=${input.unusedForDays}`;
+  return input.status === undefined ? undefined : `status=${input.status}`;
+}
+
 /**
  * The org's keys, newest first, optionally of one status. The org index (eventually consistent)
  * gives only the order and the positions; whether a key is listed, and what it shows, come from its
  * base item read strongly consistently at one instant, so `?status=active` never lists a key revoked
  * a moment ago (the index may not know yet) and every listed key shows the status it was filtered on
  * (docs/DECISIONS.md #119). Walks the index until `limit` keys and one
- * more match (the extra one only says whether another page exists) or the index ends. Unfiltered, the
- * index alone decides membership and only the page's base items are read, once, at the end.
+ * more match (the extra one only says whether another page exists), the index ends, or, filtered, the
+ * request has read its bound of entries (API.md §5): the page then ends short, with a cursor after the
+ * last entry read. Unfiltered, the index alone decides membership and only the page's base items are
+ * read, once, at the end.
  */
 export async function listKeys(
   deps: KeyServiceDeps,
   orgId: string,
   input: ListKeysInput,
 ): Promise<Outcome<KeyPage>> {
+  const now = deps.clock();
+  // `unusedForDays` (API.md §11) filters as a status does: active, and last used by the cutoff.
+  const unused = unusedCutoff(input, now);
+  const filter = filterOf(input);
   let startKey: Record<string, unknown> | undefined;
   if (input.cursor !== undefined) {
     const position = decodeCursor(input.cursor, orgId, positionSchema);
-    if (!position) return fail({ reason: "invalid_cursor" });
-    startKey = { orgId, ...position };
+    // Another filter's cursor, or one past the cutoff (outside the key condition): not this list's.
+    if (!position || position.filter !== filter || (unused && position.createdAt > unused.createdBy)) {
+      return fail({ reason: "invalid_cursor" });
+    }
+    startKey = { orgId, createdAt: position.createdAt, pk: position.pk };
   }
-  const now = deps.clock();
   const shown = (item: ApiKeyItem | undefined) =>
     // Gone since the index was read (TTL, or a table edit): skipped, the rest keep their order.
     item?.orgId === orgId ? record(deps, item, now) : undefined;
-  // `unusedForDays` (API.md §11) filters as a status does: active, and last used by the cutoff.
-  const unused = unusedCutoff(input, now);
   const status = unused ? "active" : input.status;
   const matches = (match: KeyRecord | undefined, item: ApiKeyItem | undefined) =>
     match?.status === status && (!unused || (item !== undefined && lastActivity(item) <= unused.lastUsedBy));
+  const readBound = (deps.limits ?? KEY_LIMITS).filteredListReads;
   const found: Listed[] = [];
+  let read = 0;
+  let lastRead: IndexEntry | undefined;
   let exclusiveStartKey = startKey;
   do {
     const wanted = input.limit + 1 - found.length;
@@ -72,7 +94,7 @@ export async function listKeys(
         KeyConditionExpression: unused ? "orgId = :orgId AND createdAt <= :cutoff" : "orgId = :orgId",
         ExpressionAttributeValues: { ":orgId": orgId, ...(unused ? { ":cutoff": unused.createdBy } : {}) },
         ScanIndexForward: false,
-        Limit: status ? Math.max(wanted, FILTERED_PAGE_SIZE) : wanted,
+        Limit: status ? Math.min(Math.max(wanted, FILTERED_PAGE_SIZE), readBound - read) : wanted,
         ExclusiveStartKey: exclusiveStartKey,
       }),
     );
@@ -85,22 +107,36 @@ export async function listKeys(
         deps,
         entries.map((entry) => entry.pk),
       );
+      read += entries.length;
       for (const entry of entries) {
+        if (found.length > input.limit) break;
+        lastRead = entry;
         const item = items.get(entry.pk);
         const match = shown(item);
-        if (found.length <= input.limit && matches(match, item)) found.push({ entry, record: match });
+        if (matches(match, item)) found.push({ entry, record: match });
       }
     }
     exclusiveStartKey = page.LastEvaluatedKey;
-  } while (found.length <= input.limit && exclusiveStartKey);
+  } while (found.length <= input.limit && exclusiveStartKey && (status === undefined || read < readBound));
 
   const listed = found.slice(0, input.limit);
+  const cursorAt = (entry: IndexEntry) =>
+    encodeCursor(orgId, {
+      createdAt: entry.createdAt,
+      pk: entry.pk,
+      ...(filter === undefined ? {} : { filter }),
+    });
   const last = listed.at(-1)?.entry;
-  const nextCursor =
-    found.length > input.limit && last
-      ? encodeCursor(orgId, { createdAt: last.createdAt, pk: last.pk })
-      : null;
-  if (status !== undefined) return ok({ items: listed.flatMap(({ record }) => record ?? []), nextCursor });
+  if (status !== undefined) {
+    // Short of `limit` with the index not ended: the read bound stopped the walk, so the next page
+    // starts after the last entry read (matched or not).
+    const more = found.length > input.limit ? last : exclusiveStartKey ? lastRead : undefined;
+    return ok({
+      items: listed.flatMap(({ record }) => record ?? []),
+      nextCursor: more ? cursorAt(more) : null,
+    });
+  }
+  const nextCursor = found.length > input.limit && last ? cursorAt(last) : null;
   // Unfiltered: every entry is listed; only the page's own base items are read (the extra one is not).
   const items = await readKeys(
     deps,

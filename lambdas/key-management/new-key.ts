@@ -53,6 +53,8 @@ export function newKeyItem(
     createdBy,
     windowStart: windowStart(nowMs, deps.settings.rateWindowSeconds),
     windowCount: 0,
+    // Every new key, created or rotated, is on the org's active-key counter (API.md §5 cap).
+    counted: true,
   };
   if (settings.expiresAt !== undefined) {
     item.expiresAt = settings.expiresAt;

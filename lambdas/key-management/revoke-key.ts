@@ -21,6 +21,13 @@ export interface RevokeOptions {
   eventType?: Extract<AuditEventType, "key.revoked" | "key.leak_reported">;
   /** Merged into the event's `changes` (a leak report's `{ url }`); `revokedAt` is always the service's. */
   changes?: Record<string, unknown>;
+  /**
+   * The write's condition reads only `pk` and `revokedAt` (`contract/write-attributes.ts`), so that a
+   * caller whose IAM may touch nothing else of a key (the secret-scanning function) can revoke. Safe:
+   * nothing ever changes a key's org, and a key that expired between the read and the write is
+   * revoked instead, with its TTL from now (a few milliseconds later than from its expiry).
+   */
+  narrowCondition?: boolean;
 }
 
 /**
@@ -63,13 +70,16 @@ export function revokeKey(
           TableName: deps.table,
           Key: { pk: keyId },
           UpdateExpression: "SET revokedAt = :now, #ttl = :ttl",
-          ConditionExpression: `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`,
+          ConditionExpression: options.narrowCondition
+            ? "attribute_exists(pk) AND attribute_not_exists(revokedAt)"
+            : `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`,
           ExpressionAttributeNames: { "#ttl": "ttl" },
           ExpressionAttributeValues: {
             ":now": now,
-            ":orgId": orgId,
             ":ttl": revoked.ttl,
-            ...(expiredAt === undefined ? {} : { ":expiredAt": expiredAt }),
+            ...(options.narrowCondition
+              ? {}
+              : { ":orgId": orgId, ...(expiredAt === undefined ? {} : { ":expiredAt": expiredAt }) }),
           },
         },
       },

@@ -1,6 +1,7 @@
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
+import { countNewKey, discountDeadKeys, graceCapMessage } from "./active-key-count";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
@@ -18,6 +19,9 @@ import {
 } from "./key-store";
 import { type CreatedKey, commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
 import type { RotateKeyInput } from "./schemas";
+
+/** Position of the counter's move in a rotation's transaction (after the two keys and two events). */
+const COUNTER_ACTION = 4;
 
 /** The rotate answer: the new key's record, the new key, and the id of the key it replaces. */
 export type RotatedKey = CreatedKey & { replaces: string };
@@ -57,9 +61,12 @@ function retireOld(
       ),
     };
   }
+  const after: ApiKeyItem = { ...old, revokedAt: now, ttl: ttlFor(now), replacedBy: newId, revision };
+  // Revoked now: it leaves the org's active-key counter, the new key takes its place (no net move).
+  delete after.counted;
   return {
-    after: { ...old, revokedAt: now, ttl: ttlFor(now), replacedBy: newId, revision },
-    expression: "SET replacedBy = :replacedBy, revokedAt = :now, #ttl = :ttl, #revision = :nextRevision",
+    after,
+    expression: `SET replacedBy = :replacedBy, revokedAt = :now, #ttl = :ttl, #revision = :nextRevision${old.counted ? " REMOVE counted" : ""}`,
     values: {},
     event: eventOf(
       orgId,
@@ -113,7 +120,8 @@ export function rotateKey(
     );
     item.replaces = old.pk;
 
-    const retired = retireOld(old, item.pk, input.gracePeriodSeconds ?? 0, orgId, who, now);
+    const grace = input.gracePeriodSeconds ?? 0;
+    const retired = retireOld(old, item.pk, grace, orgId, who, now);
     const live = stillLive(old, { revision: true, notRotated: true });
     const oldEvent = retired.event;
     const rotatedEvent = eventOf(
@@ -148,6 +156,14 @@ export function rotateKey(
       },
       putAudit(deps, rotatedEvent),
       putAudit(deps, oldEvent),
+      // The org's active-key counter (docs/DECISIONS.md #203, #208): a graced rotation adds a key for
+      // a while, allowed at the cap but not beyond; without grace the old key's place is the new one's,
+      // unless the old one was never counted.
+      ...(grace > 0
+        ? [countNewKey(deps, orgId, "atMostCap")]
+        : old.counted
+          ? []
+          : [countNewKey(deps, orgId, "none")]),
       ...keyEvents(
         deps,
         orgId,
@@ -164,6 +180,12 @@ export function rotateKey(
     const { result, created } = await commitNewKey(deps, orgId, { key, item }, rotation, now);
     if (created) return ok({ ...created, replaces: old.pk });
     if (conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "rotating a key");
+    if (grace > 0 && conditionFailedAt(result, COUNTER_ACTION)) {
+      // Over the cap: discount the org's dead keys and decide again, or refuse.
+      if ((await discountDeadKeys(deps, orgId)) === 0)
+        return fail({ reason: "conflict", message: graceCapMessage(deps) });
+      return "stale";
+    }
     // The old key changed since it was read (revoked, rotated, patched, expired): decide again.
     return "stale";
   });

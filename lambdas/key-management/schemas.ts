@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SCOPES } from "../../contract/scopes";
 import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/api-keys/ip-allowlist";
+import { plainTextSchema } from "../shared/plain-text";
 
 /**
  * Input schemas of the key-management operations (API.md §5). The HTTP routes and direct Lambda
@@ -30,8 +31,7 @@ export function isKeyId(value: string): boolean {
 const NAME_MAX = 100;
 
 /** 1 to 100 characters (code points) after trimming; stored trimmed. */
-export const nameSchema = z
-  .string()
+export const nameSchema = plainTextSchema()
   .trim()
   .min(1, "Must not be empty.")
   .refine((name) => [...name].length <= NAME_MAX, `Must be at most ${NAME_MAX} characters.`);
@@ -159,8 +159,7 @@ export const idempotencyKeySchema = z
  * A direct invocation's self-declared `actor`: kept as the event's `claimedActor`, unverified
  * (CloudTrail holds the real invoker). Over HTTP the actor is the IAM principal and no body takes it.
  */
-export const claimedActorSchema = z
-  .string("Must be a string.")
+export const claimedActorSchema = plainTextSchema()
   .trim()
   .min(1, "Must not be empty.")
   .max(256, "Must be at most 256 characters.");

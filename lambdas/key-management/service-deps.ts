@@ -3,6 +3,7 @@ import { keySecretStoreFor } from "../shared/api-keys/key-secrets";
 import { documentClient } from "../shared/dynamo/document-client";
 import { DEFAULT_RETRY } from "../shared/dynamo/transact";
 import { requireTable, runtime } from "../shared/runtime";
+import { KEY_LIMITS } from "./key-limits";
 import type { KeyServiceDeps } from "./key-store";
 
 /**
@@ -23,5 +24,6 @@ export function keyServiceDeps(): KeyServiceDeps {
     settings: { rateLimit: settings.rateLimit, rateWindowSeconds: settings.rateWindowSeconds },
     // Only with the Secrets Manager hook on: otherwise no client is ever made.
     secrets: keySecretStoreFor(settings),
+    limits: settings.keyLimits ?? KEY_LIMITS,
   };
 }

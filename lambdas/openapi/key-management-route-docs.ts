@@ -26,6 +26,8 @@ export const KEY_MANAGEMENT_ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/v1/orgs/{orgId}/api-keys": {
     operationId: "createKey",
     summary: "Create a key",
+    description:
+      "An org holds at most 1,000 active keys (keys in a rotation's grace period count): a create beyond is 409.",
     tag: "Keys (admin)",
     path: orgPath,
     headers: idempotencyHeaders,
@@ -41,6 +43,10 @@ export const KEY_MANAGEMENT_ROUTE_DOCS: Record<string, RouteDoc> = {
   "GET /admin/v1/orgs/{orgId}/api-keys": {
     operationId: "listKeys",
     summary: "List the org's keys, newest first",
+    description:
+      "With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than " +
+      "`limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it " +
+      "was issued for; any other is a 400 at `query.cursor`.",
     tag: "Keys (admin)",
     path: orgPath,
     query: listKeysQuerySchema,

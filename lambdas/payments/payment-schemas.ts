@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { amountSchema, currencySchema } from "../accounts/account-schemas";
+import { plainTextSchema } from "../shared/plain-text";
 
 /** Payment (API.md §6): money received on an account, in the account's currency. */
 export const paymentSchema = z.object({
@@ -26,8 +27,8 @@ export const registerPaymentSchema = paymentSchema
     paidAt: z.iso
       .datetime({ offset: true, error: "Must be an ISO 8601 date-time with Z or an offset." })
       .optional(),
-    method: z.string().trim().min(1).max(50).optional(),
-    reference: z.string().trim().min(1).max(200).optional(),
+    method: plainTextSchema().trim().min(1).max(50).optional(),
+    reference: plainTextSchema().trim().min(1).max(200).optional(),
   })
   .strict();
 export type RegisterPayment = z.infer<typeof registerPaymentSchema>;

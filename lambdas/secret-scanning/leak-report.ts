@@ -113,6 +113,8 @@ async function judge(deps: LeakReportDeps, entry: ReportedToken): Promise<Verdic
   const outcome = await revokeKey(deps, found.orgId, found.id, SECRET_SCANNING_ACTOR, {
     eventType: "key.leak_reported",
     changes: { url: entry.url, source: entry.source },
+    // This function's IAM lets it touch only what a revocation writes (docs/DECISIONS.md #206).
+    narrowCondition: true,
   });
   // Busy past every retry, the key service throws `storeBusy()`: a 503, and GitHub sends the report again.
   if (!outcome.ok) return { label: "true_positive", revoked: false };

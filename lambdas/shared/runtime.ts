@@ -61,6 +61,11 @@ export interface Settings {
    * issued to it (`aud`). Without it, the console function refuses every token.
    */
   consoleClientId?: string;
+  /**
+   * API.md §5's bounds (an org's active keys, a filtered list's reads per request), lowered only by
+   * the local runtime's tests; deployed, never set, so the documented numbers hold.
+   */
+  keyLimits?: { orgActiveKeys: number; filteredListReads: number };
 }
 
 export interface Runtime {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "../shared/interaction-schemas";
+import { plainTextSchema } from "../shared/plain-text";
 import { classifyHost } from "./public-address";
 
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
@@ -74,7 +75,7 @@ export const eventsSchema = z
   .min(1, "Give at least one event.")
   .transform((events) => [...new Set(events)]);
 
-const descriptionSchema = z.string().trim().max(500, "Must be at most 500 characters.");
+const descriptionSchema = plainTextSchema().trim().max(500, "Must be at most 500 characters.");
 
 /** A subscription as the API answers it (API.md §6). The signing secret is never part of it. */
 export const webhookSchema = z.object({

@@ -1,5 +1,7 @@
 import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
 import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
+import { type AdminReply, apiErrorOf } from "./admin-client";
+import { terminalSafe, terminalSafeDeep, terminalSafeJson } from "./terminal-text";
 
 /** Where the CLI writes: standard output (what scripts capture) and standard error (for people). */
 export interface Writers {
@@ -49,14 +51,17 @@ function table(headers: string[], rows: string[][]): string[] {
 /**
  * Prints an admin API answer for a person: a record as labelled lines, lists as tables. A new key goes
  * to `out` alone (so `KEY=$(npx fynex-keys create ...)` captures it), everything else of a create or a
- * rotation to `err`.
+ * rotation to `err`. Every string of the answer is made terminal-safe first (API.md §4): a name, an
+ * actor or a cursor can hold nothing that acts on the operator's terminal.
  */
 export function printHuman(
   { out, err }: Writers,
   command: string,
-  body: unknown,
-  nextCursor: string | null,
+  answer: unknown,
+  cursor: string | null,
 ): void {
+  const body = terminalSafeDeep(answer);
+  const nextCursor = cursor === null ? null : terminalSafe(cursor);
   switch (command) {
     case "create":
     case "rotate": {
@@ -95,4 +100,25 @@ export function printHuman(
       for (const line of recordLines(body as KeyAnswer)) out(line);
   }
   if (nextCursor) err(`More: add --cursor ${nextCursor} (or --all)`);
+}
+
+/** Prints an API answer as JSON for scripts (`--json`), terminal-safe and parsing back to the answer. */
+export function printJson({ out }: Writers, body: unknown): void {
+  out(terminalSafeJson(body ?? null));
+}
+
+/** Prints a refused call: the API's message and details on `err` (the envelope on `out` with `--json`). */
+export function printFailure(
+  writers: Writers,
+  reply: Pick<AdminReply, "status" | "body">,
+  options: { json?: boolean },
+) {
+  if (options.json) printJson(writers, reply.body);
+  const error = apiErrorOf(reply.body);
+  const summary = error
+    ? `${error.message} (${reply.status} ${error.code})`
+    : `the API answered HTTP ${reply.status}`;
+  writers.err(`fynex-keys: ${terminalSafe(summary)}`);
+  for (const detail of error?.details ?? [])
+    writers.err(`  ${terminalSafe(`${detail.path}: ${detail.message}`)}`);
 }

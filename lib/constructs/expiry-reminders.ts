@@ -5,7 +5,12 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { ENV } from "../../contract/environment";
 import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
-import { type FunctionSettings, FynexFunction } from "./fynex-function";
+import {
+  AUDIT_EVENT_ATTRIBUTES,
+  OUTBOX_ITEM_ATTRIBUTES,
+  REMINDER_KEY_ATTRIBUTES,
+} from "../../contract/write-attributes";
+import { type FunctionSettings, FynexFunction, writeConditions } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
 export interface ExpiryRemindersProps {
@@ -46,17 +51,24 @@ export class ExpiryReminders extends Construct {
       }),
     );
     this.reminder.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
-        resources: [keysTable.tableArn],
-      }),
+      new PolicyStatement({ actions: ["dynamodb:BatchGetItem"], resources: [keysTable.tableArn] }),
     );
-    this.reminder.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["dynamodb:PutItem"],
-        resources: [auditTable.tableArn, dataTable.tableArn],
-      }),
-    );
+    // Each write only what its code writes (`contract/write-attributes.ts`): the key's reminder mark,
+    // the audit event, the outbox item.
+    const writes: [FynexTable, string, readonly string[]][] = [
+      [keysTable, "dynamodb:UpdateItem", REMINDER_KEY_ATTRIBUTES],
+      [auditTable, "dynamodb:PutItem", AUDIT_EVENT_ATTRIBUTES],
+      [dataTable, "dynamodb:PutItem", OUTBOX_ITEM_ATTRIBUTES],
+    ];
+    for (const [table, action, attributes] of writes) {
+      this.reminder.addToRolePolicy(
+        new PolicyStatement({
+          actions: [action],
+          resources: [table.tableArn],
+          conditions: writeConditions({ attributes }, [action]),
+        }),
+      );
+    }
     for (const table of [keysTable, auditTable, dataTable]) {
       this.reminder.addEnvironment(table.environmentVariable, table.tableName);
     }

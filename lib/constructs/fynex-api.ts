@@ -6,8 +6,8 @@ import {
   CognitoUserPoolsAuthorizer,
   EndpointType,
   IdentitySource,
+  type Integration,
   type IResource,
-  LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   type MethodOptions,
@@ -33,6 +33,7 @@ import {
   gatewayAnswerBody,
   gatewayAnswerHeaders,
 } from "../gateway-responses";
+import { proxyIntegration, restrictInvokeToApi } from "./api-only-invoke";
 
 /** An org id (API.md §1); the admin routes' IAM scope embeds it in an ARN, so no wildcard may slip in. */
 const ORG_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -165,6 +166,9 @@ export class FynexApi extends Construct {
     this.addGatewayResponses();
     this.addRoutes(props);
     this.addCatchAll(props.notFound);
+    // Only this API may invoke what it integrates: an event forged by a direct invocation would be
+    // trusted as what API Gateway verified (docs/DECISIONS.md #207).
+    restrictInvokeToApi(this, this.restApi, [props.authorizer, props.notFound, ...props.functions.values()]);
 
     if (props.customDomain) {
       // Mapped at the root: `https://<domain>/api/v1/...`, the shape API.md documents, no stage in it.
@@ -352,14 +356,14 @@ export class FynexApi extends Construct {
       none: { authorizationType: AuthorizationType.NONE },
     };
 
-    const integrations = new Map<string, LambdaIntegration>();
+    const integrations = new Map<string, Integration>();
     for (const route of routes) {
       const fn = functions.get(route.handler);
       if (!fn) throw new Error(`No function for handler module "${route.handler}"`);
       let integration = integrations.get(route.handler);
       if (!integration) {
-        // No test-invoke permission: it would double the function's resource policy for a console button.
-        integration = new LambdaIntegration(fn, { allowTestInvoke: false });
+        // No permission of its own: the function's one resource policy says who invokes it.
+        integration = proxyIntegration(fn);
         integrations.set(route.handler, integration);
       }
       const method = this.restApi.root
@@ -391,7 +395,7 @@ export class FynexApi extends Construct {
    * created at once get the deploy throttled by API Gateway itself (aws-cdk#15573).
    */
   private addCatchAll(notFound: IFunction): void {
-    const integration = new LambdaIntegration(notFound, { allowTestInvoke: false });
+    const integration = proxyIntegration(notFound);
     const options: MethodOptions = { authorizationType: AuthorizationType.NONE };
     const methods = [
       this.restApi.root.addMethod("ANY", integration, options),

@@ -37,12 +37,12 @@ export interface FynexFunctionProps extends FunctionSettings {
 export type TableAccessMode =
   /** Reads by key and queries (indexes included). */
   | "read"
-  /** Counts on an existing item by key: the authorizer's one conditional update. Never an index. */
+  /** Counts on an existing item by key: the authorizer's one conditional update. No read, no index. */
   | "update"
   /**
-   * Reads keys by id and revokes them, nothing else: the update may touch only the attributes a
-   * revocation writes or its condition reads (`dynamodb:Attributes`), so the internet-facing
-   * secret-scanning function can never change a key's scopes, hash or limits.
+   * Reads keys by id and revokes them, nothing else (with `writes`: only the attributes a
+   * revocation touches), so the internet-facing secret-scanning function can never change a key's
+   * org, expiry, scopes, hash or limits.
    */
   | "revoke"
   /** Creates items, nothing else: an audit trail written in the transaction of the change it records. */
@@ -54,34 +54,21 @@ export type TableAccessMode =
   /** Conditional deletes by key (a DELETE route: 404 when the item is not there), nothing else. */
   | "delete";
 
-/**
- * What a revocation touches (`lambdas/key-management`: `SET revokedAt, #ttl` under a condition on
- * `pk`, `orgId`, `revokedAt` and `expiresAt`). IAM counts the attributes a condition reads as well
- * as those an update writes, so the condition's are listed too.
- */
-const REVOKE_ATTRIBUTES = ["pk", "orgId", "revokedAt", "expiresAt", "ttl"];
-
 interface Grant {
   actions: string[];
   conditions?: Record<string, Record<string, string[]>>;
 }
 
+/** Actions that write an item, which `TableBinding.writes` narrows to its attributes. */
+const WRITE_ACTIONS = new Set(["dynamodb:PutItem", "dynamodb:UpdateItem"]);
+
 const TABLE_GRANTS: Record<TableAccessMode, Grant[]> = {
   read: [{ actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"] }],
-  update: [{ actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"] }],
-  revoke: [
-    { actions: ["dynamodb:GetItem"] },
-    {
-      actions: ["dynamodb:UpdateItem"],
-      conditions: {
-        "ForAllValues:StringEquals": { "dynamodb:Attributes": REVOKE_ATTRIBUTES },
-        // ALL_OLD or ALL_NEW would hand back attributes outside the list.
-        StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
-      },
-    },
-  ],
+  // The authorizer never reads a key but through its update's returned item: no GetItem.
+  update: [{ actions: ["dynamodb:UpdateItem"] }],
+  revoke: [{ actions: ["dynamodb:GetItem"] }, { actions: ["dynamodb:UpdateItem"] }],
   append: [{ actions: ["dynamodb:PutItem"] }],
-  appendQuery: [{ actions: ["dynamodb:PutItem", "dynamodb:Query"] }],
+  appendQuery: [{ actions: ["dynamodb:PutItem"] }, { actions: ["dynamodb:Query"] }],
   readWrite: [
     {
       actions: [
@@ -97,11 +84,36 @@ const TABLE_GRANTS: Record<TableAccessMode, Grant[]> = {
   delete: [{ actions: ["dynamodb:DeleteItem"] }],
 };
 
+/**
+ * The conditions that keep a function's puts and updates to `attributes` (`contract/write-attributes.ts`).
+ * IAM counts the attributes a condition reads as well as those written, and cannot tell which: a
+ * listed attribute may be set or removed. `ReturnValues` is held to what cannot hand back attributes
+ * outside the list, unless the function reads the whole item back by design (the authorizer).
+ */
+export function writeConditions(writes: WriteLimits, actions: string[]): Grant["conditions"] {
+  const returnValues = actions.includes("dynamodb:UpdateItem")
+    ? ["NONE", "UPDATED_OLD", "UPDATED_NEW"]
+    : ["NONE"];
+  return {
+    "ForAllValues:StringEquals": { "dynamodb:Attributes": [...writes.attributes] },
+    ...(writes.wholeItemBack ? {} : { StringEqualsIfExists: { "dynamodb:ReturnValues": returnValues } }),
+  };
+}
+
+/** What a function's puts and updates on one table may touch. */
+export interface WriteLimits {
+  attributes: readonly string[];
+  /** The function reads the item back whole (`ALL_NEW`/`ALL_OLD`): `ReturnValues` left open. */
+  wholeItemBack?: boolean;
+}
+
 export interface TableBinding {
   table: FynexTable;
   accessMode: TableAccessMode;
   /** The indexes a reading mode may query, by name; every index of the table when absent. */
   indexes?: readonly string[];
+  /** Narrows the mode's puts and updates to these attributes; any attribute when absent. */
+  writes?: WriteLimits;
 }
 
 /**
@@ -170,11 +182,19 @@ export class FynexFunction extends NodejsFunction {
    * Grants exactly the actions (and conditions) of `accessMode` on the table (and its indexes when the mode reads
    * them), and hands the function the table's name in the table's environment variable.
    */
-  bindTable({ table, accessMode, indexes }: TableBinding): void {
+  bindTable({ table, accessMode, indexes, writes }: TableBinding): void {
     const indexArns = table.indexArns.filter(
       (arn) => indexes === undefined || indexes.some((name) => arn.endsWith(`/index/${name}`)),
     );
-    for (const { actions, conditions } of TABLE_GRANTS[accessMode]) {
+    for (const grant of TABLE_GRANTS[accessMode]) {
+      const { actions } = grant;
+      const narrowed = writes !== undefined && actions.every((action) => WRITE_ACTIONS.has(action));
+      if (writes && !narrowed && actions.some((action) => WRITE_ACTIONS.has(action))) {
+        throw new Error(
+          `"${accessMode}" mixes writes with other actions: it cannot be narrowed to attributes`,
+        );
+      }
+      const conditions = narrowed ? writeConditions(writes, actions) : grant.conditions;
       const readsIndexes = table.hasIndexes && actions.includes("dynamodb:Query");
       this.addToRolePolicy(
         new PolicyStatement({

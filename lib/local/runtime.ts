@@ -3,7 +3,7 @@ import { CONSOLE_PAGE_PATH, LOCAL_CONSOLE_CLIENT_ID } from "../../contract/conso
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type ReminderRun, sendExpiryReminders } from "../../lambdas/key-management/expiry-reminders";
 import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
-import { type Clock, configureRuntime } from "../../lambdas/shared/runtime";
+import { type Clock, configureRuntime, type Settings } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { consolePage } from "./console-page";
 import { startLocalDynamo } from "./dynamo";
@@ -62,6 +62,11 @@ export interface LocalRuntimeOptions {
   telemetry?: boolean;
   /** Sees every event handed to a Lambda (tests). */
   observe?: GatewayOptions["observe"];
+  /**
+   * API.md §5's bounds on keys, lowered so tests reach them with a few keys; the documented numbers
+   * (`KEY_LIMITS`) when absent.
+   */
+  keyLimits?: Settings["keyLimits"];
   /** How long a function may run before its answer is cut off, ms; API Gateway's 29 s when absent. */
   functionDeadlineMs?: GatewayOptions["functionDeadlineMs"];
 }
@@ -154,6 +159,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       telemetry: options.telemetry ?? false,
       consoleOrigin: page.origin,
       consoleClientId: LOCAL_CONSOLE_CLIENT_ID,
+      keyLimits: options.keyLimits,
     },
   });
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.

@@ -2,6 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_EXPIRY_DAY_INDEX, KEYS_TABLE } from "../../contract/tables";
+import { AUDIT_EVENT_ATTRIBUTES, OUTBOX_ITEM_ATTRIBUTES } from "../../contract/write-attributes";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
 import { appContext } from "./synth";
@@ -74,16 +75,32 @@ describe("expiry reminders in the stack", () => {
         Action: "dynamodb:Query",
         Resource: { "Fn::Join": ["", [arnOf(KEYS_TABLE.logicalId), `/index/${KEYS_BY_EXPIRY_DAY_INDEX}`]] },
       },
+      { Effect: "Allow", Action: "dynamodb:BatchGetItem", Resource: arnOf(KEYS_TABLE.logicalId) },
+      // Each write only what the reminder writes (issue 19 point 4): the key's reminder mark under its
+      // condition, never its org, scopes or hash; an audit event; an outbox item.
       {
         Effect: "Allow",
-        Action: ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+        Action: "dynamodb:UpdateItem",
         Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": ["pk", "revokedAt", "expiresAt", "expiryReminder", "expiryDay"],
+          },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+        },
       },
-      {
+      ...[
+        [AUDIT_TABLE, AUDIT_EVENT_ATTRIBUTES],
+        [DATA_TABLE, OUTBOX_ITEM_ATTRIBUTES],
+      ].map(([table, attributes]) => ({
         Effect: "Allow",
         Action: "dynamodb:PutItem",
-        Resource: [arnOf(AUDIT_TABLE.logicalId), arnOf(DATA_TABLE.logicalId)],
-      },
+        Resource: arnOf((table as typeof AUDIT_TABLE).logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...(attributes as readonly string[])] },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
+        },
+      })),
     ]);
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },

@@ -3,6 +3,11 @@ import { AccountPrincipal, Role } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, GITHUB_SIGNING_KEYS_PK, KEYS_TABLE } from "../../contract/tables";
+import {
+  AUDIT_EVENT_ATTRIBUTES,
+  LEAK_REVOCATION_KEY_ATTRIBUTES,
+  OUTBOX_ITEM_ATTRIBUTES,
+} from "../../contract/write-attributes";
 import type { ConfigOverrides } from "../../lib/config";
 import { buildStack, synthesize } from "./synth";
 
@@ -93,15 +98,32 @@ describe("secret-scanning route (API.md §8)", () => {
   it("may read and revoke keys (base table only), append audit events and put key events, nothing more", () => {
     const statements = statementsOf(template, scanning);
 
+    const onlyAttributes = (attributes: readonly string[], returnValues: string[]) => ({
+      "ForAllValues:StringEquals": { "dynamodb:Attributes": [...attributes] },
+      StringEqualsIfExists: { "dynamodb:ReturnValues": returnValues },
+    });
     expect(statements).toEqual([
       { Effect: "Allow", Action: "dynamodb:GetItem", Resource: KEYS_ARN },
-      expect.objectContaining({ Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: KEYS_ARN }),
-      // Audit events, and the outbox of `api_key.revoked` / `api_key.leak_reported` (API.md §11): puts,
-      // never a read (one statement: CDK's minimizePolicies flag merges them).
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: KEYS_ARN,
+        Condition: onlyAttributes(LEAK_REVOCATION_KEY_ATTRIBUTES, ["NONE", "UPDATED_OLD", "UPDATED_NEW"]),
+      },
+      // Audit events only: a put of anything else (a forged item of other attributes) is refused.
       {
         Effect: "Allow",
         Action: "dynamodb:PutItem",
-        Resource: [AUDIT_ARN, { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] }],
+        Resource: AUDIT_ARN,
+        Condition: onlyAttributes(AUDIT_EVENT_ATTRIBUTES, ["NONE"]),
+      },
+      // The outbox of `api_key.revoked` / `api_key.leak_reported` (API.md §11): outbox items only,
+      // never a read, never an old item handed back.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:PutItem",
+        Resource: { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] },
+        Condition: onlyAttributes(OUTBOX_ITEM_ATTRIBUTES, ["NONE"]),
       },
     ]);
     expect(environmentOf(template, scanning)).toMatchObject({
@@ -125,10 +147,21 @@ describe("IAM no broader than the code (issue 12, point 7)", () => {
     );
     expect(updates).toHaveLength(1);
     const condition = updates[0]?.Condition as Record<string, Record<string, string[]>>;
-    // `SET revokedAt, ttl`, and the condition reads pk, orgId, revokedAt, expiresAt.
+    // `SET revokedAt, ttl` under `attribute_exists(pk) AND attribute_not_exists(revokedAt)`: it can
+    // neither move a key to another org nor change its expiry (issue 19 point 4).
     const attributes = condition["ForAllValues:StringEquals"]?.["dynamodb:Attributes"] ?? [];
-    expect([...attributes].sort()).toEqual(["expiresAt", "orgId", "pk", "revokedAt", "ttl"]);
-    for (const attribute of ["scopes", "hash", "allowedIps", "rateLimit", "name", "count", "lastUsedAt"]) {
+    expect([...attributes].sort()).toEqual(["pk", "revokedAt", "ttl"]);
+    for (const attribute of [
+      "orgId",
+      "expiresAt",
+      "scopes",
+      "hash",
+      "allowedIps",
+      "rateLimit",
+      "name",
+      "windowCount",
+      "lastUsedAt",
+    ]) {
       expect(attributes).not.toContain(attribute);
     }
     // No ALL_OLD/ALL_NEW: an update may not hand back attributes it may not touch.

@@ -2,6 +2,11 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handlerId, KEY_MANAGEMENT_DIRECT_HANDLER, ROUTES } from "../../contract/routes";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_ORG_INDEX, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
+import {
+  AUDIT_EVENT_ATTRIBUTES,
+  AUTHORIZER_KEY_ATTRIBUTES,
+  OUTBOX_ITEM_ATTRIBUTES,
+} from "../../contract/write-attributes";
 import { environmentConfig } from "../../lib/config";
 import { GATEWAY_RESPONSES, type GatewayResponseType, gatewayAnswerBody } from "../../lib/gateway-responses";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
@@ -298,13 +303,26 @@ describe("FynexStack", () => {
       }
     });
 
-    it("lets the authorizer get and update items of the keys table, and only put usage history", () => {
+    it("lets the authorizer update only the key attributes its count touches, never read, and only put usage history", () => {
       const statements = policyStatementsOf(dev, authorizerFunction);
 
       expect(statements).toEqual([
-        { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: KEYS_TABLE_ARN },
+        // No GetItem: the authorizer never calls it (issue 19 point 4). Its update reads the item back
+        // whole (ALL_NEW/ALL_OLD), so ReturnValues stays open; the attributes do not.
+        {
+          Effect: "Allow",
+          Action: "dynamodb:UpdateItem",
+          Resource: KEYS_TABLE_ARN,
+          Condition: {
+            "ForAllValues:StringEquals": { "dynamodb:Attributes": [...AUTHORIZER_KEY_ATTRIBUTES] },
+          },
+        },
         { Effect: "Allow", Action: "dynamodb:PutItem", Resource: USAGE_TABLE_ARN },
       ]);
+      // Never what would move a key to another org, widen it, or rename it.
+      for (const attribute of ["orgId", "scopes", "name", "rateLimit", "ttl", "replacedBy", "counted"]) {
+        expect(AUTHORIZER_KEY_ATTRIBUTES).not.toContain(attribute);
+      }
       expect(environmentOf(dev, authorizerFunction)).toMatchObject({
         USAGE_TABLE_NAME: { Ref: USAGE_TABLE.logicalId },
       });
@@ -330,16 +348,26 @@ describe("FynexStack", () => {
             // The index by name, never `index/*`.
             Resource: [KEYS_TABLE_ARN, { "Fn::Join": ["", [KEYS_TABLE_ARN, `/index/${KEYS_BY_ORG_INDEX}`]] }],
           },
+          // Audit events, and nothing but their attributes (issue 19 point 4).
           {
             Effect: "Allow",
-            Action: expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem"]),
+            Action: "dynamodb:PutItem",
             Resource: AUDIT_TABLE_ARN,
+            Condition: {
+              "ForAllValues:StringEquals": { "dynamodb:Attributes": [...AUDIT_EVENT_ATTRIBUTES] },
+              StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
+            },
           },
-          // Key events' outbox items (API.md §11): puts into the data table, never a read of it.
+          { Effect: "Allow", Action: "dynamodb:Query", Resource: AUDIT_TABLE_ARN },
+          // Key events' outbox items (API.md §11): puts of outbox items into the data table, never a read.
           {
             Effect: "Allow",
             Action: "dynamodb:PutItem",
             Resource: { "Fn::GetAtt": [DATA_TABLE.logicalId, "Arn"] },
+            Condition: {
+              "ForAllValues:StringEquals": { "dynamodb:Attributes": [...OUTBOX_ITEM_ATTRIBUTES] },
+              StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
+            },
           },
           // The usage history is read, never written, by key management.
           {
@@ -493,16 +521,54 @@ describe("FynexStack", () => {
       expect(invokersOf(direct)).toEqual([]);
     });
 
-    it("has an HTTP function that only API Gateway, from this API, may invoke", () => {
-      const adminHandler = defined(ROUTES.find((r) => r.auth === "iam")?.handler, "the admin handler");
-      const http = defined(functionOf.get(adminHandler), "the admin door's function");
+    /** The resource policies written for a function (`AWS::Lambda::ResourcePolicy`). */
+    const resourcePoliciesOf = (fn: string) =>
+      Object.values(ofType(dev, "AWS::Lambda::ResourcePolicy"))
+        .filter((policy) => functionsIn(policy.Properties.ResourceArn, [fn]).length > 0)
+        .map((policy) => policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] });
 
-      const invokers = invokersOf(http);
-      expect(invokers.length).toBeGreaterThan(0);
-      for (const invoker of invokers) {
-        expect(invoker.Principal).toBe("apigateway.amazonaws.com");
-        expect(JSON.stringify(invoker.SourceArn)).toContain("execute-api");
+    it("lets only this API invoke what it integrates, and denies every other invoker whatever its own policy allows", () => {
+      // Prepare: every function behind a method, the not-found catch-all included, and the authorizer.
+      const restApiId = { Ref: defined(Object.keys(ofType(dev, "AWS::ApiGateway::RestApi"))[0], "the API") };
+      const integrated = new Set(
+        methodsOf(dev).flatMap((method) => functionsIn(method.properties.Integration, functionIds)),
+      );
+      integrated.add(authorizerFunction);
+      expect(integrated.size).toBeGreaterThan(5);
+
+      for (const fn of integrated) {
+        // Act
+        const policies = resourcePoliciesOf(fn);
+
+        // Assess: one policy, and no AWS::Lambda::Permission beside it (the policy would replace it).
+        expect(invokersOf(fn), fn).toEqual([]);
+        expect(policies, fn).toHaveLength(1);
+        const [allow, deny] = policies[0]?.Statement ?? [];
+        const thisApi = { "Fn::Join": ["", expect.arrayContaining([restApiId, "/*"])] };
+        expect(allow).toMatchObject({
+          Effect: "Allow",
+          Principal: { Service: "apigateway.amazonaws.com" },
+          Action: "lambda:InvokeFunction",
+          Condition: { ArnLike: { "AWS:SourceArn": thisApi } },
+        });
+        // A direct invocation carries no aws:SourceArn, and ArnNotLike matches a missing key: denied.
+        expect(deny).toMatchObject({
+          Effect: "Deny",
+          Principal: "*",
+          Action: ["lambda:InvokeFunction", "lambda:InvokeAsync"],
+          Condition: { ArnNotLike: { "AWS:SourceArn": thisApi } },
+        });
+        expect(JSON.stringify(allow?.Resource)).toContain(`"${fn}"`);
+        expect(JSON.stringify(deny?.Resource)).toContain(`"${fn}"`);
       }
+    });
+
+    it("leaves the direct door without any resource policy: IAM principals invoke it by their own", () => {
+      const direct = defined(
+        functionIds.find((id) => id.startsWith(`${handlerId(KEY_MANAGEMENT_DIRECT_HANDLER)}Function`)),
+        "the direct door's function",
+      );
+      expect(resourcePoliciesOf(direct)).toEqual([]);
     });
   });
 });

@@ -178,6 +178,19 @@ export async function createKey(
   return reply.json as { id: string; key: string; [field: string]: unknown };
 }
 
+/**
+ * Creates `count` keys named `k0`, `k1`, … for `orgId`, one second apart on `clock`, so the org's list
+ * (newest first) has a known order; returns their ids, oldest first.
+ */
+export async function createKeys(target: Target, clock: ManualClock, orgId: string, count: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push((await createKey(target, orgId, { name: `k${i}`, scopes: ["accounts:read"] })).id);
+    clock.advance(1000);
+  }
+  return ids;
+}
+
 /** A business call with a key. */
 export function withKey(target: Target, key: string, path: string, options: Call = {}) {
   return call(target.url, path, { ...options, headers: [["X-API-Key", key], ...(options.headers ?? [])] });

@@ -194,7 +194,14 @@ describe("POST /api/v1/import/accounts with text/csv", () => {
     const reply = await importCsv(key, csv, "text/csv; charset=utf-8");
 
     expect(reply.status).toBe(200);
-    expect(reply.json.summary).toEqual({ received: 4, created: 3, updated: 0, failed: 1 });
+    expect(reply.json.summary).toEqual({ received: 4, created: 2, updated: 0, failed: 2 });
+    // The quoted line break is read as part of one field of one row, which a name then refuses: a
+    // control character (API.md §4, issue 19).
+    expect(reply.json.results[2]).toEqual({
+      index: 2,
+      status: "failed",
+      errors: [{ path: "name", message: expect.stringContaining("control characters") }],
+    });
     expect(reply.json.results[3]).toEqual({
       index: 3,
       status: "failed",
@@ -203,11 +210,7 @@ describe("POST /api/v1/import/accounts with text/csv", () => {
     const accounts = await byRef(key);
     expect(accounts.get("sj-1")).toMatchObject({ name: "Smith, Jones & Co", currency: "EUR", balance: 1500 });
     expect(accounts.get(null)).toMatchObject({ name: 'The "Best" Shop', currency: "GBP", balance: 0 });
-    expect(accounts.get("multi")).toMatchObject({
-      name: "Line one\nLine two",
-      currency: "USD",
-      balance: -20,
-    });
+    expect(accounts.has("multi")).toBe(false);
   });
 
   it("takes columns in any order and upserts like JSON", async () => {

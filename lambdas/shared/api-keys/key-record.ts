@@ -38,6 +38,11 @@ export interface ApiKeyItem {
   expiryDay?: string;
   /** The last expiry reminder sent: `7d`, then `1d` (each at most once). */
   expiryReminder?: "7d" | "1d";
+  /**
+   * On the org's active-key counter (`lambdas/key-management/active-key-count.ts`): set when the key
+   * is written, removed when a discount takes the dead key off the counter.
+   */
+  counted?: true;
   /** Start of the window `windowCount` counts, epoch seconds. */
   windowStart: number;
   windowCount: number;

@@ -78,7 +78,13 @@ export function Integrations(props: { api: ConsoleApi }) {
         <ErrorAlert message={open ? undefined : error} />
         {keys === undefined && !error && <p role="status">Loading API keys…</p>}
         {keys?.length === 0 && unusedOnly && (
-          <p role="status">No active key has gone unused for {UNUSED_DAYS} days.</p>
+          // A filtered page reads at most 1,000 keys (API.md §5): an empty one with more to read is
+          // not an answer yet.
+          <p role="status">
+            {more
+              ? "None among the keys checked so far: show more keys to keep looking."
+              : `No active key has gone unused for ${UNUSED_DAYS} days.`}
+          </p>
         )}
         {keys?.length === 0 && !unusedOnly && (
           <div class="empty">

@@ -41,7 +41,7 @@ describe("local DynamoDB tables and TTL", () => {
         { AttributeName: "orgId", KeyType: "HASH" },
         { AttributeName: "createdAt", KeyType: "RANGE" },
       ],
-      Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["expiresAt", "revokedAt"] },
+      Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["expiresAt", "revokedAt", "counted"] },
     });
 
     const { Table: data } = await suite.local.client.send(new DescribeTableCommand({ TableName: DATA }));

@@ -45,6 +45,7 @@ describe("createKey", () => {
       createdBy: ADMIN,
       windowStart: WINDOW_START,
       windowCount: 0,
+      counted: true,
     };
     expect(ddb.calls()).toHaveLength(1);
     expect(transaction()).toEqual([
@@ -52,6 +53,7 @@ describe("createKey", () => {
       {
         Put: {
           TableName: "audit",
+          ConditionExpression: "attribute_not_exists(id)",
           Item: {
             orgId: "acme",
             id: EVENT_ID,
@@ -68,6 +70,16 @@ describe("createKey", () => {
             },
             ttl: auditTtl,
           },
+        },
+      },
+      // The org's active-key counter, only under the cap (API.md §5).
+      {
+        Update: {
+          TableName: "keys",
+          Key: { pk: "ACTIVE_KEYS#acme" },
+          UpdateExpression: "ADD activeKeys :one",
+          ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys < :cap",
+          ExpressionAttributeValues: { ":one": 1, ":cap": 1000 },
         },
       },
     ]);

@@ -44,6 +44,7 @@ describe("revokeKey", () => {
       {
         Put: {
           TableName: "audit",
+          ConditionExpression: "attribute_not_exists(id)",
           Item: {
             orgId: "acme",
             id: EVENT_ID,

@@ -22,7 +22,14 @@ describe("rotateKey", () => {
 
     // Assess
     const items = transaction();
-    expect(items).toHaveLength(4);
+    // The new key, the old one, two events, and the org's active-key counter (unconditional).
+    expect(items).toHaveLength(5);
+    expect(items[4]?.Update).toEqual({
+      TableName: "keys",
+      Key: { pk: "ACTIVE_KEYS#acme" },
+      UpdateExpression: "ADD activeKeys :one",
+      ExpressionAttributeValues: { ":one": 1 },
+    });
     expect(items[0]?.Put).toEqual({
       TableName: "keys",
       ConditionExpression: "attribute_not_exists(pk)",
@@ -37,6 +44,7 @@ describe("rotateKey", () => {
         createdBy: ADMIN,
         windowStart: WINDOW_START,
         windowCount: 0,
+        counted: true,
         rateLimit: 5,
         allowedIps: ["10.0.0.0/8"],
         replaces: keyIdFor(1),

@@ -34,7 +34,8 @@ const base = { name: "Billing sync", scopes: ["accounts:read"] };
 
 describe("create body: name", () => {
   it("is stored trimmed", () => {
-    expect(create({ ...base, name: "  Billing sync \n" }).name).toBe("Billing sync");
+    // Spaces only: a trailing newline is a control character, refused before trimming (API.md §4).
+    expect(create({ ...base, name: "  Billing sync  " }).name).toBe("Billing sync");
   });
 
   it("must not be empty after trimming", () => {

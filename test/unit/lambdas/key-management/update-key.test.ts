@@ -58,6 +58,7 @@ describe("updateKey", () => {
       {
         Put: {
           TableName: "audit",
+          ConditionExpression: "attribute_not_exists(id)",
           Item: expect.objectContaining({
             type: "key.updated",
             actor: ADMIN,

@@ -1,0 +1,60 @@
+/**
+ * The attributes each narrowly-permitted writer touches, read or written, per item it writes: the
+ * stack grants those functions `UpdateItem`/`PutItem` only with `dynamodb:Attributes` within these
+ * lists (IAM counts the attributes a condition reads as well as those an update sets), and unit
+ * tests check the code's own expressions stay inside them. Pure data, shared by `lib/` and tests.
+ */
+
+/** The authorizer's one conditional update of a key item (`lambdas/authorizer/authorize.ts`). */
+export const AUTHORIZER_KEY_ATTRIBUTES = [
+  "pk",
+  "hash",
+  "revokedAt",
+  "expiresAt",
+  "allowedIps",
+  "revision",
+  "windowStart",
+  "windowCount",
+  "lastUsedAt",
+] as const;
+
+/**
+ * A leak report's revocation of a key item (`revokeKey` with `narrowCondition`): `SET revokedAt, ttl`
+ * under `attribute_exists(pk) AND attribute_not_exists(revokedAt)`. No `orgId`, no `expiresAt`.
+ */
+export const LEAK_REVOCATION_KEY_ATTRIBUTES = ["pk", "revokedAt", "ttl"] as const;
+
+/** An expiry reminder's update of a key item (`lambdas/key-management/expiry-reminders.ts`). */
+export const REMINDER_KEY_ATTRIBUTES = [
+  "pk",
+  "revokedAt",
+  "expiresAt",
+  "expiryReminder",
+  "expiryDay",
+] as const;
+
+/** An audit event's item (`lambdas/shared/api-keys/audit-events.ts`), put only if its id is new. */
+export const AUDIT_EVENT_ATTRIBUTES = [
+  "orgId",
+  "id",
+  "at",
+  "type",
+  "actor",
+  "claimedActor",
+  "actorEmail",
+  "keyId",
+  "changes",
+  "ttl",
+] as const;
+
+/** An outbox item of the data table (`lambdas/shared/outbox-events.ts`), put only if new. */
+export const OUTBOX_ITEM_ATTRIBUTES = [
+  "pk",
+  "sk",
+  "id",
+  "type",
+  "createdAt",
+  "orgId",
+  "data",
+  "ttl",
+] as const;

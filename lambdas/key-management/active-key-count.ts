@@ -1,0 +1,110 @@
+import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
+import { keyStatus } from "../shared/api-keys/key-record";
+import { queryPages } from "../shared/dynamo/query-pages";
+import type { TransactItem } from "../shared/dynamo/transact";
+import { KEY_LIMITS } from "./key-limits";
+import { commit, type KeyServiceDeps } from "./key-store";
+
+/**
+ * The org's cap on active keys (API.md §5; docs/DECISIONS.md #203). One counter item per org in the
+ * keys table counts the org's *counted* keys: every key a create or a rotation wrote carries
+ * `counted`, and the counter moves by one in the same transaction as that key's put, a create's move
+ * conditional on the counter being under the cap, so racing creates can never land a key past it.
+ * Keys stop being active without a write (expiry by the clock, a rotation's grace ending), so the
+ * counter is an upper bound; only when it refuses a create are the org's dead keys discounted, each
+ * in its own transaction conditional on the key still holding `counted` and being dead on its base
+ * item, so two discounts never take one key off twice and the index's lag can only discount less.
+ */
+
+/** What the org index holds of a key: enough to tell whether it is dead and still counted. */
+interface IndexEntry {
+  pk: string;
+  expiresAt?: number;
+  revokedAt?: number;
+  counted?: true;
+}
+
+/** The counter's item: no `orgId` nor `createdAt`, so it never enters the org index. */
+export const activeKeyCounterKey = (orgId: string) => `ACTIVE_KEYS#${orgId}`;
+
+/**
+ * How a new key's move of the counter is bounded: a create only under the cap; a rotation with a grace
+ * period (the old key stays active a while) at the cap but not beyond it, so that a rotation works at
+ * the cap while chained graced rotations cannot grow an org without bound; `none` for a move that
+ * cannot raise the org's active keys.
+ */
+export type CounterBound = "underCap" | "atMostCap" | "none";
+
+/** The counter's move by one for a new key, conditional as `bound` says. */
+export function countNewKey(deps: KeyServiceDeps, orgId: string, bound: CounterBound): TransactItem {
+  const cap = (deps.limits ?? KEY_LIMITS).orgActiveKeys;
+  const comparison = bound === "underCap" ? "<" : "<=";
+  return {
+    Update: {
+      TableName: deps.table,
+      Key: { pk: activeKeyCounterKey(orgId) },
+      UpdateExpression: "ADD activeKeys :one",
+      ...(bound === "none"
+        ? { ExpressionAttributeValues: { ":one": 1 } }
+        : {
+            ConditionExpression: `attribute_not_exists(activeKeys) OR activeKeys ${comparison} :cap`,
+            ExpressionAttributeValues: { ":one": 1, ":cap": cap },
+          }),
+    },
+  };
+}
+
+/**
+ * Takes the org's counted keys that are no longer active off the counter; answers how many. Reads
+ * the org index (its projection holds `expiresAt`, `revokedAt` and `counted`), and for each key it
+ * shows dead and counted,
+ * one conditional transaction: the base item must still be counted and dead, so a key revived by
+ * nothing and a key another discount already took are both left alone.
+ */
+export async function discountDeadKeys(deps: KeyServiceDeps, orgId: string): Promise<number> {
+  const now = deps.clock();
+  let discounted = 0;
+  const pages = queryPages(deps.db, {
+    TableName: deps.table,
+    IndexName: KEYS_BY_ORG_INDEX,
+    KeyConditionExpression: "orgId = :orgId",
+    ExpressionAttributeValues: { ":orgId": orgId },
+  });
+  for await (const entries of pages) {
+    for (const entry of entries) {
+      const { pk, expiresAt, revokedAt, counted } = entry as unknown as IndexEntry;
+      // Active, or already off the counter (the index projects `counted`): nothing to discount.
+      if (!counted || keyStatus({ expiresAt, revokedAt }, now) === "active") continue;
+      const result = await commit(deps, [
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk },
+            UpdateExpression: "REMOVE counted",
+            ConditionExpression:
+              "attribute_exists(counted) AND orgId = :orgId AND (attribute_exists(revokedAt) OR expiresAt <= :now)",
+            ExpressionAttributeValues: { ":orgId": orgId, ":now": now },
+          },
+        },
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk: activeKeyCounterKey(orgId) },
+            UpdateExpression: "ADD activeKeys :minusOne",
+            ExpressionAttributeValues: { ":minusOne": -1 },
+          },
+        },
+      ]);
+      if (result.committed) discounted++;
+    }
+  }
+  return discounted;
+}
+
+/** What a create refused at the cap answers (409 `conflict`, naming the cap). */
+export const capMessage = (deps: KeyServiceDeps) =>
+  `The org holds the most active keys it may: ${(deps.limits ?? KEY_LIMITS).orgActiveKeys}. Revoke a key, or rotate one instead of creating another.`;
+
+/** What a rotation with a grace period refused beyond the cap answers (409 `conflict`, naming the cap). */
+export const graceCapMessage = (deps: KeyServiceDeps) =>
+  `The org is over its cap of ${(deps.limits ?? KEY_LIMITS).orgActiveKeys} active keys while earlier rotations' grace periods run. Rotate without a grace period, or revoke a key.`;

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { TERMINAL_CONTROLS_CLASS } from "../../contract/terminal-controls";
+
+/** Holds none of the characters that can act on a terminal (`contract/terminal-controls.ts`). */
+const NO_CONTROLS = new RegExp(`^[^${TERMINAL_CONTROLS_CLASS}]*$`, "u");
+
+export const PLAIN_TEXT_MESSAGE =
+  "Must not contain control characters or bidirectional formatting characters.";
+
+/**
+ * A string a person types and another person reads: refused (400 at its field) when it holds a
+ * control or bidirectional formatting character anywhere, checked on the value as sent, before any
+ * `.trim()` chained after it, so a trailing CR or a leading ESC cannot hide behind trimming. A
+ * pattern rather than a refinement, so the OpenAPI document states the rule too.
+ */
+export const plainTextSchema = () => z.string("Must be a string.").regex(NO_CONTROLS, PLAIN_TEXT_MESSAGE);

@@ -1,0 +1,116 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { createKey } from "../../../../lambdas/key-management/create-key";
+import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
+import { keyIdFor, NOW, storedKey } from "./helpers";
+import { ADMIN, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
+
+/** The org's cap on active keys as `createKey` meets it (API.md §5; docs/DECISIONS.md #203). */
+useVerbTestSetup();
+
+const INPUT = { name: "n", scopes: ["export" as const] };
+const AT_CAP = "ConditionalCheckFailed";
+
+describe("createKey at the cap", () => {
+  it("answers a conflict naming the cap when the counter refuses and no counted key is dead", async () => {
+    // Prepare: the key, its event, the counter (no idempotency record): the counter's condition fails.
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", AT_CAP));
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: keyIdFor(1), orgId: "acme", createdAt: "x" }] });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN);
+
+    // Assess
+    expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+    expect(transaction()[2]?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
+    // Nothing dead to discount: one create attempt, no discount transaction.
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it("answers a replayed Idempotency-Key as a replay, whatever the counter says", async () => {
+    // Prepare: the key, its event, the idempotency record (failed, naming the first key), the counter.
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled("None", "None", { Code: AT_CAP, Item: { keyId: { S: keyIdFor(7) } } }, AT_CAP));
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN, { idempotencyKey: "order-42" });
+
+    // Assess
+    expect(outcome).toEqual({ ok: false, reason: "idempotency_replay", keyId: keyIdFor(7) });
+  });
+
+  it("discounts a counted key the clock expired, once, and then creates", async () => {
+    // Prepare: the first create is refused; the index shows one expired key; its discount and the
+    // second create commit.
+    const expired = storedKey(3, { expiresAt: NOW - 1 });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "None", AT_CAP))
+      .resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          pk: expired.pk,
+          orgId: "acme",
+          createdAt: expired.createdAt,
+          expiresAt: expired.expiresAt,
+          counted: true,
+        },
+        // Dead but already off the counter: no discount transaction for it.
+        { pk: keyIdFor(4), orgId: "acme", createdAt: expired.createdAt, revokedAt: NOW - 5 },
+      ],
+    });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const discount = transaction(2);
+    expect(discount[0]?.Update).toMatchObject({
+      Key: { pk: expired.pk },
+      UpdateExpression: "REMOVE counted",
+      ConditionExpression: expect.stringContaining("attribute_exists(counted)"),
+    });
+    expect(discount[1]?.Update).toMatchObject({
+      Key: { pk: "ACTIVE_KEYS#acme" },
+      ExpressionAttributeValues: { ":minusOne": -1 },
+    });
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 3);
+  });
+});
+
+describe("rotateKey and the cap", () => {
+  it("without grace moves no count: the revoked old key leaves the counter as the new one joins", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const items = transaction();
+    expect(items[1]?.Update?.UpdateExpression).toContain("REMOVE counted");
+    expect(items.some((item) => item.Update?.Key?.pk === "ACTIVE_KEYS#acme")).toBe(false);
+  });
+
+  it("with grace counts the new key only while the org is at most at the cap, and refuses beyond it", async () => {
+    // Prepare: the counter is over the cap (an earlier grace), and nothing is dead.
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", "None", "None", AT_CAP));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), { gracePeriodSeconds: 60 }, ADMIN);
+
+    // Assess
+    expect(transaction()[4]?.Update).toMatchObject({
+      Key: { pk: "ACTIVE_KEYS#acme" },
+      ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys <= :cap",
+    });
+    expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+  });
+});

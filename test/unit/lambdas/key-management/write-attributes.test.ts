@@ -1,0 +1,82 @@
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import {
+  AUDIT_EVENT_ATTRIBUTES,
+  LEAK_REVOCATION_KEY_ATTRIBUTES,
+  OUTBOX_ITEM_ATTRIBUTES,
+  REMINDER_KEY_ATTRIBUTES,
+} from "../../../../contract/write-attributes";
+import { sendExpiryReminders } from "../../../../lambdas/key-management/expiry-reminders";
+import { expiryDayOf } from "../../../../lambdas/key-management/new-key";
+import { handleLeakReport } from "../../../../lambdas/secret-scanning/leak-report";
+import { attributesTouched } from "../attributes-touched";
+import { NOW, storedKey, VECTOR } from "./helpers";
+import { ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
+
+/**
+ * The stack narrows the secret-scanning function's and the expiry reminder's puts and updates to the
+ * attributes of `contract/write-attributes.ts` (issue 19 point 4). These check that what their code
+ * sends stays inside those lists: a policy narrower than the code passes every local test and fails
+ * only deployed.
+ */
+useVerbTestSetup();
+
+const outside = (input: Parameters<typeof attributesTouched>[0] | undefined, allowed: readonly string[]) =>
+  attributesTouched(input ?? {}).filter((name) => !allowed.includes(name));
+
+/** Each action of a transaction with the list its table's policy allows. */
+function checkTransaction(keyAttributes: readonly string[]) {
+  const lists: Record<string, readonly string[]> = {
+    keys: keyAttributes,
+    audit: AUDIT_EVENT_ATTRIBUTES,
+    data: OUTBOX_ITEM_ATTRIBUTES,
+  };
+  const items = transaction();
+  expect(items.length).toBeGreaterThanOrEqual(3);
+  for (const item of items) {
+    const write = item.Update ?? item.Put;
+    expect(write, "only puts and updates").toBeDefined();
+    const allowed = lists[write?.TableName ?? ""];
+    expect(allowed, `a table the function may write: ${write?.TableName}`).toBeDefined();
+    expect(outside(write, allowed ?? []), `${write?.TableName}`).toEqual([]);
+  }
+}
+
+describe("narrowly permitted writers", () => {
+  it("a leak report's revocation touches only pk, revokedAt and ttl of the key, and puts an audit event and outbox items", async () => {
+    // Prepare: the reported token is the test vector's key, live.
+    const item = storedKey(1, { pk: VECTOR.id, hash: VECTOR.hash, expiresAt: NOW + 86_400_000 });
+    ddb.on(GetCommand).resolves({ Item: item });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const { summary } = await handleLeakReport(deps({ dataTable: "data" }), [
+      {
+        token: VECTOR.key,
+        type: "fynex_api_key",
+        url: "https://github.com/acme/repo/blob/x",
+        source: "content",
+      },
+    ]);
+
+    // Assess
+    expect(summary.revoked).toBe(1);
+    checkTransaction(LEAK_REVOCATION_KEY_ATTRIBUTES);
+  });
+
+  it("an expiry reminder touches only the key's reminder attributes and its condition's, an audit event and an outbox item", async () => {
+    // Prepare: one key expiring in three days.
+    const expiresAt = NOW + 3 * 86_400_000;
+    const item = storedKey(2, { expiresAt, expiryDay: expiryDayOf(expiresAt) });
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: item.pk }] });
+    ddb.on(BatchGetCommand).resolves({ Responses: { keys: [item] } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const run = await sendExpiryReminders(deps({ dataTable: "data" }));
+
+    // Assess
+    expect(run.sent).toBe(1);
+    checkTransaction(REMINDER_KEY_ATTRIBUTES);
+  });
+});
