@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 

@@ -1,5 +1,5 @@
 import { BatchGetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
 import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
 import { SCOPES } from "../../contract/scopes";
 import type { KeyUsage } from "../key-management/key-usage";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { amountSchema, currencySchema } from "../accounts/account-schemas";
 
 /** Payment (API.md §6): money received on an account, in the account's currency. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "../shared/interaction-schemas";
 import { classifyHost } from "./public-address";
 
