@@ -1,16 +1,18 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
 import { runtime } from "../../lambdas/shared/runtime";
+import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
 
 /**
- * Usage history (API.md §11) over the real protocol: the local runtime's authorizer writes closed
- * windows at rollover, the admin route reads them with the live window. Local only: it moves the
- * clock across window boundaries.
+ * Usage history (API.md §11) over the real protocol: the keys table's changes, handed by the local
+ * runtime to the history's writer as the stream does deployed, write closed windows; the admin route
+ * reads them with the live window. Local only: it moves the clock across window boundaries.
  */
 const WINDOW_MS = 900_000;
 /** 2026-11-26T15:00:00Z: a window (and an hour) boundary. */
@@ -22,13 +24,20 @@ const clock = new ManualClock(W1 + 1000);
 let local: LocalRuntime;
 let target: Target;
 let calls: { keys: number; usage: number } = { keys: 0, usage: 0 };
+/** Set while the history's writer runs: its calls are off the request path, counted apart. */
+const inWriter = new AsyncLocalStorage<true>();
+let writerPuts = 0;
 
-/** Counts the commands the runtime's client sends to the keys and usage tables. */
+/** Counts the commands the runtime's client sends to the keys and usage tables, the writer's apart. */
 function countCalls(client: DynamoDBClient) {
   const { keysTable, usageTable } = runtime().settings;
   client.middlewareStack.add(
     (next) => async (args) => {
       const table = (args.input as { TableName?: string }).TableName;
+      if (inWriter.getStore()) {
+        if (table === usageTable) writerPuts++;
+        return next(args);
+      }
       if (table === keysTable) calls.keys++;
       if (table === usageTable) calls.usage++;
       return next(args);
@@ -39,7 +48,10 @@ function countCalls(client: DynamoDBClient) {
 
 beforeAll(async () => {
   if (remote) return;
-  local = await startLocal({ clock: clock.now });
+  local = await startLocal({
+    clock: clock.now,
+    usageHistory: { handler: (event) => inWriter.run(true, () => usageHistoryHandler(event)) },
+  });
   target = localTarget(local);
   countCalls(runtime().dynamo);
 });
@@ -60,6 +72,15 @@ async function usage(orgId: string, keyId: string, query: string) {
     granularity: string;
     items: { start: string; count: number; throttled: number }[];
   };
+}
+
+/** Waits until the history's writer has put the window starting at `startMs` of one key. */
+async function untilWritten(keyId: string, startMs: number) {
+  await vi.waitFor(
+    async () =>
+      expect((await historyItems(keyId)).map((item) => item.windowStart?.S)).toContain(iso(startMs)),
+    { timeout: 10_000 },
+  );
 }
 
 /** The usage table's items of one key, read directly. */
@@ -108,9 +129,9 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     expect(hours.items).toEqual([{ start: iso(W1), count: 7, throttled: 2 }]);
   });
 
-  it("costs one call per request in the steady state and three at a rollover (one of them the history)", async () => {
+  it("costs one call per request in the steady state and two at a rollover, the history written apart", async () => {
     clock.set(W1 + 2000);
-    const { key } = await createKey(target, "usage-b", { scopes: ["accounts:read"] });
+    const { id, key } = await createKey(target, "usage-b", { scopes: ["accounts:read"] });
     const callsOf = async (request: () => Promise<unknown>) => {
       calls = { keys: 0, usage: 0 };
       await request();
@@ -119,19 +140,29 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
 
     const steady = await callsOf(() => withKey(target, key, "/api/v1/accounts"));
     clock.set(W2 + 2000);
+    const putsBefore = writerPuts;
     const rollover = await callsOf(() => withKey(target, key, "/api/v1/accounts"));
     const after = await callsOf(() => withKey(target, key, "/api/v1/accounts"));
+    await untilWritten(id, W1);
 
     expect(steady).toEqual({ keys: 1, usage: 0 });
-    expect(rollover).toEqual({ keys: 2, usage: 1 });
+    expect(rollover).toEqual({ keys: 2, usage: 0 });
     expect(after).toEqual({ keys: 1, usage: 0 });
+    // The closed window cost the writer one put, off the request path.
+    expect(writerPuts - putsBefore).toBe(1);
   });
 
   it("keeps no history item for a window that counted nothing", async () => {
     clock.set(W1 + 3000);
     const { id, key } = await createKey(target, "usage-c", { scopes: ["accounts:read"] });
+    const busy = await createKey(target, "usage-c", { scopes: ["accounts:read"] });
+    await withKey(target, busy.key, "/api/v1/accounts");
     clock.set(W2 + 3000);
     await withKey(target, key, "/api/v1/accounts");
+    // The writer takes the changes in order: once the busy key's later rollover is written, the
+    // empty window's change was handled before it.
+    await withKey(target, busy.key, "/api/v1/accounts");
+    await untilWritten(busy.id, W1);
 
     expect(await historyItems(id)).toEqual([]);
     expect((await usage("usage-c", id, "?granularity=window")).items).toEqual([
@@ -152,7 +183,6 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     const deps = (nowMs: number) => ({
       dynamo,
       table: settings.keysTable,
-      usageTable: settings.usageTable,
       clock: () => nowMs,
       rateLimit: settings.rateLimit,
       rateWindowSeconds: settings.rateWindowSeconds,
@@ -163,6 +193,7 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
       Array.from({ length: 80 }, (_, i) => authorize(deps(i % 2 === 0 ? W2 + 10 : W2 - 5), key)),
     );
     clock.set(W2 + 20);
+    await untilWritten(id, W1);
     const windows = await usage("usage-d", id, "?granularity=window");
     const history = await historyItems(id);
 
