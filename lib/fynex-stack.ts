@@ -22,6 +22,7 @@ import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
 import { SecretScanningKeys } from "./constructs/secret-scanning-keys";
+import { UsageHistoryWriter } from "./constructs/usage-history-writer";
 import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 
 /** The repository root: handler modules and `package-lock.json` are found from it. */
@@ -42,7 +43,7 @@ interface HandlerAccess {
   keys?: TableAccessMode;
   data?: TableAccessMode;
   audit?: TableAccessMode;
-  /** The usage history (API.md §11): key management reads it; only the authorizer writes it. */
+  /** The usage history (API.md §11): key management reads it; only the stream's writer writes it. */
   usage?: TableAccessMode;
   /** Needs the rate settings (the default limit and window a key record reports). */
   rateSettings: boolean;
@@ -147,9 +148,8 @@ export class FynexStack extends Stack {
       timeout: Duration.seconds(5),
       sourceMaps: false,
     });
+    // The keys table only: the usage history is written from the keys table's stream (below).
     authorizer.bindTable({ table: keysTable, accessMode: "update" });
-    // At a rollover, the closed window's count: one PutItem, never a read of the history.
-    authorizer.bindTable({ table: usageTable, accessMode: "append" });
 
     const bindAccess = (fn: FynexFunction, access: HandlerAccess) => {
       // The org index only: the expiry index is the reminder function's alone.
@@ -228,6 +228,16 @@ export class FynexStack extends Stack {
       functions: functionSettings,
       envName: config.envName,
       dataTable,
+      alarmTopic: monitoring.topic,
+    });
+
+    // Usage history (API.md §11): the keys table's stream to a writer, off the authorizer's path.
+    new UsageHistoryWriter(this, "UsageHistory", {
+      functions: functionSettings,
+      envName: config.envName,
+      keysTable,
+      usageTable,
+      rateLimit: config.rateLimit,
       alarmTopic: monitoring.topic,
     });
 
