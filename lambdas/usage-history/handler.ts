@@ -3,9 +3,12 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
+  QueryCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { ENV } from "../../contract/environment";
+import type { UsageItem } from "../shared/api-keys/usage-history";
+import { foldWindow, parseSummary, SUMMARY_SORT_KEY } from "../shared/api-keys/usage-summary";
 import { requireTable, runtime } from "../shared/runtime";
 import { closedWindowOf } from "./closed-window";
 
@@ -48,11 +51,61 @@ async function writeClosedWindow(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
+  await foldIntoSummary(dynamo, table, item);
+}
+
+/** Tries of the summary's read-and-put before the record is reported failed (and retried). */
+const SUMMARY_ATTEMPTS = 3;
+
+/**
+ * Folds the window into the key's 7-day summary (`usage-summary.ts`): read, fold, and put on the
+ * condition that nobody folded another window in between. A window already folded (a replay) leaves
+ * it as it is.
+ */
+async function foldIntoSummary(dynamo: DynamoDBClient, table: string, item: UsageItem): Promise<void> {
+  const window = { start: Date.parse(item.windowStart) / 1000, count: item.count, throttled: item.throttled };
+  for (let attempt = 1; ; attempt++) {
+    const { Items } = await dynamo.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: "keyId = :keyId AND windowStart = :summary",
+        ExpressionAttributeValues: { ":keyId": { S: item.keyId }, ":summary": { S: SUMMARY_SORT_KEY } },
+        ConsistentRead: true,
+      }),
+    );
+    const stored = Items?.[0];
+    const last = stored?.lastWindow?.N;
+    const next = foldWindow(
+      parseSummary(last === undefined ? undefined : Number(last), stored?.hours?.S),
+      window,
+    );
+    if (!next) return;
+    try {
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: {
+            keyId: { S: item.keyId },
+            windowStart: { S: SUMMARY_SORT_KEY },
+            lastWindow: { N: String(next.lastWindow) },
+            hours: { S: JSON.stringify(next.hours) },
+            ttl: { N: String(item.ttl) },
+          },
+          ConditionExpression: last === undefined ? "attribute_not_exists(keyId)" : "lastWindow = :last",
+          ExpressionAttributeValues: last === undefined ? undefined : { ":last": { N: last } },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || attempt === SUMMARY_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /**
  * The usage history's writer (API.md §11), fed by the keys table's stream (new and old images): off
- * the authorizer's path, each window a rollover closed is written here. Records are handled in order;
+ * the authorizer's path, each window a rollover closed is written here, and folded into the key's
+ * 7-day summary that list pages read (`usage-summary.ts`). Records are handled in order;
  * the first that fails is reported (`batchItemFailures`), so Lambda retries from
  * there (bisecting the batch), and a record that keeps failing goes to the dead-letter queue, whose
  * alarm pages. Locally, the runtime hands the keys table's changes to this same handler.

@@ -32,7 +32,7 @@ export interface UsageHistoryWriterProps {
  * failing batch is bisected and retried (10 times, within a day, the stream's records kept 24 hours);
  * what still fails leaves its metadata in a dead-letter queue, and one message there pages.
  *
- * The writer's role: read this one stream, put items into the usage table, send to its dead-letter
+ * The writer's role: read this one stream, put and query items of the usage table, send to its dead-letter
  * queue. Nothing else.
  */
 export class UsageHistoryWriter extends Construct {
@@ -62,7 +62,8 @@ export class UsageHistoryWriter extends Construct {
       timeout: Duration.seconds(30),
       environment: { [ENV.envName]: props.envName, [ENV.rateLimit]: String(props.rateLimit) },
     });
-    this.writer.bindTable({ table: props.usageTable, accessMode: "append" });
+    // Puts windows; reads and puts each key's 7-day summary (a query of its one item).
+    this.writer.bindTable({ table: props.usageTable, accessMode: "appendQuery" });
     // Built here rather than with `DynamoEventSource`, whose grant lists every stream of the account
     // (`dynamodb:ListStreams` on `*`): this role reads this one stream only.
     this.writer.addToRolePolicy(

@@ -75,7 +75,7 @@ describe("usage history from the keys table's stream, deployed (API.md §11)", (
     ]);
   });
 
-  it("lets the writer read this one stream, put into the usage table and dead-letter, nothing else", () => {
+  it("lets the writer read this one stream, put and query the usage table and dead-letter, nothing else", () => {
     const statements = statementsOf(writerId);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
 
@@ -86,6 +86,7 @@ describe("usage history from the keys table's stream, deployed (API.md §11)", (
         "dynamodb:GetShardIterator",
         "dynamodb:ListStreams",
         "dynamodb:PutItem",
+        "dynamodb:Query",
         "sqs:SendMessage",
       ].sort(),
     );
@@ -93,7 +94,7 @@ describe("usage history from the keys table's stream, deployed (API.md §11)", (
       const action = [statement.Action].flat()[0] ?? "";
       const expected = action.startsWith("sqs:")
         ? getAtt(deadLetterId, "Arn")
-        : action === "dynamodb:PutItem"
+        : action === "dynamodb:PutItem" || action === "dynamodb:Query"
           ? getAtt("UsageTable", "Arn")
           : KEYS_STREAM;
       expect(statement.Resource, action).toEqual(expected);

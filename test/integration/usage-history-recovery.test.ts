@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SUMMARY_SORT_KEY } from "../../lambdas/shared/api-keys/usage-summary";
 import { runtime } from "../../lambdas/shared/runtime";
 import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
 import type { StreamHandler } from "../../lib/local/usage-history-feed";
@@ -29,7 +30,7 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The usage table's items of one key, read directly: what the stream's writer put there. */
+/** The usage table's window items of one key, read directly: what the stream's writer put there. */
 async function historyOf(keyId: string) {
   const { Items } = await runtime().dynamo.send(
     new QueryCommand({
@@ -39,7 +40,9 @@ async function historyOf(keyId: string) {
       ConsistentRead: true,
     }),
   );
-  return (Items ?? []).map((item) => ({ windowStart: item.windowStart?.S, count: Number(item.count?.N) }));
+  return (Items ?? [])
+    .filter((item) => item.windowStart?.S !== SUMMARY_SORT_KEY)
+    .map((item) => ({ windowStart: item.windowStart?.S, count: Number(item.count?.N) }));
 }
 
 async function windows(target: Target, orgId: string, keyId: string) {

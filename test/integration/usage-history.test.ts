@@ -3,6 +3,7 @@ import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
+import { SUMMARY_SORT_KEY } from "../../lambdas/shared/api-keys/usage-summary";
 import { runtime } from "../../lambdas/shared/runtime";
 import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
@@ -32,10 +33,10 @@ let writerPuts = 0;
 function countCalls(client: DynamoDBClient) {
   const { keysTable, usageTable } = runtime().settings;
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const table = (args.input as { TableName?: string }).TableName;
       if (inWriter.getStore()) {
-        if (table === usageTable) writerPuts++;
+        if (table === usageTable && context.commandName === "PutItemCommand") writerPuts++;
         return next(args);
       }
       if (table === keysTable) calls.keys++;
@@ -83,7 +84,7 @@ async function untilWritten(keyId: string, startMs: number) {
   );
 }
 
-/** The usage table's items of one key, read directly. */
+/** The usage table's window items of one key, read directly (its 7-day summary aside). */
 async function historyItems(keyId: string) {
   const { Items } = await runtime().dynamo.send(
     new QueryCommand({
@@ -93,7 +94,7 @@ async function historyItems(keyId: string) {
       ConsistentRead: true,
     }),
   );
-  return Items ?? [];
+  return (Items ?? []).filter((item) => item.windowStart?.S !== SUMMARY_SORT_KEY);
 }
 
 describe.skipIf(remote)("usage history over the local runtime", () => {
@@ -148,8 +149,8 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     expect(steady).toEqual({ keys: 1, usage: 0 });
     expect(rollover).toEqual({ keys: 2, usage: 0 });
     expect(after).toEqual({ keys: 1, usage: 0 });
-    // The closed window cost the writer one put, off the request path.
-    expect(writerPuts - putsBefore).toBe(1);
+    // The closed window cost the writer two puts, off the request path: its item and the key's week.
+    expect(writerPuts - putsBefore).toBe(2);
   });
 
   it("keeps no history item for a window that counted nothing", async () => {
@@ -206,6 +207,33 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     expect(history[0]?.windowStart?.S).toBe(iso(W1));
     expect(Number(history[0]?.count?.N)).toBe(windows.items[0]?.count);
     expect(windows.items[0]?.count).toBeGreaterThanOrEqual(10);
+  });
+
+  it("lists each key with its last 7 days by hour, as its usage answer gives them, in one request", async () => {
+    // Prepare: two keys of one org, one rolled over (its closed window written by the stream), one not.
+    clock.set(W1 + 7000);
+    const busy = await createKey(target, "usage-g", { scopes: ["accounts:read"], rateLimit: { limit: 2 } });
+    const quiet = await createKey(target, "usage-g", { scopes: ["accounts:read"] });
+    for (let i = 0; i < 3; i++) await withKey(target, busy.key, "/api/v1/accounts");
+    clock.set(W2 + 7000);
+    await withKey(target, busy.key, "/api/v1/accounts");
+    await withKey(target, quiet.key, "/api/v1/accounts");
+    await untilWritten(busy.id, W1);
+
+    // Act
+    const list = await admin(target, "GET", "/admin/v1/orgs/usage-g/api-keys");
+
+    // Assess
+    expect(list.status, list.text).toBe(200);
+    const weeks = Object.fromEntries(
+      (list.json.items as { id: string; lastSevenDays: unknown }[]).map((item) => [
+        item.id,
+        item.lastSevenDays,
+      ]),
+    );
+    expect(weeks[busy.id]).toEqual((await usage("usage-g", busy.id, "")).items);
+    expect(weeks[busy.id]).toEqual([{ start: iso(W1), count: 4, throttled: 1 }]);
+    expect(weeks[quiet.id]).toEqual([{ start: iso(W1), count: 1, throttled: 0 }]);
   });
 
   it("validates the query: granularity, from before to, unknown parameters; another org's key is a 404", async () => {

@@ -3,6 +3,7 @@ import {
   DynamoDBClient,
   ProvisionedThroughputExceededException,
   PutItemCommand,
+  QueryCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -56,9 +57,10 @@ afterEach(() => {
 });
 
 describe("usage history writer", () => {
-  it("puts each closed window once, conditionally, and skips records that closed none", async () => {
-    // Prepare
+  it("puts each closed window once, conditionally, folds it into the key's week, and skips records that closed none", async () => {
+    // Prepare: no summary yet.
     ddb.on(PutItemCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
 
     // Act
     const result = await handler({ Records: [record("1", W1, W1 + 900, 7), record("2", W1, W1, 3)] });
@@ -78,28 +80,45 @@ describe("usage history writer", () => {
         },
         ConditionExpression: "attribute_not_exists(keyId)",
       },
+      {
+        TableName: "usage",
+        Item: {
+          keyId: { S: "key_1" },
+          windowStart: { S: "~last-7-days" },
+          lastWindow: { N: String(W1) },
+          hours: { S: JSON.stringify({ [Math.floor(W1 / 3600) * 3600]: [7, 2] }) },
+          ttl: { N: String(W1 + 90 * 86_400) },
+        },
+        ConditionExpression: "attribute_not_exists(keyId)",
+      },
     ]);
   });
 
-  it("takes a replay whose window is already written as done", async () => {
+  it("takes a replay whose window is already written and folded as done", async () => {
     ddb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
+    ddb.on(QueryCommand).resolves({
+      Items: [{ lastWindow: { N: String(W1) }, hours: { S: JSON.stringify({ [W1 - 300]: [7, 2] }) } }],
+    });
 
     const result = await handler({ Records: [record("1", W1, W1 + 900, 7)] });
 
     expect(result).toEqual({ batchItemFailures: [] });
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(1);
   });
 
   it("reports the first record it could not write, so Lambda retries the batch from there", async () => {
-    ddb
-      .on(PutItemCommand)
-      .resolvesOnce({})
-      .rejects(new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} }));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(PutItemCommand).callsFake((input: { Item: { keyId: { S: string } } }) => {
+      if (input.Item.keyId.S === "key_1") return {};
+      throw new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} });
+    });
 
     const result = await handler({
       Records: [record("1", W1, W1 + 900, 7), record("2", W1, W1 + 900, 4), record("3", W1, W1 + 900, 2)],
     });
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "2" }] });
-    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(2);
+    // The first record's window and summary, then the second's window put, which failed.
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(3);
   });
 });
