@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "../../bench/deployed-bundles";
+import { deployedFunctions as benchedFunctions } from "../../bench/function-loads";
 import { handlerModules } from "../../contract/routes";
 import { ENVIRONMENT_NAMES } from "../../lib/config";
 import { FynexFunction } from "../../lib/constructs/fynex-function";
@@ -143,6 +144,10 @@ describe("Lambda bundles", () => {
       );
       expect(leaked, handler).toEqual([]);
     }
+  });
+
+  it("has the bench measure every function the stack deploys, and nothing else", () => {
+    expect(benchedFunctions()).toEqual([...deployedFunctions.entries].map(moduleOf).sort());
   });
 
   it("keeps every function the stack deploys, bundled as deployed, within 550,000 bytes", async () => {
