@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { handlerModules } from "../contract/routes";
 import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "./deployed-bundles";
+import { runNode } from "./node-process";
 import { median, round } from "./stats";
 
 /**
@@ -35,28 +35,10 @@ export const LOAD_BUDGET_OVER_AUTHORIZER = 1.5;
  * time from spawn to exit, and that CPU time, ms. The CPU time barely moves with the machine's other
  * work; the wall time is what a cold start waits, and moves with it.
  */
-export function timeNode(script: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
+export async function timeNode(script: string, env: NodeJS.ProcessEnv): Promise<Load> {
   const printCpu = ";{const u=process.cpuUsage();process.stdout.write(String(u.user+u.system))}";
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ["-e", script + printCpu], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve({ wall: performance.now() - started, cpu: Number(stdout) / 1000 });
-      else reject(new Error(`load failed (${code}): ${stderr}`));
-    });
-  });
+  const { stdout, wallMs } = await runNode(script + printCpu, env);
+  return { wall: wallMs, cpu: Number(stdout) / 1000 };
 }
 
 export interface FunctionLoad {

@@ -14,6 +14,17 @@ import { closedWindowOf } from "./closed-window";
 
 type Image = Record<string, AttributeValue>;
 
+/** A conditional put; false when its condition failed (what it guards is already there). */
+async function putIfAllowed(dynamo: DynamoDBClient, command: PutItemCommand): Promise<boolean> {
+  try {
+    await dynamo.send(command);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
 /**
  * Writes one closed window to the usage history, once: the put is conditional on the item not being
  * there, so a replayed record (a retried batch, a bisected half, the local runtime's recovery at start)
@@ -34,23 +45,20 @@ async function writeClosedWindow(
     defaultLimit,
   );
   if (!item) return;
-  try {
-    await dynamo.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: {
-          keyId: { S: item.keyId },
-          windowStart: { S: item.windowStart },
-          count: { N: String(item.count) },
-          throttled: { N: String(item.throttled) },
-          ttl: { N: String(item.ttl) },
-        },
-        ConditionExpression: "attribute_not_exists(keyId)",
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await putIfAllowed(
+    dynamo,
+    new PutItemCommand({
+      TableName: table,
+      Item: {
+        keyId: { S: item.keyId },
+        windowStart: { S: item.windowStart },
+        count: { N: String(item.count) },
+        throttled: { N: String(item.throttled) },
+        ttl: { N: String(item.ttl) },
+      },
+      ConditionExpression: "attribute_not_exists(keyId)",
+    }),
+  );
   await foldIntoSummary(dynamo, table, item);
 }
 
@@ -80,25 +88,21 @@ async function foldIntoSummary(dynamo: DynamoDBClient, table: string, item: Usag
       window,
     );
     if (!next) return;
-    try {
-      await dynamo.send(
-        new PutItemCommand({
-          TableName: table,
-          Item: {
-            keyId: { S: item.keyId },
-            windowStart: { S: SUMMARY_SORT_KEY },
-            lastWindow: { N: String(next.lastWindow) },
-            hours: { S: JSON.stringify(next.hours) },
-            ttl: { N: String(item.ttl) },
-          },
-          ConditionExpression: last === undefined ? "attribute_not_exists(keyId)" : "lastWindow = :last",
-          ExpressionAttributeValues: last === undefined ? undefined : { ":last": { N: last } },
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException) || attempt === SUMMARY_ATTEMPTS) throw error;
-    }
+    const put = new PutItemCommand({
+      TableName: table,
+      Item: {
+        keyId: { S: item.keyId },
+        windowStart: { S: SUMMARY_SORT_KEY },
+        lastWindow: { N: String(next.lastWindow) },
+        hours: { S: JSON.stringify(next.hours) },
+        ttl: { N: String(item.ttl) },
+      },
+      // Nobody folded another window since the read (or nobody made the summary, for a first one).
+      ConditionExpression: last === undefined ? "attribute_not_exists(keyId)" : "lastWindow = :last",
+      ExpressionAttributeValues: last === undefined ? undefined : { ":last": { N: last } },
+    });
+    if (await putIfAllowed(dynamo, put)) return;
+    if (attempt === SUMMARY_ATTEMPTS) throw new Error("the usage summary kept changing under its fold");
   }
 }
 

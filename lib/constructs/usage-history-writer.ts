@@ -1,7 +1,5 @@
 import { Duration, Validations } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -9,6 +7,7 @@ import { Construct } from "constructs";
 import { ENV } from "../../contract/environment";
 import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
+import { deadLetterAlarm, grantStreamConsumer } from "./stream-consumer";
 
 export interface UsageHistoryWriterProps {
   /** The project to bundle from and how logs are kept, as for every function of the stage. */
@@ -64,22 +63,7 @@ export class UsageHistoryWriter extends Construct {
     });
     // Puts windows; reads and puts each key's 7-day summary (a query of its one item).
     this.writer.bindTable({ table: props.usageTable, accessMode: "appendQuery" });
-    // Built here rather than with `DynamoEventSource`, whose grant lists every stream of the account
-    // (`dynamodb:ListStreams` on `*`): this role reads this one stream only.
-    this.writer.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          "dynamodb:DescribeStream",
-          "dynamodb:GetRecords",
-          "dynamodb:GetShardIterator",
-          "dynamodb:ListStreams",
-        ],
-        resources: [streamArn],
-      }),
-    );
-    this.writer.addToRolePolicy(
-      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.queueArn] }),
-    );
+    grantStreamConsumer(this.writer, streamArn, this.deadLetterQueue);
     this.writer.addEventSourceMapping("KeysStream", {
       eventSourceArn: streamArn,
       // From the oldest record the stream holds: a rollover during the deploy is still written.
@@ -99,21 +83,13 @@ export class UsageHistoryWriter extends Construct {
       ],
     });
 
-    this.deadLetterAlarm = new Alarm(this, "DeadLetters", {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        "Closed windows the usage history writer could not write reached the dead-letter queue: " +
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      "DeadLetters",
+      this.deadLetterQueue,
+      props.alarmTopic,
+      "Closed windows the usage history writer could not write reached the dead-letter queue: " +
         "usage answers miss them. Runbook: docs/RUNBOOKS.md#usagehistorydeadletters",
-    });
-    const action = new SnsAction(props.alarmTopic);
-    this.deadLetterAlarm.addAlarmAction(action);
-    this.deadLetterAlarm.addOkAction(action);
+    );
   }
 }

@@ -1,26 +1,12 @@
-import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { synthesize } from "./synth";
+import { prodResources, type Resource } from "./prod-resources";
 
-type Resource = { Type: string; Properties: Record<string, unknown> };
-
-let template: Template;
 let resources: Record<string, Resource>;
+let only: ReturnType<typeof prodResources>["only"];
 
 beforeAll(() => {
-  template = synthesize("prod").template;
-  resources = template.toJSON().Resources;
+  ({ resources, only } = prodResources());
 }, 120_000);
-
-/** The one resource of `type` whose logical id starts with `prefix`. */
-function only(type: string, prefix: string): [string, Resource] {
-  const found = Object.entries(resources).filter(([id, r]) => r.Type === type && id.startsWith(prefix));
-  expect(
-    found.map(([id]) => id),
-    `${type} ${prefix}`,
-  ).toHaveLength(1);
-  return found[0] as [string, Resource];
-}
 
 /** Every statement of the policies attached to a function's role. */
 function statementsOf(functionId: string): { Action: string | string[]; Resource: unknown }[] {
