@@ -126,7 +126,7 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
     .map(([name, count]) => `${count} ${name}`)
     .join(", ")} | bounded, not per key | |
 | every function's bundle, the largest | ${kb(report.loads.worstBytes)} (${report.loads.worstBytes} bytes) | ≤ 550,000 bytes | ${budget(report.loads.worstBytes <= report.loads.bytesBudget)} |
-| every function's load over a bare Node start, the worst against the authorizer's (wall; CPU) | ${report.loads.worstOverAuthorizer}×; ${report.loads.worstCpuOverAuthorizer}× (authorizer ${ms(report.loads.authorizerLoadOverBareMs)}; ${ms(report.loads.authorizerCpuOverBareMs)} CPU) | ≤ 1.5× | ${budget(report.loads.worstOverAuthorizer <= 1.5)} |
+| every function's load over a bare Node start, the worst against the authorizer's: CPU (wall) | ${report.loads.worstCpuOverAuthorizer}× (${report.loads.worstOverAuthorizer}×); authorizer ${ms(report.loads.authorizerCpuOverBareMs)} CPU (${ms(report.loads.authorizerLoadOverBareMs)}) | ≤ 1.5× | ${budget(report.loads.worstCpuOverAuthorizer <= report.loads.loadBudgetOverAuthorizer)}: ${report.loads.functions.filter((fn) => fn.cpuOverAuthorizer > report.loads.loadBudgetOverAuthorizer).length} of ${report.loads.functions.length} over |
 | cold starts an integration meets after a quiet spell (${report.granularity.integration.routes} routes): one function per route / per domain | ${report.granularity.integration.perRoute.coldStarts} (${ms(report.granularity.integration.perRoute.ms)}) / ${report.granularity.integration.perDomain.coldStarts} (${ms(report.granularity.integration.perDomain.ms)}) | — (docs/DECISIONS.md #221) | |
 | cost per million authorized requests (key layer, usage history included) | ${usd(s.costPerMillionUsd)} | — | |
 
@@ -193,8 +193,11 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   others) bundled as the stack bundles it; a fresh \`node\` process \`require\`s it with the deployed
   variables (as Lambda's init does), against a bare \`node\`; median of ${settings.loadRuns} interleaved
   rounds (each round one bare start, then every bundle once), wall time from spawn to exit less the
-  bare start's, and the processes' CPU time likewise (the machine is shared: the CPU figure moves
-  least with the others' work). Bare start this run: ${ms(report.loads.bareMs)} wall, ${ms(report.loads.bareCpuMs)} CPU.
+  bare start's, and the processes' CPU time likewise. The budget is judged on the CPU time: this
+  machine's two cores are shared with other work (wall times of the same bundle spread by several
+  times between rounds), and the CPU a process spends loading is what a Lambda's init pays on its
+  own core; the wall figures are shown beside. Bare start this run: ${ms(report.loads.bareMs)} wall,
+  ${ms(report.loads.bareCpuMs)} CPU.
 - **Per route or per domain**: every business route's handler of a domain (its folder) bundled into
   one file, loaded the same way, beside the route bundles an integration's six calls wake:
   ${"GET/POST accounts, POST/GET payments, POST contacts, GET webhooks"}. The cold-start time it meets is

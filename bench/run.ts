@@ -155,6 +155,8 @@ async function main() {
         ReturnValues: "UPDATED_NEW",
       }),
     );
+    // The writer runs right after the rollover's update (off the request path): counted from here.
+    const writerBefore = { ...writerCalls };
     const atRollover = await authorizerCalls(rollover.key);
     const calls = {
       steady: steady / 100,
@@ -164,7 +166,6 @@ async function main() {
       malformed: (await authorizerCalls("fynex_k_not-a-key")).all,
     };
     // The history item the stream's writer put for the closed window (off the request path: waited for).
-    const writerBefore = { ...writerCalls };
     const historyKey = {
       keyId: { S: rollover.id },
       windowStart: { S: new Date(Number(closed.Attributes?.windowStart?.N) * 1000).toISOString() },
