@@ -1,14 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { SUMMARY_SORT_KEY } from "../../lambdas/shared/api-keys/usage-summary";
-import { runtime } from "../../lambdas/shared/runtime";
 import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
 import type { StreamHandler } from "../../lib/local/usage-history-feed";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
+import { historyItems } from "./usage-items";
 
 /**
  * The usage history is written from the keys table's changes, off the request path (API.md §11): the
@@ -30,19 +28,12 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The usage table's window items of one key, read directly: what the stream's writer put there. */
+/** The usage table's window items of one key: what the stream's writer put there. */
 async function historyOf(keyId: string) {
-  const { Items } = await runtime().dynamo.send(
-    new QueryCommand({
-      TableName: runtime().settings.usageTable,
-      KeyConditionExpression: "keyId = :keyId",
-      ExpressionAttributeValues: { ":keyId": { S: keyId } },
-      ConsistentRead: true,
-    }),
-  );
-  return (Items ?? [])
-    .filter((item) => item.windowStart?.S !== SUMMARY_SORT_KEY)
-    .map((item) => ({ windowStart: item.windowStart?.S, count: Number(item.count?.N) }));
+  return (await historyItems(keyId)).map((item) => ({
+    windowStart: item.windowStart?.S,
+    count: Number(item.count?.N),
+  }));
 }
 
 async function windows(target: Target, orgId: string, keyId: string) {

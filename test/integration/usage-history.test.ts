@@ -1,14 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
-import { SUMMARY_SORT_KEY } from "../../lambdas/shared/api-keys/usage-summary";
 import { runtime } from "../../lambdas/shared/runtime";
 import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
+import { historyItems } from "./usage-items";
 
 /**
  * Usage history (API.md §11) over the real protocol: the keys table's changes, handed by the local
@@ -82,19 +82,6 @@ async function untilWritten(keyId: string, startMs: number) {
       expect((await historyItems(keyId)).map((item) => item.windowStart?.S)).toContain(iso(startMs)),
     { timeout: 10_000 },
   );
-}
-
-/** The usage table's window items of one key, read directly (its 7-day summary aside). */
-async function historyItems(keyId: string) {
-  const { Items } = await runtime().dynamo.send(
-    new QueryCommand({
-      TableName: runtime().settings.usageTable,
-      KeyConditionExpression: "keyId = :keyId",
-      ExpressionAttributeValues: { ":keyId": { S: keyId } },
-      ConsistentRead: true,
-    }),
-  );
-  return (Items ?? []).filter((item) => item.windowStart?.S !== SUMMARY_SORT_KEY);
 }
 
 describe.skipIf(remote)("usage history over the local runtime", () => {
