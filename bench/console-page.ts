@@ -19,9 +19,14 @@ const RUNS = 5;
  * Builds the page and measures it: the bytes a browser downloads (gzipped), and, in the machine's
  * Chromium against `local`, the time from clicking Sign in to the API Keys table showing a full first
  * page of keys (25): the sign-in call, one list call and the render. Also the sign-in form's first
- * paint on a fresh load (the page's files and config).
+ * paint on a fresh load (the page's files and config), and what one painted page cost: the API calls
+ * the page made (by path, ids left out) and the DynamoDB commands they sent, sparklines drawn.
  */
-export async function measureConsolePage(local: LocalRuntime) {
+export async function measureConsolePage(
+  local: LocalRuntime,
+  /** The DynamoDB commands the runtime sent so far, by name. */
+  dynamoCommands: () => Record<string, number>,
+) {
   await buildPage();
   const gz = async (file: string) => gzipSync(await readFile(join(DIST, file)), { level: 9 }).length;
   const [jsGzipBytes, cssGzipBytes] = await Promise.all([gz("app.js"), gz("app.css")]);
@@ -38,17 +43,40 @@ export async function measureConsolePage(local: LocalRuntime) {
 
   const browser = await launchBrowser();
   const timings: number[] = [];
+  let apiCalls: Record<string, number> = {};
+  let dynamoCalls: Record<string, number> = {};
   try {
     for (let run = 0; run < RUNS + 1; run++) {
       const page = await browser.context.newPage();
+      const calls: Record<string, number> = {};
+      page.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (!path.startsWith("/console/v1/")) return;
+        const shape = `${request.method()} ${path.replace(/key_[A-Za-z0-9]+/g, "{keyId}")}`;
+        calls[shape] = (calls[shape] ?? 0) + 1;
+      });
       await page.goto(`${local.url}${CONSOLE_PAGE_PATH}`);
       await page.getByLabel("Admin token").fill(local.adminToken);
       await page.getByLabel("Organization").fill(org);
       // Measured in the page: from the click to the table with its 25 rows painted.
+      const before = dynamoCommands();
       const started = Date.now();
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("table", { name: "API Keys" }).getByRole("row").nth(KEYS_IN_LIST).waitFor();
+      await page
+        .getByRole("img", { name: /^Last 7 days/ })
+        .nth(KEYS_IN_LIST - 1)
+        .waitFor();
       const elapsed = Date.now() - started;
+      // What the painted page cost (the audit events below it load alongside and are counted too).
+      await page.waitForLoadState("networkidle");
+      const after = dynamoCommands();
+      apiCalls = calls;
+      dynamoCalls = Object.fromEntries(
+        Object.entries(after)
+          .map(([name, count]) => [name, count - (before[name] ?? 0)] as const)
+          .filter(([, count]) => count > 0),
+      );
       // The first run warms Chromium's caches and the runtime's code paths; it is not counted.
       if (run > 0) timings.push(elapsed);
       await page.close();
@@ -68,6 +96,8 @@ export async function measureConsolePage(local: LocalRuntime) {
       signInFormMs,
       keysInList: KEYS_IN_LIST,
       runs: RUNS,
+      apiCalls,
+      dynamoCalls,
     };
   } finally {
     await browser.close();

@@ -7,6 +7,7 @@ import { type Clock, configureRuntime, type Settings } from "../../lambdas/share
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { startLocalDynamo } from "./dynamo";
 import { type GatewayOptions, startGateway } from "./gateway/server";
+import { type StreamHandler, startUsageHistoryFeed, type UsageHistoryFeed } from "./usage-history-feed";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
@@ -39,6 +40,12 @@ export interface LocalRuntimeOptions {
     /** How often due retries are looked for, real ms (200 when absent). */
     pollIntervalMs?: number;
   };
+  /**
+   * Usage history (API.md §11): the keys table's changes are handed to the history's handler unless
+   * `enabled` is false (tests stop the path between a rollover and its history write that way); tests
+   * may wrap the handler (to make it fail) and shorten the pause before a failed batch is retried.
+   */
+  usageHistory?: { enabled?: boolean; handler?: StreamHandler; retryDelayMs?: number };
   /**
    * Expiry reminders (API.md §11) run at start and then every this many seconds
    * (`FYNEX_REMINDER_INTERVAL_SECONDS`; 3600 when absent), as the deployed daily schedule does.
@@ -94,6 +101,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const clock = options.clock ?? Date.now;
   // Set once the poller runs; until then (and with delivery off) commits are not followed.
   let poller: WebhookPoller | undefined;
+  // Likewise for the keys table's changes and the usage history.
+  let usageFeed: UsageHistoryFeed | undefined;
+  const followKeys = options.usageHistory?.enabled !== false;
   const dynamo = await startLocalDynamo({
     dataDir: options.dataDir,
     clock,
@@ -106,6 +116,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { definition: LOCAL_RETRIES_TABLE, name: TABLE_NAMES.webhookRetries },
     ],
     afterCommit: ({ items }) => poller?.committed(items),
+    changes: followKeys
+      ? { tables: [TABLE_NAMES.keys], onChange: (change) => usageFeed?.changed(change) }
+      : undefined,
   });
   configureRuntime({
     clock,
@@ -129,6 +142,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.
+  try {
+    if (followKeys) {
+      usageFeed = await startUsageHistoryFeed({
+        client: dynamo.client,
+        keysTable: TABLE_NAMES.keys,
+        handler: options.usageHistory?.handler,
+        retryDelayMs: options.usageHistory?.retryDelayMs,
+      });
+    }
+  } catch (error) {
+    await dynamo.close();
+    throw error;
+  }
   if (options.webhookDelivery?.enabled !== false) {
     try {
       poller = await startWebhookPoller({
@@ -144,6 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         pollIntervalMs: options.webhookDelivery?.pollIntervalMs,
       });
     } catch (error) {
+      await usageFeed?.close();
       await dynamo.close();
       throw error;
     }
@@ -162,6 +189,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
   } catch (error) {
     await poller?.close();
+    await usageFeed?.close();
     await dynamo.close();
     throw error;
   }
@@ -178,6 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await reminders.stop();
       await gateway.close();
       await poller?.close();
+      await usageFeed?.close();
       await dynamo.close();
     },
   };
