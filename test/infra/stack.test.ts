@@ -530,6 +530,7 @@ describe("FynexStack", () => {
     it("lets only this API invoke what it integrates, and denies every other invoker whatever its own policy allows", () => {
       // Prepare: every function behind a method, the not-found catch-all included, and the authorizer.
       const restApiId = { Ref: defined(Object.keys(ofType(dev, "AWS::ApiGateway::RestApi"))[0], "the API") };
+      const stageId = { Ref: defined(Object.keys(ofType(dev, "AWS::ApiGateway::Stage"))[0], "the stage") };
       const integrated = new Set(
         methodsOf(dev).flatMap((method) => functionsIn(method.properties.Integration, functionIds)),
       );
@@ -544,7 +545,13 @@ describe("FynexStack", () => {
         expect(invokersOf(fn), fn).toEqual([]);
         expect(policies, fn).toHaveLength(1);
         const [allow, deny] = policies[0]?.Statement ?? [];
-        const thisApi = { "Fn::Join": ["", expect.arrayContaining([restApiId, "/*"])] };
+        // This API's stage and its authorizers; never `<apiId>/*`, which admits the console's
+        // test-invoke-stage (a call that skips the authorizer).
+        const thisApi = [
+          { "Fn::Join": ["", expect.arrayContaining([restApiId, "/", stageId, "/*"])] },
+          { "Fn::Join": ["", expect.arrayContaining([restApiId, "/authorizers/*"])] },
+        ];
+        expect(JSON.stringify(policies[0]?.Statement)).not.toContain(`${JSON.stringify(restApiId)},"/*"`);
         expect(allow).toMatchObject({
           Effect: "Allow",
           Principal: { Service: "apigateway.amazonaws.com" },
