@@ -3,6 +3,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { DEPLOYED_BUILD } from "./deployed-bundles";
 import { median } from "./stats";
 
 /**
@@ -10,40 +11,8 @@ import { median } from "./stats";
  * CommonJS, node22, ES-module entry points first, the SDK bundled, a source map beside it).
  */
 export async function bundle(entry: string, outfile: string): Promise<number> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ["module", "main"],
-    logLevel: "silent",
-  });
+  await build({ ...DEPLOYED_BUILD, entryPoints: [entry], outfile });
   return (await stat(outfile)).size;
-}
-
-/** The minified size of each handler module's bundle, as deployed. */
-export async function bundleSizes(
-  projectRoot: string,
-  modules: readonly string[],
-): Promise<Record<string, number>> {
-  const dir = await mkdtemp(join(tmpdir(), "fynex-bundles-"));
-  try {
-    const sizes: Record<string, number> = {};
-    for (const module of modules) {
-      sizes[module] = await bundle(
-        join(projectRoot, `${module}.ts`),
-        join(dir, `${module.replaceAll("/", "-")}.js`),
-      );
-    }
-    return sizes;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const FLOOR_SOURCE = `

@@ -19,9 +19,15 @@ const RUNS = 5;
  * Chromium against `local`, the time from clicking Sign in (on the local OpenID provider's login page)
  * to the API Keys table showing a full first page of keys (25): the redirects back, the code exchange,
  * one list call and the render. Also the login form's first paint on a fresh load (the page's files,
- * its config, the provider's discovery and the redirect to its login page).
+ * its config, the provider's discovery and the redirect to its login page), and what one painted page
+ * cost: the API calls the page made (by path, ids left out) and the DynamoDB commands they sent,
+ * sparklines drawn.
  */
-export async function measureConsolePage(local: LocalRuntime) {
+export async function measureConsolePage(
+  local: LocalRuntime,
+  /** The DynamoDB commands the runtime sent so far, by name. */
+  dynamoCommands: () => Record<string, number>,
+) {
   const built = await buildPage();
   const gz = async (file: string) => gzipSync(await readFile(join(DIST, file)), { level: 9 }).length;
   const [jsGzipBytes, cssGzipBytes] = await Promise.all([gz(built.script), gz(built.style)]);
@@ -38,19 +44,42 @@ export async function measureConsolePage(local: LocalRuntime) {
 
   const browser = await launchBrowser();
   const timings: number[] = [];
+  let apiCalls: Record<string, number> = {};
+  let dynamoCalls: Record<string, number> = {};
   try {
     for (let run = 0; run < RUNS + 1; run++) {
       // Each run a new sign-in: the provider's session of the last one would skip its login page.
       await browser.context.clearCookies();
       const page = await browser.context.newPage();
+      const calls: Record<string, number> = {};
+      page.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (!path.startsWith("/console/v1/")) return;
+        const shape = `${request.method()} ${path.replace(/key_[A-Za-z0-9]+/g, "{keyId}")}`;
+        calls[shape] = (calls[shape] ?? 0) + 1;
+      });
       await page.goto(local.consoleUrl);
       await page.getByLabel("Admin token").fill(local.adminToken);
       await page.getByLabel("Organization").fill(org);
       // Measured in the page: from the click to the table with its 25 rows painted.
+      const before = dynamoCommands();
       const started = Date.now();
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("table", { name: "API Keys" }).getByRole("row").nth(KEYS_IN_LIST).waitFor();
+      await page
+        .getByRole("img", { name: /^Last 7 days/ })
+        .nth(KEYS_IN_LIST - 1)
+        .waitFor();
       const elapsed = Date.now() - started;
+      // What the painted page cost (the audit events below it load alongside and are counted too).
+      await page.waitForLoadState("networkidle");
+      const after = dynamoCommands();
+      apiCalls = calls;
+      dynamoCalls = Object.fromEntries(
+        Object.entries(after)
+          .map(([name, count]) => [name, count - (before[name] ?? 0)] as const)
+          .filter(([, count]) => count > 0),
+      );
       // The first run warms Chromium's caches and the runtime's code paths; it is not counted.
       if (run > 0) timings.push(elapsed);
       await page.close();
@@ -71,6 +100,8 @@ export async function measureConsolePage(local: LocalRuntime) {
       signInFormMs,
       keysInList: KEYS_IN_LIST,
       runs: RUNS,
+      apiCalls,
+      dynamoCalls,
     };
   } finally {
     await browser.close();

@@ -1,6 +1,8 @@
 import { cpus } from "node:os";
 
 import type { ConsolePageFigures } from "./console-page";
+import type { measureFunctionLoads } from "./function-loads";
+import type { measureGranularity } from "./granularity";
 
 export interface BenchReport {
   /** The Settings > Integrations page (issue 13), measured in Chromium. */
@@ -22,6 +24,9 @@ export interface BenchReport {
     authorizerBundleOverFloor: number;
     authorizerBundleBytes: number;
     costPerMillionUsd: number;
+    /** The history writer's DynamoDB commands for one closed window, off the request path. */
+    writerCallsPerClosedWindow: Record<string, number>;
+    summaryItemBytes: number;
     /** One request importing 1000 new accounts (JSON) through the local runtime, and its DynamoDB calls. */
     import1000RowsMs: number;
     import1000RowsDdbCalls: number;
@@ -44,18 +49,27 @@ export interface BenchReport {
     floorBundleBytes: number;
     authorizerBundleOverFloor: number;
   };
-  sizes: Record<string, number>;
+  loads: Awaited<ReturnType<typeof measureFunctionLoads>>;
+  granularity: Awaited<ReturnType<typeof measureGranularity>>;
   authorizerDurationMs: { p50: number; p99: number };
   sourceMaps: Record<"withSourceMaps" | "withoutSourceMaps", { firstMs: number; p50: number; p99: number }>;
-  cost: { lambdaRequests: number; lambdaDuration: number; dynamoWrites: number };
+  cost: {
+    lambdaRequests: number;
+    lambdaDuration: number;
+    dynamoWrites: number;
+    history: number;
+    streamReads: number;
+  };
   settings: {
     concurrency: number;
     requests: number;
     coldRuns: number;
+    loadRuns: number;
     prices: {
       lambdaPerMillionRequests: number;
       lambdaArmPerGbSecond: number;
       dynamoOnDemandPerMillionWriteUnits: number;
+      dynamoOnDemandPerMillionReadUnits: number;
     };
     memoryMb: number;
   };
@@ -81,11 +95,17 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
 | figure | this run | budget (DESIGN.md) | |
 |---|---|---|---|
 | DynamoDB calls per authorized request, steady state | ${s.ddbCallsPerRequest} | 1 | ${budget(s.ddbCallsPerRequest === 1)} |
-| … at a window rollover: the key's two updates | ${s.ddbKeysTableCallsAtRollover} | ≤ 2 | ${budget(s.ddbKeysTableCallsAtRollover <= 2)} |
-| … at a window rollover, with the usage history's put | ${s.ddbCallsAtRollover} | ≤ 3 | ${budget(s.ddbCallsAtRollover <= 3)} |
+| … at a window rollover, history included (written from the keys table's stream, off the path) | ${s.ddbCallsAtRollover} (keys table ${s.ddbKeysTableCallsAtRollover}) | ≤ 2 | ${budget(s.ddbCallsAtRollover <= 2)} |
 | … for a well-formed unknown key | ${s.ddbCallsUnknownKey} | 1 | ${budget(s.ddbCallsUnknownKey === 1)} |
 | … for a malformed key | ${s.ddbCallsMalformedKey} | 0 | ${budget(s.ddbCallsMalformedKey === 0)} |
-| Usage history write units per million requests (keys at their default 100 per window; one request per key per window) | ${s.historyWriteUnitsPerMillionRequests}; ${s.historyWriteUnitsPerMillionRequestsWorstCase} (item of ${s.historyItemBytes} bytes) | one write per key per window | ${budget(s.historyItemBytes <= 1024)} |
+| Usage history: the closed window written by the stream's writer (its commands for one window) | ${Object.entries(
+    s.writerCallsPerClosedWindow,
+  )
+    .map(([name, count]) => `${count} ${name}`)
+    .join(
+      ", ",
+    )}; item of ${s.historyItemBytes} bytes, 7-day summary of ${s.summaryItemBytes} | at most one history write per key per window | ${budget(s.historyItemBytes <= 1024)} |
+| Usage history write units per million requests (keys at their default 100 per window; one request per key per window) | ${s.historyWriteUnitsPerMillionRequests}; ${s.historyWriteUnitsPerMillionRequestsWorstCase} (windows only; the summary adds up to 4 each) | — | |
 | authorizer CPU of our own, p50 / p99 | ${s.authorizerCpuMicrosP50} µs / ${s.authorizerCpuMicrosP99} µs | p50 < 200 µs | ${budget(s.authorizerCpuMicrosP50 < 200)} |
 | full local request path over its floor (worst route) | ${s.pipelineOverFloor}× | ≤ 2× | ${budget(s.pipelineOverFloor <= 2)} |
 | requests per second through the local path (slower route) | ${s.requestsPerSecond} | — | |
@@ -95,15 +115,30 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
 | an import of 1000 new rows in one request, local: time; DynamoDB calls | ${(s.import1000RowsMs / 1000).toFixed(1)} s; ${s.import1000RowsDdbCalls} | < 25 s (the function's timeout) | ${budget(s.import1000RowsMs < 25_000)} |
 | Settings page: JavaScript, gzipped | ${(report.consolePage.jsGzipBytes / 1024).toFixed(1)} KiB | < 60 KiB | ${budget(report.consolePage.jsGzipBytes < 60 * 1024)} |
 | Settings page: sign-in to a painted list of ${report.consolePage.keysInList} keys, median / worst of ${report.consolePage.runs} | ${report.consolePage.firstListRenderMsP50} ms / ${report.consolePage.firstListRenderMsMax} ms | < 1 s | ${budget(report.consolePage.firstListRenderMsP50 < 1000)} |
-| cost per million authorized requests (key layer) | ${usd(s.costPerMillionUsd)} | — | |
+| Settings page: one painted page of ${report.consolePage.keysInList} keys with their sparklines, API calls | ${Object.entries(
+    report.consolePage.apiCalls,
+  )
+    .map(([call, count]) => `${count} \`${call}\``)
+    .join(
+      ", ",
+    )} | one list call | ${budget((report.consolePage.apiCalls["GET /console/v1/api-keys"] ?? 0) === 1 && !Object.keys(report.consolePage.apiCalls).some((call) => call.endsWith("/usage")))} |
+| … and the DynamoDB commands behind them | ${Object.entries(report.consolePage.dynamoCalls)
+    .map(([name, count]) => `${count} ${name}`)
+    .join(", ")} | bounded, not per key | |
+| every function's bundle, the largest | ${kb(report.loads.worstBytes)} (${report.loads.worstBytes} bytes) | ≤ 550,000 bytes | ${budget(report.loads.worstBytes <= report.loads.bytesBudget)} |
+| every function's load over a bare Node start, the worst against the authorizer's: CPU (wall) | ${report.loads.worstCpuOverAuthorizer}× (${report.loads.worstOverAuthorizer}×); authorizer ${ms(report.loads.authorizerCpuOverBareMs)} CPU (${ms(report.loads.authorizerLoadOverBareMs)}) | ≤ 1.5× | ${budget(report.loads.worstCpuOverAuthorizer <= report.loads.loadBudgetOverAuthorizer)}: ${report.loads.functions.filter((fn) => fn.cpuOverAuthorizer > report.loads.loadBudgetOverAuthorizer).length} of ${report.loads.functions.length} over |
+| cold starts an integration meets after a quiet spell (${report.granularity.integration.routes} routes): one function per route / per domain | ${report.granularity.integration.perRoute.coldStarts} (${ms(report.granularity.integration.perRoute.ms)}) / ${report.granularity.integration.perDomain.coldStarts} (${ms(report.granularity.integration.perDomain.ms)}) | — (docs/DECISIONS.md #221) | |
+| cost per million authorized requests (key layer, usage history included) | ${usd(s.costPerMillionUsd)} | — | |
 
 ## Method
 
 - **DynamoDB calls**: a client middleware on the local runtime's DynamoDB client counts every command
-  sent to the keys table while business requests run (no admin call meanwhile, so they are the
-  authorizer's): the mean over 100 requests of one key in its window; one request of a key whose
+  sent to the keys and usage tables while business requests run (no admin call meanwhile, so they are
+  the authorizer's): the mean over 100 requests of one key in its window; one request of a key whose
   stored window is one window old (rollover); one well-formed key that was never issued; one
-  malformed key. A failed condition returns the stored item (\`ReturnValuesOnConditionCheckFailure\`,
+  malformed key. The usage history's writer, which the local runtime feeds with the keys table's
+  changes as the stream feeds it deployed, runs apart (its calls are counted apart, by
+  AsyncLocalStorage); the bench waits for the closed window's item to be sure the history is complete. A failed condition returns the stored item (\`ReturnValuesOnConditionCheckFailure\`,
   which the local runtime makes up for dynalite as DynamoDB answers it): none means no such key, one
   call. A key with an allowlist pays one more call (its list is checked before anything is counted).
 - **Authorizer CPU**: the real handler, with a stub DynamoDB client that answers at once with a live
@@ -146,8 +181,27 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   is under 1 KB and the org index is not written by the counter). AWS list prices for us-east-1 as
   published on 2026-11-26. Deployed, the round trip to DynamoDB is a network hop of a few
   milliseconds, so the duration part should be read as a floor.
+  The usage history: Lambda's reads of the keys table's stream are not billed (DynamoDB's pricing:
+  GetRecords calls by a Lambda trigger are free); the writer is invoked only for rollovers (an event
+  filter on \`windowCount\` 1), once per key per window, each costing an invocation, the window's write
+  unit, the summary's read unit and up to 4 write units (${usd(settings.prices.dynamoOnDemandPerMillionReadUnits)}
+  per million read units), at the default 100 requests per window.
   Breakdown: requests ${usd(report.cost.lambdaRequests)}, duration ${usd(report.cost.lambdaDuration)},
-  DynamoDB ${usd(report.cost.dynamoWrites)}.
+  DynamoDB ${usd(report.cost.dynamoWrites)}, usage history ${usd(report.cost.history)}, stream reads
+  ${usd(report.cost.streamReads)}.
+- **Every function, as deployed**: each function the stack deploys (the route table's and the
+  others) bundled as the stack bundles it; a fresh \`node\` process \`require\`s it with the deployed
+  variables (as Lambda's init does), against a bare \`node\`; median of ${settings.loadRuns} interleaved
+  rounds (each round one bare start, then every bundle once), wall time from spawn to exit less the
+  bare start's, and the processes' CPU time likewise. The budget is judged on the CPU time: this
+  machine's two cores are shared with other work (wall times of the same bundle spread by several
+  times between rounds), and the CPU a process spends loading is what a Lambda's init pays on its
+  own core; the wall figures are shown beside. Bare start this run: ${ms(report.loads.bareMs)} wall,
+  ${ms(report.loads.bareCpuMs)} CPU.
+- **Per route or per domain**: every business route's handler of a domain (its folder) bundled into
+  one file, loaded the same way, beside the route bundles an integration's six calls wake:
+  ${"GET/POST accounts, POST/GET payments, POST contacts, GET webhooks"}. The cold-start time it meets is
+  the sum of the loads of the functions it wakes (each cold once).
 
 ## Per route
 
@@ -160,13 +214,23 @@ ${report.routes
   )
   .join("\n")}
 
-## Bundles (minified, as deployed)
+## Every function as deployed
 
-| function | size |
-|---|---|
-${Object.entries(report.sizes)
-  .map(([module, bytes]) => `| \`${module}\` | ${kb(bytes)} |`)
+| function | bundle | load over bare start (wall) | × authorizer | CPU over bare | × authorizer |
+|---|---|---|---|---|---|
+${report.loads.functions
+  .map(
+    (fn) =>
+      `| \`${fn.module}\` | ${fn.bytes} B | ${ms(fn.loadOverBareMs)} | ${fn.overAuthorizer}× | ${ms(fn.cpuOverBareMs)} | ${fn.cpuOverAuthorizer}× |`,
+  )
   .join("\n")}
-| \`lambdas/authorizer/handler\` | ${kb(cold.authorizerBundleBytes)} |
+
+## One function per domain (for comparison; deployed: one per route)
+
+| domain | routes | bundle | load over bare start (wall) |
+|---|---|---|---|
+${report.granularity.domains
+  .map((d) => `| ${d.domain} | ${d.routes} | ${d.bytes} B | ${ms(d.loadOverBareMs)} |`)
+  .join("\n")}
 `;
 }

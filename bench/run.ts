@@ -1,14 +1,18 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AttributeValue, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { handlerModules } from "../contract/routes";
 import { generateApiKey } from "../lambdas/shared/api-keys/api-key";
+import { SUMMARY_SORT_KEY } from "../lambdas/shared/api-keys/usage-summary";
 import { runtime } from "../lambdas/shared/runtime";
+import { handler as usageHistoryHandler } from "../lambdas/usage-history/handler";
 import { startLocalRuntime } from "../lib/local/runtime";
 import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cpu";
-import { bundleSizes, measureColdStart } from "./cold-start";
+import { measureColdStart } from "./cold-start";
 import { CONSOLE_BUDGETS, measureConsolePage } from "./console-page";
+import { measureFunctionLoads } from "./function-loads";
+import { measureGranularity } from "./granularity";
 import { instrument, measurePipeline } from "./pipeline";
 import { type BenchReport, renderReport } from "./report";
 import { measureSourceMaps } from "./source-maps";
@@ -24,12 +28,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CONCURRENCY = 8;
 const REQUESTS = 1500;
 const COLD_RUNS = 11;
+/** Interleaved rounds of loading every function's bundle (and of the per-domain comparison). */
+const LOAD_RUNS = 9;
 
 /** AWS list prices used for the cost figure (us-east-1, as published on 2026-11-26). */
 export const PRICES = {
   lambdaPerMillionRequests: 0.2,
   lambdaArmPerGbSecond: 0.0000133334,
   dynamoOnDemandPerMillionWriteUnits: 0.625,
+  dynamoOnDemandPerMillionReadUnits: 0.125,
 };
 /** The authorizer's memory in the stack (lib/constructs/fynex-function.ts). */
 export const AUTHORIZER_MEMORY_MB = 256;
@@ -54,9 +61,13 @@ function itemBytes(item: Record<string, AttributeValue>): number {
   return bytes;
 }
 
+/** Set while the usage history's writer runs: its calls are off the request path, counted apart. */
+const inWriter = new AsyncLocalStorage<true>();
+
 async function main() {
   // A window of a day and a limit no run reaches: the pipeline measures the served path, not 429s.
   const local = await startLocalRuntime({
+    usageHistory: { handler: (event) => inWriter.run(true, () => usageHistoryHandler(event)) },
     projectRoot: ROOT,
     port: 0,
     rateLimit: 1_000_000_000,
@@ -69,16 +80,27 @@ async function main() {
   try {
     const { dynamo, settings } = runtime();
     const recorder = instrument(dynamo, settings.keysTable);
-    // The usage history's writes (API.md §11) are the authorizer's too: counted beside the keys table's.
+    // Any usage-table call on the request path would be counted beside the keys table's; the history's
+    // writer (the keys table's stream, off the path) is counted apart.
     let usageTableCalls = 0;
     let allTableCalls = 0;
+    const writerCalls: Record<string, number> = {};
+    /** Every command on the request path, by name (the console page's figures read it). */
+    const dynamoCommands: Record<string, number> = {};
     dynamo.middlewareStack.add(
-      (next) => async (args) => {
+      (next, context) => async (args) => {
+        if (inWriter.getStore()) {
+          const name = context.commandName ?? "unknown";
+          writerCalls[name] = (writerCalls[name] ?? 0) + 1;
+          return next(args);
+        }
         allTableCalls++;
+        const command = context.commandName ?? "unknown";
+        dynamoCommands[command] = (dynamoCommands[command] ?? 0) + 1;
         if ((args.input as { TableName?: string }).TableName === settings.usageTable) usageTableCalls++;
         return next(args);
       },
-      { step: "build", name: "benchUsageCalls" },
+      { step: "initialize", name: "benchUsageCalls" },
     );
     const createKey = async (
       name: string,
@@ -133,6 +155,8 @@ async function main() {
         ReturnValues: "UPDATED_NEW",
       }),
     );
+    // The writer runs right after the rollover's update (off the request path): counted from here.
+    const writerBefore = { ...writerCalls };
     const atRollover = await authorizerCalls(rollover.key);
     const calls = {
       steady: steady / 100,
@@ -141,20 +165,33 @@ async function main() {
       unknown: (await authorizerCalls(generateApiKey())).all,
       malformed: (await authorizerCalls("fynex_k_not-a-key")).all,
     };
-    // The history item the rollover wrote, and the write units one costs (1 per started KiB).
-    const { Item: historyItem } = await dynamo.send(
+    // The history item the stream's writer put for the closed window (off the request path: waited for).
+    const historyKey = {
+      keyId: { S: rollover.id },
+      windowStart: { S: new Date(Number(closed.Attributes?.windowStart?.N) * 1000).toISOString() },
+    };
+    let historyItem: Record<string, AttributeValue> | undefined;
+    for (let tries = 0; !historyItem && tries < 200; tries++) {
+      ({ Item: historyItem } = await dynamo.send(
+        new GetItemCommand({ TableName: settings.usageTable, Key: historyKey, ConsistentRead: true }),
+      ));
+      if (!historyItem) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    if (!historyItem) throw new Error("the usage history's writer wrote no item for the closed window");
+    const { Item: summaryItem } = await dynamo.send(
       new GetItemCommand({
         TableName: settings.usageTable,
-        Key: {
-          keyId: { S: rollover.id },
-          windowStart: { S: new Date(Number(closed.Attributes?.windowStart?.N) * 1000).toISOString() },
-        },
+        Key: { keyId: historyKey.keyId, windowStart: { S: SUMMARY_SORT_KEY } },
         ConsistentRead: true,
       }),
     );
-    if (!historyItem) throw new Error("the rollover wrote no usage history item");
+    const writerPerWindow = Object.fromEntries(
+      Object.entries(writerCalls).map(([name, count]) => [name, count - (writerBefore[name] ?? 0)]),
+    );
     const historyItemBytes = itemBytes(historyItem);
     const historyWriteUnits = Math.ceil(historyItemBytes / 1024);
+    // The 7-day summary at its largest (168 hours) is about 3.4 KB: up to 4 write units, 1 read unit.
+    const summaryItemBytes = summaryItem ? itemBytes(summaryItem) : 0;
 
     progress("Authorizer CPU and duration…");
     const cpu = await measureAuthorizerCpu();
@@ -207,7 +244,10 @@ async function main() {
       keyId: benchKey.id,
       runs: COLD_RUNS,
     });
-    const sizes = await bundleSizes(ROOT, handlerModules());
+    progress("Every function's bundle and load…");
+    const loads = await measureFunctionLoads(ROOT, LOAD_RUNS);
+    progress("One function per route or per domain…");
+    const granularity = await measureGranularity(ROOT, LOAD_RUNS);
     progress("An import of 1000 rows…");
     const importKey = await createKey("import", ["import"]);
     const rows = Array.from({ length: 1000 }, (_, i) => ({
@@ -230,10 +270,21 @@ async function main() {
 
     // Lambda bills the duration rounded up to the millisecond.
     const billedSeconds = Math.ceil(duration.p50) / 1000;
+    // The history: reading the keys table's stream is free to a Lambda trigger; the writer runs once
+    // per key per window (filtered to rollovers), at most 4 write units for the summary and 1 for the
+    // window, one read unit for the summary; at the default 100 requests per window.
+    const windowsPerMillion = 1_000_000 / DEFAULT_REQUESTS_PER_WINDOW;
+    const summaryWriteUnits = Math.max(1, Math.ceil(summaryItemBytes / 1024));
     const cost = {
       lambdaRequests: PRICES.lambdaPerMillionRequests,
       lambdaDuration: (AUTHORIZER_MEMORY_MB / 1024) * billedSeconds * 1_000_000 * PRICES.lambdaArmPerGbSecond,
       dynamoWrites: calls.steady * PRICES.dynamoOnDemandPerMillionWriteUnits,
+      history:
+        (windowsPerMillion / 1_000_000) *
+        (PRICES.lambdaPerMillionRequests +
+          (historyWriteUnits + summaryWriteUnits) * PRICES.dynamoOnDemandPerMillionWriteUnits +
+          PRICES.dynamoOnDemandPerMillionReadUnits),
+      streamReads: 0,
     };
     const summary = {
       ddbCallsPerRequest: round(calls.steady, 3),
@@ -253,7 +304,12 @@ async function main() {
       coldStartOverFloor: round(cold.coldStartOverFloor),
       authorizerBundleOverFloor: round(cold.authorizerBundleOverFloor, 3),
       authorizerBundleBytes: cold.authorizerBundleBytes,
-      costPerMillionUsd: round(cost.lambdaRequests + cost.lambdaDuration + cost.dynamoWrites, 3),
+      costPerMillionUsd: round(
+        cost.lambdaRequests + cost.lambdaDuration + cost.dynamoWrites + cost.history + cost.streamReads,
+        4,
+      ),
+      writerCallsPerClosedWindow: writerPerWindow,
+      summaryItemBytes,
       import1000RowsMs: round(importMs, 0),
       import1000RowsDdbCalls: importCalls,
       unauthorizedFirstMsSourceMapsOnOff: [
@@ -263,7 +319,7 @@ async function main() {
     };
     // The console page (issue 13): its own budgets, beside the API's.
     progress("console page: build, size, first render of the signed-in list");
-    const consolePage = await measureConsolePage(local);
+    const consolePage = await measureConsolePage(local, () => ({ ...dynamoCommands }));
     const report: BenchReport = {
       consolePage,
       summary,
@@ -272,7 +328,8 @@ async function main() {
         { route: "POST /api/v1/accounts/{accountId}/payments", ...payments },
       ],
       cold,
-      sizes,
+      loads,
+      granularity,
       authorizerDurationMs: duration,
       sourceMaps,
       cost,
@@ -280,6 +337,7 @@ async function main() {
         concurrency: CONCURRENCY,
         requests: REQUESTS,
         coldRuns: COLD_RUNS,
+        loadRuns: LOAD_RUNS,
         prices: PRICES,
         memoryMb: AUTHORIZER_MEMORY_MB,
       },

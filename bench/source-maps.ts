@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundle } from "./cold-start";
+import { runNode } from "./node-process";
 
 /** One `NODE_OPTIONS` setting's figures for a 401, in milliseconds. */
 export interface UnauthorizedTimes {
@@ -38,34 +38,17 @@ const once = async () => {
 })().catch((error) => { console.error(error.message); process.exit(1); });
 `;
 
-function run(code: string, nodeOptions: string): Promise<UnauthorizedTimes> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", code], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_OPTIONS: nodeOptions,
-        AWS_REGION: "local",
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        KEYS_TABLE_NAME: "bench-keys",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code === 0) resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as UnauthorizedTimes);
-      else reject(new Error(`401 timing run failed (${code}): ${stderr}`));
-    });
+async function run(code: string, nodeOptions: string): Promise<UnauthorizedTimes> {
+  const { stdout } = await runNode(code, {
+    PATH: process.env.PATH,
+    NODE_OPTIONS: nodeOptions,
+    AWS_REGION: "local",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    KEYS_TABLE_NAME: "bench-keys",
   });
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "") as UnauthorizedTimes;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;

@@ -10,7 +10,7 @@ export const ENV = {
   dataTable: "DATA_TABLE_NAME",
   /** The audit table's name (key management, secret scanning). */
   auditTable: "AUDIT_TABLE_NAME",
-  /** The usage history table's name (the authorizer writes it, key management reads it; API.md §11). */
+  /** The usage history table's name (the keys stream's writer puts into it, key management reads it; API.md §11). */
   usageTable: "USAGE_TABLE_NAME",
   /** Default requests per key per window. */
   rateLimit: "FYNEX_RATE_LIMIT",

@@ -18,10 +18,10 @@ export interface TableDefinition {
   ttlAttribute: string;
   indexes: IndexDefinition[];
   /**
-   * A DynamoDB stream of the table's writes, with each new item (deployed only: the local runtime's
-   * embedded DynamoDB has none, and reports committed transactions to its poller instead).
+   * A DynamoDB stream of the table's writes, with each new item, or with the item before and after
+   * (deployed; locally the embedded DynamoDB reports the writes that matter to the runtime instead).
    */
-  stream?: "NEW_IMAGE";
+  stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
 }
 
 /**
@@ -45,12 +45,14 @@ export const KEYS_BY_EXPIRY_DAY_INDEX = "byExpiryDay";
 /**
  * One item per key, keyed by the key id. The org index projects only what status filtering needs;
  * it must not hold the per-request attributes (`windowStart`, `windowCount`, `lastUsedAt`), or every
- * API call would write the index too. List pages read the rest from the base items.
+ * API call would write the index too. List pages read the rest from the base items. Its stream (old
+ * and new images) feeds the usage history's writer with each window a rollover closes (API.md §11).
  */
 export const KEYS_TABLE: TableDefinition = {
   logicalId: "KeysTable",
   partitionKey: "pk",
   ttlAttribute: "ttl",
+  stream: "NEW_AND_OLD_IMAGES",
   indexes: [
     {
       indexName: KEYS_BY_ORG_INDEX,

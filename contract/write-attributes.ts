@@ -15,6 +15,9 @@ export const AUTHORIZER_KEY_ATTRIBUTES = [
   "revision",
   "windowStart",
   "windowCount",
+  // A rollover keeps the closing window on the item until the stream has written it to the history.
+  "prevWindowStart",
+  "prevWindowCount",
   "lastUsedAt",
 ] as const;
 

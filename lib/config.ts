@@ -1,5 +1,5 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Per-environment settings of the deployed stack, typed and validated. Only `bin/` reads CDK context

@@ -33,6 +33,7 @@ import { FynexMonitoring } from "./constructs/fynex-monitoring";
 import { FynexTable } from "./constructs/fynex-table";
 import { grantKeySecrets } from "./constructs/key-secrets-access";
 import { SecretScanningKeys } from "./constructs/secret-scanning-keys";
+import { UsageHistoryWriter } from "./constructs/usage-history-writer";
 import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 
 /** The repository root: handler modules and `package-lock.json` are found from it. */
@@ -53,7 +54,7 @@ interface HandlerAccess {
   keys?: TableAccessMode;
   data?: TableAccessMode;
   audit?: TableAccessMode;
-  /** The usage history (API.md §11): key management reads it; only the authorizer writes it. */
+  /** The usage history (API.md §11): key management reads it; only the stream's writer writes it. */
   usage?: TableAccessMode;
   /** Needs the rate settings (the default limit and window a key record reports). */
   rateSettings: boolean;
@@ -165,14 +166,13 @@ export class FynexStack extends Stack {
       timeout: Duration.seconds(5),
       sourceMaps: false,
     });
-    // Its update reads the whole item back (the context needs it), and may touch nothing else.
+    // The keys table only, and only the attributes of its count: the usage history is written from
+    // the keys table's stream (below). Its update reads the whole item back (the context needs it).
     authorizer.bindTable({
       table: keysTable,
       accessMode: "update",
       writes: { attributes: AUTHORIZER_KEY_ATTRIBUTES, wholeItemBack: true },
     });
-    // At a rollover, the closed window's count: one PutItem, never a read of the history.
-    authorizer.bindTable({ table: usageTable, accessMode: "append" });
 
     const bindAccess = (fn: FynexFunction, access: HandlerAccess) => {
       // The org index only: the expiry index is the reminder function's alone.
@@ -275,6 +275,16 @@ export class FynexStack extends Stack {
       functions: functionSettings,
       envName: config.envName,
       dataTable,
+      alarmTopic: monitoring.topic,
+    });
+
+    // Usage history (API.md §11): the keys table's stream to a writer, off the authorizer's path.
+    new UsageHistoryWriter(this, "UsageHistory", {
+      functions: functionSettings,
+      envName: config.envName,
+      keysTable,
+      usageTable,
+      rateLimit: config.rateLimit,
       alarmTopic: monitoring.topic,
     });
 

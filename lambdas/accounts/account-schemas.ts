@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { plainTextSchema } from "../shared/plain-text";
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));

@@ -8,22 +8,14 @@ import { isScope, type Scope } from "../../contract/scopes";
 import { hashApiKey, isWellFormedApiKey, keyIdFromHash, sameDigest } from "../shared/api-keys/api-key";
 import type { AuthorizerContext } from "../shared/api-keys/authorizer-context";
 import { windowStart } from "../shared/api-keys/rate-window";
-import { recordClosedWindow } from "./usage-record";
-
-/** The window a rollover closed, with its final count (read atomically with the reset). */
-export interface ClosedWindow {
-  /** Epoch seconds. */
-  windowStart: number;
-  count: number;
-}
 
 /**
  * The authorizer's decision for one presented key. Kept free of zod, middy and the document client:
- * this module is the authorizer's whole hot path and cold start. `closedWindow` is set on the one
- * request that opened a new window: the place for a per-window usage record.
+ * this module is the authorizer's whole hot path and cold start. It never writes the usage history:
+ * the keys table's stream does (lambdas/usage-history), off this path.
  */
 export type Decision =
-  | { allow: true; context: AuthorizerContext; closedWindow?: ClosedWindow }
+  | { allow: true; context: AuthorizerContext }
   | { allow: false; reason: "malformed" | "unknown" | "expired" | "revoked" };
 
 export interface AuthorizeDeps {
@@ -32,8 +24,6 @@ export interface AuthorizeDeps {
   clock: () => number;
   rateLimit: number;
   rateWindowSeconds: number;
-  /** The usage history (API.md §11), written once per closed window at its rollover; none when absent. */
-  usageTable?: string;
   /** Waits before retrying an update that met an admin transaction; real time unless a test injects its own. */
   pause?: (ms: number) => Promise<void>;
 }
@@ -96,13 +86,15 @@ function updateCommand(deps: AuthorizeDeps, key: Item, hashHex: string, now: num
   return new UpdateItemCommand({
     TableName: deps.table,
     Key: key,
+    // A rollover keeps the window it closes beside the new one (operands read the item as it was):
+    // a usage read finds it there until the stream's writer has put it in the history.
     UpdateExpression: plan.rollover
-      ? "SET windowStart = :ws, windowCount = :one, lastUsedAt = :now"
+      ? "SET prevWindowStart = windowStart, prevWindowCount = windowCount, windowStart = :ws, windowCount = :one, lastUsedAt = :now"
       : "SET windowCount = windowCount + :one, lastUsedAt = :now",
     ConditionExpression: conditions.join(" AND "),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
-    // A rollover returns the item before it, so the closed window's final count is known exactly.
+    // A rollover returns the item before it: the context is built from it and the new window.
     ReturnValues: plan.rollover ? "ALL_OLD" : "ALL_NEW",
     ReturnValuesOnConditionCheckFailure: "ALL_OLD",
   });
@@ -150,14 +142,7 @@ export async function authorize(
 
   for (let update = 1; update <= MAX_UPDATES; update++) {
     const outcome = await send(deps, updateCommand(deps, key, hashHex, now, plan));
-    if ("item" in outcome) {
-      const decision = allowed(outcome.item, plan, deps);
-      // The one request that closed a window writes its final count to the history (API.md §11).
-      if (decision.allow && decision.closedWindow) {
-        await recordClosedWindow(deps, decision.context.keyId, decision.closedWindow, decision.context.limit);
-      }
-      return decision;
-    }
+    if ("item" in outcome) return allowed(outcome.item, plan, deps);
     const old = outcome.old;
     // DynamoDB returns the item with every failed condition when it exists: none means no such key.
     if (old === undefined) return { allow: false, reason: "unknown" };
@@ -204,8 +189,7 @@ function allowed(returned: Item, plan: Plan, deps: AuthorizeDeps): Decision {
   if (!plan.rollover) return { allow: true, context: contextOf(returned, plan.ws, deps) };
   // The rollover returned the item before it: this request is the new window's first.
   const item = { ...returned, windowStart: { N: String(plan.ws) }, windowCount: { N: "1" } };
-  const closedWindow = { windowStart: num(returned.windowStart) ?? 0, count: num(returned.windowCount) ?? 0 };
-  return { allow: true, context: contextOf(item, plan.ws, deps), closedWindow };
+  return { allow: true, context: contextOf(item, plan.ws, deps) };
 }
 
 /** A caller outside the list: the key's rate state as it stands, this request not counted. */

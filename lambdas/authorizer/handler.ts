@@ -40,7 +40,6 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
         table: requireTable(settings.keysTable, ENV.keysTable),
         rateLimit: settings.rateLimit,
         rateWindowSeconds: settings.rateWindowSeconds,
-        usageTable: settings.usageTable || undefined,
       },
       key,
       event.requestContext?.identity?.sourceIp,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { listQuerySchema } from "../shared/http/list-query";
 import { plainTextSchema } from "../shared/plain-text";
 

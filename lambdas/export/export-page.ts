@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SK_PREFIX } from "../../contract/data-items";
 import { decodeCursor, encodeCursor, isListPosition } from "../shared/dynamo/cursor";
 import { validationError } from "../shared/http/errors";

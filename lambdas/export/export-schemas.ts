@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type Account, accountSchema } from "../accounts/account-schemas";
 import { type Interaction, interactionSchema } from "../shared/interaction-schemas";
 

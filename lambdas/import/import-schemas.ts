@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { createAccountSchema } from "../accounts/account-schemas";
 
 /** Rows one import takes at most (API.md §6). */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import type { ErrorEnvelope } from "../../contract/error-codes";
 import { validationError } from "../shared/http/errors";
 import { errorResult } from "../shared/http/response";

@@ -1,5 +1,5 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { ENV } from "../../contract/environment";
 import {
   type Granularity,
@@ -34,10 +34,11 @@ const usageItemSchema = z.object({
 
 /**
  * One key's usage per window, hour or day, oldest first (API.md §11). The key item is read first,
- * strongly consistently: its window is the live one (every request answered so far is in it), and
- * any window that closes after this read is in the history when the history is read next (the
- * rollover writes it before answering its request). A window found in both is counted once, with the
- * history's final count. The history is a strongly consistent query by key and time range; no scan.
+ * strongly consistently: its window is the live one (every request answered so far is in it), and it
+ * keeps the window its last rollover closed, which the keys table's stream writes to the history a
+ * moment later; so no window is missing while the stream catches up. A window found in both is counted
+ * once, with the history's final count. The history is a strongly consistent query by key and time
+ * range; no scan.
  */
 export async function getKeyUsage(
   deps: KeyServiceDeps,
@@ -57,7 +58,17 @@ export async function getKeyUsage(
     count: item.windowCount,
     throttled: throttledOf(item.windowCount, limit),
   };
-  const closed: WindowUsage[] = [];
+  // First, so that the history's copy of the same window (written from the stream) wins below.
+  const closed: WindowUsage[] =
+    item.prevWindowStart !== undefined && item.prevWindowCount !== undefined
+      ? [
+          {
+            start: item.prevWindowStart,
+            count: item.prevWindowCount,
+            throttled: throttledOf(item.prevWindowCount, limit),
+          },
+        ]
+      : [];
   const bounds = usageKeyBounds(range);
   let startKey: Record<string, unknown> | undefined;
   while (bounds) {

@@ -1,5 +1,5 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { AuditEvent, AuditItem } from "../shared/api-keys/audit-events";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { fail, type KeyServiceDeps, type Outcome, ok } from "./key-store";

@@ -1,16 +1,21 @@
-import { BatchGetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
 import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import type { UsagePeriod } from "../shared/api-keys/usage-history";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { DEFAULT_RETRY } from "../shared/dynamo/transact";
+import { batchGet } from "./batch-get";
 import { KEY_LIMITS } from "./key-limits";
 import { fail, type KeyServiceDeps, type Outcome, ok, record } from "./key-store";
+import { withLastSevenDays } from "./list-usage";
 import { isKeyId, type ListKeysInput } from "./schemas";
 import { lastActivity, unusedCutoff } from "./unused-keys";
 
+/** A listed key: its record and its last 7 days by hour (what the page's sparkline draws). */
+export type KeyListItem = KeyRecord & { lastSevenDays: UsagePeriod[] };
+
 export interface KeyPage {
-  items: KeyRecord[];
+  items: KeyListItem[];
   nextCursor: string | null;
 }
 
@@ -113,7 +118,7 @@ export async function listKeys(
         lastRead = entry;
         const item = items.get(entry.pk);
         const match = shown(item);
-        if (matches(match, item)) found.push({ entry, record: match });
+        if (matches(match, item)) found.push({ entry, record: match, item });
       }
     }
     exclusiveStartKey = page.LastEvaluatedKey;
@@ -131,10 +136,8 @@ export async function listKeys(
     // Short of `limit` with the index not ended: the read bound stopped the walk, so the next page
     // starts after the last entry read (matched or not).
     const more = found.length > input.limit ? last : exclusiveStartKey ? lastRead : undefined;
-    return ok({
-      items: listed.flatMap(({ record }) => record ?? []),
-      nextCursor: more ? cursorAt(more) : null,
-    });
+    const page = listed.flatMap(({ record, item }) => (record && item ? [{ record, item }] : []));
+    return ok({ items: await withLastSevenDays(deps, page, now), nextCursor: more ? cursorAt(more) : null });
   }
   const nextCursor = found.length > input.limit && last ? cursorAt(last) : null;
   // Unfiltered: every entry is listed; only the page's own base items are read (the extra one is not).
@@ -142,36 +145,27 @@ export async function listKeys(
     deps,
     listed.map(({ entry }) => entry.pk),
   );
-  return ok({ items: listed.flatMap(({ entry }) => shown(items.get(entry.pk)) ?? []), nextCursor });
+  const page = listed.flatMap(({ entry }) => {
+    const item = items.get(entry.pk);
+    const record = shown(item);
+    return record && item ? [{ record, item }] : [];
+  });
+  return ok({ items: await withLastSevenDays(deps, page, now), nextCursor });
 }
 
 /** An index entry the walk keeps, with its record when the base item was read to decide it. */
 interface Listed {
   entry: IndexEntry;
   record?: KeyRecord;
+  item?: ApiKeyItem;
 }
-
-/** BatchGetItem takes at most this many keys per request. */
-const BATCH_GET_MAX = 100;
-/** Rounds of retrying `UnprocessedKeys` (DynamoDB throttling part of a batch) before giving up. */
-const BATCH_GET_ROUNDS = 5;
-const BATCH_GET_BACKOFF_MS = 50;
 
 /** The base items of `ids`, strongly consistent, by id; ids with no item are absent from the map. */
 export async function readKeys(deps: KeyServiceDeps, ids: string[]): Promise<Map<string, ApiKeyItem>> {
-  const items = new Map<string, ApiKeyItem>();
-  const { sleep } = deps.retry ?? DEFAULT_RETRY;
-  for (let start = 0; start < ids.length; start += BATCH_GET_MAX) {
-    let keys: Record<string, unknown>[] = ids.slice(start, start + BATCH_GET_MAX).map((pk) => ({ pk }));
-    for (let round = 0; keys.length > 0; round++) {
-      if (round === BATCH_GET_ROUNDS) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed`);
-      if (round > 0) await sleep(BATCH_GET_BACKOFF_MS * 2 ** (round - 1));
-      const { Responses, UnprocessedKeys } = await deps.db.send(
-        new BatchGetCommand({ RequestItems: { [deps.table]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of (Responses?.[deps.table] ?? []) as ApiKeyItem[]) items.set(item.pk, item);
-      keys = UnprocessedKeys?.[deps.table]?.Keys ?? [];
-    }
-  }
-  return items;
+  const items = (await batchGet(
+    deps,
+    deps.table,
+    ids.map((pk) => ({ pk })),
+  )) as unknown as ApiKeyItem[];
+  return new Map(items.map((item) => [item.pk, item]));
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import { HttpError, notFound, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SCOPES } from "../../contract/scopes";
 import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/api-keys/ip-allowlist";
 import { plainTextSchema } from "../shared/plain-text";

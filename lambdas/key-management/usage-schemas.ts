@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { GRANULARITIES } from "../shared/api-keys/usage-history";
 import { instantSchema } from "./schemas";
 

@@ -1,7 +1,8 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
 import { SCOPES } from "../../contract/scopes";
 import type { KeyUsage } from "../key-management/key-usage";
+import type { KeyListItem } from "../key-management/list-keys";
 import type { TokenLabel } from "../secret-scanning/leak-report";
 import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/api-keys/audit-events";
 import type { KeyRecord } from "../shared/api-keys/key-record";
@@ -80,20 +81,31 @@ export const auditEventSchema = z.object({
 });
 const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
 
+/** One period of a usage answer (API.md §11). */
+const usagePeriodSchema = z.object({
+  start: isoInstant,
+  count: z.number().int().meta({ description: "Requests counted in the period." }),
+  throttled: z.number().int().meta({ description: "How many of them were answered 429." }),
+});
+
 /** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
 export const keyUsageSchema = z.object({
   keyId: z.string(),
   windowSeconds: z.number().int(),
   limit: z.number().int().meta({ description: "The key's effective limit per window." }),
   granularity: z.enum(GRANULARITIES),
-  items: z.array(
-    z.object({
-      start: isoInstant,
-      count: z.number().int().meta({ description: "Requests counted in the period." }),
-      throttled: z.number().int().meta({ description: "How many of them were answered 429." }),
-    }),
-  ),
+  items: z.array(usagePeriodSchema),
 });
+
+/** A listed key (API.md §5, §11): its record and its last 7 days by hour, as the page draws them. */
+export const keyListItemSchema = keyRecordSchema.extend({
+  lastSevenDays: z.array(usagePeriodSchema).meta({
+    description:
+      "The key's last 7 days by hour, oldest first, hours without requests left out: the items of its " +
+      "usage answer with `granularity=hour` and no bounds, the current window live.",
+  }),
+});
+const keyListItemMatches: Same<z.infer<typeof keyListItemSchema>, KeyListItem> = true;
 const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
 
 /** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
@@ -117,5 +129,6 @@ export const DOC_SCHEMA_CHECKS = [
   keyRecordMatches,
   auditEventMatches,
   keyUsageMatches,
+  keyListItemMatches,
   tokenLabelMatches,
 ];

@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import type { oas31 } from "zod-openapi";
 import { httpEnvelope } from "../shared/http/envelope";
 import type { HttpResult } from "../shared/http/response";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   createKeySchema,
   listAuditEventsQuerySchema,
@@ -11,6 +11,7 @@ import { keyUsageInputSchema } from "../key-management/usage-schemas";
 import {
   auditEventSchema,
   createdKeySchema,
+  keyListItemSchema,
   keyRecordSchema,
   keyUsageSchema,
   pageSchema,
@@ -53,7 +54,7 @@ export const KEY_MANAGEMENT_ROUTE_DOCS: Record<string, RouteDoc> = {
     success: {
       status: 200,
       description: "A page of keys.",
-      content: { "application/json": pageSchema(keyRecordSchema) },
+      content: { "application/json": pageSchema(keyListItemSchema) },
     },
   },
   "GET /admin/v1/orgs/{orgId}/api-keys/{keyId}": {

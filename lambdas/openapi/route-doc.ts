@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * What the OpenAPI document says of each route of the route table, from the schemas the handlers

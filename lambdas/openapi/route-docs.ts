@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { leakReportSchema } from "../secret-scanning/leak-report";
 import { BUSINESS_ROUTE_DOCS } from "./business-route-docs";
 import { CONSOLE_ROUTE_DOCS } from "./console-route-docs";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { amountSchema, currencySchema } from "../accounts/account-schemas";
 import { plainTextSchema } from "../shared/plain-text";
 

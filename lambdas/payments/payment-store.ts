@@ -1,5 +1,5 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { orgPk, resourceOf, sk } from "../../contract/data-items";
 import { getAccount } from "../accounts/account-store";
 import { DomainError, missing } from "../shared/domain-errors";

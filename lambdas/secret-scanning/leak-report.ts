@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { findKeyByToken } from "../key-management/get-key";
 import type { KeyServiceDeps } from "../key-management/key-store";
 import { revokeKey } from "../key-management/revoke-key";

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { ENV } from "../../contract/environment";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { documentClient } from "../shared/dynamo/document-client";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Business event types (API.md §6): interactions carry them, webhook subscriptions name them. One

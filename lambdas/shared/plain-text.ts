@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { TERMINAL_CONTROLS_CLASS } from "../../contract/terminal-controls";
 
 /** Holds none of the characters that can act on a terminal (`contract/terminal-controls.ts`). */

@@ -17,8 +17,8 @@ export interface Settings {
   /** Audit table name (key management only). */
   auditTable: string;
   /**
-   * Usage history table name (API.md §11): the authorizer writes closed windows, key management reads
-   * them. Empty where it is not set: the authorizer then keeps no history (older stacks, some tests).
+   * Usage history table name (API.md §11): the keys table's stream writer puts closed windows, key
+   * management reads them.
    */
   usageTable?: string;
   /** Default requests per key per window. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { webhookEventTypeSchema } from "../shared/interaction-schemas";
 import type { WebhookEvent } from "../shared/outbox-events";
 

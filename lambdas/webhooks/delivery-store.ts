@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { isoAt, nextCursorOf, type Page, startAfter } from "../shared/dynamo/data-store";
 import type { WebhookEventType } from "../shared/interaction-schemas";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "../shared/interaction-schemas";
 import { plainTextSchema } from "../shared/plain-text";
 import { classifyHost } from "./public-address";

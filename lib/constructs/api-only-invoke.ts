@@ -28,13 +28,21 @@ export function proxyIntegration(fn: IFunction): Integration {
   });
 }
 
-/** The ARN pattern of every invocation this API makes: its methods and its authorizers. */
-export const apiInvokeSourceArn = (api: RestApi) =>
-  `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.restApiId}/*`;
+/**
+ * The ARN patterns of the invocations this API makes for real requests: its stage's methods and its
+ * authorizers. Not `<apiId>/*`: that also matches `<apiId>/test-invoke-stage/…`, the source of the
+ * API Gateway console's "Test" call, which skips the method's authorizer and the caller's
+ * `execute-api:Invoke` scope (someone allowed `apigateway:POST` could drive any org's admin function).
+ */
+export const apiInvokeSourceArns = (api: RestApi): string[] => {
+  const apiArn = `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.restApiId}`;
+  return [`${apiArn}/${api.deploymentStage.stageName}/*`, `${apiArn}/authorizers/*`];
+};
 
 /** The resource policy of a function only `api` may invoke. */
 export function apiOnlyInvokePolicy(api: RestApi, fn: IFunction): Record<string, unknown> {
-  const sourceArn = apiInvokeSourceArn(api);
+  // Several values: ArnLike matches any of them, and ArnNotLike only when none matches.
+  const sourceArn = apiInvokeSourceArns(api);
   return {
     Version: "2012-10-17",
     Statement: [

@@ -40,7 +40,7 @@ export class FynexTable extends Table {
       sortKey: definition.sortKey ? { name: definition.sortKey, type: AttributeType.STRING } : undefined,
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: definition.ttlAttribute,
-      stream: definition.stream === "NEW_IMAGE" ? StreamViewType.NEW_IMAGE : undefined,
+      stream: definition.stream === undefined ? undefined : StreamViewType[definition.stream],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery },
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -1,6 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -11,6 +10,7 @@ import { SK_PREFIX } from "../../contract/data-items";
 import { ENV } from "../../contract/environment";
 import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
+import { deadLetterAlarm, grantStreamConsumer } from "./stream-consumer";
 
 export interface WebhookDispatcherProps {
   /** The project to bundle from and how logs are kept, as for every function of the stage. */
@@ -82,25 +82,11 @@ export class WebhookDispatcher extends Construct {
       new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.retryQueue.queueArn] }),
     );
 
-    // The stream's mapping, built here rather than with `DynamoEventSource`, whose grant lists every
-    // stream of the account (`dynamodb:ListStreams` on `*`): this role reads this one stream only.
+    // The stream's mapping, built here rather than with `DynamoEventSource` (see `grantStreamConsumer`).
     const streamArn = props.dataTable.tableStreamArn;
     if (!streamArn) throw new Error("The data table has no stream (contract/tables.ts: DATA_TABLE.stream)");
-    this.dispatcher.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          "dynamodb:DescribeStream",
-          "dynamodb:GetRecords",
-          "dynamodb:GetShardIterator",
-          "dynamodb:ListStreams",
-        ],
-        resources: [streamArn],
-      }),
-    );
     // Stream records that keep failing are sent to the dead-letter queue (their metadata only).
-    this.dispatcher.addToRolePolicy(
-      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.queueArn] }),
-    );
+    grantStreamConsumer(this.dispatcher, streamArn, this.deadLetterQueue);
     this.dispatcher.addEventSourceMapping("OutboxStream", {
       eventSourceArn: streamArn,
       // From the oldest record the stream holds: an outbox item written while the mapping was being
@@ -124,21 +110,13 @@ export class WebhookDispatcher extends Construct {
       new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
-    this.deadLetterAlarm = new Alarm(this, "DeadLetters", {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        "Webhook events or retries the dispatcher could not handle reached the dead-letter queue: " +
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      "DeadLetters",
+      this.deadLetterQueue,
+      props.alarmTopic,
+      "Webhook events or retries the dispatcher could not handle reached the dead-letter queue: " +
         "deliveries are missing. Runbook: docs/RUNBOOKS.md#webhookdeadletters",
-    });
-    const action = new SnsAction(props.alarmTopic);
-    this.deadLetterAlarm.addAlarmAction(action);
-    this.deadLetterAlarm.addOkAction(action);
+    );
   }
 }

@@ -11,6 +11,7 @@ import { cognitoStep } from "./gateway/cognito-step";
 import { type GatewayOptions, startGateway } from "./gateway/server";
 import { startLocalSignIn } from "./oidc/provider";
 import { type OriginServer, startOriginServer } from "./origin-server";
+import { type StreamHandler, startUsageHistoryFeed, type UsageHistoryFeed } from "./usage-history-feed";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
 /** Everything the local runtime can be told; `bin/local.ts` fills it from the environment. */
@@ -49,6 +50,12 @@ export interface LocalRuntimeOptions {
     /** How often due retries are looked for, real ms (200 when absent). */
     pollIntervalMs?: number;
   };
+  /**
+   * Usage history (API.md §11): the keys table's changes are handed to the history's handler unless
+   * `enabled` is false (tests stop the path between a rollover and its history write that way); tests
+   * may wrap the handler (to make it fail) and shorten the pause before a failed batch is retried.
+   */
+  usageHistory?: { enabled?: boolean; handler?: StreamHandler; retryDelayMs?: number };
   /**
    * Expiry reminders (API.md §11) run at start and then every this many seconds
    * (`FYNEX_REMINDER_INTERVAL_SECONDS`; 3600 when absent), as the deployed daily schedule does.
@@ -121,6 +128,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const [page, signInServer] = origins as [OriginServer, OriginServer];
   // Set once the poller runs; until then (and with delivery off) commits are not followed.
   let poller: WebhookPoller | undefined;
+  // Likewise for the keys table's changes and the usage history.
+  let usageFeed: UsageHistoryFeed | undefined;
+  const followKeys = options.usageHistory?.enabled !== false;
   let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
   try {
     dynamo = await startLocalDynamo({
@@ -135,6 +145,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         { definition: LOCAL_RETRIES_TABLE, name: TABLE_NAMES.webhookRetries },
       ],
       afterCommit: ({ items }) => poller?.committed(items),
+      changes: followKeys
+        ? { tables: [TABLE_NAMES.keys], onChange: (change) => usageFeed?.changed(change) }
+        : undefined,
     });
   } catch (error) {
     await closeOrigins();
@@ -163,6 +176,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.
+  try {
+    if (followKeys) {
+      usageFeed = await startUsageHistoryFeed({
+        client: dynamo.client,
+        keysTable: TABLE_NAMES.keys,
+        handler: options.usageHistory?.handler,
+        retryDelayMs: options.usageHistory?.retryDelayMs,
+      });
+    }
+  } catch (error) {
+    await dynamo.close();
+    await closeOrigins();
+    throw error;
+  }
   if (options.webhookDelivery?.enabled !== false) {
     try {
       poller = await startWebhookPoller({
@@ -178,6 +205,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         pollIntervalMs: options.webhookDelivery?.pollIntervalMs,
       });
     } catch (error) {
+      await usageFeed?.close();
       await dynamo.close();
       await closeOrigins();
       throw error;
@@ -217,6 +245,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
   } catch (error) {
     await poller?.close();
+    await usageFeed?.close();
     await dynamo.close();
     await closeOrigins();
     throw error;
@@ -238,6 +267,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await gateway.close();
       await closeOrigins();
       await poller?.close();
+      await usageFeed?.close();
       await dynamo.close();
     },
   };

@@ -287,11 +287,16 @@ describe("a key's usage history in its details (API.md §11)", () => {
 
     const page = await browser.context.newPage();
     try {
+      const usageCalls: string[] = [];
+      page.on("request", (request) => {
+        if (/\/api-keys\/[^/]+\/usage/.test(request.url())) usageCalls.push(request.url());
+      });
       await signIn(page, org);
-      // The row's sparkline, fetched once the row is in view, says the week's totals.
+      // The row's sparkline, drawn from the list answer (no usage call of its own), says the week's totals.
       await keyRow(page, "Chatty")
         .getByRole("img", { name: "Last 7 days: 5 requests, 3 throttled" })
         .waitFor();
+      expect(usageCalls).toEqual([]);
       await keyRow(page, "Chatty").getByRole("button", { name: "Chatty" }).click();
       const dialog = page.getByRole("dialog", { name: 'Key "Chatty"' });
       const byHour = await expected("hour");

@@ -3,6 +3,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "../../bench/deployed-bundles";
+import { deployedFunctions as benchedFunctions } from "../../bench/function-loads";
 import { handlerModules } from "../../contract/routes";
 import { ENVIRONMENT_NAMES } from "../../lib/config";
 import { FynexFunction } from "../../lib/constructs/fynex-function";
@@ -143,6 +145,23 @@ describe("Lambda bundles", () => {
       expect(leaked, handler).toEqual([]);
     }
   });
+
+  it("has the bench measure every function the stack deploys, and nothing else", () => {
+    expect(benchedFunctions()).toEqual([...deployedFunctions.entries].map(moduleOf).sort());
+  });
+
+  it("keeps every function the stack deploys, bundled as deployed, within 550,000 bytes", async () => {
+    // Prepare: the real artifacts, the SDK bundled and minified (only sizes; nothing written).
+    const modules = [...deployedFunctions.entries].map(moduleOf).sort();
+    const { bundles } = await buildDeployedBundles(ROOT, modules, resolve(ROOT, "cdk.out/budget"), false);
+
+    // Assess: a size is not a timing; the bench reports load times, nothing asserts them.
+    const over = [...bundles]
+      .filter(([, bundle]) => bundle.bytes > BUNDLE_BUDGET_BYTES)
+      .map(([module, bundle]) => `${module}: ${bundle.bytes} B`);
+    expect(bundles.size).toBe(modules.length);
+    expect(over, `bundles over ${BUNDLE_BUDGET_BYTES} B`).toEqual([]);
+  }, 120_000);
 
   it("bundles the generator into the OpenAPI Lambda, which serves the document", () => {
     const inputs = inputsByHandler.get(OPENAPI_HANDLER) ?? [];

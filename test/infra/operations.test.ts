@@ -128,6 +128,7 @@ describe("the CDK app", () => {
       "ConsoleSiteHostingPageE3161A80",
     ]);
     expect(ids("AWS::SQS::Queue")).toEqual([
+      "UsageHistoryDeadLetterQueueBC117C04",
       "WebhookDeliveryDeadLetterQueueFDE28149",
       "WebhookDeliveryRetryQueue4AB6F405",
     ]);

@@ -289,21 +289,22 @@ describe("FynexStack", () => {
   describe("functions", () => {
     it("runs every function on nodejs22.x and arm64", () => {
       // One per handler module, plus the authorizer, key management's direct door, the catch-all
-      // 404, the secret-scanning key refresher, the webhook dispatcher and the expiry reminder; CDK's trigger provider
+      // 404, the secret-scanning key refresher, the webhook dispatcher, the expiry reminder and the usage
+      // history writer; CDK's trigger provider
       // (runs the refresher at deploy) and BucketDeployment provider (uploads the console page) are
       // CDK's own, with their own runtimes.
       const own = Object.entries(ofType(dev, "AWS::Lambda::Function"))
         .filter(([id]) => !id.startsWith("AWSCDKTriggerCustomResourceProvider"))
         .filter(([, fn]) => !isBucketDeploymentProvider(fn))
         .map(([, fn]) => fn);
-      expect(own.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 6);
+      expect(own.length).toBe(new Set(ROUTES.map((r) => r.handler)).size + 7);
       for (const { Properties } of own) {
         expect(Properties.Runtime).toBe("nodejs22.x");
         expect(Properties.Architectures).toEqual(["arm64"]);
       }
     });
 
-    it("lets the authorizer update only the key attributes its count touches, never read, and only put usage history", () => {
+    it("lets the authorizer update only the key attributes its count touches, never read, never write usage history", () => {
       const statements = policyStatementsOf(dev, authorizerFunction);
 
       expect(statements).toEqual([
@@ -317,15 +318,14 @@ describe("FynexStack", () => {
             "ForAllValues:StringEquals": { "dynamodb:Attributes": [...AUTHORIZER_KEY_ATTRIBUTES] },
           },
         },
-        { Effect: "Allow", Action: "dynamodb:PutItem", Resource: USAGE_TABLE_ARN },
       ]);
       // Never what would move a key to another org, widen it, or rename it.
       for (const attribute of ["orgId", "scopes", "name", "rateLimit", "ttl", "replacedBy", "counted"]) {
         expect(AUTHORIZER_KEY_ATTRIBUTES).not.toContain(attribute);
       }
-      expect(environmentOf(dev, authorizerFunction)).toMatchObject({
-        USAGE_TABLE_NAME: { Ref: USAGE_TABLE.logicalId },
-      });
+      // The usage history is written from the keys table's stream, never by the authorizer.
+      expect(JSON.stringify(statements)).not.toContain(USAGE_TABLE.logicalId);
+      expect(Object.keys(environmentOf(dev, authorizerFunction))).not.toContain("USAGE_TABLE_NAME");
       expect(Object.keys(environmentOf(dev, authorizerFunction))).not.toContain("DATA_TABLE_NAME");
     });
 
@@ -530,6 +530,7 @@ describe("FynexStack", () => {
     it("lets only this API invoke what it integrates, and denies every other invoker whatever its own policy allows", () => {
       // Prepare: every function behind a method, the not-found catch-all included, and the authorizer.
       const restApiId = { Ref: defined(Object.keys(ofType(dev, "AWS::ApiGateway::RestApi"))[0], "the API") };
+      const stageId = { Ref: defined(Object.keys(ofType(dev, "AWS::ApiGateway::Stage"))[0], "the stage") };
       const integrated = new Set(
         methodsOf(dev).flatMap((method) => functionsIn(method.properties.Integration, functionIds)),
       );
@@ -544,7 +545,13 @@ describe("FynexStack", () => {
         expect(invokersOf(fn), fn).toEqual([]);
         expect(policies, fn).toHaveLength(1);
         const [allow, deny] = policies[0]?.Statement ?? [];
-        const thisApi = { "Fn::Join": ["", expect.arrayContaining([restApiId, "/*"])] };
+        // This API's stage and its authorizers; never `<apiId>/*`, which admits the console's
+        // test-invoke-stage (a call that skips the authorizer).
+        const thisApi = [
+          { "Fn::Join": ["", expect.arrayContaining([restApiId, "/", stageId, "/*"])] },
+          { "Fn::Join": ["", expect.arrayContaining([restApiId, "/authorizers/*"])] },
+        ];
+        expect(JSON.stringify(policies[0]?.Statement)).not.toContain(`${JSON.stringify(restApiId)},"/*"`);
         expect(allow).toMatchObject({
           Effect: "Allow",
           Principal: { Service: "apigateway.amazonaws.com" },

@@ -1,16 +1,19 @@
-import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
 import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
 import { runtime } from "../../lambdas/shared/runtime";
+import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
+import { historyItems } from "./usage-items";
 
 /**
- * Usage history (API.md §11) over the real protocol: the local runtime's authorizer writes closed
- * windows at rollover, the admin route reads them with the live window. Local only: it moves the
- * clock across window boundaries.
+ * Usage history (API.md §11) over the real protocol: the keys table's changes, handed by the local
+ * runtime to the history's writer as the stream does deployed, write closed windows; the admin route
+ * reads them with the live window. Local only: it moves the clock across window boundaries.
  */
 const WINDOW_MS = 900_000;
 /** 2026-11-26T15:00:00Z: a window (and an hour) boundary. */
@@ -22,13 +25,20 @@ const clock = new ManualClock(W1 + 1000);
 let local: LocalRuntime;
 let target: Target;
 let calls: { keys: number; usage: number } = { keys: 0, usage: 0 };
+/** Set while the history's writer runs: its calls are off the request path, counted apart. */
+const inWriter = new AsyncLocalStorage<true>();
+let writerPuts = 0;
 
-/** Counts the commands the runtime's client sends to the keys and usage tables. */
+/** Counts the commands the runtime's client sends to the keys and usage tables, the writer's apart. */
 function countCalls(client: DynamoDBClient) {
   const { keysTable, usageTable } = runtime().settings;
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const table = (args.input as { TableName?: string }).TableName;
+      if (inWriter.getStore()) {
+        if (table === usageTable && context.commandName === "PutItemCommand") writerPuts++;
+        return next(args);
+      }
       if (table === keysTable) calls.keys++;
       if (table === usageTable) calls.usage++;
       return next(args);
@@ -39,7 +49,10 @@ function countCalls(client: DynamoDBClient) {
 
 beforeAll(async () => {
   if (remote) return;
-  local = await startLocal({ clock: clock.now });
+  local = await startLocal({
+    clock: clock.now,
+    usageHistory: { handler: (event) => inWriter.run(true, () => usageHistoryHandler(event)) },
+  });
   target = localTarget(local);
   countCalls(runtime().dynamo);
 });
@@ -62,17 +75,13 @@ async function usage(orgId: string, keyId: string, query: string) {
   };
 }
 
-/** The usage table's items of one key, read directly. */
-async function historyItems(keyId: string) {
-  const { Items } = await runtime().dynamo.send(
-    new QueryCommand({
-      TableName: runtime().settings.usageTable,
-      KeyConditionExpression: "keyId = :keyId",
-      ExpressionAttributeValues: { ":keyId": { S: keyId } },
-      ConsistentRead: true,
-    }),
+/** Waits until the history's writer has put the window starting at `startMs` of one key. */
+async function untilWritten(keyId: string, startMs: number) {
+  await vi.waitFor(
+    async () =>
+      expect((await historyItems(keyId)).map((item) => item.windowStart?.S)).toContain(iso(startMs)),
+    { timeout: 10_000 },
   );
-  return Items ?? [];
 }
 
 describe.skipIf(remote)("usage history over the local runtime", () => {
@@ -108,9 +117,9 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     expect(hours.items).toEqual([{ start: iso(W1), count: 7, throttled: 2 }]);
   });
 
-  it("costs one call per request in the steady state and three at a rollover (one of them the history)", async () => {
+  it("costs one call per request in the steady state and two at a rollover, the history written apart", async () => {
     clock.set(W1 + 2000);
-    const { key } = await createKey(target, "usage-b", { scopes: ["accounts:read"] });
+    const { id, key } = await createKey(target, "usage-b", { scopes: ["accounts:read"] });
     const callsOf = async (request: () => Promise<unknown>) => {
       calls = { keys: 0, usage: 0 };
       await request();
@@ -119,19 +128,29 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
 
     const steady = await callsOf(() => withKey(target, key, "/api/v1/accounts"));
     clock.set(W2 + 2000);
+    const putsBefore = writerPuts;
     const rollover = await callsOf(() => withKey(target, key, "/api/v1/accounts"));
     const after = await callsOf(() => withKey(target, key, "/api/v1/accounts"));
+    await untilWritten(id, W1);
 
     expect(steady).toEqual({ keys: 1, usage: 0 });
-    expect(rollover).toEqual({ keys: 2, usage: 1 });
+    expect(rollover).toEqual({ keys: 2, usage: 0 });
     expect(after).toEqual({ keys: 1, usage: 0 });
+    // The closed window cost the writer two puts, off the request path: its item and the key's week.
+    expect(writerPuts - putsBefore).toBe(2);
   });
 
   it("keeps no history item for a window that counted nothing", async () => {
     clock.set(W1 + 3000);
     const { id, key } = await createKey(target, "usage-c", { scopes: ["accounts:read"] });
+    const busy = await createKey(target, "usage-c", { scopes: ["accounts:read"] });
+    await withKey(target, busy.key, "/api/v1/accounts");
     clock.set(W2 + 3000);
     await withKey(target, key, "/api/v1/accounts");
+    // The writer takes the changes in order: once the busy key's later rollover is written, the
+    // empty window's change was handled before it.
+    await withKey(target, busy.key, "/api/v1/accounts");
+    await untilWritten(busy.id, W1);
 
     expect(await historyItems(id)).toEqual([]);
     expect((await usage("usage-c", id, "?granularity=window")).items).toEqual([
@@ -152,7 +171,6 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     const deps = (nowMs: number) => ({
       dynamo,
       table: settings.keysTable,
-      usageTable: settings.usageTable,
       clock: () => nowMs,
       rateLimit: settings.rateLimit,
       rateWindowSeconds: settings.rateWindowSeconds,
@@ -163,6 +181,7 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
       Array.from({ length: 80 }, (_, i) => authorize(deps(i % 2 === 0 ? W2 + 10 : W2 - 5), key)),
     );
     clock.set(W2 + 20);
+    await untilWritten(id, W1);
     const windows = await usage("usage-d", id, "?granularity=window");
     const history = await historyItems(id);
 
@@ -175,6 +194,33 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     expect(history[0]?.windowStart?.S).toBe(iso(W1));
     expect(Number(history[0]?.count?.N)).toBe(windows.items[0]?.count);
     expect(windows.items[0]?.count).toBeGreaterThanOrEqual(10);
+  });
+
+  it("lists each key with its last 7 days by hour, as its usage answer gives them, in one request", async () => {
+    // Prepare: two keys of one org, one rolled over (its closed window written by the stream), one not.
+    clock.set(W1 + 7000);
+    const busy = await createKey(target, "usage-g", { scopes: ["accounts:read"], rateLimit: { limit: 2 } });
+    const quiet = await createKey(target, "usage-g", { scopes: ["accounts:read"] });
+    for (let i = 0; i < 3; i++) await withKey(target, busy.key, "/api/v1/accounts");
+    clock.set(W2 + 7000);
+    await withKey(target, busy.key, "/api/v1/accounts");
+    await withKey(target, quiet.key, "/api/v1/accounts");
+    await untilWritten(busy.id, W1);
+
+    // Act
+    const list = await admin(target, "GET", "/admin/v1/orgs/usage-g/api-keys");
+
+    // Assess
+    expect(list.status, list.text).toBe(200);
+    const weeks = Object.fromEntries(
+      (list.json.items as { id: string; lastSevenDays: unknown }[]).map((item) => [
+        item.id,
+        item.lastSevenDays,
+      ]),
+    );
+    expect(weeks[busy.id]).toEqual((await usage("usage-g", busy.id, "")).items);
+    expect(weeks[busy.id]).toEqual([{ start: iso(W1), count: 4, throttled: 1 }]);
+    expect(weeks[quiet.id]).toEqual([{ start: iso(W1), count: 1, throttled: 0 }]);
   });
 
   it("validates the query: granularity, from before to, unknown parameters; another org's key is a 404", async () => {

@@ -1,9 +1,16 @@
 import type { KeyUsage } from "../../lambdas/key-management/key-usage";
+import type { KeyListItem } from "../../lambdas/key-management/list-keys";
 import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
 import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
 
 /** A created or rotated key: the record and the key itself, held only while the panel shows it. */
 export type CreatedKey = KeyRecord & { key: string; replaces?: string };
+
+/**
+ * A key as the list shows it: a listed key has its last 7 days (`lastSevenDays`); a record just
+ * created or changed on the page has none until the list is read again.
+ */
+export type ListedKey = KeyRecord & Partial<Pick<KeyListItem, "lastSevenDays">>;
 
 export interface Page<T> {
   items: T[];
@@ -37,7 +44,7 @@ export class ConsoleApi {
   constructor(private readonly options: ConsoleApiOptions) {}
 
   /** The org's keys; with `unusedForDays`, only the active keys unused that long (API.md §11). */
-  listKeys(cursor?: string, unusedForDays?: number): Promise<Page<KeyRecord>> {
+  listKeys(cursor?: string, unusedForDays?: number): Promise<Page<ListedKey>> {
     const query = new URLSearchParams();
     if (cursor) query.set("cursor", cursor);
     if (unusedForDays) query.set("unusedForDays", String(unusedForDays));

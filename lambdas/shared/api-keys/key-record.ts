@@ -46,6 +46,12 @@ export interface ApiKeyItem {
   /** Start of the window `windowCount` counts, epoch seconds. */
   windowStart: number;
   windowCount: number;
+  /**
+   * The window the last rollover closed, kept beside the open one (the authorizer's rollover copies
+   * it): a usage read sees it while the keys table's stream is still writing it to the history.
+   */
+  prevWindowStart?: number;
+  prevWindowCount?: number;
   /** Epoch seconds after which DynamoDB may delete the item: when it stopped working + 90 days. */
   ttl?: number;
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Opaque pagination cursors: base64url JSON naming the org they belong to and the position after

@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { SERVICE } from "../../../contract/metric-names";
 import { findRoute } from "../../../contract/routes";
 import { type AuthorizerContext, decodeContext } from "../api-keys/authorizer-context";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { orgPk, sk } from "../../../contract/data-items";
 import { rawNumber, rawString } from "../dynamo/conditions";
 import type { TransactItem } from "../dynamo/transact";

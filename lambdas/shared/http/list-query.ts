@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `?limit=` as lists take it (API.md §4, §6): an integer 1 to 100 written in decimal, default 25. */
 export const limitSchema = z

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { ErrorDetail } from "../../../contract/error-codes";
 import { HttpError, validationError } from "./errors";
 import { type HeaderBag, headerValue } from "./headers";

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener } from "node:http";
+import type { ChangeFeed } from "./change-feed";
 import { refuseInvalidReturnValues, withOldItem } from "./conditional-failure";
 import { type LocalCredentials, refusal } from "./guard";
 import type { Transactions } from "./transactions";
@@ -14,6 +15,7 @@ export function frontListener(
   invoke: Invoke,
   transactions: Transactions,
   credentials: LocalCredentials,
+  changes?: ChangeFeed,
 ): RequestListener {
   const route = async (req: IncomingMessage, body: Buffer): Promise<Reply> => {
     const refused = refusal(req, credentials);
@@ -37,7 +39,8 @@ export function frontListener(
       });
     }
     try {
-      return await withOldItem(invoke, operation, parsed, await passThrough());
+      const write = changes ? () => changes.around(operation, parsed, passThrough) : passThrough;
+      return await withOldItem(invoke, operation, parsed, await write());
     } finally {
       release();
     }

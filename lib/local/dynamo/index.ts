@@ -53,6 +53,7 @@ import { mkdir } from "node:fs/promises";
 import type { RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ChangeFeed } from "./change-feed";
 import { dynalite } from "./dynalite";
 import { frontListener } from "./front";
 import { runCredentials } from "./guard";
@@ -62,6 +63,7 @@ import { sweepTable } from "./ttl";
 import type { LocalDynamo, LocalDynamoOptions } from "./types";
 import { invoker } from "./wire";
 
+export type { ItemChange } from "./change-feed";
 export type { ClaimedItem, CommittedItem, LocalDynamo, LocalDynamoOptions, LocalTable } from "./types";
 
 /**
@@ -89,6 +91,9 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Loc
       invoke,
       new Transactions(invoke, clock, options.afterClaim, options.afterCommit),
       credentials,
+      options.changes
+        ? new ChangeFeed(invoke, new Set(options.changes.tables), options.changes.onChange)
+        : undefined,
     ),
   );
 

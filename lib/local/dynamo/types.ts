@@ -1,5 +1,6 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { TableDefinition } from "../../../contract/tables";
+import type { ItemChange } from "./change-feed";
 import type { LocalCredentials } from "./guard";
 /** A table of the local runtime: its shared definition and the name it gets here. */
 export interface LocalTable {
@@ -44,6 +45,12 @@ export interface LocalDynamoOptions {
    * follows. It must not throw or block.
    */
   afterCommit?: (event: { items: CommittedItem[] }) => void;
+  /**
+   * The local stand-in for the streams of these tables (by name), with old and new images: told each
+   * single-item write that changed an item, after it is applied and before it is answered. It must
+   * not throw or block.
+   */
+  changes?: { tables: readonly string[]; onChange: (change: ItemChange) => void };
 }
 
 /** A running embedded DynamoDB. */

@@ -90,6 +90,9 @@ export const BODY_TOO_LARGE = {
  * is refused.
  */
 export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Lambda refuses an event of the limit itself ("Request must be smaller than 6291456 bytes"). */
+export const fitsLambdaPayload = (event: unknown): boolean =>
+  Buffer.byteLength(JSON.stringify(event)) < LAMBDA_MAX_PAYLOAD_BYTES;
 /**
  * What a REST API answers when the event is over Lambda's limit: 413 with API Gateway's own JSON,
  * not the envelope, since REQUEST_TOO_LARGE gateway responses cannot be customised (AWS's list of
@@ -191,7 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
 
     const event = proxyEvent(facts, parts);
-    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_PAYLOAD_BYTES) {
+    if (!fitsLambdaPayload(event)) {
       const { statusCode, headers, body: tooLong } = LAMBDA_PAYLOAD_TOO_LARGE;
       return send(res, statusCode, { ...headers, "x-amzn-RequestId": requestId }, tooLong);
     }

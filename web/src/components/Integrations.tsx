@@ -33,11 +33,14 @@ export function Integrations(props: { api: ConsoleApi }) {
   const [changes, setChanges] = useState(0);
   const now = Date.now();
 
-  /** A changed or new key takes its place in the list without a reload (newest first). */
+  /**
+   * A changed or new key takes its place in the list without a reload (newest first); a changed key
+   * keeps the 7 days the list gave it (a record answer has none).
+   */
   const upsert = (record: KeyRecord) => {
     setKeys((current = []) =>
       current.some((k) => k.id === record.id)
-        ? current.map((k) => (k.id === record.id ? record : k))
+        ? current.map((k) => (k.id === record.id ? { ...record, lastSevenDays: k.lastSevenDays } : k))
         : [record, ...current],
     );
     setChanges((n) => n + 1);

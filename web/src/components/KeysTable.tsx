@@ -1,5 +1,5 @@
 import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
-import type { ConsoleApi } from "../api";
+import type { ConsoleApi, ListedKey } from "../api";
 import { displayStatus, isUnused } from "../format";
 import { Sparkline } from "./Sparkline";
 import { Time } from "./Time";
@@ -9,13 +9,13 @@ export type KeyAction = "details" | "edit" | "rotate" | "revoke";
 /**
  * The table "API Keys" (API.md §10): one row per key with name, hint, scopes, status, created, expires,
  * last used and this window's usage (`count / limit`); an active key's row has Edit, Rotate, Revoke.
- * A sparkline shows the last 7 days. An active key unused for 30 days says "Unused" beside its status (API.md §11).
+ * A sparkline shows the last 7 days, from the list answer. An active key unused for 30 days says "Unused" beside its status (API.md §11).
  * On a narrow screen each row is a card, its cells labelled by `data-label`, so that its status and
  * Revoke are in view without scrolling sideways (API.md §10).
  */
 export function KeysTable(props: {
   api: ConsoleApi;
-  keys: KeyRecord[];
+  keys: ListedKey[];
   now: number;
   onAction: (action: KeyAction, key: KeyRecord) => void;
 }) {
@@ -85,7 +85,7 @@ export function KeysTable(props: {
                   {key.usage.count} / {key.rateLimit.limit}
                 </td>
                 <td data-label="Last 7 days">
-                  <Sparkline api={props.api} keyId={key.id} now={props.now} />
+                  <Sparkline items={key.lastSevenDays} now={props.now} />
                 </td>
                 <td class="row-actions">
                   {key.status === "active" && (

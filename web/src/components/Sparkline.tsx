@@ -1,37 +1,16 @@
-import { useEffect, useRef, useState } from "preact/hooks";
 import type { UsagePeriod } from "../../../lambdas/shared/api-keys/usage-history";
-import type { ConsoleApi } from "../api";
-import { fillPeriods, rangeStart } from "../usage";
+import { fillPeriods } from "../usage";
 
 const WIDTH = 84;
 const HEIGHT = 20;
 
 /**
- * A row's last 7 days by hour as a line (issue 14). It costs one usage call per key, so it is fetched
- * only once its row scrolls into view; its text alternative is the week's totals.
+ * A row's last 7 days by hour as a line (issue 14), drawn from the list answer's `lastSevenDays`
+ * (API.md §11): the list costs one request, not one more per key. Its text alternative is the
+ * week's totals. A row without them (a key just created or changed) has no requests to draw yet.
  */
-export function Sparkline(props: { api: ConsoleApi; keyId: string; now: number }) {
-  const ref = useRef<HTMLSpanElement>(null);
-  const [items, setItems] = useState<UsagePeriod[]>();
-
-  useEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (!entries.some((entry) => entry.isIntersecting)) return;
-      observer.disconnect();
-      const from = new Date(rangeStart("hour", props.now)).toISOString();
-      // No line rather than an error in every row: the details dialog says what went wrong.
-      props.api.keyUsage(props.keyId, "hour", from).then(
-        (usage) => setItems(usage.items),
-        () => undefined,
-      );
-    });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [props.keyId]);
-
-  if (!items) return <span ref={ref} class="sparkline" />;
+export function Sparkline(props: { items: UsagePeriod[] | undefined; now: number }) {
+  const items = props.items ?? [];
   const periods = fillPeriods(items, "hour", props.now);
   const peak = Math.max(1, ...periods.map((p) => p.count));
   const x = (i: number) => ((i / (periods.length - 1)) * WIDTH).toFixed(1);
@@ -39,7 +18,7 @@ export function Sparkline(props: { api: ConsoleApi; keyId: string; now: number }
   const total = items.reduce((sum, item) => sum + item.count, 0);
   const throttled = items.reduce((sum, item) => sum + item.throttled, 0);
   return (
-    <span ref={ref} class="sparkline">
+    <span class="sparkline">
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         width={WIDTH}

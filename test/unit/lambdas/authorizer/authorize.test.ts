@@ -180,7 +180,7 @@ describe("authorizer: a live key", () => {
     expect(rollover?.ExpressionAttributeValues?.[":hash"]).toEqual({ S: KEY_HASH });
   });
 
-  it("reads the closed window's final count atomically with the rollover, for a usage record", async () => {
+  it("keeps the closed window beside the new one at a rollover and writes nothing else", async () => {
     // Prepare: the rollover's answer is the item before it (ALL_OLD): 87 requests in the last window.
     const before = keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) }, windowCount: { N: "87" } });
     ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed(before)).resolvesOnce({ Attributes: before });
@@ -198,13 +198,16 @@ describe("authorizer: a live key", () => {
     // Act
     const decision = await authorize(deps, KEY);
 
-    // Assess: this request is the new window's first; the old window is handed over whole.
-    expect(decision).toMatchObject({
+    // Assess: this request is the new window's first; the closed window stays on the item (usage reads
+    // see it until the stream's writer puts it in the history); no other table is written.
+    expect(decision).toEqual({
       allow: true,
-      context: { remaining: 99, resetAt: RESET_AT },
-      closedWindow: { windowStart: PREVIOUS_WINDOW_START, count: 87 },
+      context: expect.objectContaining({ remaining: 99, resetAt: RESET_AT }),
     });
-    expect(updateInputs()[1]?.ReturnValues).toBe("ALL_OLD");
+    expect(updateInputs()[1]?.UpdateExpression).toMatch(
+      /SET prevWindowStart = windowStart, prevWindowCount = windowCount, windowStart = :ws, windowCount = :one/,
+    );
+    expect(ddb.calls().every((call) => call.args[0] instanceof UpdateItemCommand)).toBe(true);
     expect(updateInputs()[1]?.ConditionExpression).toMatch(/windowStart < :ws/);
   });
 
