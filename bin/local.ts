@@ -1,6 +1,5 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONSOLE_PAGE_PATH } from "../contract/console";
 import { parseSigningKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
 
@@ -22,11 +21,18 @@ function positiveInteger(name: string): number | undefined {
 // The SDK warns that its 2027 releases will need Node 22; this runtime runs on Node 20 by design.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
-if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
-  process.exit(1);
+function portNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number, got "${raw}"`);
+    process.exit(1);
+  }
+  return value;
 }
+
+const port = portNumber("PORT") ?? 3000;
 
 /** `FYNEX_SECRET_SCANNING_KEYS`: key id → PEM of the keys trusted to sign leak reports (API.md §8). */
 function secretScanningKeys(): Record<string, string> | undefined {
@@ -45,6 +51,10 @@ const local = await startLocalRuntime({
   projectRoot: resolve(dirname(fileURLToPath(import.meta.url)), ".."),
   host: process.env.HOST || "127.0.0.1",
   port,
+  // The page and the sign-in on origins of their own, as deployed: the API's port + 1 and + 2.
+  consolePort: portNumber("FYNEX_CONSOLE_PORT"),
+  signInPort: portNumber("FYNEX_SIGN_IN_PORT"),
+  consoleTokenSeconds: positiveInteger("FYNEX_CONSOLE_TOKEN_SECONDS"),
   adminToken: process.env.FYNEX_ADMIN_TOKEN || undefined,
   dataDir: process.env.FYNEX_DATA_DIR || undefined,
   rateLimit: positiveInteger("FYNEX_RATE_LIMIT"),
@@ -58,7 +68,8 @@ const local = await startLocalRuntime({
 
 console.log(`Fynex API (local) listening on ${local.url}  (ready in ${Date.now() - started} ms)
 Admin token: ${local.adminToken}
-Settings > Integrations: ${local.url}${CONSOLE_PAGE_PATH}  (sign in with the admin token and an organization)
+Settings > Integrations: ${local.consoleUrl}  (sign in with the admin token and an organization)
+Sign-in (local OpenID provider): ${local.signInOrigin}
 Data: ${process.env.FYNEX_DATA_DIR ? `on disk in ${process.env.FYNEX_DATA_DIR}` : "in memory (set FYNEX_DATA_DIR to keep it)"}
 
 Create a first key:

@@ -17,10 +17,33 @@ export const CONSOLE_PAGE_PATH = "/settings/integrations";
 export const CONSOLE_API_PREFIX = "/console/v1";
 
 /**
- * Local only: the sign-in form's stand-in for Cognito. It takes the admin token and an org id and
- * answers an opaque session token that the page keeps in memory (API.md §10).
+ * What the page reads at start from `config.json` beside it, deployed (written by the stack) and
+ * locally (served by `npm start`): the same one sign-in path (OpenID Connect) either way.
  */
-export const LOCAL_SESSION_PATH = "/local/v1/console-sessions";
+export interface ConsolePageConfig {
+  /** The API's base URL; the page calls `<apiUrl>console/v1/…`. */
+  apiUrl: string;
+  /** The OpenID issuer (discovery): the user pool deployed, the local provider locally. */
+  authority: string;
+  clientId: string;
+  /** The origin of the sign-in pages; its `/logout` ends the session (not in Cognito's discovery). */
+  signInOrigin: string;
+}
+
+/** The console API's CORS preflight, deployed (API Gateway's mock) and locally alike. */
+export const CONSOLE_CORS = {
+  allowMethods: ["GET", "POST", "PATCH"],
+  allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+  maxAgeSeconds: 3600,
+} as const;
+
+/**
+ * The CORS headers of every answer of the console API that the page must be able to read: the
+ * function's and, locally, the gateway's own (its 401 for a dead token). One origin, never `*`.
+ */
+export function consoleCorsHeaders(consoleOrigin: string): Record<string, string> {
+  return { "Access-Control-Allow-Origin": consoleOrigin, Vary: "Origin" };
+}
 
 /** The subject locally: audit events read `user:local-admin`, with `actorEmail` null. */
 export const LOCAL_CONSOLE_SUB = "local-admin";

@@ -9,7 +9,8 @@ export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 /**
  * `apiKey`: the REQUEST authorizer; `iam`: SigV4 (a bearer admin token locally); `cognito`: the
- * console's Cognito user-pool authorizer (a session of the local sign-in form locally); `none`: public.
+ * console's Cognito user-pool authorizer (locally the same check of the local OpenID provider's ID
+ * token); `none`: public.
  */
 export type RouteAuth = "apiKey" | "iam" | "cognito" | "none";
 

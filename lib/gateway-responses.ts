@@ -1,3 +1,4 @@
+import { consoleCorsHeaders } from "../contract/console";
 import { type ErrorCode, errorEnvelope } from "../contract/error-codes";
 
 /**
@@ -107,12 +108,10 @@ export function gatewayAnswerHeaders(answer: GatewayAnswer, consoleOrigin?: stri
 }
 
 /**
- * What lets the console's page read an answer: its origin, the only one named. `Vary: Origin`, as the
- * console function's own answers carry it, so that no cache hands one origin's answer to another.
+ * What lets the console's page read an answer: its origin, the only one named, with `Vary: Origin`.
+ * One definition (`contract/console.ts`) for the console function's answers and the gateway's.
  */
-export function consoleCorsHeaders(consoleOrigin: string): Record<string, string> {
-  return { "Access-Control-Allow-Origin": consoleOrigin, Vary: "Origin" };
-}
+export { consoleCorsHeaders };
 
 /** The body of a gateway answer; the stack passes `$context.requestId` for API Gateway to fill in. */
 export function gatewayAnswerBody(answer: GatewayAnswer, requestId: string): string {

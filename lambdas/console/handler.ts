@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../contract/console";
+import { consoleCorsHeaders, KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../contract/console";
 import { SERVICE } from "../../contract/metric-names";
 import { type HttpDoorSpec, httpDoor } from "../key-management/doors";
 import type { Actor } from "../key-management/key-store";
@@ -11,8 +11,8 @@ import { runtime } from "../shared/runtime";
  * The console's door to key management (API.md §10): `/console/v1/…` answers exactly what
  * `/admin/v1/orgs/{orgId}/…` answers, for the org named by the signed-in person's token and nobody
  * else's. API Gateway's Cognito user-pool authorizer has checked the ID token and hands its claims
- * over as strings under `requestContext.authorizer.claims` (the local runtime does the same from its
- * sign-in form's session), so the org, the person and their groups come from there only.
+ * over as strings under `requestContext.authorizer.claims` (the local runtime's gateway does the same
+ * from its OpenID provider's ID token), so the org, the person and their groups come from there only.
  */
 
 const CONSOLE_PREFIX = "/console/v1";
@@ -64,6 +64,7 @@ export function consoleUser(event: APIGatewayProxyEvent, clientId: string | unde
       "Your account names no organization; ask an administrator to invite you again.",
     );
   }
+  // An address nobody verified may not name a person on the audit trail (API.md §10).
   const verified = claims.email_verified === "true";
   const email = verified && typeof claims.email === "string" && claims.email !== "" ? claims.email : null;
   return { sub, orgId: orgId.data, email };
@@ -86,12 +87,12 @@ const serve = httpDoor(CONSOLE_DOOR);
 
 /**
  * Lambda entry point for the `/console/v1` routes (`cognito` auth in the route table). Deployed, the
- * page is served from its own origin (CloudFront), the only one the answers name for CORS; locally it
- * shares the API's origin and no CORS header is sent.
+ * page is served from its own origin (CloudFront; locally a port of its own), the only one the
+ * answers name for CORS.
  */
 export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   const result = await serve(event, context);
   const origin = runtime().settings.consoleOrigin;
   if (!origin) return result;
-  return { ...result, headers: { ...result.headers, "Access-Control-Allow-Origin": origin, Vary: "Origin" } };
+  return { ...result, headers: { ...result.headers, ...consoleCorsHeaders(origin) } };
 }

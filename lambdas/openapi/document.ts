@@ -125,8 +125,8 @@ const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
     bearerFormat: "JWT",
     description:
       "The console's people (API.md §10): an ID token of the environment's Cognito user pool, whose " +
-      "`custom:orgId` names the org and whose `cognito:groups` holds `key-admins`. Locally: the session " +
-      "token the sign-in form gets from `POST /local/v1/console-sessions`.",
+      "`custom:orgId` names the org and whose `cognito:groups` holds `key-admins`. Locally: an ID token of " +
+      "the local runtime's OpenID provider (the same claims), got by signing in on the page.",
   },
 };
 

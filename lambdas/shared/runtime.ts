@@ -53,7 +53,7 @@ export interface Settings {
   secretScanningKeys?: Record<string, string>;
   /**
    * The console page's origin (`FYNEX_CONSOLE_ORIGIN`, deployed: its CloudFront URL), the only origin
-   * the console API's CORS answers name. Unset locally, where the page shares the API's origin.
+   * the console API's CORS answers name. Locally the runtime sets it to the page's own port.
    */
   consoleOrigin?: string;
   /**

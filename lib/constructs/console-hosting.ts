@@ -23,32 +23,27 @@ import {
   type CfnBucket,
   ObjectOwnership,
 } from "aws-cdk-lib/aws-s3";
-import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
+import { BucketDeployment, CacheControl, Source } from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
-import { CONSOLE_PAGE_PATH } from "../../contract/console";
-import { consoleContentSecurityPolicy, HSTS_MAX_AGE_SECONDS } from "../../contract/console-headers";
+import { CONSOLE_PAGE_PATH, type ConsolePageConfig } from "../../contract/console";
+import {
+  type ConsoleOrigins,
+  consoleCacheControl,
+  consoleHeaderPolicy,
+  UNHASHED_FILES,
+} from "../../contract/console-headers";
 import { ownLogGroup } from "./own-log-group";
 
-/** What the page reads at start (`config.json` beside it): where its API and its sign-in are. */
-export interface ConsolePageConfig {
-  mode: "cognito";
-  /** The stage's base URL; the page calls `<apiUrl>console/v1/…`. */
-  apiUrl: string;
-  /** The user pool's issuer (OIDC discovery). */
-  authority: string;
-  clientId: string;
-  /** The managed login domain (its logout endpoint is not in the discovery document). */
-  signInOrigin: string;
-}
+export type { ConsolePageConfig };
 
 export interface ConsoleHostingProps {
   /** Of the upload's log group; the buckets are always retained (they are emptied by hand first). */
   removalPolicy: "destroy" | "retain";
   logRetention: RetentionDays;
-  /** The built page (`npm run build`): `index.html`, `app.js`, `app.css`. */
+  /** The built page (`npm run build`): `index.html` and its content-hashed script and style. */
   pageDir: string;
-  /** Origins the page may `fetch`: the API's and the sign-in's. */
-  connectOrigins: string[];
+  /** The inputs of the page's headers: the API's origin and the sign-in's (the local server's too). */
+  origins: ConsoleOrigins;
 }
 
 /**
@@ -92,16 +87,15 @@ export class ConsoleHosting extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // The same policy the local server sends (contract/console-headers.ts), from the same inputs.
+    const policy = consoleHeaderPolicy(props.origins);
     const headers = new ResponseHeadersPolicy(this, "SecurityHeaders", {
       comment: "Fynex console: strict CSP, HSTS, no framing",
       securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy: consoleContentSecurityPolicy({ connect: props.connectOrigins }),
-          override: true,
-        },
+        contentSecurityPolicy: { contentSecurityPolicy: policy.contentSecurityPolicy, override: true },
         strictTransportSecurity: {
-          accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_SECONDS),
-          includeSubdomains: true,
+          accessControlMaxAge: Duration.seconds(policy.hstsMaxAgeSeconds),
+          includeSubdomains: policy.hstsIncludeSubdomains,
           override: true,
         },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
@@ -171,17 +165,44 @@ export class ConsoleHosting extends Construct {
       logRetention: this.props.logRetention,
       logRemovalPolicy: this.props.removalPolicy,
     });
-    const deployment = new BucketDeployment(this, "Deploy", {
+    const common = {
       role,
       logGroup,
       destinationBucket: this.bucket,
       destinationKeyPrefix: `${CONSOLE_PAGE_PATH.slice(1)}/`,
-      sources: [Source.asset(this.props.pageDir), Source.jsonData("config.json", config)],
-      distribution: this.distribution,
-      distributionPaths: [`${CONSOLE_PAGE_PATH}*`],
-      prune: true,
       memoryLimit: 256,
+    };
+    // Content-hashed script and style first, cached for a year; never pruned, so a page loaded just
+    // before a deploy still finds the files its HTML names.
+    const assets = new BucketDeployment(this, "DeployAssets", {
+      ...common,
+      sources: [Source.asset(this.props.pageDir)],
+      exclude: [...UNHASHED_FILES],
+      cacheControl: [CacheControl.fromString(consoleCacheControl("app.js"))],
+      prune: false,
     });
+    // Then the HTML (revalidated at every load) and the configuration (never stored), each with the
+    // same Cache-Control the local server sends; only these need CloudFront's cache invalidated.
+    const unhashed = UNHASHED_FILES.map((file) => {
+      const deployment = new BucketDeployment(this, file === "index.html" ? "Deploy" : "DeployConfig", {
+        ...common,
+        sources: [
+          file === "config.json" ? Source.jsonData("config.json", config) : Source.asset(this.props.pageDir),
+        ],
+        include: [file],
+        exclude: ["*"],
+        cacheControl: [CacheControl.fromString(consoleCacheControl(file))],
+        distribution: this.distribution,
+        distributionPaths:
+          file === "index.html"
+            ? [CONSOLE_PAGE_PATH, `${CONSOLE_PAGE_PATH}/`, `${CONSOLE_PAGE_PATH}/index.html`]
+            : [`${CONSOLE_PAGE_PATH}/${file}`],
+        prune: false,
+      });
+      deployment.node.addDependency(assets);
+      return deployment;
+    });
+    const deployment = unhashed[0] as BucketDeployment;
     const pageBucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
     Validations.of(role).acknowledge(
       ...["s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"].map((action) => ({

@@ -23,6 +23,7 @@ import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { CONSOLE_CORS } from "../../contract/console";
 import type { Route } from "../../contract/routes";
 import {
   consoleCorsHeaders,
@@ -317,9 +318,9 @@ export class FynexApi extends Construct {
       if (resource.node.tryFindChild("OPTIONS")) continue;
       const preflight = resource.addCorsPreflight({
         allowOrigins: [origin],
-        allowMethods: ["GET", "POST", "PATCH"],
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
-        maxAge: Duration.hours(1),
+        allowMethods: [...CONSOLE_CORS.allowMethods],
+        allowHeaders: [...CONSOLE_CORS.allowHeaders],
+        maxAge: Duration.seconds(CONSOLE_CORS.maxAgeSeconds),
       });
       Validations.of(preflight).acknowledge(
         {

@@ -34,11 +34,10 @@ export class FynexConsole extends Construct {
       removalPolicy: props.removalPolicy,
       logRetention: props.logRetention,
       pageDir: props.pageDir,
-      connectOrigins: [apiOrigin, ...users.connectOrigins],
+      origins: { api: apiOrigin, signIn: users.connectOrigins },
     });
     const client = users.addConsoleClient(this.hosting.pageUrl);
     this.hosting.deploy({
-      mode: "cognito",
       apiUrl: api.restApi.url,
       authority: users.authority,
       clientId: client.userPoolClientId,

@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
+import { CONSOLE_PAGE_PATH, LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
 import { type ReminderRun, sendExpiryReminders } from "../../lambdas/key-management/expiry-reminders";
 import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
 import { type Clock, configureRuntime, type Settings } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
+import { consolePage } from "./console-page";
 import { startLocalDynamo } from "./dynamo";
+import { cognitoStep } from "./gateway/cognito-step";
 import { type GatewayOptions, startGateway } from "./gateway/server";
+import { startLocalSignIn } from "./oidc/provider";
+import { type OriginServer, startOriginServer } from "./origin-server";
 import { type StreamHandler, startUsageHistoryFeed, type UsageHistoryFeed } from "./usage-history-feed";
 import { LOCAL_RETRIES_TABLE, startWebhookPoller, type WebhookPoller } from "./webhook-poller";
 
@@ -16,6 +20,12 @@ export interface LocalRuntimeOptions {
   host?: string;
   /** 0 picks a free port (tests). */
   port?: number;
+  /** The page's own port (`FYNEX_CONSOLE_PORT`); the API's port + 1 when absent, a free one with port 0. */
+  consolePort?: number;
+  /** The OpenID provider's port (`FYNEX_SIGN_IN_PORT`); the API's port + 2 when absent, free with port 0. */
+  signInPort?: number;
+  /** The console's ID token lifetime, seconds (`FYNEX_CONSOLE_TOKEN_SECONDS`); 900 as deployed. */
+  consoleTokenSeconds?: number;
   /** Generated when absent. */
   adminToken?: string;
   /** Keep the data on disk between runs; in memory when absent. */
@@ -66,12 +76,16 @@ export interface LocalRuntimeOptions {
   keyLimits?: Settings["keyLimits"];
   /** How long a function may run before its answer is cut off, ms; API Gateway's 29 s when absent. */
   functionDeadlineMs?: GatewayOptions["functionDeadlineMs"];
-  /** The console page's own origin, named by CORS on the gateway's own answers. */
-  consoleOrigin?: GatewayOptions["consoleOrigin"];
 }
 
 export interface LocalRuntime {
   url: string;
+  /** Settings > Integrations on the page's own origin (API.md §10). */
+  consoleUrl: string;
+  /** The page's origin, apart from the API's. */
+  consoleOrigin: string;
+  /** The local OpenID provider's origin (its issuer), apart from both. */
+  signInOrigin: string;
   adminToken: string;
   /** The embedded DynamoDB's endpoint (benchmarks and fault proxies aim their own clients at it). */
   dynamoEndpoint: string;
@@ -99,27 +113,46 @@ const TABLE_NAMES = {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const clock = options.clock ?? Date.now;
+  const host = options.host ?? "127.0.0.1";
+  // The page and the sign-in on origins of their own, as deployed (docs/DECISIONS.md #162).
+  const besideApi = (offset: number) => (options.port ? options.port + offset : 0);
+  const origins: OriginServer[] = [];
+  const closeOrigins = () => Promise.allSettled(origins.map((origin) => origin.close()));
+  try {
+    origins.push(await startOriginServer(host, options.consolePort ?? besideApi(1)));
+    origins.push(await startOriginServer(host, options.signInPort ?? besideApi(2)));
+  } catch (error) {
+    await closeOrigins();
+    throw error;
+  }
+  const [page, signInServer] = origins as [OriginServer, OriginServer];
   // Set once the poller runs; until then (and with delivery off) commits are not followed.
   let poller: WebhookPoller | undefined;
   // Likewise for the keys table's changes and the usage history.
   let usageFeed: UsageHistoryFeed | undefined;
   const followKeys = options.usageHistory?.enabled !== false;
-  const dynamo = await startLocalDynamo({
-    dataDir: options.dataDir,
-    clock,
-    ttlSweepIntervalMs: options.ttlSweepIntervalMs ?? 60_000,
-    tables: [
-      { definition: KEYS_TABLE, name: TABLE_NAMES.keys },
-      { definition: DATA_TABLE, name: TABLE_NAMES.data },
-      { definition: AUDIT_TABLE, name: TABLE_NAMES.audit },
-      { definition: USAGE_TABLE, name: TABLE_NAMES.usage },
-      { definition: LOCAL_RETRIES_TABLE, name: TABLE_NAMES.webhookRetries },
-    ],
-    afterCommit: ({ items }) => poller?.committed(items),
-    changes: followKeys
-      ? { tables: [TABLE_NAMES.keys], onChange: (change) => usageFeed?.changed(change) }
-      : undefined,
-  });
+  let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+  try {
+    dynamo = await startLocalDynamo({
+      dataDir: options.dataDir,
+      clock,
+      ttlSweepIntervalMs: options.ttlSweepIntervalMs ?? 60_000,
+      tables: [
+        { definition: KEYS_TABLE, name: TABLE_NAMES.keys },
+        { definition: DATA_TABLE, name: TABLE_NAMES.data },
+        { definition: AUDIT_TABLE, name: TABLE_NAMES.audit },
+        { definition: USAGE_TABLE, name: TABLE_NAMES.usage },
+        { definition: LOCAL_RETRIES_TABLE, name: TABLE_NAMES.webhookRetries },
+      ],
+      afterCommit: ({ items }) => poller?.committed(items),
+      changes: followKeys
+        ? { tables: [TABLE_NAMES.keys], onChange: (change) => usageFeed?.changed(change) }
+        : undefined,
+    });
+  } catch (error) {
+    await closeOrigins();
+    throw error;
+  }
   configureRuntime({
     clock,
     dynamo: dynamo.client,
@@ -137,6 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       webhookRetryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
       envName: "local",
       telemetry: options.telemetry ?? false,
+      consoleOrigin: page.origin,
       consoleClientId: LOCAL_CONSOLE_CLIENT_ID,
       keyLimits: options.keyLimits,
     },
@@ -153,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   } catch (error) {
     await dynamo.close();
+    await closeOrigins();
     throw error;
   }
   if (options.webhookDelivery?.enabled !== false) {
@@ -172,12 +207,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     } catch (error) {
       await usageFeed?.close();
       await dynamo.close();
+      await closeOrigins();
       throw error;
     }
   }
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
+    const signIn = await startLocalSignIn({
+      issuer: signInServer.origin,
+      consoleOrigin: page.origin,
+      adminToken,
+      tokenSeconds: options.consoleTokenSeconds ?? 900,
+    });
+    signInServer.serve(signIn.handle);
     gateway = await startGateway({
       projectRoot: options.projectRoot,
       adminToken,
@@ -185,18 +228,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: options.port,
       observe: options.observe,
       functionDeadlineMs: options.functionDeadlineMs,
-      consoleOrigin: options.consoleOrigin,
+      consoleOrigin: page.origin,
+      cognito: cognitoStep({ issuer: signIn.issuer, jwks: signIn.jwks }),
     });
+    page.serve(
+      consolePage({
+        projectRoot: options.projectRoot,
+        origins: { api: gateway.url, signIn: [signIn.issuer] },
+        config: {
+          apiUrl: `${gateway.url}/`,
+          authority: signIn.issuer,
+          clientId: signIn.clientId,
+          signInOrigin: signIn.issuer,
+        },
+      }),
+    );
   } catch (error) {
     await poller?.close();
     await usageFeed?.close();
     await dynamo.close();
+    await closeOrigins();
     throw error;
   }
   const reminders = startReminders(options.reminderIntervalSeconds ?? 3600);
   await reminders.run();
   return {
     url: gateway.url,
+    consoleUrl: `${page.origin}${CONSOLE_PAGE_PATH}`,
+    consoleOrigin: page.origin,
+    signInOrigin: signInServer.origin,
     adminToken,
     dynamoEndpoint: dynamo.endpoint,
     dynamoCredentials: dynamo.credentials,
@@ -205,6 +265,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     close: async () => {
       await reminders.stop();
       await gateway.close();
+      await closeOrigins();
       await poller?.close();
       await usageFeed?.close();
       await dynamo.close();

@@ -245,7 +245,7 @@ describe("more keys than one page", () => {
 });
 
 describe("Sign out", () => {
-  it("shows the sign-in again, and the API refuses the old session's token", async () => {
+  it("shows the sign-in again; the old ID token lives out its lifetime, as Cognito's does", async () => {
     const org = "flows-sign-out";
     await createKey(target, org, { name: "Kept", scopes: ["accounts:read"] });
     const page = await browser.context.newPage();
@@ -269,11 +269,13 @@ describe("Sign out", () => {
       expect(await page.getByRole("table", { name: "API Keys" }).count()).toBe(0);
       expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
 
+      // Signing out ends the sign-in's session and its refresh tokens (test/browser/console-oidc.test.ts
+      // "a session ended elsewhere"); an ID token itself cannot be revoked, and API Gateway's Cognito
+      // authorizer takes it until it expires (15 minutes), as the local gateway does (docs/DEPLOY.md).
       const after = await call(local.url, "/console/v1/api-keys", {
         headers: [["Authorization", authorization as string]],
       });
-      expect(after.status).toBe(401);
-      expect(after.json.error.code).toBe("unauthorized");
+      expect(after.status).toBe(200);
     } finally {
       await page.close();
     }

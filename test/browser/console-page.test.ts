@@ -39,7 +39,9 @@ beforeAll(async () => {
   await buildPage();
   [local, browser] = await Promise.all([startLocal({ adminToken: ADMIN_TOKEN }), launchBrowser()]);
   target = localTarget(local);
-  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: local.url });
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], {
+    origin: local.consoleOrigin,
+  });
   if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
 });
 afterAll(async () => {
@@ -96,8 +98,11 @@ for (const viewport of [
     afterAll(() => page?.close());
 
     it("signs in with the admin token and an organization, and explains what a key is for", async () => {
-      await page.goto(`${local.url}/settings/integrations`);
+      await page.context().clearCookies();
+      // Signed out, the page leads straight to the sign-in page, on the provider's origin.
+      await page.goto(local.consoleUrl);
       await page.getByRole("button", { name: "Sign in" }).waitFor();
+      expect(new URL(page.url()).origin).toBe(local.signInOrigin);
       await screenshot(page, shot("1-sign-in"));
       expect(await seriousViolations(page)).toEqual([]);
       await signIn(page, org);
@@ -236,7 +241,8 @@ for (const viewport of [
       expect(stored.includes(ADMIN_TOKEN), "the admin token in the browser's storage").toBe(false);
       expect(KEY.test(consoleLines.join("\n")), "a key in the console log").toBe(false);
       expect(consoleLines.filter((line) => /error|refused|violat/i.test(line))).toEqual([]);
-      expect(requests.filter((url) => !url.startsWith(local.url))).toEqual([]);
+      const ours = [local.url, local.consoleOrigin, local.signInOrigin].map((origin) => `${origin}/`);
+      expect(requests.filter((url) => !ours.some((origin) => url.startsWith(origin)))).toEqual([]);
     });
 
     it("shows the org's audit events, naming the person", async () => {
@@ -366,20 +372,23 @@ describe("the expiring-soon banner (API.md §11)", () => {
 });
 
 describe("the page's own security", () => {
-  it("is served with a strict Content-Security-Policy, HSTS and no framing, beside the API", async () => {
-    const page = await call(local.url, "/settings/integrations");
+  it("is served on its own origin with a strict Content-Security-Policy, HSTS and no framing", async () => {
+    const moved = await call(local.url, "/settings/integrations");
+    expect(moved.status).toBe(302);
+    expect(moved.headers.location).toBe(local.consoleUrl);
+    const page = await call(local.consoleOrigin, "/settings/integrations");
     expect(page.status).toBe(200);
     expect(page.headers["content-type"]).toMatch(/^text\/html/);
     const csp = page.headers["content-security-policy"] ?? "";
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ${local.url} ${local.signInOrigin}`);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain("unsafe-inline");
     expect(page.headers["strict-transport-security"]).toMatch(/^max-age=\d+/);
     expect(page.headers["x-frame-options"]).toBe("DENY");
     expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)/);
-    const script = await call(local.url, "/settings/integrations/app.js");
-    expect(script.headers["content-security-policy"]).toBe(csp);
+    const script = /src="([^"]+\.js)"/.exec(page.text)?.[1] ?? "";
+    expect((await call(local.consoleOrigin, script)).headers["content-security-policy"]).toBe(csp);
   });
 });

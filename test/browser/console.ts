@@ -9,14 +9,16 @@ export interface ConsoleSignIn {
 }
 
 /**
- * Opens Settings > Integrations and signs in as a person does: the fields "Admin token" and
- * "Organization", then "Sign in" (API.md §10). The one way in for every browser test, so that how a
- * session is made (today a local form, later a local OpenID provider on an origin of its own whose
- * login page keeps these labels) changes here only.
+ * Opens Settings > Integrations and signs in as a person does (API.md §10): the page, on its own
+ * origin, leads straight to the local OpenID provider's login page on another; there the fields
+ * "Admin token" and "Organization", then "Sign in"; back on the page, signed in. The one way in for
+ * every browser test. The provider's session of an earlier sign-in is dropped first, as a person
+ * signing in to another org signs out first: the provider would otherwise sign in again without
+ * asking, to the earlier org.
  */
 export async function signIn(page: Page, { local, adminToken, orgId }: ConsoleSignIn): Promise<void> {
-  await page.goto(`${local.url}/settings/integrations`);
-  await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
+  await page.context().clearCookies();
+  await page.goto(local.consoleUrl);
   await page.getByLabel("Admin token").fill(adminToken);
   await page.getByLabel("Organization").fill(orgId);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -32,6 +32,15 @@ const only = (template: Template, type: string): Resource => {
   return found[0] as Resource;
 };
 
+/** The page's upload that writes `file` (only `index.html` and `config.json` have one of their own). */
+const deploymentOf = (template: Template, file: string): Resource => {
+  const found = (Object.values(template.findResources("Custom::CDKBucketDeployment")) as Resource[]).filter(
+    (deployment) => JSON.stringify(deployment.Properties.Include ?? []) === JSON.stringify([file]),
+  );
+  expect(found, file).toHaveLength(1);
+  return found[0] as Resource;
+};
+
 describe.each(ENVIRONMENT_NAMES)("the console of %s", (envName) => {
   const template = () => templates.get(envName) as Template;
 
@@ -150,10 +159,26 @@ describe.each(ENVIRONMENT_NAMES)("the console of %s", (envName) => {
       Override: true,
     });
     expect(security.FrameOptions).toEqual({ FrameOption: "DENY", Override: true });
+    // The page fetches its own config.json: without 'self' the deployed page never starts.
+    expect(csp).toMatch(/connect-src 'self' /);
+  });
+
+  it("uploads hashed script and style cached for a year, the HTML revalidated and config.json never stored", () => {
+    const uploads = Object.values(template().findResources("Custom::CDKBucketDeployment")) as Resource[];
+    const cacheOf = (deployment: Resource) => deployment.Properties.SystemMetadata?.["cache-control"];
+    const assets = uploads.filter((deployment) => deployment.Properties.Include === undefined);
+    expect(assets).toHaveLength(1);
+    expect(cacheOf(assets[0] as Resource)).toBe("public, max-age=31536000, immutable");
+    expect(assets[0]?.Properties.Exclude).toEqual(["index.html", "config.json"]);
+    expect(cacheOf(deploymentOf(template(), "index.html"))).toBe("no-cache");
+    expect(cacheOf(deploymentOf(template(), "config.json"))).toBe("no-store");
+    for (const deployment of uploads) {
+      expect(deployment.Properties.DestinationBucketKeyPrefix).toBe("settings/integrations/");
+    }
   });
 
   it("writes the page's configuration at deploy time: the API URL, the sign-in domain and the client id", () => {
-    const deployment = only(template(), "Custom::CDKBucketDeployment");
+    const deployment = deploymentOf(template(), "config.json");
     const config = JSON.stringify(deployment.Properties.SourceMarkers ?? deployment.Properties);
     // The values CloudFormation fills into config.json: the stage, the pool, its client and domain.
     for (const ref of [

@@ -1,14 +1,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_CONSOLE_CLIENT_ID, LOCAL_SESSION_PATH } from "../../contract/console";
+import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import { handler } from "../../lambdas/console/handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
+import { consoleSignIn } from "./console-sign-in";
 import { admin, call, type Reply, startLocal, withKey } from "./harness";
 import { localTarget, type Target } from "./target";
 
 /**
  * The console API (API.md §10) over real HTTP against the local runtime, whose gateway hands the
- * handler Cognito-shaped claims from the sign-in form's session; and the handler itself with the
+ * handler Cognito-shaped claims from the local OpenID provider's ID token; and the handler itself with the
  * claims a deployed Cognito authorizer would pass for people the local sign-in cannot make (another
  * group, no org, an email).
  */
@@ -22,14 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => local.close());
 
-async function signIn(orgId: string, adminToken = local.adminToken): Promise<Reply> {
-  return call(local.url, LOCAL_SESSION_PATH, { method: "POST", body: { adminToken, orgId } });
-}
-
+/** An ID token of the local OpenID provider for `orgId`, as the page gets one. */
 async function session(orgId: string): Promise<string> {
-  const reply = await signIn(orgId);
-  expect(reply.status).toBe(201);
-  return reply.json.token as string;
+  const signedIn = await consoleSignIn(local, orgId);
+  expect(signedIn.status).toBe(200);
+  return signedIn.tokens?.id_token as string;
 }
 
 function consoleCall(token: string, method: string, path: string, body?: unknown): Promise<Reply> {
@@ -88,18 +86,17 @@ const person = (orgId: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-describe("the local sign-in", () => {
-  it("starts a session for the admin token and an org, and refuses a wrong token with 401", async () => {
-    const good = await signIn("console-signin");
-    expect(good.status).toBe(201);
-    expect(good.json.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(good.json.orgId).toBe("console-signin");
-    const bad = await signIn("console-signin", "not-the-token");
+describe("the local sign-in (the OpenID provider standing in for Cognito)", () => {
+  it("signs in through the OpenID provider with the admin token and an org, refusing a wrong token", async () => {
+    const good = await consoleSignIn(local, "console-signin");
+    expect(good.status).toBe(200);
+    expect(good.tokens?.refresh_token).toBeDefined();
+    const bad = await consoleSignIn(local, "console-signin", "not-the-token");
     expect(bad.status).toBe(401);
-    expect(bad.json.error.code).toBe("unauthorized");
-    const noOrg = await signIn("not an org!");
+    expect(bad.loginPage).toContain("The admin token is not valid.");
+    const noOrg = await consoleSignIn(local, "not an org!");
     expect(noOrg.status).toBe(400);
-    expect(noOrg.json.error.details[0].path).toBe("orgId");
+    expect(noOrg.loginPage).toContain("Name an organization");
   });
 
   it("answers the console routes 401 without a session, as the Cognito authorizer does without a token", async () => {
@@ -108,20 +105,6 @@ describe("the local sign-in", () => {
     const forged = await consoleCall("made-up-session", "GET", "/console/v1/api-keys");
     expect(forged.status).toBe(401);
     expect(forged.json.error.code).toBe("unauthorized");
-  });
-
-  it("ends a session on sign-out: its token is 401 from then on, another session's is not", async () => {
-    const [ending, other] = [await session("console-signout"), await session("console-signout")];
-    expect((await consoleCall(ending, "GET", "/console/v1/api-keys")).status).toBe(200);
-    const out = await consoleCall(ending, "DELETE", LOCAL_SESSION_PATH);
-    expect(out.status).toBe(204);
-    const after = await consoleCall(ending, "GET", "/console/v1/api-keys");
-    expect(after.status).toBe(401);
-    expect(after.json.error.code).toBe("unauthorized");
-    expect((await consoleCall(other, "GET", "/console/v1/api-keys")).status).toBe(200);
-    // Signing out again, or with no session, is harmless.
-    expect((await consoleCall(ending, "DELETE", LOCAL_SESSION_PATH)).status).toBe(204);
-    expect((await call(local.url, LOCAL_SESSION_PATH, { method: "DELETE" })).status).toBe(204);
   });
 });
 

@@ -92,8 +92,10 @@ export function urlOf(baseUrl: string, path: string): URL {
 /** One HTTP request over a fresh socket, with full control of header names and repeats. */
 export function call(baseUrl: string, path: string, options: Call = {}): Promise<Reply> {
   const url = urlOf(baseUrl, path);
-  // Raw header pairs replace Node's defaults, Host included (HTTP/1.1 servers refuse a request without it).
-  const headers: string[] = ["Host", url.host];
+  // Raw header pairs replace Node's defaults, Host included (HTTP/1.1 servers refuse a request without
+  // it): the URL's, unless the call names its own (a forged one, in DNS-rebinding tests).
+  const named = (options.headers ?? []).some(([name]) => name.toLowerCase() === "host");
+  const headers: string[] = named ? [] : ["Host", url.host];
   for (const [name, value] of options.headers ?? []) headers.push(name, value);
   let payload: string | Buffer | undefined = options.rawBody;
   if (options.body !== undefined) {

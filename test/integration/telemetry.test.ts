@@ -55,6 +55,18 @@ afterAll(async () => {
 const admin = (method: string, path: string, body?: unknown) =>
   call(url, path, { method, headers: [["Authorization", `Bearer ${ADMIN}`]], body });
 
+describe.skipIf(remote)("npm start's banner", () => {
+  it("prints the page's address, on an origin of its own that the API's old address redirects to", async () => {
+    const page = /Settings > Integrations: (http:\/\/\S+)/.exec(output)?.[1] ?? "";
+    expect(new URL(page).pathname).toBe("/settings/integrations");
+    expect(new URL(page).origin).not.toBe(new URL(url).origin);
+    const served = await call(new URL(page).origin, "/settings/integrations");
+    expect(served.status).toBe(200);
+    expect(served.headers["content-type"]).toMatch(/^text\/html/);
+    expect((await call(url, "/settings/integrations")).headers.location).toBe(page);
+  });
+});
+
 describe.skipIf(remote)("the local runtime's logs", () => {
   it("are JSON lines with request id, org, key id, route and outcome, and never hold a key", async () => {
     // Prepare: a session that walks the README: create, use, 403, 429, revoke, 401.

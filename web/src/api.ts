@@ -29,12 +29,14 @@ export class ApiError extends Error {
 }
 
 export interface ConsoleApiOptions {
-  /** Where `/console/v1` lives: "" on the page's own origin (locally), the stage's URL deployed. */
+  /** Where `/console/v1` lives: the API's origin, apart from the page's (locally and deployed). */
   baseUrl: string;
-  /** The current bearer token (a local session, or the Cognito ID token). */
+  /** The current bearer token (the ID token). */
   token: () => string | undefined;
-  /** Called when the API no longer takes the token: the page signs in again. */
-  onUnauthorized: () => void;
+  /** The API no longer takes the token: a new one without leaving the page, true when renewed. */
+  renew: () => Promise<boolean>;
+  /** Renewing failed: the page shows the sign-in again. */
+  onSignedOut: () => void;
 }
 
 /** The console API (API.md §10): the admin API's operations for the signed-in person's org. */
@@ -79,7 +81,22 @@ export class ConsoleApi {
     return this.call("GET", `/audit-events${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
   }
 
+  /**
+   * One call; a 401 (the session expired or was revoked) renews the session and repeats the call
+   * once, so whatever the person typed in a dialog is still there and goes through (API.md §10).
+   */
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.once<T>(method, path, body);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+      if (await this.options.renew()) return this.once<T>(method, path, body);
+      this.options.onSignedOut();
+      throw new ApiError("Your session has ended. Sign in again.", 401, "unauthorized");
+    }
+  }
+
+  private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     const token = this.options.token();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -99,7 +116,6 @@ export class ConsoleApi {
     }
     const payload: unknown = await response.json().catch(() => undefined);
     if (response.ok) return payload as T;
-    if (response.status === 401) this.options.onUnauthorized();
     const error = (payload as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
     throw new ApiError(
       typeof error?.message === "string" ? error.message : `The API answered ${response.status}.`,

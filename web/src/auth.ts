@@ -1,82 +1,40 @@
 import { InMemoryWebStorage, UserManager, WebStorageStateStore } from "oidc-client-ts";
-import { CONSOLE_PAGE_PATH, LOCAL_SESSION_PATH } from "../../contract/console";
-import { ApiError } from "./api";
+import { CONSOLE_PAGE_PATH, type ConsolePageConfig, ORG_ID_CLAIM } from "../../contract/console";
 
-/** `config.json` beside the page: written by `npm start` locally, by the stack at deploy time. */
-export type PageConfig =
-  | { mode: "local" }
-  | { mode: "cognito"; apiUrl: string; authority: string; clientId: string; signInOrigin: string };
-
-/** Who is signed in, and how the page proves it to the API. Tokens live in memory only (API.md §10). */
+/**
+ * Who is signed in, and how the page proves it to the API (API.md §10). One sign-in path, locally and
+ * deployed: OpenID Connect, authorization code with PKCE, through oidc-client-ts, against the issuer
+ * `config.json` names (Cognito deployed, the local runtime's provider locally). Tokens live in memory
+ * only; just the short-lived PKCE verifier and state cross the redirect, in sessionStorage, and are
+ * removed on return.
+ */
 export interface Auth {
-  /** "form": the local sign-in form; "redirect": Cognito's managed login. */
-  kind: "form" | "redirect";
-  /** Where the console API is ("" on the page's own origin). */
+  /** Where the console API is (the stage's URL, without the trailing slash). */
   apiBaseUrl: string;
+  /** The current ID token (the API's bearer token). */
   token(): string | undefined;
   /** The signed-in org, for the page's header. */
   orgId(): string | undefined;
-  /** Local only: the sign-in form's admin token and organization. */
-  signInWithForm?(adminToken: string, orgId: string): Promise<void>;
-  /** Deployed: go to managed login (comes back to the page with a code). */
-  signInWithRedirect?(): Promise<void>;
-  /** Finishes a sign-in the URL carries (deployed); true when someone is signed in afterwards. */
+  /** Goes to the sign-in page (comes back to this page with a code). */
+  signInWithRedirect(): Promise<void>;
+  /** Finishes a sign-in the URL carries; true when someone is signed in afterwards. */
   resume(): Promise<boolean>;
+  /**
+   * A new ID token for the same person without leaving the page (the refresh token, as Cognito
+   * allows): true when renewed. Concurrent calls share one renewal.
+   */
+  renew(): Promise<boolean>;
+  /**
+   * Signs in again in a popup window, leaving this page, its open dialog and what was typed in it as
+   * they are: true when signed in again.
+   */
+  signInAgain(): Promise<boolean>;
+  /** In the popup of `signInAgain`: hands the answer to the page that opened it (true), and closes. */
+  finishPopup(): Promise<boolean>;
   signOut(): Promise<void>;
 }
 
-/** Local: the admin token and an org id start a session (the local runtime's stand-in for Cognito). */
-export function localAuth(): Auth {
-  let session: { token: string; orgId: string } | undefined;
-  return {
-    kind: "form",
-    apiBaseUrl: "",
-    token: () => session?.token,
-    orgId: () => session?.orgId,
-    async signInWithForm(adminToken, orgId) {
-      const response = await fetch(LOCAL_SESSION_PATH, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ adminToken, orgId }),
-        cache: "no-store",
-        credentials: "omit",
-      }).catch(() => undefined);
-      if (!response)
-        throw new ApiError("The local runtime cannot be reached. Is npm start running?", 0, "network");
-      const body = (await response.json().catch(() => undefined)) as
-        | { token?: string; orgId?: string; error?: { message?: string; code?: string } }
-        | undefined;
-      if (!response.ok || !body?.token || !body.orgId) {
-        throw new ApiError(
-          body?.error?.message ?? "Sign-in failed.",
-          response.status,
-          body?.error?.code ?? "unknown",
-        );
-      }
-      session = { token: body.token, orgId: body.orgId };
-    },
-    resume: async () => session !== undefined,
-    async signOut() {
-      const ended = session;
-      session = undefined;
-      if (!ended) return;
-      // The runtime forgets the session too, so its token stops working; signed out here either way.
-      await fetch(LOCAL_SESSION_PATH, {
-        method: "DELETE",
-        headers: { Authorization: `Bearer ${ended.token}` },
-        cache: "no-store",
-        credentials: "omit",
-      }).catch(() => undefined);
-    },
-  };
-}
-
-/**
- * Deployed: Cognito's managed login, authorization code with PKCE, through oidc-client-ts. Tokens stay
- * in memory (a reload signs in again, silently when Cognito's own session is still live); only the
- * short-lived PKCE verifier and state cross the redirect, in sessionStorage, and are removed on return.
- */
-export function cognitoAuth(config: Extract<PageConfig, { mode: "cognito" }>): Auth {
+export function oidcAuth(config: ConsolePageConfig): Auth {
   const pageUrl = `${location.origin}${CONSOLE_PAGE_PATH}`;
   const manager = new UserManager({
     authority: config.authority,
@@ -87,45 +45,76 @@ export function cognitoAuth(config: Extract<PageConfig, { mode: "cognito" }>): A
     scope: "openid email profile",
     userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
     stateStore: new WebStorageStateStore({ store: sessionStorage }),
+    // Renewed when the API says the token is dead (a 401), not on a timer of the page's own.
     automaticSilentRenew: false,
-    // Cognito's logout endpoint is not in its discovery document.
+    // Cognito's logout endpoint is not in its discovery document (the local provider serves it too).
     metadataSeed: { end_session_endpoint: `${config.signInOrigin}/logout` },
-    extraQueryParams: {},
   });
   let idToken: string | undefined;
   let orgId: string | undefined;
-  const apiBaseUrl = config.apiUrl.replace(/\/$/, "");
+  let renewing: Promise<boolean> | undefined;
+  const take = (user: { id_token?: string; profile: Record<string, unknown> }) => {
+    idToken = user.id_token;
+    const claim = user.profile[ORG_ID_CLAIM];
+    orgId = typeof claim === "string" ? claim : undefined;
+  };
   return {
-    kind: "redirect",
-    apiBaseUrl,
+    apiBaseUrl: config.apiUrl.replace(/\/$/, ""),
     token: () => idToken,
     orgId: () => orgId,
     signInWithRedirect: () => manager.signinRedirect(),
     async resume() {
       const params = new URLSearchParams(location.search);
-      if (params.has("code") && params.has("state")) {
-        const user = await manager.signinRedirectCallback();
-        // The code is spent: take it out of the address bar and the history.
-        history.replaceState(null, "", CONSOLE_PAGE_PATH);
-        idToken = user.id_token;
-        const claim = user.profile["custom:orgId"];
-        orgId = typeof claim === "string" ? claim : undefined;
+      if (params.has("state") && (params.has("code") || params.has("error"))) {
+        try {
+          take(await manager.signinRedirectCallback());
+        } finally {
+          // The code is spent (or refused): take it out of the address bar and the history.
+          history.replaceState(null, "", CONSOLE_PAGE_PATH);
+        }
       }
       return idToken !== undefined;
     },
+    renew() {
+      renewing ??= manager
+        .signinSilent()
+        .then((user) => {
+          if (user) take(user);
+          return user?.id_token !== undefined;
+        })
+        .catch(() => false)
+        .finally(() => {
+          renewing = undefined;
+        });
+      return renewing;
+    },
+    async signInAgain() {
+      try {
+        take(await manager.signinPopup());
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async finishPopup() {
+      const params = new URLSearchParams(location.search);
+      if (!window.opener || window.opener === window || !params.has("state")) return false;
+      await manager.signinPopupCallback();
+      return true;
+    },
     async signOut() {
       idToken = undefined;
+      orgId = undefined;
       await manager.removeUser();
-      await manager.signoutRedirect({
-        extraQueryParams: { client_id: config.clientId, logout_uri: pageUrl },
-      });
+      // oidc-client-ts sends client_id and post_logout_redirect_uri; Cognito's /logout reads logout_uri.
+      await manager.signoutRedirect({ extraQueryParams: { logout_uri: pageUrl } });
     },
   };
 }
 
-/** The page's configuration, from `config.json` beside it. */
-export async function loadConfig(): Promise<PageConfig> {
+/** The page's configuration, from `config.json` beside it (its own origin: CSP `connect-src 'self'`). */
+export async function loadConfig(): Promise<ConsolePageConfig> {
   const response = await fetch(`${CONSOLE_PAGE_PATH}/config.json`, { cache: "no-store" });
   if (!response.ok) throw new Error(`config.json answered ${response.status}`);
-  return (await response.json()) as PageConfig;
+  return (await response.json()) as ConsolePageConfig;
 }

@@ -10,6 +10,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import {
+  CONSOLE_API_PREFIX,
+  CONSOLE_CORS,
+  CONSOLE_PAGE_PATH,
+  consoleCorsHeaders,
+} from "../../../contract/console";
 import { ROUTES } from "../../../contract/routes";
 import { errorFields, log } from "../../../lambdas/shared/observability/log";
 import {
@@ -19,9 +25,9 @@ import {
   gatewayAnswerBody,
   gatewayAnswerHeaders,
 } from "../../gateway-responses";
-import { serveConsolePage } from "../console-page";
-import { consoleSessions } from "../console-sessions";
+import { allowedHosts, hostAllowed, refuseHost } from "../host-check";
 import { type AuthorizerHandler, runAuthorizer } from "./authorizer-step";
+import type { CognitoStep } from "./cognito-step";
 import { authorizerEvent, eventParts, lambdaContext, proxyEvent, type RequestFacts } from "./proxy-event";
 import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
 
@@ -32,7 +38,11 @@ import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
  * its context stringified into `requestContext.authorizer`, proxy events shaped as
  * `test/fixtures/apigw-rest/` (see `proxy-event.ts`), the gateway responses' bodies with the request
  * id in `x-amzn-RequestId` (never `X-Request-Id`, which only functions set), the 10 MB payload
- * limit's plain-text 413, and the 413 of an event over Lambda's 6 MB payload. Admin routes take `Authorization: Bearer <admin token>` in place of SigV4.
+ * limit's plain-text 413, and the 413 of an event over Lambda's 6 MB payload. Admin routes take
+ * `Authorization: Bearer <admin token>` in place of SigV4; console routes the ID token of the local
+ * OpenID provider, checked as the Cognito authorizer checks it (`cognito-step.ts`). The page lives
+ * on an origin of its own (`console-page.ts`): every gateway answer names it for CORS, the console
+ * routes answer its preflight as the stack's mock does, and the page's old address redirects.
  */
 export interface GatewayOptions {
   projectRoot: string;
@@ -40,6 +50,13 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   stage?: string;
+  /**
+   * The page's origin (its own port): the only one CORS names, on the console's answers and on the
+   * gateway's own, as the deployed gateway responses do (`lib/gateway-responses.ts`).
+   */
+  consoleOrigin: string;
+  /** Verifies a console route's ID token, or refuses it (API Gateway's Cognito authorizer). */
+  cognito: CognitoStep;
   /** Sees every event handed to a Lambda (tests hold them to `test/fixtures/apigw-rest/`). */
   observe?: (kind: "authorizer" | "integration", event: unknown) => void;
   /**
@@ -49,11 +66,6 @@ export interface GatewayOptions {
    * (docs/DECISIONS.md #161).
    */
   functionDeadlineMs?: number;
-  /**
-   * The console page's origin when it is served from an origin of its own: the gateway's own answers
-   * name it for CORS, as the deployed gateway responses do (`lib/gateway-responses.ts`).
-   */
-  consoleOrigin?: string;
 }
 
 export interface LocalGateway {
@@ -111,12 +123,15 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   const handlers = [AUTHORIZER_MODULE, CATCH_ALL_HANDLER, ...ROUTES.map((route) => route.handler)];
   await Promise.all([...new Set(handlers)].map(load));
   const adminToken = Buffer.from(options.adminToken);
-  const sessions = consoleSessions(options.adminToken);
+  // Known once listening (the port may be picked by the system); nothing is served before.
+  let hosts = new Set<string>();
 
   // Requests being served: `close` lets them finish before the store under them is closed.
   const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
     const requestId = randomUUID();
+    // DNS rebinding: a request naming another host reaches no handler (lib/local/host-check.ts).
+    if (!hostAllowed(req, hosts)) return refuseHost(res, requestId);
     const served = serve(req, res, requestId).catch((error: unknown) => {
       log("error", "local gateway failed", errorFields(error));
       if (!res.headersSent)
@@ -147,10 +162,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         BODY_TOO_LARGE.body,
       );
     }
-    // The console's page and sign-in (API.md §10) are served beside the API, on the same origin.
-    const consolePage = { projectRoot: options.projectRoot, sessions };
-    const pageRequest = { method, pathname: url.pathname, body, authorization: req.headers.authorization };
-    if (await serveConsolePage(consolePage, pageRequest, res, requestId)) return;
+    if (consoleAnswer(res, method, url, options.consoleOrigin)) return;
     const resolved = resolve(tree, method, url.pathname);
     const facts: RequestFacts = { req, url, method, body, resolved, requestId, startedMs, stage };
     const parts = eventParts(facts);
@@ -165,7 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
     if (route?.auth === "cognito") {
       // API Gateway's Cognito authorizer: 401 for a missing or dead token, else the ID token's claims.
-      const claims = sessions.claims(req.headers.authorization);
+      const claims = await options.cognito(req.headers.authorization);
       if (!claims) return answer(GATEWAY_RESPONSES.UNAUTHORIZED);
       parts.requestContext.authorizer = { claims };
     }
@@ -203,6 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolvePromise),
   );
   const address = server.address() as AddressInfo;
+  hosts = allowedHosts(options.host, address.port);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
@@ -214,6 +227,37 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/**
+ * The console's answers that no function gives: the page's old address on the API's origin redirects
+ * to the page's own origin (302), and the console routes' CORS preflight is answered as the stack's
+ * mock integration answers it. True when answered.
+ */
+function consoleAnswer(res: ServerResponse, method: string, url: URL, consoleOrigin: string): boolean {
+  const path = url.pathname;
+  if (
+    (method === "GET" || method === "HEAD") &&
+    (path === CONSOLE_PAGE_PATH || path.startsWith(`${CONSOLE_PAGE_PATH}/`))
+  ) {
+    send(res, 302, { Location: `${consoleOrigin}${path}${url.search}` }, "");
+    return true;
+  }
+  if (method === "OPTIONS" && (path === CONSOLE_API_PREFIX || path.startsWith(`${CONSOLE_API_PREFIX}/`))) {
+    send(
+      res,
+      204,
+      {
+        ...consoleCorsHeaders(consoleOrigin),
+        "Access-Control-Allow-Methods": CONSOLE_CORS.allowMethods.join(","),
+        "Access-Control-Allow-Headers": CONSOLE_CORS.allowHeaders.join(","),
+        "Access-Control-Max-Age": String(CONSOLE_CORS.maxAgeSeconds),
+      },
+      "",
+    );
+    return true;
+  }
+  return false;
 }
 
 /** The answer to a request Node's parser refused (not valid HTTP), in the envelope of API.md §4. */
