@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { decodeCursor, encodeCursor } from "../../../lambdas/shared/dynamo/cursor";
 
 /** Property tests of the opaque pagination cursors (DECISIONS.md #15: bound to the org; junk is a 400). */

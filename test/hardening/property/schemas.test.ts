@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "zod";
 import { createAccountSchema, updateAccountSchema } from "../../../lambdas/accounts/account-schemas";
 import {
   createContactSchema,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import type { ApiKeyItem } from "../../../../lambdas/shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../../../../lambdas/shared/dynamo/cursor";
 import { configureRuntime } from "../../../../lambdas/shared/runtime";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { scopeSchema } from "../../../../../lambdas/key-management/schemas";
 import { HttpError } from "../../../../../lambdas/shared/http/errors";
 import { listQuerySchema } from "../../../../../lambdas/shared/http/list-query";
