@@ -23,9 +23,19 @@ export const AUTHORIZER_KEY_ATTRIBUTES = [
 
 /**
  * A leak report's revocation of a key item (`revokeKey` with `narrowCondition`): `SET revokedAt, ttl`
- * under `attribute_exists(pk) AND attribute_not_exists(revokedAt)`. No `orgId`, no `expiresAt`.
+ * (and `REMOVE counted` for a key on the org's active-key counter) under `attribute_exists(pk) AND
+ * attribute_not_exists(revokedAt)` (`AND attribute_exists(counted)`). No `orgId`, no `expiresAt`.
  */
-export const LEAK_REVOCATION_KEY_ATTRIBUTES = ["pk", "revokedAt", "ttl"] as const;
+export const LEAK_REVOCATION_KEY_ATTRIBUTES = ["pk", "revokedAt", "ttl", "counted"] as const;
+
+/** Key items' partition keys that are an org's active-key counter (`ACTIVE_KEYS#<orgId>`), for IAM. */
+export const ACTIVE_KEY_COUNTER_PREFIX = "ACTIVE_KEYS#";
+
+/**
+ * A key leaving the org's active-key counter moves the counter item down by one (`ADD activeKeys -1`,
+ * `lambdas/key-management/active-key-count.ts`): the leak revocation and the expiry sweep do it.
+ */
+export const COUNTER_MOVE_ATTRIBUTES = ["pk", "activeKeys"] as const;
 
 /** An expiry reminder's update of a key item (`lambdas/key-management/expiry-reminders.ts`). */
 export const REMINDER_KEY_ATTRIBUTES = [

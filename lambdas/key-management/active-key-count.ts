@@ -1,4 +1,5 @@
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
+import { ACTIVE_KEY_COUNTER_PREFIX } from "../../contract/write-attributes";
 import { keyStatus } from "../shared/api-keys/key-record";
 import { queryPages } from "../shared/dynamo/query-pages";
 import type { TransactItem } from "../shared/dynamo/transact";
@@ -25,7 +26,7 @@ interface IndexEntry {
 }
 
 /** The counter's item: no `orgId` nor `createdAt`, so it never enters the org index. */
-export const activeKeyCounterKey = (orgId: string) => `ACTIVE_KEYS#${orgId}`;
+export const activeKeyCounterKey = (orgId: string) => `${ACTIVE_KEY_COUNTER_PREFIX}${orgId}`;
 
 /**
  * How a new key's move of the counter is bounded: a create only under the cap; a rotation with a grace
@@ -50,6 +51,22 @@ export function countNewKey(deps: KeyServiceDeps, orgId: string, bound: CounterB
             ConditionExpression: `attribute_not_exists(activeKeys) OR activeKeys ${comparison} :cap`,
             ExpressionAttributeValues: { ":one": 1, ":cap": cap },
           }),
+    },
+  };
+}
+
+/**
+ * The counter's move down by one for a key leaving it, in the transaction that removes the key's
+ * `counted` under a condition that it is still there (so once per key): touches `pk` and `activeKeys`
+ * only, the counter's IAM list (`contract/write-attributes.ts`).
+ */
+export function uncountKey(deps: KeyServiceDeps, orgId: string): TransactItem {
+  return {
+    Update: {
+      TableName: deps.table,
+      Key: { pk: activeKeyCounterKey(orgId) },
+      UpdateExpression: "ADD activeKeys :minusOne",
+      ExpressionAttributeValues: { ":minusOne": -1 },
     },
   };
 }
@@ -86,14 +103,7 @@ export async function discountDeadKeys(deps: KeyServiceDeps, orgId: string): Pro
             ExpressionAttributeValues: { ":orgId": orgId, ":now": now },
           },
         },
-        {
-          Update: {
-            TableName: deps.table,
-            Key: { pk: activeKeyCounterKey(orgId) },
-            UpdateExpression: "ADD activeKeys :minusOne",
-            ExpressionAttributeValues: { ":minusOne": -1 },
-          },
-        },
+        uncountKey(deps, orgId),
       ]);
       if (result.committed) discounted++;
     }

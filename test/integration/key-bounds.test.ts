@@ -1,3 +1,5 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { admin, createKey, createKeys, ManualClock, useTarget } from "./harness";
 import { remote } from "./target";
@@ -135,6 +137,62 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     expect(statuses.filter((status) => status === 201)).toHaveLength(CAP - 1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(2 * CAP + 1);
     expect(await activeNames("cap-d")).toHaveLength(CAP);
+  });
+});
+
+/** The org's active-key counter as stored (`ACTIVE_KEYS#<orgId>`), read from the embedded DynamoDB. */
+async function counterOf(orgId: string): Promise<number> {
+  const local = target.local;
+  if (!local) throw new Error("the counter is read from the local runtime only");
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: local.dynamoEndpoint,
+      region: "local",
+      credentials: local.dynamoCredentials,
+    }),
+  );
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: "fynex-local-keys",
+      Key: { pk: `ACTIVE_KEYS#${orgId}` },
+      ConsistentRead: true,
+    }),
+  );
+  db.destroy();
+  return Number(Item?.activeKeys ?? 0);
+}
+
+/** The counter is an upper bound: never below the keys truly active, whatever happened. */
+async function expectCounterCovers(orgId: string): Promise<number> {
+  const [counter, active] = [await counterOf(orgId), (await activeNames(orgId)).length];
+  expect(counter).toBeGreaterThanOrEqual(active);
+  return counter;
+}
+
+const DAY = 86_400_000;
+
+describe.skipIf(remote)("the active-key counter follows revocations and expiries (no leak)", () => {
+  it("takes a revoked key off at once, so its TTL deletion 90 days later leaves no phantom", async () => {
+    // Prepare: a full org.
+    clock.set(T0);
+    const ids = await createKeys(target, clock, "leak-a", CAP);
+    expect(await counterOf("leak-a")).toBe(CAP);
+
+    // Act: revoke one; a create right away; then revoke another and let TTL delete it (90 days on).
+    const revoked = await admin(target, "POST", `${keysOf("leak-a")}/${ids[0]}/revoke`);
+    const afterRevoke = await expectCounterCovers("leak-a");
+    const immediate = await create("leak-a");
+    await admin(target, "POST", `${keysOf("leak-a")}/${ids[1]}/revoke`);
+    clock.advance(91 * DAY);
+    await target.local?.sweepExpired();
+    const afterTtl = await create("leak-a");
+
+    // Assess: the revoke moved the counter itself; the dead key's deletion left no count behind.
+    expect(revoked.status).toBe(200);
+    expect(afterRevoke).toBe(CAP - 1);
+    expect(immediate.status).toBe(201);
+    expect(afterTtl.status).toBe(201);
+    expect(await expectCounterCovers("leak-a")).toBe(CAP);
   });
 });
 

@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createKey } from "../../../../lambdas/key-management/create-key";
+import { revokeKey } from "../../../../lambdas/key-management/revoke-key";
 import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
 import { keyIdFor, NOW, storedKey } from "./helpers";
 import { ADMIN, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
@@ -112,5 +113,64 @@ describe("rotateKey and the cap", () => {
       ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys <= :cap",
     });
     expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+  });
+});
+
+describe("revokeKey and the cap", () => {
+  it("takes a counted key off the counter in the revocation's own transaction, once", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await revokeKey(deps(), "acme", keyIdFor(1), ADMIN);
+
+    // Assess: the key loses `counted` only if it still holds it, and the counter moves down with it.
+    expect(outcome.ok).toBe(true);
+    const items = transaction();
+    expect(items[0]?.Update).toMatchObject({
+      Key: { pk: keyIdFor(1) },
+      UpdateExpression: "SET revokedAt = :now, #ttl = :ttl REMOVE counted",
+      ConditionExpression: expect.stringMatching(/ AND attribute_exists\(counted\)$/),
+    });
+    expect(items[1]?.Update).toEqual({
+      TableName: "keys",
+      Key: { pk: "ACTIVE_KEYS#acme" },
+      UpdateExpression: "ADD activeKeys :minusOne",
+      ExpressionAttributeValues: { ":minusOne": -1 },
+    });
+  });
+
+  it("does the same for a leak report's narrow revocation", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await revokeKey(deps(), "acme", keyIdFor(1), "secret-scanning", {
+      eventType: "key.leak_reported",
+      narrowCondition: true,
+    });
+
+    // Assess
+    const items = transaction();
+    expect(items[0]?.Update?.ConditionExpression).toBe(
+      "attribute_exists(pk) AND attribute_not_exists(revokedAt) AND attribute_exists(counted)",
+    );
+    expect(items[1]?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
+  });
+
+  it("moves no counter for a key that is not counted (already discounted)", async () => {
+    // Prepare: an expired key a discount already took off.
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { expiresAt: NOW - 1 }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await revokeKey(deps(), "acme", keyIdFor(1), ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(transaction()[0]?.Update?.UpdateExpression).toBe("SET revokedAt = :now, #ttl = :ttl");
+    expect(transaction().some((item) => item.Update?.Key?.pk === "ACTIVE_KEYS#acme")).toBe(false);
   });
 });

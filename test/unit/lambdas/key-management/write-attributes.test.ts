@@ -2,6 +2,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from 
 import { describe, expect, it } from "vitest";
 import {
   AUDIT_EVENT_ATTRIBUTES,
+  COUNTER_MOVE_ATTRIBUTES,
   LEAK_REVOCATION_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
@@ -36,16 +37,23 @@ function checkTransaction(keyAttributes: readonly string[]) {
   for (const item of items) {
     const write = item.Update ?? item.Put;
     expect(write, "only puts and updates").toBeDefined();
-    const allowed = lists[write?.TableName ?? ""];
+    // The org's active-key counter is an item of the keys table with its own, narrower grant.
+    const counter = String(item.Update?.Key?.pk ?? "").startsWith("ACTIVE_KEYS#");
+    const allowed = counter ? COUNTER_MOVE_ATTRIBUTES : lists[write?.TableName ?? ""];
     expect(allowed, `a table the function may write: ${write?.TableName}`).toBeDefined();
     expect(outside(write, allowed ?? []), `${write?.TableName}`).toEqual([]);
   }
 }
 
 describe("narrowly permitted writers", () => {
-  it("a leak report's revocation touches only pk, revokedAt and ttl of the key, and puts an audit event and outbox items", async () => {
-    // Prepare: the reported token is the test vector's key, live.
-    const item = storedKey(1, { pk: VECTOR.id, hash: VECTOR.hash, expiresAt: NOW + 86_400_000 });
+  it("a leak report's revocation touches only pk, revokedAt, ttl and counted of the key, pk and activeKeys of the counter, and puts an audit event and outbox items", async () => {
+    // Prepare: the reported token is the test vector's key, live and on its org's counter.
+    const item = storedKey(1, {
+      pk: VECTOR.id,
+      hash: VECTOR.hash,
+      expiresAt: NOW + 86_400_000,
+      counted: true,
+    });
     ddb.on(GetCommand).resolves({ Item: item });
     ddb.on(TransactWriteCommand).resolves({});
 
@@ -61,6 +69,7 @@ describe("narrowly permitted writers", () => {
 
     // Assess
     expect(summary.revoked).toBe(1);
+    expect(transaction().some((action) => action.Update?.Key?.pk === "ACTIVE_KEYS#acme")).toBe(true);
     checkTransaction(LEAK_REVOCATION_KEY_ATTRIBUTES);
   });
 
