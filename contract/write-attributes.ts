@@ -46,6 +46,13 @@ export const REMINDER_KEY_ATTRIBUTES = [
   "expiryDay",
 ] as const;
 
+/**
+ * The daily run's discount of an expired key (`discountExpiredKeys` in
+ * `lambdas/key-management/expiry-reminders.ts`): `REMOVE counted` under `attribute_exists(counted) AND
+ * expiresAt <= :now`. With `COUNTER_MOVE_ATTRIBUTES` on the counter item.
+ */
+export const EXPIRY_DISCOUNT_KEY_ATTRIBUTES = ["pk", "counted", "expiresAt"] as const;
+
 /** An audit event's item (`lambdas/shared/api-keys/audit-events.ts`), put only if its id is new. */
 export const AUDIT_EVENT_ATTRIBUTES = [
   "orgId",

@@ -22,7 +22,7 @@ interface IndexEntry {
   pk: string;
   expiresAt?: number;
   revokedAt?: number;
-  counted?: true;
+  counted?: 1;
 }
 
 /** The counter's item: no `orgId` nor `createdAt`, so it never enters the org index. */

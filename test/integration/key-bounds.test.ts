@@ -194,6 +194,44 @@ describe.skipIf(remote)("the active-key counter follows revocations and expiries
     expect(afterTtl.status).toBe(201);
     expect(await expectCounterCovers("leak-a")).toBe(CAP);
   });
+
+  it("discounts keys expired by the clock, graces ended included, in the reminder run, before TTL deletes them", async () => {
+    // Prepare: a full org whose keys all stop by the clock: three expire, one is rotated with grace
+    // (its replacement expires too).
+    clock.set(T0);
+    const soon = new Date(T0 + 3_600_000).toISOString();
+    const expiring = [];
+    for (let i = 0; i < CAP - 1; i++) {
+      expiring.push(
+        await createKey(target, "leak-b", { name: `e${i}`, scopes: ["accounts:read"], expiresAt: soon }),
+      );
+    }
+    const graced = await createKey(target, "leak-b", {
+      name: "g",
+      scopes: ["accounts:read"],
+      expiresAt: soon,
+    });
+    const rotated = await admin(target, "POST", `${keysOf("leak-b")}/${graced.id}/rotate`, {
+      gracePeriodSeconds: 60,
+      expiresAt: soon,
+    });
+    expect(rotated.status).toBe(201);
+    expect(await expectCounterCovers("leak-b")).toBe(CAP + 1);
+
+    // Act: every key stops; the schedule runs; 91 days later TTL deletes them all.
+    clock.advance(2 * 3_600_000);
+    await target.local?.sendReminders();
+    const afterRun = await expectCounterCovers("leak-b");
+    clock.advance(91 * DAY);
+    await target.local?.sweepExpired();
+    const replies = [];
+    for (let i = 0; i <= CAP; i++) replies.push((await create("leak-b")).status);
+
+    // Assess: the run took every dead key off; the org is empty, so it fills to its cap again.
+    expect(afterRun).toBe(0);
+    expect(replies).toEqual([...Array.from({ length: CAP }, () => 201), 409]);
+    expect(await expectCounterCovers("leak-b")).toBe(CAP);
+  });
 });
 
 describe.skipIf(remote)("a filtered list's read bound", () => {

@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createKey } from "../../../../lambdas/key-management/create-key";
+import { discountExpiredKeys } from "../../../../lambdas/key-management/expiry-reminders";
 import { revokeKey } from "../../../../lambdas/key-management/revoke-key";
 import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
 import { keyIdFor, NOW, storedKey } from "./helpers";
@@ -56,7 +57,7 @@ describe("createKey at the cap", () => {
           orgId: "acme",
           createdAt: expired.createdAt,
           expiresAt: expired.expiresAt,
-          counted: true,
+          counted: 1,
         },
         // Dead but already off the counter: no discount transaction for it.
         { pk: keyIdFor(4), orgId: "acme", createdAt: expired.createdAt, revokedAt: NOW - 5 },
@@ -85,7 +86,7 @@ describe("createKey at the cap", () => {
 describe("rotateKey and the cap", () => {
   it("without grace moves no count: the revoked old key leaves the counter as the new one joins", async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: 1 }) });
     ddb.on(TransactWriteCommand).resolves({});
 
     // Act
@@ -100,7 +101,7 @@ describe("rotateKey and the cap", () => {
 
   it("with grace counts the new key only while the org is at most at the cap, and refuses beyond it", async () => {
     // Prepare: the counter is over the cap (an earlier grace), and nothing is dead.
-    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: 1 }) });
     ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", "None", "None", AT_CAP));
     ddb.on(QueryCommand).resolves({ Items: [] });
 
@@ -119,7 +120,7 @@ describe("rotateKey and the cap", () => {
 describe("revokeKey and the cap", () => {
   it("takes a counted key off the counter in the revocation's own transaction, once", async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: 1 }) });
     ddb.on(TransactWriteCommand).resolves({});
 
     // Act
@@ -143,7 +144,7 @@ describe("revokeKey and the cap", () => {
 
   it("does the same for a leak report's narrow revocation", async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: true }) });
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: 1 }) });
     ddb.on(TransactWriteCommand).resolves({});
 
     // Act
@@ -172,5 +173,49 @@ describe("revokeKey and the cap", () => {
     expect(outcome.ok).toBe(true);
     expect(transaction()[0]?.Update?.UpdateExpression).toBe("SET revokedAt = :now, #ttl = :ttl");
     expect(transaction().some((item) => item.Update?.Key?.pk === "ACTIVE_KEYS#acme")).toBe(false);
+  });
+});
+
+describe("the daily run's discount of keys expired by the clock", () => {
+  it("reads the counted keys expired by now from their index and takes each off once, by its condition", async () => {
+    // Prepare: two counted keys expired; the second was taken off concurrently (its condition fails).
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { pk: keyIdFor(1), orgId: "acme", counted: 1, expiresAt: NOW - 10 },
+        { pk: keyIdFor(2), orgId: "umbrella", counted: 1, expiresAt: NOW - 5 },
+      ],
+    });
+    ddb.on(TransactWriteCommand).resolvesOnce({}).rejects(cancelled("ConditionalCheckFailed", "None"));
+
+    // Act
+    const discounted = await discountExpiredKeys(deps(), NOW);
+
+    // Assess: never a scan, the index's expired part only; each key's own org's counter moves.
+    expect(discounted).toBe(1);
+    expect(ddb).toReceiveCommandWith(QueryCommand, {
+      IndexName: "countedByExpiry",
+      KeyConditionExpression: "counted = :one AND expiresAt <= :now",
+      ExpressionAttributeValues: { ":one": 1, ":now": NOW },
+    });
+    expect(transaction(1)).toEqual([
+      {
+        Update: {
+          TableName: "keys",
+          Key: { pk: keyIdFor(1) },
+          UpdateExpression: "REMOVE counted",
+          ConditionExpression: "attribute_exists(counted) AND expiresAt <= :now",
+          ExpressionAttributeValues: { ":now": NOW },
+        },
+      },
+      {
+        Update: {
+          TableName: "keys",
+          Key: { pk: "ACTIVE_KEYS#acme" },
+          UpdateExpression: "ADD activeKeys :minusOne",
+          ExpressionAttributeValues: { ":minusOne": -1 },
+        },
+      },
+    ]);
+    expect(transaction(2)[1]?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#umbrella" });
   });
 });

@@ -3,15 +3,19 @@ import { describe, expect, it } from "vitest";
 import {
   AUDIT_EVENT_ATTRIBUTES,
   COUNTER_MOVE_ATTRIBUTES,
+  EXPIRY_DISCOUNT_KEY_ATTRIBUTES,
   LEAK_REVOCATION_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
 } from "../../../../contract/write-attributes";
-import { sendExpiryReminders } from "../../../../lambdas/key-management/expiry-reminders";
+import {
+  discountExpiredKeys,
+  sendExpiryReminders,
+} from "../../../../lambdas/key-management/expiry-reminders";
 import { expiryDayOf } from "../../../../lambdas/key-management/new-key";
 import { handleLeakReport } from "../../../../lambdas/secret-scanning/leak-report";
 import { attributesTouched } from "../attributes-touched";
-import { NOW, storedKey, VECTOR } from "./helpers";
+import { keyIdFor, NOW, storedKey, VECTOR } from "./helpers";
 import { ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
 
 /**
@@ -52,7 +56,7 @@ describe("narrowly permitted writers", () => {
       pk: VECTOR.id,
       hash: VECTOR.hash,
       expiresAt: NOW + 86_400_000,
-      counted: true,
+      counted: 1,
     });
     ddb.on(GetCommand).resolves({ Item: item });
     ddb.on(TransactWriteCommand).resolves({});
@@ -87,5 +91,24 @@ describe("narrowly permitted writers", () => {
     // Assess
     expect(run.sent).toBe(1);
     checkTransaction(REMINDER_KEY_ATTRIBUTES);
+  });
+
+  it("the daily run's discount of an expired key touches only pk, counted and expiresAt of the key, pk and activeKeys of the counter", async () => {
+    // Prepare: one counted key expired a moment ago.
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [{ pk: keyIdFor(3), orgId: "acme", counted: 1, expiresAt: NOW - 1 }] });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const discounted = await discountExpiredKeys(deps(), NOW);
+
+    // Assess
+    expect(discounted).toBe(1);
+    const [key, counter] = transaction();
+    expect(outside(key?.Update, EXPIRY_DISCOUNT_KEY_ATTRIBUTES)).toEqual([]);
+    expect(counter?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
+    expect(outside(counter?.Update, COUNTER_MOVE_ATTRIBUTES)).toEqual([]);
+    expect(transaction()).toHaveLength(2);
   });
 });
