@@ -83,6 +83,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     });
     const withoutGrace = await admin(target, "POST", `${keysOf("cap-e")}/${second}/rotate`, {});
     clock.advance(601_000);
+    await target.local?.sendReminders();
     const afterGrace = await admin(target, "POST", `${keysOf("cap-e")}/${graced.json.id}/rotate`, {
       gracePeriodSeconds: 600,
     });
@@ -114,6 +115,9 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     await admin(target, "POST", `${keysOf("cap-c")}/${ids[1]}/rotate`, { gracePeriodSeconds: 60 });
     const duringGrace = await create("cap-c");
     clock.advance(61_000);
+    // A refused create's walk reads a bounded part of the index (READS entries, here fewer than the
+    // org holds): a key stopped by the clock is certain to be off the count after the daily run.
+    await target.local?.sendReminders();
     const afterGrace = await create("cap-c");
 
     // Assess

@@ -25,8 +25,53 @@ describe("createKey at the cap", () => {
     // Assess
     expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
     expect(transaction()[2]?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
-    // Nothing dead to discount: one create attempt, no discount transaction.
-    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
+    // Nothing dead to discount, no discount transaction; the create was tried once more, and refused.
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it("tries once more even when its own discount found nothing: a concurrent one may have made room", async () => {
+    // Prepare: refused at the cap; the index shows nothing dead (another create's discount just took
+    // the dead keys off); the second attempt commits.
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "None", AT_CAP))
+      .resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: keyIdFor(1), orgId: "acme", createdAt: "x" }] });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", INPUT, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it("reads at most the bound of index entries per refused create, however many the org holds", async () => {
+    // Prepare: refused at the cap both times; the org index has page after page of active keys.
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", AT_CAP));
+    const page = (n: number) => ({
+      Items: [1, 2].map((i) => ({ pk: keyIdFor(10 * n + i), orgId: "acme", createdAt: "x", counted: 1 })),
+      LastEvaluatedKey: { pk: keyIdFor(10 * n + 2), orgId: "acme", createdAt: "x" },
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce(page(1))
+      .resolvesOnce(page(2))
+      .resolvesOnce(page(3))
+      .resolves({ Items: page(4).Items });
+
+    // Act
+    const outcome = await createKey(
+      deps({ limits: { orgActiveKeys: 1000, filteredListReads: 3 } }),
+      "acme",
+      INPUT,
+      ADMIN,
+    );
+
+    // Assess: 3 entries read (a page of 2, then a Limit of what is left), never a third query.
+    expect(outcome).toMatchObject({ ok: false, reason: "conflict" });
+    const limits = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input.Limit);
+    expect(limits).toEqual([3, 1]);
   });
 
   it("answers a replayed Idempotency-Key as a replay, whatever the counter says", async () => {
@@ -114,6 +159,25 @@ describe("rotateKey and the cap", () => {
       ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys <= :cap",
     });
     expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+    // Refused, discounted (nothing), tried once more and refused again: then 409, not before.
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it("with grace tries once more after its discount even if that found nothing", async () => {
+    // Prepare: over the cap once, then room (a concurrent discount), nothing dead in the index.
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { counted: 1 }) });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled("None", "None", "None", "None", AT_CAP))
+      .resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), { gracePeriodSeconds: 60 }, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
   });
 });
 
