@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createKey } from "../../../../lambdas/key-management/create-key";
 import { discountExpiredKeys } from "../../../../lambdas/key-management/expiry-reminders";
@@ -72,6 +72,32 @@ describe("createKey at the cap", () => {
     expect(outcome).toMatchObject({ ok: false, reason: "conflict" });
     const limits = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input.Limit);
     expect(limits).toEqual([3, 1]);
+  });
+
+  it("goes on from where the last bounded walk stopped, and records where this one stops", async () => {
+    // Prepare: the last walk stopped after key 5; this one reads its bound (3) and stops after key 8.
+    ddb.on(TransactWriteCommand).rejects(cancelled("None", "None", AT_CAP));
+    ddb
+      .on(GetCommand, { Key: { pk: "DISCOUNT_WALK#acme" } })
+      .resolves({ Item: { pk: "DISCOUNT_WALK#acme", walkFrom: { pk: keyIdFor(5), createdAt: "c5" } } });
+    ddb.on(QueryCommand).resolves({
+      Items: [6, 7, 8].map((n) => ({ pk: keyIdFor(n), orgId: "acme", createdAt: `c${n}`, counted: 1 })),
+      LastEvaluatedKey: { pk: keyIdFor(8), orgId: "acme", createdAt: "c8" },
+    });
+
+    // Act
+    await createKey(deps({ limits: { orgActiveKeys: 1000, filteredListReads: 3 } }), "acme", INPUT, ADMIN);
+
+    // Assess
+    expect(ddb).toReceiveCommandWith(QueryCommand, {
+      ExclusiveStartKey: { orgId: "acme", createdAt: "c5", pk: keyIdFor(5) },
+      Limit: 3,
+    });
+    expect(ddb).toReceiveCommandWith(UpdateCommand, {
+      Key: { pk: "DISCOUNT_WALK#acme" },
+      UpdateExpression: "SET walkFrom = :next",
+      ExpressionAttributeValues: { ":next": { pk: keyIdFor(8), createdAt: "c8" } },
+    });
   });
 
   it("answers a replayed Idempotency-Key as a replay, whatever the counter says", async () => {
