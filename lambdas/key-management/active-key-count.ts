@@ -7,14 +7,18 @@ import { KEY_LIMITS } from "./key-limits";
 import { commit, type KeyServiceDeps } from "./key-store";
 
 /**
- * The org's cap on active keys (API.md §5; docs/DECISIONS.md #203). One counter item per org in the
- * keys table counts the org's *counted* keys: every key a create or a rotation wrote carries
- * `counted`, and the counter moves by one in the same transaction as that key's put, a create's move
- * conditional on the counter being under the cap, so racing creates can never land a key past it.
- * Keys stop being active without a write (expiry by the clock, a rotation's grace ending), so the
- * counter is an upper bound; only when it refuses a create are the org's dead keys discounted, each
- * in its own transaction conditional on the key still holding `counted` and being dead on its base
- * item, so two discounts never take one key off twice and the index's lag can only discount less.
+ * The org's cap on active keys (API.md §5; docs/DECISIONS.md #203, #208 to #212). One counter item per
+ * org in the keys table counts the org's *counted* keys: every key a create or a rotation wrote carries
+ * `counted`. A create adds one in the transaction of its put, conditional on the counter being under
+ * the cap, so racing creates can never land a key past it; a rotation without grace moves nothing
+ * (the old key leaves as the new one joins), one with grace adds one only while the counter is at
+ * most the cap. Every revocation takes a counted key off in its own transaction (`uncountKey`). Keys
+ * that stop by the clock (expiry, a grace ending) have no write of their own: the daily run takes
+ * them off (`discountExpiredKeys` in `expiry-reminders.ts`), and until then the counter is high,
+ * never low. When the counter refuses, a bounded part of the org's index is read and its dead keys
+ * discounted (`discountDeadKeys`), each in its own transaction conditional on the key still holding
+ * `counted` and being dead on its base item, so no key is ever taken off twice and the index's lag
+ * can only discount less; then the counter is tried once more.
  */
 
 /** What the org index holds of a key: enough to tell whether it is dead and still counted. */
