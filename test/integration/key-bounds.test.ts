@@ -66,6 +66,8 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     expect(revoking.status).toBe(201);
     // The graced old key counts while its grace runs: still no room for a create.
     expect((await create("cap-b")).status).toBe(409);
+    // Exact: the rotation without grace moved nothing, the graced one added its new key.
+    expect(await expectCounterCovers("cap-b")).toBe(CAP + 1);
   });
 
   it("refuses a graced rotation beyond the cap, so chained graces cannot grow an org, but never one without grace", async () => {
@@ -126,6 +128,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     expect(duringGrace.status).toBe(409);
     expect(afterGrace.status).toBe(201);
     expect(await activeNames("cap-c")).toHaveLength(CAP);
+    expect(await expectCounterCovers("cap-c")).toBe(CAP);
   });
 
   it("holds under racing creates: exactly as many land as there is room for, never one more", async () => {
@@ -141,6 +144,7 @@ describe.skipIf(remote)("an org's cap on active keys", () => {
     expect(statuses.filter((status) => status === 201)).toHaveLength(CAP - 1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(2 * CAP + 1);
     expect(await activeNames("cap-d")).toHaveLength(CAP);
+    expect(await expectCounterCovers("cap-d")).toBe(CAP);
   });
 });
 
@@ -235,6 +239,37 @@ describe.skipIf(remote)("the active-key counter follows revocations and expiries
     expect(afterRun).toBe(0);
     expect(replies).toEqual([...Array.from({ length: CAP }, () => 201), 409]);
     expect(await expectCounterCovers("leak-b")).toBe(CAP);
+  });
+  it("takes a key off once when its revoke, the daily run and a refused create's walk race for it", async () => {
+    // Prepare: a full org, two of its keys expired by the clock and still counted.
+    clock.set(T0);
+    await createKeys(target, clock, "leak-c", CAP - 2);
+    const soon = new Date(clock.nowMs + 60_000).toISOString();
+    const expired = [
+      await createKey(target, "leak-c", { name: "x0", scopes: ["accounts:read"], expiresAt: soon }),
+      await createKey(target, "leak-c", { name: "x1", scopes: ["accounts:read"], expiresAt: soon }),
+    ];
+    clock.advance(120_000);
+
+    // Act: all at once.
+    const [revoked, , first, second] = await Promise.all([
+      admin(target, "POST", `${keysOf("leak-c")}/${expired[0]?.id}/revoke`),
+      target.local?.sendReminders(),
+      create("leak-c"),
+      create("leak-c"),
+    ]);
+
+    // Assess: each dead key came off exactly once, whichever got it. A create may still have been
+    // refused if both its tries came before the others committed; then the room is there after.
+    expect(revoked.status).toBe(200);
+    for (const reply of [first, second]) expect([201, 409]).toContain(reply.status);
+    await target.local?.sendReminders();
+    expect(await expectCounterCovers("leak-c")).toBe((await activeNames("leak-c")).length);
+    while ((await create("leak-c")).status === 201) {
+      expect((await activeNames("leak-c")).length).toBeLessThanOrEqual(CAP);
+    }
+    expect(await activeNames("leak-c")).toHaveLength(CAP);
+    expect(await expectCounterCovers("leak-c")).toBe(CAP);
   });
 });
 
