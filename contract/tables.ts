@@ -8,6 +8,8 @@ export interface IndexDefinition {
   sortKey: string;
   /** Non-key attributes copied into the index (`INCLUDE` projection). */
   nonKeyAttributes: string[];
+  /** The type of both key attributes: string unless `N` (number). */
+  keyType?: "S" | "N";
 }
 
 export interface TableDefinition {
@@ -43,6 +45,16 @@ export const KEYS_BY_ORG_INDEX = "byOrg";
 export const KEYS_BY_EXPIRY_DAY_INDEX = "byExpiryDay";
 
 /**
+ * Keys table index of the keys still on their org's active-key counter that have an expiry: partition
+ * `counted` (the number 1 while counted, absent once off), sort `expiresAt`. The daily schedule reads
+ * `counted = 1 AND expiresAt <= now` and takes each off the counter (API.md §5 cap; docs/DECISIONS.md
+ * #212). Sparse twice over: a key without an expiry, or off the counter, is not in it, so it holds
+ * only keys that are live or expired since the last run. Its keys change only when a key is created,
+ * rotated, revoked, discounted or its expiry set: never per request.
+ */
+export const KEYS_COUNTED_BY_EXPIRY_INDEX = "countedByExpiry";
+
+/**
  * One item per key, keyed by the key id. The org index projects only what status filtering needs;
  * it must not hold the per-request attributes (`windowStart`, `windowCount`, `lastUsedAt`), or every
  * API call would write the index too. List pages read the rest from the base items. Its stream (old
@@ -67,6 +79,13 @@ export const KEYS_TABLE: TableDefinition = {
       partitionKey: "expiryDay",
       sortKey: "pk",
       nonKeyAttributes: ["orgId", "expiresAt"],
+    },
+    {
+      indexName: KEYS_COUNTED_BY_EXPIRY_INDEX,
+      partitionKey: "counted",
+      sortKey: "expiresAt",
+      keyType: "N",
+      nonKeyAttributes: ["orgId"],
     },
   ],
 };

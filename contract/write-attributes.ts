@@ -23,9 +23,19 @@ export const AUTHORIZER_KEY_ATTRIBUTES = [
 
 /**
  * A leak report's revocation of a key item (`revokeKey` with `narrowCondition`): `SET revokedAt, ttl`
- * under `attribute_exists(pk) AND attribute_not_exists(revokedAt)`. No `orgId`, no `expiresAt`.
+ * (and `REMOVE counted` for a key on the org's active-key counter) under `attribute_exists(pk) AND
+ * attribute_not_exists(revokedAt)` (`AND attribute_exists(counted)`). No `orgId`, no `expiresAt`.
  */
-export const LEAK_REVOCATION_KEY_ATTRIBUTES = ["pk", "revokedAt", "ttl"] as const;
+export const LEAK_REVOCATION_KEY_ATTRIBUTES = ["pk", "revokedAt", "ttl", "counted"] as const;
+
+/** Key items' partition keys that are an org's active-key counter (`ACTIVE_KEYS#<orgId>`), for IAM. */
+export const ACTIVE_KEY_COUNTER_PREFIX = "ACTIVE_KEYS#";
+
+/**
+ * A key leaving the org's active-key counter moves the counter item down by one (`ADD activeKeys -1`,
+ * `lambdas/key-management/active-key-count.ts`): the leak revocation and the expiry sweep do it.
+ */
+export const COUNTER_MOVE_ATTRIBUTES = ["pk", "activeKeys"] as const;
 
 /** An expiry reminder's update of a key item (`lambdas/key-management/expiry-reminders.ts`). */
 export const REMINDER_KEY_ATTRIBUTES = [
@@ -35,6 +45,13 @@ export const REMINDER_KEY_ATTRIBUTES = [
   "expiryReminder",
   "expiryDay",
 ] as const;
+
+/**
+ * The daily run's discount of an expired key (`discountExpiredKeys` in
+ * `lambdas/key-management/expiry-reminders.ts`): `REMOVE counted` under `attribute_exists(counted) AND
+ * expiresAt <= :now`. With `COUNTER_MOVE_ATTRIBUTES` on the counter item.
+ */
+export const EXPIRY_DISCOUNT_KEY_ATTRIBUTES = ["pk", "counted", "expiresAt"] as const;
 
 /** An audit event's item (`lambdas/shared/api-keys/audit-events.ts`), put only if its id is new. */
 export const AUDIT_EVENT_ATTRIBUTES = [

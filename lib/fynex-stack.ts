@@ -24,6 +24,7 @@ import { ExpiryReminders } from "./constructs/expiry-reminders";
 import { FynexApi } from "./constructs/fynex-api";
 import { FynexConsole } from "./constructs/fynex-console";
 import {
+  counterMoveStatement,
   type FunctionSettings,
   FynexFunction,
   type TableAccessMode,
@@ -184,6 +185,8 @@ export class FynexStack extends Stack {
           // The leak report's revocation: never a key's org, expiry, scopes or hash.
           writes: access.keys === "revoke" ? { attributes: LEAK_REVOCATION_KEY_ATTRIBUTES } : undefined,
         });
+        // A revoked key that was counted leaves its org's active-key counter in the same transaction.
+        if (access.keys === "revoke") fn.addToRolePolicy(counterMoveStatement(keysTable));
       }
       // Audit events only, whoever appends them; on the data table, an append is an outbox item.
       if (access.audit) {

@@ -42,8 +42,8 @@ const CREATE_ATTEMPTS = 2;
  * starts in the current rate window with a count of 0, so the key's first request costs the
  * authorizer a single call. A replayed `idempotencyKey` (same org, within 24 hours) creates nothing
  * and names the key it created first. The org's active-key counter moves in the same transaction,
- * only under the cap; at the cap the org's dead keys are discounted once and the create tried again,
- * and if the counter is still at the cap the create is a conflict (`active-key-count.ts`).
+ * only under the cap; at the cap the org's dead keys are discounted once and the create tried once
+ * more, and if the counter is still at the cap the create is a conflict (`active-key-count.ts`).
  */
 export async function createKey(
   deps: KeyServiceDeps,
@@ -98,10 +98,10 @@ export async function createKey(
     if (created) return ok(created);
     const replayed = recordKey !== undefined && conditionFailedAt(result, IDEMPOTENCY_ACTION);
     if (conditionFailedAt(result, counterAction) && !replayed) {
-      // The counter is an upper bound (keys expire by the clock): correct it once before refusing.
-      if (discounted || (await discountDeadKeys(deps, orgId)) === 0) {
-        return fail({ reason: "conflict", message: capMessage(deps) });
-      }
+      // The counter is an upper bound (keys expire by the clock): correct it once, then try once
+      // more whatever this discount found, since a concurrent one may have made room (#210).
+      if (discounted) return fail({ reason: "conflict", message: capMessage(deps) });
+      await discountDeadKeys(deps, orgId);
       discounted = true;
       attempt--;
       continue;

@@ -1,8 +1,9 @@
-import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
+import { KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import { queryPages } from "../shared/dynamo/query-pages";
 import type { TransactItem } from "../shared/dynamo/transact";
+import { uncountKey } from "./active-key-count";
 import { keyEvents } from "./key-events";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
 import { readKeys } from "./list-keys";
@@ -13,7 +14,8 @@ import { expiryDayOf } from "./new-key";
  * `api_key.expiring_soon` (and the audit event `key.expiring_soon`, actor `scheduler`) once with 7 days
  * or less left and once more with 1 day or less; a key first seen with under a day left gets only the
  * 1-day one. Run daily deployed (EventBridge), at start and hourly locally; running it more often
- * changes nothing: each reminder is a conditional write on the key item.
+ * changes nothing: each reminder is a conditional write on the key item. The same run takes the keys
+ * that expired since the last one off their org's active-key counter (`discountExpiredKeys`).
  */
 
 export type ReminderThreshold = "7d" | "1d";
@@ -45,6 +47,8 @@ export interface ReminderRun {
   checked: number;
   /** Reminders that committed in this run. */
   sent: number;
+  /** Expired keys this run took off their org's active-key counter (`discountExpiredKeys`). */
+  discounted: number;
 }
 
 /**
@@ -74,7 +78,47 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
     const threshold = reminderDue(item, now);
     if (threshold && (await remind(deps, item, threshold, now))) sent++;
   }
-  return { checked: ids.length, sent };
+  return { checked: ids.length, sent, discounted: await discountExpiredKeys(deps, now) };
+}
+
+/**
+ * Takes the keys that stopped by the clock (their `expiresAt`, a rotation's grace end included) off
+ * their org's active-key counter (API.md §5 cap; docs/DECISIONS.md #212): the `countedByExpiry` index
+ * holds exactly the counted keys with an expiry, by expiry, so `counted = 1 AND expiresAt <= now` is
+ * the expired ones still counted, never a scan. Each is one transaction: `REMOVE counted` on the key,
+ * conditional on it still being counted and expired (so a concurrent revoke, refusal walk or run
+ * never takes it off twice, and a key whose expiry was moved later is left alone), with the counter's
+ * `ADD activeKeys -1`. The condition reads `counted` and `expiresAt` only (this function's IAM list):
+ * a key's org never changes, so the index's `orgId` names its counter. Run daily, so a key is off the
+ * count at most one period after it stopped, far within the 90 days before TTL deletes it.
+ */
+export async function discountExpiredKeys(deps: KeyServiceDeps, nowMs: number): Promise<number> {
+  let discounted = 0;
+  const pages = queryPages(deps.db, {
+    TableName: deps.table,
+    IndexName: KEYS_COUNTED_BY_EXPIRY_INDEX,
+    KeyConditionExpression: "counted = :one AND expiresAt <= :now",
+    ExpressionAttributeValues: { ":one": 1, ":now": nowMs },
+  });
+  for await (const entries of pages) {
+    for (const entry of entries) {
+      if (typeof entry.pk !== "string" || typeof entry.orgId !== "string") continue;
+      const result = await commit(deps, [
+        {
+          Update: {
+            TableName: deps.table,
+            Key: { pk: entry.pk },
+            UpdateExpression: "REMOVE counted",
+            ConditionExpression: "attribute_exists(counted) AND expiresAt <= :now",
+            ExpressionAttributeValues: { ":now": nowMs },
+          },
+        },
+        uncountKey(deps, entry.orgId),
+      ]);
+      if (result.committed) discounted++;
+    }
+  }
+  return discounted;
 }
 
 async function remind(

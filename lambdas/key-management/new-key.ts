@@ -54,7 +54,7 @@ export function newKeyItem(
     windowStart: windowStart(nowMs, deps.settings.rateWindowSeconds),
     windowCount: 0,
     // Every new key, created or rotated, is on the org's active-key counter (API.md §5 cap).
-    counted: true,
+    counted: 1,
   };
   if (settings.expiresAt !== undefined) {
     item.expiresAt = settings.expiresAt;

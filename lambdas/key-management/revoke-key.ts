@@ -1,5 +1,6 @@
 import type { AuditEventType } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, type KeyRecord, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import { uncountKey } from "./active-key-count";
 import { keyEvents, revokedEvents } from "./key-events";
 import {
   type ActorInput,
@@ -64,15 +65,22 @@ export function revokeKey(
       { ...options.changes, revokedAt: iso(now) },
       now,
     );
+    // A counted key leaves the org's active-key counter in this very transaction (docs/DECISIONS.md
+    // #209): `counted` must still be there, so a concurrent discount of an expired key and this
+    // revoke never both take it off (the loser reads again and finds it uncounted).
+    const counted = current.counted !== undefined;
+    delete revoked.counted;
     const result = await commit(deps, [
       {
         Update: {
           TableName: deps.table,
           Key: { pk: keyId },
-          UpdateExpression: "SET revokedAt = :now, #ttl = :ttl",
-          ConditionExpression: options.narrowCondition
-            ? "attribute_exists(pk) AND attribute_not_exists(revokedAt)"
-            : `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`,
+          UpdateExpression: `SET revokedAt = :now, #ttl = :ttl${counted ? " REMOVE counted" : ""}`,
+          ConditionExpression: `${
+            options.narrowCondition
+              ? "attribute_exists(pk) AND attribute_not_exists(revokedAt)"
+              : `attribute_exists(pk) AND orgId = :orgId AND attribute_not_exists(revokedAt) AND ${stillAsRead}`
+          }${counted ? " AND attribute_exists(counted)" : ""}`,
           ExpressionAttributeNames: { "#ttl": "ttl" },
           ExpressionAttributeValues: {
             ":now": now,
@@ -83,6 +91,7 @@ export function revokeKey(
           },
         },
       },
+      ...(counted ? [uncountKey(deps, orgId)] : []),
       putAudit(deps, event),
       ...keyEvents(deps, orgId, revokedEvents(record(deps, revoked, now), options), now),
     ]);

@@ -97,6 +97,7 @@ export function rotateKey(
   actor: ActorInput,
 ): Promise<Outcome<RotatedKey>> {
   const who = actorOf(actor);
+  let discounted = false;
   return readCheckWrite(deps, orgId, keyId, { done: "rotated", onlyActive: true }, async (old, now) => {
     if (old.replacedBy !== undefined) {
       return fail({
@@ -181,9 +182,11 @@ export function rotateKey(
     if (created) return ok({ ...created, replaces: old.pk });
     if (conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "rotating a key");
     if (grace > 0 && conditionFailedAt(result, COUNTER_ACTION)) {
-      // Over the cap: discount the org's dead keys and decide again, or refuse.
-      if ((await discountDeadKeys(deps, orgId)) === 0)
-        return fail({ reason: "conflict", message: graceCapMessage(deps) });
+      // Over the cap: discount the org's dead keys once and decide again (a concurrent discount may
+      // have made room even if this one found nothing, #210); refused again, it is a conflict.
+      if (discounted) return fail({ reason: "conflict", message: graceCapMessage(deps) });
+      await discountDeadKeys(deps, orgId);
+      discounted = true;
       return "stale";
     }
     // The old key changed since it was read (revoked, rotated, patched, expired): decide again.

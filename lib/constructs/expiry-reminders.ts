@@ -4,13 +4,19 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { ENV } from "../../contract/environment";
-import { KEYS_BY_EXPIRY_DAY_INDEX } from "../../contract/tables";
+import { KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../contract/tables";
 import {
   AUDIT_EVENT_ATTRIBUTES,
+  EXPIRY_DISCOUNT_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
 } from "../../contract/write-attributes";
-import { type FunctionSettings, FynexFunction, writeConditions } from "./fynex-function";
+import {
+  counterMoveStatement,
+  type FunctionSettings,
+  FynexFunction,
+  writeConditions,
+} from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
 
 export interface ExpiryRemindersProps {
@@ -47,7 +53,10 @@ export class ExpiryReminders extends Construct {
     this.reminder.addToRolePolicy(
       new PolicyStatement({
         actions: ["dynamodb:Query"],
-        resources: [`${keysTable.tableArn}/index/${KEYS_BY_EXPIRY_DAY_INDEX}`],
+        // The reminders' index, and the index of counted keys by expiry the same run discounts from.
+        resources: [KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX].map(
+          (index) => `${keysTable.tableArn}/index/${index}`,
+        ),
       }),
     );
     this.reminder.addToRolePolicy(
@@ -57,6 +66,8 @@ export class ExpiryReminders extends Construct {
     // the audit event, the outbox item.
     const writes: [FynexTable, string, readonly string[]][] = [
       [keysTable, "dynamodb:UpdateItem", REMINDER_KEY_ATTRIBUTES],
+      // An expired key leaving its org's active-key counter (with the counter's move, below).
+      [keysTable, "dynamodb:UpdateItem", EXPIRY_DISCOUNT_KEY_ATTRIBUTES],
       [auditTable, "dynamodb:PutItem", AUDIT_EVENT_ATTRIBUTES],
       [dataTable, "dynamodb:PutItem", OUTBOX_ITEM_ATTRIBUTES],
     ];
@@ -69,6 +80,7 @@ export class ExpiryReminders extends Construct {
         }),
       );
     }
+    this.reminder.addToRolePolicy(counterMoveStatement(keysTable));
     for (const table of [keysTable, auditTable, dataTable]) {
       this.reminder.addEnvironment(table.environmentVariable, table.tableName);
     }

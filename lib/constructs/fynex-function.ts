@@ -4,6 +4,7 @@ import { type IRole, ManagedPolicy, PolicyStatement, Role } from "aws-cdk-lib/aw
 import { Architecture, CfnFunction, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
+import { ACTIVE_KEY_COUNTER_PREFIX, COUNTER_MOVE_ATTRIBUTES } from "../../contract/write-attributes";
 import type { FynexTable } from "./fynex-table";
 import { type LogSettings, ownLogGroup } from "./own-log-group";
 
@@ -98,6 +99,22 @@ export function writeConditions(writes: WriteLimits, actions: string[]): Grant["
     "ForAllValues:StringEquals": { "dynamodb:Attributes": [...writes.attributes] },
     ...(writes.wholeItemBack ? {} : { StringEqualsIfExists: { "dynamodb:ReturnValues": returnValues } }),
   };
+}
+
+/**
+ * A narrow writer's move of an org's active-key counter (`ADD activeKeys -1`): `UpdateItem` on the
+ * counter items only (`dynamodb:LeadingKeys` `ACTIVE_KEYS#*`), touching `pk` and `activeKeys` only.
+ */
+export function counterMoveStatement(table: FynexTable): PolicyStatement {
+  const actions = ["dynamodb:UpdateItem"];
+  return new PolicyStatement({
+    actions,
+    resources: [table.tableArn],
+    conditions: {
+      ...writeConditions({ attributes: COUNTER_MOVE_ATTRIBUTES }, actions),
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${ACTIVE_KEY_COUNTER_PREFIX}*`] },
+    },
+  });
 }
 
 /** What a function's puts and updates on one table may touch. */

@@ -50,8 +50,8 @@ export class FynexTable extends Table {
     for (const index of definition.indexes) {
       this.addGlobalSecondaryIndex({
         indexName: index.indexName,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        partitionKey: { name: index.partitionKey, type: keyTypeOf(index) },
+        sortKey: { name: index.sortKey, type: keyTypeOf(index) },
         projectionType: ProjectionType.INCLUDE,
         nonKeyAttributes: index.nonKeyAttributes,
       });
@@ -72,3 +72,7 @@ export class FynexTable extends Table {
     }
   }
 }
+
+/** An index's key attributes' type: string unless the definition says number. */
+const keyTypeOf = (index: { keyType?: "S" | "N" }) =>
+  index.keyType === "N" ? AttributeType.NUMBER : AttributeType.STRING;

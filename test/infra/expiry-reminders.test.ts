@@ -1,7 +1,13 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AUDIT_TABLE, DATA_TABLE, KEYS_BY_EXPIRY_DAY_INDEX, KEYS_TABLE } from "../../contract/tables";
+import {
+  AUDIT_TABLE,
+  DATA_TABLE,
+  KEYS_BY_EXPIRY_DAY_INDEX,
+  KEYS_COUNTED_BY_EXPIRY_INDEX,
+  KEYS_TABLE,
+} from "../../contract/tables";
 import { AUDIT_EVENT_ATTRIBUTES, OUTBOX_ITEM_ATTRIBUTES } from "../../contract/write-attributes";
 import { environmentConfig } from "../../lib/config";
 import { FynexStack } from "../../lib/fynex-stack";
@@ -61,6 +67,29 @@ describe("expiry reminders in the stack", () => {
     }
   });
 
+  it("indexes the counted keys by expiry with numeric keys, projecting only their org", () => {
+    const table = ofType("AWS::DynamoDB::Table")[KEYS_TABLE.logicalId];
+    const gsis = table?.Properties.GlobalSecondaryIndexes as {
+      IndexName: string;
+      KeySchema: { AttributeName: string; KeyType: string }[];
+      Projection: { ProjectionType: string; NonKeyAttributes: string[] };
+    }[];
+    const index = gsis.find((gsi) => gsi.IndexName === KEYS_COUNTED_BY_EXPIRY_INDEX);
+    const definitions = table?.Properties.AttributeDefinitions as { AttributeName: string }[];
+
+    expect(index?.KeySchema).toEqual([
+      { AttributeName: "counted", KeyType: "HASH" },
+      { AttributeName: "expiresAt", KeyType: "RANGE" },
+    ]);
+    expect(index?.Projection).toEqual({ ProjectionType: "INCLUDE", NonKeyAttributes: ["orgId"] });
+    expect(definitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: "counted", AttributeType: "N" },
+        { AttributeName: "expiresAt", AttributeType: "N" },
+      ]),
+    );
+  });
+
   it("may query the expiry index only, read and update key items, and put audit and outbox items", () => {
     const fn = ofType("AWS::Lambda::Function")[reminder];
     if (!fn) throw new Error(`no function ${reminder}`);
@@ -73,7 +102,10 @@ describe("expiry reminders in the stack", () => {
       {
         Effect: "Allow",
         Action: "dynamodb:Query",
-        Resource: { "Fn::Join": ["", [arnOf(KEYS_TABLE.logicalId), `/index/${KEYS_BY_EXPIRY_DAY_INDEX}`]] },
+        // The reminders' index, and the counted keys by expiry the same run discounts (API.md §5 cap).
+        Resource: [KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX].map((index) => ({
+          "Fn::Join": ["", [arnOf(KEYS_TABLE.logicalId), `/index/${index}`]],
+        })),
       },
       { Effect: "Allow", Action: "dynamodb:BatchGetItem", Resource: arnOf(KEYS_TABLE.logicalId) },
       // Each write only what the reminder writes (issue 19 point 4): the key's reminder mark under its
@@ -89,6 +121,16 @@ describe("expiry reminders in the stack", () => {
           StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
         },
       },
+      // An expired key leaving the counter: `REMOVE counted` under its `expiresAt`, nothing else.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": ["pk", "counted", "expiresAt"] },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+        },
+      },
       ...[
         [AUDIT_TABLE, AUDIT_EVENT_ATTRIBUTES],
         [DATA_TABLE, OUTBOX_ITEM_ATTRIBUTES],
@@ -101,6 +143,17 @@ describe("expiry reminders in the stack", () => {
           StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE"] },
         },
       })),
+      // The counter's move down: counter items only, their count only.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": ["pk", "activeKeys"] },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+          "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ACTIVE_KEYS#*"] },
+        },
+      },
     ]);
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       KEYS_TABLE_NAME: { Ref: KEYS_TABLE.logicalId },

@@ -110,6 +110,16 @@ describe("secret-scanning route (API.md §8)", () => {
         Resource: KEYS_ARN,
         Condition: onlyAttributes(LEAK_REVOCATION_KEY_ATTRIBUTES, ["NONE", "UPDATED_OLD", "UPDATED_NEW"]),
       },
+      // A revoked key leaves its org's active-key counter: the counter items only, its count only.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: KEYS_ARN,
+        Condition: {
+          ...onlyAttributes(["pk", "activeKeys"], ["NONE", "UPDATED_OLD", "UPDATED_NEW"]),
+          "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ACTIVE_KEYS#*"] },
+        },
+      },
       // Audit events only: a put of anything else (a forged item of other attributes) is refused.
       {
         Effect: "Allow",
@@ -145,12 +155,17 @@ describe("IAM no broader than the code (issue 12, point 7)", () => {
     const updates = statementsOf(template, scanning).filter((statement) =>
       [statement.Action].flat().includes("dynamodb:UpdateItem"),
     );
-    expect(updates).toHaveLength(1);
+    // The key's revocation, and the counter's move down (held to the counter items, below).
+    expect(updates).toHaveLength(2);
+    const counterMove = updates[1]?.Condition as Record<string, Record<string, string[]>>;
+    expect(counterMove["ForAllValues:StringEquals"]?.["dynamodb:Attributes"]).toEqual(["pk", "activeKeys"]);
+    expect(counterMove["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"]).toEqual(["ACTIVE_KEYS#*"]);
     const condition = updates[0]?.Condition as Record<string, Record<string, string[]>>;
-    // `SET revokedAt, ttl` under `attribute_exists(pk) AND attribute_not_exists(revokedAt)`: it can
-    // neither move a key to another org nor change its expiry (issue 19 point 4).
+    // `SET revokedAt, ttl REMOVE counted` under `attribute_exists(pk) AND attribute_not_exists(revokedAt)
+    // AND attribute_exists(counted)`: it can neither move a key to another org nor change its expiry
+    // (issue 19 point 4).
     const attributes = condition["ForAllValues:StringEquals"]?.["dynamodb:Attributes"] ?? [];
-    expect([...attributes].sort()).toEqual(["pk", "revokedAt", "ttl"]);
+    expect([...attributes].sort()).toEqual(["counted", "pk", "revokedAt", "ttl"]);
     for (const attribute of [
       "orgId",
       "expiresAt",

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { documentClient } from "../../lambdas/shared/dynamo/document-client";
@@ -77,6 +77,18 @@ async function auditItems(): Promise<Record<string, unknown>[]> {
   return Items ?? [];
 }
 
+/** The org's active-key counter as stored. */
+async function activeKeysCounter(orgId: string): Promise<number> {
+  const { Item } = await documentClient().send(
+    new GetCommand({
+      TableName: runtime().settings.keysTable,
+      Key: { pk: `ACTIVE_KEYS#${orgId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Number(Item?.activeKeys ?? 0);
+}
+
 async function liveKey(orgId: string) {
   const created = await createKey(target, orgId, { scopes: ["accounts:read"] });
   expect((await withKey(target, created.key, "/api/v1/accounts")).status).toBe(200);
@@ -88,9 +100,11 @@ describe("leaked-key reports (API.md §8)", () => {
     // Prepare
     const leaked = await liveKey("leak-acme");
     const body = report([{ token: leaked.key, url: "https://github.com/octo/leaky/blob/1/.env" }]);
+    expect(await activeKeysCounter("leak-acme")).toBe(1);
 
     // Act
     const reply = await post(body);
+    const again = await post(body);
 
     // Assess
     expect(reply.status).toBe(200);
@@ -98,6 +112,9 @@ describe("leaked-key reports (API.md §8)", () => {
       { token_hash: sha256Hex(leaked.key), token_type: "fynex_api_key", label: "true_positive" },
     ]);
     expect(reply.text).not.toContain(leaked.key);
+    // Off its org's active-key counter in the revocation itself, once (API.md §5 cap; #209).
+    expect(again.status).toBe(200);
+    expect(await activeKeysCounter("leak-acme")).toBe(0);
     expect((await withKey(target, leaked.key, "/api/v1/accounts")).status).toBe(401);
     const record = await admin(target, "GET", `/admin/v1/orgs/leak-acme/api-keys/${leaked.id}`);
     expect(record.json.status).toBe("revoked");

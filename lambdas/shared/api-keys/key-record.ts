@@ -40,9 +40,10 @@ export interface ApiKeyItem {
   expiryReminder?: "7d" | "1d";
   /**
    * On the org's active-key counter (`lambdas/key-management/active-key-count.ts`): set when the key
-   * is written, removed when a discount takes the dead key off the counter.
+   * is written, removed when it is revoked or a discount takes the dead key off the counter. The
+   * number 1 (not a boolean): it is the partition key of the `countedByExpiry` index.
    */
-  counted?: true;
+  counted?: 1;
   /** Start of the window `windowCount` counts, epoch seconds. */
   windowStart: number;
   windowCount: number;

@@ -9,19 +9,20 @@ import type { LocalTable } from "./types";
 
 export const TABLE_ACTIVE_TIMEOUT_MS = 10_000;
 
-/** CreateTable input for a shared definition: string keys, INCLUDE-projected GSIs, on demand. */
+/** CreateTable input for a shared definition: string keys (an index's may be numbers), INCLUDE-projected GSIs, on demand. */
 export function createTableInput({ definition, name }: LocalTable): CreateTableCommandInput {
-  const keyAttributes = [
-    definition.partitionKey,
-    definition.sortKey,
-    ...definition.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-  ].filter((attribute) => attribute !== undefined);
+  // Every key attribute once, with its type: the table's are strings; an index's may be numbers.
+  const keyAttributes = new Map<string, "S" | "N">();
+  for (const name of [definition.partitionKey, definition.sortKey]) if (name) keyAttributes.set(name, "S");
+  for (const index of definition.indexes) {
+    for (const name of [index.partitionKey, index.sortKey]) keyAttributes.set(name, index.keyType ?? "S");
+  }
   return {
     TableName: name,
     BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [...new Set(keyAttributes)].map((attribute) => ({
+    AttributeDefinitions: [...keyAttributes].map(([attribute, type]) => ({
       AttributeName: attribute,
-      AttributeType: "S",
+      AttributeType: type,
     })),
     KeySchema: [
       { AttributeName: definition.partitionKey, KeyType: "HASH" },

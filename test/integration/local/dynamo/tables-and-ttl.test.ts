@@ -11,7 +11,7 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { KEYS_BY_ORG_INDEX } from "../../../../contract/tables";
+import { KEYS_BY_ORG_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../../../contract/tables";
 import { startLocalDynamo } from "../../../../lib/local/dynamo";
 import { DATA, KEYS, localDynamoSuite, tables } from "./support";
 
@@ -29,11 +29,22 @@ describe("local DynamoDB tables and TTL", () => {
         { AttributeName: "orgId", AttributeType: "S" },
         { AttributeName: "createdAt", AttributeType: "S" },
         { AttributeName: "expiryDay", AttributeType: "S" },
+        // The counted keys by expiry (the cap's daily discount): numbers.
+        { AttributeName: "counted", AttributeType: "N" },
+        { AttributeName: "expiresAt", AttributeType: "N" },
       ]),
     );
-    expect(keys?.AttributeDefinitions).toHaveLength(4);
-    // The org index, and the expiry reminders' index (API.md §11).
-    expect(keys?.GlobalSecondaryIndexes).toHaveLength(2);
+    expect(keys?.AttributeDefinitions).toHaveLength(6);
+    // The org index, the expiry reminders' index (API.md §11), the counted keys by expiry (§5 cap).
+    expect(keys?.GlobalSecondaryIndexes).toHaveLength(3);
+    expect(keys?.GlobalSecondaryIndexes?.[2]).toMatchObject({
+      IndexName: KEYS_COUNTED_BY_EXPIRY_INDEX,
+      KeySchema: [
+        { AttributeName: "counted", KeyType: "HASH" },
+        { AttributeName: "expiresAt", KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["orgId"] },
+    });
     expect(keys?.GlobalSecondaryIndexes?.[0]).toMatchObject({
       IndexName: KEYS_BY_ORG_INDEX,
       IndexStatus: "ACTIVE",

@@ -92,7 +92,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
         ttl: ttlFor(expiresAt),
         // The key's entry in the expiry reminders' index (API.md §11).
         expiryDay: "2025-12-31",
-        counted: true,
+        counted: 1,
         windowStart: WINDOW_START,
         windowCount: 0,
       },

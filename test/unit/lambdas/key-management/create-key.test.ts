@@ -45,7 +45,7 @@ describe("createKey", () => {
       createdBy: ADMIN,
       windowStart: WINDOW_START,
       windowCount: 0,
-      counted: true,
+      counted: 1,
     };
     expect(ddb.calls()).toHaveLength(1);
     expect(transaction()).toEqual([

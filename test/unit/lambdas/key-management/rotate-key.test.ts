@@ -44,7 +44,7 @@ describe("rotateKey", () => {
         createdBy: ADMIN,
         windowStart: WINDOW_START,
         windowCount: 0,
-        counted: true,
+        counted: 1,
         rateLimit: 5,
         allowedIps: ["10.0.0.0/8"],
         replaces: keyIdFor(1),

@@ -2,15 +2,20 @@ import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from 
 import { describe, expect, it } from "vitest";
 import {
   AUDIT_EVENT_ATTRIBUTES,
+  COUNTER_MOVE_ATTRIBUTES,
+  EXPIRY_DISCOUNT_KEY_ATTRIBUTES,
   LEAK_REVOCATION_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
 } from "../../../../contract/write-attributes";
-import { sendExpiryReminders } from "../../../../lambdas/key-management/expiry-reminders";
+import {
+  discountExpiredKeys,
+  sendExpiryReminders,
+} from "../../../../lambdas/key-management/expiry-reminders";
 import { expiryDayOf } from "../../../../lambdas/key-management/new-key";
 import { handleLeakReport } from "../../../../lambdas/secret-scanning/leak-report";
 import { attributesTouched } from "../attributes-touched";
-import { NOW, storedKey, VECTOR } from "./helpers";
+import { keyIdFor, NOW, storedKey, VECTOR } from "./helpers";
 import { ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
 
 /**
@@ -36,16 +41,23 @@ function checkTransaction(keyAttributes: readonly string[]) {
   for (const item of items) {
     const write = item.Update ?? item.Put;
     expect(write, "only puts and updates").toBeDefined();
-    const allowed = lists[write?.TableName ?? ""];
+    // The org's active-key counter is an item of the keys table with its own, narrower grant.
+    const counter = String(item.Update?.Key?.pk ?? "").startsWith("ACTIVE_KEYS#");
+    const allowed = counter ? COUNTER_MOVE_ATTRIBUTES : lists[write?.TableName ?? ""];
     expect(allowed, `a table the function may write: ${write?.TableName}`).toBeDefined();
     expect(outside(write, allowed ?? []), `${write?.TableName}`).toEqual([]);
   }
 }
 
 describe("narrowly permitted writers", () => {
-  it("a leak report's revocation touches only pk, revokedAt and ttl of the key, and puts an audit event and outbox items", async () => {
-    // Prepare: the reported token is the test vector's key, live.
-    const item = storedKey(1, { pk: VECTOR.id, hash: VECTOR.hash, expiresAt: NOW + 86_400_000 });
+  it("a leak report's revocation touches only pk, revokedAt, ttl and counted of the key, pk and activeKeys of the counter, and puts an audit event and outbox items", async () => {
+    // Prepare: the reported token is the test vector's key, live and on its org's counter.
+    const item = storedKey(1, {
+      pk: VECTOR.id,
+      hash: VECTOR.hash,
+      expiresAt: NOW + 86_400_000,
+      counted: 1,
+    });
     ddb.on(GetCommand).resolves({ Item: item });
     ddb.on(TransactWriteCommand).resolves({});
 
@@ -61,6 +73,7 @@ describe("narrowly permitted writers", () => {
 
     // Assess
     expect(summary.revoked).toBe(1);
+    expect(transaction().some((action) => action.Update?.Key?.pk === "ACTIVE_KEYS#acme")).toBe(true);
     checkTransaction(LEAK_REVOCATION_KEY_ATTRIBUTES);
   });
 
@@ -78,5 +91,24 @@ describe("narrowly permitted writers", () => {
     // Assess
     expect(run.sent).toBe(1);
     checkTransaction(REMINDER_KEY_ATTRIBUTES);
+  });
+
+  it("the daily run's discount of an expired key touches only pk, counted and expiresAt of the key, pk and activeKeys of the counter", async () => {
+    // Prepare: one counted key expired a moment ago.
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [{ pk: keyIdFor(3), orgId: "acme", counted: 1, expiresAt: NOW - 1 }] });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const discounted = await discountExpiredKeys(deps(), NOW);
+
+    // Assess
+    expect(discounted).toBe(1);
+    const [key, counter] = transaction();
+    expect(outside(key?.Update, EXPIRY_DISCOUNT_KEY_ATTRIBUTES)).toEqual([]);
+    expect(counter?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
+    expect(outside(counter?.Update, COUNTER_MOVE_ATTRIBUTES)).toEqual([]);
+    expect(transaction()).toHaveLength(2);
   });
 });
