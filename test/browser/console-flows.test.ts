@@ -217,6 +217,35 @@ describe("more keys than one page", () => {
     }
   });
 
+  it("names an expiring key from the list's one call when every key fits on one page", async () => {
+    const org = "flows-banner-one-page";
+    const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+    await createKey(target, org, {
+      name: "Quarter close",
+      scopes: ["accounts:read"],
+      expiresAt: inDays(2.5),
+    });
+    await createKey(target, org, { name: "Ledger sync", scopes: ["accounts:read"] });
+    const page = await browser.context.newPage();
+    const listCalls: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (request.method() === "GET" && url.pathname.endsWith("/console/v1/api-keys"))
+        listCalls.push(url.search);
+    });
+    try {
+      await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId: org });
+      const banner = page.getByRole("note", { name: "Keys expiring soon" });
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain("1 key expires within 7 days");
+      // Whatever the page would still send has gone out by now.
+      await page.waitForLoadState("networkidle");
+      expect(listCalls).toEqual([""]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("counts in the expiring banner the keys beyond the first page", async () => {
     const org = "flows-banner";
     const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();

@@ -77,7 +77,12 @@ export function Integrations(props: { api: ConsoleApi }) {
           />{" "}
           Unused for {UNUSED_DAYS} days
         </label>
-        <ExpiringBanner api={props.api} now={now} refresh={changes} />
+        <ExpiringBanner
+          api={props.api}
+          now={now}
+          refresh={changes}
+          listed={keys && { keys, complete: !unusedOnly && more === undefined }}
+        />
         <ErrorAlert message={open ? undefined : error} />
         {keys === undefined && !error && <p role="status">Loading API keys…</p>}
         {keys?.length === 0 && unusedOnly && (
