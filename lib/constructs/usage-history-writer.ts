@@ -1,13 +1,13 @@
 import { Duration, Validations } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
-import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { FilterRule } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV } from "../../contract/environment";
 import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
-import { deadLetterAlarm, grantStreamConsumer } from "./stream-consumer";
+import { consumeStream, deadLetterAlarm } from "./stream-consumer";
 
 export interface UsageHistoryWriterProps {
   /** The project to bundle from and how logs are kept, as for every function of the stage. */
@@ -63,24 +63,15 @@ export class UsageHistoryWriter extends Construct {
     });
     // Puts windows; reads and puts each key's 7-day summary (a query of its one item).
     this.writer.bindTable({ table: props.usageTable, accessMode: "appendQuery" });
-    grantStreamConsumer(this.writer, streamArn, this.deadLetterQueue);
-    this.writer.addEventSourceMapping("KeysStream", {
-      eventSourceArn: streamArn,
-      // From the oldest record the stream holds: a rollover during the deploy is still written.
-      startingPosition: StartingPosition.TRIM_HORIZON,
+    consumeStream(this.writer, "KeysStream", {
+      streamArn,
+      deadLetterQueue: this.deadLetterQueue,
       batchSize: 100,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAge: Duration.hours(24),
-      reportBatchItemFailures: true,
-      onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual("MODIFY"),
-          // Stream images carry numbers as strings: the rollover's `windowCount = :one` is "1".
-          dynamodb: { NewImage: { windowCount: { N: FilterRule.isEqual("1") } } },
-        }),
-      ],
+      // Stream images carry numbers as strings: the rollover's `windowCount = :one` is "1".
+      filter: {
+        eventName: FilterRule.isEqual("MODIFY"),
+        dynamodb: { NewImage: { windowCount: { N: FilterRule.isEqual("1") } } },
+      },
     });
 
     this.deadLetterAlarm = deadLetterAlarm(

@@ -1,7 +1,7 @@
 import { Duration } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { FilterRule } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -10,7 +10,7 @@ import { SK_PREFIX } from "../../contract/data-items";
 import { ENV } from "../../contract/environment";
 import { type FunctionSettings, FynexFunction } from "./fynex-function";
 import type { FynexTable } from "./fynex-table";
-import { deadLetterAlarm, grantStreamConsumer } from "./stream-consumer";
+import { consumeStream, deadLetterAlarm } from "./stream-consumer";
 
 export interface WebhookDispatcherProps {
   /** The project to bundle from and how logs are kept, as for every function of the stage. */
@@ -82,29 +82,17 @@ export class WebhookDispatcher extends Construct {
       new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.retryQueue.queueArn] }),
     );
 
-    // The stream's mapping, built here rather than with `DynamoEventSource` (see `grantStreamConsumer`).
+    // The stream's mapping, built here rather than with `DynamoEventSource` (see `consumeStream`).
     const streamArn = props.dataTable.tableStreamArn;
     if (!streamArn) throw new Error("The data table has no stream (contract/tables.ts: DATA_TABLE.stream)");
-    // Stream records that keep failing are sent to the dead-letter queue (their metadata only).
-    grantStreamConsumer(this.dispatcher, streamArn, this.deadLetterQueue);
-    this.dispatcher.addEventSourceMapping("OutboxStream", {
-      eventSourceArn: streamArn,
-      // From the oldest record the stream holds: an outbox item written while the mapping was being
-      // created is still delivered.
-      startingPosition: StartingPosition.TRIM_HORIZON,
+    consumeStream(this.dispatcher, "OutboxStream", {
+      streamArn,
+      deadLetterQueue: this.deadLetterQueue,
       batchSize: 10,
-      maxBatchingWindow: Duration.seconds(0),
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAge: Duration.hours(24),
-      reportBatchItemFailures: true,
-      onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual("INSERT"),
-          dynamodb: { Keys: { sk: { S: FilterRule.beginsWith(SK_PREFIX.outbox) } } },
-        }),
-      ],
+      filter: {
+        eventName: FilterRule.isEqual("INSERT"),
+        dynamodb: { Keys: { sk: { S: FilterRule.beginsWith(SK_PREFIX.outbox) } } },
+      },
     });
     this.dispatcher.addEventSource(
       new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }),
