@@ -42,7 +42,12 @@ export function createTableInput({ definition, name }: LocalTable): CreateTableC
   };
 }
 
-/** Creates the tables that do not exist yet and waits until every one is ACTIVE. */
+/**
+ * Creates the tables that do not exist yet and waits until every one is ACTIVE. A table kept in a
+ * data dir by an older version may lack an index the code now queries; dynalite cannot add one to an
+ * existing table (it validates `GlobalSecondaryIndexUpdates.Create` but never applies it), so that
+ * fails the start, naming the index and the remedy, rather than a later query.
+ */
 export async function createMissingTables(
   client: DynamoDBClient,
   tables: readonly LocalTable[],
@@ -56,13 +61,23 @@ export async function createMissingTables(
     }
   }
   const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
-  for (const { name } of tables) {
+  for (const { name, definition } of tables) {
     for (;;) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
       const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
         (index) => index.IndexStatus === "ACTIVE",
       );
-      if (Table?.TableStatus === "ACTIVE" && indexesActive) break;
+      if (Table?.TableStatus === "ACTIVE" && indexesActive) {
+        const present = new Set((Table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+        const missing = definition.indexes.map((index) => index.indexName).filter((n) => !present.has(n));
+        if (missing.length > 0) {
+          throw new Error(
+            `local dynamo: table ${name} was made by an older version and lacks the index ${missing.join(", ")}; ` +
+              "start with a fresh FYNEX_DATA_DIR (this one cannot be upgraded in place)",
+          );
+        }
+        break;
+      }
       if (Date.now() > deadline) throw new Error(`local dynamo: table ${name} did not become ACTIVE`);
       // dynalite flips the status on a zero-delay timer (createTableMs: 0): a short poll suffices.
       await delay(5);

@@ -11,7 +11,7 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { KEYS_BY_ORG_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../../../contract/tables";
+import { KEYS_BY_ORG_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX, KEYS_TABLE } from "../../../../contract/tables";
 import { startLocalDynamo } from "../../../../lib/local/dynamo";
 import { DATA, KEYS, localDynamoSuite, tables } from "./support";
 
@@ -136,6 +136,28 @@ describe("local DynamoDB on disk", () => {
       } finally {
         await second.close();
       }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("local DynamoDB on a data dir of an older version", () => {
+  it("refuses to start when a kept table lacks an index the code queries, naming it and the remedy", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "local-dynamo-old-"));
+    try {
+      // Prepare: the keys table as it was before the counted-by-expiry index existed.
+      const older = {
+        ...KEYS_TABLE,
+        indexes: KEYS_TABLE.indexes.filter((index) => index.indexName !== KEYS_COUNTED_BY_EXPIRY_INDEX),
+      };
+      const first = await startLocalDynamo({ tables: [{ definition: older, name: KEYS }], dataDir });
+      await first.close();
+
+      // Act, Assess
+      await expect(startLocalDynamo({ tables, dataDir })).rejects.toThrow(
+        `table ${KEYS} was made by an older version and lacks the index ${KEYS_COUNTED_BY_EXPIRY_INDEX}; start with a fresh FYNEX_DATA_DIR`,
+      );
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
