@@ -12,7 +12,7 @@ import {
   seriousViolations,
   windowMarked,
 } from "./chromium";
-import { keyRow, signIn } from "./console";
+import { FULL_KEY, keyRow, signIn } from "./console";
 
 /**
  * The console's flows beyond create and revoke (API.md §10, §11), in a real Chromium against the local
@@ -21,8 +21,6 @@ import { keyRow, signIn } from "./console";
  */
 
 const ADMIN_TOKEN = "browser-flows-admin-token";
-/** A full key. Tests assert on whether text matches it, never on the text: a failure must not print it. */
-const KEY = /fynex_k_[0-9A-Za-z]{49}/;
 const DAY_MS = 24 * 3600 * 1000;
 
 let local: LocalRuntime;
@@ -138,17 +136,17 @@ describe("Rotate", () => {
     const box = dialog.getByRole("textbox", { name: "API key" });
     await box.waitFor();
     const key = await box.inputValue();
-    expect(KEY.test(key), "the box holds a full key").toBe(true);
+    expect(FULL_KEY.test(key), "the box holds a full key").toBe(true);
     expect(await dialog.getByText("This is the only time the full key is shown.").count()).toBe(1);
     expect(await dialog.getByRole("button", { name: "Copy" }).count()).toBe(1);
     expect(await documentHolds(page, key)).toBe(true);
-    expect(KEY.test(await browserStorage(page)), "a key in the browser's storage").toBe(false);
+    expect(FULL_KEY.test(await browserStorage(page)), "a key in the browser's storage").toBe(false);
     expect(await seriousViolations(page)).toEqual([]);
 
     await dialog.getByRole("button", { name: "Done" }).click();
     await dialog.waitFor({ state: "detached" });
     expect(await documentHolds(page, key)).toBe(false);
-    expect(KEY.test(await browserStorage(page)), "a key in the browser's storage").toBe(false);
+    expect(FULL_KEY.test(await browserStorage(page)), "a key in the browser's storage").toBe(false);
     return key;
   }
 

@@ -18,7 +18,7 @@ import {
   seriousViolations,
   windowMarked,
 } from "./chromium";
-import { keyRow, signIn as signInAs } from "./console";
+import { FULL_KEY, keyRow, signIn as signInAs } from "./console";
 
 /**
  * Settings > Integrations in a real Chromium against the local runtime (API.md §10), at 1280 px and at
@@ -27,7 +27,6 @@ import { keyRow, signIn as signInAs } from "./console";
  */
 
 const ADMIN_TOKEN = "browser-test-admin-token";
-const KEY = /fynex_k_[0-9A-Za-z]{49}/;
 const SCREENSHOTS =
   process.env.FYNEX_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs/screenshots") : undefined;
 
@@ -132,7 +131,7 @@ for (const viewport of [
       const box = dialog.getByRole("textbox", { name: "API key" });
       await box.waitFor();
       key = await box.inputValue();
-      expect(KEY.test(key), "the box holds a full key").toBe(true);
+      expect(FULL_KEY.test(key), "the box holds a full key").toBe(true);
       // The check below can see the key where the page holds it (a field's live value).
       expect(await documentHolds(page, key)).toBe(true);
       expect(await box.getAttribute("readonly")).not.toBeNull();
@@ -205,7 +204,7 @@ for (const viewport of [
       await page.keyboard.press("Enter");
       await dialog.getByRole("status").filter({ hasText: "Copied" }).waitFor();
       const copied = await clipboardText(page);
-      expect(copied).toMatch(KEY);
+      expect(copied).toMatch(FULL_KEY);
       await tabTo(page, dialog.getByRole("button", { name: "Done" }));
       await page.keyboard.press("Enter");
       await dialog.waitFor({ state: "detached" });
@@ -237,9 +236,9 @@ for (const viewport of [
     it("keeps the key out of every browser storage, the URL and the console log, and calls no other origin", async () => {
       const stored = await browserStorage(page);
       // Booleans, so that a failure never prints what it found.
-      expect(KEY.test(stored), "a key in the browser's storage").toBe(false);
+      expect(FULL_KEY.test(stored), "a key in the browser's storage").toBe(false);
       expect(stored.includes(ADMIN_TOKEN), "the admin token in the browser's storage").toBe(false);
-      expect(KEY.test(consoleLines.join("\n")), "a key in the console log").toBe(false);
+      expect(FULL_KEY.test(consoleLines.join("\n")), "a key in the console log").toBe(false);
       expect(consoleLines.filter((line) => /error|refused|violat/i.test(line))).toEqual([]);
       const ours = [local.url, local.consoleOrigin, local.signInOrigin].map((origin) => `${origin}/`);
       expect(requests.filter((url) => !ours.some((origin) => url.startsWith(origin)))).toEqual([]);

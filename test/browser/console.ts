@@ -32,3 +32,6 @@ export const keyRow = (page: Page, name: string): Locator =>
     .getByRole("table", { name: "API Keys" })
     .getByRole("row")
     .filter({ has: page.getByRole("rowheader", { name }) });
+
+/** A full key (API.md §1). Tests assert on whether text matches it, never on the text: a failure must not print it. */
+export const FULL_KEY = /fynex_k_[0-9A-Za-z]{49}/;
