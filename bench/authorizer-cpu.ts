@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { handler } from "../lambdas/authorizer/handler";
+import { handler } from "../lambdas/authorizer/authorizer.handler";
 import { generateApiKey, keyId } from "../lambdas/shared/api-keys/api-key";
 import { configureRuntime, runtime } from "../lambdas/shared/runtime";
 import { percentile } from "./stats";

@@ -76,7 +76,7 @@ export async function measureColdStart(options: {
       await rm(floorEntry, { force: true });
     }
     const authorizerBytes = await bundle(
-      join(options.projectRoot, "lambdas/authorizer/handler.ts"),
+      join(options.projectRoot, "lambdas/authorizer/authorizer.handler.ts"),
       authorizerFile,
     );
 

@@ -11,16 +11,16 @@ import { median, round } from "./stats";
  * checks that this list and the route table's modules are every function of the stack).
  */
 export const OTHER_FUNCTIONS = [
-  "lambdas/authorizer/handler",
-  "lambdas/not-found/handler",
-  "lambdas/key-management/direct-handler",
-  "lambdas/key-management/reminder-handler",
-  "lambdas/secret-scanning/refresh-signing-keys",
-  "lambdas/webhooks/dispatch-handler",
-  "lambdas/usage-history/handler",
+  "lambdas/authorizer/authorizer.handler",
+  "lambdas/not-found/not-found.handler",
+  "lambdas/key-management/doors/direct.handler",
+  "lambdas/key-management/expiry-reminders.handler",
+  "lambdas/secret-scanning/refresh-signing-keys.handler",
+  "lambdas/webhooks/dispatch.handler",
+  "lambdas/usage-history/usage-history.handler",
 ] as const;
 
-export const AUTHORIZER = "lambdas/authorizer/handler";
+export const AUTHORIZER = "lambdas/authorizer/authorizer.handler";
 
 /** Every function the stack deploys, by handler module. */
 export function deployedFunctions(): string[] {

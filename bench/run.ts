@@ -6,7 +6,7 @@ import { type AttributeValue, GetItemCommand, UpdateItemCommand } from "@aws-sdk
 import { generateApiKey } from "../lambdas/shared/api-keys/api-key";
 import { SUMMARY_SORT_KEY } from "../lambdas/shared/api-keys/usage-summary";
 import { runtime } from "../lambdas/shared/runtime";
-import { handler as usageHistoryHandler } from "../lambdas/usage-history/handler";
+import { handler as usageHistoryHandler } from "../lambdas/usage-history/usage-history.handler";
 import { startLocalRuntime } from "../lib/local/runtime";
 import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cpu";
 import { measureColdStart } from "./cold-start";

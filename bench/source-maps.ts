@@ -61,7 +61,7 @@ export async function measureSourceMaps(projectRoot: string, runs = 5, iteration
   const dir = await mkdtemp(join(tmpdir(), "fynex-sourcemaps-"));
   try {
     const file = join(dir, "authorizer.js");
-    await bundle(join(projectRoot, "lambdas/authorizer/handler.ts"), file);
+    await bundle(join(projectRoot, "lambdas/authorizer/authorizer.handler.ts"), file);
     const code = script(file, iterations);
     const on: UnauthorizedTimes[] = [];
     const off: UnauthorizedTimes[] = [];

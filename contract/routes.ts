@@ -18,7 +18,7 @@ export interface Route {
   method: HttpMethod;
   /** API Gateway resource path, with `{param}` placeholders. */
   path: string;
-  /** Handler module, relative to the project root, without extension; it exports `handler`. */
+  /** Entry module (`*.handler`), relative to the project root, without extension; it exports `handler`. */
   handler: string;
   auth: RouteAuth;
   /** Required for `apiKey` routes. */
@@ -50,18 +50,18 @@ export interface RouteTables {
 }
 
 const ADMIN_KEYS = "/admin/v1/orgs/{orgId}/api-keys";
-const ADMIN_HANDLER = "lambdas/key-management/http-handler";
+const ADMIN_HANDLER = "lambdas/key-management/doors/http.handler";
 
 /** Key management's direct-invocation door: its own function, never behind API Gateway (no route). */
-export const KEY_MANAGEMENT_DIRECT_HANDLER = "lambdas/key-management/direct-handler";
+export const KEY_MANAGEMENT_DIRECT_HANDLER = "lambdas/key-management/doors/direct.handler";
 const CONSOLE_KEYS = "/console/v1/api-keys";
-const CONSOLE_HANDLER = "lambdas/console/handler";
+const CONSOLE_HANDLER = "lambdas/key-management/doors/console.handler";
 
 export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     path: "/health",
-    handler: "lambdas/health/handler",
+    handler: "lambdas/health/health.handler",
     auth: "none",
     publicBecause: "a liveness probe for uptime checks; it answers a fixed status and touches no data.",
   },
@@ -69,7 +69,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     path: "/api/v1/openapi.json",
-    handler: "lambdas/openapi/handler",
+    handler: "lambdas/openapi/openapi.handler",
     auth: "none",
     publicBecause: "the API's published OpenAPI document (API.md §7), the same for everyone; no data.",
   },
@@ -80,7 +80,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: "POST",
     path: "/security/v1/secret-scanning",
-    handler: "lambdas/secret-scanning/secret-scanning",
+    handler: "lambdas/secret-scanning/secret-scanning.handler",
     auth: "none",
     publicBecause:
       "GitHub's secret scanning holds no Fynex key; each report is authenticated by GitHub's ECDSA " +
@@ -91,84 +91,84 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     path: "/api/v1/accounts",
-    handler: "lambdas/accounts/list-accounts",
+    handler: "lambdas/accounts/list-accounts.handler",
     auth: "apiKey",
     scope: "accounts:read",
   },
   {
     method: "POST",
     path: "/api/v1/accounts",
-    handler: "lambdas/accounts/create-account",
+    handler: "lambdas/accounts/create-account.handler",
     auth: "apiKey",
     scope: "accounts:write",
   },
   {
     method: "GET",
     path: "/api/v1/accounts/{accountId}",
-    handler: "lambdas/accounts/get-account",
+    handler: "lambdas/accounts/get-account.handler",
     auth: "apiKey",
     scope: "accounts:read",
   },
   {
     method: "PATCH",
     path: "/api/v1/accounts/{accountId}",
-    handler: "lambdas/accounts/update-account",
+    handler: "lambdas/accounts/update-account.handler",
     auth: "apiKey",
     scope: "accounts:write",
   },
   {
     method: "GET",
     path: "/api/v1/accounts/{accountId}/payments",
-    handler: "lambdas/payments/list-payments",
+    handler: "lambdas/payments/list-payments.handler",
     auth: "apiKey",
     scope: "accounts:read",
   },
   {
     method: "POST",
     path: "/api/v1/accounts/{accountId}/payments",
-    handler: "lambdas/payments/register-payment",
+    handler: "lambdas/payments/register-payment.handler",
     auth: "apiKey",
     scope: "payments:write",
   },
   {
     method: "GET",
     path: "/api/v1/accounts/{accountId}/payments/{paymentId}",
-    handler: "lambdas/payments/get-payment",
+    handler: "lambdas/payments/get-payment.handler",
     auth: "apiKey",
     scope: "accounts:read",
   },
   {
     method: "GET",
     path: "/api/v1/contacts",
-    handler: "lambdas/contacts/list-contacts",
+    handler: "lambdas/contacts/list-contacts.handler",
     auth: "apiKey",
     scope: "contacts:read",
   },
   {
     method: "POST",
     path: "/api/v1/contacts",
-    handler: "lambdas/contacts/create-contact",
+    handler: "lambdas/contacts/create-contact.handler",
     auth: "apiKey",
     scope: "contacts:write",
   },
   {
     method: "GET",
     path: "/api/v1/contacts/{contactId}",
-    handler: "lambdas/contacts/get-contact",
+    handler: "lambdas/contacts/get-contact.handler",
     auth: "apiKey",
     scope: "contacts:read",
   },
   {
     method: "PATCH",
     path: "/api/v1/contacts/{contactId}",
-    handler: "lambdas/contacts/update-contact",
+    handler: "lambdas/contacts/update-contact.handler",
     auth: "apiKey",
     scope: "contacts:write",
   },
   {
     method: "POST",
     path: "/api/v1/import/accounts",
-    handler: "lambdas/import/import-accounts",
+    handler: "lambdas/import/import-accounts.handler",
     auth: "apiKey",
     scope: "import",
     timeoutSeconds: 25,
@@ -177,14 +177,14 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     path: "/api/v1/export/accounts",
-    handler: "lambdas/export/export-accounts",
+    handler: "lambdas/export/export-accounts.handler",
     auth: "apiKey",
     scope: "export",
   },
   {
     method: "GET",
     path: "/api/v1/export/interactions",
-    handler: "lambdas/export/export-interactions",
+    handler: "lambdas/export/export-interactions.handler",
     auth: "apiKey",
     scope: "export",
   },
@@ -192,42 +192,42 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     path: "/api/v1/webhooks",
-    handler: "lambdas/webhooks/list-webhooks",
+    handler: "lambdas/webhooks/list-webhooks.handler",
     auth: "apiKey",
     scope: "webhooks:manage",
   },
   {
     method: "POST",
     path: "/api/v1/webhooks",
-    handler: "lambdas/webhooks/create-webhook",
+    handler: "lambdas/webhooks/create-webhook.handler",
     auth: "apiKey",
     scope: "webhooks:manage",
   },
   {
     method: "GET",
     path: "/api/v1/webhooks/{webhookId}",
-    handler: "lambdas/webhooks/get-webhook",
+    handler: "lambdas/webhooks/get-webhook.handler",
     auth: "apiKey",
     scope: "webhooks:manage",
   },
   {
     method: "PATCH",
     path: "/api/v1/webhooks/{webhookId}",
-    handler: "lambdas/webhooks/update-webhook",
+    handler: "lambdas/webhooks/update-webhook.handler",
     auth: "apiKey",
     scope: "webhooks:manage",
   },
   {
     method: "DELETE",
     path: "/api/v1/webhooks/{webhookId}",
-    handler: "lambdas/webhooks/delete-webhook",
+    handler: "lambdas/webhooks/delete-webhook.handler",
     auth: "apiKey",
     scope: "webhooks:manage",
   },
   {
     method: "GET",
     path: "/api/v1/webhooks/{webhookId}/deliveries",
-    handler: "lambdas/webhooks/list-deliveries",
+    handler: "lambdas/webhooks/list-deliveries.handler",
     auth: "apiKey",
     scope: "webhooks:manage",
   },
@@ -262,13 +262,31 @@ export function handlerModules(): string[] {
   return [...new Set(ROUTES.map((route) => route.handler))];
 }
 
-/** A construct id from a handler module: `lambdas/accounts/list-accounts` → `AccountsListAccounts`. */
+/**
+ * Construct ids a function keeps from before its module moved: a function's logical id derives from
+ * its construct id, and a new one would make CloudFormation replace the function and delete its log
+ * group (the ids are pinned in `test/infra/logical-ids.json`).
+ */
+const PINNED_IDS: Readonly<Record<string, string>> = {
+  "lambdas/authorizer/authorizer.handler": "Authorizer",
+  "lambdas/not-found/not-found.handler": "NotFound",
+  "lambdas/health/health.handler": "Health",
+  "lambdas/openapi/openapi.handler": "Openapi",
+  "lambdas/key-management/doors/http.handler": "KeyManagementHttpHandler",
+  "lambdas/key-management/doors/direct.handler": "KeyManagementDirectHandler",
+  "lambdas/key-management/doors/console.handler": "Console",
+};
+
+/** A construct id from a handler module: `lambdas/accounts/list-accounts.handler` → `AccountsListAccounts`. */
 export function handlerId(module: string): string {
-  return module
-    .split("/")
-    .slice(1)
-    .filter((part) => part !== "handler")
-    .flatMap((part) => part.split("-"))
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join("");
+  return (
+    PINNED_IDS[module] ??
+    module
+      .replace(/\.handler$/, "")
+      .split("/")
+      .slice(1)
+      .flatMap((part) => part.split("-"))
+      .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+      .join("")
+  );
 }

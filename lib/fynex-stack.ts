@@ -40,11 +40,11 @@ import { WebhookDispatcher } from "./constructs/webhook-dispatcher";
 /** The repository root: handler modules and `package-lock.json` are found from it. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-const AUTHORIZER_HANDLER = "lambdas/authorizer/handler";
+const AUTHORIZER_HANDLER = "lambdas/authorizer/authorizer.handler";
 /** The console page as `npm run build` leaves it. */
 const CONSOLE_PAGE_DIR = path.join(PROJECT_ROOT, "web/dist");
 /** Answers every undeclared path and method (the API's one catch-all). */
-const NOT_FOUND_HANDLER = "lambdas/not-found/handler";
+const NOT_FOUND_HANDLER = "lambdas/not-found/not-found.handler";
 
 export interface FynexStackProps extends StackProps {
   config: EnvironmentConfig;

@@ -55,7 +55,7 @@ export interface KeyServiceDeps {
 }
 
 /**
- * Who made a change, as a door established it (`doors.ts`): the IAM principal ARN, `local-admin`
+ * Who made a change, as a door established it (`doors/door.ts`): the IAM principal ARN, `local-admin`
  * locally, `direct-invoke` for a direct invocation (with its self-declared `claimedActor`, unverified),
  * `secret-scanning` for leak reports, `user:<sub>` (with `actorEmail`) for a console user.
  */

@@ -27,7 +27,7 @@ import { updateKey } from "./update-key";
 import { keyUsageInputSchema } from "./usage-schemas";
 
 /**
- * The key-management operations (API.md §5), the same behind every door (`doors.ts`): each validates
+ * The key-management operations (API.md §5), the same behind every door (`doors/door.ts`): each validates
  * its own input, from an HTTP request or from a direct invocation's JSON fields, calls its verb and
  * maps the verb's outcome to an answer or an error. Nothing here knows who the caller is beyond the
  * `Actor` a door established, nor which org beyond the one a door chose.

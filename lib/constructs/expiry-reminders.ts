@@ -44,7 +44,7 @@ export class ExpiryReminders extends Construct {
     super(scope, id);
     this.reminder = new FynexFunction(this, "Reminder", {
       ...props.functions,
-      handler: "lambdas/key-management/reminder-handler.ts",
+      handler: "lambdas/key-management/expiry-reminders.handler.ts",
       environment: { [ENV.envName]: props.envName, ...props.rateSettings },
       // A week of expiries across every org, a transaction each: minutes at most, never an API's 29 s.
       timeout: Duration.minutes(5),

@@ -107,7 +107,7 @@ export interface FynexApiProps {
   authorizer: IFunction;
   /** The user pool whose ID tokens the `cognito` routes (the console API) take. */
   consoleUserPool: IUserPool;
-  /** Answers every undeclared path and method with the 404 envelope (`lambdas/not-found/handler`). */
+  /** Answers every undeclared path and method with the 404 envelope (`lambdas/not-found/not-found.handler`). */
   notFound: IFunction;
   /** Also serve the stage at the root of this domain (a base path mapping of `/` to the stage). */
   customDomain?: { domainName: string; certificateArn: string };

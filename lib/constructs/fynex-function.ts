@@ -15,7 +15,7 @@ export interface FunctionSettings extends LogSettings {
 }
 
 export interface FynexFunctionProps extends FunctionSettings {
-  /** Path of the handler module (it exports `handler`) from `projectRoot`: `lambdas/…/handler.ts`. */
+  /** Path of the handler module (it exports `handler`) from `projectRoot`: `lambdas/…/*.handler.ts`. */
   handler: string;
   environment?: Record<string, string>;
   timeout?: Duration;

@@ -31,7 +31,7 @@ export class SecretScanningKeys extends Construct {
     super(scope, id);
     this.refresher = new FynexFunction(this, "Refresher", {
       ...props.functions,
-      handler: "lambdas/secret-scanning/refresh-signing-keys.ts",
+      handler: "lambdas/secret-scanning/refresh-signing-keys.handler.ts",
       // GitHub gets 5 seconds; the rest is DynamoDB and a cold start.
       timeout: Duration.seconds(15),
     });

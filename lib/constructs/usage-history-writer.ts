@@ -57,7 +57,7 @@ export class UsageHistoryWriter extends Construct {
     });
     this.writer = new FynexFunction(this, "Writer", {
       ...props.functions,
-      handler: "lambdas/usage-history/handler.ts",
+      handler: "lambdas/usage-history/usage-history.handler.ts",
       timeout: Duration.seconds(30),
       environment: { [ENV.envName]: props.envName, [ENV.rateLimit]: String(props.rateLimit) },
     });

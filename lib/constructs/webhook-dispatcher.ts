@@ -63,7 +63,7 @@ export class WebhookDispatcher extends Construct {
 
     this.dispatcher = new FynexFunction(this, "Dispatcher", {
       ...props.functions,
-      handler: "lambdas/webhooks/dispatch-handler.ts",
+      handler: "lambdas/webhooks/dispatch.handler.ts",
       timeout: DISPATCHER_TIMEOUT,
       environment: {
         [ENV.envName]: props.envName,

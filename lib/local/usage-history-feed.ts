@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
+import { handler as usageHistoryHandler } from "../../lambdas/usage-history/usage-history.handler";
 import type { ItemChange } from "./dynamo";
 
 type Image = Record<string, AttributeValue>;

@@ -12,7 +12,7 @@ import { isBucketDeploymentProvider } from "./bucket-deployment";
 import { synthesize } from "./synth";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const OPENAPI_HANDLER = "lambdas/openapi/handler";
+const OPENAPI_HANDLER = "lambdas/openapi/openapi.handler";
 
 /**
  * Bundled as the stack bundles (esbuild, ES module entry points). The AWS SDK is left external here:
@@ -32,7 +32,7 @@ const BUNDLING: BuildOptions = {
   logLevel: "silent",
 };
 
-/** A module path from the project root, without extension: `lambdas/authorizer/handler`. */
+/** A module path from the project root, without extension: `lambdas/authorizer/authorizer.handler`. */
 const moduleOf = (file: string) => relative(ROOT, resolve(ROOT, file)).replace(/\.ts$/, "");
 
 /** What each entry's bundle is made of (esbuild metafile inputs, paths from the project root). */
@@ -101,10 +101,10 @@ describe("Lambda bundles", () => {
   it("bundles every function the stack deploys, the route table's and the others", () => {
     expect(deployedFunctions.unchecked, "Lambda functions that are not a FynexFunction").toEqual([]);
     for (const module of handlerModules()) expect(deployedFunctions.entries.has(module), module).toBe(true);
-    for (const module of ["lambdas/authorizer/handler", "lambdas/webhooks/dispatch-handler"]) {
+    for (const module of ["lambdas/authorizer/authorizer.handler", "lambdas/webhooks/dispatch.handler"]) {
       expect(deployedFunctions.entries.has(module), module).toBe(true);
     }
-    for (const module of [...deployedFunctions.entries, "lambdas/not-found/handler"]) {
+    for (const module of [...deployedFunctions.entries, "lambdas/not-found/not-found.handler"]) {
       expect(inputsByHandler.has(module), module).toBe(true);
     }
   });

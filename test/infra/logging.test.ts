@@ -143,7 +143,7 @@ describe.each(ENVIRONMENT_NAMES)("%s: functions", (envName) => {
     const referenced = (value: unknown) => ids.filter((id) => JSON.stringify(value).includes(`"${id}"`));
     const [authorizer] = Object.values(ofType(template, "AWS::ApiGateway::Authorizer"));
     const scanningPath = ROUTES.find(
-      (route) => route.handler === "lambdas/secret-scanning/secret-scanning",
+      (route) => route.handler === "lambdas/secret-scanning/secret-scanning.handler",
     )?.path;
     const scanningPart = scanningPath?.split("/").at(-1);
     const scanningResource = Object.entries(ofType(template, "AWS::ApiGateway::Resource")).find(

@@ -7,7 +7,8 @@ import { synthesize } from "./synth";
  * (`logical-ids.json`, `Type LogicalId` per line). A logical id that changes makes CloudFormation
  * replace the resource: a function's id comes from its module's path, so a rename would replace the
  * function and delete its log group. New resources may come; none of these may go or change type.
- * The API's deployment is left out: its id carries a hash of the API's definition by design.
+ * The API's deployment and the functions' versions are left out: their ids carry a hash of what they
+ * publish, by design.
  */
 const PINNED = JSON.parse(readFileSync(new URL("./logical-ids.json", import.meta.url), "utf8")) as Record<
   string,

@@ -143,7 +143,7 @@ describe("alarms, their topic and the dashboard (per environment)", () => {
 
   it("tells every function that emits metrics its environment, the dimension the alarms read", () => {
     const functions = prod.findResources("AWS::Lambda::Function") as Record<string, Alarm>;
-    const emitters = [...handlerModules(), "lambdas/authorizer/handler"].map(
+    const emitters = [...handlerModules(), "lambdas/authorizer/authorizer.handler"].map(
       (module) => `${handlerId(module)}Function`,
     );
     for (const emitter of emitters) {

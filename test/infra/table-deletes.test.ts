@@ -36,7 +36,7 @@ describe("DeleteItem grants", () => {
 
   it("lets the delete-webhook function delete data items, and nothing else", () => {
     expect(
-      ROUTES.filter((r) => r.handler === "lambdas/webhooks/delete-webhook").map((r) => r.method),
+      ROUTES.filter((r) => r.handler === "lambdas/webhooks/delete-webhook.handler").map((r) => r.method),
     ).toEqual(["DELETE"]);
     const statements = JSON.parse(statementsOf("WebhooksDeleteWebhookFunction")).Statement;
     expect(statements).toEqual([

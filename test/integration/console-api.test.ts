@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
-import { handler } from "../../lambdas/console/handler";
+import { handler } from "../../lambdas/key-management/doors/console.handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { consoleSignIn } from "./console-sign-in";
 import { admin, call, type Reply, startLocal, withKey } from "./harness";

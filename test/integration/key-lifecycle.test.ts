@@ -1,6 +1,6 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
-import { handler as adminHandler } from "../../lambdas/key-management/direct-handler";
+import { handler as adminHandler } from "../../lambdas/key-management/doors/direct.handler";
 import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { runtime } from "../../lambdas/shared/runtime";
 import { pathUnder } from "./business";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as usageHistoryHandler } from "../../lambdas/usage-history/handler";
+import { handler as usageHistoryHandler } from "../../lambdas/usage-history/usage-history.handler";
 import type { StreamHandler } from "../../lib/local/usage-history-feed";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";

@@ -11,7 +11,7 @@ export interface RequestState {
   auth?: AuthorizerContext;
   /** When the chain started serving the request (`performance.now()`), for its log line's duration. */
   startedAt?: number;
-  /** Who is asking, as the door proved it (key management: `lambdas/key-management/doors.ts`). */
+  /** Who is asking, as the door proved it (key management: `lambdas/key-management/doors/door.ts`). */
   caller?: { actor: string };
 }
 

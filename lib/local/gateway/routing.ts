@@ -1,7 +1,7 @@
 import type { Route } from "../../../contract/routes";
 
 /** The handler of every undeclared path and method, as the stack wires it (API.md §3). */
-export const CATCH_ALL_HANDLER = "lambdas/not-found/handler";
+export const CATCH_ALL_HANDLER = "lambdas/not-found/not-found.handler";
 
 /** What API Gateway resolved a request to: the resource, its path parameters, and the route if declared. */
 export interface Resolved {

@@ -103,7 +103,7 @@ export const LAMBDA_PAYLOAD_TOO_LARGE = {
   headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "BadRequestException" },
   body: '{"message": "Request Too Long"}',
 } as const;
-const AUTHORIZER_MODULE = "lambdas/authorizer/handler";
+const AUTHORIZER_MODULE = "lambdas/authorizer/authorizer.handler";
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

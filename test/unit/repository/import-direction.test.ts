@@ -96,7 +96,7 @@ describe("the seam between infrastructure and code", () => {
   it("reports a handler that imports lib/, wherever the import statement is split", () => {
     const files: SourceFile[] = [
       {
-        path: "lambdas/accounts/list-accounts.ts",
+        path: "lambdas/accounts/list-accounts.handler.ts",
         text: 'import { ROUTES } from "../../contract/routes";\nimport { FynexStack } from "../../lib/fynex-stack";\n',
       },
       {
@@ -109,7 +109,7 @@ describe("the seam between infrastructure and code", () => {
       },
     ];
     expect(seamBreaches(files)).toEqual([
-      "lambdas/accounts/list-accounts.ts → ../../lib/fynex-stack (lambdas/ imports contract/ only, never lib/, bin/ or test/)",
+      "lambdas/accounts/list-accounts.handler.ts → ../../lib/fynex-stack (lambdas/ imports contract/ only, never lib/, bin/ or test/)",
       "lambdas/shared/http/api-route.ts → ../../../lib/config (lambdas/ imports contract/ only, never lib/, bin/ or test/)",
       "lambdas/webhooks/dispatcher.ts → ../../lib/fynex-stack (lambdas/ imports contract/ only, never lib/, bin/ or test/)",
     ]);
@@ -117,14 +117,14 @@ describe("the seam between infrastructure and code", () => {
 
   it("reports the CDK in a handler and anything but contract/ in contract/", () => {
     const files: SourceFile[] = [
-      { path: "lambdas/authorizer/handler.ts", text: 'import { Duration } from "aws-cdk-lib";\n' },
+      { path: "lambdas/authorizer/authorizer.handler.ts", text: 'import { Duration } from "aws-cdk-lib";\n' },
       { path: "lambdas/authorizer/authorize.ts", text: 'import type { Construct } from "constructs";\n' },
       { path: "contract/routes.ts", text: 'import { SCOPES } from "../lambdas/shared/scopes";\n' },
       { path: "contract/scopes.ts", text: 'import { z } from "zod";\n' },
       { path: "contract/tables.ts", text: 'export { DATA_TABLE } from "../lib/tables";\n' },
     ];
     expect(seamBreaches(files)).toEqual([
-      "lambdas/authorizer/handler.ts → aws-cdk-lib (lambdas/ never loads the CDK)",
+      "lambdas/authorizer/authorizer.handler.ts → aws-cdk-lib (lambdas/ never loads the CDK)",
       "lambdas/authorizer/authorize.ts → constructs (lambdas/ never loads the CDK)",
       "contract/routes.ts → ../lambdas/shared/scopes (contract/ imports nothing but contract/)",
       "contract/scopes.ts → zod (contract/ loads no package (type-only imports aside))",
@@ -139,7 +139,7 @@ describe("the seam between infrastructure and code", () => {
         text: 'import { App } from "aws-cdk-lib";\nimport { ROUTES } from "../contract/routes";\nimport { log } from "../lambdas/shared/observability/log";\n',
       },
       {
-        path: "lambdas/accounts/get-account.ts",
+        path: "lambdas/accounts/get-account.handler.ts",
         text: '/**\n * import { FynexStack } from "../../lib/fynex-stack";\n */\nimport middy from "@middy/core";\nimport { SCOPES } from "../../contract/scopes";\n',
       },
       {

@@ -2,7 +2,7 @@ import { type AttributeValue, UpdateItemCommand } from "@aws-sdk/client-dynamodb
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import "aws-sdk-client-mock-vitest/extend";
 import { describe, expect, it } from "vitest";
-import { handler } from "../../../../lambdas/authorizer/handler";
+import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
 import {
   conditionFailed,
   ddb,

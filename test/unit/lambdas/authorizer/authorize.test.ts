@@ -11,7 +11,7 @@ import {
 import "aws-sdk-client-mock-vitest/extend";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../../../lambdas/authorizer/authorize";
-import { handler } from "../../../../lambdas/authorizer/handler";
+import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { decodeContext } from "../../../../lambdas/shared/api-keys/authorizer-context";
 import { configureRuntime } from "../../../../lambdas/shared/runtime";
 import { authorizerRequestFixture } from "../../../fixtures/events";

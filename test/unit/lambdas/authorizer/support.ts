@@ -8,7 +8,7 @@ import {
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, expect, vi } from "vitest";
-import { handler } from "../../../../lambdas/authorizer/handler";
+import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { generateApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { configureRuntime } from "../../../../lambdas/shared/runtime";
 import { authorizerRequestFixture, withHeaders } from "../../../fixtures/events";

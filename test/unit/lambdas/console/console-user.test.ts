@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { consoleUser } from "../../../../lambdas/console/handler";
+import { consoleUser } from "../../../../lambdas/key-management/doors/console.handler";
 import { HttpError } from "../../../../lambdas/shared/http/errors";
 import { settingsFromEnv } from "../../../../lambdas/shared/runtime";
 

@@ -1,6 +1,6 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { handler } from "../../../../lambdas/key-management/http-handler";
+import { handler } from "../../../../lambdas/key-management/doors/http.handler";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { ttlFor } from "../../../../lambdas/shared/api-keys/key-record";
 import {

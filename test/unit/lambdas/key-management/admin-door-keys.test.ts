@@ -286,7 +286,7 @@ describe("GET /admin/v1/orgs/{orgId}/api-keys", () => {
 });
 
 describe("routing", () => {
-  it.each(ROUTES.filter((route) => route.handler === "lambdas/key-management/http-handler"))(
+  it.each(ROUTES.filter((route) => route.handler === "lambdas/key-management/doors/http.handler"))(
     "serves $method $path of the route table",
     async (route) => {
       ddb.on(TransactWriteCommand).resolves({});

@@ -4,8 +4,8 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, expect, type MockInstance, vi } from "vitest";
-import { handler as directHandler } from "../../../../lambdas/key-management/direct-handler";
-import { handler as httpHandler } from "../../../../lambdas/key-management/http-handler";
+import { handler as directHandler } from "../../../../lambdas/key-management/doors/direct.handler";
+import { handler as httpHandler } from "../../../../lambdas/key-management/doors/http.handler";
 import {
   type AdminRequest,
   adminEvent,

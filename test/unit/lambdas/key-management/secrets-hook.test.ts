@@ -12,7 +12,7 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { handler } from "../../../../lambdas/key-management/http-handler";
+import { handler } from "../../../../lambdas/key-management/doors/http.handler";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import {
   commitWithSecret,

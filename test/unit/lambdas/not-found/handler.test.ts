@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handler } from "../../../../lambdas/not-found/handler";
+import { handler } from "../../../../lambdas/not-found/not-found.handler";
 import { noAuthProxyFixture } from "../../../fixtures/events";
 
 describe("the catch-all function", () => {

@@ -8,7 +8,7 @@ import {
   type Fetch,
   GITHUB_SIGNING_KEYS_URL,
   refreshSigningKeys,
-} from "../../../../lambdas/secret-scanning/refresh-signing-keys";
+} from "../../../../lambdas/secret-scanning/refresh-signing-keys.handler";
 import { offlineDynamo } from "../key-management/helpers";
 
 expect.extend(allCustomMatcherWithAliases);

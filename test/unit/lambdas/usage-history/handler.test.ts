@@ -9,7 +9,7 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configureRuntime } from "../../../../lambdas/shared/runtime";
-import { handler } from "../../../../lambdas/usage-history/handler";
+import { handler } from "../../../../lambdas/usage-history/usage-history.handler";
 
 const W1 = 1_795_000_500;
 const ddb = mockClient(DynamoDBClient);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { WebhookEvent } from "../../../../lambdas/shared/outbox-events";
 import type { PendingRetry } from "../../../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../../../lambdas/webhooks/delivery-store";
-import { handleBatch } from "../../../../lambdas/webhooks/dispatch-handler";
+import { handleBatch } from "../../../../lambdas/webhooks/dispatch.handler";
 import type { DispatchDeps } from "../../../../lambdas/webhooks/dispatcher";
 import type { PostRequest } from "../../../../lambdas/webhooks/http-post";
 import { clientSendMessage, delaySeconds, sqsRetryQueue } from "../../../../lambdas/webhooks/sqs-retry-queue";

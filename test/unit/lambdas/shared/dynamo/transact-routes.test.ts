@@ -10,11 +10,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as createAccountHandler } from "../../../../../lambdas/accounts/create-account";
-import { handler as updateAccountHandler } from "../../../../../lambdas/accounts/update-account";
-import { handler as createContactHandler } from "../../../../../lambdas/contacts/create-contact";
+import { handler as createAccountHandler } from "../../../../../lambdas/accounts/create-account.handler";
+import { handler as updateAccountHandler } from "../../../../../lambdas/accounts/update-account.handler";
+import { handler as createContactHandler } from "../../../../../lambdas/contacts/create-contact.handler";
 import { importAccounts } from "../../../../../lambdas/import/import-service";
-import { handler as registerPaymentHandler } from "../../../../../lambdas/payments/register-payment";
+import { handler as registerPaymentHandler } from "../../../../../lambdas/payments/register-payment.handler";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "../../../../../lambdas/shared/dynamo/transact";
 import { canonicalJson } from "../../../../../lambdas/shared/http/idempotency";
 import { configureRuntime, settingsFromEnv } from "../../../../../lambdas/shared/runtime";

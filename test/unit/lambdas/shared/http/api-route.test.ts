@@ -5,8 +5,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as createAccountHandler } from "../../../../../lambdas/accounts/create-account";
-import { handler as listAccountsHandler } from "../../../../../lambdas/accounts/list-accounts";
+import { handler as createAccountHandler } from "../../../../../lambdas/accounts/create-account.handler";
+import { handler as listAccountsHandler } from "../../../../../lambdas/accounts/list-accounts.handler";
 import { encodeCursor } from "../../../../../lambdas/shared/dynamo/cursor";
 import { configureRuntime } from "../../../../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";

@@ -9,13 +9,13 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as createAccount } from "../../../../../lambdas/accounts/create-account";
-import { handler as createContact } from "../../../../../lambdas/contacts/create-contact";
+import { handler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
+import { handler as createContact } from "../../../../../lambdas/contacts/create-contact.handler";
 import { nextLink } from "../../../../../lambdas/export/export-page";
-import { handler as registerPayment } from "../../../../../lambdas/payments/register-payment";
+import { handler as registerPayment } from "../../../../../lambdas/payments/register-payment.handler";
 import { calledPrefix, linkTo } from "../../../../../lambdas/shared/http/links";
 import { configureRuntime } from "../../../../../lambdas/shared/runtime";
-import { handler as createWebhook } from "../../../../../lambdas/webhooks/create-webhook";
+import { handler as createWebhook } from "../../../../../lambdas/webhooks/create-webhook.handler";
 import { lambdaAuthorizerProxyFixture, noAuthProxyFixture, withHeaders } from "../../../../fixtures/events";
 
 /**

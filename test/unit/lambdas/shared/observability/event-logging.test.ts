@@ -4,9 +4,9 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as listAccounts } from "../../../../../lambdas/accounts/list-accounts";
-import { handler as authorizer } from "../../../../../lambdas/authorizer/handler";
-import { handler as secretScanning } from "../../../../../lambdas/secret-scanning/secret-scanning";
+import { handler as listAccounts } from "../../../../../lambdas/accounts/list-accounts.handler";
+import { handler as authorizer } from "../../../../../lambdas/authorizer/authorizer.handler";
+import { handler as secretScanning } from "../../../../../lambdas/secret-scanning/secret-scanning.handler";
 import { configureRuntime } from "../../../../../lambdas/shared/runtime";
 import {
   authorizerRequestFixture,

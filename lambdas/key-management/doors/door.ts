@@ -1,25 +1,25 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { SERVICE } from "../../contract/metric-names";
-import { httpEnvelope } from "../shared/http/envelope";
-import { HttpError, notFound } from "../shared/http/errors";
-import { linkTo } from "../shared/http/links";
-import { requestState } from "../shared/http/request-state";
-import type { HttpResult } from "../shared/http/response";
-import { pathParameter, validate } from "../shared/http/validation";
-import { requestTelemetry } from "../shared/observability/telemetry";
-import type { Actor } from "./key-store";
-import { routesUnder } from "./operations";
-import { isKeyId, orgIdSchema } from "./schemas";
-import { keyServiceDeps } from "./service-deps";
+import { SERVICE } from "../../../contract/metric-names";
+import { httpEnvelope } from "../../shared/http/envelope";
+import { HttpError, notFound } from "../../shared/http/errors";
+import { linkTo } from "../../shared/http/links";
+import { requestState } from "../../shared/http/request-state";
+import type { HttpResult } from "../../shared/http/response";
+import { pathParameter, validate } from "../../shared/http/validation";
+import { requestTelemetry } from "../../shared/observability/telemetry";
+import type { Actor } from "../key-store";
+import { routesUnder } from "../operations";
+import { isKeyId, orgIdSchema } from "../schemas";
+import { keyServiceDeps } from "../service-deps";
 
 /**
  * Doors into key management: how a request reaches the operations (`operations.ts`) and who the door
  * proves the caller is. Each door is its own Lambda function, so which door a request came through is
  * decided by the function AWS invoked (its resource policy), never by the payload (docs/DECISIONS.md
  * #120):
- * - the admin door (`http-handler.ts`): API Gateway, IAM-authorized; the actor is the caller's IAM ARN;
- * - the direct door (`direct-handler.ts`): `aws lambda invoke`; the actor is always `direct-invoke`;
+ * - the admin door (`http.handler.ts`): API Gateway, IAM-authorized; the actor is the caller's IAM ARN;
+ * - the direct door (`direct.handler.ts`): `aws lambda invoke`; the actor is always `direct-invoke`;
  * - a third HTTP door plugs in with {@link httpDoor}: the console's `/console/v1` names the org from
  *   the user's claims and the actor as `user:<sub>` with `actorEmail`.
  */

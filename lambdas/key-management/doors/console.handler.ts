@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { consoleCorsHeaders, KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../contract/console";
-import { SERVICE } from "../../contract/metric-names";
-import { type HttpDoorSpec, httpDoor } from "../key-management/doors";
-import type { Actor } from "../key-management/key-store";
-import { orgIdSchema } from "../key-management/schemas";
-import { HttpError } from "../shared/http/errors";
-import { runtime } from "../shared/runtime";
+import { consoleCorsHeaders, KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../../contract/console";
+import { SERVICE } from "../../../contract/metric-names";
+import { HttpError } from "../../shared/http/errors";
+import { runtime } from "../../shared/runtime";
+import type { Actor } from "../key-store";
+import { orgIdSchema } from "../schemas";
+import { type HttpDoorSpec, httpDoor } from "./door";
 
 /**
  * The console's door to key management (API.md §10): `/console/v1/…` answers exactly what

@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
-import type { ErrorEnvelope } from "../../contract/error-codes";
-import { validationError } from "../shared/http/errors";
-import { errorResult } from "../shared/http/response";
-import { validate } from "../shared/http/validation";
-import { ADMIN_PREFIX, parseOrgId } from "./doors";
-import type { Actor } from "./key-store";
-import { type Answer, type Call, OPERATIONS, routesUnder } from "./operations";
-import { claimedActorSchema, idempotencyKeySchema } from "./schemas";
-import { keyServiceDeps } from "./service-deps";
+import type { ErrorEnvelope } from "../../../contract/error-codes";
+import { validationError } from "../../shared/http/errors";
+import { errorResult } from "../../shared/http/response";
+import { validate } from "../../shared/http/validation";
+import type { Actor } from "../key-store";
+import { type Answer, type Call, OPERATIONS, routesUnder } from "../operations";
+import { claimedActorSchema, idempotencyKeySchema } from "../schemas";
+import { keyServiceDeps } from "../service-deps";
+import { ADMIN_PREFIX, parseOrgId } from "./door";
 
 /**
  * The direct door of key management (`aws lambda invoke`, the Lambda console), its own function that
