@@ -1,4 +1,4 @@
-import type { KeyRecord } from "../shared/api-keys/key-record";
+import type { KeyRecord } from "../../contract/api-types";
 import type { TransactItem } from "../shared/dynamo/transact";
 import type { KeyEventType } from "../shared/interaction-schemas";
 import { keyEventItem } from "../shared/outbox-events";

@@ -1,5 +1,5 @@
-import type { AuditEventType } from "../shared/api-keys/audit-events";
-import { type ApiKeyItem, type KeyRecord, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import type { AuditEventType, KeyRecord } from "../../contract/api-types";
+import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
 import { uncountKey } from "./active-key-count";
 import { keyEvents, revokedEvents } from "./key-events";
 import {

@@ -1,17 +1,24 @@
 import * as z from "zod";
+import {
+  AUDIT_EVENT_TYPES,
+  type AuditEvent,
+  type CreatedKey,
+  GRANULARITIES,
+  KEY_STATUSES,
+  type KeyListItem,
+  type KeyRecord,
+  type KeyUsage,
+  type RotatedKey,
+} from "../../contract/api-types";
 import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
 import { SCOPES } from "../../contract/scopes";
-import type { KeyUsage } from "../key-management/key-usage";
-import type { KeyListItem } from "../key-management/list-keys";
 import type { TokenLabel } from "../secret-scanning/leak-report";
-import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/api-keys/audit-events";
-import type { KeyRecord } from "../shared/api-keys/key-record";
-import { GRANULARITIES } from "../shared/api-keys/usage-history";
 
 /**
  * Zod schemas of answers that no handler validates (it builds them from typed values), written here
- * for the document only. Each is held to the TypeScript type the handlers answer with: if the two
- * ever differ, `tsc` fails on the `Same` checks below, so the document cannot drift from the code.
+ * for the document only. Each is held to the wire type of `contract/api-types.ts`, which the handlers
+ * answer with and the clients read: if the two ever differ, `tsc` fails on the `Same` checks below, so
+ * the document cannot drift from the code.
  */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -46,7 +53,7 @@ export const keyRecordSchema = z.object({
   name: z.string(),
   scopes: z.array(z.enum(SCOPES)),
   hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
-  status: z.enum(["active", "expired", "revoked"]),
+  status: z.enum(KEY_STATUSES),
   createdAt: isoInstant,
   createdBy: z.string(),
   expiresAt: isoInstant.nullable(),
@@ -64,9 +71,11 @@ export const createdKeySchema = keyRecordSchema.extend({
   key: z.string().meta({ description: "The key itself; never shown again." }),
   secretArn: z.string().optional().meta({ description: "With the Secrets Manager hook on." }),
 });
+const createdKeyMatches: Same<z.infer<typeof createdKeySchema>, CreatedKey> = true;
 
 /** The rotate answer: the new key's record and key, and the id of the key it replaces. */
 export const rotatedKeySchema = createdKeySchema.extend({ replaces: z.string() });
+const rotatedKeyMatches: Same<z.infer<typeof rotatedKeySchema>, RotatedKey> = true;
 
 /** A key audit event (API.md §5). */
 export const auditEventSchema = z.object({
@@ -127,6 +136,8 @@ export const healthSchema = z.object({ status: z.literal("ok") });
 export const DOC_SCHEMA_CHECKS = [
   errorEnvelopeMatches,
   keyRecordMatches,
+  createdKeyMatches,
+  rotatedKeyMatches,
   auditEventMatches,
   keyUsageMatches,
   keyListItemMatches,

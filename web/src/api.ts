@@ -1,7 +1,4 @@
-import type { KeyUsage } from "../../lambdas/key-management/key-usage";
-import type { KeyListItem } from "../../lambdas/key-management/list-keys";
-import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
-import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
+import type { AuditEvent, KeyListItem, KeyRecord, KeyUsage } from "../../contract/api-types";
 
 /** A created or rotated key: the record and the key itself, held only while the panel shows it. */
 export type CreatedKey = KeyRecord & { key: string; replaces?: string };

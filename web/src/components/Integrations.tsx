@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi } from "../api";
 import { UNUSED_DAYS } from "../format";
 import { usePagedList } from "../hooks/usePagedList";
