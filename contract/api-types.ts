@@ -1,5 +1,5 @@
 /**
- * The key-management API's answers as they travel (API.md §5, §10, §11): the one
+ * The key-management API's bodies and answers as they travel (API.md §5, §10, §11): the one
  * declaration of each wire shape. The handlers build their answers typed with these, the OpenAPI
  * document's schemas are checked against them (`lambdas/openapi/doc-schemas.ts`), and the clients
  * (the page in `web/`, the CLI in `lib/admin-client/`) read answers with them. Plain types, plus the
@@ -94,4 +94,46 @@ export interface AuditEvent {
   actorEmail?: string | null;
   keyId: string;
   changes: Record<string, unknown>;
+}
+
+/**
+ * Body of a create, as sent (before the server's normalising): `expiresAt` an ISO 8601 date-time
+ * with an offset, or a date.
+ */
+export interface CreateKeyBody {
+  name: string;
+  scopes: Scope[];
+  expiresAt?: string;
+  rateLimit?: { limit: number };
+  allowedIps?: string[];
+}
+
+/** Body of a PATCH: every field optional; null removes the key's own limit or its allowlist. */
+export interface UpdateKeyBody {
+  name?: string;
+  scopes?: Scope[];
+  rateLimit?: { limit: number } | null;
+  allowedIps?: string[] | null;
+}
+
+/** Body of a rotation: every field optional; `expiresAt` is the new key's. */
+export interface RotateKeyBody {
+  gracePeriodSeconds?: number;
+  expiresAt?: string;
+}
+
+/**
+ * What each key-management operation answers, by its name (the direct invocation's `action`), the
+ * same behind every door: the admin API, the console API and a direct invocation. A client takes an
+ * answer's type from here, never chooses it.
+ */
+export interface KeyOperationAnswers {
+  createKey: CreatedKey;
+  listKeys: Page<KeyListItem>;
+  getKey: KeyRecord;
+  revokeKey: KeyRecord;
+  updateKey: KeyRecord;
+  rotateKey: RotatedKey;
+  getKeyUsage: KeyUsage;
+  listAuditEvents: Page<AuditEvent>;
 }
