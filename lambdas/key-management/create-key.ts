@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import type { CreatedKey } from "../../contract/api-types";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
 import { capMessage, countNewKey, discountDeadKeys } from "./active-key-count";
 import { keyEvents } from "./key-events";
@@ -15,7 +16,7 @@ import {
   putAudit,
   record,
 } from "./key-store";
-import { type CreatedKey, commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
 import type { CreateKeyInput } from "./schemas";
 
 /** A create's `Idempotency-Key` is remembered this long (Stripe keeps them 24 hours too). */

@@ -1,6 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { KeyRecord } from "../../contract/api-types";
 import { digestApiKey, isWellFormedApiKey, sameDigest } from "../shared/api-keys/api-key";
-import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import { fail, type KeyServiceDeps, type Outcome, ok, readKey, record } from "./key-store";
 
 /** One key of the org, read strongly consistently; another org's key is as absent as a missing one. */

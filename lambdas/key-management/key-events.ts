@@ -1,9 +1,8 @@
-import type { KeyRecord } from "../shared/api-keys/key-record";
+import type { KeyRecord } from "../../contract/api-types";
 import type { TransactItem } from "../shared/dynamo/transact";
 import type { KeyEventType } from "../shared/interaction-schemas";
 import { keyEventItem } from "../shared/outbox-events";
 import type { KeyServiceDeps } from "./key-store";
-import type { RevokeOptions } from "./revoke-key";
 
 /** A key event to raise: its type, the key's record after the change, and any field it adds. */
 export interface KeyEvent {
@@ -27,17 +26,4 @@ export function keyEvents(
   return events.map(({ type, record, extra }) =>
     keyEventItem(table, orgId, { type, data: { ...record, ...extra }, at: nowMs }),
   );
-}
-
-/** A revocation raises `api_key.revoked`; a leak report's also `api_key.leak_reported` (with its `url`). */
-export function revokedEvents(revoked: KeyRecord, options: RevokeOptions): KeyEvent[] {
-  const events: KeyEvent[] = [{ type: "api_key.revoked", record: revoked }];
-  if (options.eventType === "key.leak_reported") {
-    events.push({
-      type: "api_key.leak_reported",
-      record: revoked,
-      extra: { url: options.changes?.url ?? null },
-    });
-  }
-  return events;
 }

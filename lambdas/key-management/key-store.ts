@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { type AuditEventType, type AuditItem, auditItem } from "../shared/api-keys/audit-events";
-import { type ApiKeyItem, type KeyRecord, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
+import type { AuditEventType, KeyRecord } from "../../contract/api-types";
+import { type AuditItem, auditItem } from "../shared/api-keys/audit-events";
+import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import type { KeySecretStore } from "../shared/api-keys/key-secrets";
 import {
   type RetryPolicy,

@@ -1,10 +1,9 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import type { KeyUsage } from "../../contract/api-types";
 import { ENV } from "../../contract/environment";
 import {
-  type Granularity,
   throttledOf,
-  type UsagePeriod,
   usageKeyBounds,
   usagePeriods,
   usageRange,
@@ -14,16 +13,6 @@ import {
 import { requireTable } from "../shared/runtime";
 import { type KeyServiceDeps, type Outcome, readKey } from "./key-store";
 import type { KeyUsageInput } from "./usage-schemas";
-
-/** A key's usage answer (API.md §11). */
-export interface KeyUsage {
-  keyId: string;
-  windowSeconds: number;
-  /** The key's effective limit per window (its own, or the environment's). */
-  limit: number;
-  granularity: Granularity;
-  items: UsagePeriod[];
-}
 
 /** A usage item as stored; anything else in the table is skipped rather than trusted. */
 const usageItemSchema = z.object({

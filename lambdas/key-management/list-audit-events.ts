@@ -1,14 +1,10 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import type { AuditEvent, AuditItem } from "../shared/api-keys/audit-events";
+import type { AuditEvent, Page } from "../../contract/api-types";
+import type { AuditItem } from "../shared/api-keys/audit-events";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { fail, type KeyServiceDeps, type Outcome, ok } from "./key-store";
 import type { ListAuditEventsInput } from "./schemas";
-
-export interface AuditPage {
-  items: AuditEvent[];
-  nextCursor: string | null;
-}
 
 const EVENT_ID = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/;
 const auditPositionSchema = z.strictObject({ id: z.string().regex(EVENT_ID) });
@@ -41,7 +37,7 @@ export async function listAuditEvents(
   deps: KeyServiceDeps,
   orgId: string,
   input: ListAuditEventsInput,
-): Promise<Outcome<AuditPage>> {
+): Promise<Outcome<Page<AuditEvent>>> {
   let exclusiveStartKey: Record<string, unknown> | undefined;
   if (input.cursor !== undefined) {
     const position = decodeCursor(input.cursor, orgId, auditPositionSchema);

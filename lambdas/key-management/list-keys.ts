@@ -1,8 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import type { KeyListItem, KeyRecord, Page } from "../../contract/api-types";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
-import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
-import type { UsagePeriod } from "../shared/api-keys/usage-history";
+import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
 import { batchGet } from "./batch-get";
 import { KEY_LIMITS } from "./key-limits";
@@ -10,14 +10,6 @@ import { fail, type KeyServiceDeps, type Outcome, ok, record } from "./key-store
 import { withLastSevenDays } from "./list-usage";
 import { isKeyId, type ListKeysInput } from "./schemas";
 import { lastActivity, unusedCutoff } from "./unused-keys";
-
-/** A listed key: its record and its last 7 days by hour (what the page's sparkline draws). */
-export type KeyListItem = KeyRecord & { lastSevenDays: UsagePeriod[] };
-
-export interface KeyPage {
-  items: KeyListItem[];
-  nextCursor: string | null;
-}
 
 /**
  * Where a page of the org index ends: the index key of its last item (the org is the cursor's own),
@@ -64,7 +56,7 @@ export async function listKeys(
   deps: KeyServiceDeps,
   orgId: string,
   input: ListKeysInput,
-): Promise<Outcome<KeyPage>> {
+): Promise<Outcome<Page<KeyListItem>>> {
   const now = deps.clock();
   // `unusedForDays` (API.md §11) filters as a status does: active, and last used by the cutoff.
   const unused = unusedCutoff(input, now);

@@ -1,4 +1,5 @@
-import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import type { KeyListItem, KeyRecord } from "../../contract/api-types";
+import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import { throttledOf, type WindowUsage } from "../shared/api-keys/usage-history";
 import {
   lastSevenDays,
@@ -8,7 +9,6 @@ import {
 } from "../shared/api-keys/usage-summary";
 import { batchGet } from "./batch-get";
 import type { KeyServiceDeps } from "./key-store";
-import type { KeyListItem } from "./list-keys";
 
 /**
  * Gives each listed key its last 7 days by hour (API.md §11), so the page draws every sparkline from

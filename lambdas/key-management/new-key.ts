@@ -1,6 +1,7 @@
+import type { CreatedKey } from "../../contract/api-types";
 import type { Scope } from "../../contract/scopes";
 import { digestApiKey, generateApiKey } from "../shared/api-keys/api-key";
-import { type ApiKeyItem, type KeyRecord, ttlFor } from "../shared/api-keys/key-record";
+import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { commitWithSecret } from "../shared/api-keys/key-secrets";
 import { windowStart } from "../shared/api-keys/rate-window";
 import type { TransactItem, TransactResult } from "../shared/dynamo/transact";
@@ -12,13 +13,6 @@ type CancelledTransaction = Extract<TransactResult, { committed: false }>;
  * A new key, as create and rotate make it: the key itself exists only in the answer, the item holds
  * its hash and hint.
  */
-
-/** The create answer: the record plus the key, the only time the key exists outside its holder. */
-export type CreatedKey = KeyRecord & {
-  key: string;
-  /** The key's copy in Secrets Manager; only with the hook on. */
-  secretArn?: string;
-};
 
 /** The settings a key is created with (from the body, or inherited by a rotation). */
 export interface KeySettings {

@@ -1,7 +1,7 @@
-import type { AuditEventType } from "../shared/api-keys/audit-events";
-import { type ApiKeyItem, type KeyRecord, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import type { AuditEventType, KeyRecord } from "../../contract/api-types";
+import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
 import { uncountKey } from "./active-key-count";
-import { keyEvents, revokedEvents } from "./key-events";
+import { type KeyEvent, keyEvents } from "./key-events";
 import {
   type ActorInput,
   actorOf,
@@ -29,6 +29,22 @@ export interface RevokeOptions {
    * revoked instead, with its TTL from now (a few milliseconds later than from its expiry).
    */
   narrowCondition?: boolean;
+}
+
+/**
+ * A revocation raises `api_key.revoked`; a leak report's also `api_key.leak_reported` (with its `url`).
+ * Here, beside the options it reads, as create and rotate name their events in their own modules.
+ */
+function revokedEvents(revoked: KeyRecord, options: RevokeOptions): KeyEvent[] {
+  const events: KeyEvent[] = [{ type: "api_key.revoked", record: revoked }];
+  if (options.eventType === "key.leak_reported") {
+    events.push({
+      type: "api_key.leak_reported",
+      record: revoked,
+      extra: { url: options.changes?.url ?? null },
+    });
+  }
+  return events;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { RotatedKey } from "../../contract/api-types";
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
@@ -17,14 +18,11 @@ import {
   record,
   stillLive,
 } from "./key-store";
-import { type CreatedKey, commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
 import type { RotateKeyInput } from "./schemas";
 
 /** Position of the counter's move in a rotation's transaction (after the two keys and two events). */
 const COUNTER_ACTION = 4;
-
-/** The rotate answer: the new key's record, the new key, and the id of the key it replaces. */
-export type RotatedKey = CreatedKey & { replaces: string };
 
 /** The old key's change: grace (expires later) or none (revoked now), and the event recording it. */
 function retireOld(

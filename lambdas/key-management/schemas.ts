@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { KEY_STATUSES } from "../../contract/api-types";
 import { SCOPES } from "../../contract/scopes";
 import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/api-keys/ip-allowlist";
 import { plainTextSchema } from "../shared/plain-text";
@@ -164,7 +165,6 @@ export const claimedActorSchema = plainTextSchema()
   .min(1, "Must not be empty.")
   .max(256, "Must be at most 256 characters.");
 
-export const KEY_STATUSES = ["active", "expired", "revoked"] as const;
 export const keyStatusSchema = z.enum(KEY_STATUSES, {
   error: () => `Must be one of ${KEY_STATUSES.join(", ")}.`,
 });

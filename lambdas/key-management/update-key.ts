@@ -1,4 +1,5 @@
-import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import type { KeyRecord } from "../../contract/api-types";
+import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import {
   type ActorInput,
   actorOf,

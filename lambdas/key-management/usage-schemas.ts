@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { GRANULARITIES } from "../shared/api-keys/usage-history";
+import { GRANULARITIES } from "../../contract/api-types";
 import { instantSchema } from "./schemas";
 
 /**

@@ -1,17 +1,39 @@
 import * as z from "zod";
+import {
+  AUDIT_EVENT_TYPES,
+  type AuditEvent,
+  type CreatedKey,
+  type CreateKeyBody,
+  GRANULARITIES,
+  KEY_STATUSES,
+  type KeyListItem,
+  type KeyOperationAnswers,
+  type KeyRecord,
+  type KeyUsage,
+  type RotatedKey,
+  type RotateKeyBody,
+  type UpdateKeyBody,
+} from "../../contract/api-types";
 import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
 import { SCOPES } from "../../contract/scopes";
-import type { KeyUsage } from "../key-management/key-usage";
-import type { KeyListItem } from "../key-management/list-keys";
+import type { createKey } from "../key-management/create-key";
+import type { getKey } from "../key-management/get-key";
+import type { getKeyUsage } from "../key-management/key-usage";
+import type { listAuditEvents } from "../key-management/list-audit-events";
+import type { listKeys } from "../key-management/list-keys";
+import type { OPERATIONS } from "../key-management/operations";
+import type { revokeKey } from "../key-management/revoke-key";
+import type { rotateKey } from "../key-management/rotate-key";
+import type { createKeySchema, rotateKeySchema, updateKeySchema } from "../key-management/schemas";
+import type { updateKey } from "../key-management/update-key";
 import type { TokenLabel } from "../secret-scanning/leak-report";
-import { AUDIT_EVENT_TYPES, type AuditEvent } from "../shared/api-keys/audit-events";
-import type { KeyRecord } from "../shared/api-keys/key-record";
-import { GRANULARITIES } from "../shared/api-keys/usage-history";
 
 /**
  * Zod schemas of answers that no handler validates (it builds them from typed values), written here
- * for the document only. Each is held to the TypeScript type the handlers answer with: if the two
- * ever differ, `tsc` fails on the `Same` checks below, so the document cannot drift from the code.
+ * for the document only. Each is held to the wire type of `contract/api-types.ts`, which the handlers
+ * answer with and the clients read: if the two ever differ, `tsc` fails on the `Same` checks below, so
+ * the document cannot drift from the code. The request bodies the handlers parse are held to the
+ * contract's body types the same way.
  */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -46,7 +68,7 @@ export const keyRecordSchema = z.object({
   name: z.string(),
   scopes: z.array(z.enum(SCOPES)),
   hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
-  status: z.enum(["active", "expired", "revoked"]),
+  status: z.enum(KEY_STATUSES),
   createdAt: isoInstant,
   createdBy: z.string(),
   expiresAt: isoInstant.nullable(),
@@ -64,9 +86,16 @@ export const createdKeySchema = keyRecordSchema.extend({
   key: z.string().meta({ description: "The key itself; never shown again." }),
   secretArn: z.string().optional().meta({ description: "With the Secrets Manager hook on." }),
 });
+const createdKeyMatches: Same<z.infer<typeof createdKeySchema>, CreatedKey> = true;
 
 /** The rotate answer: the new key's record and key, and the id of the key it replaces. */
 export const rotatedKeySchema = createdKeySchema.extend({ replaces: z.string() });
+const rotatedKeyMatches: Same<z.infer<typeof rotatedKeySchema>, RotatedKey> = true;
+
+/** The bodies as sent (before the schemas' transforms) are the contract's, which the clients send. */
+const createKeyBodyMatches: Same<z.input<ReturnType<typeof createKeySchema>>, CreateKeyBody> = true;
+const updateKeyBodyMatches: Same<z.input<typeof updateKeySchema>, UpdateKeyBody> = true;
+const rotateKeyBodyMatches: Same<z.input<ReturnType<typeof rotateKeySchema>>, RotateKeyBody> = true;
 
 /** A key audit event (API.md §5). */
 export const auditEventSchema = z.object({
@@ -108,6 +137,25 @@ export const keyListItemSchema = keyRecordSchema.extend({
 const keyListItemMatches: Same<z.infer<typeof keyListItemSchema>, KeyListItem> = true;
 const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
 
+/** What a key-management verb answers when it succeeds (the operation of the same name answers it). */
+type VerbAnswer<F extends (...args: never[]) => Promise<{ ok: boolean }>> = Extract<
+  Awaited<ReturnType<F>>,
+  { ok: true; value: unknown }
+>["value"];
+
+/** Every operation has its answer in the contract's map, and each verb answers what the map says. */
+const operationAnswersMatch: [
+  Same<keyof typeof OPERATIONS, keyof KeyOperationAnswers>,
+  Same<VerbAnswer<typeof createKey>, KeyOperationAnswers["createKey"]>,
+  Same<VerbAnswer<typeof listKeys>, KeyOperationAnswers["listKeys"]>,
+  Same<VerbAnswer<typeof getKey>, KeyOperationAnswers["getKey"]>,
+  Same<VerbAnswer<typeof revokeKey>, KeyOperationAnswers["revokeKey"]>,
+  Same<VerbAnswer<typeof updateKey>, KeyOperationAnswers["updateKey"]>,
+  Same<VerbAnswer<typeof rotateKey>, KeyOperationAnswers["rotateKey"]>,
+  Same<VerbAnswer<typeof getKeyUsage>, KeyOperationAnswers["getKeyUsage"]>,
+  Same<VerbAnswer<typeof listAuditEvents>, KeyOperationAnswers["listAuditEvents"]>,
+] = [true, true, true, true, true, true, true, true, true];
+
 /** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
 export const tokenLabelSchema = z.object({
   token_hash: z.string().meta({ description: "Hex SHA-256 of the reported token." }),
@@ -127,8 +175,14 @@ export const healthSchema = z.object({ status: z.literal("ok") });
 export const DOC_SCHEMA_CHECKS = [
   errorEnvelopeMatches,
   keyRecordMatches,
+  createdKeyMatches,
+  rotatedKeyMatches,
+  createKeyBodyMatches,
+  updateKeyBodyMatches,
+  rotateKeyBodyMatches,
   auditEventMatches,
   keyUsageMatches,
   keyListItemMatches,
+  operationAnswersMatch,
   tokenLabelMatches,
 ];

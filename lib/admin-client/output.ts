@@ -1,5 +1,4 @@
-import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
-import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
+import type { AuditEvent, KeyRecord, Page, RotatedKey } from "../../contract/api-types";
 import { type AdminReply, apiErrorOf } from "./admin-client";
 import { terminalSafe, terminalSafeDeep, terminalSafeJson } from "./terminal-text";
 
@@ -10,7 +9,7 @@ export interface Writers {
 }
 
 /** What the admin API answers for a key (the create and rotate answers add `key`, `replaces`, `secretArn`). */
-type KeyAnswer = KeyRecord & { key?: string; replaces?: string; secretArn?: string };
+type KeyAnswer = KeyRecord & Partial<Omit<RotatedKey, keyof KeyRecord>>;
 
 const show = (value: string | null | undefined, absent = "-") => value ?? absent;
 
@@ -72,7 +71,7 @@ export function printHuman(
       return;
     }
     case "list": {
-      const items = (body as { items: KeyAnswer[] }).items;
+      const items = (body as Page<KeyAnswer>).items;
       const rows = items.map((k) => [
         k.id,
         k.status,
@@ -85,7 +84,7 @@ export function printHuman(
       break;
     }
     case "audit": {
-      const items = (body as { items: AuditEvent[] }).items;
+      const items = (body as Page<AuditEvent>).items;
       const rows = items.map((e) => [
         e.at,
         e.type,

@@ -1,21 +1,20 @@
-import type { KeyUsage } from "../../lambdas/key-management/key-usage";
-import type { KeyListItem } from "../../lambdas/key-management/list-keys";
-import type { AuditEvent } from "../../lambdas/shared/api-keys/audit-events";
-import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
+import type {
+  CreateKeyBody,
+  KeyListItem,
+  KeyOperationAnswers,
+  KeyRecord,
+  RotateKeyBody,
+  UpdateKeyBody,
+} from "../../contract/api-types";
 
-/** A created or rotated key: the record and the key itself, held only while the panel shows it. */
-export type CreatedKey = KeyRecord & { key: string; replaces?: string };
+/** A key-management operation the page calls, by the name under which the contract gives its answer. */
+type Operation = keyof KeyOperationAnswers;
 
 /**
  * A key as the list shows it: a listed key has its last 7 days (`lastSevenDays`); a record just
  * created or changed on the page has none until the list is read again.
  */
 export type ListedKey = KeyRecord & Partial<Pick<KeyListItem, "lastSevenDays">>;
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 /** An API error as people read it: the envelope's message (API.md §4). */
 export class ApiError extends Error {
@@ -39,64 +38,85 @@ export interface ConsoleApiOptions {
   onSignedOut: () => void;
 }
 
+/**
+ * The one place the page turns a JSON answer into a typed one: the answer of `operation` as the
+ * contract gives it (`contract/api-types.ts`). Not checked field by field: the server builds the answer
+ * typed with the same contract type, and a check would put a schema library in the page for an answer
+ * of its own API. Every method below names its operation; no caller picks an answer's type.
+ */
+function answerOf<O extends Operation>(_operation: O, payload: unknown): KeyOperationAnswers[O] {
+  return payload as KeyOperationAnswers[O];
+}
+
 /** The console API (API.md §10): the admin API's operations for the signed-in person's org. */
 export class ConsoleApi {
   constructor(private readonly options: ConsoleApiOptions) {}
 
   /** The org's keys; with `unusedForDays`, only the active keys unused that long (API.md §11). */
-  listKeys(cursor?: string, unusedForDays?: number): Promise<Page<ListedKey>> {
+  listKeys(cursor?: string, unusedForDays?: number): Promise<KeyOperationAnswers["listKeys"]> {
     const query = new URLSearchParams();
     if (cursor) query.set("cursor", cursor);
     if (unusedForDays) query.set("unusedForDays", String(unusedForDays));
     const search = query.toString();
-    return this.call("GET", `/api-keys${search ? `?${search}` : ""}`);
+    return this.call("listKeys", "GET", `/api-keys${search ? `?${search}` : ""}`);
   }
   /** One page of the org's active keys, 100 at a time (the most the API gives): for org-wide counts. */
-  listActiveKeys(cursor?: string): Promise<Page<KeyRecord>> {
+  listActiveKeys(cursor?: string): Promise<KeyOperationAnswers["listKeys"]> {
     const query = new URLSearchParams({ status: "active", limit: "100" });
     if (cursor) query.set("cursor", cursor);
-    return this.call("GET", `/api-keys?${query}`);
+    return this.call("listKeys", "GET", `/api-keys?${query}`);
   }
   /** A key's usage history per hour or day from `from` to now (API.md §11). */
-  keyUsage(id: string, granularity: "hour" | "day", from: string): Promise<KeyUsage> {
+  keyUsage(
+    id: string,
+    granularity: "hour" | "day",
+    from: string,
+  ): Promise<KeyOperationAnswers["getKeyUsage"]> {
     const query = new URLSearchParams({ granularity, from });
-    return this.call("GET", `/api-keys/${encodeURIComponent(id)}/usage?${query}`);
+    return this.call("getKeyUsage", "GET", `/api-keys/${encodeURIComponent(id)}/usage?${query}`);
   }
-  getKey(id: string): Promise<KeyRecord> {
-    return this.call("GET", `/api-keys/${encodeURIComponent(id)}`);
+  getKey(id: string): Promise<KeyOperationAnswers["getKey"]> {
+    return this.call("getKey", "GET", `/api-keys/${encodeURIComponent(id)}`);
   }
-  createKey(body: { name: string; scopes: string[]; expiresAt?: string }): Promise<CreatedKey> {
-    return this.call("POST", "/api-keys", body);
+  createKey(body: CreateKeyBody): Promise<KeyOperationAnswers["createKey"]> {
+    return this.call("createKey", "POST", "/api-keys", body);
   }
-  updateKey(id: string, body: Record<string, unknown>): Promise<KeyRecord> {
-    return this.call("PATCH", `/api-keys/${encodeURIComponent(id)}`, body);
+  updateKey(id: string, body: UpdateKeyBody): Promise<KeyOperationAnswers["updateKey"]> {
+    return this.call("updateKey", "PATCH", `/api-keys/${encodeURIComponent(id)}`, body);
   }
-  revokeKey(id: string): Promise<KeyRecord> {
-    return this.call("POST", `/api-keys/${encodeURIComponent(id)}/revoke`, {});
+  revokeKey(id: string): Promise<KeyOperationAnswers["revokeKey"]> {
+    return this.call("revokeKey", "POST", `/api-keys/${encodeURIComponent(id)}/revoke`, {});
   }
-  rotateKey(id: string, body: { gracePeriodSeconds?: number; expiresAt?: string }): Promise<CreatedKey> {
-    return this.call("POST", `/api-keys/${encodeURIComponent(id)}/rotate`, body);
+  rotateKey(id: string, body: RotateKeyBody): Promise<KeyOperationAnswers["rotateKey"]> {
+    return this.call("rotateKey", "POST", `/api-keys/${encodeURIComponent(id)}/rotate`, body);
   }
-  listAuditEvents(cursor?: string): Promise<Page<AuditEvent & { actorEmail?: string | null }>> {
-    return this.call("GET", `/audit-events${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+  listAuditEvents(cursor?: string): Promise<KeyOperationAnswers["listAuditEvents"]> {
+    const path = `/audit-events${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`;
+    return this.call("listAuditEvents", "GET", path);
   }
 
   /**
    * One call; a 401 (the session expired or was revoked) renews the session and repeats the call
    * once, so whatever the person typed in a dialog is still there and goes through (API.md §10).
    */
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<O extends Operation>(
+    operation: O,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<KeyOperationAnswers[O]> {
     try {
-      return await this.once<T>(method, path, body);
+      return answerOf(operation, await this.once(method, path, body));
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) throw error;
-      if (await this.options.renew()) return this.once<T>(method, path, body);
+      if (await this.options.renew()) return answerOf(operation, await this.once(method, path, body));
       this.options.onSignedOut();
       throw new ApiError("Your session has ended. Sign in again.", 401, "unauthorized");
     }
   }
 
-  private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One request: the parsed body of a 2xx answer, or an `ApiError` with the envelope's message. */
+  private async once(method: string, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = {};
     const token = this.options.token();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -115,7 +135,7 @@ export class ConsoleApi {
       throw new ApiError("The API cannot be reached. Check your connection and try again.", 0, "network");
     }
     const payload: unknown = await response.json().catch(() => undefined);
-    if (response.ok) return payload as T;
+    if (response.ok) return payload;
     const error = (payload as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
     throw new ApiError(
       typeof error?.message === "string" ? error.message : `The API answered ${response.status}.`,

@@ -1,4 +1,4 @@
-import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../contract/api-types";
 
 /** How a key is doing, as the page says it (API.md §10): the API's status, refined for people. */
 export type DisplayStatus = "active" | "expiring soon" | "expired" | "revoked";

@@ -1,4 +1,4 @@
-import type { UsagePeriod } from "../../lambdas/shared/api-keys/usage-history";
+import type { UsagePeriod } from "../../contract/api-types";
 
 /** The two views of a key's history on the page (issue 14): 7 days by hour, 90 days by day. */
 export const USAGE_RANGES = {

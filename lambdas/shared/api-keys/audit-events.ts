@@ -1,35 +1,10 @@
+import type { AuditEvent } from "../../../contract/api-types";
 import { newId } from "../ids";
 
 /** Audit events are kept a year (API.md §5). */
 export const AUDIT_RETENTION_SECONDS = 365 * 24 * 60 * 60;
 
-export const AUDIT_EVENT_TYPES = [
-  "key.created",
-  "key.updated",
-  "key.revoked",
-  "key.rotated",
-  "key.expired_by_rotation",
-  "key.leak_reported",
-  "key.expiring_soon",
-] as const;
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
-
-/** An audit event as admins read it. Nothing in it ever holds a key: ids, names and changes only. */
-export interface AuditEvent {
-  id: string;
-  type: AuditEventType;
-  at: string;
-  /** IAM principal ARN, `direct-invoke`, `secret-scanning`, `scheduler`, `user:<sub>` (console), or `local-admin` locally. */
-  actor: string;
-  /** A direct invocation's self-declared actor, kept unverified (CloudTrail holds the real invoker). */
-  claimedActor?: string;
-  /** A console user's e-mail, beside `actor: user:<sub>` (the console door); null when the token has none. */
-  actorEmail?: string | null;
-  keyId: string;
-  changes: Record<string, unknown>;
-}
-
-/** The audit table item: the event plus its partition (`orgId`) and TTL. */
+/** The audit table item: the event as admins read it (`contract/api-types.ts`) plus its partition (`orgId`) and TTL. */
 export interface AuditItem extends AuditEvent {
   orgId: string;
   ttl: number;

@@ -1,3 +1,4 @@
+import type { KeyRecord, KeyStatus } from "../../../contract/api-types";
 import type { Scope } from "../../../contract/scopes";
 import { windowStart } from "./rate-window";
 
@@ -57,8 +58,6 @@ export interface ApiKeyItem {
   ttl?: number;
 }
 
-export type KeyStatus = "active" | "expired" | "revoked";
-
 export function keyStatus(item: Pick<ApiKeyItem, "expiresAt" | "revokedAt">, nowMs: number): KeyStatus {
   if (item.revokedAt !== undefined) return "revoked";
   if (item.expiresAt !== undefined && item.expiresAt <= nowMs) return "expired";
@@ -70,27 +69,9 @@ export function ttlFor(stopsAtMs: number): number {
   return Math.ceil(stopsAtMs / 1000) + DEAD_KEY_RETENTION_SECONDS;
 }
 
-/** A key as admins see it (API.md §5). */
-export interface KeyRecord {
-  id: string;
-  orgId: string;
-  name: string;
-  scopes: Scope[];
-  hint: string;
-  status: KeyStatus;
-  createdAt: string;
-  createdBy: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  rateLimit: { limit: number; windowSeconds: number };
-  allowedIps: string[] | null;
-  replacedBy: string | null;
-  usage: { windowStart: string; count: number };
-}
-
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
+/** The key record (API.md §5) of a stored key at `nowMs`: its wire shape is the contract's. */
 export function toKeyRecord(
   item: ApiKeyItem,
   nowMs: number,

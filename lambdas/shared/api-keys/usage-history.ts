@@ -11,11 +11,10 @@
  * conditional on the item's window.
  */
 
+import type { Granularity, UsagePeriod } from "../../../contract/api-types";
+
 /** History is kept, and answered, this long (API.md §11). */
 export const USAGE_RETENTION_SECONDS = 90 * 24 * 60 * 60;
-
-export const GRANULARITIES = ["window", "hour", "day"] as const;
-export type Granularity = (typeof GRANULARITIES)[number];
 
 /** Without `from`/`to`, a usage request covers this much time (API.md §11: the last 7 days). */
 export const DEFAULT_RANGE_SECONDS = 7 * 24 * 60 * 60;
@@ -26,13 +25,6 @@ const DAY_SECONDS = 86_400;
 /** One window's traffic: when it started (epoch seconds), what it counted, how much of that was 429. */
 export interface WindowUsage {
   start: number;
-  count: number;
-  throttled: number;
-}
-
-/** One period of a usage answer: its start (ISO 8601 UTC) and its traffic. */
-export interface UsagePeriod {
-  start: string;
   count: number;
   throttled: number;
 }

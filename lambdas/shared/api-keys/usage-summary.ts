@@ -3,10 +3,10 @@
  * so that a list page reads every key's week in one batched read instead of one query per key. Pure:
  * the stream's writer folds each closed window in, the list answer adds the windows not folded yet.
  */
+import type { UsagePeriod } from "../../../contract/api-types";
 import {
   DEFAULT_RANGE_SECONDS,
   periodStart,
-  type UsagePeriod,
   usagePeriods,
   usageRange,
   type WindowUsage,

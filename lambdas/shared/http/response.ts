@@ -3,17 +3,10 @@ import { type ErrorCode, errorEnvelope } from "../../../contract/error-codes";
 import { DomainError, type DomainErrorKind } from "../domain-errors";
 import { errorFields, log } from "../observability/log";
 import { HttpError } from "./errors";
+import type { HttpResult } from "./http-result";
 
-/**
- * What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. A body
- * that is not JSON (an export's ndjson or csv) comes as `text`, already serialised, with its media type.
- */
-export interface HttpResult {
-  statusCode: number;
-  body?: unknown;
-  text?: { contentType: string; content: string };
-  headers?: Record<string, string>;
-}
+/** Declared in `http-result.ts`, a leaf the observability middleware can import without a cycle. */
+export type { HttpResult };
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 

@@ -4,8 +4,8 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../../contract/metric-names";
+import type { HttpResult } from "../http/http-result";
 import { requestState } from "../http/request-state";
-import type { HttpResult } from "../http/response";
 import { runtime } from "../runtime";
 
 /**

@@ -6,7 +6,13 @@ import { describe, expect, it } from "vitest";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The folders whose imports the seam constrains; `bin/`, `bench/` and `test/` may import anything. */
-const SCANNED = ["contract", "lambdas", "lib"] as const;
+const SCANNED = ["contract", "lambdas", "lib", "web"] as const;
+
+/** The folders whose modules must not import each other in a circle (the page's build script aside). */
+const CYCLE_SCANNED = ["contract", "lambdas", "lib", "web/src"] as const;
+
+/** Clients of the API: they speak the contract, never the server's internals (STYLE.md, point 10). */
+const CLIENTS = ["web/", "lib/admin-client/"] as const;
 
 /** Packages that only the stack may load: in a function bundle they would add megabytes and a CDK app. */
 const CDK_PACKAGES = ["aws-cdk-lib", "constructs", "cdk-nag", "aws-cdk"];
@@ -52,6 +58,9 @@ function breach(file: string, { specifier, typeOnly }: ImportRef): string | unde
     const target = posix.normalize(posix.join(posix.dirname(file), specifier));
     const targetSide = target.split("/")[0];
     if (target.startsWith("..")) return "reaches outside the project";
+    const client = CLIENTS.find((folder) => file.startsWith(folder));
+    if (client && !target.startsWith("contract/") && !target.startsWith(client))
+      return `${client} imports contract/ only (and itself)`;
     if (side === "contract" && targetSide !== "contract") return "contract/ imports nothing but contract/";
     if (side === "lambdas" && targetSide !== "lambdas" && targetSide !== "contract")
       return "lambdas/ imports contract/ only, never lib/, bin/ or test/";
@@ -75,9 +84,57 @@ function seamBreaches(files: SourceFile[]): string[] {
   );
 }
 
+/** The project file a relative import names: `./x` is `x.ts`, `x.tsx` or `x/index.ts`; undefined if none. */
+function resolveImport(from: string, specifier: string, known: ReadonlySet<string>): string | undefined {
+  const target = posix.normalize(posix.join(posix.dirname(from), specifier));
+  const candidates = [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`, `${target}/index.tsx`];
+  return candidates.find((candidate) => known.has(candidate));
+}
+
+/**
+ * Every circle of relative imports among `files`, type-only imports included (a type placed in the
+ * wrong module closes a circle as surely as a value does), each as the path `a → b → a`. A depth-first
+ * walk reports one circle per edge back to a module still on the walk's path; none means no circle.
+ */
+function importCycles(files: SourceFile[]): string[] {
+  const known = new Set(files.map((file) => file.path));
+  const edges = new Map(
+    files.map((file) => [
+      file.path,
+      [
+        ...new Set(
+          importsOf(file.text)
+            .filter(({ specifier }) => specifier.startsWith("."))
+            .flatMap(({ specifier }) => resolveImport(file.path, specifier, known) ?? []),
+        ),
+      ].sort(),
+    ]),
+  );
+  const cycles = new Set<string>();
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (node: string) => {
+    path.push(node);
+    for (const next of edges.get(node) ?? []) {
+      const at = path.indexOf(next);
+      if (at >= 0) {
+        const circle = path.slice(at);
+        // Written from its first module in sort order, so the same circle reads the same however reached.
+        const first = circle.indexOf([...circle].sort()[0] ?? next);
+        const rotated = [...circle.slice(first), ...circle.slice(0, first)];
+        cycles.add([...rotated, rotated[0]].join(" → "));
+      } else if (!done.has(next)) visit(next);
+    }
+    path.pop();
+    done.add(node);
+  };
+  for (const file of [...known].sort()) if (!done.has(file)) visit(file);
+  return [...cycles].sort();
+}
+
 function sourceFiles(folder: string): SourceFile[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: "utf8" })
-    .filter((name) => /\.(ts|mts|cts|js|mjs)$/.test(name))
+    .filter((name) => /\.(ts|tsx|mts|cts|js|mjs)$/.test(name))
     .map((name) => {
       const path = relative(ROOT, join(ROOT, folder, name))
         .split("\\")
@@ -87,10 +144,17 @@ function sourceFiles(folder: string): SourceFile[] {
 }
 
 describe("the seam between infrastructure and code", () => {
-  it("holds across contract/, lambdas/ and lib/: contract imports neither side, lambdas never lib/ or the CDK", () => {
+  it("holds across contract/, lambdas/, lib/ and web/: contract imports neither side, lambdas never lib/ or the CDK, clients contract/ only", () => {
     const files = SCANNED.flatMap(sourceFiles);
     expect(files.length).toBeGreaterThan(50);
+    expect(files.some((file) => file.path.startsWith("web/src/components/"))).toBe(true);
     expect(seamBreaches(files), "imports across the seam (file → import)").toEqual([]);
+  });
+
+  it("has no circle of imports among contract/, lambdas/, lib/ and web/src, type-only imports included", () => {
+    const files = CYCLE_SCANNED.flatMap(sourceFiles);
+    expect(files.length).toBeGreaterThan(50);
+    expect(importCycles(files), "circles of imports (each as a path)").toEqual([]);
   });
 
   it("reports a handler that imports lib/, wherever the import statement is split", () => {
@@ -148,5 +212,93 @@ describe("the seam between infrastructure and code", () => {
       },
     ];
     expect(seamBreaches(files)).toEqual([]);
+  });
+
+  it("keeps the page and the CLI to contract/: a type-only import of lambdas/ is reported too", () => {
+    const files: SourceFile[] = [
+      {
+        path: "web/src/api.ts",
+        text: 'import type { KeyRecord } from "../../lambdas/shared/api-keys/key-record";\n',
+      },
+      {
+        path: "web/src/components/KeysTable.tsx",
+        text: 'import { FynexStack } from "../../../lib/fynex-stack";\n',
+      },
+      {
+        path: "lib/admin-client/output.ts",
+        text: 'import type {\n  AuditEvent,\n} from "../../lambdas/shared/api-keys/audit-events";\nimport { config } from "../config";\n',
+      },
+    ];
+    expect(seamBreaches(files)).toEqual([
+      "web/src/api.ts → ../../lambdas/shared/api-keys/key-record (web/ imports contract/ only (and itself))",
+      "web/src/components/KeysTable.tsx → ../../../lib/fynex-stack (web/ imports contract/ only (and itself))",
+      "lib/admin-client/output.ts → ../../lambdas/shared/api-keys/audit-events (lib/admin-client/ imports contract/ only (and itself))",
+      "lib/admin-client/output.ts → ../config (lib/admin-client/ imports contract/ only (and itself))",
+    ]);
+  });
+
+  it("lets the page and the CLI import contract/, their own modules and packages; lib/local/ still lambdas/", () => {
+    const files: SourceFile[] = [
+      {
+        path: "web/src/components/KeysTable.tsx",
+        text: 'import { useState } from "preact/hooks";\nimport type { KeyRecord } from "../../../contract/api-types";\nimport { ConsoleApi } from "../api";\n',
+      },
+      { path: "web/build.ts", text: 'import { build } from "esbuild";\n' },
+      {
+        path: "lib/admin-client/output.ts",
+        text: 'import type { KeyRecord } from "../../contract/api-types";\nimport { apiErrorOf } from "./admin-client";\n',
+      },
+      { path: "lib/local/server.ts", text: 'import { handler } from "../../lambdas/console/handler";\n' },
+    ];
+    expect(seamBreaches(files)).toEqual([]);
+  });
+});
+
+describe("the import cycle check", () => {
+  it("reports a circle of two modules closed by a type-only import, as a path", () => {
+    const files: SourceFile[] = [
+      {
+        path: "lambdas/key-management/revoke-key.ts",
+        text: 'import { revokedEvents } from "./key-events";\n',
+      },
+      {
+        path: "lambdas/key-management/key-events.ts",
+        text: 'import type { RevokeOptions } from "./revoke-key";\n',
+      },
+    ];
+    expect(importCycles(files)).toEqual([
+      "lambdas/key-management/key-events.ts → lambdas/key-management/revoke-key.ts → lambdas/key-management/key-events.ts",
+    ]);
+  });
+
+  it("follows ./x to x.ts, x.tsx and x/index.ts, across folders, and reports each circle once", () => {
+    const files: SourceFile[] = [
+      { path: "web/src/api.ts", text: 'import { Table } from "./components";\n' },
+      { path: "web/src/components/index.ts", text: 'export { Table } from "./Table";\n' },
+      { path: "web/src/components/Table.tsx", text: 'import type { ConsoleApi } from "../api";\n' },
+      { path: "lambdas/shared/http/response.ts", text: 'import { log } from "../observability/log";\n' },
+      { path: "lambdas/shared/observability/log.ts", text: 'import { appLogger } from "./telemetry";\n' },
+      {
+        path: "lambdas/shared/observability/telemetry.ts",
+        text: 'import type { HttpResult } from "../http/response";\n',
+      },
+    ];
+    expect(importCycles(files)).toEqual([
+      "lambdas/shared/http/response.ts → lambdas/shared/observability/log.ts → lambdas/shared/observability/telemetry.ts → lambdas/shared/http/response.ts",
+      "web/src/api.ts → web/src/components/index.ts → web/src/components/Table.tsx → web/src/api.ts",
+    ]);
+  });
+
+  it("reports no circle where imports only converge, nor for imports in comments or of packages", () => {
+    const files: SourceFile[] = [
+      { path: "lambdas/a.ts", text: 'import { b } from "./b";\nimport { c } from "./c";\n' },
+      { path: "lambdas/b.ts", text: 'import { c } from "./c";\nimport * as z from "zod";\n' },
+      {
+        path: "lambdas/c.ts",
+        text: '/**\n * import { a } from "./a";\n */\nimport { SCOPES } from "../contract/scopes";\n',
+      },
+      { path: "contract/scopes.ts", text: "export const SCOPES = [];\n" },
+    ];
+    expect(importCycles(files)).toEqual([]);
   });
 });

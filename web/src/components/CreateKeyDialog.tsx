@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../contract/api-types";
+import type { Scope } from "../../../contract/scopes";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
 import { useSubmit } from "../hooks/useSubmit";
@@ -24,7 +25,7 @@ export function CreateKeyDialog(props: {
   onClose: () => void;
 }) {
   const [name, setName] = useState("");
-  const [scopes, setScopes] = useState<Set<string>>(new Set());
+  const [scopes, setScopes] = useState<Set<Scope>>(new Set());
   const [expiry, setExpiry] = useState("");
   const { busy, error, setError, run } = useSubmit();
   // The full key: in this component's memory only, and only until Done.

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord, UpdateKeyBody } from "../../../contract/api-types";
+import type { Scope } from "../../../contract/scopes";
 import type { ConsoleApi } from "../api";
 import { useSubmit } from "../hooks/useSubmit";
 import { FormActions } from "./FormActions";
@@ -15,7 +16,7 @@ export function EditKeyDialog(props: {
 }) {
   const key = props.apiKey;
   const [name, setName] = useState(key.name);
-  const [scopes, setScopes] = useState<Set<string>>(new Set(key.scopes));
+  const [scopes, setScopes] = useState<Set<Scope>>(new Set(key.scopes));
   const [limit, setLimit] = useState(String(key.rateLimit.limit));
   const [allowlist, setAllowlist] = useState((key.allowedIps ?? []).join("\n"));
   const { busy, error, run } = useSubmit();
@@ -23,10 +24,10 @@ export function EditKeyDialog(props: {
   const save = async (event: Event) => {
     event.preventDefault();
     // Only what changed is sent: an untouched limit stays the environment's default.
-    const body: Record<string, unknown> = {};
+    const body: UpdateKeyBody = {};
     if (name !== key.name) body.name = name;
     const scopeList = [...scopes];
-    if (scopeList.length !== key.scopes.length || scopeList.some((s) => !key.scopes.includes(s as never)))
+    if (scopeList.length !== key.scopes.length || scopeList.some((s) => !key.scopes.includes(s)))
       body.scopes = scopeList;
     if (limit !== String(key.rateLimit.limit)) body.rateLimit = { limit: Number(limit) };
     const ips = allowlist

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
-import type { ConsoleApi } from "../api";
+import type { KeyRecord } from "../../../contract/api-types";
+import type { ConsoleApi, ListedKey } from "../api";
 import { UNUSED_DAYS } from "../format";
 import { usePagedList } from "../hooks/usePagedList";
 import { AuditEvents } from "./AuditEvents";
@@ -24,7 +24,7 @@ export function Integrations(props: { api: ConsoleApi }) {
     setItems: setKeys,
     error,
     more,
-  } = usePagedList(
+  } = usePagedList<ListedKey>(
     (cursor) => props.api.listKeys(cursor, unusedOnly ? UNUSED_DAYS : undefined),
     [unusedOnly],
   );

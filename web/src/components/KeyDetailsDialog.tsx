@@ -1,4 +1,4 @@
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi } from "../api";
 import { absoluteTime, displayStatus } from "../format";
 import { Modal } from "./Modal";

@@ -1,4 +1,4 @@
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi, ListedKey } from "../api";
 import { displayStatus, isUnused } from "../format";
 import { Sparkline } from "./Sparkline";

@@ -1,4 +1,4 @@
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi } from "../api";
 import { useSubmit } from "../hooks/useSubmit";
 import { ErrorAlert, Modal } from "./Modal";

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
 import { useSubmit } from "../hooks/useSubmit";

@@ -1,12 +1,12 @@
 import { SCOPE_DESCRIPTIONS, SCOPE_NOTES } from "../../../contract/scope-descriptions";
-import { SCOPES } from "../../../contract/scopes";
+import { SCOPES, type Scope } from "../../../contract/scopes";
 
 /**
  * One checkbox per scope (API.md §2), named by the scope id and what it grants, so that the name a
  * screen reader says starts with the id (`accounts:read — list and read accounts…`).
  */
-export function ScopeChoices(props: { selected: Set<string>; onChange: (next: Set<string>) => void }) {
-  const toggle = (scope: string, on: boolean) => {
+export function ScopeChoices(props: { selected: Set<Scope>; onChange: (next: Set<Scope>) => void }) {
+  const toggle = (scope: Scope, on: boolean) => {
     const next = new Set(props.selected);
     if (on) next.add(scope);
     else next.delete(scope);

@@ -1,4 +1,4 @@
-import type { UsagePeriod } from "../../../lambdas/shared/api-keys/usage-history";
+import type { UsagePeriod } from "../../../contract/api-types";
 import { fillPeriods } from "../usage";
 
 const WIDTH = 84;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { KeyUsage } from "../../../lambdas/key-management/key-usage";
+import type { KeyUsage } from "../../../contract/api-types";
 import type { ConsoleApi } from "../api";
 import { absoluteTime } from "../format";
 import { fillPeriods, rangeStart, USAGE_RANGES, type UsageRange } from "../usage";

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { Page } from "../api";
+import type { Page } from "../../../contract/api-types";
 
 /**
  * A list read page by page with `fetchPage`: the first page on mount and whenever `reloadOn` changes;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KeyRecord } from "../../../../lambdas/shared/api-keys/key-record";
+import type { KeyRecord } from "../../../../contract/api-types";
 import { isUnused } from "../../../../web/src/format";
 
 const NOW = Date.parse("2026-12-02T12:00:00.000Z");
