@@ -1,7 +1,8 @@
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 /**
- * The suite's tiers, each a vitest project (`vitest run --project <name>`):
+ * The suite's tiers, each a vitest project (`vitest run --project <name>`). A workspace package's tests
+ * join them from its own `test/<tier>/` folder (`packages/<name>/test/unit/...`):
  * - unit: no network, no server, no child process; mirrors the source tree (`test/unit/<source path>`);
  * - integration: real HTTP against the local runtime (or a deployed stage), real DynamoDB protocol;
  * - infra: CDK synthesis, assertions and cdk-nag;
@@ -10,7 +11,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  */
 const tier = (name: string, isolate = true): TestProjectInlineConfiguration => ({
   extends: true,
-  test: { name, include: [`test/${name}/**/*.test.ts`], isolate },
+  test: { name, include: [`test/${name}/**/*.test.ts`, `packages/*/test/${name}/**/*.test.ts`], isolate },
 });
 
 export default defineConfig({
