@@ -44,10 +44,16 @@ function inputsByEntry(metafile: Metafile): Map<string, string[]> {
   );
 }
 
-/** The inputs no function may carry: the CDK (`aws-cdk-lib`, `constructs`) and any file of `lib/`. */
-function stackInputs(inputs: string[]): string[] {
+/**
+ * The inputs no function may carry: the CDK (`aws-cdk-lib`, `constructs`), any file of `lib/`, and any
+ * file of `packages/` (the workspaces customers install: esbuild follows a workspace's symlink to it).
+ */
+function forbiddenInputs(inputs: string[]): string[] {
   return inputs.filter(
-    (input) => /(^|\/)node_modules\/(aws-cdk-lib|constructs)\//.test(input) || input.startsWith("lib/"),
+    (input) =>
+      /(^|\/)node_modules\/(aws-cdk-lib|constructs)\//.test(input) ||
+      input.startsWith("lib/") ||
+      input.startsWith("packages/"),
   );
 }
 
@@ -109,20 +115,21 @@ describe("Lambda bundles", () => {
     }
   });
 
-  it("keeps aws-cdk-lib, constructs and every lib/ file out of every function bundle", () => {
+  it("keeps aws-cdk-lib, constructs and every lib/ and packages/ file out of every function bundle", () => {
     const leaks = [...inputsByHandler].flatMap(([handler, inputs]) =>
-      stackInputs(inputs).map((input) => `${handler} ← ${input}`),
+      forbiddenInputs(inputs).map((input) => `${handler} ← ${input}`),
     );
-    expect(leaks, "function bundle ← stack input").toEqual([]);
+    expect(leaks, "function bundle ← forbidden input").toEqual([]);
   });
 
-  it("would report a handler that pulls in lib/ or the CDK", async () => {
+  it("would report a handler that pulls in lib/, the CDK or a workspace package", async () => {
     const result = await build({
       ...BUNDLING,
       stdin: {
         contents:
           'import { NOT_FOUND } from "../../lib/gateway-responses";\nimport { Construct } from "constructs";\n' +
-          "export const handler = () => [NOT_FOUND, Construct];\n",
+          'import { isFynexKey } from "../../packages/secretlint-rule-fynex/src/index";\n' +
+          "export const handler = () => [NOT_FOUND, Construct, isFynexKey];\n",
         resolveDir: join(ROOT, "lambdas/accounts"),
         sourcefile: "lambdas/accounts/careless.ts",
         loader: "ts",
@@ -131,8 +138,9 @@ describe("Lambda bundles", () => {
     const inputs = Object.values((result.metafile as Metafile).outputs).flatMap((output) =>
       Object.keys(output.inputs),
     );
-    const leaked = stackInputs(inputs);
+    const leaked = forbiddenInputs(inputs);
     expect(leaked).toContain("lib/gateway-responses.ts");
+    expect(leaked).toContain("packages/secretlint-rule-fynex/src/fynex-keys.ts");
     expect(leaked.some((input) => input.startsWith("node_modules/constructs/"))).toBe(true);
   });
 
