@@ -1,9 +1,11 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { lintSource } from "@secretlint/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { documentClient } from "../../lambdas/shared/dynamo/document-client";
 import { runtime } from "../../lambdas/shared/runtime";
+import { RULE_ID, creator as secretlintRule } from "../../packages/secretlint-rule-fynex/src/index";
 import { admin, call, createKey, ManualClock, type Reply, startLocal, withKey } from "./harness";
 
 /**
@@ -173,6 +175,44 @@ describe("leaked-key reports (API.md §8)", () => {
     const events = (await auditItems()).filter((event) => event.type === "key.leak_reported");
     expect(events.filter((event) => event.keyId === live.id)).toHaveLength(1);
     expect(events.filter((event) => event.keyId === revoked.id)).toHaveLength(0);
+  });
+
+  it("agrees with secretlint-rule-fynex on the keys Fynex issued: live and revoked are found, a bad checksum is not", async () => {
+    // Prepare: what a repository's .env might hold. The revoked key no longer works.
+    const live = await liveKey("leak-lint");
+    const revoked = await liveKey("leak-lint");
+    expect(
+      (await admin(target, "POST", `/admin/v1/orgs/leak-lint/api-keys/${revoked.id}/revoke`)).status,
+    ).toBe(200);
+    expect((await withKey(target, revoked.key, "/api/v1/accounts")).status).toBe(401);
+    const unknown = generateApiKey(); // well-formed, never issued
+    const badChecksum = `${live.key.slice(0, -1)}${live.key.endsWith("a") ? "b" : "a"}`;
+    const env = [`LIVE=${live.key}`, `OLD=${revoked.key}`, `UNISSUED=${unknown}`, `TYPO=${badChecksum}`, ""];
+
+    // Act: secretlint's core with the rule, on the text in memory; then the same tokens reported here.
+    const linted = await lintSource({
+      source: { content: env.join("\n"), filePath: ".env", ext: ".env", contentType: "text" },
+      options: { config: { rules: [{ id: RULE_ID, rule: secretlintRule }] }, maskSecrets: true },
+    });
+    const reply = await post(
+      report([live, revoked, { key: unknown }, { key: badChecksum }].map(({ key }) => ({ token: key }))),
+    );
+
+    // Assess: the rule finds both keys Fynex issued, as this route labels them, and misses no
+    // well-formed key: offline, it cannot tell the one never issued (README, "What is reported").
+    expect(linted.messages.map((message) => [message.loc.start.line, message.messageId])).toEqual([
+      [1, "FYNEX_API_KEY"],
+      [2, "FYNEX_API_KEY"],
+      [3, "FYNEX_API_KEY"],
+    ]);
+    expect(reply.json.map((entry: { label: string }) => entry.label)).toEqual([
+      "true_positive",
+      "true_positive",
+      "false_positive",
+      "false_positive",
+    ]);
+    const said = JSON.stringify(linted.messages);
+    for (const key of [live.key, revoked.key, unknown]) expect(said).not.toContain(key);
   });
 
   it("labels an expired key true_positive and leaves it expired: it no longer works", async () => {
