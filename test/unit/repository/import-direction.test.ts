@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The folders whose imports the seam constrains; `bin/`, `bench/` and `test/` may import anything. */
-const SCANNED = ["contract", "lambdas", "lib", "web"] as const;
+const SCANNED = ["contract", "lambdas", "lib", "web", "packages"] as const;
 
 /** The folders whose modules must not import each other in a circle (the page's build script aside). */
 const CYCLE_SCANNED = ["contract", "lambdas", "lib", "web/src"] as const;
@@ -58,6 +58,14 @@ function breach(file: string, { specifier, typeOnly }: ImportRef): string | unde
     const target = posix.normalize(posix.join(posix.dirname(file), specifier));
     const targetSide = target.split("/")[0];
     if (target.startsWith("..")) return "reaches outside the project";
+    // A workspace package is installed alone, in customers' projects: nothing of the service is there.
+    // contract/ is the one exception (STYLE.md point 10: a client's types may come from it), which such
+    // a package must bundle. Its tests stay in the repository and may hold it to the service's code.
+    if (side === "packages" && file.split("/")[2] !== "test") {
+      const home = `${file.split("/").slice(0, 2).join("/")}/`;
+      if (!target.startsWith(home) && targetSide !== "contract")
+        return `${home} ships alone: it imports nothing of the repository but itself and contract/`;
+    }
     const client = CLIENTS.find((folder) => file.startsWith(folder));
     if (client && !target.startsWith("contract/") && !target.startsWith(client))
       return `${client} imports contract/ only (and itself)`;
@@ -134,7 +142,9 @@ function importCycles(files: SourceFile[]): string[] {
 
 function sourceFiles(folder: string): SourceFile[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: "utf8" })
-    .filter((name) => /\.(ts|tsx|mts|cts|js|mjs)$/.test(name))
+    .filter(
+      (name) => /\.(ts|tsx|mts|cts|js|mjs)$/.test(name) && !name.split(/[\\/]/).includes("node_modules"),
+    )
     .map((name) => {
       const path = relative(ROOT, join(ROOT, folder, name))
         .split("\\")
@@ -144,10 +154,11 @@ function sourceFiles(folder: string): SourceFile[] {
 }
 
 describe("the seam between infrastructure and code", () => {
-  it("holds across contract/, lambdas/, lib/ and web/: contract imports neither side, lambdas never lib/ or the CDK, clients contract/ only", () => {
+  it("holds across contract/, lambdas/, lib/, web/ and packages/: contract imports neither side, lambdas never lib/ or the CDK, clients contract/ only, packages themselves and contract/", () => {
     const files = SCANNED.flatMap(sourceFiles);
     expect(files.length).toBeGreaterThan(50);
     expect(files.some((file) => file.path.startsWith("web/src/components/"))).toBe(true);
+    expect(files.some((file) => file.path.startsWith("packages/secretlint-rule-fynex/src/"))).toBe(true);
     expect(seamBreaches(files), "imports across the seam (file → import)").toEqual([]);
   });
 
@@ -251,6 +262,27 @@ describe("the seam between infrastructure and code", () => {
       { path: "lib/local/server.ts", text: 'import { handler } from "../../lambdas/console/handler";\n' },
     ];
     expect(seamBreaches(files)).toEqual([]);
+  });
+  it("keeps a workspace package's code to itself and contract/, and lets its tests reach the service", () => {
+    const files: SourceFile[] = [
+      {
+        path: "packages/secretlint-rule-fynex/src/fynex-keys.ts",
+        text: 'import { crc32 } from "../../../lambdas/shared/api-keys/api-key";\nimport { RULE_ID } from "./index.js";\n',
+      },
+      {
+        path: "packages/client/src/errors.ts",
+        text: 'import type { ErrorCode } from "../../../contract/error-codes";\nimport { FynexStack } from "../../../lib/fynex-stack";\nimport { isFynexKey } from "../../secretlint-rule-fynex/src/fynex-keys";\n',
+      },
+      {
+        path: "packages/secretlint-rule-fynex/test/unit/rule.test.ts",
+        text: 'import { generateApiKey } from "../../../../lambdas/shared/api-keys/api-key";\nimport { creator } from "../../src/index";\n',
+      },
+    ];
+    expect(seamBreaches(files)).toEqual([
+      "packages/secretlint-rule-fynex/src/fynex-keys.ts → ../../../lambdas/shared/api-keys/api-key (packages/secretlint-rule-fynex/ ships alone: it imports nothing of the repository but itself and contract/)",
+      "packages/client/src/errors.ts → ../../../lib/fynex-stack (packages/client/ ships alone: it imports nothing of the repository but itself and contract/)",
+      "packages/client/src/errors.ts → ../../secretlint-rule-fynex/src/fynex-keys (packages/client/ ships alone: it imports nothing of the repository but itself and contract/)",
+    ]);
   });
 });
 
