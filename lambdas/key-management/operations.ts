@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import * as z from "zod";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import { HttpError, notFound, validationError } from "../shared/http/errors";
+import { within } from "../shared/http/failures";
 import { headerValues } from "../shared/http/headers";
 import { parseJsonBody, parseQuery, validate } from "../shared/http/validation";
 import { createKey } from "./create-key";
@@ -97,7 +98,7 @@ function idempotencyHeader(event: APIGatewayProxyEvent): string | undefined {
   if (values.length === 0) return undefined;
   const path = `headers.${IDEMPOTENCY_HEADER}`;
   if (values.length > 1) throw validationError([{ path, message: `Send one ${IDEMPOTENCY_HEADER}.` }]);
-  return validate(idempotencyKeySchema, values[0], [path]);
+  return validate(idempotencyKeySchema, values[0], within(path));
 }
 
 function operation<I>(spec: OperationSpec<I>): Operation {

@@ -2,7 +2,9 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { type ErrorCode, errorEnvelope } from "../../../contract/error-codes";
 import { DomainError, type DomainErrorKind } from "../domain-errors";
 import { errorFields, log } from "../observability/log";
+import { OutageError } from "../outcome";
 import { HttpError } from "./errors";
+import { failureError } from "./failures";
 
 /**
  * What a route returns: the status, a JSON-serialisable body (none for 204) and extra headers. A body
@@ -52,11 +54,16 @@ export function httpErrorOf(error: DomainError): HttpError {
 
 /**
  * The envelope for any error. `HttpError`s say what they are, domain errors are mapped by kind
- * (`httpErrorOf`); anything else is a 500 that says
- * nothing internal, logged with its class and stack only.
+ * (`httpErrorOf`), an outage a store or service threw is mapped by the one mapping (`failureError`);
+ * anything else is a 500 that says nothing internal, logged with its class and stack only.
  */
 export function errorResult(thrown: unknown, requestId: string): HttpResult {
-  const error = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
+  const error =
+    thrown instanceof DomainError
+      ? httpErrorOf(thrown)
+      : thrown instanceof OutageError
+        ? failureError(thrown.outage)
+        : thrown;
   if (error instanceof HttpError) {
     return {
       statusCode: error.statusCode,
