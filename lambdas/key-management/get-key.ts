@@ -1,7 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { digestApiKey, isWellFormedApiKey, sameDigest } from "../shared/api-keys/api-key";
 import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
-import { fail, type KeyServiceDeps, type Outcome, ok, readKey, record } from "./key-store";
+import { type Outcome, ok } from "../shared/outcome";
+import { type KeyServiceDeps, keyMissing, readKey, record } from "./key-store";
 
 /** One key of the org, read strongly consistently; another org's key is as absent as a missing one. */
 export async function getKey(
@@ -11,7 +12,7 @@ export async function getKey(
 ): Promise<Outcome<KeyRecord>> {
   const now = deps.clock();
   const item = await readKey(deps, orgId, keyId);
-  return item ? ok(record(deps, item, now)) : fail({ reason: "not_found" });
+  return item ? ok(record(deps, item, now)) : keyMissing();
 }
 
 /**

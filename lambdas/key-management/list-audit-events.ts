@@ -1,8 +1,9 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { AuditEvent, AuditItem } from "../shared/api-keys/audit-events";
-import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { fail, type KeyServiceDeps, type Outcome, ok } from "./key-store";
+import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/cursor";
+import { type Outcome, ok } from "../shared/outcome";
+import type { KeyServiceDeps } from "./key-store";
 import type { ListAuditEventsInput } from "./schemas";
 
 export interface AuditPage {
@@ -45,7 +46,7 @@ export async function listAuditEvents(
   let exclusiveStartKey: Record<string, unknown> | undefined;
   if (input.cursor !== undefined) {
     const position = decodeCursor(input.cursor, orgId, auditPositionSchema);
-    if (!position) return fail({ reason: "invalid_cursor" });
+    if (!position) return invalidCursor();
     exclusiveStartKey = { orgId, id: position.id };
   }
   const filtered = input.keyId !== undefined;

@@ -1,12 +1,11 @@
 import type { ApiKeyItem, KeyRecord } from "../shared/api-keys/key-record";
+import { type Outcome, ok } from "../shared/outcome";
 import {
   type ActorInput,
   actorOf,
   commit,
   eventOf,
   type KeyServiceDeps,
-  type Outcome,
-  ok,
   putAudit,
   readCheckWrite,
   record,

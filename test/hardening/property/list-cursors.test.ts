@@ -88,7 +88,7 @@ async function answerOf(run: () => Promise<unknown>): Promise<Answer> {
   try {
     const result = await run();
     if (typeof result === "object" && result !== null && "ok" in result && result.ok === false) {
-      expect(result).toMatchObject({ reason: "invalid_cursor" });
+      expect(result).toMatchObject({ failure: { kind: "invalid_input", problems: [{ path: ["cursor"] }] } });
       return "refused";
     }
     return "ok";
