@@ -1,6 +1,6 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { listContactsQuerySchema } from "./contact-schemas";
+import { listContactsQuerySchema } from "../shared/http/list-query";
 import { listContacts } from "./contact-store";
 
 /** `GET /api/v1/contacts` (contacts:read): the org's contacts, `?accountId=` for one account's. */

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { SK_PREFIX } from "../../contract/data-items";
 import { decodeCursor, encodeCursor, isListPosition } from "../shared/dynamo/cursor";
 import { validationError } from "../shared/http/errors";
-import { type CalledRoute, linkTo } from "../shared/http/links";
+import { type CalledRoute, linkTo, nextLink } from "../shared/http/links";
 import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";
 import { CONTENT_TYPES, pageWriter } from "./export-format";
@@ -127,21 +127,6 @@ export async function exportPage(
     nextCursor: resumeAfter === null ? null : encodeCursor(orgId, positionOf(request, resumeAfter)),
     records: rows.length,
   };
-}
-
-/**
- * The RFC 8288 `Link` to the next page of the export at `path` (already resolved for the URL called,
- * by `linkTo`): the request's own query (parameters in the order given, values as given) with the new
- * cursor. A root-relative reference carrying the stage or base path the client called through, so it
- * stays right behind a stage name, a custom domain, the local runtime, and a trailing slash alike.
- */
-export function nextLink(path: string, query: Record<string, string | undefined> | null, cursor: string) {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (name !== "cursor" && value !== undefined) params.append(name, value);
-  }
-  params.append("cursor", cursor);
-  return `<${path}?${params.toString()}>; rel="next"`;
 }
 
 /** The response of an export page: its body in its media type, and the `Link` when records remain. */

@@ -2,8 +2,8 @@ import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { idempotentRequest } from "../shared/http/idempotency";
 import { withCalledLocation } from "../shared/http/links";
-import { pathParameter } from "../shared/http/validation";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { idParameter, pathParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { registerPaymentSchema } from "./payment-schemas";
 import { registerPayment } from "./payment-store";
 

@@ -2,7 +2,8 @@ import type * as z from "zod";
 import type { ErrorDetail } from "../../../contract/error-codes";
 import { problemsOf } from "../field-problems";
 import type { FieldProblem } from "../outcome";
-import { HttpError, validationError } from "./errors";
+import { isResourceId } from "../resource-ids";
+import { HttpError, notFound, validationError } from "./errors";
 import { detailsOf, failureError, inBody, inQuery, type Locate } from "./failures";
 import { type HeaderBag, headerValue } from "./headers";
 
@@ -132,5 +133,20 @@ export function pathParameter(
   const value = event.pathParameters?.[name];
   if (value === undefined)
     throw new Error(`path parameter ${name} missing: route table and handler disagree`);
+  return value;
+}
+
+/**
+ * A resource id from the path. One that no resource could have (wrong prefix, wrong length, a 2 KB
+ * string) is a 404 at once: it never reaches DynamoDB, whose key limits would turn it into a 500.
+ */
+export function idParameter(
+  event: { pathParameters?: Record<string, string | undefined> | null },
+  name: string,
+  prefix: string,
+  what: string,
+): string {
+  const value = pathParameter(event, name);
+  if (!isResourceId(value, prefix)) throw notFound(what);
   return value;
 }
