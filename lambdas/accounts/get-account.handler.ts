@@ -11,5 +11,6 @@ export const handler = apiRoute({}, async ({ auth, event }) => {
     auth.orgId,
     idParameter(event, "accountId", ID_PREFIX.account, "account"),
   );
-  return { statusCode: 200, body: account };
+  if (!account.ok) return account;
+  return { statusCode: 200, body: account.value };
 });

@@ -19,6 +19,7 @@ export const handler = apiRoute(
       body,
       now,
     );
-    return { statusCode: 200, body: account };
+    if (!account.ok) return account;
+    return { statusCode: 200, body: account.value };
   },
 );

@@ -11,5 +11,6 @@ export const handler = apiRoute({}, async ({ auth, event }) => {
     auth.orgId,
     idParameter(event, "contactId", ID_PREFIX.contact, "contact"),
   );
-  return { statusCode: 200, body: contact };
+  if (!contact.ok) return contact;
+  return { statusCode: 200, body: contact.value };
 });

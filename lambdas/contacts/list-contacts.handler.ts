@@ -6,5 +6,6 @@ import { listContacts } from "./contact-store";
 /** `GET /api/v1/contacts` (contacts:read): the org's contacts, `?accountId=` for one account's. */
 export const handler = apiRoute({ query: listContactsQuerySchema }, async ({ auth, query }) => {
   const page = await listContacts(dataDeps(), auth.orgId, query);
-  return { statusCode: 200, body: page };
+  if (!page.ok) return page;
+  return { statusCode: 200, body: page.value };
 });

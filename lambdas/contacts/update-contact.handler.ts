@@ -11,6 +11,7 @@ export const handler = apiRoute(
   async ({ auth, body, event, now }) => {
     const contactId = idParameter(event, "contactId", ID_PREFIX.contact, "contact");
     const contact = await updateContact(dataDeps(), auth.orgId, contactId, body, now);
-    return { statusCode: 200, body: contact };
+    if (!contact.ok) return contact;
+    return { statusCode: 200, body: contact.value };
   },
 );

@@ -9,5 +9,6 @@ export const handler = apiRoute({}, async ({ auth, event }) => {
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
   const paymentId = idParameter(event, "paymentId", ID_PREFIX.payment, "payment");
   const payment = await getPayment(dataDeps(), auth.orgId, accountId, paymentId);
-  return { statusCode: 200, body: payment };
+  if (!payment.ok) return payment;
+  return { statusCode: 200, body: payment.value };
 });

@@ -9,5 +9,6 @@ import { listPayments } from "./payment-store";
 export const handler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query }) => {
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
   const page = await listPayments(dataDeps(), auth.orgId, accountId, query);
-  return { statusCode: 200, body: page };
+  if (!page.ok) return page;
+  return { statusCode: 200, body: page.value };
 });

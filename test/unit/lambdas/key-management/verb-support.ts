@@ -71,9 +71,8 @@ export const auditTtl = Math.ceil(NOW / 1000) + AUDIT_RETENTION_SECONDS;
 
 /** The error a verb throws when the store stays busy past the last retry (the edge answers 503). */
 export const BUSY = expect.objectContaining({
-  name: "DomainError",
-  kind: "unavailable",
-  retryAfterSeconds: 1,
+  name: "OutageError",
+  outage: { kind: "busy", message: expect.any(String), retryAfterSeconds: 1 },
 });
 
 /** A verb's outcome for a key that is not there, no longer there, or another org's. */
