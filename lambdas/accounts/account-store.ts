@@ -1,6 +1,5 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
-import { DomainError, missing, storeBusy } from "../shared/domain-errors";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage } from "../shared/dynamo/data-store";
 import {
@@ -13,6 +12,7 @@ import {
 } from "../shared/dynamo/transact";
 import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
+import { conflict, missing, type Outcome, ok, storeBusy } from "../shared/outcome";
 import { ID_PREFIX } from "../shared/resource-ids";
 import type { Account, CreateAccount, UpdateAccount } from "./account-schemas";
 
@@ -22,7 +22,7 @@ const MUTABLE_FIELDS = ["name", "externalRef", "status", "balance", "updatedAt"]
 /** How long a released `externalRef` guard stays before DynamoDB's TTL removes it. */
 const RELEASED_GUARD_SECONDS = 24 * 60 * 60;
 
-export const refTaken = () => new DomainError("conflict", "An account with this externalRef already exists.");
+export const refTaken = () => conflict("An account with this externalRef already exists.");
 
 /** The account item: the resource as answered, plus its keys. */
 function accountPut(deps: DataDeps, orgId: string, account: Account): TransactItem {
@@ -82,7 +82,7 @@ export async function createAccount(
   input: CreateAccount,
   nowMs: number,
   id?: string,
-): Promise<Account> {
+): Promise<Outcome<Account>> {
   const account = newAccount(input, nowMs, id);
   const items = [accountPut(deps, orgId, account)];
   if (account.externalRef !== null) items.push(guardPut(deps, orgId, account.externalRef, account.id));
@@ -95,9 +95,9 @@ export async function createAccount(
     }),
   );
   const result = await transact(deps.db, items, deps.retry);
-  if (account.externalRef !== null && conditionFailedAt(result, 1)) throw refTaken();
+  if (account.externalRef !== null && conditionFailedAt(result, 1)) return refTaken();
   if (!result.committed) throw unexpectedCancellation(result, "creating an account");
-  return account;
+  return ok(account);
 }
 
 /** The org's account with this id, read strongly consistent; undefined when there is none. */
@@ -116,11 +116,14 @@ export async function findAccount(
   return Item ? resourceOf<Account>(Item) : undefined;
 }
 
-/** The org's account, or a 404 (another org's id included). */
-export async function getAccount(deps: DataDeps, orgId: string, accountId: string): Promise<Account> {
+/** The org's account; not found when there is none (another org's id included). */
+export async function getAccount(
+  deps: DataDeps,
+  orgId: string,
+  accountId: string,
+): Promise<Outcome<Account>> {
   const account = await findAccount(deps, orgId, accountId);
-  if (!account) throw missing("account");
-  return account;
+  return account ? ok(account) : missing("account");
 }
 
 /** The id of the org's account holding `externalRef`, if any. */
@@ -152,7 +155,7 @@ export function patched(account: Account, patch: UpdateAccount, nowMs: number): 
 }
 
 /** What writing an account update came to. */
-export type UpdateOutcome = "written" | "stale" | "refTaken";
+export type UpdateWrite = "written" | "stale" | "refTaken";
 
 /**
  * Writes `next` over `seen` in one transaction: the account (guarded on every field it had when
@@ -166,7 +169,7 @@ export async function writeAccountUpdate(
   seen: Account,
   next: Account,
   nowMs: number,
-): Promise<UpdateOutcome> {
+): Promise<UpdateWrite> {
   const guard = unchangedSince(seen, MUTABLE_FIELDS);
   const items: TransactItem[] = [
     {
@@ -234,16 +237,18 @@ export async function updateAccount(
   accountId: string,
   patch: UpdateAccount,
   nowMs: number,
-): Promise<Account> {
+): Promise<Outcome<Account>> {
   const policy = deps.retry ?? DEFAULT_RETRY;
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     if (attempt > 0) await pause(policy, attempt - 1);
-    const seen = await getAccount(deps, orgId, accountId);
+    const found = await getAccount(deps, orgId, accountId);
+    if (!found.ok) return found;
+    const seen = found.value;
     const next = patched(seen, patch, nowMs);
-    if (next === seen) return seen;
-    const outcome = await writeAccountUpdate(deps, orgId, seen, next, nowMs);
-    if (outcome === "written") return next;
-    if (outcome === "refTaken") throw refTaken();
+    if (next === seen) return ok(seen);
+    const written = await writeAccountUpdate(deps, orgId, seen, next, nowMs);
+    if (written === "written") return ok(next);
+    if (written === "refTaken") return refTaken();
   }
   throw storeBusy();
 }
@@ -253,6 +258,6 @@ export function listAccounts(
   deps: DataDeps,
   orgId: string,
   page: { limit: number; cursor?: string },
-): Promise<Page<Account>> {
+): Promise<Outcome<Page<Account>>> {
   return queryPage(deps, orgId, SK_PREFIX.account, page, (item) => resourceOf<Account>(item));
 }

@@ -6,7 +6,9 @@ import { createAccount } from "./account-store";
 
 /** `POST /api/v1/accounts` (accounts:write): a new account in the caller's org. */
 export const handler = apiRoute({ body: createAccountSchema }, async ({ auth, body, event, now }) => {
-  const account = await createAccount(dataDeps(), auth.orgId, body, now);
+  const created = await createAccount(dataDeps(), auth.orgId, body, now);
+  if (!created.ok) return created;
+  const account = created.value;
   return {
     statusCode: 201,
     body: account,

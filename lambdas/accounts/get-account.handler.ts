@@ -1,6 +1,7 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { idParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { getAccount } from "./account-store";
 
 /** `GET /api/v1/accounts/{accountId}` (accounts:read): one account of the caller's org. */
@@ -10,5 +11,6 @@ export const handler = apiRoute({}, async ({ auth, event }) => {
     auth.orgId,
     idParameter(event, "accountId", ID_PREFIX.account, "account"),
   );
-  return { statusCode: 200, body: account };
+  if (!account.ok) return account;
+  return { statusCode: 200, body: account.value };
 });

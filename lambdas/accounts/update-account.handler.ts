@@ -1,6 +1,7 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { idParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { updateAccountSchema } from "./account-schemas";
 import { updateAccount } from "./account-store";
 
@@ -18,6 +19,7 @@ export const handler = apiRoute(
       body,
       now,
     );
-    return { statusCode: 200, body: account };
+    if (!account.ok) return account;
+    return { statusCode: 200, body: account.value };
   },
 );

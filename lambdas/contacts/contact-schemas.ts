@@ -1,5 +1,4 @@
 import * as z from "zod";
-import { listQuerySchema } from "../shared/http/list-query";
 import { plainTextSchema } from "../shared/plain-text";
 
 /**
@@ -54,6 +53,3 @@ export const updateContactSchema = createContactSchema
   .extend({ email: emailSchema.nullable(), phone: phoneSchema.nullable(), role: roleSchema.nullable() })
   .partial();
 export type UpdateContact = z.infer<typeof updateContactSchema>;
-
-/** `GET /contacts`: a page, optionally of one account's contacts. */
-export const listContactsQuerySchema = listQuerySchema.extend({ accountId: z.string().min(1).optional() });

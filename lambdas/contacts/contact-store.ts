@@ -1,7 +1,6 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { findAccount } from "../accounts/account-store";
-import { missing, storeBusy } from "../shared/domain-errors";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { encodeCursor } from "../shared/dynamo/cursor";
 import {
@@ -21,6 +20,7 @@ import {
 } from "../shared/dynamo/transact";
 import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
+import { missing, type Outcome, ok, problemAt, storeBusy } from "../shared/outcome";
 import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
 import type { Contact, CreateContact, UpdateContact } from "./contact-schemas";
 
@@ -28,21 +28,20 @@ const MUTABLE_FIELDS = ["name", "email", "phone", "role", "updatedAt"] as const;
 /** Pages of DynamoDB (1 MB each) one filtered list request reads at most before answering. */
 const MAX_FILTERED_PAGES = 10;
 
-const unknownAccount = () =>
-  missing("account", [{ path: "accountId", message: "No account of yours has this id." }]);
+const unknownAccount = () => missing("account", [problemAt("accountId", "No account of yours has this id.")]);
 
 /**
  * Creates a contact on one of the org's accounts: a condition check that the account exists (in
- * the caller's org partition, so another org's id is a 404), the contact and its `contact.created`
- * interaction, in one transaction.
+ * the caller's org partition, so another org's id is not found), the contact and its
+ * `contact.created` interaction, in one transaction.
  */
 export async function createContact(
   deps: DataDeps,
   orgId: string,
   input: CreateContact,
   nowMs: number,
-): Promise<Contact> {
-  if (!isResourceId(input.accountId, ID_PREFIX.account)) throw unknownAccount();
+): Promise<Outcome<Contact>> {
+  if (!isResourceId(input.accountId, ID_PREFIX.account)) return unknownAccount();
   const at = isoAt(nowMs);
   const contact: Contact = {
     id: newId(ID_PREFIX.contact, nowMs),
@@ -80,13 +79,17 @@ export async function createContact(
     ],
     deps.retry,
   );
-  if (conditionFailedAt(result, 0)) throw unknownAccount();
+  if (conditionFailedAt(result, 0)) return unknownAccount();
   if (!result.committed) throw unexpectedCancellation(result, "creating a contact");
-  return contact;
+  return ok(contact);
 }
 
-/** The org's contact, or a 404. */
-export async function getContact(deps: DataDeps, orgId: string, contactId: string): Promise<Contact> {
+/** The org's contact; not found when there is none (another org's id included). */
+export async function getContact(
+  deps: DataDeps,
+  orgId: string,
+  contactId: string,
+): Promise<Outcome<Contact>> {
   const { Item } = await deps.db.send(
     new GetCommand({
       TableName: deps.table,
@@ -94,8 +97,7 @@ export async function getContact(deps: DataDeps, orgId: string, contactId: strin
       ConsistentRead: true,
     }),
   );
-  if (!Item) throw missing("contact");
-  return resourceOf<Contact>(Item);
+  return Item ? ok(resourceOf<Contact>(Item)) : missing("contact");
 }
 
 function patched(contact: Contact, patch: UpdateContact, nowMs: number): Contact {
@@ -119,13 +121,15 @@ export async function updateContact(
   contactId: string,
   patch: UpdateContact,
   nowMs: number,
-): Promise<Contact> {
+): Promise<Outcome<Contact>> {
   const policy = deps.retry ?? DEFAULT_RETRY;
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     if (attempt > 0) await pause(policy, attempt - 1);
-    const seen = await getContact(deps, orgId, contactId);
+    const found = await getContact(deps, orgId, contactId);
+    if (!found.ok) return found;
+    const seen = found.value;
     const next = patched(seen, patch, nowMs);
-    if (next === seen) return seen;
+    if (next === seen) return ok(seen);
     const guard = unchangedSince(seen, MUTABLE_FIELDS);
     const result = await transact(
       deps.db,
@@ -164,7 +168,7 @@ export async function updateContact(
       ],
       deps.retry,
     );
-    if (result.committed) return next;
+    if (result.committed) return ok(next);
     // The contact changed since it was read (or is gone): read it again.
   }
   throw storeBusy();
@@ -180,11 +184,13 @@ export async function listContacts(
   deps: DataDeps,
   orgId: string,
   query: { limit: number; cursor?: string; accountId?: string },
-): Promise<Page<Contact>> {
+): Promise<Outcome<Page<Contact>>> {
   if (query.accountId === undefined) {
     return queryPage(deps, orgId, SK_PREFIX.contact, query, (item) => resourceOf<Contact>(item));
   }
-  let start = startAfter(orgId, SK_PREFIX.contact, query.cursor);
+  const after = startAfter(orgId, SK_PREFIX.contact, query.cursor);
+  if (!after.ok) return after;
+  let start = after.value;
   const base = {
     TableName: deps.table,
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
@@ -193,7 +199,7 @@ export async function listContacts(
   const values = { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.contact };
   const accountId = query.accountId;
   if (!isResourceId(accountId, ID_PREFIX.account) || !(await findAccount(deps, orgId, accountId))) {
-    return { items: [], nextCursor: null };
+    return ok({ items: [], nextCursor: null });
   }
   const items: Contact[] = [];
   for (let pages = 0; pages < MAX_FILTERED_PAGES; pages++) {
@@ -211,13 +217,13 @@ export async function listContacts(
     if (items.length === query.limit) {
       const stoppedEarly = found.length > room || result.LastEvaluatedKey !== undefined;
       const last = items.at(-1);
-      return {
+      return ok({
         items,
         nextCursor: stoppedEarly && last ? encodeCursor(orgId, { sk: sk.contact(last.id) }) : null,
-      };
+      });
     }
-    if (!result.LastEvaluatedKey) return { items, nextCursor: null };
+    if (!result.LastEvaluatedKey) return ok({ items, nextCursor: null });
     start = result.LastEvaluatedKey as { pk: string; sk: string };
   }
-  return { items, nextCursor: nextCursorOf(orgId, start) };
+  return ok({ items, nextCursor: nextCursorOf(orgId, start) });
 }

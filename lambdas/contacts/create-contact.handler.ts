@@ -6,7 +6,9 @@ import { createContact } from "./contact-store";
 
 /** `POST /api/v1/contacts` (contacts:write): a contact on one of the caller's org's accounts. */
 export const handler = apiRoute({ body: createContactSchema }, async ({ auth, body, event, now }) => {
-  const contact = await createContact(dataDeps(), auth.orgId, body, now);
+  const created = await createContact(dataDeps(), auth.orgId, body, now);
+  if (!created.ok) return created;
+  const contact = created.value;
   return {
     statusCode: 201,
     body: contact,

@@ -1,6 +1,7 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { idParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { getContact } from "./contact-store";
 
 /** `GET /api/v1/contacts/{contactId}` (contacts:read): one contact of the caller's org. */
@@ -10,5 +11,6 @@ export const handler = apiRoute({}, async ({ auth, event }) => {
     auth.orgId,
     idParameter(event, "contactId", ID_PREFIX.contact, "contact"),
   );
-  return { statusCode: 200, body: contact };
+  if (!contact.ok) return contact;
+  return { statusCode: 200, body: contact.value };
 });

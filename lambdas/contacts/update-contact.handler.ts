@@ -1,6 +1,7 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { idParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { updateContactSchema } from "./contact-schemas";
 import { updateContact } from "./contact-store";
 
@@ -10,6 +11,7 @@ export const handler = apiRoute(
   async ({ auth, body, event, now }) => {
     const contactId = idParameter(event, "contactId", ID_PREFIX.contact, "contact");
     const contact = await updateContact(dataDeps(), auth.orgId, contactId, body, now);
-    return { statusCode: 200, body: contact };
+    if (!contact.ok) return contact;
+    return { statusCode: 200, body: contact.value };
   },
 );

@@ -1,6 +1,7 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { exportPage, exportResult } from "./export-page";
+import { exportResult } from "../shared/http/export-result";
+import { exportPage } from "./export-page";
 import { exportInteractionsQuerySchema } from "./export-schemas";
 
 /**
@@ -9,5 +10,6 @@ import { exportInteractionsQuerySchema } from "./export-schemas";
  */
 export const handler = apiRoute({ query: exportInteractionsQuerySchema }, async ({ auth, query, event }) => {
   const page = await exportPage(dataDeps(), auth.orgId, { kind: "interactions", ...query });
-  return exportResult(page, event);
+  if (!page.ok) return page;
+  return exportResult(page.value, event);
 });

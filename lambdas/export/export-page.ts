@@ -1,10 +1,8 @@
 import * as z from "zod";
 import { SK_PREFIX } from "../../contract/data-items";
-import { decodeCursor, encodeCursor, isListPosition } from "../shared/dynamo/cursor";
-import { validationError } from "../shared/http/errors";
-import { type CalledRoute, linkTo } from "../shared/http/links";
-import type { HttpResult } from "../shared/http/response";
+import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "../shared/dynamo/cursor";
 import { newId } from "../shared/ids";
+import { type Outcome, ok } from "../shared/outcome";
 import { CONTENT_TYPES, pageWriter } from "./export-format";
 import { ACCOUNT_FIELDS, type ExportFormat, INTERACTION_FIELDS } from "./export-schemas";
 import { type ExportStoreDeps, readExportRange } from "./export-store";
@@ -54,8 +52,9 @@ export function interactionKeyAt(ms: number): string {
 
 /**
  * A cursor names the last record handed out and the filters of the export it belongs to, bound to the
- * org by the cursor codec: a cursor of another org, of the other export, or of other filters is a 400,
- * never a page of someone else's data. (`format` may change between pages: the records are the same.)
+ * org by the cursor codec: a cursor of another org, of the other export, or of other filters is
+ * invalid input, never a page of someone else's data. (`format` may change between pages: the records
+ * are the same.)
  */
 const positionSchema = z.strictObject({
   sk: z.string().max(256),
@@ -71,20 +70,21 @@ function positionOf(request: ExportRequest, sk: string): Record<string, string> 
   };
 }
 
-const invalidCursor = () =>
-  validationError([{ path: "query.cursor", message: "The cursor is not valid for this export." }]);
-
-function resumeKey(request: ExportRequest, orgId: string, from: string | undefined): string | undefined {
-  if (request.cursor === undefined) return undefined;
+/** Where the page resumes: after the sort key the request's cursor names (none without one). */
+function resumeKey(
+  request: ExportRequest,
+  orgId: string,
+  from: string | undefined,
+): Outcome<string | undefined> {
+  if (request.cursor === undefined) return ok(undefined);
   const position = decodeCursor(request.cursor, orgId, positionSchema);
-  if (position === undefined) throw invalidCursor();
+  if (position === undefined) return invalidCursor("export");
   const sameExport =
     isListPosition(position.sk, KINDS[request.kind].prefix) &&
     (from === undefined || position.sk >= from) &&
     position.since === (request.since === undefined ? undefined : String(request.since)) &&
     position.accountId === request.accountId;
-  if (!sameExport) throw invalidCursor();
-  return position.sk;
+  return sameExport ? ok(position.sk) : invalidCursor("export");
 }
 
 /**
@@ -96,15 +96,16 @@ export async function exportPage(
   orgId: string,
   request: ExportRequest,
   limits = { records: MAX_EXPORT_RECORDS, bytes: MAX_EXPORT_BYTES, evaluated: MAX_EXPORT_EVALUATED },
-): Promise<ExportPage> {
+): Promise<Outcome<ExportPage>> {
   const { prefix, fields } = KINDS[request.kind];
   const from = request.since === undefined ? undefined : interactionKeyAt(request.since);
   const after = resumeKey(request, orgId, from);
+  if (!after.ok) return after;
   const read = await readExportRange(
     deps,
     orgId,
     { prefix, from, accountId: request.accountId },
-    { after, max: limits.records, maxEvaluated: limits.evaluated },
+    { after: after.value, max: limits.records, maxEvaluated: limits.evaluated },
   );
 
   const writer = pageWriter(request.format, fields);
@@ -121,37 +122,10 @@ export async function exportPage(
     }
     rows.push(row);
   }
-  return {
+  return ok({
     contentType: CONTENT_TYPES[request.format],
     content: writer.wrap(rows),
     nextCursor: resumeAfter === null ? null : encodeCursor(orgId, positionOf(request, resumeAfter)),
     records: rows.length,
-  };
-}
-
-/**
- * The RFC 8288 `Link` to the next page of the export at `path` (already resolved for the URL called,
- * by `linkTo`): the request's own query (parameters in the order given, values as given) with the new
- * cursor. A root-relative reference carrying the stage or base path the client called through, so it
- * stays right behind a stage name, a custom domain, the local runtime, and a trailing slash alike.
- */
-export function nextLink(path: string, query: Record<string, string | undefined> | null, cursor: string) {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (name !== "cursor" && value !== undefined) params.append(name, value);
-  }
-  params.append("cursor", cursor);
-  return `<${path}?${params.toString()}>; rel="next"`;
-}
-
-/** The response of an export page: its body in its media type, and the `Link` when records remain. */
-export function exportResult(
-  page: ExportPage,
-  event: CalledRoute & { queryStringParameters: Record<string, string | undefined> | null },
-): HttpResult {
-  const headers: Record<string, string> = {};
-  if (page.nextCursor !== null) {
-    headers.Link = nextLink(linkTo(event, event.resource), event.queryStringParameters, page.nextCursor);
-  }
-  return { statusCode: 200, text: { contentType: page.contentType, content: page.content }, headers };
+  });
 }

@@ -1,6 +1,5 @@
 import { CsvError, parse } from "csv-parse/sync";
-import type { ErrorDetail } from "../../contract/error-codes";
-import { validationError } from "../shared/http/errors";
+import { type FieldProblem, invalidInput, type Outcome, ok } from "../shared/outcome";
 import { importRowSchema, MAX_IMPORT_ROWS } from "./import-schemas";
 
 const COLUMNS = new Set(Object.keys(importRowSchema.shape));
@@ -15,39 +14,42 @@ const WHY: Partial<Record<string, string>> = {
     "a closing quote is followed by something other than a delimiter",
 };
 
-const malformed = (message: string) => validationError([{ path: "body", message }]);
+/** The CSV as a whole is wrong. */
+const malformed = (message: string) => invalidInput({ path: [], message });
 
 /**
  * The rows of an import sent as `text/csv` (RFC 4180, parsed by csv-parse): quoted fields may hold
  * commas, doubled quotes and line breaks; a UTF-8 byte order mark is dropped; empty lines are skipped.
  * The header row names the JSON fields; an unknown or repeated column refuses the whole request (a
- * typo must not silently drop a column). An empty cell is an absent field; a `balance` cell that
- * reads as a number is one. Each row comes back as the object its JSON twin would be.
+ * typo must not silently drop a column): invalid input naming the CSV as a whole or the column. An
+ * empty cell is an absent field; a `balance` cell that reads as a number is one. Each row comes back
+ * as the object its JSON twin would be.
  */
-export function csvRows(text: string): Record<string, unknown>[] {
+export function csvRows(text: string): Outcome<Record<string, unknown>[]> {
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true });
   } catch (error) {
     if (error instanceof CsvError) {
       const line = typeof error.lines === "number" ? ` at line ${error.lines}` : "";
-      throw malformed(`The CSV is malformed${line}: ${WHY[error.code] ?? "it does not follow RFC 4180"}.`);
+      return malformed(`The CSV is malformed${line}: ${WHY[error.code] ?? "it does not follow RFC 4180"}.`);
     }
     throw error;
   }
   const [header, ...rows] = records;
-  if (!header) throw malformed(`Send a header row and 1 to ${MAX_IMPORT_ROWS} rows.`);
-  const problems: ErrorDetail[] = [];
+  if (!header) return malformed(`Send a header row and 1 to ${MAX_IMPORT_ROWS} rows.`);
+  const problems: FieldProblem[] = [];
   header.forEach((column, index) => {
+    // A column is named as written (`a.b` is one column); an unnamed one by its place in the header.
     if (!COLUMNS.has(column))
-      problems.push({ path: column || `header[${index}]`, message: "Unknown column." });
-    else if (header.indexOf(column) !== index) problems.push({ path: column, message: "Repeated column." });
+      problems.push({ path: [column || `header[${index}]`], message: "Unknown column." });
+    else if (header.indexOf(column) !== index) problems.push({ path: [column], message: "Repeated column." });
   });
-  if (problems.length > 0) throw validationError(problems);
+  if (problems.length > 0) return invalidInput(...problems);
   if (rows.length < 1 || rows.length > MAX_IMPORT_ROWS) {
-    throw malformed(`Send 1 to ${MAX_IMPORT_ROWS} rows after the header row; this CSV has ${rows.length}.`);
+    return malformed(`Send 1 to ${MAX_IMPORT_ROWS} rows after the header row; this CSV has ${rows.length}.`);
   }
-  return rows.map((cells) => {
+  const parsed = rows.map((cells) => {
     const row: Record<string, unknown> = {};
     header.forEach((column, index) => {
       const cell = cells[index] ?? "";
@@ -56,4 +58,5 @@ export function csvRows(text: string): Record<string, unknown>[] {
     });
     return row;
   });
+  return ok(parsed);
 }

@@ -2,6 +2,7 @@ import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { validationError } from "../shared/http/errors";
 import { validate } from "../shared/http/validation";
+import { ok } from "../shared/outcome";
 import { csvRows } from "./csv-rows";
 import { importEnvelopeSchema } from "./import-schemas";
 import { importAccounts } from "./import-service";
@@ -28,6 +29,7 @@ function jsonRows(text: string): unknown[] {
  */
 export const handler = apiRoute({ rawBody: ["application/json", CSV] }, async ({ auth, raw, now }) => {
   if (!raw) throw new Error("raw body missing: the route declares rawBody");
-  const rows = raw.mediaType === CSV ? csvRows(raw.text) : jsonRows(raw.text);
-  return { statusCode: 200, body: await importAccounts(dataDeps(), auth.orgId, rows, now) };
+  const rows = raw.mediaType === CSV ? csvRows(raw.text) : ok(jsonRows(raw.text));
+  if (!rows.ok) return rows;
+  return { statusCode: 200, body: await importAccounts(dataDeps(), auth.orgId, rows.value, now) };
 });

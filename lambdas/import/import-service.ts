@@ -1,4 +1,3 @@
-import type { ErrorDetail } from "../../contract/error-codes";
 import {
   accountIdByRef,
   createAccount,
@@ -6,13 +5,13 @@ import {
   patched,
   writeAccountUpdate,
 } from "../accounts/account-store";
-import { DomainError } from "../shared/domain-errors";
 import type { DataDeps } from "../shared/dynamo/data-store";
 import { DEFAULT_RETRY, pause, transact } from "../shared/dynamo/transact";
-import { issuesToDetails } from "../shared/http/validation";
+import { formatPath, problemsOf } from "../shared/field-problems";
 import { newId } from "../shared/ids";
 import { errorFields, log } from "../shared/observability/log";
 import { eventItems } from "../shared/outbox-events";
+import { OutageError } from "../shared/outcome";
 import { ID_PREFIX } from "../shared/resource-ids";
 import { type ImportResult, type ImportRow, type ImportRowResult, importRowSchema } from "./import-schemas";
 
@@ -28,15 +27,19 @@ interface PlannedRow {
   id: string;
 }
 
-const failed = (errors: ErrorDetail[]): RowOutcome => ({ status: "failed", errors });
+/** Why a row failed: where in the row (`currency`, or `row` for the row as a whole), and what. */
+type RowError = NonNullable<ImportRowResult["errors"]>[number];
+
+const failed = (errors: RowError[]): RowOutcome => ({ status: "failed", errors });
 
 /** A row's problems, paths relative to the row; the row as a whole is `row`. */
-function rowProblems(issues: Parameters<typeof issuesToDetails>[0]): ErrorDetail[] {
-  return issuesToDetails(issues).map((detail) =>
-    detail.path === "body"
-      ? { ...detail, path: "row", message: "Must be an object of account fields." }
-      : detail,
-  );
+function rowProblems(issues: Parameters<typeof problemsOf>[0]): RowError[] {
+  return problemsOf(issues).map((problem) => {
+    const path = formatPath(problem.path);
+    return path === ""
+      ? { path: "row", message: "Must be an object of account fields." }
+      : { path, message: problem.message };
+  });
 }
 
 /**
@@ -52,7 +55,10 @@ async function applyRow(
 ): Promise<RowOutcome> {
   const ref = row.externalRef;
   if (ref === undefined) {
-    return { status: "created", id: (await createAccount(deps, orgId, row, nowMs, id)).id };
+    const created = await createAccount(deps, orgId, row, nowMs, id);
+    // Without a ref nothing can conflict: a failure here would be a bug.
+    if (!created.ok) throw new Error(`creating an account without a ref failed: ${created.failure.kind}`);
+    return { status: "created", id: created.value.id };
   }
   // Re-read when a concurrent writer (another import, a create, a PATCH) got in first.
   const policy = deps.retry ?? DEFAULT_RETRY;
@@ -60,12 +66,10 @@ async function applyRow(
     if (attempt > 0) await pause(policy, attempt - 1);
     const existingId = await accountIdByRef(deps, orgId, ref);
     if (existingId === undefined) {
-      try {
-        return { status: "created", id: (await createAccount(deps, orgId, row, nowMs, id)).id };
-      } catch (error) {
-        if (error instanceof DomainError && error.kind === "conflict") continue;
-        throw error;
-      }
+      const created = await createAccount(deps, orgId, row, nowMs, id);
+      if (created.ok) return { status: "created", id: created.value.id };
+      // Another writer took the ref since it was read: read again (its account, this time).
+      continue;
     }
     const account = await findAccount(deps, orgId, existingId);
     // The ref moved to another account (or away) between the two reads: read again.
@@ -99,7 +103,8 @@ async function settleRow(
   try {
     return await applyRow(deps, orgId, planned, nowMs);
   } catch (error) {
-    if (!(error instanceof DomainError)) {
+    // A busy store is expected under load; anything else is a bug or a storage failure, logged.
+    if (!(error instanceof OutageError)) {
       log("error", "import row failed", { orgId, index: planned.index, ...errorFields(error) });
     }
     return failed([{ path: "row", message: "The row could not be saved just now; import it again." }]);

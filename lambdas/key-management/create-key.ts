@@ -3,19 +3,10 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { CreatedKey } from "../../contract/api-types";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
+import { conflict, type Outcome, ok, problemAt } from "../shared/outcome";
 import { capMessage, countNewKey, discountDeadKeys } from "./active-key-count";
 import { keyEvents } from "./key-events";
-import {
-  type ActorInput,
-  actorOf,
-  eventOf,
-  fail,
-  type KeyServiceDeps,
-  type Outcome,
-  ok,
-  putAudit,
-  record,
-} from "./key-store";
+import { type ActorInput, actorOf, eventOf, type KeyServiceDeps, putAudit, record } from "./key-store";
 import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
 import type { CreateKeyInput } from "./schemas";
 
@@ -101,7 +92,7 @@ export async function createKey(
     if (conditionFailedAt(result, counterAction) && !replayed) {
       // The counter is an upper bound (keys expire by the clock): correct it once, then try once
       // more whatever this discount found, since a concurrent one may have made room (#210).
-      if (discounted) return fail({ reason: "conflict", message: capMessage(deps) });
+      if (discounted) return conflict(capMessage(deps));
       await discountDeadKeys(deps, orgId);
       discounted = true;
       attempt--;
@@ -113,10 +104,20 @@ export async function createKey(
     const earlier =
       result.reasons[IDEMPOTENCY_ACTION]?.Item?.keyId?.S ??
       (await readIdempotencyRecord(deps, recordKey, now));
-    if (earlier !== undefined) return fail({ reason: "idempotency_replay", keyId: earlier });
+    if (earlier !== undefined) return alreadyCreated(earlier);
     if (attempt === CREATE_ATTEMPTS) throw new Error("the idempotency record kept changing under a create");
   }
 }
+
+/**
+ * A create's idempotency key used before (same org, within 24 hours), for the key `keyId`: a conflict
+ * at the idempotency key. The key itself is never shown again: a replay names the key it created.
+ */
+export const alreadyCreated = (keyId: string) =>
+  conflict(
+    `This idempotency key was already used to create the API key ${keyId}; the key is not shown again.`,
+    [problemAt("idempotencyKey", `Already used to create ${keyId}.`)],
+  );
 
 /** The key an idempotency record names, if the record is there and within its TTL. */
 async function readIdempotencyRecord(

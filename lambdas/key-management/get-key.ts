@@ -2,7 +2,8 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { KeyRecord } from "../../contract/api-types";
 import { digestApiKey, isWellFormedApiKey, sameDigest } from "../shared/api-keys/api-key";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
-import { fail, type KeyServiceDeps, type Outcome, ok, readKey, record } from "./key-store";
+import { type Outcome, ok } from "../shared/outcome";
+import { type KeyServiceDeps, keyMissing, readKey, record } from "./key-store";
 
 /** One key of the org, read strongly consistently; another org's key is as absent as a missing one. */
 export async function getKey(
@@ -12,7 +13,7 @@ export async function getKey(
 ): Promise<Outcome<KeyRecord>> {
   const now = deps.clock();
   const item = await readKey(deps, orgId, keyId);
-  return item ? ok(record(deps, item, now)) : fail({ reason: "not_found" });
+  return item ? ok(record(deps, item, now)) : keyMissing();
 }
 
 /**

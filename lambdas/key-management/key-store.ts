@@ -9,6 +9,7 @@ import {
   type TransactResult,
   transact,
 } from "../shared/dynamo/transact";
+import { conflict, missing, type Outcome } from "../shared/outcome";
 import type { KeyLimits } from "./key-limits";
 import { isKeyId } from "./schemas";
 
@@ -21,8 +22,9 @@ import { isKeyId } from "./schemas";
  * and the change decided anew (`readCheckWrite`).
  *
  * Expected outcomes (a key that is not there or not active, a cursor that is not valid, a replayed
- * idempotency key) are returned as values; a store too busy to take the write throws `storeBusy()`
- * (a domain error the edge answers 503); only what nobody expects (DynamoDB failing) is thrown as is.
+ * idempotency key) are returned as values of the one outcome model (`lambdas/shared/outcome.ts`); a
+ * store too busy to take the write throws `storeBusy()` (the edge answers 503); only what nobody
+ * expects (DynamoDB failing) is thrown as is.
  */
 export interface KeyServiceDeps {
   db: DynamoDBDocumentClient;
@@ -71,22 +73,8 @@ export type ActorInput = string | Actor;
 
 export const actorOf = (input: ActorInput): Actor => (typeof input === "string" ? { actor: input } : input);
 
-/** What a caller can get wrong, or what the key's state forbids. */
-export type KeyServiceFailure =
-  /** Not there, no longer there (TTL), or another org's. */
-  | { reason: "not_found" }
-  | { reason: "invalid_cursor" }
-  /** A usage request's `from` is at or after its `to`. */
-  | { reason: "invalid_range" }
-  /** The key's state forbids the change (not active, already rotated); `message` says why. */
-  | { reason: "conflict"; message: string }
-  /** A create's `Idempotency-Key` was used before, for the key `keyId`. */
-  | { reason: "idempotency_replay"; keyId: string };
-
-export type Outcome<T> = { ok: true; value: T } | ({ ok: false } & KeyServiceFailure);
-
-export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
-export const fail = <T>(failure: KeyServiceFailure): Outcome<T> => ({ ok: false, ...failure });
+/** The key is not there, no longer there (TTL), or another org's: every verb's `not_found`. */
+export const keyMissing = () => missing("API key");
 
 /** A key's record as the API shows it at `nowMs`. */
 export const record = (deps: KeyServiceDeps, item: ApiKeyItem, nowMs: number): KeyRecord =>
@@ -202,13 +190,10 @@ export async function readCheckWrite<T>(
   for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
     const now = deps.clock();
     const current = await readKey(deps, orgId, keyId);
-    if (!current) return fail({ reason: "not_found" });
+    if (!current) return keyMissing();
     const status = keyStatus(current, now);
     if (change.onlyActive && status !== "active") {
-      return fail({
-        reason: "conflict",
-        message: `The API key is ${status}; only an active key can be ${change.done}.`,
-      });
+      return conflict(`The API key is ${status}; only an active key can be ${change.done}.`);
     }
     const result = await step(current, now);
     if (result !== "stale") return result;

@@ -10,8 +10,9 @@ import {
   type WindowUsage,
   windowOfItem,
 } from "../shared/api-keys/usage-history";
+import { invalidInput, type Outcome, ok, problemAt } from "../shared/outcome";
 import { requireTable } from "../shared/runtime";
-import { type KeyServiceDeps, type Outcome, readKey } from "./key-store";
+import { type KeyServiceDeps, keyMissing, readKey } from "./key-store";
 import type { KeyUsageInput } from "./usage-schemas";
 
 /** A usage item as stored; anything else in the table is skipped rather than trusted. */
@@ -38,9 +39,9 @@ export async function getKeyUsage(
   const now = deps.clock();
   const { rateWindowSeconds } = deps.settings;
   const range = usageRange(input, now, rateWindowSeconds);
-  if (range === "empty_range") return { ok: false, reason: "invalid_range" };
+  if (range === "empty_range") return invalidInput(problemAt("from", "Must be before `to`."));
   const item = await readKey(deps, orgId, keyId);
-  if (!item) return { ok: false, reason: "not_found" };
+  if (!item) return keyMissing();
   const limit = item.rateLimit ?? deps.settings.rateLimit;
   const live: WindowUsage = {
     start: item.windowStart,
@@ -77,14 +78,11 @@ export async function getKeyUsage(
     startKey = page.LastEvaluatedKey;
     if (!startKey) break;
   }
-  return {
-    ok: true,
-    value: {
-      keyId,
-      windowSeconds: rateWindowSeconds,
-      limit,
-      granularity: range.granularity,
-      items: usagePeriods(closed, live, range, rateWindowSeconds),
-    },
-  };
+  return ok({
+    keyId,
+    windowSeconds: rateWindowSeconds,
+    limit,
+    granularity: range.granularity,
+    items: usagePeriods(closed, live, range, rateWindowSeconds),
+  });
 }

@@ -2,8 +2,9 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { AuditEvent, Page } from "../../contract/api-types";
 import type { AuditItem } from "../shared/api-keys/audit-events";
-import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
-import { fail, type KeyServiceDeps, type Outcome, ok } from "./key-store";
+import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/cursor";
+import { type Outcome, ok } from "../shared/outcome";
+import type { KeyServiceDeps } from "./key-store";
 import type { ListAuditEventsInput } from "./schemas";
 
 const EVENT_ID = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -41,7 +42,7 @@ export async function listAuditEvents(
   let exclusiveStartKey: Record<string, unknown> | undefined;
   if (input.cursor !== undefined) {
     const position = decodeCursor(input.cursor, orgId, auditPositionSchema);
-    if (!position) return fail({ reason: "invalid_cursor" });
+    if (!position) return invalidCursor();
     exclusiveStartKey = { orgId, id: position.id };
   }
   const filtered = input.keyId !== undefined;

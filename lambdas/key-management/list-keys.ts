@@ -3,10 +3,11 @@ import * as z from "zod";
 import type { KeyListItem, KeyRecord, Page } from "../../contract/api-types";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
-import { decodeCursor, encodeCursor } from "../shared/dynamo/cursor";
+import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/cursor";
+import { type Outcome, ok } from "../shared/outcome";
 import { batchGet } from "./batch-get";
 import { KEY_LIMITS } from "./key-limits";
-import { fail, type KeyServiceDeps, type Outcome, ok, record } from "./key-store";
+import { type KeyServiceDeps, record } from "./key-store";
 import { withLastSevenDays } from "./list-usage";
 import { isKeyId, type ListKeysInput } from "./schemas";
 import { lastActivity, unusedCutoff } from "./unused-keys";
@@ -66,7 +67,7 @@ export async function listKeys(
     const position = decodeCursor(input.cursor, orgId, positionSchema);
     // Another filter's cursor, or one past the cutoff (outside the key condition): not this list's.
     if (!position || position.filter !== filter || (unused && position.createdAt > unused.createdBy)) {
-      return fail({ reason: "invalid_cursor" });
+      return invalidCursor();
     }
     startKey = { orgId, createdAt: position.createdAt, pk: position.pk };
   }

@@ -1,12 +1,21 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import * as z from "zod";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
-import { HttpError, notFound, validationError } from "../shared/http/errors";
+import {
+  byField,
+  inBody,
+  inHeader,
+  inQuery,
+  type Locate,
+  refusal,
+  valueOrThrow,
+} from "../shared/http/failures";
 import { headerValues } from "../shared/http/headers";
 import { parseJsonBody, parseQuery, validate } from "../shared/http/validation";
+import { invalidInput } from "../shared/outcome";
 import { createKey } from "./create-key";
 import { getKey } from "./get-key";
-import type { Actor, KeyServiceDeps, Outcome } from "./key-store";
+import type { Actor, KeyServiceDeps } from "./key-store";
 import { getKeyUsage } from "./key-usage";
 import { listAuditEvents } from "./list-audit-events";
 import { listKeys } from "./list-keys";
@@ -29,8 +38,9 @@ import { keyUsageInputSchema } from "./usage-schemas";
 /**
  * The key-management operations (API.md §5), the same behind every door (`doors/door.ts`): each validates
  * its own input, from an HTTP request or from a direct invocation's JSON fields, calls its verb and
- * maps the verb's outcome to an answer or an error. Nothing here knows who the caller is beyond the
- * `Actor` a door established, nor which org beyond the one a door chose.
+ * answers its value, or its failure through the one mapping (`valueOrThrow`, `lambdas/shared/http/failures.ts`)
+ * at the paths the input came from. Nothing here knows who the caller is beyond the `Actor` a door
+ * established, nor which org beyond the one a door chose.
  */
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -49,8 +59,11 @@ export interface Call {
   idempotencyKey?: string;
   /** Where a new key can be read back (`Location`), as the door's callers address it; HTTP only. */
   keyLocation?: (keyId: string) => string;
-  /** Where an input field is in error details: `query.cursor` on a query route, `cursor` in a payload. */
-  fieldPath: (field: string) => string;
+  /**
+   * Where an input field is in error details: `query.cursor` on a query route, `cursor` in a body or a
+   * payload, `headers.Idempotency-Key` for a create's `idempotencyKey` over HTTP.
+   */
+  locate: Locate;
 }
 
 /** What an operation answers: the JSON body both callers get, and the HTTP-only status and headers. */
@@ -84,8 +97,8 @@ export interface Operation {
   path: string;
   takesKeyId: boolean;
   idempotent: boolean;
-  serveEvent: (event: APIGatewayProxyEvent, call: Omit<Call, "fieldPath">) => Promise<Answer>;
-  servePayload: (fields: Record<string, unknown>, call: Omit<Call, "fieldPath">) => Promise<Answer>;
+  serveEvent: (event: APIGatewayProxyEvent, call: Omit<Call, "locate">) => Promise<Answer>;
+  servePayload: (fields: Record<string, unknown>, call: Omit<Call, "locate">) => Promise<Answer>;
 }
 
 /** No fields at all: an operation without input still refuses unknown query parameters and fields. */
@@ -95,14 +108,20 @@ const noFields = z.strictObject({});
 function idempotencyHeader(event: APIGatewayProxyEvent): string | undefined {
   const values = [...new Set(headerValues(event, IDEMPOTENCY_HEADER))];
   if (values.length === 0) return undefined;
-  const path = `headers.${IDEMPOTENCY_HEADER}`;
-  if (values.length > 1) throw validationError([{ path, message: `Send one ${IDEMPOTENCY_HEADER}.` }]);
-  return validate(idempotencyKeySchema, values[0], [path]);
+  if (values.length > 1) {
+    throw refusal(
+      invalidInput({ path: [], message: `Send one ${IDEMPOTENCY_HEADER}.` }),
+      inHeader(IDEMPOTENCY_HEADER),
+    );
+  }
+  return validate(idempotencyKeySchema, values[0], inHeader(IDEMPOTENCY_HEADER));
 }
+
+/** A body's fields over HTTP: its own paths, but a create's `idempotencyKey` came as a header. */
+const inBodyOrHeader = byField({ idempotencyKey: inHeader(IDEMPOTENCY_HEADER) }, inBody);
 
 function operation<I>(spec: OperationSpec<I>): Operation {
   const { input } = spec;
-  const plain = (field: string) => field;
   return {
     method: spec.method,
     path: spec.path,
@@ -114,42 +133,18 @@ function operation<I>(spec: OperationSpec<I>): Operation {
       if (input.from === "body") {
         const body = parseJsonBody(event, input.schema(now), { optional: input.optional });
         parseQuery(event, noFields);
-        return spec.run({ ...call, fieldPath: plain }, body);
+        // Through the direct door (a proxy-shaped payload), a replay names `idempotencyKey`, as it always did.
+        return spec.run({ ...call, locate: call.via === "http" ? inBodyOrHeader : inBody }, body);
       }
       const query = parseQuery(event, input.schema);
-      return spec.run({ ...call, fieldPath: (field) => `query.${field}` }, query);
+      return spec.run({ ...call, locate: inQuery }, query);
     },
     servePayload: async (fields, call) => {
       const schema = input.from === "body" ? input.schema(call.deps.clock()) : input.payloadSchema;
-      return spec.run({ ...call, fieldPath: plain }, validate(schema, fields));
+      // A payload carries every field, `idempotencyKey` included, as itself.
+      return spec.run({ ...call, locate: inBody }, validate(schema, fields));
     },
   };
-}
-
-/** A verb's outcome as the answer's body, or the error a caller should see. */
-function unwrap<T>(outcome: Outcome<T>, call: Call): T {
-  if (outcome.ok) return outcome.value;
-  switch (outcome.reason) {
-    case "not_found":
-      throw notFound("API key");
-    case "invalid_range":
-      throw validationError([{ path: call.fieldPath("from"), message: "Must be before `to`." }]);
-    case "invalid_cursor":
-      throw validationError([
-        { path: call.fieldPath("cursor"), message: "The cursor is not valid for this list." },
-      ]);
-    case "conflict":
-      throw new HttpError("conflict", outcome.message);
-    case "idempotency_replay": {
-      // The key itself is never shown again: a replay names the key it created, nothing more.
-      const where = call.via === "direct" ? "idempotencyKey" : `headers.${IDEMPOTENCY_HEADER}`;
-      throw new HttpError(
-        "conflict",
-        `This idempotency key was already used to create the API key ${outcome.keyId}; the key is not shown again.`,
-        { details: [{ path: where, message: `Already used to create ${outcome.keyId}.` }] },
-      );
-    }
-  }
 }
 
 /** `Location` of a new key, when the door gives one (HTTP doors do). */
@@ -165,9 +160,9 @@ export const OPERATIONS = {
     idempotent: true,
     input: { from: "body", schema: createKeySchema },
     run: async (call, input) => {
-      const created = unwrap(
+      const created = valueOrThrow(
         await createKey(call.deps, call.orgId, input, call.actor, { idempotencyKey: call.idempotencyKey }),
-        call,
+        call.locate,
       );
       return { statusCode: 201, body: created, headers: locationOf(call, created.id) };
     },
@@ -179,7 +174,7 @@ export const OPERATIONS = {
     input: { from: "query", schema: listKeysQuerySchema, payloadSchema: listKeysInputSchema },
     run: async (call, input) => ({
       statusCode: 200,
-      body: unwrap(await listKeys(call.deps, call.orgId, input), call),
+      body: valueOrThrow(await listKeys(call.deps, call.orgId, input), call.locate),
     }),
   }),
   getKey: operation({
@@ -189,7 +184,7 @@ export const OPERATIONS = {
     input: { from: "query", schema: noFields, payloadSchema: noFields },
     run: async (call) => ({
       statusCode: 200,
-      body: unwrap(await getKey(call.deps, call.orgId, call.keyId), call),
+      body: valueOrThrow(await getKey(call.deps, call.orgId, call.keyId), call.locate),
     }),
   }),
   revokeKey: operation({
@@ -198,7 +193,10 @@ export const OPERATIONS = {
     takesKeyId: true,
     input: { from: "body", schema: () => revokeKeySchema, optional: true },
     run: async (call) => {
-      const revoked = unwrap(await revokeKey(call.deps, call.orgId, call.keyId, call.actor), call);
+      const revoked = valueOrThrow(
+        await revokeKey(call.deps, call.orgId, call.keyId, call.actor),
+        call.locate,
+      );
       // Secrets Manager hook: every revoke (a repeat too) schedules the copy's deletion; a failure is a 502.
       await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, true);
       return { statusCode: 200, body: revoked };
@@ -211,7 +209,7 @@ export const OPERATIONS = {
     input: { from: "body", schema: () => updateKeySchema, optional: true },
     run: async (call, input) => ({
       statusCode: 200,
-      body: unwrap(await updateKey(call.deps, call.orgId, call.keyId, input, call.actor), call),
+      body: valueOrThrow(await updateKey(call.deps, call.orgId, call.keyId, input, call.actor), call.locate),
     }),
   }),
   rotateKey: operation({
@@ -220,7 +218,10 @@ export const OPERATIONS = {
     takesKeyId: true,
     input: { from: "body", schema: rotateKeySchema, optional: true },
     run: async (call, input) => {
-      const rotated = unwrap(await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor), call);
+      const rotated = valueOrThrow(
+        await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor),
+        call.locate,
+      );
       // Revoked by the rotation: its copy goes. Never a failed answer here, or the new key would be lost.
       if (!input.gracePeriodSeconds) {
         await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, false);
@@ -235,7 +236,7 @@ export const OPERATIONS = {
     input: { from: "query", schema: keyUsageInputSchema, payloadSchema: keyUsageInputSchema },
     run: async (call, input) => ({
       statusCode: 200,
-      body: unwrap(await getKeyUsage(call.deps, call.orgId, call.keyId, input), call),
+      body: valueOrThrow(await getKeyUsage(call.deps, call.orgId, call.keyId, input), call.locate),
     }),
   }),
   listAuditEvents: operation({
@@ -245,7 +246,7 @@ export const OPERATIONS = {
     input: { from: "query", schema: listAuditEventsQuerySchema, payloadSchema: listAuditEventsInputSchema },
     run: async (call, input) => ({
       statusCode: 200,
-      body: unwrap(await listAuditEvents(call.deps, call.orgId, input), call),
+      body: valueOrThrow(await listAuditEvents(call.deps, call.orgId, input), call.locate),
     }),
   }),
 } satisfies Record<string, Operation>;

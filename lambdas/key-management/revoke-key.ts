@@ -1,5 +1,6 @@
 import type { AuditEventType, KeyRecord } from "../../contract/api-types";
 import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
+import { type Outcome, ok } from "../shared/outcome";
 import { uncountKey } from "./active-key-count";
 import { type KeyEvent, keyEvents } from "./key-events";
 import {
@@ -9,8 +10,6 @@ import {
   eventOf,
   iso,
   type KeyServiceDeps,
-  type Outcome,
-  ok,
   putAudit,
   readCheckWrite,
   record,

@@ -2,17 +2,15 @@ import type { RotatedKey } from "../../contract/api-types";
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
+import { conflict, type Outcome, ok } from "../shared/outcome";
 import { countNewKey, discountDeadKeys, graceCapMessage } from "./active-key-count";
 import { keyEvents } from "./key-events";
 import {
   type ActorInput,
   actorOf,
   eventOf,
-  fail,
   iso,
   type KeyServiceDeps,
-  type Outcome,
-  ok,
   putAudit,
   readCheckWrite,
   record,
@@ -98,10 +96,9 @@ export function rotateKey(
   let discounted = false;
   return readCheckWrite(deps, orgId, keyId, { done: "rotated", onlyActive: true }, async (old, now) => {
     if (old.replacedBy !== undefined) {
-      return fail({
-        reason: "conflict",
-        message: `The API key was already rotated (replaced by ${old.replacedBy}); rotate its replacement instead.`,
-      });
+      return conflict(
+        `The API key was already rotated (replaced by ${old.replacedBy}); rotate its replacement instead.`,
+      );
     }
 
     const { key, item } = newKeyItem(
@@ -182,7 +179,7 @@ export function rotateKey(
     if (grace > 0 && conditionFailedAt(result, COUNTER_ACTION)) {
       // Over the cap: discount the org's dead keys once and decide again (a concurrent discount may
       // have made room even if this one found nothing, #210); refused again, it is a conflict.
-      if (discounted) return fail({ reason: "conflict", message: graceCapMessage(deps) });
+      if (discounted) return conflict(graceCapMessage(deps));
       await discountDeadKeys(deps, orgId);
       discounted = true;
       return "stale";

@@ -1,13 +1,12 @@
 import type { KeyRecord } from "../../contract/api-types";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
+import { type Outcome, ok } from "../shared/outcome";
 import {
   type ActorInput,
   actorOf,
   commit,
   eventOf,
   type KeyServiceDeps,
-  type Outcome,
-  ok,
   putAudit,
   readCheckWrite,
   record,

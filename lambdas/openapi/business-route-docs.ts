@@ -1,15 +1,10 @@
 import * as z from "zod";
 import { accountSchema, createAccountSchema, updateAccountSchema } from "../accounts/account-schemas";
-import {
-  contactSchema,
-  createContactSchema,
-  listContactsQuerySchema,
-  updateContactSchema,
-} from "../contacts/contact-schemas";
+import { contactSchema, createContactSchema, updateContactSchema } from "../contacts/contact-schemas";
 import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../export/export-schemas";
 import { importAccountsSchema, importResultSchema } from "../import/import-schemas";
 import { paymentSchema, registerPaymentSchema } from "../payments/payment-schemas";
-import { listQuerySchema } from "../shared/http/list-query";
+import { listContactsQuerySchema, listQuerySchema } from "../shared/http/list-query";
 import { interactionSchema } from "../shared/interaction-schemas";
 import { deliveryAttemptSchema } from "../webhooks/delivery-schemas";
 import {

@@ -1,12 +1,14 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { listQuerySchema } from "../shared/http/list-query";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
+import { idParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
 import { listPayments } from "./payment-store";
 
 /** `GET /api/v1/accounts/{accountId}/payments` (accounts:read): the account's payments, a page at a time. */
 export const handler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query }) => {
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
   const page = await listPayments(dataDeps(), auth.orgId, accountId, query);
-  return { statusCode: 200, body: page };
+  if (!page.ok) return page;
+  return { statusCode: 200, body: page.value };
 });

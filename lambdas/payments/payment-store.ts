@@ -1,26 +1,20 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { orgPk, resourceOf, sk } from "../../contract/data-items";
 import { getAccount } from "../accounts/account-store";
-import { DomainError, missing } from "../shared/domain-errors";
 import { rawNumber, rawString } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/dynamo/data-store";
+import { type IdempotencyRecord, idempotencyPut, type Written } from "../shared/dynamo/idempotency-record";
 import {
   conditionFailedAt,
   type TransactItem,
   transact,
   unexpectedCancellation,
 } from "../shared/dynamo/transact";
-import { type IdempotentRequest, idempotencyPut, replay } from "../shared/http/idempotency";
-import type { HttpResult } from "../shared/http/response";
 import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
+import { conflict, type Failed, invalidInput, missing, type Outcome, ok, problemAt } from "../shared/outcome";
 import { ID_PREFIX } from "../shared/resource-ids";
 import type { Payment, RegisterPayment } from "./payment-schemas";
-
-/** Where a payment can be read back: a route table path, resolved for the URL called by the handler. */
-export const paymentLocation = (payment: Payment) =>
-  `/api/v1/accounts/${payment.accountId}/payments/${payment.id}`;
 
 /** Positions of the actions in a payment's transaction, for reading its cancellation reasons. */
 const ACCOUNT_ACTION = 1;
@@ -31,8 +25,9 @@ const IDEMPOTENCY_ACTION = 2;
  * the amount (on condition that the account exists, is open and holds that currency, and that the
  * balance stays a safe integer), the idempotency record when the request has a key, and the
  * `payment.registered` interaction. A cancellation is read action by action: a live record of the
- * idempotency key replays (or is a 409), then the account's old image says 404, 400 or 409.
- * `TransactionConflict` (another payment on the account at the same moment) is retried.
+ * idempotency key is the earlier write (for the edge to replay, or refuse for another body), then the
+ * account's old image says not found, invalid input or conflict. `TransactionConflict` (another
+ * payment on the account at the same moment) is retried.
  */
 export async function registerPayment(
   deps: DataDeps,
@@ -40,8 +35,8 @@ export async function registerPayment(
   accountId: string,
   input: RegisterPayment,
   nowMs: number,
-  idempotent?: IdempotentRequest,
-): Promise<HttpResult> {
+  idempotent?: IdempotencyRecord<Payment>,
+): Promise<Outcome<Written<Payment>>> {
   const payment: Payment = {
     id: newId(ID_PREFIX.payment, nowMs),
     accountId,
@@ -51,11 +46,6 @@ export async function registerPayment(
     method: input.method ?? null,
     reference: input.reference ?? null,
     createdAt: isoAt(nowMs),
-  };
-  const answer: HttpResult = {
-    statusCode: 201,
-    body: payment,
-    headers: { Location: paymentLocation(payment) },
   };
   const items: TransactItem[] = [
     {
@@ -89,66 +79,62 @@ export async function registerPayment(
       },
     },
   ];
-  if (idempotent) items.push(idempotencyPut(deps.table, orgId, idempotent, answer, nowMs));
+  if (idempotent) items.push(idempotencyPut(deps.table, orgId, idempotent, payment, nowMs));
   items.push(
     ...eventItems(deps.table, orgId, { type: "payment.registered", accountId, data: payment, at: nowMs }),
   );
 
   const result = await transact(deps.db, items, deps.retry);
-  if (result.committed) return answer;
+  if (result.committed) return ok({ created: payment });
   if (idempotent && conditionFailedAt(result, IDEMPOTENCY_ACTION)) {
-    return replay(idempotent, result.reasons[IDEMPOTENCY_ACTION]?.Item);
+    return ok({ earlier: result.reasons[IDEMPOTENCY_ACTION]?.Item });
   }
   if (conditionFailedAt(result, ACCOUNT_ACTION)) {
-    throw accountRefusal(result.reasons[ACCOUNT_ACTION]?.Item, payment);
+    return accountRefusal(result.reasons[ACCOUNT_ACTION]?.Item, payment);
   }
   throw unexpectedCancellation(result, "registering a payment");
 }
 
 /** Why the account refused the payment, from its image at the time (none: it does not exist). */
-function accountRefusal(account: Parameters<typeof rawString>[0], payment: Payment): DomainError {
+function accountRefusal(account: Parameters<typeof rawString>[0], payment: Payment): Failed {
   if (!account) return missing("account");
   const currency = rawString(account, "currency");
   if (currency !== payment.currency) {
-    return new DomainError("invalid_input", "The request is not valid.", {
-      details: [{ path: "currency", message: `Must be the account's currency, ${currency}.` }],
-    });
+    return invalidInput(problemAt("currency", `Must be the account's currency, ${currency}.`));
   }
   if (rawString(account, "status") !== "open") {
-    return new DomainError("conflict", "The account is closed: it takes no payments.");
+    return conflict("The account is closed: it takes no payments.");
   }
   const balance = rawNumber(account, "balance");
-  return new DomainError(
-    "conflict",
-    `The account's balance (${balance}) cannot go lower by this amount and stay exact.`,
-  );
+  return conflict(`The account's balance (${balance}) cannot go lower by this amount and stay exact.`);
 }
-
-const _positionSchema = z.strictObject({ sk: z.string() });
 
 /**
  * A page of the account's payments, oldest registered first (ids sort by registration time). The
- * account must be the org's (404 otherwise), and a cursor must come from this account's list.
+ * account must be the org's (not found otherwise), and a cursor must come from this account's list.
  */
 export async function listPayments(
   deps: DataDeps,
   orgId: string,
   accountId: string,
   page: { limit: number; cursor?: string },
-): Promise<Page<Payment>> {
+): Promise<Outcome<Page<Payment>>> {
   const prefix = sk.payment(accountId, "");
-  startAfter(orgId, prefix, page.cursor); // a cursor of another list is a 400 before the account's 404
-  await getAccount(deps, orgId, accountId);
+  // A cursor of another list is refused before the account is looked for: the request comes first.
+  const start = startAfter(orgId, prefix, page.cursor);
+  if (!start.ok) return start;
+  const account = await getAccount(deps, orgId, accountId);
+  if (!account.ok) return account;
   return queryPage(deps, orgId, prefix, page, (item) => resourceOf<Payment>(item));
 }
 
-/** One payment of the org's account; 404 when the account or the payment is not the org's. */
+/** One payment of the org's account; not found when the account or the payment is not the org's. */
 export async function getPayment(
   deps: DataDeps,
   orgId: string,
   accountId: string,
   paymentId: string,
-): Promise<Payment> {
+): Promise<Outcome<Payment>> {
   const { Item } = await deps.db.send(
     new GetCommand({
       TableName: deps.table,
@@ -156,6 +142,5 @@ export async function getPayment(
       ConsistentRead: true,
     }),
   );
-  if (!Item) throw missing("payment");
-  return resourceOf<Payment>(Item);
+  return Item ? ok(resourceOf<Payment>(Item)) : missing("payment");
 }

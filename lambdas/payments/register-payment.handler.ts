@@ -1,11 +1,22 @@
 import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
-import { idempotentRequest } from "../shared/http/idempotency";
+import { idempotentCreate, idempotentRequest } from "../shared/http/idempotency";
 import { withCalledLocation } from "../shared/http/links";
-import { pathParameter } from "../shared/http/validation";
-import { ID_PREFIX, idParameter } from "../shared/resource-ids";
-import { registerPaymentSchema } from "./payment-schemas";
+import type { HttpResult } from "../shared/http/response";
+import { idParameter, pathParameter } from "../shared/http/validation";
+import { ID_PREFIX } from "../shared/resource-ids";
+import { type Payment, registerPaymentSchema } from "./payment-schemas";
 import { registerPayment } from "./payment-store";
+
+/**
+ * The answer to a registration, as its idempotency record keeps it for a replay: `Location` is a route
+ * table path, resolved for the URL each answer is called through.
+ */
+const registered = (payment: Payment): HttpResult => ({
+  statusCode: 201,
+  body: payment,
+  headers: { Location: `/api/v1/accounts/${payment.accountId}/payments/${payment.id}` },
+});
 
 /**
  * `POST /api/v1/accounts/{accountId}/payments` (payments:write): registers a payment and lowers the
@@ -13,11 +24,15 @@ import { registerPayment } from "./payment-store";
  */
 export const handler = apiRoute({ body: registerPaymentSchema }, async ({ auth, body, event, now }) => {
   // The key is checked (400) before the account is looked up (404): the request itself comes first.
-  const idempotent = idempotentRequest(event, {
-    method: "POST",
-    path: `/api/v1/accounts/${pathParameter(event, "accountId")}/payments`,
-  });
+  const idempotent = idempotentCreate(
+    idempotentRequest(event, {
+      method: "POST",
+      path: `/api/v1/accounts/${pathParameter(event, "accountId")}/payments`,
+    }),
+    registered,
+  );
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
-  const result = await registerPayment(dataDeps(), auth.orgId, accountId, body, now, idempotent);
-  return withCalledLocation(event, result);
+  const written = await registerPayment(dataDeps(), auth.orgId, accountId, body, now, idempotent.record);
+  if (!written.ok) return written;
+  return withCalledLocation(event, idempotent.answer(written.value));
 });

@@ -12,7 +12,9 @@ import { createWebhook } from "./webhook-store";
  */
 export const handler = apiRoute({}, async ({ auth, event, now }) => {
   const body = parseJsonBody(event, createWebhookSchema(webhookUrlPolicy()));
-  const webhook = await createWebhook(dataDeps(), auth.orgId, body, now);
+  const created = await createWebhook(dataDeps(), auth.orgId, body, now);
+  if (!created.ok) return created;
+  const webhook = created.value;
   return {
     statusCode: 201,
     body: webhook,

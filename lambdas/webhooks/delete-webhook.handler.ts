@@ -5,6 +5,7 @@ import { deleteWebhook } from "./webhook-store";
 
 /** `DELETE /api/v1/webhooks/{webhookId}` (webhooks:manage): the subscription and its secret are gone; 204. */
 export const handler = apiRoute({}, async ({ auth, event }) => {
-  await deleteWebhook(dataDeps(), auth.orgId, pathParameter(event, "webhookId"));
+  const deleted = await deleteWebhook(dataDeps(), auth.orgId, pathParameter(event, "webhookId"));
+  if (!deleted.ok) return deleted;
   return { statusCode: 204 };
 });

@@ -10,6 +10,7 @@ import * as z from "zod";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import { isoAt, nextCursorOf, type Page, startAfter } from "../shared/dynamo/data-store";
 import type { WebhookEventType } from "../shared/interaction-schemas";
+import { type Outcome, ok } from "../shared/outcome";
 import type { DeliveryAttempt } from "./delivery-schemas";
 import { getWebhook, SECRET_ATTRIBUTE } from "./webhook-store";
 
@@ -187,30 +188,33 @@ export function dynamoDeliveryStore(deps: { db: DynamoDBDocumentClient; table: s
 
 /**
  * A page of one subscription's delivery attempts, newest first (`GET .../deliveries`). The
- * subscription must be the org's (404 otherwise); a cursor must come from this subscription's log.
+ * subscription must be the org's (not found otherwise); a cursor must come from this subscription's
+ * log, and is refused before the subscription is looked for.
  */
 export async function listDeliveries(
   deps: { db: DynamoDBDocumentClient; table: string },
   orgId: string,
   webhookId: string,
   page: { limit: number; cursor?: string },
-): Promise<Page<DeliveryAttempt>> {
+): Promise<Outcome<Page<DeliveryAttempt>>> {
   const prefix = sk.delivery(webhookId, "");
   const after = startAfter(orgId, prefix, page.cursor);
-  await getWebhook(deps, orgId, webhookId);
+  if (!after.ok) return after;
+  const webhook = await getWebhook(deps, orgId, webhookId);
+  if (!webhook.ok) return webhook;
   const result = await deps.db.send(
     new QueryCommand({
       TableName: deps.table,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": prefix },
-      ExclusiveStartKey: after,
+      ExclusiveStartKey: after.value,
       ScanIndexForward: false,
       Limit: page.limit,
       ConsistentRead: true,
     }),
   );
-  return {
+  return ok({
     items: (result.Items ?? []).map((item) => resourceOf<DeliveryAttempt>(item)),
     nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey),
-  };
+  });
 }

@@ -6,5 +6,6 @@ import { getWebhook } from "./webhook-store";
 /** `GET /api/v1/webhooks/{webhookId}` (webhooks:manage): one subscription, without its secret. */
 export const handler = apiRoute({}, async ({ auth, event }) => {
   const webhook = await getWebhook(dataDeps(), auth.orgId, pathParameter(event, "webhookId"));
-  return { statusCode: 200, body: webhook };
+  if (!webhook.ok) return webhook;
+  return { statusCode: 200, body: webhook.value };
 });

@@ -10,5 +10,6 @@ import { listDeliveries } from "./delivery-store";
  */
 export const handler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query }) => {
   const page = await listDeliveries(dataDeps(), auth.orgId, pathParameter(event, "webhookId"), query);
-  return { statusCode: 200, body: page };
+  if (!page.ok) return page;
+  return { statusCode: 200, body: page.value };
 });

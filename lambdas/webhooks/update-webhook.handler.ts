@@ -9,5 +9,6 @@ import { updateWebhook } from "./webhook-store";
 export const handler = apiRoute({}, async ({ auth, event, now }) => {
   const change = parseJsonBody(event, updateWebhookSchema(webhookUrlPolicy()), { optional: true });
   const webhook = await updateWebhook(dataDeps(), auth.orgId, pathParameter(event, "webhookId"), change, now);
-  return { statusCode: 200, body: webhook };
+  if (!webhook.ok) return webhook;
+  return { statusCode: 200, body: webhook.value };
 });

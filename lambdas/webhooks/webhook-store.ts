@@ -8,7 +8,6 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
-import { DomainError, missing, storeBusy } from "../shared/domain-errors";
 import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
 import {
   conditionFailedAt,
@@ -19,6 +18,7 @@ import {
   unexpectedCancellation,
 } from "../shared/dynamo/transact";
 import { newId } from "../shared/ids";
+import { conflict, missing, type Outcome, ok, storeBusy } from "../shared/outcome";
 import { isResourceId } from "../shared/resource-ids";
 import {
   type CreatedWebhook,
@@ -57,9 +57,9 @@ export const WEBHOOK_ID_PREFIX = "wh";
 
 const webhookNotFound = () => missing("webhook");
 
-/** The key of a subscription, or a 404 with no database call when the id cannot name one. */
+/** The key of a subscription, or undefined (not found, with no database call) when the id cannot name one. */
 function keyOf(orgId: string, webhookId: string) {
-  if (!isResourceId(webhookId, WEBHOOK_ID_PREFIX)) throw webhookNotFound();
+  if (!isResourceId(webhookId, WEBHOOK_ID_PREFIX)) return undefined;
   return { pk: orgPk(orgId), sk: sk.webhook(webhookId) };
 }
 
@@ -67,8 +67,7 @@ function keyOf(orgId: string, webhookId: string) {
 export const MAX_WEBHOOKS_PER_ORG = 16;
 
 const capReached = () =>
-  new DomainError(
-    "conflict",
+  conflict(
     `An org has at most ${MAX_WEBHOOKS_PER_ORG} webhook subscriptions; delete one before creating another.`,
   );
 
@@ -108,7 +107,7 @@ async function countWebhooks(deps: WebhookStoreDeps, orgId: string): Promise<num
 
 /**
  * Creates a subscription with a fresh signing secret; the answer is the only place it is shown. The
- * 17th of an org is a 409 naming the cap. Under concurrency: the set's version is read, then the
+ * 17th of an org is a conflict naming the cap. Under concurrency: the set's version is read, then the
  * subscriptions counted, and the put commits only with the version bumped from the value read. Two
  * creates that counted the same set cannot both commit; the loser counts again. Deletes need not bump
  * it (they only lower the count, so a create that counted before one is merely cautious), which
@@ -120,7 +119,7 @@ export async function createWebhook(
   input: CreateWebhook,
   nowMs: number,
   secret: string = newWebhookSecret(),
-): Promise<CreatedWebhook> {
+): Promise<Outcome<CreatedWebhook>> {
   const at = new Date(nowMs).toISOString();
   const webhook: Webhook = {
     id: newId(WEBHOOK_ID_PREFIX, nowMs),
@@ -134,7 +133,7 @@ export async function createWebhook(
   const policy = deps.retry ?? DEFAULT_RETRY;
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     const version = await setVersion(deps, orgId);
-    if ((await countWebhooks(deps, orgId)) >= MAX_WEBHOOKS_PER_ORG) throw capReached();
+    if ((await countWebhooks(deps, orgId)) >= MAX_WEBHOOKS_PER_ORG) return capReached();
     const result = await transact(
       deps.db,
       [
@@ -157,7 +156,7 @@ export async function createWebhook(
       ],
       policy,
     );
-    if (result.committed) return { ...webhook, secret };
+    if (result.committed) return ok({ ...webhook, secret });
     // Another create moved the version since it was read: count again.
     if (!conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "creating a webhook");
     await pause(policy, attempt);
@@ -165,13 +164,18 @@ export async function createWebhook(
   throw storeBusy();
 }
 
-/** One subscription of the org; another org's id, or an unknown one, is a 404. */
-export async function getWebhook(deps: WebhookStoreDeps, orgId: string, webhookId: string): Promise<Webhook> {
+/** One subscription of the org; another org's id, or an unknown one, is not found. */
+export async function getWebhook(
+  deps: WebhookStoreDeps,
+  orgId: string,
+  webhookId: string,
+): Promise<Outcome<Webhook>> {
+  const key = keyOf(orgId, webhookId);
+  if (!key) return webhookNotFound();
   const result = await deps.db.send(
-    new GetCommand({ TableName: deps.table, Key: keyOf(orgId, webhookId), ConsistentRead: true }),
+    new GetCommand({ TableName: deps.table, Key: key, ConsistentRead: true }),
   );
-  if (!result.Item) throw webhookNotFound();
-  return webhookOf(result.Item);
+  return result.Item ? ok(webhookOf(result.Item)) : webhookNotFound();
 }
 
 /** A page of the org's subscriptions, oldest first. */
@@ -179,20 +183,21 @@ export async function listWebhooks(
   deps: WebhookStoreDeps,
   orgId: string,
   page: { limit: number; cursor?: string },
-): Promise<{ items: Webhook[]; nextCursor: string | null }> {
+): Promise<Outcome<{ items: Webhook[]; nextCursor: string | null }>> {
   const after = startAfter(orgId, SK_PREFIX.webhook, page.cursor);
+  if (!after.ok) return after;
   const result = await deps.db.send(
     new QueryCommand({
       TableName: deps.table,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": SK_PREFIX.webhook },
-      ExclusiveStartKey: after,
+      ExclusiveStartKey: after.value,
       Limit: page.limit,
       ConsistentRead: true,
     }),
   );
   const items = (result.Items ?? []).map(webhookOf);
-  return { items, nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey) };
+  return ok({ items, nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey) });
 }
 
 /**
@@ -205,15 +210,17 @@ export async function updateWebhook(
   webhookId: string,
   change: UpdateWebhook,
   nowMs: number,
-): Promise<Webhook> {
+): Promise<Outcome<Webhook>> {
   const fields = Object.entries(change).filter(([, value]) => value !== undefined);
   if (fields.length === 0) return getWebhook(deps, orgId, webhookId);
+  const key = keyOf(orgId, webhookId);
+  if (!key) return webhookNotFound();
   const set = [...fields, ["updatedAt", new Date(nowMs).toISOString()] as const];
   try {
     const result = await deps.db.send(
       new UpdateCommand({
         TableName: deps.table,
-        Key: keyOf(orgId, webhookId),
+        Key: key,
         ConditionExpression: "attribute_exists(pk)",
         // Enabling (again) starts the 3-day failure count afresh (API.md §9): a subscription disabled
         // for failing would otherwise be disabled again by its very next failure.
@@ -228,25 +235,28 @@ export async function updateWebhook(
         ReturnValues: "ALL_NEW",
       }),
     );
-    return webhookOf(result.Attributes ?? {});
+    return ok(webhookOf(result.Attributes ?? {}));
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw webhookNotFound();
+    if (error instanceof ConditionalCheckFailedException) return webhookNotFound();
     throw error;
   }
 }
 
-/** Deletes a subscription, its secret with it; an unknown one (or one already deleted) is a 404. */
-export async function deleteWebhook(deps: WebhookStoreDeps, orgId: string, webhookId: string): Promise<void> {
+/** Deletes a subscription, its secret with it; an unknown one (or one already deleted) is not found. */
+export async function deleteWebhook(
+  deps: WebhookStoreDeps,
+  orgId: string,
+  webhookId: string,
+): Promise<Outcome<void>> {
+  const key = keyOf(orgId, webhookId);
+  if (!key) return webhookNotFound();
   try {
     await deps.db.send(
-      new DeleteCommand({
-        TableName: deps.table,
-        Key: keyOf(orgId, webhookId),
-        ConditionExpression: "attribute_exists(pk)",
-      }),
+      new DeleteCommand({ TableName: deps.table, Key: key, ConditionExpression: "attribute_exists(pk)" }),
     );
+    return ok(undefined);
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw webhookNotFound();
+    if (error instanceof ConditionalCheckFailedException) return webhookNotFound();
     throw error;
   }
 }

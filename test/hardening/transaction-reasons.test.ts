@@ -8,10 +8,10 @@ import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, describe, expect, it } from "vitest";
 import { updateContact } from "../../lambdas/contacts/contact-store";
-import { DomainError } from "../../lambdas/shared/domain-errors";
 import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
 import type { HttpError } from "../../lambdas/shared/http/errors";
-import { httpErrorOf } from "../../lambdas/shared/http/response";
+import { failureError } from "../../lambdas/shared/http/failures";
+import { OutageError, type Outcome } from "../../lambdas/shared/outcome";
 
 /**
  * The one business transaction test/unit/lambdas/shared/dynamo/transact-routes.test.ts leaves out: a contact's
@@ -66,14 +66,22 @@ const conflict: CancellationReason = {
 };
 const conditionFailed: CancellationReason = { Code: "ConditionalCheckFailed" };
 
-/** The store's domain error, as the HTTP edge answers it. */
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  const error = await promise.then(
-    () => undefined,
+/** The store's failed outcome (returned) or outage (thrown), as the HTTP edge answers it. */
+async function failure(promise: Promise<Outcome<unknown>>): Promise<HttpError> {
+  const settled = await promise.then(
+    (outcome) => outcome,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(DomainError);
-  return httpErrorOf(error as DomainError);
+  if (settled instanceof OutageError) return failureError(settled.outage);
+  expect(settled).toMatchObject({ ok: false });
+  return failureError((settled as Extract<Outcome<unknown>, { ok: false }>).failure);
+}
+
+/** The contact a successful PATCH answers. */
+async function updated(promise: ReturnType<typeof updateContact>) {
+  const outcome = await promise;
+  if (!outcome.ok) throw new Error(`expected the contact, got ${outcome.failure.kind}`);
+  return outcome.value;
 }
 
 describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
@@ -85,7 +93,7 @@ describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
       .rejectsOnce(canceled([conditionFailed, none, none]))
       .resolves({});
 
-    const contact = await updateContact(deps, ORG, CONTACT_ID, { name: "Ana B" }, NOW);
+    const contact = await updated(updateContact(deps, ORG, CONTACT_ID, { name: "Ana B" }, NOW));
 
     expect(contact).toMatchObject({ name: "Ana B", role: "CFO" });
     expect(db).toReceiveCommandTimes(GetCommand, 2);
@@ -109,7 +117,7 @@ describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
       .rejectsOnce(canceled([none, conflict, none]))
       .resolves({});
 
-    const contact = await updateContact(deps, ORG, CONTACT_ID, { role: "CEO" }, NOW);
+    const contact = await updated(updateContact(deps, ORG, CONTACT_ID, { role: "CEO" }, NOW));
 
     expect(contact.role).toBe("CEO");
     expect(sleeps).toEqual([10, 20]);
@@ -123,7 +131,7 @@ describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
         .rejectsOnce(canceled([{ Code: code }, none, none]))
         .resolves({});
 
-      const contact = await updateContact(deps, ORG, CONTACT_ID, { role: "CEO" }, NOW);
+      const contact = await updated(updateContact(deps, ORG, CONTACT_ID, { role: "CEO" }, NOW));
 
       expect(contact.role).toBe("CEO");
       expect(sleeps).toEqual([10]);
@@ -160,7 +168,8 @@ describe("a contact's PATCH, by its transaction's cancellation reasons", () => {
       (caught: unknown) => caught,
     );
 
-    expect(error).not.toBeInstanceOf(DomainError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(OutageError);
     expect(db).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 });

@@ -286,6 +286,12 @@ describe("export pages and cursors", () => {
   const deps = () => ({ db: documentClient(), table: runtime().settings.dataTable });
   const small = { records: 2, bytes: 1 << 20, evaluated: 1000 };
   const ACC = newId("acc", T0);
+  /** A page the export answers; any failed outcome fails the test. */
+  const pageOf = async (...args: Parameters<typeof exportPage>) => {
+    const outcome = await exportPage(...args);
+    if (!outcome.ok) throw new Error(`expected a page, got ${outcome.failure.kind}`);
+    return outcome.value;
+  };
   let key: string;
 
   beforeAll(async () => {
@@ -304,7 +310,7 @@ describe("export pages and cursors", () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await exportPage(
+        const page = await pageOf(
           deps(),
           ORG,
           { kind: "interactions", format: "ndjson", since: T0 + 1000, accountId: ACC, cursor },
@@ -328,7 +334,7 @@ describe("export pages and cursors", () => {
     "stops a sparse filter's page early once it has read its share, handing out a cursor",
     async () => {
       const tight = { records: 100, bytes: 1 << 20, evaluated: 4 };
-      const first = await exportPage(
+      const first = await pageOf(
         deps(),
         ORG,
         { kind: "interactions", format: "json", accountId: ACC },
@@ -339,7 +345,7 @@ describe("export pages and cursors", () => {
       const rest: unknown[] = [];
       let cursor = first.nextCursor;
       while (cursor) {
-        const page = await exportPage(
+        const page = await pageOf(
           deps(),
           ORG,
           { kind: "interactions", format: "json", accountId: ACC, cursor },
@@ -353,7 +359,7 @@ describe("export pages and cursors", () => {
   );
 
   it.skipIf(remote)("ends a page early at the byte budget, keeping at least one record", async () => {
-    const page = await exportPage(
+    const page = await pageOf(
       deps(),
       ORG,
       { kind: "interactions", format: "json" },
@@ -372,12 +378,7 @@ describe("export pages and cursors", () => {
   it.skipIf(remote)(
     "refuses over HTTP a cursor of another org, of the other export, or of other filters",
     async () => {
-      const page = await exportPage(
-        deps(),
-        ORG,
-        { kind: "interactions", format: "json", accountId: ACC },
-        small,
-      );
+      const page = await pageOf(deps(), ORG, { kind: "interactions", format: "json", accountId: ACC }, small);
       const cursor = page.nextCursor ?? "";
       expect(cursor).not.toBe("");
       const ok = await withKey(target, key, `/api/v1/export/interactions?accountId=${ACC}&cursor=${cursor}`);

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
 import type { ErrorEnvelope } from "../../../contract/error-codes";
 import { validationError } from "../../shared/http/errors";
+import { within } from "../../shared/http/failures";
 import { errorResult } from "../../shared/http/response";
 import { validate } from "../../shared/http/validation";
 import type { Actor } from "../key-store";
@@ -51,7 +52,7 @@ function serveProxyShaped(event: APIGatewayProxyEvent, base: Pick<Call, "deps" |
   const path = isObject(event.pathParameters) ? event.pathParameters : {};
   const orgId = parseOrgId(path.orgId);
   const keyId = op.takesKeyId
-    ? validate(z.string("Name the key: keyId is required."), path.keyId, ["keyId"])
+    ? validate(z.string("Name the key: keyId is required."), path.keyId, within("keyId"))
     : "";
   const claim = isObject(event.requestContext.identity) ? event.requestContext.identity.userArn : undefined;
   return op.serveEvent(event, { ...base, orgId, keyId, actor: directActor(claim) });
@@ -75,7 +76,7 @@ async function serveDirect(payload: unknown): Promise<unknown> {
   if (!op) throw validationError([{ path: "action", message: `Must be one of ${ACTIONS}.` }]);
   const orgId = parseOrgId(rawOrgId);
   const keyId = op.takesKeyId
-    ? validate(z.string("Name the key: keyId is required."), rawKeyId, ["keyId"])
+    ? validate(z.string("Name the key: keyId is required."), rawKeyId, within("keyId"))
     : "";
   // Fields an operation does not take stay in: its strict schema names them as unknown.
   const fields = {
@@ -83,10 +84,11 @@ async function serveDirect(payload: unknown): Promise<unknown> {
     ...(op.takesKeyId || rawKeyId === undefined ? {} : { keyId: rawKeyId }),
     ...(op.idempotent || rawIdempotencyKey === undefined ? {} : { idempotencyKey: rawIdempotencyKey }),
   };
-  const claimedActor = rawActor === undefined ? undefined : validate(claimedActorSchema, rawActor, ["actor"]);
+  const claimedActor =
+    rawActor === undefined ? undefined : validate(claimedActorSchema, rawActor, within("actor"));
   const idempotencyKey =
     op.idempotent && rawIdempotencyKey !== undefined
-      ? validate(idempotencyKeySchema, rawIdempotencyKey, ["idempotencyKey"])
+      ? validate(idempotencyKeySchema, rawIdempotencyKey, within("idempotencyKey"))
       : undefined;
   const actor: Actor = { actor: DIRECT_ACTOR, ...(claimedActor === undefined ? {} : { claimedActor }) };
   const answer = await op.servePayload(fields, { ...base, orgId, keyId, actor, idempotencyKey });

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { SERVICE } from "../../../contract/metric-names";
 import { httpEnvelope } from "../../shared/http/envelope";
 import { HttpError, notFound } from "../../shared/http/errors";
+import { within } from "../../shared/http/failures";
 import { linkTo } from "../../shared/http/links";
 import { requestState } from "../../shared/http/request-state";
 import type { HttpResult } from "../../shared/http/response";
@@ -41,7 +42,7 @@ export interface HttpDoorSpec {
   keyLocation: (orgId: string, keyId: string) => string;
 }
 
-export const parseOrgId = (value: unknown) => validate(orgIdSchema, value, ["orgId"]);
+export const parseOrgId = (value: unknown) => validate(orgIdSchema, value, within("orgId"));
 
 /**
  * The path's key id as the request log may show it: a path segment that is no key id may be anything

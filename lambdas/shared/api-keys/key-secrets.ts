@@ -4,8 +4,8 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { secretName } from "../../../contract/secret-names";
-import { HttpError } from "../http/errors";
 import { errorFields, log } from "../observability/log";
+import { upstreamFailed } from "../outcome";
 
 /**
  * The optional Secrets Manager hook (API.md §5): a copy of each created or rotated key, where the
@@ -100,17 +100,13 @@ export function secretsManagerKeyStore(
   };
 }
 
-/** The secret could not be written: nothing was created (502: the upstream store failed). */
+/** The secret could not be written: nothing was created (the edge answers 502: the upstream store failed). */
 export const secretWriteFailed = () =>
-  new HttpError(
-    "bad_gateway",
-    "Secrets Manager did not take the key's copy, so no key was created; try again.",
-  );
+  upstreamFailed("Secrets Manager did not take the key's copy, so no key was created; try again.");
 
 /** The key is revoked, but its copy is not scheduled for deletion; a repeated revoke tries again. */
 export const secretDeletionFailed = () =>
-  new HttpError(
-    "bad_gateway",
+  upstreamFailed(
     "The key is revoked, but Secrets Manager did not schedule its copy for deletion; repeat the revoke to try again.",
   );
 

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { invalidInput, problemAt } from "../outcome";
 
 /**
  * Opaque pagination cursors: base64url JSON naming the org they belong to and the position after
@@ -11,6 +12,10 @@ export function encodeCursor(orgId: string, position: Record<string, string>): s
 }
 
 const envelopeSchema = z.strictObject({ o: z.string(), p: z.unknown() });
+
+/** A cursor this list (or export) did not hand out for this org: invalid input at `cursor`. */
+export const invalidCursor = (list = "list") =>
+  invalidInput(problemAt("cursor", `The cursor is not valid for this ${list}.`));
 
 export function decodeCursor<S extends z.ZodType<Record<string, string>>>(
   cursor: string,

@@ -2,9 +2,9 @@ import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb
 import * as z from "zod";
 import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
-import { DomainError } from "../domain-errors";
+import { type Outcome, ok } from "../outcome";
 import { requireTable, runtime } from "../runtime";
-import { decodeCursor, encodeCursor, isListPosition } from "./cursor";
+import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "./cursor";
 import { documentClient } from "./document-client";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
 
@@ -36,22 +36,19 @@ export interface Page<T> {
 
 const positionSchema = z.strictObject({ sk: z.string().max(256) });
 
-/** A list's cursor that this list did not issue for this org (the edge answers 400 at `query.cursor`). */
-export const invalidCursor = () =>
-  new DomainError("invalid_input", "The request is not valid.", {
-    details: [{ path: "query.cursor", message: "The cursor is not valid for this list." }],
-  });
+/** Where a list resumes: an item's key, or undefined for the first page. */
+export type ListStart = { pk: string; sk: string } | undefined;
 
 /**
  * Where a list resumes: the item key a cursor names, if the cursor is this org's and names an item
- * of this list (`prefix` then an id, see `isListPosition`); else a 400 at `query.cursor`, never a
+ * of this list (`prefix` then an id, see `isListPosition`); else invalid input at `cursor`, never a
  * DynamoDB error and never another list's or org's items.
  */
-export function startAfter(orgId: string, prefix: string, cursor: string | undefined) {
-  if (cursor === undefined) return undefined;
+export function startAfter(orgId: string, prefix: string, cursor: string | undefined): Outcome<ListStart> {
+  if (cursor === undefined) return ok(undefined);
   const position = decodeCursor(cursor, orgId, positionSchema);
-  if (!position || !isListPosition(position.sk, prefix)) throw invalidCursor();
-  return { pk: orgPk(orgId), sk: position.sk };
+  if (!position || !isListPosition(position.sk, prefix)) return invalidCursor();
+  return ok({ pk: orgPk(orgId), sk: position.sk });
 }
 
 /** The cursor after the last item DynamoDB read, or null when it read to the end. */
@@ -70,19 +67,21 @@ export async function queryPage<T>(
   prefix: string,
   page: { limit: number; cursor?: string },
   toResource: (item: Record<string, unknown>) => T,
-): Promise<Page<T>> {
+): Promise<Outcome<Page<T>>> {
+  const start = startAfter(orgId, prefix, page.cursor);
+  if (!start.ok) return start;
   const result = await deps.db.send(
     new QueryCommand({
       TableName: deps.table,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
       ExpressionAttributeValues: { ":pk": orgPk(orgId), ":prefix": prefix },
-      ExclusiveStartKey: startAfter(orgId, prefix, page.cursor),
+      ExclusiveStartKey: start.value,
       Limit: page.limit,
       ConsistentRead: true,
     }),
   );
-  return {
+  return ok({
     items: (result.Items ?? []).map(toResource),
     nextCursor: nextCursorOf(orgId, result.LastEvaluatedKey),
-  };
+  });
 }

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { storeBusy } from "../domain-errors";
+import { storeBusy } from "../outcome";
 
 /** One action of a `TransactWriteItems` call, as the document client takes it. */
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];

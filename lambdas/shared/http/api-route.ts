@@ -7,9 +7,11 @@ import { type AuthorizerContext, decodeContext } from "../api-keys/authorizer-co
 import { rateLimitHeaders } from "../api-keys/rate-limit-headers";
 import { secondsUntil } from "../api-keys/rate-window";
 import { requestTelemetry } from "../observability/telemetry";
+import type { Failed } from "../outcome";
 import { runtime } from "../runtime";
 import { httpEnvelope } from "./envelope";
 import { HttpError } from "./errors";
+import { byField, failureError, inBody, inQuery, type Locate } from "./failures";
 import { requestState } from "./request-state";
 import type { HttpResult } from "./response";
 import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./validation";
@@ -39,6 +41,15 @@ export interface RouteSpec<B, Q> {
 }
 
 const NO_QUERY = z.strictObject({});
+
+/**
+ * Where a route's fields come from, for the details of a failure its store or service returns: the
+ * parameters its query schema declares are `query.<name>`; any other field is the body's.
+ */
+function routeFields(query: z.ZodType | undefined): Locate {
+  const names = query instanceof z.ZodObject ? Object.keys(query.shape) : [];
+  return byField(Object.fromEntries(names.map((name) => [name, inQuery])), inBody);
+}
 
 /**
  * Checks of API.md §3 in their order, from the authorizer's (stringified) context: the address (403,
@@ -74,12 +85,15 @@ function keyGates(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
 
 /**
  * A business Lambda: the shared middy chain around a thin route function. The route gets its input
- * validated (413, 415, 400 before it runs) and returns an `HttpResult`; errors become the envelope.
+ * validated (413, 415, 400 before it runs) and returns an `HttpResult`, or the failed outcome of its
+ * store or service as it is: the chain answers that through the one mapping (`failureError`), with
+ * each field at the path the route took it from. Errors become the envelope.
  */
 export function apiRoute<B = undefined, Q = Record<string, never>>(
   spec: RouteSpec<B, Q>,
-  run: (request: RouteRequest<B, Q>) => Promise<HttpResult>,
+  run: (request: RouteRequest<B, Q>) => Promise<HttpResult | Failed>,
 ) {
+  const locate = routeFields(spec.query);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
     .use(
       requestTelemetry(SERVICE.api, (request) => {
@@ -103,7 +117,7 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
       ) as B;
       const raw = spec.rawBody ? parseRawBody(event, spec.rawBody) : undefined;
       const query = parseQuery(event, spec.query ?? NO_QUERY) as Q;
-      return run({
+      const result = await run({
         event,
         auth,
         body,
@@ -112,5 +126,7 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
         requestId: event.requestContext.requestId,
         now: runtime().clock(),
       });
+      if ("failure" in result) throw failureError(result.failure, locate);
+      return result;
     });
 }

@@ -1,8 +1,10 @@
 import { ERROR_STATUS, type ErrorCode, type ErrorDetail } from "../../../contract/error-codes";
 
 /**
- * An error a handler throws to answer with one of the codes of `contract/error-codes.ts`; only the error
- * middleware turns it into a response, in the envelope of API.md §4.
+ * An error the edge throws to answer with one of the codes of `contract/error-codes.ts`: its own
+ * refusals (a malformed body, 413, 415, the 401/403 gates, 429) and, through `failureError`
+ * (`failures.ts`), the failures of stores and services. Only the envelope middleware turns it into a
+ * response, in the envelope of API.md §4.
  */
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -24,7 +26,8 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (what = "resource") => new HttpError("not_found", `The ${what} was not found.`);
+export const notFound = (what = "resource", details: ErrorDetail[] = []) =>
+  new HttpError("not_found", `The ${what} was not found.`, { details });
 
 export const validationError = (details: ErrorDetail[]) =>
   new HttpError("validation_error", "The request is not valid.", { details });

@@ -1,16 +1,14 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import * as z from "zod";
-import { orgPk, sk } from "../../../contract/data-items";
+import { sk } from "../../../contract/data-items";
 import { rawNumber, rawString } from "../dynamo/conditions";
-import type { TransactItem } from "../dynamo/transact";
-import { HttpError, validationError } from "./errors";
+import type { IdempotencyRecord, Written } from "../dynamo/idempotency-record";
+import { conflict, invalidInput } from "../outcome";
+import { inHeader, refusal } from "./failures";
 import { type HeaderBag, headerValues } from "./headers";
 import type { HttpResult } from "./response";
 import { type BodyEvent, rawBody } from "./validation";
-
-/** How long a stored answer is replayed (API.md §6: at least 24 hours); DynamoDB's TTL removes it later. */
-export const IDEMPOTENCY_SECONDS = 24 * 60 * 60;
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
@@ -27,7 +25,8 @@ export interface IdempotentRequest {
 
 const storedAnswerSchema = z.object({ body: z.unknown(), headers: z.record(z.string(), z.string()) });
 
-const badKey = (message: string) => validationError([{ path: `headers.${IDEMPOTENCY_HEADER}`, message }]);
+const badKey = (message: string) =>
+  refusal(invalidInput({ path: [], message }), inHeader(IDEMPOTENCY_HEADER));
 
 /** JSON with object keys sorted at every depth: equal for JSON-equal values, whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -65,38 +64,13 @@ export function idempotentRequest(
   };
 }
 
-/**
- * The record of a successful answer, to be written in the same transaction as the write it answers
- * for: it exists exactly when that write happened. Its condition refuses a live record of the same
- * key (one whose TTL has passed but that DynamoDB has not deleted yet counts as gone); the old record
- * comes back with the cancellation, so the caller can replay it.
- */
-export function idempotencyPut(
-  table: string,
-  orgId: string,
-  request: IdempotentRequest,
-  answer: HttpResult,
-  nowMs: number,
-): TransactItem {
-  const nowSeconds = Math.floor(nowMs / 1000);
+/** What a record keeps of the answer it replays: its status, and its body and headers as JSON. */
+function storedAnswer(request: IdempotentRequest, answer: HttpResult): Record<string, unknown> {
   return {
-    Put: {
-      TableName: table,
-      Item: {
-        pk: orgPk(orgId),
-        sk: request.sk,
-        fingerprint: request.fingerprint,
-        statusCode: answer.statusCode,
-        // A JSON string, so a cancellation's raw (not unmarshalled) old item is easy to replay.
-        answer: JSON.stringify({ body: answer.body, headers: answer.headers ?? {} }),
-        createdAt: new Date(nowMs).toISOString(),
-        ttl: nowSeconds + IDEMPOTENCY_SECONDS,
-      },
-      ConditionExpression: "attribute_not_exists(pk) OR #ttl <= :now",
-      ExpressionAttributeNames: { "#ttl": "ttl" },
-      ExpressionAttributeValues: { ":now": nowSeconds },
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    },
+    fingerprint: request.fingerprint,
+    statusCode: answer.statusCode,
+    // A JSON string, so a cancellation's raw (not unmarshalled) old item is easy to replay.
+    answer: JSON.stringify({ body: answer.body, headers: answer.headers ?? {} }),
   };
 }
 
@@ -114,11 +88,31 @@ export function replay(
     throw new Error("idempotency record without its answer");
   }
   if (rawString(stored, "fingerprint") !== request.fingerprint) {
-    throw new HttpError(
-      "conflict",
-      "This Idempotency-Key was already used with a different request body; use a new key for a new request.",
+    throw refusal(
+      conflict(
+        "This Idempotency-Key was already used with a different request body; use a new key for a new request.",
+      ),
     );
   }
   const { body, headers } = storedAnswerSchema.parse(JSON.parse(answer));
   return { statusCode, body, headers: { ...headers, "Idempotent-Replayed": "true" } };
+}
+
+/**
+ * An idempotent create at the edge, for a request with or without an `Idempotency-Key`: the record
+ * its store writes with the create (none without a key), keeping the answer `answerOf` gives, and the
+ * answer to what the store did (the fresh answer, or the earlier one replayed).
+ */
+export function idempotentCreate<T>(
+  request: IdempotentRequest | undefined,
+  answerOf: (created: T) => HttpResult,
+): { record?: IdempotencyRecord<T>; answer: (written: Written<T>) => HttpResult } {
+  return {
+    record: request && { sk: request.sk, attributes: (created) => storedAnswer(request, answerOf(created)) },
+    answer: (written) => {
+      if ("created" in written) return answerOf(written.created);
+      if (!request) throw new Error("an earlier idempotency record for a request without a key");
+      return replay(request, written.earlier);
+    },
+  };
 }

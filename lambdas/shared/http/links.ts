@@ -42,6 +42,21 @@ export function linkTo(event: CalledRoute, path: string): string {
 }
 
 /**
+ * The RFC 8288 `Link` to the next page of the export at `path` (already resolved for the URL called,
+ * by `linkTo`): the request's own query (parameters in the order given, values as given) with the new
+ * cursor. A root-relative reference carrying the stage or base path the client called through, so it
+ * stays right behind a stage name, a custom domain, the local runtime, and a trailing slash alike.
+ */
+export function nextLink(path: string, query: Record<string, string | undefined> | null, cursor: string) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (name !== "cursor" && value !== undefined) params.append(name, value);
+  }
+  params.append("cursor", cursor);
+  return `<${path}?${params.toString()}>; rel="next"`;
+}
+
+/**
  * A route's answer with its `Location` (a route table path, as services and stored idempotent answers
  * hold it) resolved for the URL called now: a replay through another domain gets that domain's link.
  */

@@ -12,3 +12,6 @@ export const listQuerySchema = z.strictObject({
   limit: limitSchema,
   cursor: z.string().min(1).optional(),
 });
+
+/** `GET /contacts`: a page, optionally of one account's contacts. */
+export const listContactsQuerySchema = listQuerySchema.extend({ accountId: z.string().min(1).optional() });

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { type ErrorCode, errorEnvelope } from "../../../contract/error-codes";
-import { DomainError, type DomainErrorKind } from "../domain-errors";
+import { errorEnvelope } from "../../../contract/error-codes";
 import { errorFields, log } from "../observability/log";
+import { OutageError } from "../outcome";
 import { HttpError } from "./errors";
+import { failureError } from "./failures";
 import type { HttpResult } from "./http-result";
 
 /** Declared in `http-result.ts`, a leaf the observability middleware can import without a cycle. */
@@ -26,30 +27,13 @@ export function toProxyResult(result: HttpResult, headers: Record<string, string
   };
 }
 
-/** The one place a domain outcome becomes an error code (and so a status). */
-const DOMAIN_CODES: Record<DomainErrorKind, ErrorCode> = {
-  not_found: "not_found",
-  conflict: "conflict",
-  invalid_input: "validation_error",
-  unavailable: "unavailable",
-};
-
-/** A store's or service's domain error as the HTTP edge answers it. */
-export function httpErrorOf(error: DomainError): HttpError {
-  const retryAfter = error.retryAfterSeconds;
-  return new HttpError(DOMAIN_CODES[error.kind], error.message, {
-    details: error.details,
-    headers: retryAfter === undefined ? {} : { "Retry-After": String(retryAfter) },
-  });
-}
-
 /**
- * The envelope for any error. `HttpError`s say what they are, domain errors are mapped by kind
- * (`httpErrorOf`); anything else is a 500 that says
- * nothing internal, logged with its class and stack only.
+ * The envelope for any error. `HttpError`s say what they are (the edge's refusals, and failures the
+ * edge has mapped); an outage a store or service threw is mapped by the one mapping (`failureError`);
+ * anything else is a 500 that says nothing internal, logged with its class and stack only.
  */
 export function errorResult(thrown: unknown, requestId: string): HttpResult {
-  const error = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
+  const error = thrown instanceof OutageError ? failureError(thrown.outage) : thrown;
   if (error instanceof HttpError) {
     return {
       statusCode: error.statusCode,

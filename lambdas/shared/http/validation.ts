@@ -1,56 +1,40 @@
 import type * as z from "zod";
 import type { ErrorDetail } from "../../../contract/error-codes";
-import { HttpError, validationError } from "./errors";
+import { problemsOf } from "../field-problems";
+import type { FieldProblem } from "../outcome";
+import { isResourceId } from "../resource-ids";
+import { HttpError, notFound, validationError } from "./errors";
+import { detailsOf, failureError, inBody, inQuery, type Locate } from "./failures";
 import { type HeaderBag, headerValue } from "./headers";
 
 /** Largest request body any route accepts (API.md §4): 1 MiB, well under Lambda's 6 MB payload limit. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** One detail per problem, each at the path `locate` gives (a body's own paths by default). */
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[], locate: Locate = inBody): ErrorDetail[] {
+  return detailsOf(problemsOf(issues), locate);
+}
+
 /**
- * `rateLimit.limit`, `scopes[0]`: the path style of API.md §4. An empty name (only ever an unknown
- * field someone sent, `{"": 1}`) is written `[""]`, so no detail has an empty or dangling path.
+ * Validates a value against a schema. A failure is the `invalid_input` failure naming every problem,
+ * answered through the one mapping (`failureError`) at the paths `locate` gives: a 400.
  */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (segment === "") out += '[""]';
-    else out += out === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
-
-/** One detail per problem; an unknown field is named by its own path. */
-export function issuesToDetails(
-  issues: readonly z.core.$ZodIssue[],
-  prefix: readonly PropertyKey[] = [],
-): ErrorDetail[] {
-  return issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: formatPath([...path, key]), message: "Unknown field." }));
-    }
-    return [{ path: formatPath(path) || "body", message: issue.message }];
-  });
-}
-
-/** Validates a value against a schema; a failure is a 400 naming every problem. */
 export function validate<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  prefix: readonly PropertyKey[] = [],
+  locate: Locate = inBody,
 ): z.infer<S> {
-  let details: ErrorDetail[];
+  let problems: FieldProblem[];
   try {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    details = issuesToDetails(result.error.issues, prefix);
+    problems = problemsOf(result.error.issues);
   } catch {
     // zod's messages describe the value, and describing some crafted objects throws (a null-prototype
     // `constructor.name`). JSON never makes them; such a value is still just invalid.
-    details = [{ path: formatPath(prefix) || "body", message: "The value is not valid." }];
+    problems = [{ path: [], message: "The value is not valid." }];
   }
-  throw validationError(details);
+  throw failureError({ kind: "invalid_input", problems }, locate);
 }
 
 export interface BodyEvent extends HeaderBag {
@@ -138,7 +122,7 @@ export function parseQuery<S extends z.ZodType>(event: QueryEvent, schema: S): z
     .filter(([, values]) => (values?.length ?? 0) > 1)
     .map(([name]) => ({ path: `query.${name}`, message: "Give this parameter once." }));
   if (repeated.length > 0) throw validationError(repeated);
-  return validate(schema, { ...(event.queryStringParameters ?? {}) }, ["query"]);
+  return validate(schema, { ...(event.queryStringParameters ?? {}) }, inQuery);
 }
 
 /** A path parameter API Gateway matched; its absence is a routing bug, not a client error. */
@@ -149,5 +133,20 @@ export function pathParameter(
   const value = event.pathParameters?.[name];
   if (value === undefined)
     throw new Error(`path parameter ${name} missing: route table and handler disagree`);
+  return value;
+}
+
+/**
+ * A resource id from the path. One that no resource could have (wrong prefix, wrong length, a 2 KB
+ * string) is a 404 at once: it never reaches DynamoDB, whose key limits would turn it into a 500.
+ */
+export function idParameter(
+  event: { pathParameters?: Record<string, string | undefined> | null },
+  name: string,
+  prefix: string,
+  what: string,
+): string {
+  const value = pathParameter(event, name);
+  if (!isResourceId(value, prefix)) throw notFound(what);
   return value;
 }

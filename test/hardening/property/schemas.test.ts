@@ -2,11 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as z from "zod";
 import { createAccountSchema, updateAccountSchema } from "../../../lambdas/accounts/account-schemas";
-import {
-  createContactSchema,
-  listContactsQuerySchema,
-  updateContactSchema,
-} from "../../../lambdas/contacts/contact-schemas";
+import { createContactSchema, updateContactSchema } from "../../../lambdas/contacts/contact-schemas";
 import {
   exportAccountsQuerySchema,
   exportInteractionsQuerySchema,
@@ -32,7 +28,7 @@ import {
 import { registerPaymentSchema } from "../../../lambdas/payments/payment-schemas";
 import { leakReportSchema } from "../../../lambdas/secret-scanning/leak-report";
 import { HttpError } from "../../../lambdas/shared/http/errors";
-import { listQuerySchema } from "../../../lambdas/shared/http/list-query";
+import { listContactsQuerySchema, listQuerySchema } from "../../../lambdas/shared/http/list-query";
 import {
   issuesToDetails,
   parseJsonBody,

@@ -1,13 +1,14 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { csvCell, csvLine, pageWriter } from "../../../../lambdas/export/export-format";
-import { interactionKeyAt, nextLink } from "../../../../lambdas/export/export-page";
+import { interactionKeyAt } from "../../../../lambdas/export/export-page";
 import {
   ACCOUNT_FIELDS,
   exportInteractionsQuerySchema,
   INTERACTION_FIELDS,
 } from "../../../../lambdas/export/export-schemas";
 import { prefixEnd } from "../../../../lambdas/export/export-store";
+import { nextLink } from "../../../../lambdas/shared/http/links";
 import { newId } from "../../../../lambdas/shared/ids";
 
 describe("CSV cells (RFC 4180, formula-safe)", () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { csvRows } from "../../../../lambdas/import/csv-rows";
-import { HttpError } from "../../../../lambdas/shared/http/errors";
 import { canonicalJson } from "../../../../lambdas/shared/http/idempotency";
 import { newId } from "../../../../lambdas/shared/ids";
 
@@ -35,22 +34,40 @@ describe("canonicalJson", () => {
 
 describe("csvRows", () => {
   it("turns rows into the objects their JSON twins would be", () => {
-    expect(csvRows('\uFEFFname,balance,externalRef\n"A, ""B""",-12,\nC,1.5,r\nD, 7 ,x\n')).toEqual([
-      { name: 'A, "B"', balance: -12 },
-      { name: "C", balance: 1.5, externalRef: "r" },
-      { name: "D", balance: 7, externalRef: "x" },
-    ]);
+    expect(csvRows('\uFEFFname,balance,externalRef\n"A, ""B""",-12,\nC,1.5,r\nD, 7 ,x\n')).toEqual({
+      ok: true,
+      value: [
+        { name: 'A, "B"', balance: -12 },
+        { name: "C", balance: 1.5, externalRef: "r" },
+        { name: "D", balance: 7, externalRef: "x" },
+      ],
+    });
   });
 
   it("keeps a balance that is not a number as text, for the row check to name", () => {
-    expect(csvRows("name,balance\nA,ten\n")).toEqual([{ name: "A", balance: "ten" }]);
+    expect(csvRows("name,balance\nA,ten\n")).toEqual({ ok: true, value: [{ name: "A", balance: "ten" }] });
   });
 
   it.each([
     ["an unknown column", "name,colour\nA,red\n"],
     ["no rows", "name\n"],
     ["a ragged row", "name,currency\nA\n"],
-  ])("refuses %s with a 400", (_name, csv) => {
-    expect(() => csvRows(csv)).toThrow(HttpError);
+  ])("refuses %s as invalid input (a 400 at the edge)", (_name, csv) => {
+    expect(csvRows(csv)).toMatchObject({ ok: false, failure: { kind: "invalid_input" } });
+  });
+
+  it("names an unknown or repeated column, or the CSV as a whole", () => {
+    expect(csvRows("name,colour,,name\nA,red,x,B\n")).toEqual({
+      ok: false,
+      failure: {
+        kind: "invalid_input",
+        problems: [
+          { path: ["colour"], message: "Unknown column." },
+          { path: ["header[2]"], message: "Unknown column." },
+          { path: ["name"], message: "Repeated column." },
+        ],
+      },
+    });
+    expect(csvRows("name\n")).toMatchObject({ failure: { problems: [{ path: [] }] } });
   });
 });

@@ -5,7 +5,16 @@ import { discountExpiredKeys } from "../../../../lambdas/key-management/expiry-r
 import { revokeKey } from "../../../../lambdas/key-management/revoke-key";
 import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
 import { keyIdFor, NOW, storedKey } from "./helpers";
-import { ADMIN, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
+import {
+  ADMIN,
+  cancelled,
+  conflictOver,
+  ddb,
+  deps,
+  replayOf,
+  transaction,
+  useVerbTestSetup,
+} from "./verb-support";
 
 /** The org's cap on active keys as `createKey` meets it (API.md §5; docs/DECISIONS.md #203). */
 useVerbTestSetup();
@@ -23,7 +32,7 @@ describe("createKey at the cap", () => {
     const outcome = await createKey(deps(), "acme", INPUT, ADMIN);
 
     // Assess
-    expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+    expect(outcome).toEqual(conflictOver(expect.stringContaining("1000")));
     expect(transaction()[2]?.Update?.Key).toEqual({ pk: "ACTIVE_KEYS#acme" });
     // Nothing dead to discount, no discount transaction; the create was tried once more, and refused.
     expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
@@ -69,7 +78,7 @@ describe("createKey at the cap", () => {
     );
 
     // Assess: 3 entries read (a page of 2, then a Limit of what is left), never a third query.
-    expect(outcome).toMatchObject({ ok: false, reason: "conflict" });
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "conflict" } });
     const limits = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input.Limit);
     expect(limits).toEqual([3, 1]);
   });
@@ -110,7 +119,7 @@ describe("createKey at the cap", () => {
     const outcome = await createKey(deps(), "acme", INPUT, ADMIN, { idempotencyKey: "order-42" });
 
     // Assess
-    expect(outcome).toEqual({ ok: false, reason: "idempotency_replay", keyId: keyIdFor(7) });
+    expect(outcome).toEqual(replayOf(keyIdFor(7)));
   });
 
   it("discounts a counted key the clock expired, once, and then creates", async () => {
@@ -184,7 +193,7 @@ describe("rotateKey and the cap", () => {
       Key: { pk: "ACTIVE_KEYS#acme" },
       ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys <= :cap",
     });
-    expect(outcome).toEqual({ ok: false, reason: "conflict", message: expect.stringContaining("1000") });
+    expect(outcome).toEqual(conflictOver(expect.stringContaining("1000")));
     // Refused, discounted (nothing), tried once more and refused again: then 409, not before.
     expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 2);
   });

@@ -12,6 +12,7 @@ import {
   ddb,
   deps,
   EVENT_ID,
+  replayOf,
   testRetry,
   transaction,
   useVerbTestSetup,
@@ -196,7 +197,7 @@ describe("createKey", () => {
       idempotencyKey: "order-42",
     });
 
-    expect(outcome).toEqual({ ok: false, reason: "idempotency_replay", keyId: keyIdFor(7) });
+    expect(outcome).toEqual(replayOf(keyIdFor(7)));
     expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 
@@ -208,7 +209,7 @@ describe("createKey", () => {
       idempotencyKey: "order-42",
     });
 
-    expect(outcome).toEqual({ ok: false, reason: "idempotency_replay", keyId: keyIdFor(7) });
+    expect(outcome).toEqual(replayOf(keyIdFor(7)));
     expect(ddb).toReceiveCommandWith(GetCommand, {
       Key: { pk: idempotencyRecordKey("acme", "order-42") },
       ConsistentRead: true,

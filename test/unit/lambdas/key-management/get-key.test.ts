@@ -2,7 +2,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { findKeyByToken, getKey } from "../../../../lambdas/key-management/get-key";
 import { keyIdFor, NOW, storedKey, VECTOR } from "./helpers";
-import { ddb, deps, useVerbTestSetup } from "./verb-support";
+import { ddb, deps, KEY_NOT_FOUND, useVerbTestSetup } from "./verb-support";
 
 /** `getKey` and `findKeyByToken` (lambdas/key-management/get-key.ts). */
 useVerbTestSetup();
@@ -28,20 +28,17 @@ describe("getKey", () => {
   it("answers not found for another org's key", async () => {
     ddb.on(GetCommand).resolves({ Item: storedKey(1, { orgId: "globex" }) });
 
-    expect(await getKey(deps(), "acme", keyIdFor(1))).toEqual({ ok: false, reason: "not_found" });
+    expect(await getKey(deps(), "acme", keyIdFor(1))).toEqual(KEY_NOT_FOUND);
   });
 
   it("answers not found for a missing key", async () => {
     ddb.on(GetCommand).resolves({});
 
-    expect(await getKey(deps(), "acme", keyIdFor(1))).toEqual({ ok: false, reason: "not_found" });
+    expect(await getKey(deps(), "acme", keyIdFor(1))).toEqual(KEY_NOT_FOUND);
   });
 
   it("answers not found for an id that cannot be a key's, without asking DynamoDB", async () => {
-    expect(await getKey(deps(), "acme", `key_${"x".repeat(3000)}`)).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    expect(await getKey(deps(), "acme", `key_${"x".repeat(3000)}`)).toEqual(KEY_NOT_FOUND);
     expect(ddb).not.toReceiveAnyCommand();
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { listAuditEvents } from "../../../../lambdas/key-management/list-audit-events";
 import { encodeCursor } from "../../../../lambdas/shared/dynamo/cursor";
 import { cursorAt, keyIdFor } from "./helpers";
-import { ADMIN, auditTtl, ddb, deps, useVerbTestSetup } from "./verb-support";
+import { ADMIN, auditTtl, ddb, deps, INVALID_CURSOR, useVerbTestSetup } from "./verb-support";
 
 /** `listAuditEvents` (lambdas/key-management/list-audit-events.ts). */
 useVerbTestSetup();
@@ -106,10 +106,7 @@ describe("listAuditEvents", () => {
       cursorAt({ orgId: "acme", createdAt: "2025-06-01T00:00:00.000Z", pk: keyIdFor(1) }),
     ],
   ])("refuses %s without querying", async (_, cursor) => {
-    expect(await listAuditEvents(deps(), "acme", { limit: 25, cursor })).toEqual({
-      ok: false,
-      reason: "invalid_cursor",
-    });
+    expect(await listAuditEvents(deps(), "acme", { limit: 25, cursor })).toEqual(INVALID_CURSOR);
     expect(ddb).not.toReceiveAnyCommand();
   });
 });

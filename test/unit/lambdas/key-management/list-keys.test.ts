@@ -2,7 +2,7 @@ import { BatchGetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it, vi } from "vitest";
 import { listKeys } from "../../../../lambdas/key-management/list-keys";
 import { cursorAt, indexEntry, keyIdFor, NOW, positionIn, storedKey } from "./helpers";
-import { ddb, deps, testRetry, useVerbTestSetup } from "./verb-support";
+import { ddb, deps, INVALID_CURSOR, testRetry, useVerbTestSetup } from "./verb-support";
 
 /** `listKeys` (lambdas/key-management/list-keys.ts). */
 useVerbTestSetup();
@@ -191,20 +191,14 @@ describe("listKeys", () => {
     ["a bad key id", cursorAt({ ...positionOf(1), pk: "nope" })],
     ["a tampered character", cursorAt(positionOf(1)).replace(/^./, (c) => (c === "A" ? "B" : "A"))],
   ])("refuses a cursor with %s, without querying", async (_, cursor) => {
-    expect(await listKeys(deps(), "acme", { limit: 25, cursor })).toEqual({
-      ok: false,
-      reason: "invalid_cursor",
-    });
+    expect(await listKeys(deps(), "acme", { limit: 25, cursor })).toEqual(INVALID_CURSOR);
     expect(ddb).not.toReceiveAnyCommand();
   });
 
   it("refuses another org's cursor, without querying", async () => {
     const foreign = cursorAt({ ...positionOf(1), orgId: "globex" });
 
-    expect(await listKeys(deps(), "acme", { limit: 25, cursor: foreign })).toEqual({
-      ok: false,
-      reason: "invalid_cursor",
-    });
+    expect(await listKeys(deps(), "acme", { limit: 25, cursor: foreign })).toEqual(INVALID_CURSOR);
     expect(ddb).not.toReceiveAnyCommand();
   });
 });

@@ -12,6 +12,7 @@ import {
   ddb,
   deps,
   EVENT_ID,
+  KEY_NOT_FOUND,
   transaction,
   useVerbTestSetup,
 } from "./verb-support";
@@ -97,8 +98,8 @@ describe("revokeKey", () => {
       .resolvesOnce({})
       .resolves({ Item: storedKey(1, { orgId: "globex" }) });
 
-    expect(await revokeKey(deps(), "acme", keyIdFor(1), ADMIN)).toEqual({ ok: false, reason: "not_found" });
-    expect(await revokeKey(deps(), "acme", keyIdFor(1), ADMIN)).toEqual({ ok: false, reason: "not_found" });
+    expect(await revokeKey(deps(), "acme", keyIdFor(1), ADMIN)).toEqual(KEY_NOT_FOUND);
+    expect(await revokeKey(deps(), "acme", keyIdFor(1), ADMIN)).toEqual(KEY_NOT_FOUND);
     expect(ddb).not.toReceiveCommand(TransactWriteCommand);
   });
 
@@ -151,10 +152,7 @@ describe("revokeKey", () => {
   });
 
   it("answers not found for a malformed id without asking DynamoDB", async () => {
-    expect(await revokeKey(deps(), "acme", "key_../../etc", ADMIN)).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    expect(await revokeKey(deps(), "acme", "key_../../etc", ADMIN)).toEqual(KEY_NOT_FOUND);
     expect(ddb).not.toReceiveAnyCommand();
   });
 });

@@ -3,7 +3,18 @@ import { describe, expect, it } from "vitest";
 import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
 import { ttlFor } from "../../../../lambdas/shared/api-keys/key-record";
 import { keyIdFor, NOW, storedKey, VECTOR, WINDOW_START } from "./helpers";
-import { ADMIN, auditPuts, BUSY, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
+import {
+  ADMIN,
+  auditPuts,
+  BUSY,
+  cancelled,
+  conflictOver,
+  ddb,
+  deps,
+  KEY_NOT_FOUND,
+  transaction,
+  useVerbTestSetup,
+} from "./verb-support";
 
 /** `rotateKey` (lambdas/key-management/rotate-key.ts). */
 useVerbTestSetup();
@@ -163,11 +174,7 @@ describe("rotateKey", () => {
   ])("refuses a key that is %s as a conflict", async (_, overrides, message) => {
     ddb.on(GetCommand).resolves({ Item: old(overrides) });
 
-    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual({
-      ok: false,
-      reason: "conflict",
-      message,
-    });
+    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual(conflictOver(message));
     expect(ddb).not.toReceiveCommand(TransactWriteCommand);
   });
 
@@ -180,7 +187,7 @@ describe("rotateKey", () => {
 
     const outcome = await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN);
 
-    expect(outcome).toMatchObject({ ok: false, reason: "conflict" });
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "conflict" } });
     expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 
@@ -188,10 +195,7 @@ describe("rotateKey", () => {
     ddb.on(GetCommand).resolvesOnce({ Item: old() }).resolves({});
     ddb.on(TransactWriteCommand).rejects(cancelled("None", "ConditionalCheckFailed", "None", "None"));
 
-    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual(KEY_NOT_FOUND);
   });
 
   it("rotates on the second read when a PATCH changed the key in between, inheriting the new settings", async () => {
@@ -223,10 +227,7 @@ describe("rotateKey", () => {
   it("answers not found for a missing key", async () => {
     ddb.on(GetCommand).resolves({});
 
-    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    expect(await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).toEqual(KEY_NOT_FOUND);
   });
 
   it("throws busy when conflicts outlast the retries", async () => {

@@ -15,6 +15,7 @@ import {
   updateKeySchema,
 } from "../../../../lambdas/key-management/schemas";
 import { HttpError } from "../../../../lambdas/shared/http/errors";
+import { within } from "../../../../lambdas/shared/http/failures";
 import { parseQuery, validate } from "../../../../lambdas/shared/http/validation";
 import { NOW } from "./helpers";
 
@@ -398,7 +399,7 @@ describe("path parameters", () => {
     expect(validate(orgIdSchema, "Acme_corp-01")).toBe("Acme_corp-01");
     expect(validate(orgIdSchema, "o".repeat(64))).toBe("o".repeat(64));
     for (const orgId of ["", "o".repeat(65), "acme corp", "acme/other", "ac%2Fme"]) {
-      expect(detailsOf(() => validate(orgIdSchema, orgId, ["orgId"]))[0]?.path).toBe("orgId");
+      expect(detailsOf(() => validate(orgIdSchema, orgId, within("orgId")))[0]?.path).toBe("orgId");
     }
   });
 

@@ -21,6 +21,8 @@ import {
   SECRET_RECOVERY_WINDOW_DAYS,
   secretsManagerKeyStore,
 } from "../../../../lambdas/shared/api-keys/key-secrets";
+import { failureError } from "../../../../lambdas/shared/http/failures";
+import { OutageError } from "../../../../lambdas/shared/outcome";
 import { configureRuntime } from "../../../../lambdas/shared/runtime";
 import {
   type AdminRequest,
@@ -432,11 +434,15 @@ describe("commitWithSecret", () => {
     const commit = vi.fn(async () => "done");
     const failing = store({ write: vi.fn(async () => Promise.reject(new Error("no"))) });
 
-    await expect(
-      commitWithSecret({ store: failing, ref, key: "k", commit, exists: async () => false }),
-    ).rejects.toMatchObject({
-      statusCode: 502,
-    });
+    const error = await commitWithSecret({
+      store: failing,
+      ref,
+      key: "k",
+      commit,
+      exists: async () => false,
+    }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(OutageError);
+    expect(failureError((error as OutageError).outage).statusCode).toBe(502);
     expect(commit).not.toHaveBeenCalled();
   });
 });

@@ -2,7 +2,17 @@ import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { updateKey } from "../../../../lambdas/key-management/update-key";
 import { keyIdFor, NOW, storedKey } from "./helpers";
-import { ADMIN, auditPuts, cancelled, ddb, deps, transaction, useVerbTestSetup } from "./verb-support";
+import {
+  ADMIN,
+  auditPuts,
+  cancelled,
+  conflictOver,
+  ddb,
+  deps,
+  KEY_NOT_FOUND,
+  transaction,
+  useVerbTestSetup,
+} from "./verb-support";
 
 /** `updateKey` (lambdas/key-management/update-key.ts). */
 useVerbTestSetup();
@@ -124,21 +134,16 @@ describe("updateKey", () => {
   ])("refuses a %s key as a conflict", async (status, overrides) => {
     ddb.on(GetCommand).resolves({ Item: live(overrides) });
 
-    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual({
-      ok: false,
-      reason: "conflict",
-      message: `The API key is ${status}; only an active key can be changed.`,
-    });
+    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual(
+      conflictOver(`The API key is ${status}; only an active key can be changed.`),
+    );
     expect(ddb).not.toReceiveCommand(TransactWriteCommand);
   });
 
   it("answers not found for another org's key", async () => {
     ddb.on(GetCommand).resolves({ Item: live({ orgId: "globex" }) });
 
-    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual(KEY_NOT_FOUND);
   });
 
   it("retries a conflict and commits once it clears", async () => {
@@ -156,10 +161,7 @@ describe("updateKey", () => {
     ddb.on(GetCommand).resolvesOnce({ Item: live() }).resolves({});
     ddb.on(TransactWriteCommand).rejects(cancelled("ConditionalCheckFailed", "None"));
 
-    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual({
-      ok: false,
-      reason: "not_found",
-    });
+    expect(await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN)).toEqual(KEY_NOT_FOUND);
   });
 
   it("decides again from a fresh read when another change won the race", async () => {
@@ -171,7 +173,7 @@ describe("updateKey", () => {
 
     const outcome = await updateKey(deps(), "acme", keyIdFor(1), { name: "x" }, ADMIN);
 
-    expect(outcome).toMatchObject({ ok: false, reason: "conflict" });
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "conflict" } });
     expect(ddb).toReceiveCommandTimes(GetCommand, 2);
   });
 });

@@ -71,7 +71,34 @@ export const auditTtl = Math.ceil(NOW / 1000) + AUDIT_RETENTION_SECONDS;
 
 /** The error a verb throws when the store stays busy past the last retry (the edge answers 503). */
 export const BUSY = expect.objectContaining({
-  name: "DomainError",
-  kind: "unavailable",
-  retryAfterSeconds: 1,
+  name: "OutageError",
+  outage: { kind: "busy", message: expect.any(String), retryAfterSeconds: 1 },
+});
+
+/** A verb's outcome for a key that is not there, no longer there, or another org's. */
+export const KEY_NOT_FOUND = { ok: false, failure: { kind: "not_found", what: "API key", problems: [] } };
+
+/** A verb's outcome when the key's state forbids the change, for the reason `message` gives. */
+export const conflictOver = (message: unknown) => ({
+  ok: false,
+  failure: { kind: "conflict", message, problems: [] },
+});
+
+/** A list's outcome for a cursor it did not hand out: invalid input at `cursor`. */
+export const INVALID_CURSOR = {
+  ok: false,
+  failure: {
+    kind: "invalid_input",
+    problems: [{ path: ["cursor"], message: "The cursor is not valid for this list." }],
+  },
+};
+
+/** A create's outcome for an idempotency key that already created `keyId`: a conflict at `idempotencyKey`. */
+export const replayOf = (keyId: string) => ({
+  ok: false,
+  failure: {
+    kind: "conflict",
+    message: `This idempotency key was already used to create the API key ${keyId}; the key is not shown again.`,
+    problems: [{ path: ["idempotencyKey"], message: `Already used to create ${keyId}.` }],
+  },
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { scopeSchema } from "../../../../../lambdas/key-management/schemas";
+import { formatPath } from "../../../../../lambdas/shared/field-problems";
 import { HttpError } from "../../../../../lambdas/shared/http/errors";
 import { listQuerySchema } from "../../../../../lambdas/shared/http/list-query";
 import {
   type BodyEvent,
-  formatPath,
   MAX_BODY_BYTES,
   mediaType,
   parseJsonBody,
