@@ -29,6 +29,15 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       // Powertools logs through the global console (which tests can watch), and publishes no metrics.
       POWERTOOLS_DEV: "true",
+      // What a deployed function's environment names (`contract/environment.ts`): each entry module
+      // builds its Lambda handler from it when it loads, and refuses to load without what its function
+      // needs (docs/DECISIONS.md #270). Tests build the handlers they call through `createHandler`;
+      // these only let the modules load. (Named here, not imported: Vite loads this file on its own.)
+      KEYS_TABLE_NAME: "fynex-test-keys",
+      DATA_TABLE_NAME: "fynex-test-data",
+      AUDIT_TABLE_NAME: "fynex-test-audit",
+      USAGE_TABLE_NAME: "fynex-test-usage",
+      WEBHOOK_RETRY_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/fynex-test-webhook-retries",
     },
     // The infra files share their workers' modules, so each stack is synthesised once per worker
     // (`test/infra/synth.ts`) rather than once per file: the tier's time is mostly synthesis.

@@ -52,7 +52,10 @@ export interface FunctionLoad {
   cpuOverAuthorizer: number;
 }
 
-/** The deployed functions' environment, as far as loading reads it (names, region, credentials). */
+/**
+ * The deployed functions' environment, as far as loading reads it (names, region, credentials): each
+ * bundle builds its handler when it loads, and refuses to without what its function needs.
+ */
 const LOAD_ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   AWS_REGION: "eu-west-1",
@@ -63,6 +66,7 @@ const LOAD_ENV: NodeJS.ProcessEnv = {
   DATA_TABLE_NAME: "data",
   AUDIT_TABLE_NAME: "audit",
   USAGE_TABLE_NAME: "usage",
+  WEBHOOK_RETRY_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/bench-webhook-retries",
   FYNEX_ENV: "bench",
 };
 

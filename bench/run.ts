@@ -5,8 +5,6 @@ import { fileURLToPath } from "node:url";
 import { type AttributeValue, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { generateApiKey } from "../lambdas/shared/api-keys/api-key";
 import { SUMMARY_SORT_KEY } from "../lambdas/shared/api-keys/usage-summary";
-import { runtime } from "../lambdas/shared/runtime";
-import { handler as usageHistoryHandler } from "../lambdas/usage-history/usage-history.handler";
 import { startLocalRuntime } from "../lib/local/runtime";
 import { measureAuthorizerCpu, measureAuthorizerDuration } from "./authorizer-cpu";
 import { measureColdStart } from "./cold-start";
@@ -67,7 +65,7 @@ const inWriter = new AsyncLocalStorage<true>();
 async function main() {
   // A window of a day and a limit no run reaches: the pipeline measures the served path, not 429s.
   const local = await startLocalRuntime({
-    usageHistory: { handler: (event) => inWriter.run(true, () => usageHistoryHandler(event)) },
+    usageHistory: { wrap: (writer) => (event) => inWriter.run(true, () => writer(event)) },
     projectRoot: ROOT,
     port: 0,
     rateLimit: 1_000_000_000,
@@ -78,7 +76,7 @@ async function main() {
     webhookDelivery: { enabled: false },
   });
   try {
-    const { dynamo, settings } = runtime();
+    const { dynamo, settings } = local.deps;
     const recorder = instrument(dynamo, settings.keysTable);
     // Any usage-table call on the request path would be counted beside the keys table's; the history's
     // writer (the keys table's stream, off the path) is counted apart.
@@ -194,8 +192,8 @@ async function main() {
     const summaryItemBytes = summaryItem ? itemBytes(summaryItem) : 0;
 
     progress("Authorizer CPU and duration…");
-    const cpu = await measureAuthorizerCpu();
-    const duration = await measureAuthorizerDuration(benchKey.key);
+    const cpu = await measureAuthorizerCpu(local.deps);
+    const duration = await measureAuthorizerDuration(local.deps, benchKey.key);
 
     progress("Full local request path against its floor…");
     const list = await measurePipeline({

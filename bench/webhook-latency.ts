@@ -2,7 +2,6 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runtime } from "../lambdas/shared/runtime";
 import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
@@ -46,7 +45,7 @@ async function main() {
 
   const local = await startLocalRuntime({ projectRoot: ROOT, port: 0, webhooksAllowLoopback: true });
   let committedAt = 0;
-  runtime().dynamo.middlewareStack.add(
+  local.deps.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
       if (context.commandName === "TransactWriteItemsCommand") committedAt = performance.now();

@@ -1,7 +1,7 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { updateAccountSchema } from "./account-schemas";
 import { updateAccount } from "./account-store";
 
@@ -9,11 +9,11 @@ import { updateAccount } from "./account-store";
  * `PATCH /api/v1/accounts/{accountId}` (accounts:write): name, externalRef, status. No body, or one
  * that changes nothing, answers the account as it is.
  */
-export const handler = apiRoute(
+export const createHandler = apiRoute(
   { body: updateAccountSchema, bodyOptional: true },
-  async ({ auth, body, event, now }) => {
+  async ({ auth, body, event, now, deps }) => {
     const account = await updateAccount(
-      dataDeps(),
+      deps,
       auth.orgId,
       idParameter(event, "accountId", ID_PREFIX.account, "account"),
       body,
@@ -23,3 +23,6 @@ export const handler = apiRoute(
     return { statusCode: 200, body: account.value };
   },
 );
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -3,9 +3,25 @@ import { ENV } from "../../contract/environment";
 import type { AuthorizerOutcome } from "../../contract/metric-names";
 import { encodeContext } from "../shared/api-keys/authorizer-context";
 import { soleHeaderValue } from "../shared/http/headers";
-import { requireTable, runtime } from "../shared/runtime";
+import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { authorize, type Decision } from "./authorize";
 import { decisionLine } from "./decision-log";
+
+/** What the authorizer works with: of the tables, the keys table only. */
+interface AuthorizerDeps extends Runtime {
+  table: string;
+}
+
+/** The authorizer's handler, over the keys table its runtime names (a start without it fails, naming it). */
+export function createHandler(
+  runtime: Runtime,
+): (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> {
+  const deps = { ...runtime, table: requireSetting(runtime.settings.keysTable, ENV.keysTable) };
+  return (event) => authorizeRequest(deps, event);
+}
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));
 
 /**
  * The REQUEST authorizer (identity source `X-API-Key`, result cache off). Throwing "Unauthorized" is
@@ -13,8 +29,10 @@ import { decisionLine } from "./decision-log";
  * which the stack turns into 503 + Retry-After: a storage failure never allows. It never logs its
  * event (the event holds the key): one line per decision, with the outcome and the key's id.
  */
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const { dynamo, clock, settings } = runtime();
+async function authorizeRequest(
+  { dynamo, clock, settings, table }: AuthorizerDeps,
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> {
   const record = (outcome: AuthorizerOutcome, keyId?: string) => {
     if (!settings.telemetry) return;
     const line = {
@@ -37,7 +55,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       {
         dynamo,
         clock,
-        table: requireTable(settings.keysTable, ENV.keysTable),
+        table,
         rateLimit: settings.rateLimit,
         rateWindowSeconds: settings.rateWindowSeconds,
       },

@@ -1,16 +1,19 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { getContact } from "./contact-store";
 
 /** `GET /api/v1/contacts/{contactId}` (contacts:read): one contact of the caller's org. */
-export const handler = apiRoute({}, async ({ auth, event }) => {
+export const createHandler = apiRoute({}, async ({ auth, event, deps }) => {
   const contact = await getContact(
-    dataDeps(),
+    deps,
     auth.orgId,
     idParameter(event, "contactId", ID_PREFIX.contact, "contact"),
   );
   if (!contact.ok) return contact;
   return { statusCode: 200, body: contact.value };
 });
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

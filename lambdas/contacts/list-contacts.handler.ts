@@ -1,11 +1,14 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { listContactsQuerySchema } from "../shared/http/list-query";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { listContacts } from "./contact-store";
 
 /** `GET /api/v1/contacts` (contacts:read): the org's contacts, `?accountId=` for one account's. */
-export const handler = apiRoute({ query: listContactsQuerySchema }, async ({ auth, query }) => {
-  const page = await listContacts(dataDeps(), auth.orgId, query);
+export const createHandler = apiRoute({ query: listContactsQuerySchema }, async ({ auth, query, deps }) => {
+  const page = await listContacts(deps, auth.orgId, query);
   if (!page.ok) return page;
   return { statusCode: 200, body: page.value };
 });
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

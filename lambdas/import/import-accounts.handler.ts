@@ -1,8 +1,8 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { validationError } from "../shared/http/errors";
 import { validate } from "../shared/http/validation";
 import { ok } from "../shared/outcome";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { csvRows } from "./csv-rows";
 import { importEnvelopeSchema } from "./import-schemas";
 import { importAccounts } from "./import-service";
@@ -27,9 +27,15 @@ function jsonRows(text: string): unknown[] {
  * `POST /api/v1/import/accounts` (import): creates or updates (by `externalRef`) 1 to 1000 accounts
  * from JSON `{accounts: [...]}` or `text/csv`, and answers 200 with a result per row.
  */
-export const handler = apiRoute({ rawBody: ["application/json", CSV] }, async ({ auth, raw, now }) => {
-  if (!raw) throw new Error("raw body missing: the route declares rawBody");
-  const rows = raw.mediaType === CSV ? csvRows(raw.text) : ok(jsonRows(raw.text));
-  if (!rows.ok) return rows;
-  return { statusCode: 200, body: await importAccounts(dataDeps(), auth.orgId, rows.value, now) };
-});
+export const createHandler = apiRoute(
+  { rawBody: ["application/json", CSV] },
+  async ({ auth, raw, now, deps }) => {
+    if (!raw) throw new Error("raw body missing: the route declares rawBody");
+    const rows = raw.mediaType === CSV ? csvRows(raw.text) : ok(jsonRows(raw.text));
+    if (!rows.ok) return rows;
+    return { statusCode: 200, body: await importAccounts(deps, auth.orgId, rows.value, now) };
+  },
+);
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -1,11 +1,16 @@
+import { type Runtime, runtimeFromEnvironment } from "../shared/runtime";
 import { type ReminderRun, sendExpiryReminders } from "./expiry-reminders";
-import { keyServiceDeps } from "./service-deps";
+import { keyServiceDepsOf } from "./service-deps";
 
 /**
  * The daily expiry-reminder Lambda (API.md §11), invoked by an EventBridge schedule (the local runtime
- * calls `sendExpiryReminders` itself). Its answer says how many keys it looked at and reminded; it
+ * builds the same handler and runs it on a timer). Its answer says how many keys it looked at and reminded; it
  * logs nothing of a key but what the audit trail records.
  */
-export async function handler(): Promise<ReminderRun> {
-  return sendExpiryReminders(keyServiceDeps());
+export function createHandler(runtime: Runtime): () => Promise<ReminderRun> {
+  const deps = keyServiceDepsOf(runtime);
+  return () => sendExpiryReminders(deps);
 }
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -1,7 +1,6 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { KeyUsage } from "../../contract/api-types";
-import { ENV } from "../../contract/environment";
 import {
   throttledOf,
   usageKeyBounds,
@@ -11,7 +10,6 @@ import {
   windowOfItem,
 } from "../shared/api-keys/usage-history";
 import { invalidInput, type Outcome, ok, problemAt } from "../shared/outcome";
-import { requireTable } from "../shared/runtime";
 import { type KeyServiceDeps, keyMissing, readKey } from "./key-store";
 import type { KeyUsageInput } from "./usage-schemas";
 
@@ -60,11 +58,14 @@ export async function getKeyUsage(
         ]
       : [];
   const bounds = usageKeyBounds(range);
+  // The doors that answer usage refuse to start without USAGE_TABLE_NAME (`keyServiceDepsOf`).
+  const usageTable = deps.usageTable;
+  if (bounds && !usageTable) throw new Error("key usage read by a function built without the usage table");
   let startKey: Record<string, unknown> | undefined;
   while (bounds) {
     const page = await deps.db.send(
       new QueryCommand({
-        TableName: requireTable(deps.usageTable ?? "", ENV.usageTable),
+        TableName: usageTable,
         KeyConditionExpression: "keyId = :keyId AND windowStart BETWEEN :first AND :last",
         ExpressionAttributeValues: { ":keyId": keyId, ":first": bounds.first, ":last": bounds.last },
         ConsistentRead: true,

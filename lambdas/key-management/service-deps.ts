@@ -2,22 +2,24 @@ import { ENV } from "../../contract/environment";
 import { keySecretStoreFor } from "../shared/api-keys/key-secrets";
 import { documentClient } from "../shared/dynamo/document-client";
 import { DEFAULT_RETRY } from "../shared/dynamo/transact";
-import { requireTable, runtime } from "../shared/runtime";
+import { type Runtime, requireSetting } from "../shared/runtime";
 import { KEY_LIMITS } from "./key-limits";
 import type { KeyServiceDeps } from "./key-store";
 
 /**
- * The key service's dependencies from the runtime: the document client, the keys and audit tables,
- * the clock and the rate settings. Built from what the runtime holds at the call (once per cold start
- * deployed; the local runtime and tests replace the runtime), for any Lambda that acts on keys.
+ * The key service's dependencies, from a function's runtime: the document client, the keys and audit
+ * tables, the clock and the rate settings. Called once, by the `createHandler` of each function that
+ * acts on keys, so that a start without `KEYS_TABLE_NAME` or `AUDIT_TABLE_NAME` (or, for a door that
+ * answers usage, `USAGE_TABLE_NAME`) fails, naming it, before any request; with the Secrets Manager
+ * hook on, its client is made here, once, and a hook without `FYNEX_ENV` fails the start too.
  */
-export function keyServiceDeps(): KeyServiceDeps {
-  const { clock, settings, retry } = runtime();
+export function keyServiceDepsOf(runtime: Runtime, needs: { usageTable?: boolean } = {}): KeyServiceDeps {
+  const { clock, settings, retry } = runtime;
   return {
-    db: documentClient(),
-    table: requireTable(settings.keysTable, ENV.keysTable),
-    auditTable: requireTable(settings.auditTable, ENV.auditTable),
-    usageTable: settings.usageTable,
+    db: documentClient(runtime.dynamo),
+    table: requireSetting(settings.keysTable, ENV.keysTable),
+    auditTable: requireSetting(settings.auditTable, ENV.auditTable),
+    usageTable: needs.usageTable ? requireSetting(settings.usageTable, ENV.usageTable) : settings.usageTable,
     dataTable: settings.dataTable || undefined,
     clock,
     retry: retry ?? DEFAULT_RETRY,

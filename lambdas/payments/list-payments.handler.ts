@@ -1,14 +1,17 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { listQuerySchema } from "../shared/http/list-query";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { listPayments } from "./payment-store";
 
 /** `GET /api/v1/accounts/{accountId}/payments` (accounts:read): the account's payments, a page at a time. */
-export const handler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query }) => {
+export const createHandler = apiRoute({ query: listQuerySchema }, async ({ auth, event, query, deps }) => {
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
-  const page = await listPayments(dataDeps(), auth.orgId, accountId, query);
+  const page = await listPayments(deps, auth.orgId, accountId, query);
   if (!page.ok) return page;
   return { statusCode: 200, body: page.value };
 });
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

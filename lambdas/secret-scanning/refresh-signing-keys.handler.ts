@@ -4,7 +4,8 @@ import { ENV } from "../../contract/environment";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { documentClient } from "../shared/dynamo/document-client";
 import { log } from "../shared/observability/log";
-import { requireTable, runtime } from "../shared/runtime";
+import { telemetryLogger } from "../shared/observability/telemetry";
+import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { isP256PublicKey, type SigningKeyMap, type SigningKeysItem } from "./github-signing-keys";
 
 /**
@@ -97,15 +98,21 @@ export async function refreshSigningKeys(deps: RefreshDeps): Promise<RefreshResu
   return { status: "updated", keyIds };
 }
 
-/** Lambda entry point of the schedule. */
-export async function handler(): Promise<RefreshResult> {
-  const { clock, settings } = runtime();
-  const result = await refreshSigningKeys({
-    db: documentClient(),
-    table: requireTable(settings.keysTable, ENV.keysTable),
+/** The schedule's handler, over the keys table its runtime names (a start without it fails, naming it). */
+export function createHandler(runtime: Runtime): () => Promise<RefreshResult> {
+  telemetryLogger(runtime.settings);
+  const deps: RefreshDeps = {
+    db: documentClient(runtime.dynamo),
+    table: requireSetting(runtime.settings.keysTable, ENV.keysTable),
     fetch: globalThis.fetch,
-    clock,
-  });
-  log("info", "secret scanning keys refreshed", result);
-  return result;
+    clock: runtime.clock,
+  };
+  return async () => {
+    const result = await refreshSigningKeys(deps);
+    log("info", "secret scanning keys refreshed", result);
+    return result;
+  };
 }
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

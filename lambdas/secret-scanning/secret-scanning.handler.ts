@@ -1,14 +1,14 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { keyServiceDeps } from "../key-management/service-deps";
-import { documentClient } from "../shared/dynamo/document-client";
+import { keyServiceDepsOf } from "../key-management/service-deps";
 import { httpEnvelope } from "../shared/http/envelope";
 import { HttpError, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";
 import type { HttpResult } from "../shared/http/response";
 import { mediaType, rawBody, validate } from "../shared/http/validation";
 import { log } from "../shared/observability/log";
-import { type Runtime, runtime } from "../shared/runtime";
+import { telemetryLogger } from "../shared/observability/telemetry";
+import { type Runtime, runtimeFromEnvironment } from "../shared/runtime";
 import { type SigningKeySource, signingKeySource, verifyReportSignature } from "./github-signing-keys";
 import { handleLeakReport, leakReportSchema } from "./leak-report";
 
@@ -27,23 +27,6 @@ const SIGNATURE_HEADER = "Github-Public-Key-Signature";
 const refused = () =>
   new HttpError("unauthorized", "The report must be signed with a trusted secret-scanning key.");
 
-/** One trusted-key source per runtime, so its cache outlives invocations but not a reconfiguration. */
-const sources = new WeakMap<Runtime, SigningKeySource>();
-
-function keySource(current: Runtime): SigningKeySource {
-  let source = sources.get(current);
-  if (!source) {
-    const { settings } = current;
-    source = signingKeySource({
-      configured: settings.secretScanningKeys ?? {},
-      store: settings.keysTable ? { db: documentClient(), table: settings.keysTable } : undefined,
-      clock: current.clock,
-    });
-    sources.set(current, source);
-  }
-  return source;
-}
-
 /** The single value of a header; absent or repeated, the report is refused. */
 function singleHeader(event: APIGatewayProxyEvent, name: string): string {
   const values = headerValues(event, name);
@@ -51,10 +34,14 @@ function singleHeader(event: APIGatewayProxyEvent, name: string): string {
   return values[0];
 }
 
-async function authenticate(event: APIGatewayProxyEvent, body: Buffer, current: Runtime): Promise<void> {
+async function authenticate(
+  event: APIGatewayProxyEvent,
+  body: Buffer,
+  keys: SigningKeySource,
+): Promise<void> {
   const keyId = singleHeader(event, KEY_ID_HEADER);
   const signature = singleHeader(event, SIGNATURE_HEADER);
-  const pem = await keySource(current).lookup(keyId);
+  const pem = await keys.lookup(keyId);
   if (!pem || !verifyReportSignature(body, signature, pem)) throw refused();
 }
 
@@ -72,15 +59,33 @@ function parseReport(event: APIGatewayProxyEvent, text: string | undefined): unk
   }
 }
 
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
-  .use(httpEnvelope())
-  .handler(async (event): Promise<HttpResult> => {
-    const current = runtime();
-    // 413 first: an oversized body is refused before it is hashed or verified.
-    const text = rawBody(event);
-    await authenticate(event, Buffer.from(text ?? "", "utf8"), current);
-    const report = validate(leakReportSchema, parseReport(event, text));
-    const { labels, summary } = await handleLeakReport(keyServiceDeps(), report);
-    log("info", "secret scanning report handled", { requestId: event.requestContext.requestId, ...summary });
-    return { statusCode: 200, body: labels };
+/**
+ * The report route's handler, over the key service's dependencies (a start without the keys or audit
+ * table fails, naming it) and one trusted-key source, whose cache outlives invocations.
+ */
+export function createHandler(runtime: Runtime) {
+  telemetryLogger(runtime.settings);
+  const deps = keyServiceDepsOf(runtime);
+  const keys = signingKeySource({
+    configured: runtime.settings.secretScanningKeys ?? {},
+    store: { db: deps.db, table: deps.table },
+    clock: runtime.clock,
   });
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
+    .use(httpEnvelope())
+    .handler(async (event): Promise<HttpResult> => {
+      // 413 first: an oversized body is refused before it is hashed or verified.
+      const text = rawBody(event);
+      await authenticate(event, Buffer.from(text ?? "", "utf8"), keys);
+      const report = validate(leakReportSchema, parseReport(event, text));
+      const { labels, summary } = await handleLeakReport(deps, report);
+      log("info", "secret scanning report handled", {
+        requestId: event.requestContext.requestId,
+        ...summary,
+      });
+      return { statusCode: 200, body: labels };
+    });
+}
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -2,11 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ENV } from "../../contract/environment";
 import type { RetryPolicy } from "./dynamo/transact";
 
-/**
- * What every handler depends on from outside: the clock, the DynamoDB client and the settings.
- * Deployed, it is built once per cold start from the environment. The local runtime and tests
- * replace it with `configureRuntime` (their own clock, a client pointed at the embedded DynamoDB).
- */
+/** Epoch milliseconds: `Date.now` deployed; the local runtime and tests inject their own. */
 export type Clock = () => number;
 
 export interface Settings {
@@ -68,6 +64,15 @@ export interface Settings {
   keyLimits?: { orgActiveKeys: number; filteredListReads: number };
 }
 
+/**
+ * What a function depends on from outside: the clock, the DynamoDB client and the settings. Each
+ * entry module (`*.handler.ts`) exposes `createHandler(runtime)`, which checks that the settings name
+ * what that function needs and builds its dependencies once; its Lambda `handler` is
+ * `createHandler(runtimeFromEnvironment(process.env))`, built when the module loads (the cold start).
+ * The local runtime and tests call `createHandler` with their own: a clock they move, a client on
+ * the embedded DynamoDB or a mocked one, their settings (docs/DECISIONS.md #270). Nothing holds a
+ * runtime globally.
+ */
 export interface Runtime {
   clock: Clock;
   dynamo: DynamoDBClient;
@@ -85,8 +90,12 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return value;
 }
 
-/** Reads the settings the stack (or the local runtime) puts in the environment; fails loudly when malformed. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+/**
+ * Reads the settings the stack puts in a function's environment; fails loudly, naming the variable,
+ * when one is malformed. A table a function cannot work without is checked by its `createHandler`
+ * ({@link requireSetting}), since only the function knows which tables it needs.
+ */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
   return {
     keysTable: env[ENV.keysTable] ?? "",
     dataTable: env[ENV.dataTable] ?? "",
@@ -135,20 +144,20 @@ function keyMap(env: NodeJS.ProcessEnv, name: string): Record<string, string> | 
   return parsed as Record<string, string>;
 }
 
-let current: Runtime | undefined;
-
-export function runtime(): Runtime {
-  current ??= { clock: Date.now, dynamo: new DynamoDBClient({}), settings: settingsFromEnv() };
-  return current;
+/**
+ * A deployed function's runtime, from its environment: the real clock, a DynamoDB client (one per
+ * execution environment: the entry module calls this once, when it loads) and the settings.
+ */
+export function runtimeFromEnvironment(env: NodeJS.ProcessEnv): Runtime {
+  return { clock: Date.now, dynamo: new DynamoDBClient({}), settings: settingsFromEnv(env) };
 }
 
-/** Replaces the runtime (local runtime, tests). */
-export function configureRuntime(next: Runtime): void {
-  current = next;
-}
-
-/** A table name the handler cannot work without. */
-export function requireTable(name: string, variable: string): string {
-  if (!name) throw new Error(`${variable} is not set`);
-  return name;
+/**
+ * A setting the function cannot start without (a table's name): its value, or an error naming its
+ * variable. Called by `createHandler`, so a deployed function missing it fails its cold start, loudly,
+ * before any request.
+ */
+export function requireSetting(value: string | undefined, variable: string): string {
+  if (!value) throw new Error(`${variable} is not set; this function cannot start without it`);
+  return value;
 }

@@ -9,7 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { ENV } from "../../contract/environment";
 import type { UsageItem } from "../shared/api-keys/usage-history";
 import { foldWindow, parseSummary, SUMMARY_SORT_KEY } from "../shared/api-keys/usage-summary";
-import { requireTable, runtime } from "../shared/runtime";
+import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { closedWindowOf } from "./closed-window";
 
 type Image = Record<string, AttributeValue>;
@@ -114,9 +114,21 @@ async function foldIntoSummary(dynamo: DynamoDBClient, table: string, item: Usag
  * there (bisecting the batch), and a record that keeps failing goes to the dead-letter queue, whose
  * alarm pages. Locally, the runtime hands the keys table's changes to this same handler.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const { dynamo, settings } = runtime();
-  const table = requireTable(settings.usageTable ?? "", ENV.usageTable);
+export function createHandler(
+  runtime: Runtime,
+): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
+  const table = requireSetting(runtime.settings.usageTable, ENV.usageTable);
+  return (event) => writeBatch(runtime, table, event);
+}
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));
+
+async function writeBatch(
+  { dynamo, settings }: Runtime,
+  table: string,
+  event: DynamoDBStreamEvent,
+): Promise<DynamoDBBatchResponse> {
   for (const record of event.Records) {
     try {
       await writeClosedWindow(dynamo, table, record, settings.rateLimit);

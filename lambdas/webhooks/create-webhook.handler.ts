@@ -1,7 +1,7 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { linkTo } from "../shared/http/links";
 import { parseJsonBody } from "../shared/http/validation";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { webhookUrlPolicy } from "./webhook-policy";
 import { createWebhookSchema } from "./webhook-schemas";
 import { createWebhook } from "./webhook-store";
@@ -10,9 +10,9 @@ import { createWebhook } from "./webhook-store";
  * `POST /api/v1/webhooks` (webhooks:manage): a new subscription; the answer holds its signing secret,
  * the only time it is shown. The body schema depends on the runtime's URL policy, so it is parsed here.
  */
-export const handler = apiRoute({}, async ({ auth, event, now }) => {
-  const body = parseJsonBody(event, createWebhookSchema(webhookUrlPolicy()));
-  const created = await createWebhook(dataDeps(), auth.orgId, body, now);
+export const createHandler = apiRoute({}, async ({ auth, event, now, deps, settings }) => {
+  const body = parseJsonBody(event, createWebhookSchema(webhookUrlPolicy(settings)));
+  const created = await createWebhook(deps, auth.orgId, body, now);
   if (!created.ok) return created;
   const webhook = created.value;
   return {
@@ -21,3 +21,6 @@ export const handler = apiRoute({}, async ({ auth, event, now }) => {
     headers: { Location: linkTo(event, `/api/v1/webhooks/${webhook.id}`) },
   };
 });
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -5,7 +5,8 @@ import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, S
 import { ENV } from "../../contract/environment";
 import { documentClient } from "../shared/dynamo/document-client";
 import { errorFields, log } from "../shared/observability/log";
-import { requireTable, runtime } from "../shared/runtime";
+import { telemetryLogger } from "../shared/observability/telemetry";
+import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { pendingRetrySchema, webhookEventSchema } from "./delivery-schemas";
 import { dynamoDeliveryStore } from "./delivery-store";
 import { type DispatchDeps, dispatchEvent, retryDelivery } from "./dispatcher";
@@ -74,18 +75,18 @@ export async function handleBatch(
   };
 }
 
-let deployed: DispatchDeps | undefined;
-
-/** The dispatcher's dependencies in Lambda, made once per cold start from the environment. */
-function deployedDeps(): DispatchDeps {
-  if (deployed) return deployed;
-  const { clock, settings } = runtime();
-  const queueUrl = settings.webhookRetryQueueUrl;
-  if (!queueUrl) throw new Error("WEBHOOK_RETRY_QUEUE_URL is not set");
-  deployed = {
+/**
+ * The dispatcher's dependencies in Lambda, from its runtime: the data table and the retry queue (a
+ * start without either fails, naming it) and an SQS client, made once. The local runtime's poller
+ * builds its own around the same dispatcher (`lib/local/webhook-poller.ts`).
+ */
+function dispatchDepsOf(runtime: Runtime): DispatchDeps {
+  const { clock, settings } = runtime;
+  const queueUrl = requireSetting(settings.webhookRetryQueueUrl, ENV.webhookRetryQueueUrl);
+  return {
     store: dynamoDeliveryStore({
-      db: documentClient(),
-      table: requireTable(settings.dataTable, ENV.dataTable),
+      db: documentClient(runtime.dynamo),
+      table: requireSetting(settings.dataTable, ENV.dataTable),
     }),
     retries: sqsRetryQueue(clientSendMessage(new SQSClient({})), queueUrl, clock),
     post: nodePost,
@@ -97,9 +98,16 @@ function deployedDeps(): DispatchDeps {
     allowLoopback: false,
     log,
   };
-  return deployed;
 }
 
-/** Lambda entry point. */
-export const handler = (event: DynamoDBStreamEvent | SQSEvent): Promise<BatchResult> =>
-  handleBatch(deployedDeps(), event);
+/** The dispatcher's handler, over the dependencies its runtime names. */
+export function createHandler(
+  runtime: Runtime,
+): (event: DynamoDBStreamEvent | SQSEvent) => Promise<BatchResult> {
+  telemetryLogger(runtime.settings);
+  const deps = dispatchDepsOf(runtime);
+  return (event) => handleBatch(deps, event);
+}
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

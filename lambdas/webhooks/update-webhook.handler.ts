@@ -1,14 +1,17 @@
-import { dataDeps } from "../shared/dynamo/data-store";
 import { apiRoute } from "../shared/http/api-route";
 import { parseJsonBody, pathParameter } from "../shared/http/validation";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { webhookUrlPolicy } from "./webhook-policy";
 import { updateWebhookSchema } from "./webhook-schemas";
 import { updateWebhook } from "./webhook-store";
 
 /** `PATCH /api/v1/webhooks/{webhookId}` (webhooks:manage): url, events, description, enabled; no body changes nothing. */
-export const handler = apiRoute({}, async ({ auth, event, now }) => {
-  const change = parseJsonBody(event, updateWebhookSchema(webhookUrlPolicy()), { optional: true });
-  const webhook = await updateWebhook(dataDeps(), auth.orgId, pathParameter(event, "webhookId"), change, now);
+export const createHandler = apiRoute({}, async ({ auth, event, now, deps, settings }) => {
+  const change = parseJsonBody(event, updateWebhookSchema(webhookUrlPolicy(settings)), { optional: true });
+  const webhook = await updateWebhook(deps, auth.orgId, pathParameter(event, "webhookId"), change, now);
   if (!webhook.ok) return webhook;
   return { statusCode: 200, body: webhook.value };
 });
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CONSOLE_PAGE_PATH, LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
-import { type ReminderRun, sendExpiryReminders } from "../../lambdas/key-management/expiry-reminders";
-import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
-import { type Clock, configureRuntime, type Settings } from "../../lambdas/shared/runtime";
+import type { ReminderRun } from "../../lambdas/key-management/expiry-reminders";
+import type { RetryPolicy } from "../../lambdas/shared/dynamo/transact";
+import type { Clock, Runtime, Settings } from "../../lambdas/shared/runtime";
 import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { consolePage } from "./console-page";
 import { startLocalDynamo } from "./dynamo";
+import { loadHandler, provideFunctionEnvironment } from "./entry-modules";
 import { cognitoStep } from "./gateway/cognito-step";
 import { type GatewayOptions, startGateway } from "./gateway/server";
 import { startLocalSignIn } from "./oidc/provider";
@@ -55,7 +57,11 @@ export interface LocalRuntimeOptions {
    * `enabled` is false (tests stop the path between a rollover and its history write that way); tests
    * may wrap the handler (to make it fail) and shorten the pause before a failed batch is retried.
    */
-  usageHistory?: { enabled?: boolean; handler?: StreamHandler; retryDelayMs?: number };
+  usageHistory?: {
+    enabled?: boolean;
+    wrap?: (handler: StreamHandler) => StreamHandler;
+    retryDelayMs?: number;
+  };
   /**
    * Expiry reminders (API.md §11) run at start and then every this many seconds
    * (`FYNEX_REMINDER_INTERVAL_SECONDS`; 3600 when absent), as the deployed daily schedule does.
@@ -63,6 +69,22 @@ export interface LocalRuntimeOptions {
   reminderIntervalSeconds?: number;
   /** Injected by tests to make expiry and window boundaries deterministic. */
   clock?: Clock;
+  /**
+   * The DynamoDB client the functions are built over, given the embedded DynamoDB's endpoint and
+   * credential; its own client when absent. Fault tests hand one that reaches it through a proxy, or
+   * nothing at all.
+   */
+  functionDynamo?: (embedded: {
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  }) => DynamoDBClient;
+  /** How the functions retry cancelled transactions; `DEFAULT_RETRY` when absent (tests record the waits). */
+  retry?: RetryPolicy;
+  /**
+   * Copy created and rotated keys to Secrets Manager (API.md §5). Never in `npm start`: Secrets
+   * Manager is not emulated (DESIGN.md); tests turn it on and answer Secrets Manager with a mock.
+   */
+  secretsManagerHook?: boolean;
   /** How often expired items are deleted, as DynamoDB's TTL would (eventually). */
   ttlSweepIntervalMs?: number;
   /** Structured logs and metrics on the console, as JSON lines (`npm start`); off by default (tests). */
@@ -91,6 +113,11 @@ export interface LocalRuntime {
   dynamoEndpoint: string;
   /** This run's DynamoDB credential: the endpoint refuses requests signed with anything else. */
   dynamoCredentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * What every function's handler was built over (`createHandler`): the clock, the DynamoDB client and
+   * the settings. Tests read the tables' names there and watch the client's calls.
+   */
+  deps: Runtime;
   /** Runs the TTL sweep now (tests); returns how many items it deleted. */
   sweepExpired(): Promise<number>;
   /** Runs the expiry reminders now, as the schedule would (tests). */
@@ -106,10 +133,15 @@ const TABLE_NAMES = {
   webhookRetries: "fynex-local-webhook-retries",
 };
 
+/** The functions the runtime runs besides the route table's (`lib/local/gateway` loads those). */
+const USAGE_HISTORY_MODULE = "lambdas/usage-history/usage-history.handler";
+const EXPIRY_REMINDERS_MODULE = "lambdas/key-management/expiry-reminders.handler";
+
 /**
  * The whole API on one machine: embedded DynamoDB (dynalite behind DynamoDB's own protocol), the
- * very handlers that deploy, and an API Gateway-like HTTP front. One per process: the handlers share
- * one runtime (clock, client, settings), as a Lambda execution environment does.
+ * very handlers that deploy, and an API Gateway-like HTTP front. Each function's handler is built
+ * through its entry module's `createHandler` over this runtime's dependencies (`deps`: its clock, a
+ * client of the embedded DynamoDB, its settings), as deployed it is built over the environment's.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const clock = options.clock ?? Date.now;
@@ -153,9 +185,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await closeOrigins();
     throw error;
   }
-  configureRuntime({
+  const deps: Runtime = {
     clock,
-    dynamo: dynamo.client,
+    dynamo:
+      options.functionDynamo?.({ endpoint: dynamo.endpoint, credentials: dynamo.credentials }) ??
+      dynamo.client,
+    retry: options.retry,
     settings: {
       keysTable: TABLE_NAMES.keys,
       dataTable: TABLE_NAMES.data,
@@ -163,8 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       usageTable: TABLE_NAMES.usage,
       rateLimit: options.rateLimit ?? 100,
       rateWindowSeconds: options.rateWindowSeconds ?? 900,
-      // The Secrets Manager hook is never on locally: Secrets Manager is not emulated (DESIGN.md).
-      secretsManagerHook: false,
+      secretsManagerHook: options.secretsManagerHook ?? false,
       secretScanningKeys: options.secretScanningKeys ?? {},
       webhooksAllowLoopback: options.webhooksAllowLoopback ?? false,
       webhookRetryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
@@ -174,14 +208,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       consoleClientId: LOCAL_CONSOLE_CLIENT_ID,
       keyLimits: options.keyLimits,
     },
-  });
+  };
+  provideFunctionEnvironment(TABLE_NAMES);
+  let remind: () => Promise<ReminderRun>;
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.
   try {
+    remind = await loadHandler(options.projectRoot, EXPIRY_REMINDERS_MODULE, deps);
     if (followKeys) {
+      const writer = await loadHandler<StreamHandler>(options.projectRoot, USAGE_HISTORY_MODULE, deps);
       usageFeed = await startUsageHistoryFeed({
         client: dynamo.client,
         keysTable: TABLE_NAMES.keys,
-        handler: options.usageHistory?.handler,
+        handler: options.usageHistory?.wrap?.(writer) ?? writer,
         retryDelayMs: options.usageHistory?.retryDelayMs,
       });
     }
@@ -223,6 +261,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     signInServer.serve(signIn.handle);
     gateway = await startGateway({
       projectRoot: options.projectRoot,
+      deps,
       adminToken,
       host: options.host,
       port: options.port,
@@ -250,7 +289,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await closeOrigins();
     throw error;
   }
-  const reminders = startReminders(options.reminderIntervalSeconds ?? 3600);
+  const reminders = startReminders(options.reminderIntervalSeconds ?? 3600, remind);
   await reminders.run();
   return {
     url: gateway.url,
@@ -260,8 +299,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     adminToken,
     dynamoEndpoint: dynamo.endpoint,
     dynamoCredentials: dynamo.credentials,
+    deps,
     sweepExpired: () => dynamo.sweepExpired(),
-    sendReminders: () => sendExpiryReminders(keyServiceDeps()),
+    sendReminders: remind,
     close: async () => {
       await reminders.stop();
       await gateway.close();
@@ -274,19 +314,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 }
 
 /**
- * The local stand-in for the daily reminder schedule: one run at a time, every `seconds` (real
- * time), a failed run reported and retried at the next tick, never a crash of the runtime.
+ * The local stand-in for the daily reminder schedule: one run of the reminders' handler at a time,
+ * every `seconds` (real time), a failed run reported and retried at the next tick, never a crash of
+ * the runtime.
  */
-function startReminders(seconds: number) {
+function startReminders(seconds: number, remind: () => Promise<ReminderRun>) {
   let running: Promise<unknown> = Promise.resolve();
   const run = () => {
-    running = running
-      .then(() => sendExpiryReminders(keyServiceDeps()))
-      .catch((error: unknown) => {
-        process.stderr.write(
-          `expiry reminders failed: ${error instanceof Error ? error.message : "unknown"}\n`,
-        );
-      });
+    running = running.then(remind).catch((error: unknown) => {
+      process.stderr.write(
+        `expiry reminders failed: ${error instanceof Error ? error.message : "unknown"}\n`,
+      );
+    });
     return running;
   };
   const timer = setInterval(run, seconds * 1000);

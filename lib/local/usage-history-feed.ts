@@ -1,6 +1,5 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { handler as usageHistoryHandler } from "../../lambdas/usage-history/usage-history.handler";
 import type { ItemChange } from "./dynamo";
 
 type Image = Record<string, AttributeValue>;
@@ -9,8 +8,8 @@ export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatc
 export interface UsageHistoryFeedOptions {
   client: DynamoDBClient;
   keysTable: string;
-  /** The deployed function's handler unless a test wraps it (to make it fail). */
-  handler?: StreamHandler;
+  /** The usage history's handler, as the local runtime built it (`createHandler`), or a test's wrap of it. */
+  handler: StreamHandler;
   /** Records per invocation, as the event source mapping's batch size. */
   batchSize?: number;
   /** Real milliseconds before a failed batch is handed again. */
@@ -28,8 +27,9 @@ export interface UsageHistoryFeed {
 /**
  * The keys table's stream, locally: each change the embedded DynamoDB reports becomes a record in the
  * DynamoDB Streams shape (NEW_AND_OLD_IMAGES) and is handed, in order and in batches, to the usage
- * history's deployed handler, as Lambda's event source mapping does. A batch that fails (thrown, or
- * `batchItemFailures`) is handed again from the failed record after a pause, until it succeeds.
+ * history's handler (the deployed function's code), as Lambda's event source mapping does. A batch
+ * that fails (thrown, or `batchItemFailures`) is handed again from the failed record after a pause,
+ * until it succeeds.
  *
  * At start, before any change, every key item holding the window its last rollover closed
  * (`prevWindowStart`) is handed as the rollover's record again: a runtime stopped between a rollover
@@ -38,7 +38,7 @@ export interface UsageHistoryFeed {
  * rollover of each key outlives a restart (docs/DECISIONS.md #220).
  */
 export async function startUsageHistoryFeed(options: UsageHistoryFeedOptions): Promise<UsageHistoryFeed> {
-  const handler = options.handler ?? usageHistoryHandler;
+  const { handler } = options;
   const batchSize = options.batchSize ?? 100;
   const queue: DynamoDBRecord[] = [];
   let sequence = 0;

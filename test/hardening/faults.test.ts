@@ -2,15 +2,14 @@ import { createServer, request, type Server, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { DEFAULT_RETRY } from "../../lambdas/shared/dynamo/transact";
-import { configureRuntime, type Runtime, runtime } from "../../lambdas/shared/runtime";
+import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
 import { admin, createKey, startLocal, withKey } from "../integration/harness";
 import { localTarget, remote, type Target } from "../integration/target";
 import { expectEnvelope } from "./support";
 
 /**
- * Storage faults over real HTTP. The handlers' DynamoDB client is swapped (`configureRuntime`) for one
- * that talks to the local DynamoDB through a proxy; the proxy answers the requests a rule picks with
+ * Storage faults over real HTTP. The local runtime builds its functions over a DynamoDB client that
+ * talks to its DynamoDB through a proxy (`functionDynamo`); the proxy answers the requests a rule picks with
  * DynamoDB's own wire errors (throttling, a 500, a 503) or never answers (the client's request
  * timeout fires), so the real SDK deserialises, retries and gives up exactly as it would deployed.
  */
@@ -65,7 +64,10 @@ interface Rule {
 let local: Awaited<ReturnType<typeof startLocal>>;
 let target: Target;
 let proxy: Server;
-let healthy: Runtime;
+/** The embedded DynamoDB the proxy forwards to, known once the runtime has started it. */
+let upstream: URL | undefined;
+/** How the functions' transaction retries wait: really, unless a test records the waits instead. */
+let sleep: RetryPolicy["sleep"] = DEFAULT_RETRY.sleep;
 let rule: Rule | undefined;
 let faulted = 0;
 
@@ -106,7 +108,7 @@ function tablesOf(body: Record<string, unknown>): string[] {
   return [...tables];
 }
 
-function startProxy(upstream: URL): Promise<Server> {
+function startProxy(): Promise<Server> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -132,6 +134,10 @@ function startProxy(upstream: URL): Promise<Server> {
         const text = JSON.stringify({ __type: wire.type, message: wire.message });
         res.writeHead(wire.status, { "Content-Type": "application/x-amz-json-1.0" });
         res.end(text);
+        return;
+      }
+      if (!upstream) {
+        res.destroy();
         return;
       }
       const forward = request(
@@ -160,31 +166,31 @@ const quiet = (["log", "info", "warn", "error"] as const).map((method) =>
 );
 
 beforeAll(async () => {
+  proxy = await startProxy();
+  const { port } = proxy.address() as AddressInfo;
   local = await startLocal({
     observe: (kind, event) => {
       if (kind !== "integration") return;
       const { path, requestContext } = event as { path: string; requestContext: { requestId: string } };
       integrations.push({ path, requestId: requestContext.requestId });
     },
+    functionDynamo: ({ endpoint, credentials }) => {
+      upstream = new URL(endpoint);
+      return new DynamoDBClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "local",
+        credentials,
+        // The SDK's own retries run (two attempts here, three by default); a hung call fails with the SDK's
+        // TimeoutError after 1 s (this SDK only warns unless told to throw). Long enough that a healthy call
+        // through the proxy never times out on a loaded 2-core machine (at 250 ms, every call of a burst of
+        // 13 did, and the authorizer failed closed before any fault was reached).
+        maxAttempts: 2,
+        requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
+      });
+    },
+    retry: { ...DEFAULT_RETRY, sleep: (ms) => sleep(ms) },
   });
   target = localTarget(local);
-  healthy = runtime();
-  proxy = await startProxy(new URL(local.dynamoEndpoint));
-  const { port } = proxy.address() as AddressInfo;
-  configureRuntime({
-    ...healthy,
-    dynamo: new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: "local",
-      credentials: local.dynamoCredentials,
-      // The SDK's own retries run (two attempts here, three by default); a hung call fails with the SDK's
-      // TimeoutError after 1 s (this SDK only warns unless told to throw). Long enough that a healthy call
-      // through the proxy never times out on a loaded 2-core machine (at 250 ms, every call of a burst of
-      // 13 did, and the authorizer failed closed before any fault was reached).
-      maxAttempts: 2,
-      requestHandler: { requestTimeout: 1_000, throwOnRequestTimeout: true },
-    }),
-  });
 });
 afterEach(() => {
   rule = undefined;
@@ -194,7 +200,6 @@ afterEach(() => {
 });
 afterAll(async () => {
   for (const spy of quiet) spy.mockRestore();
-  configureRuntime(healthy);
   await new Promise<void>((resolve) => {
     proxy?.close(() => resolve());
     proxy?.closeAllConnections();
@@ -368,7 +373,6 @@ describe.skipIf(remote)("transactions DynamoDB cancels for capacity", () => {
   let accountId: string;
   let contactId: string;
   let keyId: string;
-  let proxied: Runtime;
   const sleeps: number[] = [];
   beforeAll(async () => {
     key = (
@@ -385,11 +389,10 @@ describe.skipIf(remote)("transactions DynamoDB cancels for capacity", () => {
       await withKey(target, key, "/api/v1/contacts", { method: "POST", body: { accountId, name: "Ana" } })
     ).json.id;
     // The project's retry policy, its waits recorded rather than slept.
-    proxied = runtime();
-    configureRuntime({ ...proxied, retry: { ...DEFAULT_RETRY, sleep: async (ms) => void sleeps.push(ms) } });
+    sleep = async (ms) => void sleeps.push(ms);
   });
   afterAll(() => {
-    configureRuntime(proxied);
+    sleep = DEFAULT_RETRY.sleep;
   });
 
   let round = 0;

@@ -7,7 +7,6 @@ import { type AttributeValue, ListTablesCommand, ScanCommand } from "@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SCOPES } from "../../contract/scopes";
 import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
-import { runtime } from "../../lambdas/shared/runtime";
 import { admin, adminCall, call, type Reply, startLocal, withKey } from "../integration/harness";
 import { localTarget, remote, type Target } from "../integration/target";
 
@@ -105,9 +104,9 @@ function stringsOf(value: AttributeValue): string[] {
   return [];
 }
 
-/** Every attribute name and value of every item of every table, through the runtime's own client. */
+/** Every attribute name and value of every item of every table, through the functions' own client. */
 async function tableText(): Promise<{ table: string; text: string }[]> {
-  const { dynamo } = runtime();
+  const { dynamo } = local.deps;
   const { TableNames = [] } = await dynamo.send(new ListTablesCommand({}));
   const out: { table: string; text: string }[] = [];
   for (const table of TableNames) {

@@ -86,7 +86,9 @@ describe("PATCH /api/v1/accounts/{accountId}", () => {
       expect(reply.json).toEqual(created);
     }
     if (!remote)
-      expect((await storedInteractions(orgId)).map((event) => event.type)).toEqual(["account.created"]);
+      expect((await storedInteractions(target, orgId)).map((event) => event.type)).toEqual([
+        "account.created",
+      ]);
   });
 
   it("refuses currency, balance and unknown fields, naming each", async () => {
@@ -187,7 +189,7 @@ describe("PATCH /api/v1/accounts/{accountId}", () => {
     const updated = (await withKey(target, key, `/api/v1/accounts/${created.id}`, json({ name: "Events 2" })))
       .json;
 
-    const interactions = await storedInteractions(orgId);
+    const interactions = await storedInteractions(target, orgId);
 
     expect(interactions).toEqual([
       {

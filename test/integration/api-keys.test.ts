@@ -1,11 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { generateApiKey, keyId } from "../../lambdas/shared/api-keys/api-key";
-import { configureRuntime, runtime } from "../../lambdas/shared/runtime";
 import { pathUnder } from "./business";
-import { admin, call, createKey, ManualClock, useTarget, withKey } from "./harness";
+import { admin, call, createKey, ManualClock, startLocal, useTarget, withKey } from "./harness";
 import { expectRequestId } from "./request-ids";
-import { org, remote } from "./target";
+import { localTarget, org, remote } from "./target";
 
 // 12:00:30Z: 30 s into a 15-minute window that resets at 12:15:00Z.
 const WINDOW_START = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -284,24 +283,26 @@ describe("calling the API with a key (API.md §3)", () => {
   it.skipIf(remote)(
     "fails closed with 503 unavailable and Retry-After when the keys table cannot be reached",
     async () => {
+      // A key that works, presented to a runtime whose functions reach no DynamoDB at all.
       const { key } = await createKey(target, ACME, { scopes: ["accounts:read"] });
-      const healthy = runtime();
-      configureRuntime({
-        ...healthy,
-        dynamo: new DynamoDBClient({
-          endpoint: "http://127.0.0.1:9",
-          region: "local",
-          maxAttempts: 1,
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }),
+      const cutOff = await startLocal({
+        functionDynamo: () =>
+          new DynamoDBClient({
+            endpoint: "http://127.0.0.1:9",
+            region: "local",
+            maxAttempts: 1,
+            credentials: { accessKeyId: "local", secretAccessKey: "local" },
+          }),
+        usageHistory: { enabled: false },
+        webhookDelivery: { enabled: false },
       });
       try {
-        const reply = await withKey(target, key, "/api/v1/accounts");
+        const reply = await withKey(localTarget(cutOff), key, "/api/v1/accounts");
         expect(reply.status).toBe(503);
         expectEnvelope(reply, "unavailable");
         expect(Number(reply.headers["retry-after"])).toBeGreaterThanOrEqual(1);
       } finally {
-        configureRuntime(healthy);
+        await cutOff.close();
       }
     },
   );

@@ -2,11 +2,11 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
 import { orgPk, SK_PREFIX } from "../../contract/data-items";
 import { SCOPES } from "../../contract/scopes";
-import { dataDeps } from "../../lambdas/shared/dynamo/data-store";
+import { dataDepsOf } from "../../lambdas/shared/dynamo/data-store";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { createKey, type Reply, withKey } from "./harness";
 import { expectRequestId } from "./request-ids";
-import type { Target } from "./target";
+import { localOf, type Target } from "./target";
 
 /** Every scope: a key that may do anything in its org. */
 export const ALL_SCOPES: string[] = [...SCOPES];
@@ -62,10 +62,11 @@ export function detailPaths(reply: Reply): string[] {
 
 /**
  * The org's interaction items as stored, oldest first (local runtime only: read from the embedded
- * DynamoDB through the runtime the handlers share; the export route is how clients read them).
+ * DynamoDB through the client and table its functions were built over; the export route is how
+ * clients read them).
  */
-export async function storedInteractions(orgId: string): Promise<Interaction[]> {
-  const { db, table } = dataDeps();
+export async function storedInteractions(target: Target, orgId: string): Promise<Interaction[]> {
+  const { db, table } = dataDepsOf(localOf(target).deps);
   const items: Interaction[] = [];
   let start: Record<string, unknown> | undefined;
   do {

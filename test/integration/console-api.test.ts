@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
-import { handler } from "../../lambdas/key-management/doors/console.handler";
+import { createHandler } from "../../lambdas/key-management/doors/console.handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { consoleSignIn } from "./console-sign-in";
 import { admin, call, type Reply, startLocal, withKey } from "./harness";
@@ -16,10 +16,13 @@ import { localTarget, type Target } from "./target";
 
 let local: LocalRuntime;
 let target: Target;
+/** The console function as the local runtime builds it (its tables, its client id, its page's origin). */
+let consoleFunction: ReturnType<typeof createHandler>;
 
 beforeAll(async () => {
   local = await startLocal();
   target = localTarget(local);
+  consoleFunction = createHandler(local.deps);
 });
 afterAll(() => local.close());
 
@@ -70,7 +73,7 @@ function cognitoEvent(
 const context = () => ({ awsRequestId: "req-console-1", getRemainingTimeInMillis: () => 10_000 }) as Context;
 
 async function invoke(event: APIGatewayProxyEvent) {
-  const result = (await handler(event, context())) as APIGatewayProxyResult;
+  const result = (await consoleFunction(event, context())) as APIGatewayProxyResult;
   return { status: result.statusCode, json: JSON.parse(result.body), headers: result.headers };
 }
 

@@ -155,7 +155,9 @@ describe("PATCH /api/v1/contacts/{contactId}", () => {
     clock.advance(1);
     const updated = (await patch(key, contact.id, { role: "Buyer" })).json;
 
-    const events = (await storedInteractions(orgId)).filter((event) => event.type.startsWith("contact."));
+    const events = (await storedInteractions(target, orgId)).filter((event) =>
+      event.type.startsWith("contact."),
+    );
 
     expect(events).toEqual([
       {

@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
-import { runtime } from "../../lambdas/shared/runtime";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { call, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote } from "./target";
@@ -11,7 +10,7 @@ const clock = new ManualClock(WINDOW_START + 1000);
 let local: LocalRuntime;
 let keysTableCalls = 0;
 
-/** Counts every command the runtime's DynamoDB client sends to the keys table (only the authorizer, here). */
+/** Counts every command the functions' DynamoDB client sends to the keys table (only the authorizer, here). */
 function countKeysTableCalls(client: DynamoDBClient, keysTable: string) {
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -24,7 +23,7 @@ function countKeysTableCalls(client: DynamoDBClient, keysTable: string) {
 
 beforeAll(async () => {
   local = await startLocal({ clock: clock.now });
-  countKeysTableCalls(runtime().dynamo, runtime().settings.keysTable);
+  countKeysTableCalls(local.deps.dynamo, local.deps.settings.keysTable);
 });
 afterAll(async () => {
   await local?.close();

@@ -4,14 +4,13 @@ import { orgPk, sk } from "../../contract/data-items";
 import { SCOPES } from "../../contract/scopes";
 import type { Account } from "../../lambdas/accounts/account-schemas";
 import { exportPage } from "../../lambdas/export/export-page";
-import { documentClient } from "../../lambdas/shared/dynamo/document-client";
+import { dataDepsOf } from "../../lambdas/shared/dynamo/data-store";
 import { newId } from "../../lambdas/shared/ids";
 import type { Interaction } from "../../lambdas/shared/interaction-schemas";
-import { runtime } from "../../lambdas/shared/runtime";
 import { pathUnder } from "./business";
 import { createKey, ManualClock, type Reply, urlOf, useTarget, withKey } from "./harness";
 import { seedItems } from "./seed";
-import { org, remote } from "./target";
+import { localOf, org, remote } from "./target";
 
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
 const clock = new ManualClock(T0);
@@ -196,7 +195,7 @@ describe("GET /api/v1/export/interactions", () => {
     const items = plan.map(([at, fields]) => interaction(ORG, at, fields));
     seeded.push(...items.map((i) => i.value).sort((a, b) => (a.id < b.id ? -1 : 1)));
     const foreign = interaction(OTHER, SINCE + 1, { accountId: ACC_A, data: { secret: "other org" } });
-    await seedItems([...items.map((i) => i.item), foreign.item]);
+    await seedItems(localOf(target), [...items.map((i) => i.item), foreign.item]);
   });
 
   it.skipIf(remote)("exports every interaction of the org, oldest first, in each format", async () => {
@@ -283,7 +282,7 @@ describe("GET /api/v1/export/interactions", () => {
 
 describe("export pages and cursors", () => {
   const ORG = org("export-pages");
-  const deps = () => ({ db: documentClient(), table: runtime().settings.dataTable });
+  const deps = () => dataDepsOf(localOf(target).deps);
   const small = { records: 2, bytes: 1 << 20, evaluated: 1000 };
   const ACC = newId("acc", T0);
   /** A page the export answers; any failed outcome fails the test. */
@@ -300,7 +299,11 @@ describe("export pages and cursors", () => {
     const items = Array.from({ length: 9 }, (_, i) =>
       interaction(ORG, T0 + i * 1000, { accountId: i % 3 === 0 ? ACC : null, data: { i } }),
     );
-    await seedItems([...items.map((i) => i.item), account(ORG, T0).item, account(ORG, T0 + 1).item]);
+    await seedItems(localOf(target), [
+      ...items.map((i) => i.item),
+      account(ORG, T0).item,
+      account(ORG, T0 + 1).item,
+    ]);
   });
 
   it.skipIf(remote)(
@@ -448,7 +451,10 @@ describe("a large export (6,000 accounts)", () => {
       }),
     );
     ids = accounts.map((a) => a.value.id);
-    await seedItems(accounts.map((a) => a.item));
+    await seedItems(
+      localOf(target),
+      accounts.map((a) => a.item),
+    );
   }, 120_000);
 
   it.skipIf(remote)(

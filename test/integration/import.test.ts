@@ -94,7 +94,7 @@ describe("POST /api/v1/import/accounts with JSON", () => {
     const orgId = org("imp-events");
     const key = await keyOf(target, orgId);
     await newAccount(target, key, { name: "A", currency: "EUR", externalRef: "a" });
-    const before = (await storedInteractions(orgId)).length;
+    const before = (await storedInteractions(target, orgId)).length;
 
     const reply = await importJson(key, {
       accounts: [
@@ -105,7 +105,7 @@ describe("POST /api/v1/import/accounts with JSON", () => {
       ],
     });
 
-    const events = (await storedInteractions(orgId)).slice(before);
+    const events = (await storedInteractions(target, orgId)).slice(before);
     const accounts = await byRef(key);
     expect(events.filter((event) => event.type !== "import.completed")).toEqual(
       expect.arrayContaining([

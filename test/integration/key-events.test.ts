@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeKey } from "../../lambdas/key-management/revoke-key";
-import { keyServiceDeps } from "../../lambdas/key-management/service-deps";
+import { keyServiceDepsOf } from "../../lambdas/key-management/service-deps";
 import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, startLocal, withKey } from "./harness";
@@ -112,7 +112,7 @@ describe.skipIf(remote)("key events for webhook subscribers", () => {
     keys.push(leaked.key);
 
     // The leaked-key route's own call (lambdas/secret-scanning/leak-report.ts).
-    const outcome = await revokeKey(keyServiceDeps(), orgId, leaked.id, "secret-scanning", {
+    const outcome = await revokeKey(keyServiceDepsOf(local.deps), orgId, leaked.id, "secret-scanning", {
       eventType: "key.leak_reported",
       changes: { url: "https://github.com/acme/app/blob/main/.env" },
     });

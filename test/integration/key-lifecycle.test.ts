@@ -1,11 +1,10 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
-import { handler as adminHandler } from "../../lambdas/key-management/doors/direct.handler";
+import { createHandler as createDirectHandler } from "../../lambdas/key-management/doors/direct.handler";
 import { digestApiKey } from "../../lambdas/shared/api-keys/api-key";
-import { runtime } from "../../lambdas/shared/runtime";
 import { pathUnder } from "./business";
 import { admin, adminCall, ManualClock, type Reply, useTarget, withKey } from "./harness";
-import { org, remote } from "./target";
+import { localOf, org, remote } from "./target";
 
 // 10:00:30Z: 30 s into a 15-minute window that resets at 10:15:00Z.
 const WINDOW_START = Date.UTC(2026, 10, 26, 10, 0, 0);
@@ -392,9 +391,10 @@ describe.skipIf(remote)("the audit trail (API.md §5)", () => {
     const third = await rotate(acme, graced.json.id);
     issued.push(third.json.key);
     clock.set(T0 + 4000);
-    const direct = await adminHandler(
+    const directDoor = createDirectHandler(localOf(target).deps);
+    const direct = await directDoor(
       { action: "revokeKey", orgId: acme, keyId: third.json.id, actor: "ops@example.com" },
-      { awsRequestId: "direct-1" } as Parameters<typeof adminHandler>[1],
+      { awsRequestId: "direct-1" } as Parameters<typeof directDoor>[1],
     );
     expect(direct).toMatchObject({ status: "revoked" });
 
@@ -472,7 +472,7 @@ describe.skipIf(remote)("the audit trail (API.md §5)", () => {
   });
 
   it("holds neither a key nor a key's hash anywhere in the audit table", async () => {
-    const { dynamo, settings } = runtime();
+    const { dynamo, settings } = localOf(target).deps;
     const scanned = await dynamo.send(new ScanCommand({ TableName: settings.auditTable }));
     const text = JSON.stringify(scanned.Items);
 

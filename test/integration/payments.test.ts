@@ -139,7 +139,7 @@ describe("POST /api/v1/accounts/{accountId}/payments", () => {
     const listed = await listAll(target, key, `/api/v1/accounts/${account.id}/payments`);
     expect(listed.map((payment) => payment.id).sort()).toEqual(replies.map((reply) => reply.json.id).sort());
     if (!remote) {
-      const registered = (await storedInteractions(orgId)).filter(
+      const registered = (await storedInteractions(target, orgId)).filter(
         (event) => event.type === "payment.registered",
       );
       expect(
@@ -170,7 +170,9 @@ describe("payments and account updates at once", () => {
     expect(final).toMatchObject({ name: "After", externalRef: "pp-2", balance: -200 });
     if (!remote) {
       // The interaction holds the account exactly as the PATCH answered it, balance of that moment included.
-      const updated = (await storedInteractions(orgId)).filter((event) => event.type === "account.updated");
+      const updated = (await storedInteractions(target, orgId)).filter(
+        (event) => event.type === "account.updated",
+      );
       expect(updated.map((event) => event.data)).toEqual([patched?.json]);
     }
   });
@@ -199,7 +201,7 @@ describe("Idempotency-Key on payments", () => {
     expect(await balanceOf(key, account.id)).toBe(700);
     expect(await listAll(target, key, `/api/v1/accounts/${account.id}/payments`)).toHaveLength(1);
     if (!remote) {
-      const types = (await storedInteractions(orgId)).map((event) => event.type);
+      const types = (await storedInteractions(target, orgId)).map((event) => event.type);
       expect(types.filter((type) => type === "payment.registered")).toHaveLength(1);
     }
   });

@@ -4,7 +4,6 @@ import { lintSource } from "@secretlint/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lambdas/shared/api-keys/api-key";
 import { documentClient } from "../../lambdas/shared/dynamo/document-client";
-import { runtime } from "../../lambdas/shared/runtime";
 import { RULE_ID, creator as secretlintRule } from "../../packages/secretlint-rule-fynex/src/index";
 import { admin, call, createKey, ManualClock, type Reply, startLocal, withKey } from "./harness";
 
@@ -73,17 +72,17 @@ const sha256Hex = (text: string) => createHash("sha256").update(text).digest("he
 
 /** Every item of the audit table, as stored. */
 async function auditItems(): Promise<Record<string, unknown>[]> {
-  const { Items } = await documentClient().send(
-    new ScanCommand({ TableName: runtime().settings.auditTable }),
+  const { Items } = await documentClient(local.deps.dynamo).send(
+    new ScanCommand({ TableName: local.deps.settings.auditTable }),
   );
   return Items ?? [];
 }
 
 /** The org's active-key counter as stored. */
 async function activeKeysCounter(orgId: string): Promise<number> {
-  const { Item } = await documentClient().send(
+  const { Item } = await documentClient(local.deps.dynamo).send(
     new GetCommand({
-      TableName: runtime().settings.keysTable,
+      TableName: local.deps.settings.keysTable,
       Key: { pk: `ACTIVE_KEYS#${orgId}` },
       ConsistentRead: true,
     }),

@@ -10,14 +10,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { documentClient } from "../../lambdas/shared/dynamo/document-client";
-import { runtime } from "../../lambdas/shared/runtime";
 import { admin, call, createKey, startLocal, withKey } from "./harness";
 
 /**
- * The Secrets Manager hook against the local runtime's real DynamoDB protocol. The local runtime runs
- * with the hook off (Secrets Manager is not emulated); this file turns the setting on inside its own
- * process and answers Secrets Manager with a mock, so that "nothing half-made" is checked against the
- * tables themselves, not against mocked DynamoDB calls.
+ * The Secrets Manager hook against the local runtime's real DynamoDB protocol. `npm start` runs with
+ * the hook off (Secrets Manager is not emulated); this file starts its runtime with the hook on and
+ * answers Secrets Manager with a mock, so that "nothing half-made" is checked against the tables
+ * themselves, not against mocked DynamoDB calls.
  */
 expect.extend(allCustomMatcherWithAliases);
 
@@ -31,12 +30,11 @@ let failNextTransaction = false;
 beforeAll(async () => {
   local = await startLocal({
     secretScanningKeys: { scanner: scanning.publicKey.export({ type: "spki", format: "pem" }).toString() },
+    secretsManagerHook: true,
   });
   target = { url: local.url, adminHeaders: async () => [["Authorization", `Bearer ${local.adminToken}`]] };
-  const { settings, dynamo } = runtime();
-  settings.secretsManagerHook = true;
-  settings.envName = "local";
-  dynamo.middlewareStack.add(
+  // The functions' client: the next transaction of theirs fails, when the test says so.
+  local.deps.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       if (failNextTransaction && /TransactWrite/.test(context.commandName ?? "")) {
         failNextTransaction = false;
@@ -69,8 +67,8 @@ const keysOf = async (orgId: string) =>
   }[];
 
 const auditOf = async (orgId: string) => {
-  const { Items } = await documentClient().send(
-    new ScanCommand({ TableName: runtime().settings.auditTable }),
+  const { Items } = await documentClient(local.deps.dynamo).send(
+    new ScanCommand({ TableName: local.deps.settings.auditTable }),
   );
   return (Items ?? []).filter((item) => item.orgId === orgId);
 };

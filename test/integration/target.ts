@@ -23,6 +23,15 @@ export interface Target {
   local?: LocalRuntime;
 }
 
+/**
+ * The local runtime behind a target, for tests that read its internals (its tables, its client);
+ * those skip remotely, so it is there whenever they run.
+ */
+export function localOf(target: Target): LocalRuntime {
+  if (!target.local) throw new Error("this test reads the local runtime's internals: it runs locally only");
+  return target.local;
+}
+
 export function localTarget(local: LocalRuntime): Target {
   return {
     url: local.url,

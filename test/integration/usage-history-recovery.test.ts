@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as usageHistoryHandler } from "../../lambdas/usage-history/usage-history.handler";
+import type { LocalRuntime } from "../../lib/local/runtime";
 import type { StreamHandler } from "../../lib/local/usage-history-feed";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
@@ -29,8 +29,8 @@ afterEach(async () => {
 });
 
 /** The usage table's window items of one key: what the stream's writer put there. */
-async function historyOf(keyId: string) {
-  return (await historyItems(keyId)).map((item) => ({
+async function historyOf(local: LocalRuntime, keyId: string) {
+  return (await historyItems(local, keyId)).map((item) => ({
     windowStart: item.windowStart?.S,
     count: Number(item.count?.N),
   }));
@@ -62,19 +62,21 @@ describe.skipIf(remote)("usage history when the path to it breaks", () => {
     const clock = new ManualClock(W1);
     let broken = true;
     let attempts = 0;
-    const handler: StreamHandler = async (event) => {
-      attempts++;
-      if (broken) throw new Error("writer down");
-      return usageHistoryHandler(event);
-    };
-    const local = await startLocal({ clock: clock.now, usageHistory: { handler, retryDelayMs: 20 } });
+    const wrap =
+      (writer: StreamHandler): StreamHandler =>
+      async (event) => {
+        attempts++;
+        if (broken) throw new Error("writer down");
+        return writer(event);
+      };
+    const local = await startLocal({ clock: clock.now, usageHistory: { wrap, retryDelayMs: 20 } });
     try {
       const target = localTarget(local);
       const id = await rollOver(target, clock, "recover-a");
       await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
 
       // Assess (broken): nothing written, yet the answer has W1 (the key item keeps it) and W2.
-      expect(await historyOf(id)).toEqual([]);
+      expect(await historyOf(local, id)).toEqual([]);
       expect(await windows(target, "recover-a", id)).toEqual([
         { start: iso(W1), count: 3, throttled: 0 },
         { start: iso(W2), count: 1, throttled: 0 },
@@ -83,7 +85,7 @@ describe.skipIf(remote)("usage history when the path to it breaks", () => {
       // Act: mend the writer; the retried batch writes W1 exactly once.
       broken = false;
       await vi.waitFor(
-        async () => expect(await historyOf(id)).toEqual([{ windowStart: iso(W1), count: 3 }]),
+        async () => expect(await historyOf(local, id)).toEqual([{ windowStart: iso(W1), count: 3 }]),
         {
           timeout: 10_000,
         },
@@ -107,7 +109,7 @@ describe.skipIf(remote)("usage history when the path to it breaks", () => {
     let id: string;
     try {
       id = await rollOver(localTarget(first), clock, "recover-b");
-      expect(await historyOf(id)).toEqual([]);
+      expect(await historyOf(first, id)).toEqual([]);
     } finally {
       await first.close();
     }
@@ -117,7 +119,7 @@ describe.skipIf(remote)("usage history when the path to it breaks", () => {
     try {
       // Assess: W1 reaches the history, with its final count.
       await vi.waitFor(
-        async () => expect(await historyOf(id)).toEqual([{ windowStart: iso(W1), count: 3 }]),
+        async () => expect(await historyOf(second, id)).toEqual([{ windowStart: iso(W1), count: 3 }]),
         {
           timeout: 10_000,
         },

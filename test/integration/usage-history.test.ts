@@ -2,9 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lambdas/authorizer/authorize";
-import { handler as adminHandler } from "../../lambdas/key-management/doors/direct.handler";
-import { runtime } from "../../lambdas/shared/runtime";
-import { handler as usageHistoryHandler } from "../../lambdas/usage-history/usage-history.handler";
+import { createHandler as createDirectHandler } from "../../lambdas/key-management/doors/direct.handler";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";
@@ -29,9 +27,9 @@ let calls: { keys: number; usage: number } = { keys: 0, usage: 0 };
 const inWriter = new AsyncLocalStorage<true>();
 let writerPuts = 0;
 
-/** Counts the commands the runtime's client sends to the keys and usage tables, the writer's apart. */
+/** Counts the commands the functions' client sends to the keys and usage tables, the writer's apart. */
 function countCalls(client: DynamoDBClient) {
-  const { keysTable, usageTable } = runtime().settings;
+  const { keysTable, usageTable } = local.deps.settings;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const table = (args.input as { TableName?: string }).TableName;
@@ -51,10 +49,10 @@ beforeAll(async () => {
   if (remote) return;
   local = await startLocal({
     clock: clock.now,
-    usageHistory: { handler: (event) => inWriter.run(true, () => usageHistoryHandler(event)) },
+    usageHistory: { wrap: (writer) => (event) => inWriter.run(true, () => writer(event)) },
   });
   target = localTarget(local);
-  countCalls(runtime().dynamo);
+  countCalls(local.deps.dynamo);
 });
 afterAll(async () => {
   await local?.close();
@@ -79,7 +77,7 @@ async function usage(orgId: string, keyId: string, query: string) {
 async function untilWritten(keyId: string, startMs: number) {
   await vi.waitFor(
     async () =>
-      expect((await historyItems(keyId)).map((item) => item.windowStart?.S)).toContain(iso(startMs)),
+      expect((await historyItems(local, keyId)).map((item) => item.windowStart?.S)).toContain(iso(startMs)),
     { timeout: 10_000 },
   );
 }
@@ -152,7 +150,7 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     await withKey(target, busy.key, "/api/v1/accounts");
     await untilWritten(busy.id, W1);
 
-    expect(await historyItems(id)).toEqual([]);
+    expect(await historyItems(local, id)).toEqual([]);
     expect((await usage("usage-c", id, "?granularity=window")).items).toEqual([
       { start: iso(W2), count: 1, throttled: 0 },
     ]);
@@ -167,7 +165,7 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
       rateLimit: { limit: 1000 },
     });
     for (let i = 0; i < 10; i++) await withKey(target, key, "/api/v1/accounts");
-    const { dynamo, settings } = runtime();
+    const { dynamo, settings } = local.deps;
     const deps = (nowMs: number) => ({
       dynamo,
       table: settings.keysTable,
@@ -183,7 +181,7 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     clock.set(W2 + 20);
     await untilWritten(id, W1);
     const windows = await usage("usage-d", id, "?granularity=window");
-    const history = await historyItems(id);
+    const history = await historyItems(local, id);
 
     // Assess: every request counted exactly once, W1 closed exactly once with its final count.
     expect(decisions.every((decision) => decision.allow)).toBe(true);
@@ -246,9 +244,10 @@ describe.skipIf(remote)("usage history over the local runtime", () => {
     const { id, key } = await createKey(target, "usage-f", { scopes: ["accounts:read"] });
     await withKey(target, key, "/api/v1/accounts");
 
-    const direct = await adminHandler(
+    const directDoor = createDirectHandler(local.deps);
+    const direct = await directDoor(
       { action: "getKeyUsage", orgId: "usage-f", keyId: id, granularity: "day" },
-      { awsRequestId: "direct-usage" } as Parameters<typeof adminHandler>[1],
+      { awsRequestId: "direct-usage" } as Parameters<typeof directDoor>[1],
     );
 
     expect(direct).toEqual(await usage("usage-f", id, "?granularity=day"));

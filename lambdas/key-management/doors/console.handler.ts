@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { consoleCorsHeaders, KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../../contract/console";
 import { SERVICE } from "../../../contract/metric-names";
 import { HttpError } from "../../shared/http/errors";
-import { runtime } from "../../shared/runtime";
+import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
 import type { Actor } from "../key-store";
 import { orgIdSchema } from "../schemas";
 import { type HttpDoorSpec, httpDoor } from "./door";
@@ -70,29 +70,35 @@ export function consoleUser(event: APIGatewayProxyEvent, clientId: string | unde
   return { sub, orgId: orgId.data, email };
 }
 
-/** The console door: the person is the actor, their token's org the only org. */
-export const CONSOLE_DOOR: HttpDoorSpec = {
+/** The console door for the page's client id: the person is the actor, their token's org the only org. */
+export const consoleDoor = (clientId: string | undefined): HttpDoorSpec => ({
   service: SERVICE.admin,
   prefix: CONSOLE_PREFIX,
   identify: (event): Actor => {
-    const user = consoleUser(event, runtime().settings.consoleClientId);
+    const user = consoleUser(event, clientId);
     return { actor: `user:${user.sub}`, actorEmail: user.email };
   },
   // Checked again here rather than carried: `identify` already refused a token without a valid org.
-  orgOf: (event) => consoleUser(event, runtime().settings.consoleClientId).orgId,
+  orgOf: (event) => consoleUser(event, clientId).orgId,
   keyLocation: (_orgId, keyId) => `${CONSOLE_PREFIX}/api-keys/${keyId}`,
-};
-
-const serve = httpDoor(CONSOLE_DOOR);
+});
 
 /**
- * Lambda entry point for the `/console/v1` routes (`cognito` auth in the route table). Deployed, the
- * page is served from its own origin (CloudFront; locally a port of its own), the only one the
- * answers name for CORS.
+ * The handler of the `/console/v1` routes (`cognito` auth in the route table). Deployed, the page is
+ * served from its own origin (CloudFront; locally a port of its own), the only one the answers name
+ * for CORS.
  */
-export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
-  const result = await serve(event, context);
-  const origin = runtime().settings.consoleOrigin;
-  if (!origin) return result;
-  return { ...result, headers: { ...result.headers, ...consoleCorsHeaders(origin) } };
+export function createHandler(
+  runtime: Runtime,
+): (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult> {
+  const serve = httpDoor(consoleDoor(runtime.settings.consoleClientId), runtime);
+  const origin = runtime.settings.consoleOrigin;
+  return async (event, context) => {
+    const result = await serve(event, context);
+    if (!origin) return result;
+    return { ...result, headers: { ...result.headers, ...consoleCorsHeaders(origin) } };
+  };
 }
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

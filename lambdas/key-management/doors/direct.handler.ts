@@ -5,10 +5,11 @@ import { validationError } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
 import { errorResult } from "../../shared/http/response";
 import { validate } from "../../shared/http/validation";
-import type { Actor } from "../key-store";
+import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
+import type { Actor, KeyServiceDeps } from "../key-store";
 import { type Answer, type Call, OPERATIONS, routesUnder } from "../operations";
 import { claimedActorSchema, idempotencyKeySchema } from "../schemas";
-import { keyServiceDeps } from "../service-deps";
+import { keyServiceDepsOf } from "../service-deps";
 import { ADMIN_PREFIX, parseOrgId } from "./door";
 
 /**
@@ -58,11 +59,11 @@ function serveProxyShaped(event: APIGatewayProxyEvent, base: Pick<Call, "deps" |
   return op.serveEvent(event, { ...base, orgId, keyId, actor: directActor(claim) });
 }
 
-async function serveDirect(payload: unknown): Promise<unknown> {
+async function serveDirect(deps: KeyServiceDeps, payload: unknown): Promise<unknown> {
   if (!isObject(payload)) {
     throw validationError([{ path: "body", message: "The invocation payload must be a JSON object." }]);
   }
-  const base = { deps: keyServiceDeps(), via: "direct" as const };
+  const base = { deps, via: "direct" as const };
   if (isProxyShaped(payload)) return (await serveProxyShaped(payload, base)).body;
   const {
     action,
@@ -98,12 +99,21 @@ async function serveDirect(payload: unknown): Promise<unknown> {
 /** A direct invocation's error: the envelope of API.md §4 plus the status an HTTP caller would get. */
 export type DirectError = { status: number } & ErrorEnvelope;
 
-/** Lambda entry point of the direct door: any payload is a direct invocation. */
-export async function handler(payload: unknown, context: Context): Promise<unknown> {
-  try {
-    return await serveDirect(payload);
-  } catch (error) {
-    const result = errorResult(error, context.awsRequestId);
-    return { status: result.statusCode, ...(result.body as ErrorEnvelope) } satisfies DirectError;
-  }
+/**
+ * The direct door's handler: any payload is a direct invocation, served over the key service's
+ * dependencies built (and checked) once from the function's runtime.
+ */
+export function createHandler(runtime: Runtime): (payload: unknown, context: Context) => Promise<unknown> {
+  const deps = keyServiceDepsOf(runtime, { usageTable: true });
+  return async (payload, context) => {
+    try {
+      return await serveDirect(deps, payload);
+    } catch (error) {
+      const result = errorResult(error, context.awsRequestId);
+      return { status: result.statusCode, ...(result.body as ErrorEnvelope) } satisfies DirectError;
+    }
+  };
 }
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

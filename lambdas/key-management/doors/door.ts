@@ -9,10 +9,11 @@ import { requestState } from "../../shared/http/request-state";
 import type { HttpResult } from "../../shared/http/response";
 import { pathParameter, validate } from "../../shared/http/validation";
 import { requestTelemetry } from "../../shared/observability/telemetry";
+import type { Runtime } from "../../shared/runtime";
 import type { Actor } from "../key-store";
 import { routesUnder } from "../operations";
 import { isKeyId, orgIdSchema } from "../schemas";
-import { keyServiceDeps } from "../service-deps";
+import { keyServiceDepsOf } from "../service-deps";
 
 /**
  * Doors into key management: how a request reaches the operations (`operations.ts`) and who the door
@@ -51,14 +52,19 @@ export const parseOrgId = (value: unknown) => validate(orgIdSchema, value, withi
 const loggedKeyId = (value: string | undefined) =>
   value === undefined || isKeyId(value) ? value : "invalid";
 
-/** A Lambda handler serving one HTTP door, with the shared envelope and telemetry. */
+/**
+ * A Lambda handler serving one HTTP door, with the shared envelope and telemetry, over the key
+ * service's dependencies built (and checked) once from the function's runtime.
+ */
 export function httpDoor(
   spec: HttpDoorSpec,
+  runtime: Runtime,
 ): (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult> {
   const routes = routesUnder(spec.prefix);
+  const deps = keyServiceDepsOf(runtime, { usageTable: true });
   const serve = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
     .use(
-      requestTelemetry(spec.service, (request) => ({
+      requestTelemetry(spec.service, runtime.settings, (request) => ({
         orgId: request.event.pathParameters?.orgId,
         keyId: loggedKeyId(request.event.pathParameters?.keyId),
         actor: requestState(request.context).caller?.actor,
@@ -77,7 +83,7 @@ export function httpDoor(
       const actor = requestState(context).caller as Actor;
       const orgId = spec.orgOf(event, actor);
       const answer = await op.serveEvent(event, {
-        deps: keyServiceDeps(),
+        deps,
         via: "http",
         orgId,
         keyId: op.takesKeyId ? pathParameter(event, "keyId") : "",

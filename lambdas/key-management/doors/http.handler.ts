@@ -1,3 +1,4 @@
+import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
 import { ADMIN_DOOR, httpDoor } from "./door";
 
 /**
@@ -5,4 +6,7 @@ import { ADMIN_DOOR, httpDoor } from "./door";
  * IAM-authorized, answered in the shared envelope. Its function admits only API Gateway; direct
  * invocations go to `direct.handler.ts`, another function.
  */
-export const handler = httpDoor(ADMIN_DOOR);
+export const createHandler = (runtime: Runtime) => httpDoor(ADMIN_DOOR, runtime);
+
+/** The Lambda entry point: built once, when the function starts, from its environment. */
+export const handler = createHandler(runtimeFromEnvironment(process.env));

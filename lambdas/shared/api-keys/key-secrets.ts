@@ -202,11 +202,10 @@ export async function deleteSecretOfRevoked(
   }
 }
 
-let hookClient: SecretsManagerClient | undefined;
-
 /**
- * The hook's store for these settings, or undefined when the hook is off. The Secrets Manager client
- * is created on first use, once per execution environment, and never when the hook is off.
+ * The hook's store for these settings, or undefined when the hook is off. Called once per execution
+ * environment (by `keyServiceDepsOf`, from a function's `createHandler`), so the Secrets Manager client
+ * is made once, when the function starts, and never when the hook is off.
  */
 export function keySecretStoreFor(settings: {
   secretsManagerHook?: boolean;
@@ -214,6 +213,5 @@ export function keySecretStoreFor(settings: {
 }): KeySecretStore | undefined {
   if (!settings.secretsManagerHook) return undefined;
   if (!settings.envName) throw new Error("FYNEX_ENV is not set, and the Secrets Manager hook needs it");
-  hookClient ??= new SecretsManagerClient({});
-  return secretsManagerKeyStore(hookClient, settings.envName);
+  return secretsManagerKeyStore(new SecretsManagerClient({}), settings.envName);
 }

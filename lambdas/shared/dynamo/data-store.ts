@@ -3,7 +3,7 @@ import * as z from "zod";
 import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
 import { type Outcome, ok } from "../outcome";
-import { requireTable, runtime } from "../runtime";
+import { type Runtime, requireSetting } from "../runtime";
 import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "./cursor";
 import { documentClient } from "./document-client";
 import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
@@ -15,13 +15,15 @@ export interface DataDeps {
   retry?: RetryPolicy;
 }
 
-/** The data-table dependencies from the runtime (deployed: the environment; locally and in tests: injected). */
-export function dataDeps(): DataDeps {
-  const current = runtime();
+/**
+ * A function's data-table dependencies, from its runtime; called once, by its `createHandler`, so a
+ * function without `DATA_TABLE_NAME` fails its start, naming it.
+ */
+export function dataDepsOf(runtime: Runtime): DataDeps {
   return {
-    db: documentClient(),
-    table: requireTable(current.settings.dataTable, ENV.dataTable),
-    retry: current.retry ?? DEFAULT_RETRY,
+    db: documentClient(runtime.dynamo),
+    table: requireSetting(runtime.settings.dataTable, ENV.dataTable),
+    retry: runtime.retry ?? DEFAULT_RETRY,
   };
 }
 

@@ -1,16 +1,10 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { runtime } from "../runtime";
 
-const clients = new WeakMap<DynamoDBClient, DynamoDBDocumentClient>();
-
-/** The document client over the runtime's DynamoDB client, made once per client. */
-export function documentClient(): DynamoDBDocumentClient {
-  const { dynamo } = runtime();
-  let client = clients.get(dynamo);
-  if (!client) {
-    client = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-    clients.set(dynamo, client);
-  }
-  return client;
+/**
+ * The document client over a function's DynamoDB client (the same middleware stack, so whatever
+ * watches the client sees its calls). Made by the dependency builders, once per `createHandler`.
+ */
+export function documentClient(dynamo: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -6,9 +6,10 @@ import { findRoute } from "../../../contract/routes";
 import { type AuthorizerContext, decodeContext } from "../api-keys/authorizer-context";
 import { rateLimitHeaders } from "../api-keys/rate-limit-headers";
 import { secondsUntil } from "../api-keys/rate-window";
+import { type DataDeps, dataDepsOf } from "../dynamo/data-store";
 import { requestTelemetry } from "../observability/telemetry";
 import type { Failed } from "../outcome";
-import { runtime } from "../runtime";
+import type { Clock, Runtime, Settings } from "../runtime";
 import { httpEnvelope } from "./envelope";
 import { HttpError } from "./errors";
 import { byField, failureError, inBody, inQuery, type Locate } from "./failures";
@@ -25,8 +26,12 @@ export interface RouteRequest<B, Q> {
   /** The body as text, for routes declared with `rawBody` (undefined otherwise). */
   raw?: RawBody;
   requestId: string;
-  /** The instant the request is served at, epoch ms (from the runtime's clock). */
+  /** The instant the request is served at, epoch ms (from the function's clock). */
   now: number;
+  /** The data table's store dependencies, built once, when the function started. */
+  deps: DataDeps;
+  /** The function's settings (a webhook route reads its URL policy there). */
+  settings: Settings;
 }
 
 export interface RouteSpec<B, Q> {
@@ -55,7 +60,9 @@ function routeFields(query: z.ZodType | undefined): Locate {
  * Checks of API.md §3 in their order, from the authorizer's (stringified) context: the address (403,
  * not counted), the limit (429 + Retry-After), then the route's scope from the route table (403).
  */
-function keyGates(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult> {
+function keyGates(
+  clock: Clock,
+): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult> {
   return {
     before: (request) => {
       const { event } = request;
@@ -66,7 +73,7 @@ function keyGates(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
         throw new HttpError("ip_not_allowed", "This key may not be used from your address.");
       }
       if (auth.throttled) {
-        const retryAfter = secondsUntil(auth.resetAt, runtime().clock());
+        const retryAfter = secondsUntil(auth.resetAt, clock());
         throw new HttpError("rate_limited", `Rate limit exceeded; retry in ${retryAfter} seconds.`, {
           headers: { "Retry-After": String(retryAfter) },
         });
@@ -88,15 +95,26 @@ function keyGates(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
  * validated (413, 415, 400 before it runs) and returns an `HttpResult`, or the failed outcome of its
  * store or service as it is: the chain answers that through the one mapping (`failureError`), with
  * each field at the path the route took it from. Errors become the envelope.
+ * Answers the entry module's `createHandler`: given the function's runtime, it builds the data
+ * table's dependencies (a start without `DATA_TABLE_NAME` fails, naming it) and the handler, once.
  */
 export function apiRoute<B = undefined, Q = Record<string, never>>(
   spec: RouteSpec<B, Q>,
   run: (request: RouteRequest<B, Q>) => Promise<HttpResult | Failed>,
 ) {
+  return (runtime: Runtime) => routeHandler(spec, run, runtime, dataDepsOf(runtime));
+}
+
+function routeHandler<B, Q>(
+  spec: RouteSpec<B, Q>,
+  run: (request: RouteRequest<B, Q>) => Promise<HttpResult | Failed>,
+  { clock, settings }: Runtime,
+  deps: DataDeps,
+) {
   const locate = routeFields(spec.query);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
     .use(
-      requestTelemetry(SERVICE.api, (request) => {
+      requestTelemetry(SERVICE.api, settings, (request) => {
         const { auth } = requestState(request.context);
         return { orgId: auth?.orgId, keyId: auth?.keyId };
       }),
@@ -105,11 +123,11 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
       httpEnvelope({
         headers: (request) => {
           const { auth } = requestState(request.context);
-          return auth ? rateLimitHeaders(auth, runtime().clock()) : {};
+          return auth ? rateLimitHeaders(auth, clock()) : {};
         },
       }),
     )
-    .use(keyGates())
+    .use(keyGates(clock))
     .handler(async (event, context) => {
       const auth = requestState(context).auth ?? decodeContext(event.requestContext.authorizer);
       const body = (
@@ -124,7 +142,9 @@ export function apiRoute<B = undefined, Q = Record<string, never>>(
         query,
         raw,
         requestId: event.requestContext.requestId,
-        now: runtime().clock(),
+        now: clock(),
+        deps,
+        settings,
       });
       if ("failure" in result) throw failureError(result.failure, locate);
       return result;

@@ -6,38 +6,50 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../../contract/metric-names";
 import type { HttpResult } from "../http/http-result";
 import { requestState } from "../http/request-state";
-import { runtime } from "../runtime";
+import type { Settings } from "../runtime";
 
 /**
  * Structured logs and metrics with Powertools for AWS Lambda: JSON log lines, and metrics in the
  * embedded metric format (CloudWatch reads them from the log, no API call). One logger and one
- * metrics instance per process (a Lambda serves one service). Off when the runtime says so (the test
- * suite), so that thousands of requests do not print; `npm start` and deployed stages write them.
+ * metrics instance per process (a Lambda serves one service), as Powertools has them. Off when the
+ * function's settings say so (the test suite), so that thousands of requests do not print; `npm start`
+ * and deployed stages write them.
  */
 let logger: Logger | undefined;
 let metrics: Metrics | undefined;
+/** The level the process's functions were built to log at (`telemetryLogger`); Powertools' until then. */
+let level: "INFO" | "WARN" | undefined;
 
-function telemetryOn(): boolean {
-  return runtime().settings.telemetry === true;
-}
+/** What telemetry reads of a function's settings. */
+export type TelemetrySettings = Pick<Settings, "telemetry" | "envName">;
 
 /**
  * The process's logger, named after the first service that asks (a Lambda serves one; the local
- * runtime's one process serves them all); warnings and errors only while telemetry is off. Fields only: never an
- * event, a header or a body.
+ * runtime's one process serves them all). Fields only: never an event, a header or a body.
  */
 export function appLogger(service: string = SERVICE.api): Logger {
   logger ??= new Logger({ serviceName: service });
-  // Warnings and errors always; the per-request lines only with telemetry on.
-  logger.setLogLevel(telemetryOn() ? "INFO" : "WARN");
+  // Set again at each use: Powertools puts a logger back to its initial level at each invocation it
+  // wraps (`injectLambdaContext`).
+  if (level) logger.setLogLevel(level);
   return logger;
 }
 
-function appMetrics(service: string): Metrics {
+/**
+ * The process's logger, set to a function's settings by its `createHandler` (once, at its cold
+ * start): warnings and errors always, the per-request lines only with telemetry on. `log()` then
+ * writes at that level. The local runtime's functions share its one process and its settings.
+ */
+export function telemetryLogger(settings: TelemetrySettings, service?: string): Logger {
+  level = settings.telemetry === true ? "INFO" : "WARN";
+  return appLogger(service);
+}
+
+function appMetrics(service: string, settings: TelemetrySettings): Metrics {
   metrics ??= new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: service,
-    defaultDimensions: { environment: runtime().settings.envName ?? "local" },
+    defaultDimensions: { environment: settings.envName ?? "local" },
   });
   return metrics;
 }
@@ -54,10 +66,11 @@ export type RequestFields = (request: Request) => Record<string, string | undefi
  */
 export function requestTelemetry(
   service: string,
+  settings: TelemetrySettings,
   fields: RequestFields,
 ): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>[] {
   const record = (request: Request) => {
-    if (!telemetryOn()) return;
+    if (settings.telemetry !== true) return;
     const response = request.response as APIGatewayProxyResult | undefined;
     const status = response?.statusCode ?? 500;
     const startedAt = requestState(request.context).startedAt ?? performance.now();
@@ -73,7 +86,7 @@ export function requestTelemetry(
     });
     // Twice: per route (latency, errors), and across routes (what the alarms read: an alarm cannot
     // sum a metric over a dimension's values).
-    const m = appMetrics(service);
+    const m = appMetrics(service, settings);
     const counts = () => {
       m.addMetric(METRIC.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0);
       m.addMetric(METRIC.rateLimited, MetricUnit.Count, status === 429 ? 1 : 0);
@@ -87,7 +100,7 @@ export function requestTelemetry(
   };
   return [
     // `logEvent: false` wins over POWERTOOLS_LOGGER_LOG_EVENT: the event carries the X-API-Key header.
-    injectLambdaContext(appLogger(service), { resetKeys: true, logEvent: false }),
+    injectLambdaContext(telemetryLogger(settings, service), { resetKeys: true, logEvent: false }),
     {
       before: (request) => {
         requestState(request.context).startedAt = performance.now();

@@ -7,8 +7,6 @@ import {
   STATUS_CODES,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import {
   CONSOLE_API_PREFIX,
@@ -18,6 +16,7 @@ import {
 } from "../../../contract/console";
 import { ROUTES } from "../../../contract/routes";
 import { errorFields, log } from "../../../lambdas/shared/observability/log";
+import type { Runtime } from "../../../lambdas/shared/runtime";
 import {
   ADMIN_UNAUTHORIZED,
   GATEWAY_RESPONSES,
@@ -25,6 +24,7 @@ import {
   gatewayAnswerBody,
   gatewayAnswerHeaders,
 } from "../../gateway-responses";
+import { loadHandler } from "../entry-modules";
 import { allowedHosts, hostAllowed, refuseHost } from "../host-check";
 import { type AuthorizerHandler, runAuthorizer } from "./authorizer-step";
 import type { CognitoStep } from "./cognito-step";
@@ -46,6 +46,8 @@ import { CATCH_ALL_HANDLER, resolve, resourceTree } from "./routing";
  */
 export interface GatewayOptions {
   projectRoot: string;
+  /** What each function's handler is built over (`createHandler`): the local clock, client and settings. */
+  deps: Runtime;
   adminToken: string;
   host?: string;
   port?: number;
@@ -110,16 +112,18 @@ type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<A
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const stage = options.stage ?? "local";
   const tree = resourceTree(ROUTES);
-  const modules = new Map<string, Promise<{ handler: unknown }>>();
+  // One handler per module, built once over the local runtime's dependencies, as a function's cold start
+  // builds one over its environment.
+  const built = new Map<string, Promise<unknown>>();
   const load = (module: string) => {
-    let loaded = modules.get(module);
-    if (!loaded) {
-      loaded = import(pathToFileURL(join(options.projectRoot, `${module}.ts`)).href);
-      modules.set(module, loaded);
+    let handler = built.get(module);
+    if (!handler) {
+      handler = loadHandler(options.projectRoot, module, options.deps);
+      built.set(module, handler);
     }
-    return loaded;
+    return handler;
   };
-  // Load every handler up front, as a deployed stage has them: the first request is not a cold start here.
+  // Build every handler up front, as a deployed stage has them: the first request is not a cold start here.
   const handlers = [AUTHORIZER_MODULE, CATCH_ALL_HANDLER, ...ROUTES.map((route) => route.handler)];
   await Promise.all([...new Set(handlers)].map(load));
   const adminToken = Buffer.from(options.adminToken);
@@ -183,7 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
 
     if (route?.auth === "apiKey") {
-      const { handler } = (await load(AUTHORIZER_MODULE)) as { handler: AuthorizerHandler };
+      const handler = (await load(AUTHORIZER_MODULE)) as AuthorizerHandler;
       const observed: AuthorizerHandler = (event) => {
         options.observe?.("authorizer", event);
         return handler(event);
@@ -202,7 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     const module = route?.handler ?? CATCH_ALL_HANDLER;
     let result: APIGatewayProxyResult;
     try {
-      const { handler } = (await load(module)) as { handler: ProxyHandler };
+      const handler = (await load(module)) as ProxyHandler;
       result = await handler(event, lambdaContext(requestId, module, options.functionDeadlineMs));
     } catch (error) {
       log("error", "integration failed", { requestId, ...errorFields(error) });

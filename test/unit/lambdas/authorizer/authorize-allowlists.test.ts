@@ -2,11 +2,11 @@ import { type AttributeValue, UpdateItemCommand } from "@aws-sdk/client-dynamodb
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import "aws-sdk-client-mock-vitest/extend";
 import { describe, expect, it } from "vitest";
-import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
 import {
   conditionFailed,
   ddb,
   expectAllow,
+  handler,
   keyItem,
   keyRequest,
   PREVIOUS_WINDOW_START,

@@ -11,9 +11,8 @@ import {
 import "aws-sdk-client-mock-vitest/extend";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../../../lambdas/authorizer/authorize";
-import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
+import { createHandler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { decodeContext } from "../../../../lambdas/shared/api-keys/authorizer-context";
-import { configureRuntime } from "../../../../lambdas/shared/runtime";
 import { authorizerRequestFixture } from "../../../fixtures/events";
 import {
   conditionFailed,
@@ -21,6 +20,7 @@ import {
   ddb,
   expectAllow,
   expectUnauthorized,
+  handler,
   KEY,
   KEY_HASH,
   KEY_ID,
@@ -33,6 +33,7 @@ import {
   rejectionOf,
   requestWithKey,
   stringified,
+  testRuntime,
   updateInputs,
   useMockedKeysTable,
   WINDOW,
@@ -298,23 +299,10 @@ describe("authorizer: a live key", () => {
   });
 
   it("honours the environment's limit and window from the settings", async () => {
-    configureRuntime({
-      clock: () => NOW,
-      dynamo: new DynamoDBClient({
-        region: "eu-west-1",
-        credentials: { accessKeyId: "x", secretAccessKey: "y" },
-      }),
-      settings: {
-        keysTable: "keys",
-        dataTable: "",
-        auditTable: "audit",
-        rateLimit: 10,
-        rateWindowSeconds: 60,
-      },
-    });
+    const perMinute = createHandler(testRuntime({ rateLimit: 10, rateWindowSeconds: 60 }));
     ddb.on(UpdateItemCommand).resolves({ Attributes: keyItem({ windowCount: { N: "4" } }) });
 
-    const result = await handler(keyRequest());
+    const result = await perMinute(keyRequest());
 
     const minuteStart = Math.floor(NOW / 60_000) * 60;
     expect(result.context).toMatchObject({

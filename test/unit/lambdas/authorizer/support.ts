@@ -7,10 +7,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeEach, expect, vi } from "vitest";
-import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
+import { afterAll, afterEach, expect, vi } from "vitest";
+import { createHandler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { generateApiKey } from "../../../../lambdas/shared/api-keys/api-key";
-import { configureRuntime } from "../../../../lambdas/shared/runtime";
+import type { Runtime, Settings } from "../../../../lambdas/shared/runtime";
 import { authorizerRequestFixture, withHeaders } from "../../../fixtures/events";
 
 /** API.md §1's test vector: the key, its SHA-256 and the id derived from it. */
@@ -31,25 +31,30 @@ export const consoleSpies = (["log", "info", "warn", "error", "debug", "trace"] 
   vi.spyOn(console, method).mockImplementation(() => undefined),
 );
 
-/** Registers the hooks every authorizer test file needs: a fresh runtime, a reset mock, quiet console. */
-export function useMockedKeysTable(): void {
-  beforeEach(() => {
-    configureRuntime({
-      clock: () => NOW,
-      dynamo: new DynamoDBClient({
-        region: "eu-west-1",
-        credentials: { accessKeyId: "x", secretAccessKey: "y" },
-      }),
-      settings: {
-        keysTable: "keys",
-        dataTable: "",
-        auditTable: "audit",
-        rateLimit: 100,
-        rateWindowSeconds: WINDOW,
-      },
-    });
-  });
+/** What the authorizer tests build it over: the fixed clock, a client `ddb` answers, the test settings. */
+export function testRuntime(settings: Partial<Settings> = {}): Runtime {
+  return {
+    clock: () => NOW,
+    dynamo: new DynamoDBClient({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "y" },
+    }),
+    settings: {
+      keysTable: "keys",
+      dataTable: "",
+      auditTable: "audit",
+      rateLimit: 100,
+      rateWindowSeconds: WINDOW,
+      ...settings,
+    },
+  };
+}
 
+/** The authorizer under test: built over the test runtime, as a cold start builds it over the environment. */
+export const handler = createHandler(testRuntime());
+
+/** Registers the hooks every authorizer test file needs: a reset mock, a quiet console. */
+export function useMockedKeysTable(): void {
   afterEach(() => {
     ddb.reset();
     for (const spy of consoleSpies) spy.mockClear();

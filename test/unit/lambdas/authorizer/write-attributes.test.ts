@@ -1,11 +1,11 @@
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { AUTHORIZER_KEY_ATTRIBUTES } from "../../../../contract/write-attributes";
-import { handler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { attributesTouched } from "../attributes-touched";
 import {
   conditionFailed,
   ddb,
+  handler,
   keyItem,
   keyRequest,
   PREVIOUS_WINDOW_START,

@@ -1,6 +1,5 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { handler } from "../../../../lambdas/key-management/doors/http.handler";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { ttlFor } from "../../../../lambdas/shared/api-keys/key-record";
 import {
@@ -9,6 +8,7 @@ import {
   createRequest,
   ddb,
   http,
+  httpHandler,
   json,
   logged,
   NONE,
@@ -157,7 +157,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
       const event = adminEvent(createRequest(body));
       event.headers["Idempotency-Key"] = "create-ci-key-1";
       event.multiValueHeaders["Idempotency-Key"] = ["create-ci-key-1"];
-      return handler(event, lambdaContext());
+      return httpHandler(event, lambdaContext());
     };
 
     // Act
@@ -187,7 +187,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
     event.headers["Idempotency-Key"] = values.at(-1) ?? "";
     event.multiValueHeaders["Idempotency-Key"] = values;
 
-    const result = await handler(event, lambdaContext());
+    const result = await httpHandler(event, lambdaContext());
 
     expect(result.statusCode).toBe(400);
     expect(json(result).error.details[0].path).toBe("headers.Idempotency-Key");

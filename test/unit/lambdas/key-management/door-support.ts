@@ -4,8 +4,8 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, expect, type MockInstance, vi } from "vitest";
-import { handler as directHandler } from "../../../../lambdas/key-management/doors/direct.handler";
-import { handler as httpHandler } from "../../../../lambdas/key-management/doors/http.handler";
+import { createHandler as createDirectHandler } from "../../../../lambdas/key-management/doors/direct.handler";
+import { createHandler as createHttpHandler } from "../../../../lambdas/key-management/doors/http.handler";
 import {
   type AdminRequest,
   adminEvent,
@@ -14,7 +14,7 @@ import {
   lambdaContext,
   NOW,
   storedKey,
-  useTestRuntime,
+  testRuntime,
 } from "./helpers";
 
 /**
@@ -31,11 +31,15 @@ export const setClock = (ms: number) => {
   state.clock = ms;
 };
 
-/** Registers the per-test setup: the test runtime on a movable clock, a quiet console, fresh mocks. */
+/** Both doors' handlers, built over the test runtime (on the clock `setClock` moves), as a cold start builds them. */
+const runtime = testRuntime(() => state.clock);
+export const httpHandler = createHttpHandler(runtime);
+const directHandler = createDirectHandler(runtime);
+
+/** Registers the per-test setup: the clock back at `NOW`, a quiet console, fresh mocks. */
 export function useDoorTestSetup(): void {
   beforeEach(() => {
     state.clock = NOW;
-    useTestRuntime(() => state.clock);
     state.logs = [vi.spyOn(console, "log"), vi.spyOn(console, "warn"), vi.spyOn(console, "error")].map(
       (spy) => spy.mockImplementation(() => undefined),
     );

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
 import type { ApiKeyItem } from "../../../../lambdas/shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../../../../lambdas/shared/dynamo/cursor";
-import { configureRuntime } from "../../../../lambdas/shared/runtime";
+import type { Runtime } from "../../../../lambdas/shared/runtime";
 
 /** The admin tests' fixed instant: 7 min 42.123 s into the 15:00 rate window. */
 export const NOW = Date.parse("2025-06-17T15:07:42.123Z");
@@ -32,9 +32,9 @@ export const VECTOR = {
 export const offlineDynamo = () =>
   new DynamoDBClient({ region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
 
-/** Points the handlers' runtime at a clock the test controls, an offline client and the test settings. */
-export function useTestRuntime(clock: () => number = () => NOW): void {
-  configureRuntime({ clock, dynamo: offlineDynamo(), settings: SETTINGS });
+/** What the doors are built over in tests: a clock the test controls, an offline client, the test settings. */
+export function testRuntime(clock: () => number = () => NOW): Runtime {
+  return { clock, dynamo: offlineDynamo(), settings: SETTINGS };
 }
 
 /** Sequential, well-formed key ids: `key_` + 22 base62 digits. */

@@ -3,9 +3,9 @@ import { BatchGetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { KEY_LIMITS } from "../../../../lambdas/key-management/key-limits";
 import { listKeys } from "../../../../lambdas/key-management/list-keys";
-import { keyServiceDeps } from "../../../../lambdas/key-management/service-deps";
+import { keyServiceDepsOf } from "../../../../lambdas/key-management/service-deps";
 import { PROJECT_ROOT } from "../../../integration/harness";
-import { indexEntry, storedKey, useTestRuntime } from "./helpers";
+import { indexEntry, storedKey, testRuntime } from "./helpers";
 import { ddb, deps, useVerbTestSetup } from "./verb-support";
 
 /** API.md §5's bounds as deployed: the local runtime's tests lower them, production never does. */
@@ -17,8 +17,7 @@ describe("key limits", () => {
     const api = readFileSync(`${PROJECT_ROOT}/docs/API.md`, "utf8").replace(/\s+/g, " ");
 
     // Act
-    useTestRuntime();
-    const deployed = keyServiceDeps().limits;
+    const deployed = keyServiceDepsOf(testRuntime()).limits;
 
     // Assess
     expect(KEY_LIMITS).toEqual({ orgActiveKeys: 1_000, filteredListReads: 1_000 });

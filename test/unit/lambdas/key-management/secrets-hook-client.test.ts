@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 
 /**
  * The management Lambda makes no Secrets Manager client while the hook is off, and one client per
- * execution environment once it is on. The client class is wrapped to count constructions.
+ * execution environment once it is on: when the function starts, never per request. The client class
+ * is wrapped to count constructions.
  */
 const constructed = vi.hoisted(() => ({ count: 0 }));
 
@@ -17,44 +18,48 @@ vi.mock("@aws-sdk/client-secrets-manager", async (importOriginal) => {
   return { ...actual, SecretsManagerClient: CountedClient };
 });
 
-const { keyServiceDeps } = await import("../../../../lambdas/key-management/service-deps");
-const { configureRuntime } = await import("../../../../lambdas/shared/runtime");
-const { offlineDynamo, SETTINGS } = await import("./helpers");
+const { createHandler } = await import("../../../../lambdas/key-management/doors/http.handler");
+const { adminEvent, KEYS_RESOURCE, lambdaContext, offlineDynamo, SETTINGS } = await import("./helpers");
 
-const configure = (hook: boolean) =>
-  configureRuntime({
-    clock: Date.now,
-    dynamo: offlineDynamo(),
-    settings: { ...SETTINGS, envName: "prod", secretsManagerHook: hook },
-  });
+const runtime = (hook: { envName?: string; secretsManagerHook: boolean }) => ({
+  clock: Date.now,
+  dynamo: offlineDynamo(),
+  settings: { ...SETTINGS, ...hook },
+});
+
+/** Three requests the door answers (400: no such org) without reaching DynamoDB. */
+async function serveThree(handler: ReturnType<typeof createHandler>): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const event = adminEvent({
+      method: "GET",
+      resource: KEYS_RESOURCE,
+      pathParameters: { orgId: "not an org!" },
+    });
+    expect((await handler(event, lambdaContext())).statusCode).toBe(400);
+  }
+}
 
 describe("the Secrets Manager client of the management Lambda", () => {
-  it("is never made while the hook is off", () => {
-    configure(false);
+  it("is never made while the hook is off", async () => {
+    const before = constructed.count;
 
-    for (let i = 0; i < 3; i++) expect(keyServiceDeps().secrets).toBeUndefined();
+    await serveThree(createHandler(runtime({ envName: "prod", secretsManagerHook: false })));
 
-    expect(constructed.count).toBe(0);
+    expect(constructed.count - before).toBe(0);
   });
 
-  it("is made once, on first use, when the hook is on", () => {
-    configure(true);
+  it("is made once, when the function starts, when the hook is on", async () => {
+    const before = constructed.count;
 
-    const first = keyServiceDeps().secrets;
-    const second = keyServiceDeps().secrets;
+    const handler = createHandler(runtime({ envName: "prod", secretsManagerHook: true }));
+    const atStart = constructed.count - before;
+    await serveThree(handler);
 
-    expect(first).toBeDefined();
-    expect(second).toBeDefined();
-    expect(constructed.count).toBe(1);
+    expect(atStart).toBe(1);
+    expect(constructed.count - before).toBe(1);
   });
 
-  it("refuses to run the hook without the environment's name, which names every secret", () => {
-    configureRuntime({
-      clock: Date.now,
-      dynamo: offlineDynamo(),
-      settings: { ...SETTINGS, secretsManagerHook: true },
-    });
-
-    expect(() => keyServiceDeps()).toThrow(/FYNEX_ENV/);
+  it("refuses to start the hook without the environment's name, which names every secret", () => {
+    expect(() => createHandler(runtime({ secretsManagerHook: true }))).toThrow(/FYNEX_ENV/);
   });
 });

@@ -12,7 +12,7 @@ import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { handler } from "../../../../lambdas/key-management/doors/http.handler";
+import { createHandler } from "../../../../lambdas/key-management/doors/http.handler";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import {
   commitWithSecret,
@@ -23,7 +23,6 @@ import {
 } from "../../../../lambdas/shared/api-keys/key-secrets";
 import { failureError } from "../../../../lambdas/shared/http/failures";
 import { OutageError } from "../../../../lambdas/shared/outcome";
-import { configureRuntime } from "../../../../lambdas/shared/runtime";
 import {
   type AdminRequest,
   adminEvent,
@@ -54,16 +53,16 @@ let logs: MockInstance[] = [];
 /** The order commands reached the two services, by command name. */
 let sent: string[] = [];
 
-function useHook(on: boolean): void {
-  configureRuntime({
+/** The admin door with the hook on or off, built as a cold start builds it from the stack's settings. */
+const adminDoor = (on: boolean) =>
+  createHandler({
     clock: () => NOW,
     dynamo: offlineDynamo(),
     settings: { ...SETTINGS, envName: "staging", secretsManagerHook: on },
   });
-}
+const handler = adminDoor(true);
 
 beforeEach(() => {
-  useHook(true);
   sent = [];
   logs = [vi.spyOn(console, "log"), vi.spyOn(console, "warn"), vi.spyOn(console, "error")].map((spy) =>
     spy.mockImplementation(() => undefined),
@@ -394,15 +393,18 @@ describe("rotate with the hook on", () => {
 
 describe("with the hook off", () => {
   it("touches no secret and answers no secretArn", async () => {
-    useHook(false);
+    const unhooked = adminDoor(false);
     ddb.on(GetCommand).resolves({ Item: storedKey(3) });
 
-    const created = await http(createRequest());
-    await http({
-      method: "POST",
-      resource: REVOKE_RESOURCE,
-      pathParameters: { orgId: "acme", keyId: keyIdFor(3) },
-    });
+    const created = await unhooked(adminEvent(createRequest()), lambdaContext());
+    await unhooked(
+      adminEvent({
+        method: "POST",
+        resource: REVOKE_RESOURCE,
+        pathParameters: { orgId: "acme", keyId: keyIdFor(3) },
+      }),
+      lambdaContext(),
+    );
 
     expect(created.statusCode).toBe(201);
     expect(json(created)).not.toHaveProperty("secretArn");

@@ -8,8 +8,7 @@ import {
 import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { configureRuntime } from "../../../../lambdas/shared/runtime";
-import { handler } from "../../../../lambdas/usage-history/usage-history.handler";
+import { createHandler } from "../../../../lambdas/usage-history/usage-history.handler";
 
 const W1 = 1_795_000_500;
 const ddb = mockClient(DynamoDBClient);
@@ -33,22 +32,24 @@ function record(sequence: string, from: number, to: number, count: number): Dyna
   };
 }
 
+/** The writer as deployed with a default limit of 5, over a client the mock answers. */
+const handler = createHandler({
+  clock: () => W1 * 1000,
+  dynamo: new DynamoDBClient({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }),
+  settings: {
+    keysTable: "keys",
+    dataTable: "",
+    auditTable: "",
+    usageTable: "usage",
+    rateLimit: 5,
+    rateWindowSeconds: 900,
+  },
+});
+
 beforeEach(() => {
-  configureRuntime({
-    clock: () => W1 * 1000,
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
-    settings: {
-      keysTable: "keys",
-      dataTable: "",
-      auditTable: "",
-      usageTable: "usage",
-      rateLimit: 5,
-      rateWindowSeconds: 900,
-    },
-  });
   vi.spyOn(process.stderr, "write").mockReturnValue(true);
 });
 afterEach(() => {

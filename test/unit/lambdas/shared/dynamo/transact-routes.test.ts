@@ -10,14 +10,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as createAccountHandler } from "../../../../../lambdas/accounts/create-account.handler";
-import { handler as updateAccountHandler } from "../../../../../lambdas/accounts/update-account.handler";
-import { handler as createContactHandler } from "../../../../../lambdas/contacts/create-contact.handler";
+import { createHandler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
+import { createHandler as updateAccount } from "../../../../../lambdas/accounts/update-account.handler";
+import { createHandler as createContact } from "../../../../../lambdas/contacts/create-contact.handler";
 import { importAccounts } from "../../../../../lambdas/import/import-service";
-import { handler as registerPaymentHandler } from "../../../../../lambdas/payments/register-payment.handler";
+import { createHandler as registerPayment } from "../../../../../lambdas/payments/register-payment.handler";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "../../../../../lambdas/shared/dynamo/transact";
 import { canonicalJson } from "../../../../../lambdas/shared/http/idempotency";
-import { configureRuntime, settingsFromEnv } from "../../../../../lambdas/shared/runtime";
+import { type Runtime, settingsFromEnv } from "../../../../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
 
 const REQUEST_ID = "3c177581-2d03-4af4-9b68-5924083f37fe";
@@ -40,17 +40,23 @@ const consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((m
   vi.spyOn(console, method).mockImplementation(() => undefined),
 );
 
+/** The routes as deployed, over a client the mock answers and the retry policy above. */
+const runtime: Runtime = {
+  clock: () => NOW,
+  dynamo: new DynamoDBClient({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }),
+  settings: { ...settingsFromEnv({}), dataTable: "data" },
+  retry: RETRY,
+};
+const createAccountHandler = createAccount(runtime);
+const updateAccountHandler = updateAccount(runtime);
+const createContactHandler = createContact(runtime);
+const registerPaymentHandler = registerPayment(runtime);
+
 beforeEach(() => {
   sleeps.length = 0;
-  configureRuntime({
-    clock: () => NOW,
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
-    settings: { ...settingsFromEnv({}), dataTable: "data" },
-    retry: RETRY,
-  });
 });
 afterEach(() => {
   db.reset();

@@ -5,10 +5,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as createAccountHandler } from "../../../../../lambdas/accounts/create-account.handler";
-import { handler as listAccountsHandler } from "../../../../../lambdas/accounts/list-accounts.handler";
+import { createHandler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
+import { createHandler as listAccounts } from "../../../../../lambdas/accounts/list-accounts.handler";
 import { encodeCursor } from "../../../../../lambdas/shared/dynamo/cursor";
-import { configureRuntime } from "../../../../../lambdas/shared/runtime";
+import type { Runtime } from "../../../../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
 
 const KEY = "fynex_k_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf3oAV0y";
@@ -41,16 +41,20 @@ const consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((m
   vi.spyOn(console, method).mockImplementation(() => undefined),
 );
 
+/** What the routes are built over: a clock the tests move, a client the mock answers, the data table. */
+const runtime: Runtime = {
+  clock: () => now,
+  dynamo: new DynamoDBClient({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }),
+  settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
+};
+const createAccountHandler = createAccount(runtime);
+const listAccountsHandler = listAccounts(runtime);
+
 beforeEach(() => {
   now = NOW;
-  configureRuntime({
-    clock: () => now,
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
-    settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
-  });
 });
 
 afterEach(() => {

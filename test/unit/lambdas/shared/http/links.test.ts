@@ -9,12 +9,12 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
-import { handler as createContact } from "../../../../../lambdas/contacts/create-contact.handler";
-import { handler as registerPayment } from "../../../../../lambdas/payments/register-payment.handler";
+import { createHandler as createAccountHandler } from "../../../../../lambdas/accounts/create-account.handler";
+import { createHandler as createContactHandler } from "../../../../../lambdas/contacts/create-contact.handler";
+import { createHandler as registerPaymentHandler } from "../../../../../lambdas/payments/register-payment.handler";
 import { calledPrefix, linkTo, nextLink } from "../../../../../lambdas/shared/http/links";
-import { configureRuntime } from "../../../../../lambdas/shared/runtime";
-import { handler as createWebhook } from "../../../../../lambdas/webhooks/create-webhook.handler";
+import type { Runtime } from "../../../../../lambdas/shared/runtime";
+import { createHandler as createWebhookHandler } from "../../../../../lambdas/webhooks/create-webhook.handler";
 import { lambdaAuthorizerProxyFixture, noAuthProxyFixture, withHeaders } from "../../../../fixtures/events";
 
 /**
@@ -103,15 +103,20 @@ const consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((m
   vi.spyOn(console, method).mockImplementation(() => undefined),
 );
 
+const runtime: Runtime = {
+  clock: () => NOW,
+  dynamo: new DynamoDBClient({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }),
+  settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
+};
+const createAccount = createAccountHandler(runtime);
+const createContact = createContactHandler(runtime);
+const registerPayment = registerPaymentHandler(runtime);
+const createWebhook = createWebhookHandler(runtime);
+
 beforeEach(() => {
-  configureRuntime({
-    clock: () => NOW,
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
-    settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
-  });
   db.on(TransactWriteCommand).resolves({});
   db.on(PutCommand).resolves({});
   // A webhook create reads the subscription set's version and counts the org's subscriptions first.

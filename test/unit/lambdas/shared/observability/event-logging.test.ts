@@ -4,10 +4,10 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { handler as listAccounts } from "../../../../../lambdas/accounts/list-accounts.handler";
-import { handler as authorizer } from "../../../../../lambdas/authorizer/authorizer.handler";
-import { handler as secretScanning } from "../../../../../lambdas/secret-scanning/secret-scanning.handler";
-import { configureRuntime } from "../../../../../lambdas/shared/runtime";
+import { createHandler as listAccountsHandler } from "../../../../../lambdas/accounts/list-accounts.handler";
+import { createHandler as authorizerHandler } from "../../../../../lambdas/authorizer/authorizer.handler";
+import { createHandler as secretScanningHandler } from "../../../../../lambdas/secret-scanning/secret-scanning.handler";
+import type { Runtime } from "../../../../../lambdas/shared/runtime";
 import {
   authorizerRequestFixture,
   lambdaAuthorizerProxyFixture,
@@ -48,27 +48,32 @@ const stdoutSpy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: s
 const scanningKeys = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const SCANNING_KEY_ID = "event-logging-test";
 
+/** The functions as deployed with telemetry on, over a client the mocks answer. */
+const runtime: Runtime = {
+  clock: () => Date.UTC(2025, 0, 15, 10, 7, 30),
+  dynamo: new DynamoDBClient({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  }),
+  settings: {
+    keysTable: "keys",
+    dataTable: "data",
+    auditTable: "audit",
+    rateLimit: 100,
+    rateWindowSeconds: 900,
+    telemetry: true,
+    envName: "test",
+    secretScanningKeys: {
+      [SCANNING_KEY_ID]: scanningKeys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    },
+  },
+};
+const authorizer = authorizerHandler(runtime);
+const listAccounts = listAccountsHandler(runtime);
+const secretScanning = secretScanningHandler(runtime);
+
 beforeEach(() => {
   output = [];
-  configureRuntime({
-    clock: () => Date.UTC(2025, 0, 15, 10, 7, 30),
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
-    settings: {
-      keysTable: "keys",
-      dataTable: "data",
-      auditTable: "audit",
-      rateLimit: 100,
-      rateWindowSeconds: 900,
-      telemetry: true,
-      envName: "test",
-      secretScanningKeys: {
-        [SCANNING_KEY_ID]: scanningKeys.publicKey.export({ type: "spki", format: "pem" }).toString(),
-      },
-    },
-  });
 });
 
 afterEach(() => {
