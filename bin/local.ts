@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseSigningKeys } from "../lambdas/secret-scanning/github-signing-keys";
 import { startLocalRuntime } from "../lib/local/runtime";
+import { parseSigningKeys } from "../lib/local/signing-keys";
 
 /**
  * `npm start`: the whole Fynex API on this machine (API.md §7). The only place the local runtime

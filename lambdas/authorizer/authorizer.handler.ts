@@ -1,9 +1,10 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { ENV } from "../../contract/environment";
 import type { AuthorizerOutcome } from "../../contract/metric-names";
+import type { Runtime } from "../../contract/runtime";
 import { encodeContext } from "../shared/api-keys/authorizer-context";
 import { soleHeaderValue } from "../shared/http/headers";
-import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
+import { requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { authorize, type Decision } from "./authorize";
 import { decisionLine } from "./decision-log";
 

@@ -1,5 +1,6 @@
-import { type Runtime, runtimeFromEnvironment } from "../shared/runtime";
-import { type ReminderRun, sendExpiryReminders } from "./expiry-reminders";
+import type { ReminderRun, Runtime } from "../../contract/runtime";
+import { runtimeFromEnvironment } from "../shared/runtime";
+import { sendExpiryReminders } from "./expiry-reminders";
 import { keyServiceDepsOf } from "./service-deps";
 
 /**

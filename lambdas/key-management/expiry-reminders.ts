@@ -1,3 +1,4 @@
+import type { ReminderRun } from "../../contract/runtime";
 import { KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
@@ -40,15 +41,6 @@ export function reminderDue(
 /** The expiry index's partitions a run at `nowMs` reads: the UTC days from today to 7 days ahead. */
 export function reminderDays(nowMs: number): string[] {
   return Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => expiryDayOf(nowMs + i * DAY_MS));
-}
-
-export interface ReminderRun {
-  /** Keys of the index read. */
-  checked: number;
-  /** Reminders that committed in this run. */
-  sent: number;
-  /** Expired keys this run took off their org's active-key counter (`discountExpiredKeys`). */
-  discounted: number;
 }
 
 /**

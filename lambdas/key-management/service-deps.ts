@@ -1,8 +1,9 @@
 import { ENV } from "../../contract/environment";
+import type { Runtime } from "../../contract/runtime";
 import { keySecretStoreFor } from "../shared/api-keys/key-secrets";
 import { documentClient } from "../shared/dynamo/document-client";
 import { DEFAULT_RETRY } from "../shared/dynamo/transact";
-import { type Runtime, requireSetting } from "../shared/runtime";
+import { requireSetting } from "../shared/runtime";
 import { KEY_LIMITS } from "./key-limits";
 import type { KeyServiceDeps } from "./key-store";
 

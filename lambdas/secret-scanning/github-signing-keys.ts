@@ -40,30 +40,6 @@ export function isP256PublicKey(pem: string): boolean {
 }
 
 /**
- * Parses `FYNEX_SECRET_SCANNING_KEYS`: a JSON object of key id → PEM, every PEM a P-256 public key.
- * Throws, naming the problem (never a key's content), when it is not.
- */
-export function parseSigningKeys(json: string): SigningKeyMap {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new Error("FYNEX_SECRET_SCANNING_KEYS must be a JSON object of key id to PEM public key");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error("FYNEX_SECRET_SCANNING_KEYS must be a JSON object of key id to PEM public key");
-  }
-  const keys: SigningKeyMap = {};
-  for (const [id, pem] of Object.entries(parsed)) {
-    if (id === "" || typeof pem !== "string" || !isP256PublicKey(pem)) {
-      throw new Error(`FYNEX_SECRET_SCANNING_KEYS: "${id}" is not a PEM-encoded ECDSA P-256 public key`);
-    }
-    keys[id] = pem;
-  }
-  return keys;
-}
-
-/**
  * Verifies GitHub's `Github-Public-Key-Signature`: base64 of a DER-encoded ECDSA signature, with
  * SHA-256, over the raw body exactly as received. Any malformed input is simply not a valid signature.
  */

@@ -1,11 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { ENV } from "../../contract/environment";
+import type { Runtime } from "../../contract/runtime";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
 import { documentClient } from "../shared/dynamo/document-client";
 import { log } from "../shared/observability/log";
 import { telemetryLogger } from "../shared/observability/telemetry";
-import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
+import { requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { isP256PublicKey, type SigningKeyMap, type SigningKeysItem } from "./github-signing-keys";
 
 /**

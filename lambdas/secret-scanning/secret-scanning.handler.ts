@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { Runtime } from "../../contract/runtime";
 import { keyServiceDepsOf } from "../key-management/service-deps";
 import { httpEnvelope } from "../shared/http/envelope";
 import { HttpError, validationError } from "../shared/http/errors";
@@ -8,7 +9,7 @@ import type { HttpResult } from "../shared/http/response";
 import { mediaType, rawBody, validate } from "../shared/http/validation";
 import { log } from "../shared/observability/log";
 import { telemetryLogger } from "../shared/observability/telemetry";
-import { type Runtime, runtimeFromEnvironment } from "../shared/runtime";
+import { runtimeFromEnvironment } from "../shared/runtime";
 import { type SigningKeySource, signingKeySource, verifyReportSignature } from "./github-signing-keys";
 import { handleLeakReport, leakReportSchema } from "./leak-report";
 

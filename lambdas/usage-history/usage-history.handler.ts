@@ -7,9 +7,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { ENV } from "../../contract/environment";
+import type { Runtime } from "../../contract/runtime";
 import type { UsageItem } from "../shared/api-keys/usage-history";
 import { foldWindow, parseSummary, SUMMARY_SORT_KEY } from "../shared/api-keys/usage-summary";
-import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
+import { requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { closedWindowOf } from "./closed-window";
 
 type Image = Record<string, AttributeValue>;

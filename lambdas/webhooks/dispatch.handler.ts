@@ -3,12 +3,13 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ENV } from "../../contract/environment";
+import type { Runtime } from "../../contract/runtime";
 import { documentClient } from "../shared/dynamo/document-client";
 import { errorFields, log } from "../shared/observability/log";
 import { telemetryLogger } from "../shared/observability/telemetry";
-import { type Runtime, requireSetting, runtimeFromEnvironment } from "../shared/runtime";
+import { requireSetting, runtimeFromEnvironment } from "../shared/runtime";
 import { pendingRetrySchema, webhookEventSchema } from "./delivery-schemas";
-import { dynamoDeliveryStore } from "./delivery-store";
+import { type DeliveryStore, dynamoDeliveryStore, type Subscription } from "./delivery-store";
 import { type DispatchDeps, dispatchEvent, retryDelivery } from "./dispatcher";
 import { nodePost, systemResolver } from "./http-post";
 import { clientSendMessage, sqsRetryQueue } from "./sqs-retry-queue";
@@ -44,19 +45,38 @@ async function handleQueueRecord(deps: DispatchDeps, record: SQSRecord): Promise
   await retryDelivery(deps, retry);
 }
 
+/**
+ * One stream batch's subscriptions: read once per org and event type, after every record of the batch
+ * committed, so each sees the subscriptions made before it (a 1000-row import costs a handful of
+ * queries, not a thousand).
+ */
+function batchStore(store: DeliveryStore): DeliveryStore {
+  const read = new Map<string, Promise<Subscription[]>>();
+  return {
+    ...store,
+    subscriptionsFor(orgId, type) {
+      const key = `${orgId}#${type}`;
+      const known = read.get(key) ?? store.subscriptionsFor(orgId, type);
+      read.set(key, known);
+      return known;
+    },
+  };
+}
+
 /** Handles a batch from either source; answers the records to hand again. */
 export async function handleBatch(
   deps: DispatchDeps,
   event: DynamoDBStreamEvent | SQSEvent,
 ): Promise<BatchResult> {
   const records: (DynamoDBRecord | SQSRecord)[] = event.Records;
+  const batchDeps = { ...deps, store: batchStore(deps.store) };
   const failures = await Promise.all(
     records.map(async (record) => {
       const fromQueue = "messageId" in record;
       const id = fromQueue ? record.messageId : (record.dynamodb?.SequenceNumber ?? "");
       try {
-        if (fromQueue) await handleQueueRecord(deps, record);
-        else await handleStreamRecord(deps, record);
+        if (fromQueue) await handleQueueRecord(batchDeps, record);
+        else await handleStreamRecord(batchDeps, record);
         return undefined;
       } catch (error) {
         deps.log?.("error", "webhook dispatch failed; the record will be handed again", {
@@ -76,26 +96,28 @@ export async function handleBatch(
 }
 
 /**
- * The dispatcher's dependencies in Lambda, from its runtime: the data table and the retry queue (a
- * start without either fails, naming it) and an SQS client, made once. The local runtime's poller
- * builds its own around the same dispatcher (`lib/local/webhook-poller.ts`).
+ * The dispatcher's dependencies, from its runtime: the data table and the retry queue (a start without
+ * either fails, naming it), and SQS, DNS and HTTP: AWS's and the system's unless the runtime brings
+ * its own (the local runtime keeps its queue in its embedded DynamoDB; tests answer DNS and HTTP).
  */
 function dispatchDepsOf(runtime: Runtime): DispatchDeps {
-  const { clock, settings } = runtime;
+  const { clock, settings, webhooks = {} } = runtime;
   const queueUrl = requireSetting(settings.webhookRetryQueueUrl, ENV.webhookRetryQueueUrl);
+  const sendMessage = webhooks.sendMessage ?? clientSendMessage(new SQSClient({}));
   return {
     store: dynamoDeliveryStore({
       db: documentClient(runtime.dynamo),
       table: requireSetting(settings.dataTable, ENV.dataTable),
     }),
-    retries: sqsRetryQueue(clientSendMessage(new SQSClient({})), queueUrl, clock),
-    post: nodePost,
-    resolve: systemResolver,
+    retries: sqsRetryQueue(sendMessage, queueUrl, clock),
+    post: webhooks.post ?? nodePost,
+    resolve: webhooks.resolve ?? systemResolver,
     clock,
-    random: Math.random,
+    random: webhooks.random ?? Math.random,
     retryBaseSeconds: settings.webhookRetryBaseSeconds ?? 30,
-    // Never deployed: the setting exists for the local runtime only (API.md §9).
-    allowLoopback: false,
+    // Read from no variable: only the local runtime's settings ever set it (API.md §9).
+    allowLoopback: settings.webhooksAllowLoopback ?? false,
+    signal: webhooks.signal,
     log,
   };
 }

@@ -1,16 +1,11 @@
+import type { PostWebhook, ResolvedAddress, ResolveHost } from "../../contract/runtime";
 import { newId } from "../shared/ids";
 import type { WebhookEvent } from "../shared/outbox-events";
 import { type DeliveryGate, deliveryGate, slotWait } from "./delivery-gate";
 import { afterFailure, DISABLE_AFTER_MS } from "./delivery-schedule";
 import type { DeliveryAttempt, DeliveryFailureReason, PendingRetry } from "./delivery-schemas";
 import type { DeliveryStore, Subscription } from "./delivery-store";
-import {
-  failureOf,
-  PostFailure,
-  type PostWebhook,
-  type ResolvedAddress,
-  type ResolveHost,
-} from "./http-post";
+import { failureOf, PostFailure } from "./http-post";
 import { classifyAddress } from "./public-address";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import { webhookUrlProblem } from "./webhook-schemas";

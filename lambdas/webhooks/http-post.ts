@@ -2,39 +2,13 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
-
-/** One address a host name resolved to. */
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-/** Resolves a host name to every address it has (injectable: tests answer with inside addresses). */
-export type ResolveHost = (hostname: string) => Promise<ResolvedAddress[]>;
+import type { PostWebhook, ResolveHost } from "../../contract/runtime";
 
 /** The system resolver, every address, in the order it gives them. */
 export const systemResolver: ResolveHost = async (hostname) => {
   const found = await dnsLookup(hostname, { all: true, verbatim: true });
   return found.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 };
-
-export interface PostRequest {
-  url: URL;
-  /**
-   * The addresses the connection may use: those resolved and checked just before. The socket connects
-   * to one of them and to nothing else, so a second resolution (DNS rebinding) cannot redirect it
-   * inside. Empty for an IP-literal host, which is connected to as written.
-   */
-  addresses: ResolvedAddress[];
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  /** Aborts the request (the local runtime closing). */
-  signal?: AbortSignal;
-}
-
-/** The receiver's status; a failure to get one (timeout, refused connection, TLS) is thrown. */
-export type PostWebhook = (request: PostRequest) => Promise<{ statusCode: number }>;
 
 /** Why a request got no answer, as the tenant may see it (a subset of API.md §9's reasons). */
 export type PostFailureReason = "timeout" | "connection_failed" | "tls_error";

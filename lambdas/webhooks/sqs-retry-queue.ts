@@ -1,16 +1,10 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SendMessage } from "../../contract/runtime";
 import type { PendingRetry } from "./delivery-schemas";
 import type { RetryQueue } from "./dispatcher";
 
 /** SQS holds a message back at most this long; a later retry is re-sent until it is due. */
 export const SQS_MAX_DELAY_SECONDS = 900;
-
-/** The one SQS call the dispatcher makes. Behind this type so that the client can be swapped. */
-export type SendMessage = (input: {
-  QueueUrl: string;
-  MessageBody: string;
-  DelaySeconds: number;
-}) => Promise<void>;
 
 /** Seconds to hold a retry back: until it is due, at most SQS's 15 minutes. */
 export function delaySeconds(dueAt: number, nowMs: number): number {

@@ -1,4 +1,4 @@
-import type { Settings } from "../shared/runtime";
+import type { Settings } from "../../contract/runtime";
 import type { WebhookUrlPolicy } from "./webhook-schemas";
 
 /** What subscription URLs may point at here: loopback only where the local runtime was told so. */

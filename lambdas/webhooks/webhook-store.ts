@@ -8,12 +8,12 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
+import type { RetryPolicy } from "../../contract/runtime";
 import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
 import {
   conditionFailedAt,
   DEFAULT_RETRY,
   pause,
-  type RetryPolicy,
   transact,
   unexpectedCancellation,
 } from "../shared/dynamo/transact";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ENV } from "../../contract/environment";
-import type { Runtime } from "../../lambdas/shared/runtime";
+import type { Runtime } from "../../contract/runtime";
 
 /** What a Lambda entry module (`*.handler.ts`) exports. */
 interface EntryModule {
@@ -27,16 +27,18 @@ export async function loadHandler<H>(projectRoot: string, module: string, runtim
  * its deployed `handler` when it loads, from `process.env`, and that refuses to start without the
  * tables its function needs, as a cold start would. Here that handler is never called (the local
  * runtime serves the one `createHandler` builds over the embedded DynamoDB), so the variables only
- * have to name a table: the local tables' names, where the environment names none already.
+ * have to name a table (and the retry queue): the local ones, where the environment names none already.
  */
 export function provideFunctionEnvironment(tables: {
   keys: string;
   data: string;
   audit: string;
   usage: string;
+  retryQueueUrl: string;
 }): void {
   process.env[ENV.keysTable] ||= tables.keys;
   process.env[ENV.dataTable] ||= tables.data;
   process.env[ENV.auditTable] ||= tables.audit;
   process.env[ENV.usageTable] ||= tables.usage;
+  process.env[ENV.webhookRetryQueueUrl] ||= tables.retryQueueUrl;
 }

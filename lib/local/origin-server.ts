@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorFields, log } from "../../lambdas/shared/observability/log";
 import { allowedHosts, hostAllowed, refuseHost } from "./host-check";
+import { failureFields, localLog } from "./log";
 
 /**
  * One of the local runtime's extra origins (the page's, the sign-in's): a plain HTTP server on its
@@ -26,7 +26,7 @@ export async function startOriginServer(host: string, port: number): Promise<Ori
       return void res.end();
     }
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
-      log("error", "local origin failed", errorFields(error));
+      localLog("error", "local origin failed", failureFields(error));
       if (!res.headersSent) res.writeHead(500, { "Content-Length": 0 });
       res.end();
     });

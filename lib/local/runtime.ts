@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CONSOLE_PAGE_PATH, LOCAL_CONSOLE_CLIENT_ID } from "../../contract/console";
+import type {
+  Clock,
+  PostWebhook,
+  ReminderRun,
+  ResolveHost,
+  RetryPolicy,
+  Runtime,
+  Settings,
+} from "../../contract/runtime";
 import { AUDIT_TABLE, DATA_TABLE, KEYS_TABLE, USAGE_TABLE } from "../../contract/tables";
-import type { ReminderRun } from "../../lambdas/key-management/expiry-reminders";
-import type { RetryPolicy } from "../../lambdas/shared/dynamo/transact";
-import type { Clock, Runtime, Settings } from "../../lambdas/shared/runtime";
-import type { PostWebhook, ResolveHost } from "../../lambdas/webhooks/http-post";
 import { consolePage } from "./console-page";
 import { startLocalDynamo } from "./dynamo";
 import { loadHandler, provideFunctionEnvironment } from "./entry-modules";
@@ -136,6 +141,9 @@ const TABLE_NAMES = {
 /** The functions the runtime runs besides the route table's (`lib/local/gateway` loads those). */
 const USAGE_HISTORY_MODULE = "lambdas/usage-history/usage-history.handler";
 const EXPIRY_REMINDERS_MODULE = "lambdas/key-management/expiry-reminders.handler";
+const WEBHOOK_DISPATCH_MODULE = "lambdas/webhooks/dispatch.handler";
+/** Where the dispatcher sends its retries: the local runtime's stand-in for SQS takes every message. */
+const LOCAL_RETRY_QUEUE_URL = "local://fynex-local-webhook-retries";
 
 /**
  * The whole API on one machine: embedded DynamoDB (dynalite behind DynamoDB's own protocol), the
@@ -202,6 +210,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       secretScanningKeys: options.secretScanningKeys ?? {},
       webhooksAllowLoopback: options.webhooksAllowLoopback ?? false,
       webhookRetryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
+      webhookRetryQueueUrl: LOCAL_RETRY_QUEUE_URL,
       envName: "local",
       telemetry: options.telemetry ?? false,
       consoleOrigin: page.origin,
@@ -209,7 +218,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       keyLimits: options.keyLimits,
     },
   };
-  provideFunctionEnvironment(TABLE_NAMES);
+  provideFunctionEnvironment({ ...TABLE_NAMES, retryQueueUrl: LOCAL_RETRY_QUEUE_URL });
   let remind: () => Promise<ReminderRun>;
   // Before the front opens, so that no commit can slip between the outbox scan and the first report.
   try {
@@ -235,12 +244,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         dataTable: TABLE_NAMES.data,
         retriesTable: TABLE_NAMES.webhookRetries,
         clock,
-        retryBaseSeconds: options.webhookRetryBaseSeconds ?? 30,
-        allowLoopback: options.webhooksAllowLoopback ?? false,
-        resolve: options.webhookDelivery?.resolve,
-        post: options.webhookDelivery?.post,
-        random: options.webhookDelivery?.random,
         pollIntervalMs: options.webhookDelivery?.pollIntervalMs,
+        dispatcher: (host) =>
+          loadHandler(options.projectRoot, WEBHOOK_DISPATCH_MODULE, {
+            ...deps,
+            webhooks: {
+              ...host,
+              resolve: options.webhookDelivery?.resolve,
+              post: options.webhookDelivery?.post,
+              random: options.webhookDelivery?.random,
+            },
+          }),
       });
     } catch (error) {
       await usageFeed?.close();

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -5,29 +6,12 @@ import {
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { SK_PREFIX } from "../../contract/data-items";
+import type { SendMessage } from "../../contract/runtime";
 import type { TableDefinition } from "../../contract/tables";
-import { errorFields, log } from "../../lambdas/shared/observability/log";
-import { pendingRetrySchema, webhookEventSchema } from "../../lambdas/webhooks/delivery-schemas";
-import {
-  type DeliveryStore,
-  dynamoDeliveryStore,
-  type Subscription,
-} from "../../lambdas/webhooks/delivery-store";
-import {
-  type DispatchDeps,
-  dispatchEvent,
-  type RetryQueue,
-  retryDelivery,
-} from "../../lambdas/webhooks/dispatcher";
-import {
-  nodePost,
-  type PostWebhook,
-  type ResolveHost,
-  systemResolver,
-} from "../../lambdas/webhooks/http-post";
 import type { CommittedItem } from "./dynamo";
+import { failureFields, localLog } from "./log";
 
 /**
  * Where the local runtime keeps retries until they are due (SQS's place deployed), on disk with the
@@ -44,18 +28,22 @@ export const LOCAL_RETRIES_TABLE: TableDefinition = {
 
 const QUEUE = "retries";
 
+/** The webhook dispatcher's handler, fed by the data table's stream and by the retry queue. */
+export type DispatchHandler = (event: DynamoDBStreamEvent | SQSEvent) => Promise<SQSBatchResponse>;
+
+/** What the poller gives the dispatcher in place of SQS, and how it stops the attempts in flight. */
+export interface DispatcherHost {
+  sendMessage: SendMessage;
+  signal: AbortSignal;
+}
+
 export interface WebhookPollerOptions {
   client: DynamoDBClient;
   dataTable: string;
   retriesTable: string;
   clock: () => number;
-  retryBaseSeconds: number;
-  allowLoopback: boolean;
-  /** DNS answers (tests point names inside); the system resolver when absent. */
-  resolve?: ResolveHost;
-  /** The HTTP client; node:http(s) when absent. */
-  post?: PostWebhook;
-  random?: () => number;
+  /** Builds the dispatcher's handler (its entry module's `createHandler`) over this host. */
+  dispatcher: (host: DispatcherHost) => Promise<DispatchHandler>;
   /** How often due retries are looked for, real milliseconds. */
   pollIntervalMs?: number;
   /** Deliveries in flight at once. */
@@ -72,20 +60,20 @@ export interface WebhookPoller {
 type Image = Record<string, AttributeValue>;
 type Job = { key: string; run: () => Promise<void> };
 
-/** Events of one org dispatched by one job: one subscriptions query serves them all. */
+/** Events of one org handed to the dispatcher at once, as a stream batch's records. */
 const ORG_BATCH = 100;
-/** Deliveries of one batch in flight at once. */
-const BATCH_PARALLELISM = 8;
 
 /**
- * The local runtime's webhook dispatcher: the same dispatcher code as the deployed Lambda, fed by
- * what DynamoDB Streams and SQS feed it there.
+ * The local runtime's stand-in for the dispatcher's two event sources: it hands the deployed
+ * dispatcher's handler (its entry module, built over the local runtime) what DynamoDB Streams and SQS
+ * hand it there, in their shapes.
  *  - New events: each committed transaction's outbox items, as the embedded DynamoDB reports them; at
  *    start, every outbox item not yet marked dispatched (a runtime stopped between a commit and its
  *    delivery loses nothing, as the stream keeps its records deployed). The events of one org are
- *    dispatched one batch at a time (as a stream shard's are), so a 1000-row import costs a handful of
- *    subscription queries and marks, not thousands of calls.
- *  - Retries: a table of their own, queried for those due (by the injected clock) every poll.
+ *    handed one batch at a time (as a stream shard's are); the records the handler reports failed are
+ *    handed again after a pause, the others marked dispatched.
+ *  - Retries: the handler's `SendMessage` puts each message in a table of its own, due after its delay
+ *    by the injected clock; due messages are handed as SQS records, deleted once handled.
  * Work runs in the background, a few jobs at once: no API request waits for it.
  */
 export async function startWebhookPoller(options: WebhookPollerOptions): Promise<WebhookPoller> {
@@ -93,29 +81,14 @@ export async function startWebhookPoller(options: WebhookPollerOptions): Promise
     marshallOptions: { removeUndefinedValues: true },
   });
   const abort = new AbortController();
-  const retries: RetryQueue = {
-    async schedule(retry) {
-      const due = `${String(retry.dueAt).padStart(15, "0")}#${retry.orgId}#${retry.event.id}#${retry.webhookId}#${retry.attempt}`;
-      await db.send(
-        new PutCommand({
-          TableName: options.retriesTable,
-          Item: { queue: QUEUE, due, retry: JSON.stringify(retry) },
-        }),
-      );
-    },
+  const sendMessage: SendMessage = async ({ MessageBody, DelaySeconds }) => {
+    const due = `${String(options.clock() + DelaySeconds * 1000).padStart(15, "0")}#${randomUUID()}`;
+    await db.send(
+      new PutCommand({ TableName: options.retriesTable, Item: { queue: QUEUE, due, body: MessageBody } }),
+    );
   };
-  const deps: DispatchDeps = {
-    store: dynamoDeliveryStore({ db, table: options.dataTable }),
-    retries,
-    post: options.post ?? nodePost,
-    resolve: options.resolve ?? systemResolver,
-    clock: options.clock,
-    random: options.random ?? Math.random,
-    retryBaseSeconds: options.retryBaseSeconds,
-    allowLoopback: options.allowLoopback,
-    signal: abort.signal,
-    log,
-  };
+  const handler = await options.dispatcher({ sendMessage, signal: abort.signal });
+  let sequence = 0;
 
   const concurrency = options.concurrency ?? 8;
   let closed = false;
@@ -131,7 +104,10 @@ export async function startWebhookPoller(options: WebhookPollerOptions): Promise
   const failed = (key: string, error: unknown) => {
     if (closed) return;
     backOffUntil.set(key, Date.now() + 1_000);
-    log("warn", "local webhook dispatch failed; it will be tried again", { job: key, ...errorFields(error) });
+    localLog("warn", "local webhook dispatch failed; it will be tried again", {
+      job: key,
+      ...failureFields(error),
+    });
   };
 
   const nextBatch = (): Job | undefined => {
@@ -196,47 +172,64 @@ export async function startWebhookPoller(options: WebhookPollerOptions): Promise
     }
   };
 
-  /** The first attempts of a batch of one org's events; the failed ones wait to be tried again. */
+  /** One org's new events, as one stream batch; the records the handler reports failed wait again. */
   const dispatchBatch = async (batch: [string, Image][]) => {
-    // One query per event type for the whole batch: made after every event of it committed, so it
-    // sees every subscription made before any of them.
-    const queries = new Map<string, Promise<Subscription[]>>();
-    const store: DeliveryStore = {
-      ...deps.store,
-      subscriptionsFor(orgId, type) {
-        const known = queries.get(type);
-        if (known) return known;
-        const query = deps.store.subscriptionsFor(orgId, type);
-        queries.set(type, query);
-        return query;
-      },
-    };
-    const done: Image[] = [];
-    let failure: unknown;
-    for (let start = 0; start < batch.length; start += BATCH_PARALLELISM) {
-      await Promise.all(
-        batch.slice(start, start + BATCH_PARALLELISM).map(async ([, image]) => {
-          const parsed = webhookEventSchema.safeParse(unmarshall(image));
-          try {
-            if (parsed.success) await dispatchEvent({ ...deps, store }, parsed.data);
-            else log("error", "outbox item is not an event; skipped", { pk: image.pk?.S, sk: image.sk?.S });
-            done.push(image);
-          } catch (error) {
-            failure = error;
-            addOutbox(image);
-          }
+    const records = new Map<string, Image>(
+      batch.map(([, image]) => [String(++sequence).padStart(21, "0"), image]),
+    );
+    const event: DynamoDBStreamEvent = {
+      Records: [...records].map(
+        ([sequenceNumber, image]): DynamoDBRecord => ({
+          eventID: sequenceNumber,
+          eventName: "INSERT",
+          eventVersion: "1.1",
+          eventSource: "aws:dynamodb",
+          awsRegion: "local",
+          dynamodb: {
+            // The SDK's attribute values and aws-lambda's describe the same JSON.
+            Keys: { pk: image.pk, sk: image.sk } as never,
+            NewImage: image as never,
+            SequenceNumber: sequenceNumber,
+            StreamViewType: "NEW_IMAGE",
+          },
         }),
-      );
-    }
+      ),
+    };
+    const { batchItemFailures } = await handler(event);
+    const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+    const done = [...records].filter(([id]) => !failed.has(id)).map(([, image]) => image);
     if (done.length > 0) await markDispatched(done);
-    if (failure !== undefined) throw failure;
+    if (failed.size === 0) return;
+    for (const id of failed) {
+      const image = records.get(id);
+      if (image) addOutbox(image);
+    }
+    throw new Error(`${failed.size} of ${records.size} events not dispatched`);
   };
 
-  const retryJob = (due: string, body: unknown): Job => ({
+  /** One due message, as SQS hands it: deleted once handled, else visible again after a pause. */
+  const retryJob = (due: string, body: string): Job => ({
     key: `retry:${due}`,
     run: async () => {
-      const retry = pendingRetrySchema.parse(JSON.parse(String(body)));
-      await retryDelivery(deps, retry);
+      const sent = Number(due.slice(0, 15));
+      const message: SQSRecord = {
+        messageId: due,
+        receiptHandle: due,
+        body,
+        attributes: {
+          ApproximateReceiveCount: "1",
+          SentTimestamp: String(sent),
+          SenderId: "local",
+          ApproximateFirstReceiveTimestamp: String(options.clock()),
+        },
+        messageAttributes: {},
+        md5OfBody: "",
+        eventSource: "aws:sqs",
+        eventSourceARN: "arn:aws:sqs:local:000000000000:webhook-retries",
+        awsRegion: "local",
+      };
+      const { batchItemFailures } = await handler({ Records: [message] });
+      if (batchItemFailures.length > 0) throw new Error("retry not handled");
       await db.send(new DeleteCommand({ TableName: options.retriesTable, Key: { queue: QUEUE, due } }));
     },
   });
@@ -275,7 +268,7 @@ export async function startWebhookPoller(options: WebhookPollerOptions): Promise
         }),
       );
       for (const item of Items ?? []) {
-        const job = retryJob(String(item.due), item.retry);
+        const job = retryJob(String(item.due), String(item.body));
         if (retryKeys.has(job.key) || (backOffUntil.get(job.key) ?? 0) > Date.now()) continue;
         retryKeys.add(job.key);
         retryJobs.push(job);
@@ -283,7 +276,7 @@ export async function startWebhookPoller(options: WebhookPollerOptions): Promise
       // Also picks up outbox batches that were waiting out a failure.
       pump();
     } catch (error) {
-      if (!closed) log("warn", "local webhook poller could not read due retries", errorFields(error));
+      if (!closed) localLog("warn", "local webhook poller could not read due retries", failureFields(error));
     } finally {
       polling = false;
     }

@@ -2,7 +2,8 @@ import { createServer, request, type Server, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
+import type { RetryPolicy } from "../../contract/runtime";
+import { DEFAULT_RETRY } from "../../lambdas/shared/dynamo/transact";
 import { admin, createKey, startLocal, withKey } from "../integration/harness";
 import { localTarget, remote, type Target } from "../integration/target";
 import { expectEnvelope } from "./support";

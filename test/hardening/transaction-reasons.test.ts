@@ -7,8 +7,9 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-s
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, describe, expect, it } from "vitest";
+import type { RetryPolicy } from "../../contract/runtime";
 import { updateContact } from "../../lambdas/contacts/contact-store";
-import { DEFAULT_RETRY, type RetryPolicy } from "../../lambdas/shared/dynamo/transact";
+import { DEFAULT_RETRY } from "../../lambdas/shared/dynamo/transact";
 import type { HttpError } from "../../lambdas/shared/http/errors";
 import { failureError } from "../../lambdas/shared/http/failures";
 import { OutageError, type Outcome } from "../../lambdas/shared/outcome";

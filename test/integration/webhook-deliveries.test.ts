@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResolveHost } from "../../lambdas/webhooks/http-post";
+import type { ResolveHost } from "../../contract/runtime";
 import type { LocalRuntime } from "../../lib/local/runtime";
 import { createKey, ManualClock, type Reply, startLocal, withKey } from "./harness";
 import { localTarget, remote, type Target } from "./target";

@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
 import type { ErrorEnvelope } from "../../../contract/error-codes";
+import type { Runtime } from "../../../contract/runtime";
 import { validationError } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
 import { errorResult } from "../../shared/http/response";
 import { validate } from "../../shared/http/validation";
-import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
+import { runtimeFromEnvironment } from "../../shared/runtime";
 import type { Actor, KeyServiceDeps } from "../key-store";
 import { type Answer, type Call, OPERATIONS, routesUnder } from "../operations";
 import { claimedActorSchema, idempotencyKeySchema } from "../schemas";

@@ -1,6 +1,7 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { SERVICE } from "../../../contract/metric-names";
+import type { Runtime } from "../../../contract/runtime";
 import { httpEnvelope } from "../../shared/http/envelope";
 import { HttpError, notFound } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
@@ -9,7 +10,6 @@ import { requestState } from "../../shared/http/request-state";
 import type { HttpResult } from "../../shared/http/response";
 import { pathParameter, validate } from "../../shared/http/validation";
 import { requestTelemetry } from "../../shared/observability/telemetry";
-import type { Runtime } from "../../shared/runtime";
 import type { Actor } from "../key-store";
 import { routesUnder } from "../operations";
 import { isKeyId, orgIdSchema } from "../schemas";

@@ -1,4 +1,5 @@
-import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
+import type { Runtime } from "../../../contract/runtime";
+import { runtimeFromEnvironment } from "../../shared/runtime";
 import { ADMIN_DOOR, httpDoor } from "./door";
 
 /**

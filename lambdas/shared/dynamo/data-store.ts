@@ -2,11 +2,12 @@ import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb
 import * as z from "zod";
 import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
+import type { RetryPolicy, Runtime } from "../../../contract/runtime";
 import { type Outcome, ok } from "../outcome";
-import { type Runtime, requireSetting } from "../runtime";
+import { requireSetting } from "../runtime";
 import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "./cursor";
 import { documentClient } from "./document-client";
-import { DEFAULT_RETRY, type RetryPolicy } from "./transact";
+import { DEFAULT_RETRY } from "./transact";
 
 /** What the business stores need: the document client, the data table, and how conflicts are retried. */
 export interface DataDeps {

@@ -5,22 +5,11 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import type { RetryPolicy } from "../../../contract/runtime";
 import { storeBusy } from "../outcome";
 
 /** One action of a `TransactWriteItems` call, as the document client takes it. */
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-
-/** How retries of cancelled transactions (and re-reads after lost races) wait. Injectable, so tests run the backoff without sleeping. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  attempts: number;
-  /** Ceiling of the first wait, ms; doubles each attempt up to `maxDelayMs`. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  sleep: (ms: number) => Promise<void>;
-  /** Uniform in [0, 1). */
-  random: () => number;
-}
 
 /**
  * Twelve attempts with "full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): each

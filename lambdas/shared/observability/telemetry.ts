@@ -4,9 +4,9 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { METRIC, METRICS_NAMESPACE, SERVICE } from "../../../contract/metric-names";
+import type { Settings } from "../../../contract/runtime";
 import type { HttpResult } from "../http/http-result";
 import { requestState } from "../http/request-state";
-import type { Settings } from "../runtime";
 
 /**
  * Structured logs and metrics with Powertools for AWS Lambda: JSON log lines, and metrics in the

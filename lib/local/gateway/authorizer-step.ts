@@ -1,7 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { soleHeaderValue } from "../../../lambdas/shared/http/headers";
-import { errorFields, log } from "../../../lambdas/shared/observability/log";
 import { GATEWAY_RESPONSES, type GatewayAnswer } from "../../gateway-responses";
+import { failureFields, localLog } from "../log";
 
 /** The authorizer Lambda's handler. */
 export type AuthorizerHandler = (
@@ -14,6 +13,17 @@ export type AuthorizerStep =
   | { context: Record<string, string | number> };
 
 /**
+ * Whether API Gateway would call the authorizer: every `X-API-Key` value the client sent (any casing;
+ * the event's `multiValueHeaders` hold them all) is one and the same non-empty string (API.md §3).
+ */
+function identitySourceUsable(event: APIGatewayRequestAuthorizerEvent): boolean {
+  const values = Object.entries(event.multiValueHeaders ?? {})
+    .filter(([name]) => name.toLowerCase() === "x-api-key")
+    .flatMap(([, list]) => list ?? []);
+  return values.length > 0 && values[0] !== "" && values.every((value) => value === values[0]);
+}
+
+/**
  * API Gateway's REQUEST-authorizer step. 401 without calling the authorizer when the identity
  * source is unusable (API.md §3: unless every `X-API-Key` value is one and the same non-empty
  * string); "Unauthorized" thrown → 401; any other failure → 503; a Deny → 403; otherwise every
@@ -24,7 +34,7 @@ export async function runAuthorizer(
   event: APIGatewayRequestAuthorizerEvent,
   requestId: string,
 ): Promise<AuthorizerStep> {
-  if (soleHeaderValue(event, "x-api-key") === undefined) return { refused: GATEWAY_RESPONSES.UNAUTHORIZED };
+  if (!identitySourceUsable(event)) return { refused: GATEWAY_RESPONSES.UNAUTHORIZED };
   const started = Date.now();
   let result: APIGatewayAuthorizerResult;
   try {
@@ -33,7 +43,7 @@ export async function runAuthorizer(
     if (error instanceof Error && error.message === "Unauthorized") {
       return { refused: GATEWAY_RESPONSES.UNAUTHORIZED };
     }
-    log("error", "authorizer failed", { requestId, ...errorFields(error) });
+    localLog("error", "authorizer failed", { requestId, ...failureFields(error) });
     return { refused: GATEWAY_RESPONSES.AUTHORIZER_FAILURE };
   }
   if (!allows(result)) return { refused: GATEWAY_RESPONSES.ACCESS_DENIED };

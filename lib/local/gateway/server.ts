@@ -15,8 +15,7 @@ import {
   consoleCorsHeaders,
 } from "../../../contract/console";
 import { ROUTES } from "../../../contract/routes";
-import { errorFields, log } from "../../../lambdas/shared/observability/log";
-import type { Runtime } from "../../../lambdas/shared/runtime";
+import type { Runtime } from "../../../contract/runtime";
 import {
   ADMIN_UNAUTHORIZED,
   GATEWAY_RESPONSES,
@@ -26,6 +25,7 @@ import {
 } from "../../gateway-responses";
 import { loadHandler } from "../entry-modules";
 import { allowedHosts, hostAllowed, refuseHost } from "../host-check";
+import { failureFields, localLog } from "../log";
 import { type AuthorizerHandler, runAuthorizer } from "./authorizer-step";
 import type { CognitoStep } from "./cognito-step";
 import { authorizerEvent, eventParts, lambdaContext, proxyEvent, type RequestFacts } from "./proxy-event";
@@ -137,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     // DNS rebinding: a request naming another host reaches no handler (lib/local/host-check.ts).
     if (!hostAllowed(req, hosts)) return refuseHost(res, requestId);
     const served = serve(req, res, requestId).catch((error: unknown) => {
-      log("error", "local gateway failed", errorFields(error));
+      localLog("error", "local gateway failed", failureFields(error));
       if (!res.headersSent)
         sendGatewayAnswer(res, GATEWAY_RESPONSES.DEFAULT_5XX, requestId, options.consoleOrigin);
     });
@@ -209,7 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       const handler = (await load(module)) as ProxyHandler;
       result = await handler(event, lambdaContext(requestId, module, options.functionDeadlineMs));
     } catch (error) {
-      log("error", "integration failed", { requestId, ...errorFields(error) });
+      localLog("error", "integration failed", { requestId, ...failureFields(error) });
       return answer(GATEWAY_RESPONSES.INTEGRATION_FAILURE);
     }
     sendProxyResult(res, result, requestId);

@@ -5,8 +5,12 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** The folders whose imports the seam constrains; `bin/`, `bench/` and `test/` may import anything. */
-const SCANNED = ["contract", "lambdas", "lib", "web", "packages"] as const;
+/**
+ * The folders whose imports the seam constrains. Only `test/` and `bench/` may import anything: they
+ * exercise and measure the functions' code. Everything else outside `lambdas/` reaches a function as
+ * AWS does, through its entry module named by path (docs/DECISIONS.md #275).
+ */
+const SCANNED = ["bin", "contract", "lambdas", "lib", "web", "packages"] as const;
 
 /** The folders whose modules must not import each other in a circle (the page's build script aside). */
 const CYCLE_SCANNED = ["contract", "lambdas", "lib", "web/src"] as const;
@@ -72,8 +76,10 @@ function breach(file: string, { specifier, typeOnly }: ImportRef): string | unde
     if (side === "contract" && targetSide !== "contract") return "contract/ imports nothing but contract/";
     if (side === "lambdas" && targetSide !== "lambdas" && targetSide !== "contract")
       return "lambdas/ imports contract/ only, never lib/, bin/ or test/";
-    if (side === "lib" && targetSide !== "lib" && targetSide !== "lambdas" && targetSide !== "contract")
-      return "lib/ imports contract/ and lambdas/ only";
+    if (side === "lib" && targetSide !== "lib" && targetSide !== "contract")
+      return "lib/ imports contract/ only";
+    if (side === "bin" && targetSide !== "bin" && targetSide !== "lib" && targetSide !== "contract")
+      return "bin/ imports contract/ and lib/ only";
     return undefined;
   }
   const name = packageName(specifier.replace(/^node:/, ""));
@@ -154,7 +160,7 @@ function sourceFiles(folder: string): SourceFile[] {
 }
 
 describe("the seam between infrastructure and code", () => {
-  it("holds across contract/, lambdas/, lib/, web/ and packages/: contract imports neither side, lambdas never lib/ or the CDK, clients contract/ only, packages themselves and contract/", () => {
+  it("holds across bin/, contract/, lambdas/, lib/, web/ and packages/: contract imports neither side, lambdas never lib/ or the CDK, lib/ and bin/ never lambdas/, clients contract/ only, packages themselves and contract/", () => {
     const files = SCANNED.flatMap(sourceFiles);
     expect(files.length).toBeGreaterThan(50);
     expect(files.some((file) => file.path.startsWith("web/src/components/"))).toBe(true);
@@ -211,7 +217,11 @@ describe("the seam between infrastructure and code", () => {
     const files: SourceFile[] = [
       {
         path: "lib/fynex-stack.ts",
-        text: 'import { App } from "aws-cdk-lib";\nimport { ROUTES } from "../contract/routes";\nimport { log } from "../lambdas/shared/observability/log";\n',
+        text: 'import { App } from "aws-cdk-lib";\nimport { ROUTES } from "../contract/routes";\n',
+      },
+      {
+        path: "bin/local.ts",
+        text: 'import { startLocalRuntime } from "../lib/local/runtime";\nimport type { Runtime } from "../contract/runtime";\n',
       },
       {
         path: "lambdas/accounts/get-account.handler.ts",
@@ -248,7 +258,7 @@ describe("the seam between infrastructure and code", () => {
     ]);
   });
 
-  it("lets the page and the CLI import contract/, their own modules and packages; lib/local/ still lambdas/", () => {
+  it("lets the page and the CLI import contract/, their own modules and packages", () => {
     const files: SourceFile[] = [
       {
         path: "web/src/components/KeysTable.tsx",
@@ -259,9 +269,27 @@ describe("the seam between infrastructure and code", () => {
         path: "lib/admin-client/output.ts",
         text: 'import type { KeyRecord } from "../../contract/api-types";\nimport { apiErrorOf } from "./admin-client";\n',
       },
-      { path: "lib/local/server.ts", text: 'import { handler } from "../../lambdas/console/handler";\n' },
     ];
     expect(seamBreaches(files)).toEqual([]);
+  });
+
+  it("keeps lib/ and bin/ out of lambdas/, type-only imports included: they load entry modules by path", () => {
+    const files: SourceFile[] = [
+      {
+        path: "lib/local/server.ts",
+        text: 'import { handler } from "../../lambdas/health/health.handler";\n',
+      },
+      {
+        path: "lib/local/runtime.ts",
+        text: 'import type { Runtime } from "../../lambdas/shared/runtime";\n',
+      },
+      { path: "bin/openapi.ts", text: 'import { openApiText } from "../lambdas/openapi/document";\n' },
+    ];
+    expect(seamBreaches(files)).toEqual([
+      "lib/local/server.ts → ../../lambdas/health/health.handler (lib/ imports contract/ only)",
+      "lib/local/runtime.ts → ../../lambdas/shared/runtime (lib/ imports contract/ only)",
+      "bin/openapi.ts → ../lambdas/openapi/document (bin/ imports contract/ and lib/ only)",
+    ]);
   });
   it("keeps a workspace package's code to itself and contract/, and lets its tests reach the service", () => {
     const files: SourceFile[] = [

@@ -8,9 +8,9 @@ import {
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, expect, vi } from "vitest";
+import type { Runtime, Settings } from "../../../../contract/runtime";
 import { createHandler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { generateApiKey } from "../../../../lambdas/shared/api-keys/api-key";
-import type { Runtime, Settings } from "../../../../lambdas/shared/runtime";
 import { authorizerRequestFixture, withHeaders } from "../../../fixtures/events";
 
 /** API.md §1's test vector: the key, its SHA-256 and the id derived from it. */

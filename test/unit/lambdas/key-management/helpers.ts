@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
+import type { Runtime } from "../../../../contract/runtime";
 import type { ApiKeyItem } from "../../../../lambdas/shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../../../../lambdas/shared/dynamo/cursor";
-import type { Runtime } from "../../../../lambdas/shared/runtime";
 
 /** The admin tests' fixed instant: 7 min 42.123 s into the 15:00 rate window. */
 export const NOW = Date.parse("2025-06-17T15:07:42.123Z");

@@ -3,9 +3,10 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynam
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterEach, expect } from "vitest";
+import type { RetryPolicy } from "../../../../contract/runtime";
 import type { KeyServiceDeps } from "../../../../lambdas/key-management/key-store";
 import { AUDIT_RETENTION_SECONDS } from "../../../../lambdas/shared/api-keys/audit-events";
-import { DEFAULT_RETRY, type RetryPolicy } from "../../../../lambdas/shared/dynamo/transact";
+import { DEFAULT_RETRY } from "../../../../lambdas/shared/dynamo/transact";
 import { NOW, offlineDynamo, VECTOR } from "./helpers";
 
 /**

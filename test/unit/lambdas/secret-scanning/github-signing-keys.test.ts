@@ -4,7 +4,6 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { GITHUB_SIGNING_KEYS_PK } from "../../../../contract/tables";
 import {
-  parseSigningKeys,
   SIGNING_KEYS_CACHE_MS,
   signingKeySource,
   UNKNOWN_SIGNING_KEY_REREAD_MS,
@@ -13,8 +12,6 @@ import {
 import { offlineDynamo } from "../key-management/helpers";
 
 const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
-const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" });
-const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const pem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
 const BODY = Buffer.from('[{"token":"x","type":"t","url":"","source":"content"}]');
 const signed = (body: Buffer, key: KeyObject = p256.privateKey) =>
@@ -44,25 +41,6 @@ describe("verifyReportSignature", () => {
     expect(verifyReportSignature(BODY, "%%%", pem(p256.publicKey))).toBe(false);
     expect(verifyReportSignature(BODY, "AAAA", pem(p256.publicKey))).toBe(false);
     expect(verifyReportSignature(BODY, signed(BODY), "not a pem")).toBe(false);
-  });
-});
-
-describe("parseSigningKeys (FYNEX_SECRET_SCANNING_KEYS)", () => {
-  it("takes a JSON object of key id to P-256 PEM", () => {
-    const keys = { "key-1": pem(p256.publicKey) };
-
-    expect(parseSigningKeys(JSON.stringify(keys))).toEqual(keys);
-  });
-
-  it("refuses anything else, naming the key id but never a key", () => {
-    expect(() => parseSigningKeys("[]")).toThrow(/JSON object/);
-    expect(() => parseSigningKeys("{")).toThrow(/JSON object/);
-    expect(() => parseSigningKeys(JSON.stringify({ a: 1 }))).toThrow(/"a" is not/);
-    expect(() => parseSigningKeys(JSON.stringify({ p384: pem(p384.publicKey) }))).toThrow(/"p384"/);
-    expect(() => parseSigningKeys(JSON.stringify({ rsa: pem(rsa.publicKey) }))).toThrow(/"rsa"/);
-    expect(() =>
-      parseSigningKeys(JSON.stringify({ priv: p256.privateKey.export({ type: "pkcs8", format: "pem" }) })),
-    ).toThrow(/"priv"/);
   });
 });
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { PostRequest } from "../../../../contract/runtime";
 import type { WebhookEvent } from "../../../../lambdas/shared/outbox-events";
 import { deliveryGate } from "../../../../lambdas/webhooks/delivery-gate";
 import type { DeliveryAttempt, PendingRetry } from "../../../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../../../lambdas/webhooks/delivery-store";
 import { type DispatchDeps, dispatchEvent } from "../../../../lambdas/webhooks/dispatcher";
-import type { PostRequest } from "../../../../lambdas/webhooks/http-post";
 
 /** Deliveries bounded in concurrency per org and per destination host (API.md §9, issue 12 point 4). */
 const NOW = Date.UTC(2026, 6, 1, 12);

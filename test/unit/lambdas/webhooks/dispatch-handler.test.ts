@@ -3,12 +3,12 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { PostRequest } from "../../../../contract/runtime";
 import type { WebhookEvent } from "../../../../lambdas/shared/outbox-events";
 import type { PendingRetry } from "../../../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../../../lambdas/webhooks/delivery-store";
 import { handleBatch } from "../../../../lambdas/webhooks/dispatch.handler";
 import type { DispatchDeps } from "../../../../lambdas/webhooks/dispatcher";
-import type { PostRequest } from "../../../../lambdas/webhooks/http-post";
 import { clientSendMessage, delaySeconds, sqsRetryQueue } from "../../../../lambdas/webhooks/sqs-retry-queue";
 
 const NOW = Date.UTC(2026, 6, 1, 12, 0, 0);

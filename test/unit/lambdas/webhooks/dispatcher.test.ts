@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { PostRequest, ResolveHost } from "../../../../contract/runtime";
 import type { WebhookEvent } from "../../../../lambdas/shared/outbox-events";
 import { deliveryGate } from "../../../../lambdas/webhooks/delivery-gate";
 import type { DeliveryAttempt, PendingRetry } from "../../../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../../../lambdas/webhooks/delivery-store";
 import { type DispatchDeps, dispatchEvent, retryDelivery } from "../../../../lambdas/webhooks/dispatcher";
-import { PostFailure, type PostRequest, type ResolveHost } from "../../../../lambdas/webhooks/http-post";
+import { PostFailure } from "../../../../lambdas/webhooks/http-post";
 import { signatureHeader } from "../../../../lambdas/webhooks/signature";
 
 const NOW = Date.UTC(2026, 6, 1, 12, 0, 0);

@@ -10,14 +10,15 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { RetryPolicy, Runtime } from "../../../../../contract/runtime";
 import { createHandler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
 import { createHandler as updateAccount } from "../../../../../lambdas/accounts/update-account.handler";
 import { createHandler as createContact } from "../../../../../lambdas/contacts/create-contact.handler";
 import { importAccounts } from "../../../../../lambdas/import/import-service";
 import { createHandler as registerPayment } from "../../../../../lambdas/payments/register-payment.handler";
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "../../../../../lambdas/shared/dynamo/transact";
+import { backoffDelay, DEFAULT_RETRY } from "../../../../../lambdas/shared/dynamo/transact";
 import { canonicalJson } from "../../../../../lambdas/shared/http/idempotency";
-import { type Runtime, settingsFromEnv } from "../../../../../lambdas/shared/runtime";
+import { settingsFromEnv } from "../../../../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
 
 const REQUEST_ID = "3c177581-2d03-4af4-9b68-5924083f37fe";

@@ -5,10 +5,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Runtime } from "../../../../../contract/runtime";
 import { createHandler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
 import { createHandler as listAccounts } from "../../../../../lambdas/accounts/list-accounts.handler";
 import { encodeCursor } from "../../../../../lambdas/shared/dynamo/cursor";
-import type { Runtime } from "../../../../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
 
 const KEY = "fynex_k_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf3oAV0y";

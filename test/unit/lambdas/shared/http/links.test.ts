@@ -9,11 +9,11 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Runtime } from "../../../../../contract/runtime";
 import { createHandler as createAccountHandler } from "../../../../../lambdas/accounts/create-account.handler";
 import { createHandler as createContactHandler } from "../../../../../lambdas/contacts/create-contact.handler";
 import { createHandler as registerPaymentHandler } from "../../../../../lambdas/payments/register-payment.handler";
 import { calledPrefix, linkTo, nextLink } from "../../../../../lambdas/shared/http/links";
-import type { Runtime } from "../../../../../lambdas/shared/runtime";
 import { createHandler as createWebhookHandler } from "../../../../../lambdas/webhooks/create-webhook.handler";
 import { lambdaAuthorizerProxyFixture, noAuthProxyFixture, withHeaders } from "../../../../fixtures/events";
 

@@ -4,10 +4,10 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Runtime } from "../../../../../contract/runtime";
 import { createHandler as listAccountsHandler } from "../../../../../lambdas/accounts/list-accounts.handler";
 import { createHandler as authorizerHandler } from "../../../../../lambdas/authorizer/authorizer.handler";
 import { createHandler as secretScanningHandler } from "../../../../../lambdas/secret-scanning/secret-scanning.handler";
-import type { Runtime } from "../../../../../lambdas/shared/runtime";
 import {
   authorizerRequestFixture,
   lambdaAuthorizerProxyFixture,
