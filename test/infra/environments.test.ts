@@ -58,3 +58,19 @@ it("gives production the strongest settings", () => {
   });
   expect(prod.logRetentionDays).toBeGreaterThan(environmentConfig("dev").logRetentionDays);
 });
+
+describe("environmentConfig", () => {
+  it("refuses an unknown environment", () => {
+    expect(() => environmentConfig("nope")).toThrow(/Unknown environment "nope"/);
+  });
+
+  it("refuses invalid values, naming the setting", () => {
+    expect(() => environmentConfig("dev", { rateLimit: 0 })).toThrow(/rateLimit/);
+  });
+
+  it("applies overrides on top of the environment's defaults", () => {
+    const config = environmentConfig("staging", { rateLimit: 250 });
+
+    expect(config).toMatchObject({ envName: "staging", rateLimit: 250, rateWindowSeconds: 900 });
+  });
+});
