@@ -19,7 +19,8 @@ const encoder = new TextEncoder();
  * `"<t>.<raw body>"`, Stripe's scheme. Check it on the body exactly as received (a string, or the bytes:
  * a `Buffer` is a `Uint8Array`), never on re-serialised JSON, before trusting anything in it; a stale
  * timestamp is refused, so a captured request cannot be replayed later. Any `v1` of the header may match
- * (Stripe's way of signing with two secrets at once).
+ * (Stripe's way of signing with two secrets at once). `header` may be Node's `req.headers["fynex-signature"]`
+ * as it is.
  *
  * It runs on WebCrypto (`globalThis.crypto.subtle`: Node.js 20+, browsers, Deno, Bun, workers), hence
  * async; the comparison is WebCrypto's own HMAC verification, which takes the same time wherever the
@@ -27,13 +28,14 @@ const encoder = new TextEncoder();
  */
 export async function verifyWebhook(
   rawBody: string | Uint8Array,
-  header: string | null | undefined,
+  header: string | readonly string[] | null | undefined,
   secret: string,
   options: VerifyWebhookOptions = {},
 ): Promise<boolean> {
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const nowSeconds = (options.now ?? Date.now)() / 1000;
-  const parsed = parseSignatureHeader(header ?? "");
+  // Node gives a header sent twice as an array: read as one header, whose second `t` refuses it.
+  const parsed = parseSignatureHeader(typeof header === "string" ? header : (header ?? []).join(","));
   if (parsed === undefined || !secret) return false;
   if (Math.abs(nowSeconds - parsed.timestamp) > tolerance) return false;
   const key = await crypto.subtle.importKey(

@@ -73,6 +73,15 @@ describe("verifyWebhook", () => {
     ).toBe(true);
   });
 
+  it("takes a header as Node gives it, an array when it was sent twice", async () => {
+    const [t, v1] = HEADER.split(",");
+
+    expect(await verifyWebhook(BODY, [HEADER], SECRET, { now: NOW })).toBe(true);
+    expect(await verifyWebhook(BODY, [`${t}`, `${v1}`], SECRET, { now: NOW })).toBe(true);
+    expect(await verifyWebhook(BODY, [HEADER, HEADER], SECRET, { now: NOW })).toBe(false);
+    expect(await verifyWebhook(BODY, [], SECRET, { now: NOW })).toBe(false);
+  });
+
   it("refuses a missing or malformed header", async () => {
     const v1 = HEADER.split(",")[1];
     for (const header of [
