@@ -1,8 +1,19 @@
 import type { components } from "./openapi.js";
 import { retryAfterSeconds } from "./retry.js";
 
-/** The error envelope every non-2xx answer of the API carries (API.md §4), as the document declares it. */
-export type ErrorEnvelope = components["schemas"]["Error"];
+/**
+ * The error envelope every non-2xx answer of the API carries (API.md §4), as the document declares it.
+ * Found among the named schemas by its shape, not by its name, so that renaming the schema in the
+ * document (`Error` shadows JavaScript's own in generated code) needs nothing here but regenerating.
+ */
+export type ErrorEnvelope = {
+  [Name in keyof Schemas]: Schemas[Name] extends {
+    error: { code: string; requestId: string; details: unknown[] };
+  }
+    ? Schemas[Name]
+    : never;
+}[keyof Schemas];
+type Schemas = components["schemas"];
 
 /**
  * An envelope's `code`, or `unexpected_response` for a non-2xx answer that is not in the envelope (an
