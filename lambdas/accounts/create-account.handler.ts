@@ -1,7 +1,7 @@
+import { createAccountSchema } from "../../contract/schemas/accounts";
 import { apiRoute } from "../shared/http/api-route";
 import { linkTo } from "../shared/http/links";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { createAccountSchema } from "./account-schemas";
 import { createAccount } from "./account-store";
 
 /** `POST /api/v1/accounts` (accounts:write): a new account in the caller's org. */

@@ -1,8 +1,8 @@
+import { updateAccountSchema } from "../../contract/schemas/accounts";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { updateAccountSchema } from "./account-schemas";
 import { updateAccount } from "./account-store";
 
 /**

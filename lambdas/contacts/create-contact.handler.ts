@@ -1,7 +1,7 @@
+import { createContactSchema } from "../../contract/schemas/contacts";
 import { apiRoute } from "../shared/http/api-route";
 import { linkTo } from "../shared/http/links";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { createContactSchema } from "./contact-schemas";
 import { createContact } from "./contact-store";
 
 /** `POST /api/v1/contacts` (contacts:write): a contact on one of the caller's org's accounts. */

@@ -1,5 +1,5 @@
+import { listContactsQuerySchema } from "../../contract/schemas/lists";
 import { apiRoute } from "../shared/http/api-route";
-import { listContactsQuerySchema } from "../shared/http/list-query";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { listContacts } from "./contact-store";
 

@@ -1,8 +1,8 @@
+import { updateContactSchema } from "../../contract/schemas/contacts";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { updateContactSchema } from "./contact-schemas";
 import { updateContact } from "./contact-store";
 
 /** `PATCH /api/v1/contacts/{contactId}` (contacts:write): name, email, phone, role. No body changes nothing. */

@@ -1,8 +1,8 @@
+import { exportAccountsQuerySchema } from "../../contract/schemas/export";
 import { apiRoute } from "../shared/http/api-route";
 import { exportResult } from "../shared/http/export-result";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { exportPage } from "./export-page";
-import { exportAccountsQuerySchema } from "./export-schemas";
 
 /** `GET /api/v1/export/accounts` (export): the org's accounts, oldest first, 5,000 a page, `Link` to the next. */
 export const createHandler = apiRoute(

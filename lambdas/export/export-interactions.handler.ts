@@ -1,8 +1,8 @@
+import { exportInteractionsQuerySchema } from "../../contract/schemas/export";
 import { apiRoute } from "../shared/http/api-route";
 import { exportResult } from "../shared/http/export-result";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { exportPage } from "./export-page";
-import { exportInteractionsQuerySchema } from "./export-schemas";
 
 /**
  * `GET /api/v1/export/interactions` (export): the org's interactions, oldest first, from `?since=`

@@ -1,10 +1,10 @@
+import { importEnvelopeSchema } from "../../contract/schemas/import";
 import { apiRoute } from "../shared/http/api-route";
 import { validationError } from "../shared/http/errors";
 import { validate } from "../shared/http/validation";
 import { ok } from "../shared/outcome";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { csvRows } from "./csv-rows";
-import { importEnvelopeSchema } from "./import-schemas";
 import { importAccounts } from "./import-service";
 
 const CSV = "text/csv";

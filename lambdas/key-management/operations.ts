@@ -1,5 +1,17 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import * as z from "zod";
+import { keyUsageInputSchema } from "../../contract/schemas/key-usage";
+import {
+  createKeySchema,
+  idempotencyKeySchema,
+  listAuditEventsInputSchema,
+  listAuditEventsQuerySchema,
+  listKeysInputSchema,
+  listKeysQuerySchema,
+  revokeKeySchema,
+  rotateKeySchema,
+  updateKeySchema,
+} from "../../contract/schemas/keys";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import {
   byField,
@@ -21,19 +33,7 @@ import { listAuditEvents } from "./list-audit-events";
 import { listKeys } from "./list-keys";
 import { revokeKey } from "./revoke-key";
 import { rotateKey } from "./rotate-key";
-import {
-  createKeySchema,
-  idempotencyKeySchema,
-  listAuditEventsInputSchema,
-  listAuditEventsQuerySchema,
-  listKeysInputSchema,
-  listKeysQuerySchema,
-  revokeKeySchema,
-  rotateKeySchema,
-  updateKeySchema,
-} from "./schemas";
 import { updateKey } from "./update-key";
-import { keyUsageInputSchema } from "./usage-schemas";
 
 /**
  * The key-management operations (API.md §5), the same behind every door (`doors/door.ts`): each validates

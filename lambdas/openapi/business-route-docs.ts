@@ -1,19 +1,18 @@
 import * as z from "zod";
-import { accountSchema, createAccountSchema, updateAccountSchema } from "../accounts/account-schemas";
-import { contactSchema, createContactSchema, updateContactSchema } from "../contacts/contact-schemas";
-import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../export/export-schemas";
-import { importAccountsSchema, importResultSchema } from "../import/import-schemas";
-import { paymentSchema, registerPaymentSchema } from "../payments/payment-schemas";
-import { listContactsQuerySchema, listQuerySchema } from "../shared/http/list-query";
-import { interactionSchema } from "../shared/interaction-schemas";
-import { deliveryAttemptSchema } from "../webhooks/delivery-schemas";
+import { accountSchema, createAccountSchema, updateAccountSchema } from "../../contract/schemas/accounts";
+import { contactSchema, createContactSchema, updateContactSchema } from "../../contract/schemas/contacts";
+import { deliveryAttemptSchema } from "../../contract/schemas/deliveries";
+import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../../contract/schemas/export";
+import { importAccountsSchema, importResultSchema } from "../../contract/schemas/import";
+import { interactionSchema } from "../../contract/schemas/interactions";
+import { listContactsQuerySchema, listQuerySchema, pageSchema } from "../../contract/schemas/lists";
+import { paymentSchema, registerPaymentSchema } from "../../contract/schemas/payments";
 import {
   createdWebhookSchema,
   createWebhookSchema,
   updateWebhookSchema,
   webhookSchema,
-} from "../webhooks/webhook-schemas";
-import { pageSchema } from "./doc-schemas";
+} from "../../contract/schemas/webhooks";
 import { id, idempotencyHeaders, location, type RouteDoc } from "./route-doc";
 
 const accountPath = z.object({ accountId: id("An account id (`acc_...`).") });

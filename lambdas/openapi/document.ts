@@ -7,20 +7,20 @@ import {
   type ZodOpenApiResponseObject,
 } from "zod-openapi";
 import { ROUTES, type Route } from "../../contract/routes";
-import { accountSchema } from "../accounts/account-schemas";
-import { contactSchema } from "../contacts/contact-schemas";
-import { importResultSchema } from "../import/import-schemas";
-import { paymentSchema } from "../payments/payment-schemas";
-import { interactionSchema } from "../shared/interaction-schemas";
-import { createdWebhookSchema, webhookSchema } from "../webhooks/webhook-schemas";
+import { accountSchema } from "../../contract/schemas/accounts";
 import {
   auditEventSchema,
   createdKeySchema,
-  errorEnvelopeSchema,
   keyRecordSchema,
   rotatedKeySchema,
   tokenLabelSchema,
-} from "./doc-schemas";
+} from "../../contract/schemas/answers";
+import { contactSchema } from "../../contract/schemas/contacts";
+import { importResultSchema } from "../../contract/schemas/import";
+import { interactionSchema } from "../../contract/schemas/interactions";
+import { paymentSchema } from "../../contract/schemas/payments";
+import { createdWebhookSchema, webhookSchema } from "../../contract/schemas/webhooks";
+import { errorEnvelopeSchema } from "./doc-schemas";
 import type { RouteDoc } from "./route-doc";
 import { ROUTE_DOCS } from "./route-docs";
 

@@ -1,22 +1,22 @@
 import * as z from "zod";
 import {
+  auditEventSchema,
+  createdKeySchema,
+  keyListItemSchema,
+  keyRecordSchema,
+  keyUsageSchema,
+  rotatedKeySchema,
+} from "../../contract/schemas/answers";
+import { keyUsageInputSchema } from "../../contract/schemas/key-usage";
+import {
   createKeySchema,
   listAuditEventsQuerySchema,
   listKeysQuerySchema,
   revokeKeySchema,
   rotateKeySchema,
   updateKeySchema,
-} from "../key-management/schemas";
-import { keyUsageInputSchema } from "../key-management/usage-schemas";
-import {
-  auditEventSchema,
-  createdKeySchema,
-  keyListItemSchema,
-  keyRecordSchema,
-  keyUsageSchema,
-  pageSchema,
-  rotatedKeySchema,
-} from "./doc-schemas";
+} from "../../contract/schemas/keys";
+import { pageSchema } from "../../contract/schemas/lists";
 import { id, idempotencyHeaders, location, type RouteDoc } from "./route-doc";
 
 const orgPath = z.object({ orgId: id("The org (1 to 64 of A-Z, a-z, 0-9, _ and -).") });

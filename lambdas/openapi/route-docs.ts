@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { leakReportSchema } from "../secret-scanning/leak-report";
+import { healthSchema, tokenLabelSchema } from "../../contract/schemas/answers";
+import { leakReportSchema } from "../../contract/schemas/secret-scanning";
 import { BUSINESS_ROUTE_DOCS } from "./business-route-docs";
 import { CONSOLE_ROUTE_DOCS } from "./console-route-docs";
-import { healthSchema, tokenLabelSchema } from "./doc-schemas";
 import { KEY_MANAGEMENT_ROUTE_DOCS } from "./key-management-route-docs";
 import type { RouteDoc } from "./route-doc";
 

@@ -1,3 +1,4 @@
+import { type Payment, registerPaymentSchema } from "../../contract/schemas/payments";
 import { apiRoute } from "../shared/http/api-route";
 import { idempotentCreate, idempotentRequest } from "../shared/http/idempotency";
 import { withCalledLocation } from "../shared/http/links";
@@ -5,7 +6,6 @@ import type { HttpResult } from "../shared/http/response";
 import { idParameter, pathParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { type Payment, registerPaymentSchema } from "./payment-schemas";
 import { registerPayment } from "./payment-store";
 
 /**

@@ -1,9 +1,9 @@
+import { createWebhookSchema } from "../../contract/schemas/webhooks";
 import { apiRoute } from "../shared/http/api-route";
 import { linkTo } from "../shared/http/links";
 import { parseJsonBody } from "../shared/http/validation";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { webhookUrlPolicy } from "./webhook-policy";
-import { createWebhookSchema } from "./webhook-schemas";
 import { createWebhook } from "./webhook-store";
 
 /**

@@ -1,5 +1,5 @@
+import { listQuerySchema } from "../../contract/schemas/lists";
 import { apiRoute } from "../shared/http/api-route";
-import { listQuerySchema } from "../shared/http/list-query";
 import { pathParameter } from "../shared/http/validation";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { listDeliveries } from "./delivery-store";

@@ -1,8 +1,8 @@
+import { updateWebhookSchema } from "../../contract/schemas/webhooks";
 import { apiRoute } from "../shared/http/api-route";
 import { parseJsonBody, pathParameter } from "../shared/http/validation";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { webhookUrlPolicy } from "./webhook-policy";
-import { updateWebhookSchema } from "./webhook-schemas";
 import { updateWebhook } from "./webhook-store";
 
 /** `PATCH /api/v1/webhooks/{webhookId}` (webhooks:manage): url, events, description, enabled; no body changes nothing. */

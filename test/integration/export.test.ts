@@ -1,12 +1,12 @@
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
 import { orgPk, sk } from "../../contract/data-items";
+import type { Account } from "../../contract/schemas/accounts";
+import type { Interaction } from "../../contract/schemas/interactions";
 import { SCOPES } from "../../contract/scopes";
-import type { Account } from "../../lambdas/accounts/account-schemas";
 import { exportPage } from "../../lambdas/export/export-page";
 import { dataDepsOf } from "../../lambdas/shared/dynamo/data-store";
 import { newId } from "../../lambdas/shared/ids";
-import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { pathUnder } from "./business";
 import { createKey, ManualClock, type Reply, urlOf, useTarget, withKey } from "./harness";
 import { seedItems } from "./seed";

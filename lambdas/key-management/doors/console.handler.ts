@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { consoleCorsHeaders, KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../../contract/console";
 import { SERVICE } from "../../../contract/metric-names";
+import { orgIdSchema } from "../../../contract/schemas/keys";
 import { HttpError } from "../../shared/http/errors";
 import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
 import type { Actor } from "../key-store";
-import { orgIdSchema } from "../schemas";
 import { type HttpDoorSpec, httpDoor } from "./door";
 
 /**

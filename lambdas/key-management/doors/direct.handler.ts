@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
 import type { ErrorEnvelope } from "../../../contract/error-codes";
+import { claimedActorSchema, idempotencyKeySchema } from "../../../contract/schemas/keys";
 import { validationError } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
 import { errorResult } from "../../shared/http/response";
@@ -8,7 +9,6 @@ import { validate } from "../../shared/http/validation";
 import { type Runtime, runtimeFromEnvironment } from "../../shared/runtime";
 import type { Actor, KeyServiceDeps } from "../key-store";
 import { type Answer, type Call, OPERATIONS, routesUnder } from "../operations";
-import { claimedActorSchema, idempotencyKeySchema } from "../schemas";
 import { keyServiceDepsOf } from "../service-deps";
 import { ADMIN_PREFIX, parseOrgId } from "./door";
 

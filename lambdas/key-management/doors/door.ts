@@ -1,6 +1,7 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { SERVICE } from "../../../contract/metric-names";
+import { isKeyId, orgIdSchema } from "../../../contract/schemas/keys";
 import { httpEnvelope } from "../../shared/http/envelope";
 import { HttpError, notFound } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
@@ -12,7 +13,6 @@ import { requestTelemetry } from "../../shared/observability/telemetry";
 import type { Runtime } from "../../shared/runtime";
 import type { Actor } from "../key-store";
 import { routesUnder } from "../operations";
-import { isKeyId, orgIdSchema } from "../schemas";
 import { keyServiceDepsOf } from "../service-deps";
 
 /**
