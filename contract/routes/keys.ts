@@ -7,7 +7,14 @@ import {
   rotatedKeySchema,
 } from "../schemas/answers";
 import { pageSchema } from "../schemas/lists";
-import { ADMIN_PREFIX, CONSOLE_PREFIX, KEY_OPERATIONS, type KeyOperationName } from "./key-operations";
+import {
+  ADMIN_PREFIX,
+  CONSOLE_PREFIX,
+  KEY_OPERATIONS,
+  type KeyOperation,
+  type KeyOperationInput,
+  type KeyOperationName,
+} from "./key-operations";
 import { idempotencyHeaders, json, location, type Route, type RouteAuth, type RouteSuccess } from "./route";
 
 /**
@@ -131,18 +138,22 @@ const KEY_OPERATION_DOCS: { readonly [name in KeyOperationName]: KeyOperationDoc
   },
 };
 
-/** One route per operation behind `door`, its operation ids prefixed (but the admin's). */
+/** What a route takes, from its operation's input: the body or the query, as the doors validate them. */
+function inputOf(input: KeyOperationInput): Pick<Route, "body" | "query"> {
+  if (input.from === "body") {
+    return { body: { json: ({ nowMs }) => input.schema(nowMs), optional: input.optional ?? false } };
+  }
+  return input.from === "query" ? { query: input.schema } : {};
+}
+
+/** One route per operation behind `door`; the admin's operation ids as declared, the console's prefixed. */
 function keyRoutes(door: KeyDoor, name: "admin" | "console"): Route[] {
-  return (Object.keys(KEY_OPERATIONS) as KeyOperationName[]).map((operation) => {
-    const { method, path, idempotent, input } = KEY_OPERATIONS[
-      operation
-    ] as (typeof KEY_OPERATIONS)[KeyOperationName] & {
-      idempotent?: boolean;
-    };
-    const { operationId, group, ...doc } = KEY_OPERATION_DOCS[operation];
+  return (Object.keys(KEY_OPERATIONS) as KeyOperationName[]).map((operationName) => {
+    const operation: KeyOperation = KEY_OPERATIONS[operationName];
+    const { operationId, group, ...doc } = KEY_OPERATION_DOCS[operationName];
     return {
-      method,
-      path: `${door.prefix}${path}`,
+      method: operation.method,
+      path: `${door.prefix}${operation.path}`,
       handler: door.handler,
       auth: door.auth,
       operationId:
@@ -151,17 +162,9 @@ function keyRoutes(door: KeyDoor, name: "admin" | "console"): Route[] {
           : `${name}${operationId.charAt(0).toUpperCase()}${operationId.slice(1)}`,
       tag: `${group} (${name})`,
       ...doc,
-      ...(idempotent ? { headers: idempotencyHeaders } : {}),
-      ...(input.from === "query" ? { query: input.schema } : {}),
-      ...(input.from === "body"
-        ? {
-            body: {
-              json: ({ nowMs }) => input.schema(nowMs),
-              optional: "optional" in input && input.optional,
-            },
-          }
-        : {}),
-    } satisfies Route;
+      ...(operation.idempotent ? { headers: idempotencyHeaders } : {}),
+      ...inputOf(operation.input),
+    };
   });
 }
 
