@@ -5,8 +5,8 @@ import { startLocalRuntime } from "../lib/local/runtime";
 
 /**
  * `npm run openapi`: regenerates `docs/openapi.json` as the API serves it: the local runtime answers
- * `GET /api/v1/openapi.json` through the document's own function, built from the route table and the
- * zod schemas. A test fails while the committed file differs from the generated document.
+ * `GET /api/v1/openapi.json` through the document's own function, built from the route table, whose
+ * declarations carry everything the document says. A test fails while the committed file differs from the generated document.
  */
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const target = resolve(projectRoot, "docs/openapi.json");

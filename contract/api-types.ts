@@ -1,7 +1,7 @@
 /**
  * The key-management API's bodies and answers as they travel (API.md §5, §10, §11): the one
  * declaration of each wire shape. The handlers build their answers typed with these, the OpenAPI
- * document's schemas are checked against them (`lambdas/openapi/doc-schemas.ts`), and the clients
+ * document's schemas are checked against them (`schemas/answers.ts`), and the clients
  * (the page in `web/`, the CLI in `lib/admin-client/`) read answers with them. Plain types, plus the
  * closed lists the types are derived from (as `scopes.ts` holds `SCOPES`); what is stored
  * (`ApiKeyItem`, `AuditItem`, `UsageItem`) stays with the stores in `lambdas/`. Errors answer in the

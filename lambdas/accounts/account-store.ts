@@ -1,5 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
+import type { Account, CreateAccount, UpdateAccount } from "../../contract/schemas/accounts";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage } from "../shared/dynamo/data-store";
 import {
@@ -14,7 +15,6 @@ import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
 import { conflict, missing, type Outcome, ok, storeBusy } from "../shared/outcome";
 import { ID_PREFIX } from "../shared/resource-ids";
-import type { Account, CreateAccount, UpdateAccount } from "./account-schemas";
 
 /** The fields of an account a write may change; an update is guarded on all of them (see `unchangedSince`). */
 const MUTABLE_FIELDS = ["name", "externalRef", "status", "balance", "updatedAt"] as const;

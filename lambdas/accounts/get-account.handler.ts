@@ -1,3 +1,4 @@
+import { getAccountRoute } from "../../contract/routes/accounts";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
@@ -5,7 +6,7 @@ import { runtimeFromEnvironment } from "../shared/runtime";
 import { getAccount } from "./account-store";
 
 /** `GET /api/v1/accounts/{accountId}` (accounts:read): one account of the caller's org. */
-export const createHandler = apiRoute({}, async ({ auth, event, deps }) => {
+export const createHandler = apiRoute(getAccountRoute, async ({ auth, event, deps }) => {
   const account = await getAccount(
     deps,
     auth.orgId,

@@ -1,10 +1,10 @@
+import { listAccountsRoute } from "../../contract/routes/accounts";
 import { apiRoute } from "../shared/http/api-route";
-import { listQuerySchema } from "../shared/http/list-query";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { listAccounts } from "./account-store";
 
 /** `GET /api/v1/accounts` (accounts:read): the caller's org's accounts, a page at a time. */
-export const createHandler = apiRoute({ query: listQuerySchema }, async ({ auth, query, deps }) => {
+export const createHandler = apiRoute(listAccountsRoute, async ({ auth, query, deps }) => {
   const page = await listAccounts(deps, auth.orgId, query);
   if (!page.ok) return page;
   return { statusCode: 200, body: page.value };

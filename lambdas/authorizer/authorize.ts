@@ -155,7 +155,7 @@ export async function authorize(
     const list = old.allowedIps?.L;
     if (list !== undefined) {
       // Loaded on this path only: keys without a list never parse an address.
-      const { addressAllowed } = await import("../shared/api-keys/ip-allowlist");
+      const { addressAllowed } = await import("../../contract/ip-allowlist");
       const entries = list.map((entry) => entry.S ?? "");
       if (!addressAllowed(entries, sourceIp)) return refusedForAddress(old, ws, deps);
     }

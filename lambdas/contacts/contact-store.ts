@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
+import type { Contact, CreateContact, UpdateContact } from "../../contract/schemas/contacts";
 import { findAccount } from "../accounts/account-store";
 import { unchangedSince } from "../shared/dynamo/conditions";
 import { encodeCursor } from "../shared/dynamo/cursor";
@@ -22,7 +23,6 @@ import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
 import { missing, type Outcome, ok, problemAt, storeBusy } from "../shared/outcome";
 import { ID_PREFIX, isResourceId } from "../shared/resource-ids";
-import type { Contact, CreateContact, UpdateContact } from "./contact-schemas";
 
 const MUTABLE_FIELDS = ["name", "email", "phone", "role", "updatedAt"] as const;
 /** Pages of DynamoDB (1 MB each) one filtered list request reads at most before answering. */

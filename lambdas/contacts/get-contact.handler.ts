@@ -1,3 +1,4 @@
+import { getContactRoute } from "../../contract/routes/contacts";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
@@ -5,7 +6,7 @@ import { runtimeFromEnvironment } from "../shared/runtime";
 import { getContact } from "./contact-store";
 
 /** `GET /api/v1/contacts/{contactId}` (contacts:read): one contact of the caller's org. */
-export const createHandler = apiRoute({}, async ({ auth, event, deps }) => {
+export const createHandler = apiRoute(getContactRoute, async ({ auth, event, deps }) => {
   const contact = await getContact(
     deps,
     auth.orgId,

@@ -1,10 +1,10 @@
+import { listContactsRoute } from "../../contract/routes/contacts";
 import { apiRoute } from "../shared/http/api-route";
-import { listContactsQuerySchema } from "../shared/http/list-query";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { listContacts } from "./contact-store";
 
 /** `GET /api/v1/contacts` (contacts:read): the org's contacts, `?accountId=` for one account's. */
-export const createHandler = apiRoute({ query: listContactsQuerySchema }, async ({ auth, query, deps }) => {
+export const createHandler = apiRoute(listContactsRoute, async ({ auth, query, deps }) => {
   const page = await listContacts(deps, auth.orgId, query);
   if (!page.ok) return page;
   return { statusCode: 200, body: page.value };

@@ -1,4 +1,4 @@
-import type { ExportFormat } from "./export-schemas";
+import type { ExportFormat } from "../../contract/schemas/export";
 
 /** Media types of the export formats (API.md §6). */
 export const CONTENT_TYPES: Record<ExportFormat, string> = {

@@ -1,10 +1,10 @@
 import * as z from "zod";
 import { SK_PREFIX } from "../../contract/data-items";
+import { ACCOUNT_FIELDS, type ExportFormat, INTERACTION_FIELDS } from "../../contract/schemas/export";
 import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "../shared/dynamo/cursor";
 import { newId } from "../shared/ids";
 import { type Outcome, ok } from "../shared/outcome";
 import { CONTENT_TYPES, pageWriter } from "./export-format";
-import { ACCOUNT_FIELDS, type ExportFormat, INTERACTION_FIELDS } from "./export-schemas";
 import { type ExportStoreDeps, readExportRange } from "./export-store";
 
 /** At most this many records in one export response (API.md §6). */

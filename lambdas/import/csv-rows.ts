@@ -1,6 +1,6 @@
 import { CsvError, parse } from "csv-parse/sync";
+import { importRowSchema, MAX_IMPORT_ROWS } from "../../contract/schemas/import";
 import { type FieldProblem, invalidInput, type Outcome, ok } from "../shared/outcome";
-import { importRowSchema, MAX_IMPORT_ROWS } from "./import-schemas";
 
 const COLUMNS = new Set(Object.keys(importRowSchema.shape));
 /** Columns whose cells are numbers in JSON: an integer-looking cell becomes a number. */

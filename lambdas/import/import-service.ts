@@ -1,4 +1,10 @@
 import {
+  type ImportResult,
+  type ImportRow,
+  type ImportRowResult,
+  importRowSchema,
+} from "../../contract/schemas/import";
+import {
   accountIdByRef,
   createAccount,
   findAccount,
@@ -13,7 +19,6 @@ import { errorFields, log } from "../shared/observability/log";
 import { eventItems } from "../shared/outbox-events";
 import { OutageError } from "../shared/outcome";
 import { ID_PREFIX } from "../shared/resource-ids";
-import { type ImportResult, type ImportRow, type ImportRowResult, importRowSchema } from "./import-schemas";
 
 /** Rows written at once. Each is a small transaction; more would only queue at DynamoDB. */
 export const IMPORT_CONCURRENCY = 8;

@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { CreatedKey } from "../../contract/api-types";
+import type { CreateKeyInput } from "../../contract/schemas/keys";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
 import { conflict, type Outcome, ok, problemAt } from "../shared/outcome";
 import { capMessage, countNewKey, discountDeadKeys } from "./active-key-count";
 import { keyEvents } from "./key-events";
 import { type ActorInput, actorOf, eventOf, type KeyServiceDeps, putAudit, record } from "./key-store";
 import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
-import type { CreateKeyInput } from "./schemas";
 
 /** A create's `Idempotency-Key` is remembered this long (Stripe keeps them 24 hours too). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;

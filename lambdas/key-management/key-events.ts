@@ -1,6 +1,6 @@
 import type { KeyRecord } from "../../contract/api-types";
+import type { KeyEventType } from "../../contract/schemas/interactions";
 import type { TransactItem } from "../shared/dynamo/transact";
-import type { KeyEventType } from "../shared/interaction-schemas";
 import { keyEventItem } from "../shared/outbox-events";
 import type { KeyServiceDeps } from "./key-store";
 

@@ -1,13 +1,13 @@
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { AuditEventType, KeyRecord } from "../../contract/api-types";
 import type { RetryPolicy } from "../../contract/runtime";
+import { isKeyId } from "../../contract/schemas/keys";
 import { type AuditItem, auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
 import type { KeySecretStore } from "../shared/api-keys/key-secrets";
 import { type TransactItem, type TransactResult, transact } from "../shared/dynamo/transact";
 import { conflict, missing, type Outcome } from "../shared/outcome";
 import type { KeyLimits } from "./key-limits";
-import { isKeyId } from "./schemas";
 
 /**
  * The step every key-management verb shares (`create-key.ts`, `update-key.ts`, `rotate-key.ts`,

@@ -1,6 +1,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { KeyUsage } from "../../contract/api-types";
+import type { KeyUsageInput } from "../../contract/schemas/key-usage";
 import {
   throttledOf,
   usageKeyBounds,
@@ -11,7 +12,6 @@ import {
 } from "../shared/api-keys/usage-history";
 import { invalidInput, type Outcome, ok, problemAt } from "../shared/outcome";
 import { type KeyServiceDeps, keyMissing, readKey } from "./key-store";
-import type { KeyUsageInput } from "./usage-schemas";
 
 /** A usage item as stored; anything else in the table is skipped rather than trusted. */
 const usageItemSchema = z.object({

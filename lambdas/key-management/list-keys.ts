@@ -1,6 +1,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { KeyListItem, KeyRecord, Page } from "../../contract/api-types";
+import { isKeyId, type ListKeysInput } from "../../contract/schemas/keys";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/cursor";
@@ -9,7 +10,6 @@ import { batchGet } from "./batch-get";
 import { KEY_LIMITS } from "./key-limits";
 import { type KeyServiceDeps, record } from "./key-store";
 import { withLastSevenDays } from "./list-usage";
-import { isKeyId, type ListKeysInput } from "./schemas";
 import { lastActivity, unusedCutoff } from "./unused-keys";
 
 /**

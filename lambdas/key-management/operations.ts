@@ -1,5 +1,11 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import * as z from "zod";
+import {
+  KEY_OPERATIONS,
+  type KeyOperation,
+  type KeyOperationName,
+} from "../../contract/routes/key-operations";
+import { idempotencyKeySchema } from "../../contract/schemas/keys";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import {
   byField,
@@ -21,19 +27,7 @@ import { listAuditEvents } from "./list-audit-events";
 import { listKeys } from "./list-keys";
 import { revokeKey } from "./revoke-key";
 import { rotateKey } from "./rotate-key";
-import {
-  createKeySchema,
-  idempotencyKeySchema,
-  listAuditEventsInputSchema,
-  listAuditEventsQuerySchema,
-  listKeysInputSchema,
-  listKeysQuerySchema,
-  revokeKeySchema,
-  rotateKeySchema,
-  updateKeySchema,
-} from "./schemas";
 import { updateKey } from "./update-key";
-import { keyUsageInputSchema } from "./usage-schemas";
 
 /**
  * The key-management operations (API.md §5), the same behind every door (`doors/door.ts`): each validates
@@ -73,23 +67,14 @@ export interface Answer {
   headers?: Record<string, string>;
 }
 
-/** Where an operation's input comes from over HTTP; a direct invocation carries it as JSON fields. */
-type InputSpec<I> =
-  /** A JSON body; `nowMs` is the clock reading a schema may need (`expiresAt` in the future). */
-  | { from: "body"; schema: (nowMs: number) => z.ZodType<I>; optional?: boolean }
-  /** Query parameters (strings) over HTTP; the same fields typed as JSON in a payload. */
-  | { from: "query"; schema: z.ZodType<I>; payloadSchema: z.ZodType<I> };
-
-interface OperationSpec<I> {
-  method: "GET" | "POST" | "PATCH";
-  /** The resource path under a door's prefix (`/admin/v1/orgs/{orgId}` for the admin door). */
-  path: string;
-  takesKeyId: boolean;
-  /** Honours `Idempotency-Key` (the header; `idempotencyKey` in a payload). */
-  idempotent?: boolean;
-  input: InputSpec<I>;
-  run: (call: Call, input: I) => Promise<Answer>;
-}
+/** The input an operation's declaration gives its work: the validated body, query or payload. */
+type InputOf<S extends KeyOperation> = S["input"] extends { from: "body"; schema: (nowMs: number) => infer T }
+  ? T extends z.ZodType
+    ? z.output<T>
+    : never
+  : S["input"] extends { from: "query"; schema: infer T extends z.ZodType }
+    ? z.output<T>
+    : undefined;
 
 /** An operation with its input type erased: it validates its own input from either caller. */
 export interface Operation {
@@ -120,8 +105,16 @@ function idempotencyHeader(event: APIGatewayProxyEvent): string | undefined {
 /** A body's fields over HTTP: its own paths, but a create's `idempotencyKey` came as a header. */
 const inBodyOrHeader = byField({ idempotencyKey: inHeader(IDEMPOTENCY_HEADER) }, inBody);
 
-function operation<I>(spec: OperationSpec<I>): Operation {
-  const { input } = spec;
+/**
+ * An operation from its declaration (`contract/routes/key-operations.ts`: method, path, input) and its
+ * work: it validates its input as declared, from an HTTP request or a payload, then runs.
+ */
+function operation<S extends KeyOperation>(
+  spec: S,
+  run: (call: Call, input: InputOf<S>) => Promise<Answer>,
+): Operation {
+  const input: KeyOperation["input"] = spec.input;
+  const work = run as (call: Call, input: unknown) => Promise<Answer>;
   return {
     method: spec.method,
     path: spec.path,
@@ -134,15 +127,20 @@ function operation<I>(spec: OperationSpec<I>): Operation {
         const body = parseJsonBody(event, input.schema(now), { optional: input.optional });
         parseQuery(event, noFields);
         // Through the direct door (a proxy-shaped payload), a replay names `idempotencyKey`, as it always did.
-        return spec.run({ ...call, locate: call.via === "http" ? inBodyOrHeader : inBody }, body);
+        return work({ ...call, locate: call.via === "http" ? inBodyOrHeader : inBody }, body);
       }
-      const query = parseQuery(event, input.schema);
-      return spec.run({ ...call, locate: inQuery }, query);
+      const query = parseQuery(event, input.from === "query" ? input.schema : noFields);
+      return work({ ...call, locate: inQuery }, query);
     },
     servePayload: async (fields, call) => {
-      const schema = input.from === "body" ? input.schema(call.deps.clock()) : input.payloadSchema;
+      const schema =
+        input.from === "body"
+          ? input.schema(call.deps.clock())
+          : input.from === "query"
+            ? input.payloadSchema
+            : noFields;
       // A payload carries every field, `idempotencyKey` included, as itself.
-      return spec.run({ ...call, locate: inBody }, validate(schema, fields));
+      return work({ ...call, locate: inBody }, validate(schema, fields));
     },
   };
 }
@@ -151,105 +149,53 @@ function operation<I>(spec: OperationSpec<I>): Operation {
 const locationOf = (call: Call, keyId: string): Record<string, string> | undefined =>
   call.keyLocation ? { Location: call.keyLocation(keyId) } : undefined;
 
-/** Every operation by its direct-invocation action name. */
+/** Every operation by its direct-invocation action name: each declared operation and its work. */
 export const OPERATIONS = {
-  createKey: operation({
-    method: "POST",
-    path: "/api-keys",
-    takesKeyId: false,
-    idempotent: true,
-    input: { from: "body", schema: createKeySchema },
-    run: async (call, input) => {
-      const created = valueOrThrow(
-        await createKey(call.deps, call.orgId, input, call.actor, { idempotencyKey: call.idempotencyKey }),
-        call.locate,
-      );
-      return { statusCode: 201, body: created, headers: locationOf(call, created.id) };
-    },
+  createKey: operation(KEY_OPERATIONS.createKey, async (call, input) => {
+    const created = valueOrThrow(
+      await createKey(call.deps, call.orgId, input, call.actor, { idempotencyKey: call.idempotencyKey }),
+      call.locate,
+    );
+    return { statusCode: 201, body: created, headers: locationOf(call, created.id) };
   }),
-  listKeys: operation({
-    method: "GET",
-    path: "/api-keys",
-    takesKeyId: false,
-    input: { from: "query", schema: listKeysQuerySchema, payloadSchema: listKeysInputSchema },
-    run: async (call, input) => ({
-      statusCode: 200,
-      body: valueOrThrow(await listKeys(call.deps, call.orgId, input), call.locate),
-    }),
+  listKeys: operation(KEY_OPERATIONS.listKeys, async (call, input) => ({
+    statusCode: 200,
+    body: valueOrThrow(await listKeys(call.deps, call.orgId, input), call.locate),
+  })),
+  getKey: operation(KEY_OPERATIONS.getKey, async (call) => ({
+    statusCode: 200,
+    body: valueOrThrow(await getKey(call.deps, call.orgId, call.keyId), call.locate),
+  })),
+  revokeKey: operation(KEY_OPERATIONS.revokeKey, async (call) => {
+    const revoked = valueOrThrow(await revokeKey(call.deps, call.orgId, call.keyId, call.actor), call.locate);
+    // Secrets Manager hook: every revoke (a repeat too) schedules the copy's deletion; a failure is a 502.
+    await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, true);
+    return { statusCode: 200, body: revoked };
   }),
-  getKey: operation({
-    method: "GET",
-    path: "/api-keys/{keyId}",
-    takesKeyId: true,
-    input: { from: "query", schema: noFields, payloadSchema: noFields },
-    run: async (call) => ({
-      statusCode: 200,
-      body: valueOrThrow(await getKey(call.deps, call.orgId, call.keyId), call.locate),
-    }),
+  updateKey: operation(KEY_OPERATIONS.updateKey, async (call, input) => ({
+    statusCode: 200,
+    body: valueOrThrow(await updateKey(call.deps, call.orgId, call.keyId, input, call.actor), call.locate),
+  })),
+  rotateKey: operation(KEY_OPERATIONS.rotateKey, async (call, input) => {
+    const rotated = valueOrThrow(
+      await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor),
+      call.locate,
+    );
+    // Revoked by the rotation: its copy goes. Never a failed answer here, or the new key would be lost.
+    if (!input.gracePeriodSeconds) {
+      await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, false);
+    }
+    return { statusCode: 201, body: rotated, headers: locationOf(call, rotated.id) };
   }),
-  revokeKey: operation({
-    method: "POST",
-    path: "/api-keys/{keyId}/revoke",
-    takesKeyId: true,
-    input: { from: "body", schema: () => revokeKeySchema, optional: true },
-    run: async (call) => {
-      const revoked = valueOrThrow(
-        await revokeKey(call.deps, call.orgId, call.keyId, call.actor),
-        call.locate,
-      );
-      // Secrets Manager hook: every revoke (a repeat too) schedules the copy's deletion; a failure is a 502.
-      await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, true);
-      return { statusCode: 200, body: revoked };
-    },
-  }),
-  updateKey: operation({
-    method: "PATCH",
-    path: "/api-keys/{keyId}",
-    takesKeyId: true,
-    input: { from: "body", schema: () => updateKeySchema, optional: true },
-    run: async (call, input) => ({
-      statusCode: 200,
-      body: valueOrThrow(await updateKey(call.deps, call.orgId, call.keyId, input, call.actor), call.locate),
-    }),
-  }),
-  rotateKey: operation({
-    method: "POST",
-    path: "/api-keys/{keyId}/rotate",
-    takesKeyId: true,
-    input: { from: "body", schema: rotateKeySchema, optional: true },
-    run: async (call, input) => {
-      const rotated = valueOrThrow(
-        await rotateKey(call.deps, call.orgId, call.keyId, input, call.actor),
-        call.locate,
-      );
-      // Revoked by the rotation: its copy goes. Never a failed answer here, or the new key would be lost.
-      if (!input.gracePeriodSeconds) {
-        await deleteSecretOfRevoked(call.deps.secrets, { orgId: call.orgId, keyId: call.keyId }, false);
-      }
-      return { statusCode: 201, body: rotated, headers: locationOf(call, rotated.id) };
-    },
-  }),
-  getKeyUsage: operation({
-    method: "GET",
-    path: "/api-keys/{keyId}/usage",
-    takesKeyId: true,
-    input: { from: "query", schema: keyUsageInputSchema, payloadSchema: keyUsageInputSchema },
-    run: async (call, input) => ({
-      statusCode: 200,
-      body: valueOrThrow(await getKeyUsage(call.deps, call.orgId, call.keyId, input), call.locate),
-    }),
-  }),
-  listAuditEvents: operation({
-    method: "GET",
-    path: "/audit-events",
-    takesKeyId: false,
-    input: { from: "query", schema: listAuditEventsQuerySchema, payloadSchema: listAuditEventsInputSchema },
-    run: async (call, input) => ({
-      statusCode: 200,
-      body: valueOrThrow(await listAuditEvents(call.deps, call.orgId, input), call.locate),
-    }),
-  }),
-} satisfies Record<string, Operation>;
+  getKeyUsage: operation(KEY_OPERATIONS.getKeyUsage, async (call, input) => ({
+    statusCode: 200,
+    body: valueOrThrow(await getKeyUsage(call.deps, call.orgId, call.keyId, input), call.locate),
+  })),
+  listAuditEvents: operation(KEY_OPERATIONS.listAuditEvents, async (call, input) => ({
+    statusCode: 200,
+    body: valueOrThrow(await listAuditEvents(call.deps, call.orgId, input), call.locate),
+  })),
+} satisfies Record<KeyOperationName, Operation>;
 
 /** The operations by API Gateway route (`METHOD resource`), for a door whose resources start at `prefix`. */
 export function routesUnder(prefix: string): ReadonlyMap<string, Operation> {

@@ -1,4 +1,5 @@
 import type { RotatedKey } from "../../contract/api-types";
+import type { RotateKeyInput } from "../../contract/schemas/keys";
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
@@ -17,7 +18,6 @@ import {
   stillLive,
 } from "./key-store";
 import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
-import type { RotateKeyInput } from "./schemas";
 
 /** Position of the counter's move in a rotation's transaction (after the two keys and two events). */
 const COUNTER_ACTION = 4;

@@ -1,5 +1,5 @@
+import type { ListKeysInput } from "../../contract/schemas/keys";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
-import type { ListKeysInput } from "./schemas";
 
 /**
  * `unusedForDays` as instants (API.md §11): keys whose last use, or never used their creation, is at

@@ -1,4 +1,5 @@
 import type { KeyRecord } from "../../contract/api-types";
+import type { UpdateKeyInput } from "../../contract/schemas/keys";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import { type Outcome, ok } from "../shared/outcome";
 import {
@@ -12,7 +13,6 @@ import {
   record,
   stillLive,
 } from "./key-store";
-import type { UpdateKeyInput } from "./schemas";
 
 type Change = { from: unknown; to: unknown };
 

@@ -1,21 +1,7 @@
 import * as z from "zod";
-import {
-  AUDIT_EVENT_TYPES,
-  type AuditEvent,
-  type CreatedKey,
-  type CreateKeyBody,
-  GRANULARITIES,
-  KEY_STATUSES,
-  type KeyListItem,
-  type KeyOperationAnswers,
-  type KeyRecord,
-  type KeyUsage,
-  type RotatedKey,
-  type RotateKeyBody,
-  type UpdateKeyBody,
-} from "../../contract/api-types";
+import type { KeyOperationAnswers } from "../../contract/api-types";
 import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
-import { SCOPES } from "../../contract/scopes";
+import type { Same } from "../../contract/schemas/same-type";
 import type { createKey } from "../key-management/create-key";
 import type { getKey } from "../key-management/get-key";
 import type { getKeyUsage } from "../key-management/key-usage";
@@ -24,18 +10,14 @@ import type { listKeys } from "../key-management/list-keys";
 import type { OPERATIONS } from "../key-management/operations";
 import type { revokeKey } from "../key-management/revoke-key";
 import type { rotateKey } from "../key-management/rotate-key";
-import type { createKeySchema, rotateKeySchema, updateKeySchema } from "../key-management/schemas";
 import type { updateKey } from "../key-management/update-key";
-import type { TokenLabel } from "../secret-scanning/leak-report";
 
 /**
- * Zod schemas of answers that no handler validates (it builds them from typed values), written here
- * for the document only. Each is held to the wire type of `contract/api-types.ts`, which the handlers
- * answer with and the clients read: if the two ever differ, `tsc` fails on the `Same` checks below, so
- * the document cannot drift from the code. The request bodies the handlers parse are held to the
- * contract's body types the same way.
+ * The error envelope's zod schema, for the document only, held to the contract's type; and the checks
+ * that each key-management verb answers what the contract's map of answers says (the answers' own
+ * schemas are `contract/schemas/answers.ts`, held to the same types). If either ever differs,
+ * `tsc` fails on a `Same` check below.
  */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 const ERROR_CODES = Object.keys(ERROR_STATUS) as (keyof typeof ERROR_STATUS)[];
 
@@ -59,84 +41,6 @@ export const errorEnvelopeSchema = z.object({
 });
 const errorEnvelopeMatches: Same<z.infer<typeof errorEnvelopeSchema>, ErrorEnvelope> = true;
 
-const isoInstant = z.string().meta({ format: "date-time" });
-
-/** A key as admins see it (API.md §5). */
-export const keyRecordSchema = z.object({
-  id: z.string(),
-  orgId: z.string(),
-  name: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
-  hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
-  status: z.enum(KEY_STATUSES),
-  createdAt: isoInstant,
-  createdBy: z.string(),
-  expiresAt: isoInstant.nullable(),
-  revokedAt: isoInstant.nullable(),
-  lastUsedAt: isoInstant.nullable(),
-  rateLimit: z.object({ limit: z.number().int(), windowSeconds: z.number().int() }),
-  allowedIps: z.array(z.string()).nullable(),
-  replacedBy: z.string().nullable(),
-  usage: z.object({ windowStart: isoInstant, count: z.number().int() }),
-});
-const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
-
-/** The create answer: the record plus the key, shown this once (and the Secrets Manager copy's ARN). */
-export const createdKeySchema = keyRecordSchema.extend({
-  key: z.string().meta({ description: "The key itself; never shown again." }),
-  secretArn: z.string().optional().meta({ description: "With the Secrets Manager hook on." }),
-});
-const createdKeyMatches: Same<z.infer<typeof createdKeySchema>, CreatedKey> = true;
-
-/** The rotate answer: the new key's record and key, and the id of the key it replaces. */
-export const rotatedKeySchema = createdKeySchema.extend({ replaces: z.string() });
-const rotatedKeyMatches: Same<z.infer<typeof rotatedKeySchema>, RotatedKey> = true;
-
-/** The bodies as sent (before the schemas' transforms) are the contract's, which the clients send. */
-const createKeyBodyMatches: Same<z.input<ReturnType<typeof createKeySchema>>, CreateKeyBody> = true;
-const updateKeyBodyMatches: Same<z.input<typeof updateKeySchema>, UpdateKeyBody> = true;
-const rotateKeyBodyMatches: Same<z.input<ReturnType<typeof rotateKeySchema>>, RotateKeyBody> = true;
-
-/** A key audit event (API.md §5). */
-export const auditEventSchema = z.object({
-  id: z.string(),
-  type: z.enum(AUDIT_EVENT_TYPES),
-  at: isoInstant,
-  actor: z.string(),
-  claimedActor: z.string().optional(),
-  actorEmail: z.string().nullable().optional(),
-  keyId: z.string(),
-  changes: z.record(z.string(), z.unknown()),
-});
-const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
-
-/** One period of a usage answer (API.md §11). */
-const usagePeriodSchema = z.object({
-  start: isoInstant,
-  count: z.number().int().meta({ description: "Requests counted in the period." }),
-  throttled: z.number().int().meta({ description: "How many of them were answered 429." }),
-});
-
-/** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
-export const keyUsageSchema = z.object({
-  keyId: z.string(),
-  windowSeconds: z.number().int(),
-  limit: z.number().int().meta({ description: "The key's effective limit per window." }),
-  granularity: z.enum(GRANULARITIES),
-  items: z.array(usagePeriodSchema),
-});
-
-/** A listed key (API.md §5, §11): its record and its last 7 days by hour, as the page draws them. */
-export const keyListItemSchema = keyRecordSchema.extend({
-  lastSevenDays: z.array(usagePeriodSchema).meta({
-    description:
-      "The key's last 7 days by hour, oldest first, hours without requests left out: the items of its " +
-      "usage answer with `granularity=hour` and no bounds, the current window live.",
-  }),
-});
-const keyListItemMatches: Same<z.infer<typeof keyListItemSchema>, KeyListItem> = true;
-const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
-
 /** What a key-management verb answers when it succeeds (the operation of the same name answers it). */
 type VerbAnswer<F extends (...args: never[]) => Promise<{ ok: boolean }>> = Extract<
   Awaited<ReturnType<F>>,
@@ -156,33 +60,5 @@ const operationAnswersMatch: [
   Same<VerbAnswer<typeof listAuditEvents>, KeyOperationAnswers["listAuditEvents"]>,
 ] = [true, true, true, true, true, true, true, true, true];
 
-/** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
-export const tokenLabelSchema = z.object({
-  token_hash: z.string().meta({ description: "Hex SHA-256 of the reported token." }),
-  token_type: z.string(),
-  label: z.enum(["true_positive", "false_positive"]),
-});
-const tokenLabelMatches: Same<z.infer<typeof tokenLabelSchema>, TokenLabel> = true;
-
-/** A page of a list (API.md §6): the items and the cursor of the next page, null on the last. */
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-}
-
-export const healthSchema = z.object({ status: z.literal("ok") });
-
 /** The type checks above, referenced so that the compiler keeps them. */
-export const DOC_SCHEMA_CHECKS = [
-  errorEnvelopeMatches,
-  keyRecordMatches,
-  createdKeyMatches,
-  rotatedKeyMatches,
-  createKeyBodyMatches,
-  updateKeyBodyMatches,
-  rotateKeyBodyMatches,
-  auditEventMatches,
-  keyUsageMatches,
-  keyListItemMatches,
-  operationAnswersMatch,
-  tokenLabelMatches,
-];
+export const DOC_SCHEMA_CHECKS = [errorEnvelopeMatches, operationAnswersMatch];

@@ -7,27 +7,33 @@ import {
   type ZodOpenApiResponseObject,
 } from "zod-openapi";
 import { ROUTES, type Route } from "../../contract/routes";
-import { accountSchema } from "../accounts/account-schemas";
-import { contactSchema } from "../contacts/contact-schemas";
-import { importResultSchema } from "../import/import-schemas";
-import { paymentSchema } from "../payments/payment-schemas";
-import { interactionSchema } from "../shared/interaction-schemas";
-import { createdWebhookSchema, webhookSchema } from "../webhooks/webhook-schemas";
+import {
+  type InputContext,
+  PATH_PARAMETERS,
+  pathParameterNames,
+  schemaFor,
+  TAGS,
+} from "../../contract/routes/route";
+import { accountSchema } from "../../contract/schemas/accounts";
 import {
   auditEventSchema,
   createdKeySchema,
-  errorEnvelopeSchema,
   keyRecordSchema,
   rotatedKeySchema,
   tokenLabelSchema,
-} from "./doc-schemas";
-import type { RouteDoc } from "./route-doc";
-import { ROUTE_DOCS } from "./route-docs";
+} from "../../contract/schemas/answers";
+import { contactSchema } from "../../contract/schemas/contacts";
+import { importResultSchema } from "../../contract/schemas/import";
+import { interactionSchema } from "../../contract/schemas/interactions";
+import { paymentSchema } from "../../contract/schemas/payments";
+import { createdWebhookSchema, webhookSchema } from "../../contract/schemas/webhooks";
+import { errorEnvelopeSchema } from "./doc-schemas";
 
 /**
- * The OpenAPI 3.1 document of the whole API, generated from the route table and the zod schemas the
- * handlers validate with (zod-openapi). Served at `GET /api/v1/openapi.json`, committed as
- * `docs/openapi.json` (`npm run openapi`); a test fails when the two drift or a route is missing.
+ * The OpenAPI 3.1 document of the whole API, generated from the route table alone (zod-openapi): each
+ * declaration names its summary, the schemas its handler validates with and those it answers.
+ * Served at `GET /api/v1/openapi.json`, committed as `docs/openapi.json` (`npm run openapi`); a test
+ * fails when the two drift.
  */
 export const API_VERSION = "1.0.0";
 
@@ -130,6 +136,37 @@ const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
   },
 };
 
+/**
+ * The context the document renders request schemas in: no clock (a schema's refinements do not show)
+ * and a deployed stage's webhook policy.
+ */
+const DOCUMENTED_INPUT: InputContext = { nowMs: 0, webhookUrls: { allowLoopback: false } };
+
+/** A route's path parameters, each a required string described by its name (`PATH_PARAMETERS`). */
+function pathParameters(route: Route): z.ZodObject | undefined {
+  const names = pathParameterNames(route.path);
+  if (names.length === 0) return undefined;
+  return z.object(
+    Object.fromEntries(
+      names.map((name) => {
+        const description = PATH_PARAMETERS[name];
+        if (!description) throw new Error(`${routeKey(route)}: path parameter ${name} is not described`);
+        return [name, z.string().meta({ description })];
+      }),
+    ),
+  );
+}
+
+/** The request body by media type, as the document shows it. */
+function requestBody(route: Route): { content: Record<string, z.ZodType>; required: boolean } | undefined {
+  if (!route.body) return undefined;
+  if ("raw" in route.body) return { content: { ...route.body.raw }, required: true };
+  return {
+    content: { "application/json": schemaFor(route.body.json, DOCUMENTED_INPUT) },
+    required: !route.body.optional,
+  };
+}
+
 function security(route: Route): oas31.SecurityRequirementObject[] {
   if (route.auth === "apiKey") return [{ ApiKey: route.scope ? [route.scope] : [] }];
   if (route.auth === "iam") return [{ SigV4: [] }];
@@ -138,88 +175,73 @@ function security(route: Route): oas31.SecurityRequirementObject[] {
 }
 
 /** The error statuses a route can answer: those of its auth kind and its input, then its own. */
-function errorStatuses(route: Route, doc: RouteDoc): number[] {
+function errorStatuses(route: Route, path: z.ZodObject | undefined): number[] {
   const statuses = new Set<number>();
   if (route.auth === "apiKey") for (const status of [400, 401, 403, 429]) statuses.add(status);
   if (route.auth === "iam" || route.auth === "cognito")
     for (const status of [400, 401, 403, 404]) statuses.add(status);
-  if (doc.query || doc.headers) statuses.add(400);
-  if (doc.path) statuses.add(404);
-  if (doc.body) for (const status of [400, 413, 415]) statuses.add(status);
-  for (const status of doc.errors ?? []) statuses.add(status);
+  if (route.query || route.headers) statuses.add(400);
+  if (path) statuses.add(404);
+  if (route.body) for (const status of [400, 413, 415]) statuses.add(status);
+  for (const status of route.errors ?? []) statuses.add(status);
   statuses.add(500);
   if (route.auth === "apiKey") statuses.add(503);
   return [...statuses].sort((a, b) => a - b);
 }
 
-function operation(route: Route, doc: RouteDoc): ZodOpenApiOperationObject {
+const byMediaType = (content: Readonly<Record<string, z.ZodType>>) =>
+  Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema }]));
+
+function operation(route: Route): ZodOpenApiOperationObject {
+  const { success } = route;
+  const path = pathParameters(route);
+  const body = requestBody(route);
   const baseHeaders = route.auth === "apiKey" ? rateLimitHeaders : requestIdHeader;
-  const successHeaders = doc.success.headers ? baseHeaders.extend(doc.success.headers.shape) : baseHeaders;
+  const successHeaders = success.headers ? baseHeaders.extend(success.headers.shape) : baseHeaders;
   const responses: ZodOpenApiOperationObject["responses"] = {
-    [String(doc.success.status)]: {
-      description: doc.success.description,
+    [String(success.status)]: {
+      description: success.description,
       headers: successHeaders,
-      ...(doc.success.content
-        ? {
-            content: Object.fromEntries(
-              Object.entries(doc.success.content).map(([type, schema]) => [type, { schema }]),
-            ),
-          }
-        : {}),
+      ...(success.content ? { content: byMediaType(success.content) } : {}),
     },
   };
-  for (const status of errorStatuses(route, doc)) {
+  for (const status of errorStatuses(route, path)) {
     responses[String(status) as `4${string}`] = ERROR_RESPONSES[status] ?? DEFAULT_RESPONSE;
   }
   responses.default = DEFAULT_RESPONSE;
   const scope = route.scope ? ` Needs the \`${route.scope}\` scope.` : "";
   return {
-    operationId: doc.operationId,
-    summary: doc.summary,
-    ...(doc.description || scope ? { description: `${doc.description ?? ""}${scope}`.trim() } : {}),
-    tags: [doc.tag],
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description || scope ? { description: `${route.description ?? ""}${scope}`.trim() } : {}),
+    tags: [route.tag],
     security: security(route),
-    ...(doc.path || doc.query || doc.headers
+    ...(path || route.query || route.headers
       ? {
           requestParams: {
-            ...(doc.path ? { path: doc.path } : {}),
-            ...(doc.query ? { query: doc.query } : {}),
-            ...(doc.headers ? { header: doc.headers } : {}),
+            ...(path ? { path } : {}),
+            ...(route.query ? { query: route.query } : {}),
+            ...(route.headers ? { header: route.headers } : {}),
           },
         }
       : {}),
-    ...(doc.body
-      ? {
-          requestBody: {
-            required: doc.body.required,
-            content: Object.fromEntries(
-              Object.entries(doc.body.content).map(([type, schema]) => [type, { schema }]),
-            ),
-          },
-        }
-      : {}),
+    ...(body ? { requestBody: { required: body.required, content: byMediaType(body.content) } } : {}),
     responses,
   };
 }
 
-/** The key of a route in `ROUTE_DOCS`. */
+/** A route as `METHOD path`. */
 export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method} ${route.path}`;
 
-/** Routes of the table that have no entry in the registry (and so are missing from the document). */
-export function undocumentedRoutes(routes: readonly Route[] = ROUTES): Route[] {
-  return routes.filter((route) => !ROUTE_DOCS[routeKey(route)]);
-}
-
-/** The document, from the route table: every documented route, in the table's order. */
+/** The document, from the route table: every route, in the table's order, under the tags it uses. */
 export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): oas31.OpenAPIObject {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
-    const doc = ROUTE_DOCS[routeKey(route)];
-    if (!doc) continue;
     const method = route.method.toLowerCase() as "get" | "post" | "patch" | "put" | "delete";
-    paths[route.path] = { ...paths[route.path], [method]: operation(route, doc) };
+    paths[route.path] = { ...paths[route.path], [method]: operation(route) };
   }
-  const tags = [...new Set(Object.values(ROUTE_DOCS).map((doc) => doc.tag))].map((name) => ({ name }));
+  const used = new Set(routes.map((route) => route.tag));
+  const tags = TAGS.filter((tag) => used.has(tag)).map((name) => ({ name }));
   return createDocument({
     openapi: "3.1.0",
     info: {

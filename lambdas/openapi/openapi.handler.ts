@@ -12,7 +12,7 @@ let document: oas31.OpenAPIObject | undefined;
 
 /**
  * `GET /api/v1/openapi.json`: the OpenAPI document, public (no key, no authorizer, so never counted).
- * The only Lambda that bundles the generator and the schema registry.
+ * The only Lambda that bundles the generator and the whole route table.
  */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
   .use(httpEnvelope())

@@ -1,3 +1,4 @@
+import { getPaymentRoute } from "../../contract/routes/payments";
 import { apiRoute } from "../shared/http/api-route";
 import { idParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
@@ -5,7 +6,7 @@ import { runtimeFromEnvironment } from "../shared/runtime";
 import { getPayment } from "./payment-store";
 
 /** `GET /api/v1/accounts/{accountId}/payments/{paymentId}` (accounts:read): one payment. */
-export const createHandler = apiRoute({}, async ({ auth, event, deps }) => {
+export const createHandler = apiRoute(getPaymentRoute, async ({ auth, event, deps }) => {
   const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
   const paymentId = idParameter(event, "paymentId", ID_PREFIX.payment, "payment");
   const payment = await getPayment(deps, auth.orgId, accountId, paymentId);

@@ -1,5 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { orgPk, resourceOf, sk } from "../../contract/data-items";
+import type { Payment, RegisterPayment } from "../../contract/schemas/payments";
 import { getAccount } from "../accounts/account-store";
 import { rawNumber, rawString } from "../shared/dynamo/conditions";
 import { type DataDeps, isoAt, type Page, queryPage, startAfter } from "../shared/dynamo/data-store";
@@ -14,7 +15,6 @@ import { newId } from "../shared/ids";
 import { eventItems } from "../shared/outbox-events";
 import { conflict, type Failed, invalidInput, missing, type Outcome, ok, problemAt } from "../shared/outcome";
 import { ID_PREFIX } from "../shared/resource-ids";
-import type { Payment, RegisterPayment } from "./payment-schemas";
 
 /** Positions of the actions in a payment's transaction, for reading its cancellation reasons. */
 const ACCOUNT_ACTION = 1;

@@ -1,3 +1,5 @@
+import { registerPaymentRoute } from "../../contract/routes/payments";
+import type { Payment } from "../../contract/schemas/payments";
 import { apiRoute } from "../shared/http/api-route";
 import { idempotentCreate, idempotentRequest } from "../shared/http/idempotency";
 import { withCalledLocation } from "../shared/http/links";
@@ -5,7 +7,6 @@ import type { HttpResult } from "../shared/http/response";
 import { idParameter, pathParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { type Payment, registerPaymentSchema } from "./payment-schemas";
 import { registerPayment } from "./payment-store";
 
 /**
@@ -22,23 +23,20 @@ const registered = (payment: Payment): HttpResult => ({
  * `POST /api/v1/accounts/{accountId}/payments` (payments:write): registers a payment and lowers the
  * balance, honouring `Idempotency-Key` (scoped to the org and this concrete path).
  */
-export const createHandler = apiRoute(
-  { body: registerPaymentSchema },
-  async ({ auth, body, event, now, deps }) => {
-    // The key is checked (400) before the account is looked up (404): the request itself comes first.
-    const idempotent = idempotentCreate(
-      idempotentRequest(event, {
-        method: "POST",
-        path: `/api/v1/accounts/${pathParameter(event, "accountId")}/payments`,
-      }),
-      registered,
-    );
-    const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
-    const written = await registerPayment(deps, auth.orgId, accountId, body, now, idempotent.record);
-    if (!written.ok) return written;
-    return withCalledLocation(event, idempotent.answer(written.value));
-  },
-);
+export const createHandler = apiRoute(registerPaymentRoute, async ({ auth, body, event, now, deps }) => {
+  // The key is checked (400) before the account is looked up (404): the request itself comes first.
+  const idempotent = idempotentCreate(
+    idempotentRequest(event, {
+      method: "POST",
+      path: `/api/v1/accounts/${pathParameter(event, "accountId")}/payments`,
+    }),
+    registered,
+  );
+  const accountId = idParameter(event, "accountId", ID_PREFIX.account, "account");
+  const written = await registerPayment(deps, auth.orgId, accountId, body, now, idempotent.record);
+  if (!written.ok) return written;
+  return withCalledLocation(event, idempotent.answer(written.value));
+});
 
 /** The Lambda entry point: built once, when the function starts, from its environment. */
 export const handler = createHandler(runtimeFromEnvironment(process.env));

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
+import type { Label, ReportedToken, TokenLabel } from "../../contract/schemas/secret-scanning";
 import { findKeyByToken } from "../key-management/get-key";
 import type { KeyServiceDeps } from "../key-management/key-store";
 import { revokeKey } from "../key-management/revoke-key";
@@ -15,37 +15,8 @@ import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
  * token), never `token_raw`: a response must not carry a live credential back over the wire.
  */
 
-/** The most matches one report may carry; a bigger one is a 400. */
-export const MAX_REPORTED_TOKENS = 1000;
-
 /** The actor of every change a report makes (API.md §5). */
 export const SECRET_SCANNING_ACTOR = "secret-scanning";
-
-/**
- * One match. GitHub may add fields, and a report that failed on a new field would leave leaked keys
- * live, so unknown fields are ignored here (unlike in the admin API). `url` may be empty, and older
- * reports have no `source`.
- */
-const reportedTokenSchema = z.looseObject({
-  token: z.string().min(1, "Must not be empty."),
-  type: z.string(),
-  url: z.string().default(""),
-  source: z.string().default(""),
-});
-export type ReportedToken = z.infer<typeof reportedTokenSchema>;
-
-export const leakReportSchema = z
-  .array(reportedTokenSchema, "The report must be a JSON array of matches.")
-  .max(MAX_REPORTED_TOKENS, `A report may carry at most ${MAX_REPORTED_TOKENS} matches.`);
-
-export type Label = "true_positive" | "false_positive";
-
-/** One answer entry, in GitHub's feedback format. */
-export interface TokenLabel {
-  token_hash: string;
-  token_type: string;
-  label: Label;
-}
 
 /** The key service's dependencies; with the Secrets Manager hook on, a revoked key's copy is deleted too. */
 export type LeakReportDeps = KeyServiceDeps;

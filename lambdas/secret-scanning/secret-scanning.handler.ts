@@ -1,6 +1,7 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { Runtime } from "../../contract/runtime";
+import { leakReportSchema } from "../../contract/schemas/secret-scanning";
 import { keyServiceDepsOf } from "../key-management/service-deps";
 import { httpEnvelope } from "../shared/http/envelope";
 import { HttpError, validationError } from "../shared/http/errors";
@@ -11,7 +12,7 @@ import { log } from "../shared/observability/log";
 import { telemetryLogger } from "../shared/observability/telemetry";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { type SigningKeySource, signingKeySource, verifyReportSignature } from "./github-signing-keys";
-import { handleLeakReport, leakReportSchema } from "./leak-report";
+import { handleLeakReport } from "./leak-report";
 
 /**
  * `POST /security/v1/secret-scanning` (API.md §8): leaked-key reports from GitHub's secret scanning.

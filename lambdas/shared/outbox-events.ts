@@ -1,8 +1,13 @@
 import { orgPk, sk } from "../../contract/data-items";
+import type {
+  BusinessEventType,
+  Interaction,
+  KeyEventType,
+  WebhookEventType,
+} from "../../contract/schemas/interactions";
 import { isoAt } from "./dynamo/data-store";
 import type { TransactItem } from "./dynamo/transact";
 import { newId } from "./ids";
-import type { BusinessEventType, Interaction, KeyEventType, WebhookEventType } from "./interaction-schemas";
 
 /** Something that happened, to be recorded with the write that made it happen. */
 export interface BusinessEvent {

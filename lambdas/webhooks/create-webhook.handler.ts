@@ -1,17 +1,14 @@
+import { createWebhookRoute } from "../../contract/routes/webhooks";
 import { apiRoute } from "../shared/http/api-route";
 import { linkTo } from "../shared/http/links";
-import { parseJsonBody } from "../shared/http/validation";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { webhookUrlPolicy } from "./webhook-policy";
-import { createWebhookSchema } from "./webhook-schemas";
 import { createWebhook } from "./webhook-store";
 
 /**
  * `POST /api/v1/webhooks` (webhooks:manage): a new subscription; the answer holds its signing secret,
- * the only time it is shown. The body schema depends on the runtime's URL policy, so it is parsed here.
+ * the only time it is shown.
  */
-export const createHandler = apiRoute({}, async ({ auth, event, now, deps, settings }) => {
-  const body = parseJsonBody(event, createWebhookSchema(webhookUrlPolicy(settings)));
+export const createHandler = apiRoute(createWebhookRoute, async ({ auth, body, event, now, deps }) => {
   const created = await createWebhook(deps, auth.orgId, body, now);
   if (!created.ok) return created;
   const webhook = created.value;

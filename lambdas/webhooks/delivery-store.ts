@@ -8,10 +8,10 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
+import type { DeliveryAttempt } from "../../contract/schemas/deliveries";
+import type { WebhookEventType } from "../../contract/schemas/interactions";
 import { isoAt, nextCursorOf, type Page, startAfter } from "../shared/dynamo/data-store";
-import type { WebhookEventType } from "../shared/interaction-schemas";
 import { type Outcome, ok } from "../shared/outcome";
-import type { DeliveryAttempt } from "./delivery-schemas";
 import { getWebhook, SECRET_ATTRIBUTE } from "./webhook-store";
 
 /** How long an attempt stays in the delivery log. */

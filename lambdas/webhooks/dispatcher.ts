@@ -1,14 +1,15 @@
+import { classifyAddress } from "../../contract/public-address";
 import type { PostWebhook, ResolvedAddress, ResolveHost } from "../../contract/runtime";
+import type { DeliveryAttempt, DeliveryFailureReason } from "../../contract/schemas/deliveries";
+import { webhookUrlProblem } from "../../contract/schemas/webhooks";
 import { newId } from "../shared/ids";
 import type { WebhookEvent } from "../shared/outbox-events";
 import { type DeliveryGate, deliveryGate, slotWait } from "./delivery-gate";
 import { afterFailure, DISABLE_AFTER_MS } from "./delivery-schedule";
-import type { DeliveryAttempt, DeliveryFailureReason, PendingRetry } from "./delivery-schemas";
+import type { PendingRetry } from "./delivery-schemas";
 import type { DeliveryStore, Subscription } from "./delivery-store";
 import { failureOf, PostFailure } from "./http-post";
-import { classifyAddress } from "./public-address";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
-import { webhookUrlProblem } from "./webhook-schemas";
 
 /** A receiver has this long to answer (API.md §9). */
 export const DELIVERY_TIMEOUT_MS = 10_000;

@@ -1,10 +1,10 @@
+import { listWebhooksRoute } from "../../contract/routes/webhooks";
 import { apiRoute } from "../shared/http/api-route";
-import { listQuerySchema } from "../shared/http/list-query";
 import { runtimeFromEnvironment } from "../shared/runtime";
 import { listWebhooks } from "./webhook-store";
 
 /** `GET /api/v1/webhooks` (webhooks:manage): the org's subscriptions, oldest first, a page at a time. */
-export const createHandler = apiRoute({ query: listQuerySchema }, async ({ auth, query, deps }) => {
+export const createHandler = apiRoute(listWebhooksRoute, async ({ auth, query, deps }) => {
   const page = await listWebhooks(deps, auth.orgId, query);
   if (!page.ok) return page;
   return { statusCode: 200, body: page.value };

@@ -1,14 +1,12 @@
+import { updateWebhookRoute } from "../../contract/routes/webhooks";
 import { apiRoute } from "../shared/http/api-route";
-import { parseJsonBody, pathParameter } from "../shared/http/validation";
+import { pathParameter } from "../shared/http/validation";
 import { runtimeFromEnvironment } from "../shared/runtime";
-import { webhookUrlPolicy } from "./webhook-policy";
-import { updateWebhookSchema } from "./webhook-schemas";
 import { updateWebhook } from "./webhook-store";
 
 /** `PATCH /api/v1/webhooks/{webhookId}` (webhooks:manage): url, events, description, enabled; no body changes nothing. */
-export const createHandler = apiRoute({}, async ({ auth, event, now, deps, settings }) => {
-  const change = parseJsonBody(event, updateWebhookSchema(webhookUrlPolicy(settings)), { optional: true });
-  const webhook = await updateWebhook(deps, auth.orgId, pathParameter(event, "webhookId"), change, now);
+export const createHandler = apiRoute(updateWebhookRoute, async ({ auth, body, event, now, deps }) => {
+  const webhook = await updateWebhook(deps, auth.orgId, pathParameter(event, "webhookId"), body, now);
   if (!webhook.ok) return webhook;
   return { statusCode: 200, body: webhook.value };
 });

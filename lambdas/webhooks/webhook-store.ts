@@ -9,6 +9,13 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { orgPk, SK_PREFIX, sk } from "../../contract/data-items";
 import type { RetryPolicy } from "../../contract/runtime";
+import {
+  type CreatedWebhook,
+  type CreateWebhook,
+  type UpdateWebhook,
+  type Webhook,
+  webhookSchema,
+} from "../../contract/schemas/webhooks";
 import { nextCursorOf, startAfter } from "../shared/dynamo/data-store";
 import {
   conditionFailedAt,
@@ -20,13 +27,6 @@ import {
 import { newId } from "../shared/ids";
 import { conflict, missing, type Outcome, ok, storeBusy } from "../shared/outcome";
 import { isResourceId } from "../shared/resource-ids";
-import {
-  type CreatedWebhook,
-  type CreateWebhook,
-  type UpdateWebhook,
-  type Webhook,
-  webhookSchema,
-} from "./webhook-schemas";
 
 export interface WebhookStoreDeps {
   db: DynamoDBDocumentClient;

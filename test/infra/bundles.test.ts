@@ -5,7 +5,7 @@ import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "../../bench/deployed-bundles";
 import { deployedFunctions as benchedFunctions } from "../../bench/function-loads";
-import { handlerModules } from "../../contract/routes";
+import { handlerModules, ROUTES } from "../../contract/routes";
 import { ENVIRONMENT_NAMES } from "../../lib/config";
 import { FynexFunction } from "../../lib/constructs/fynex-function";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
@@ -13,6 +13,18 @@ import { synthesize } from "./synth";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENAPI_HANDLER = "lambdas/openapi/openapi.handler";
+const AUTHORIZER_HANDLER = "lambdas/authorizer/authorizer.handler";
+
+/**
+ * What only the document needs: the whole route table, the key routes' documentation and the answers
+ * no function validates (docs/DECISIONS.md #262). A function that carried them would carry every
+ * domain's schemas and summaries.
+ */
+const DOCUMENT_ONLY = ["contract/routes/index.ts", "contract/routes/keys.ts", "contract/schemas/answers.ts"];
+
+/** The route declaration modules a bundle holds, besides the shared shape (`route.ts`). */
+const declarationsIn = (inputs: string[]) =>
+  inputs.filter((input) => input.startsWith("contract/routes/") && input !== "contract/routes/route.ts");
 
 /**
  * Bundled as the stack bundles (esbuild, ES module entry points). The AWS SDK is left external here:
@@ -144,14 +156,34 @@ describe("Lambda bundles", () => {
     expect(leaked.some((input) => input.startsWith("node_modules/constructs/"))).toBe(true);
   });
 
-  it("keeps the OpenAPI generator and the schema registry out of every business Lambda", () => {
+  it("keeps the OpenAPI generator, the route table and the document-only answers out of every other function", () => {
     for (const [handler, inputs] of inputsByHandler) {
       if (handler === OPENAPI_HANDLER) continue;
       const leaked = inputs.filter(
-        (input) => input.includes("node_modules/zod-openapi") || input.includes("lambdas/openapi/"),
+        (input) =>
+          input.includes("node_modules/zod-openapi") ||
+          input.includes("lambdas/openapi/") ||
+          DOCUMENT_ONLY.includes(input),
       );
       expect(leaked, handler).toEqual([]);
     }
+  });
+
+  it("gives a business function its own domain's declarations only, and the key doors the operations only", () => {
+    for (const route of ROUTES.filter((declared) => declared.auth === "apiKey")) {
+      const declarations = declarationsIn(inputsByHandler.get(route.handler) ?? []);
+      expect(declarations, route.handler).toHaveLength(1);
+    }
+    for (const door of ["http", "console", "direct"]) {
+      const inputs = inputsByHandler.get(`lambdas/key-management/doors/${door}.handler`) ?? [];
+      expect(declarationsIn(inputs), door).toEqual(["contract/routes/key-operations.ts"]);
+    }
+  });
+
+  it("keeps zod out of the authorizer, which validates no request body", () => {
+    const inputs = inputsByHandler.get(AUTHORIZER_HANDLER) ?? [];
+    expect(inputs.length).toBeGreaterThan(10);
+    expect(inputs.filter((input) => input.includes("node_modules/zod/"))).toEqual([]);
   });
 
   it("has the bench measure every function the stack deploys, and nothing else", () => {

@@ -1,9 +1,9 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
 import { orgPk, SK_PREFIX } from "../../contract/data-items";
+import type { Interaction } from "../../contract/schemas/interactions";
 import { SCOPES } from "../../contract/scopes";
 import { dataDepsOf } from "../../lambdas/shared/dynamo/data-store";
-import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { createKey, type Reply, withKey } from "./harness";
 import { expectRequestId } from "./request-ids";
 import { localOf, type Target } from "./target";

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Account } from "../../contract/schemas/accounts";
+import type { Interaction } from "../../contract/schemas/interactions";
 import { SCOPES } from "../../contract/scopes";
-import type { Account } from "../../lambdas/accounts/account-schemas";
 import { newId } from "../../lambdas/shared/ids";
-import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import {
   ACCOUNT_HEADER,
   CONTENT_TYPE,

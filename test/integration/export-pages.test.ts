@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sk } from "../../contract/data-items";
+import type { Interaction } from "../../contract/schemas/interactions";
 import { exportPage } from "../../lambdas/export/export-page";
 import { dataDepsOf } from "../../lambdas/shared/dynamo/data-store";
 import { newId } from "../../lambdas/shared/ids";
-import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { ACCOUNT_HEADER, account, CONTENT_TYPE, interaction, recordsOf, T0, useExport } from "./export";
 import { withKey } from "./harness";
 import { seedItems } from "./seed";

@@ -6,9 +6,9 @@
 import { parse } from "csv-parse/sync";
 import { expect } from "vitest";
 import { orgPk, sk } from "../../contract/data-items";
-import type { Account } from "../../lambdas/accounts/account-schemas";
+import type { Account } from "../../contract/schemas/accounts";
+import type { Interaction } from "../../contract/schemas/interactions";
 import { newId } from "../../lambdas/shared/ids";
-import type { Interaction } from "../../lambdas/shared/interaction-schemas";
 import { pathUnder } from "./business";
 import { createKey, ManualClock, type Reply, urlOf, useTarget } from "./harness";
 

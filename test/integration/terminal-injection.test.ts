@@ -5,7 +5,7 @@ import { org } from "./target";
 /**
  * Issue 19 point 5 over HTTP: a key name with ESC, CR, BEL or U+202E used to be accepted (201) and
  * printed raw by `fynex-keys list`. API.md §4: refused with 400 at the field, in every free-text
- * field; `test/unit/lambdas/shared/plain-text.test.ts` covers each field's schema.
+ * field; `test/unit/contract/schemas/plain-text.test.ts` covers each field's schema.
  */
 const target = useTarget();
 

@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { consoleCorsHeaders, KEY_ADMINS_GROUP, ORG_ID_CLAIM } from "../../../contract/console";
 import { SERVICE } from "../../../contract/metric-names";
+import { CONSOLE_PREFIX } from "../../../contract/routes/key-operations";
 import type { Runtime } from "../../../contract/runtime";
+import { orgIdSchema } from "../../../contract/schemas/keys";
 import { HttpError } from "../../shared/http/errors";
 import { runtimeFromEnvironment } from "../../shared/runtime";
 import type { Actor } from "../key-store";
-import { orgIdSchema } from "../schemas";
 import { type HttpDoorSpec, httpDoor } from "./door";
 
 /**
@@ -15,8 +16,6 @@ import { type HttpDoorSpec, httpDoor } from "./door";
  * over as strings under `requestContext.authorizer.claims` (the local runtime's gateway does the same
  * from its OpenID provider's ID token), so the org, the person and their groups come from there only.
  */
-
-const CONSOLE_PREFIX = "/console/v1";
 
 /** The person behind a request, from the token's claims. */
 export interface ConsoleUser {

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
 import type { ErrorEnvelope } from "../../../contract/error-codes";
+import { ADMIN_PREFIX } from "../../../contract/routes/key-operations";
 import type { Runtime } from "../../../contract/runtime";
+import { claimedActorSchema, idempotencyKeySchema } from "../../../contract/schemas/keys";
 import { validationError } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
 import { errorResult } from "../../shared/http/response";
@@ -9,9 +11,8 @@ import { validate } from "../../shared/http/validation";
 import { runtimeFromEnvironment } from "../../shared/runtime";
 import type { Actor, KeyServiceDeps } from "../key-store";
 import { type Answer, type Call, OPERATIONS, routesUnder } from "../operations";
-import { claimedActorSchema, idempotencyKeySchema } from "../schemas";
 import { keyServiceDepsOf } from "../service-deps";
-import { ADMIN_PREFIX, parseOrgId } from "./door";
+import { parseOrgId } from "./door";
 
 /**
  * The direct door of key management (`aws lambda invoke`, the Lambda console), its own function that

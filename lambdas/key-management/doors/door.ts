@@ -1,7 +1,9 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { SERVICE } from "../../../contract/metric-names";
+import { ADMIN_PREFIX } from "../../../contract/routes/key-operations";
 import type { Runtime } from "../../../contract/runtime";
+import { isKeyId, orgIdSchema } from "../../../contract/schemas/keys";
 import { httpEnvelope } from "../../shared/http/envelope";
 import { HttpError, notFound } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
@@ -12,7 +14,6 @@ import { pathParameter, validate } from "../../shared/http/validation";
 import { requestTelemetry } from "../../shared/observability/telemetry";
 import type { Actor } from "../key-store";
 import { routesUnder } from "../operations";
-import { isKeyId, orgIdSchema } from "../schemas";
 import { keyServiceDepsOf } from "../service-deps";
 
 /**
@@ -96,9 +97,6 @@ export function httpDoor(
   // The envelope (registered first, so last out) turns every answer and error into a proxy result.
   return (event, context) => serve(event, context) as Promise<APIGatewayProxyResult>;
 }
-
-/** The admin routes' resources (API.md §5). */
-export const ADMIN_PREFIX = "/admin/v1/orgs/{orgId}";
 
 /** The admin door: API Gateway with IAM authorization (locally, a bearer token as `local-admin`). */
 export const ADMIN_DOOR: HttpDoorSpec = {

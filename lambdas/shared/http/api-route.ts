@@ -2,7 +2,7 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import * as z from "zod";
 import { SERVICE } from "../../../contract/metric-names";
-import { findRoute } from "../../../contract/routes";
+import { type InputContext, type KeyRoute, schemaFor } from "../../../contract/routes/route";
 import type { Clock, Runtime, Settings } from "../../../contract/runtime";
 import { type AuthorizerContext, decodeContext } from "../api-keys/authorizer-context";
 import { rateLimitHeaders } from "../api-keys/rate-limit-headers";
@@ -23,7 +23,7 @@ export interface RouteRequest<B, Q> {
   auth: AuthorizerContext;
   body: B;
   query: Q;
-  /** The body as text, for routes declared with `rawBody` (undefined otherwise). */
+  /** The body as text, for routes declared with a `raw` body (undefined otherwise). */
   raw?: RawBody;
   requestId: string;
   /** The instant the request is served at, epoch ms (from the function's clock). */
@@ -34,16 +34,21 @@ export interface RouteRequest<B, Q> {
   settings: Settings;
 }
 
-export interface RouteSpec<B, Q> {
-  /** JSON body schema; routes without one ignore the body. */
-  body?: z.ZodType<B>;
-  /** Every field of the body is optional: no body means `{}`. */
-  bodyOptional?: boolean;
-  /** Query schema; without one, any query parameter is a 400. */
-  query?: z.ZodType<Q>;
-  /** The route parses the body itself (import's JSON or CSV): the media types it accepts. */
-  rawBody?: readonly string[];
-}
+/** The body a declaration's JSON schema gives its route (undefined without one). */
+export type BodyOf<R extends KeyRoute> = R["body"] extends { json: infer S }
+  ? S extends z.ZodType
+    ? z.output<S>
+    : S extends (context: InputContext) => infer T
+      ? T extends z.ZodType
+        ? z.output<T>
+        : never
+      : never
+  : undefined;
+
+/** The query a declaration's schema gives its route (none without one). */
+export type QueryOf<R extends KeyRoute> = R["query"] extends z.ZodType
+  ? z.output<R["query"]>
+  : Record<string, never>;
 
 const NO_QUERY = z.strictObject({});
 
@@ -58,10 +63,11 @@ function routeFields(query: z.ZodType | undefined): Locate {
 
 /**
  * Checks of API.md §3 in their order, from the authorizer's (stringified) context: the address (403,
- * not counted), the limit (429 + Retry-After), then the route's scope from the route table (403).
+ * not counted), the limit (429 + Retry-After), then the scope the route declares (403).
  */
 function keyGates(
   clock: Clock,
+  scope: KeyRoute["scope"],
 ): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult> {
   return {
     before: (request) => {
@@ -78,8 +84,6 @@ function keyGates(
           headers: { "Retry-After": String(retryAfter) },
         });
       }
-      const scope = findRoute(event.httpMethod, event.resource)?.scope;
-      if (!scope) throw new Error(`no scope declared for ${event.httpMethod} ${event.resource}`);
       if (!auth.scopes.includes(scope)) {
         throw new HttpError(
           "insufficient_scope",
@@ -91,27 +95,34 @@ function keyGates(
 }
 
 /**
- * A business Lambda: the shared middy chain around a thin route function. The route gets its input
- * validated (413, 415, 400 before it runs) and returns an `HttpResult`, or the failed outcome of its
- * store or service as it is: the chain answers that through the one mapping (`failureError`), with
- * each field at the path the route took it from. Errors become the envelope.
+ * A business Lambda: the shared middy chain around a thin route function, for the route's declaration
+ * (`contract/routes/<domain>.ts`). The chain checks the key's scope against the declared one, then
+ * validates the declared input (413, 415, 400 before the route runs); the route returns an
+ * `HttpResult`, or the failed outcome of its store or service as it is: the chain answers that through
+ * the one mapping (`failureError`), with each field at the path the route took it from. Errors become
+ * the envelope.
  * Answers the entry module's `createHandler`: given the function's runtime, it builds the data
  * table's dependencies (a start without `DATA_TABLE_NAME` fails, naming it) and the handler, once.
  */
-export function apiRoute<B = undefined, Q = Record<string, never>>(
-  spec: RouteSpec<B, Q>,
-  run: (request: RouteRequest<B, Q>) => Promise<HttpResult | Failed>,
+export function apiRoute<R extends KeyRoute>(
+  route: R,
+  run: (request: RouteRequest<BodyOf<R>, QueryOf<R>>) => Promise<HttpResult | Failed>,
 ) {
-  return (runtime: Runtime) => routeHandler(spec, run, runtime, dataDepsOf(runtime));
+  return (runtime: Runtime) => routeHandler(route, run, runtime, dataDepsOf(runtime));
 }
 
 function routeHandler<B, Q>(
-  spec: RouteSpec<B, Q>,
+  route: KeyRoute,
   run: (request: RouteRequest<B, Q>) => Promise<HttpResult | Failed>,
   { clock, settings }: Runtime,
   deps: DataDeps,
 ) {
-  const locate = routeFields(spec.query);
+  const { body: declaredBody, query: querySchema = NO_QUERY } = route;
+  const json = declaredBody && "json" in declaredBody ? declaredBody : undefined;
+  const rawTypes = declaredBody && "raw" in declaredBody ? Object.keys(declaredBody.raw) : undefined;
+  // Where a webhook may point here: loopback only where the local runtime was told so (API.md §9).
+  const webhookUrls = { allowLoopback: settings.webhooksAllowLoopback === true };
+  const locate = routeFields(route.query);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
     .use(
       requestTelemetry(SERVICE.api, settings, (request) => {
@@ -127,14 +138,19 @@ function routeHandler<B, Q>(
         },
       }),
     )
-    .use(keyGates(clock))
+    .use(keyGates(clock, route.scope))
     .handler(async (event, context) => {
       const auth = requestState(context).auth ?? decodeContext(event.requestContext.authorizer);
+      const now = clock();
       const body = (
-        spec.body ? parseJsonBody(event, spec.body, { optional: spec.bodyOptional }) : undefined
+        json
+          ? parseJsonBody(event, schemaFor(json.json, { nowMs: now, webhookUrls }), {
+              optional: json.optional,
+            })
+          : undefined
       ) as B;
-      const raw = spec.rawBody ? parseRawBody(event, spec.rawBody) : undefined;
-      const query = parseQuery(event, spec.query ?? NO_QUERY) as Q;
+      const raw = rawTypes ? parseRawBody(event, rawTypes) : undefined;
+      const query = parseQuery(event, querySchema) as Q;
       const result = await run({
         event,
         auth,
@@ -142,7 +158,7 @@ function routeHandler<B, Q>(
         query,
         raw,
         requestId: event.requestContext.requestId,
-        now: clock(),
+        now,
         deps,
         settings,
       });

@@ -1,17 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as z from "zod";
-import { createAccountSchema, updateAccountSchema } from "../../../lambdas/accounts/account-schemas";
-import { createContactSchema, updateContactSchema } from "../../../lambdas/contacts/contact-schemas";
-import {
-  exportAccountsQuerySchema,
-  exportInteractionsQuerySchema,
-} from "../../../lambdas/export/export-schemas";
+import { createAccountSchema, updateAccountSchema } from "../../../contract/schemas/accounts";
+import { createContactSchema, updateContactSchema } from "../../../contract/schemas/contacts";
+import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../../../contract/schemas/export";
 import {
   importAccountsSchema,
   importEnvelopeSchema,
   importRowSchema,
-} from "../../../lambdas/import/import-schemas";
+} from "../../../contract/schemas/import";
 import {
   claimedActorSchema,
   createKeySchema,
@@ -24,18 +21,18 @@ import {
   revokeKeySchema,
   rotateKeySchema,
   updateKeySchema,
-} from "../../../lambdas/key-management/schemas";
-import { registerPaymentSchema } from "../../../lambdas/payments/payment-schemas";
-import { leakReportSchema } from "../../../lambdas/secret-scanning/leak-report";
+} from "../../../contract/schemas/keys";
+import { listContactsQuerySchema, listQuerySchema } from "../../../contract/schemas/lists";
+import { registerPaymentSchema } from "../../../contract/schemas/payments";
+import { leakReportSchema } from "../../../contract/schemas/secret-scanning";
+import { createWebhookSchema, updateWebhookSchema } from "../../../contract/schemas/webhooks";
 import { HttpError } from "../../../lambdas/shared/http/errors";
-import { listContactsQuerySchema, listQuerySchema } from "../../../lambdas/shared/http/list-query";
 import {
   issuesToDetails,
   parseJsonBody,
   parseQuery,
   validate,
 } from "../../../lambdas/shared/http/validation";
-import { createWebhookSchema, updateWebhookSchema } from "../../../lambdas/webhooks/webhook-schemas";
 
 /**
  * Every request schema, fed arbitrary input: it answers with a validation result, never by throwing,

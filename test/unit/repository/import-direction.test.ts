@@ -18,6 +18,13 @@ const CYCLE_SCANNED = ["contract", "lambdas", "lib", "web/src"] as const;
 /** Clients of the API: they speak the contract, never the server's internals (STYLE.md, point 10). */
 const CLIENTS = ["web/", "lib/admin-client/"] as const;
 
+/**
+ * The packages `contract/` may load (docs/DECISIONS.md #261): zod, in which the route declarations
+ * state their requests and answers, and ipaddr.js, in which the address rules those schemas apply
+ * (allowlist entries, webhook hosts) are written. Both sides, and the clients, can bundle these.
+ */
+const CONTRACT_PACKAGES = ["zod", "ipaddr.js"];
+
 /** Packages that only the stack may load: in a function bundle they would add megabytes and a CDK app. */
 const CDK_PACKAGES = ["aws-cdk-lib", "constructs", "cdk-nag", "aws-cdk"];
 
@@ -83,7 +90,8 @@ function breach(file: string, { specifier, typeOnly }: ImportRef): string | unde
     return undefined;
   }
   const name = packageName(specifier.replace(/^node:/, ""));
-  if (side === "contract" && !typeOnly) return "contract/ loads no package (type-only imports aside)";
+  if (side === "contract" && !typeOnly && !CONTRACT_PACKAGES.includes(name))
+    return `contract/ loads no package but ${CONTRACT_PACKAGES.join(" and ")} (type-only imports aside)`;
   if (side === "lambdas" && CDK_PACKAGES.includes(name)) return "lambdas/ never loads the CDK";
   return undefined;
 }
@@ -196,19 +204,24 @@ describe("the seam between infrastructure and code", () => {
     ]);
   });
 
-  it("reports the CDK in a handler and anything but contract/ in contract/", () => {
+  it("reports the CDK in a handler, and in contract/ anything but contract/, zod and ipaddr.js", () => {
     const files: SourceFile[] = [
       { path: "lambdas/authorizer/authorizer.handler.ts", text: 'import { Duration } from "aws-cdk-lib";\n' },
       { path: "lambdas/authorizer/authorize.ts", text: 'import type { Construct } from "constructs";\n' },
-      { path: "contract/routes.ts", text: 'import { SCOPES } from "../lambdas/shared/scopes";\n' },
-      { path: "contract/scopes.ts", text: 'import { z } from "zod";\n' },
+      {
+        path: "contract/routes/accounts.ts",
+        text: 'import { apiRoute } from "../../lambdas/shared/http/api-route";\n',
+      },
+      { path: "contract/scopes.ts", text: 'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\n' },
+      { path: "contract/schemas/keys.ts", text: 'import { parse } from "csv-parse/sync";\n' },
       { path: "contract/tables.ts", text: 'export { DATA_TABLE } from "../lib/tables";\n' },
     ];
     expect(seamBreaches(files)).toEqual([
       "lambdas/authorizer/authorizer.handler.ts → aws-cdk-lib (lambdas/ never loads the CDK)",
       "lambdas/authorizer/authorize.ts → constructs (lambdas/ never loads the CDK)",
-      "contract/routes.ts → ../lambdas/shared/scopes (contract/ imports nothing but contract/)",
-      "contract/scopes.ts → zod (contract/ loads no package (type-only imports aside))",
+      "contract/routes/accounts.ts → ../../lambdas/shared/http/api-route (contract/ imports nothing but contract/)",
+      "contract/scopes.ts → @aws-sdk/client-dynamodb (contract/ loads no package but zod and ipaddr.js (type-only imports aside))",
+      "contract/schemas/keys.ts → csv-parse/sync (contract/ loads no package but zod and ipaddr.js (type-only imports aside))",
       "contract/tables.ts → ../lib/tables (contract/ imports nothing but contract/)",
     ]);
   });
@@ -228,9 +241,14 @@ describe("the seam between infrastructure and code", () => {
         text: '/**\n * import { FynexStack } from "../../lib/fynex-stack";\n */\nimport middy from "@middy/core";\nimport { SCOPES } from "../../contract/scopes";\n',
       },
       {
-        path: "contract/routes.ts",
-        text: 'import type { APIGatewayProxyEvent } from "aws-lambda";\nimport "./scopes";\n',
+        path: "contract/routes/index.ts",
+        text: 'import type { APIGatewayProxyEvent } from "aws-lambda";\nimport "../scopes";\n',
       },
+      {
+        path: "contract/schemas/keys.ts",
+        text: 'import * as z from "zod";\nimport { normaliseAllowlistEntry } from "../ip-allowlist";\n',
+      },
+      { path: "contract/ip-allowlist.ts", text: 'import ipaddr from "ipaddr.js";\n' },
     ];
     expect(seamBreaches(files)).toEqual([]);
   });

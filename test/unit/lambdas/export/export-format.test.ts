@@ -1,12 +1,12 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { csvCell, csvLine, pageWriter } from "../../../../lambdas/export/export-format";
-import { interactionKeyAt } from "../../../../lambdas/export/export-page";
 import {
   ACCOUNT_FIELDS,
   exportInteractionsQuerySchema,
   INTERACTION_FIELDS,
-} from "../../../../lambdas/export/export-schemas";
+} from "../../../../contract/schemas/export";
+import { csvCell, csvLine, pageWriter } from "../../../../lambdas/export/export-format";
+import { interactionKeyAt } from "../../../../lambdas/export/export-page";
 import { prefixEnd } from "../../../../lambdas/export/export-store";
 import { nextLink } from "../../../../lambdas/shared/http/links";
 import { newId } from "../../../../lambdas/shared/ids";

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { PostRequest } from "../../../../contract/runtime";
+import type { DeliveryAttempt } from "../../../../contract/schemas/deliveries";
 import type { WebhookEvent } from "../../../../lambdas/shared/outbox-events";
 import { deliveryGate } from "../../../../lambdas/webhooks/delivery-gate";
-import type { DeliveryAttempt, PendingRetry } from "../../../../lambdas/webhooks/delivery-schemas";
+import type { PendingRetry } from "../../../../lambdas/webhooks/delivery-schemas";
 import type { DeliveryStore, Subscription } from "../../../../lambdas/webhooks/delivery-store";
 import { type DispatchDeps, dispatchEvent } from "../../../../lambdas/webhooks/dispatcher";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { scopeSchema } from "../../../../../lambdas/key-management/schemas";
+import { scopeSchema } from "../../../../../contract/schemas/keys";
+import { listQuerySchema } from "../../../../../contract/schemas/lists";
 import { formatPath } from "../../../../../lambdas/shared/field-problems";
 import { HttpError } from "../../../../../lambdas/shared/http/errors";
-import { listQuerySchema } from "../../../../../lambdas/shared/http/list-query";
 import {
   type BodyEvent,
   MAX_BODY_BYTES,

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { createAccountSchema } from "../accounts/account-schemas";
+import { createAccountSchema } from "./accounts";
 
 /** Rows one import takes at most (API.md §6). */
 export const MAX_IMPORT_ROWS = 1000;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { plainTextSchema } from "../shared/plain-text";
+import { plainTextSchema } from "./plain-text";
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 

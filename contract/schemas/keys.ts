@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { KEY_STATUSES } from "../../contract/api-types";
-import { SCOPES } from "../../contract/scopes";
-import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../shared/api-keys/ip-allowlist";
-import { plainTextSchema } from "../shared/plain-text";
+import { KEY_STATUSES } from "../api-types";
+import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../ip-allowlist";
+import { SCOPES } from "../scopes";
+import { plainTextSchema } from "./plain-text";
 
 /**
  * Input schemas of the key-management operations (API.md §5). The HTTP routes and direct Lambda
@@ -85,7 +85,7 @@ export const rateLimitSchema = z.strictObject({
 });
 export type RateLimitInput = z.infer<typeof rateLimitSchema>;
 
-/** One allowlist entry, validated and written in its normal form (`lambdas/shared/api-keys/ip-allowlist.ts`). */
+/** One allowlist entry, validated and written in its normal form (`contract/ip-allowlist.ts`). */
 const allowedIpSchema = z.string("Must be a string.").transform((entry, ctx) => {
   const outcome = normaliseAllowlistEntry(entry);
   if (outcome.ok) return outcome.value;

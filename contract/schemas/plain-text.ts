@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { TERMINAL_CONTROLS_CLASS } from "../../contract/terminal-controls";
+import { TERMINAL_CONTROLS_CLASS } from "../terminal-controls";
 
 /** Holds none of the characters that can act on a terminal (`contract/terminal-controls.ts`). */
 const NO_CONTROLS = new RegExp(`^[^${TERMINAL_CONTROLS_CLASS}]*$`, "u");

@@ -13,11 +13,11 @@ import {
   revokeKeySchema,
   rotateKeySchema,
   updateKeySchema,
-} from "../../../../lambdas/key-management/schemas";
+} from "../../../../contract/schemas/keys";
 import { HttpError } from "../../../../lambdas/shared/http/errors";
 import { within } from "../../../../lambdas/shared/http/failures";
 import { parseQuery, validate } from "../../../../lambdas/shared/http/validation";
-import { NOW } from "./helpers";
+import { NOW } from "../../lambdas/key-management/helpers";
 
 /** The details of the 400 that validating `run` raises. */
 function detailsOf(run: () => unknown): ErrorDetail[] {

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { amountSchema, currencySchema } from "../accounts/account-schemas";
-import { plainTextSchema } from "../shared/plain-text";
+import { amountSchema, currencySchema } from "./accounts";
+import { plainTextSchema } from "./plain-text";
 
 /** Payment (API.md §6): money received on an account, in the account's currency. */
 export const paymentSchema = z.object({

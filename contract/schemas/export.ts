@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { type Account, accountSchema } from "../accounts/account-schemas";
-import { type Interaction, interactionSchema } from "../shared/interaction-schemas";
+import { type Account, accountSchema } from "./accounts";
+import { type Interaction, interactionSchema } from "./interactions";
 
 /** The export formats of API.md §6; `json` when `?format=` is absent. */
 export const EXPORT_FORMATS = ["json", "ndjson", "csv"] as const;

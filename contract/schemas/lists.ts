@@ -15,3 +15,8 @@ export const listQuerySchema = z.strictObject({
 
 /** `GET /contacts`: a page, optionally of one account's contacts. */
 export const listContactsQuerySchema = listQuerySchema.extend({ accountId: z.string().min(1).optional() });
+
+/** A page of a list (API.md §6): the items and the cursor of the next page, null on the last. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createAccountSchema, updateAccountSchema } from "../../../../lambdas/accounts/account-schemas";
-import { createContactSchema, updateContactSchema } from "../../../../lambdas/contacts/contact-schemas";
-import {
-  claimedActorSchema,
-  createKeySchema,
-  updateKeySchema,
-} from "../../../../lambdas/key-management/schemas";
-import { registerPaymentSchema } from "../../../../lambdas/payments/payment-schemas";
-import { createWebhookSchema, updateWebhookSchema } from "../../../../lambdas/webhooks/webhook-schemas";
+import { createAccountSchema, updateAccountSchema } from "../../../../contract/schemas/accounts";
+import { createContactSchema, updateContactSchema } from "../../../../contract/schemas/contacts";
+import { claimedActorSchema, createKeySchema, updateKeySchema } from "../../../../contract/schemas/keys";
+import { registerPaymentSchema } from "../../../../contract/schemas/payments";
+import { createWebhookSchema, updateWebhookSchema } from "../../../../contract/schemas/webhooks";
 
 /**
  * API.md §4: names and free-text fields refuse control characters (U+0000 to U+001F, U+007F to

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { plainTextSchema } from "../shared/plain-text";
+import { plainTextSchema } from "./plain-text";
 
 /**
  * Phone numbers are E.164 as written for machines: `+`, the country code, the number, no spaces or

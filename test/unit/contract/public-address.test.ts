@@ -4,8 +4,8 @@ import {
   classifyAddress,
   classifyHost,
   isPublicAddress,
-} from "../../../../lambdas/webhooks/public-address";
-import { webhookUrlProblem } from "../../../../lambdas/webhooks/webhook-schemas";
+} from "../../../contract/public-address";
+import { webhookUrlProblem } from "../../../contract/schemas/webhooks";
 
 describe("classifyAddress (API.md §9: no requests to the inside)", () => {
   const cases: [string, AddressClass][] = [

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { GRANULARITIES } from "../../contract/api-types";
-import { instantSchema } from "./schemas";
+import { GRANULARITIES } from "../api-types";
+import { instantSchema } from "./keys";
 
 /**
  * `GET .../api-keys/{keyId}/usage` (API.md §11): `granularity` (default `hour`), `from` (inclusive)

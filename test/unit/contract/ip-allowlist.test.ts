@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addressAllowed, normaliseAllowlistEntry } from "../../../../../lambdas/shared/api-keys/ip-allowlist";
+import { addressAllowed, normaliseAllowlistEntry } from "../../../contract/ip-allowlist";
 
 const normal = (entry: string) => {
   const outcome = normaliseAllowlistEntry(entry);

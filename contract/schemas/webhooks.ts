@@ -1,7 +1,7 @@
 import * as z from "zod";
-import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "../shared/interaction-schemas";
-import { plainTextSchema } from "../shared/plain-text";
-import { classifyHost } from "./public-address";
+import { classifyHost } from "../public-address";
+import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "./interactions";
+import { plainTextSchema } from "./plain-text";
 
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
 export const WEBHOOK_URL_MAX = 2048;

@@ -1,0 +1,131 @@
+import * as z from "zod";
+import {
+  AUDIT_EVENT_TYPES,
+  type AuditEvent,
+  type CreatedKey,
+  type CreateKeyBody,
+  GRANULARITIES,
+  KEY_STATUSES,
+  type KeyListItem,
+  type KeyRecord,
+  type KeyUsage,
+  type RotatedKey,
+  type RotateKeyBody,
+  type UpdateKeyBody,
+} from "../api-types";
+import { SCOPES } from "../scopes";
+import type { createKeySchema, rotateKeySchema, updateKeySchema } from "./keys";
+import type { Same } from "./same-type";
+import type { TokenLabel } from "./secret-scanning";
+
+/**
+ * Zod schemas of answers that no function validates (key management's verbs, the leak report and the
+ * health check build them from typed values): written for the document only, and bundled by no
+ * function but the OpenAPI one. Each is held to the wire type the code answers with and the clients
+ * read (`api-types.ts`, `secret-scanning.ts`): if the two ever differ, `tsc` fails on the `Same`
+ * checks below, so the document cannot drift from the code. The request bodies the key operations
+ * parse are held to the contract's body types the same way.
+ */
+
+const isoInstant = z.string().meta({ format: "date-time" });
+
+/** A key as admins see it (API.md §5). */
+export const keyRecordSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
+  status: z.enum(KEY_STATUSES),
+  createdAt: isoInstant,
+  createdBy: z.string(),
+  expiresAt: isoInstant.nullable(),
+  revokedAt: isoInstant.nullable(),
+  lastUsedAt: isoInstant.nullable(),
+  rateLimit: z.object({ limit: z.number().int(), windowSeconds: z.number().int() }),
+  allowedIps: z.array(z.string()).nullable(),
+  replacedBy: z.string().nullable(),
+  usage: z.object({ windowStart: isoInstant, count: z.number().int() }),
+});
+const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
+
+/** The create answer: the record plus the key, shown this once (and the Secrets Manager copy's ARN). */
+export const createdKeySchema = keyRecordSchema.extend({
+  key: z.string().meta({ description: "The key itself; never shown again." }),
+  secretArn: z.string().optional().meta({ description: "With the Secrets Manager hook on." }),
+});
+const createdKeyMatches: Same<z.infer<typeof createdKeySchema>, CreatedKey> = true;
+
+/** The rotate answer: the new key's record and key, and the id of the key it replaces. */
+export const rotatedKeySchema = createdKeySchema.extend({ replaces: z.string() });
+const rotatedKeyMatches: Same<z.infer<typeof rotatedKeySchema>, RotatedKey> = true;
+
+/** The bodies as sent (before the schemas' transforms) are the contract's, which the clients send. */
+const createKeyBodyMatches: Same<z.input<ReturnType<typeof createKeySchema>>, CreateKeyBody> = true;
+const updateKeyBodyMatches: Same<z.input<typeof updateKeySchema>, UpdateKeyBody> = true;
+const rotateKeyBodyMatches: Same<z.input<ReturnType<typeof rotateKeySchema>>, RotateKeyBody> = true;
+
+/** A key audit event (API.md §5). */
+export const auditEventSchema = z.object({
+  id: z.string(),
+  type: z.enum(AUDIT_EVENT_TYPES),
+  at: isoInstant,
+  actor: z.string(),
+  claimedActor: z.string().optional(),
+  actorEmail: z.string().nullable().optional(),
+  keyId: z.string(),
+  changes: z.record(z.string(), z.unknown()),
+});
+const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
+
+/** One period of a usage answer (API.md §11). */
+const usagePeriodSchema = z.object({
+  start: isoInstant,
+  count: z.number().int().meta({ description: "Requests counted in the period." }),
+  throttled: z.number().int().meta({ description: "How many of them were answered 429." }),
+});
+
+/** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
+export const keyUsageSchema = z.object({
+  keyId: z.string(),
+  windowSeconds: z.number().int(),
+  limit: z.number().int().meta({ description: "The key's effective limit per window." }),
+  granularity: z.enum(GRANULARITIES),
+  items: z.array(usagePeriodSchema),
+});
+
+/** A listed key (API.md §5, §11): its record and its last 7 days by hour, as the page draws them. */
+export const keyListItemSchema = keyRecordSchema.extend({
+  lastSevenDays: z.array(usagePeriodSchema).meta({
+    description:
+      "The key's last 7 days by hour, oldest first, hours without requests left out: the items of its " +
+      "usage answer with `granularity=hour` and no bounds, the current window live.",
+  }),
+});
+const keyListItemMatches: Same<z.infer<typeof keyListItemSchema>, KeyListItem> = true;
+const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
+
+/** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
+export const tokenLabelSchema = z.object({
+  token_hash: z.string().meta({ description: "Hex SHA-256 of the reported token." }),
+  token_type: z.string(),
+  label: z.enum(["true_positive", "false_positive"]),
+});
+const tokenLabelMatches: Same<z.infer<typeof tokenLabelSchema>, TokenLabel> = true;
+
+/** `GET /health`'s answer. */
+export const healthSchema = z.object({ status: z.literal("ok") });
+
+/** The type checks above, referenced so that the compiler keeps them. */
+export const ANSWER_CHECKS = [
+  keyRecordMatches,
+  createdKeyMatches,
+  rotatedKeyMatches,
+  createKeyBodyMatches,
+  updateKeyBodyMatches,
+  rotateKeyBodyMatches,
+  auditEventMatches,
+  keyUsageMatches,
+  keyListItemMatches,
+  tokenLabelMatches,
+];
