@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import * as z from "zod";
 import type { oas31 } from "zod-openapi";
 import { httpEnvelope } from "../shared/http/envelope";
-import type { HttpResult } from "../shared/http/response";
+import type { HttpResult } from "../shared/http/http-result";
 import { parseQuery } from "../shared/http/validation";
 import { buildOpenApiDocument } from "./document";
 

@@ -1,9 +1,9 @@
 import { registerPaymentRoute } from "../../contract/routes/payments";
 import type { Payment } from "../../contract/schemas/payments";
 import { apiRoute } from "../shared/http/api-route";
+import type { HttpResult } from "../shared/http/http-result";
 import { idempotentCreate, idempotentRequest } from "../shared/http/idempotency";
 import { withCalledLocation } from "../shared/http/links";
-import type { HttpResult } from "../shared/http/response";
 import { idParameter, pathParameter } from "../shared/http/validation";
 import { ID_PREFIX } from "../shared/resource-ids";
 import { runtimeFromEnvironment } from "../shared/runtime";

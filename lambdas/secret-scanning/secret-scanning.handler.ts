@@ -6,7 +6,7 @@ import { keyServiceDepsOf } from "../key-management/service-deps";
 import { httpEnvelope } from "../shared/http/envelope";
 import { HttpError, validationError } from "../shared/http/errors";
 import { headerValues } from "../shared/http/headers";
-import type { HttpResult } from "../shared/http/response";
+import type { HttpResult } from "../shared/http/http-result";
 import { mediaType, rawBody, validate } from "../shared/http/validation";
 import { log } from "../shared/observability/log";
 import { telemetryLogger } from "../shared/observability/telemetry";

@@ -13,8 +13,8 @@ import type { Failed } from "../outcome";
 import { httpEnvelope } from "./envelope";
 import { HttpError } from "./errors";
 import { byField, failureError, inBody, inQuery, type Locate } from "./failures";
+import type { HttpResult } from "./http-result";
 import { requestState } from "./request-state";
-import type { HttpResult } from "./response";
 import { parseJsonBody, parseQuery, parseRawBody, type RawBody } from "./validation";
 
 /** What a business route's code receives: the caller's key (org, scopes), and its validated input. */

@@ -1,6 +1,7 @@
 import type middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { errorResult, type HttpResult, toProxyResult } from "./response";
+import type { HttpResult } from "./http-result";
+import { errorResult, toProxyResult } from "./response";
 
 type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>;
 

@@ -1,5 +1,5 @@
+import type { HttpResult } from "./http-result";
 import { type CalledRoute, linkTo, nextLink } from "./links";
-import type { HttpResult } from "./response";
 
 /** An export page as it is answered: its body, already serialised in its media type, and where the next starts. */
 export interface TextPage {

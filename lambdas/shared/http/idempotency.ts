@@ -7,7 +7,7 @@ import type { IdempotencyRecord, Written } from "../dynamo/idempotency-record";
 import { conflict, invalidInput } from "../outcome";
 import { inHeader, refusal } from "./failures";
 import { type HeaderBag, headerValues } from "./headers";
-import type { HttpResult } from "./response";
+import type { HttpResult } from "./http-result";
 import { type BodyEvent, rawBody } from "./validation";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";

@@ -6,9 +6,6 @@ import { HttpError } from "./errors";
 import { failureError } from "./failures";
 import type { HttpResult } from "./http-result";
 
-/** Declared in `http-result.ts`, a leaf the observability middleware can import without a cycle. */
-export type { HttpResult };
-
 const JSON_TYPE = { "Content-Type": "application/json" };
 
 export function toProxyResult(result: HttpResult, headers: Record<string, string>): APIGatewayProxyResult {
