@@ -52,14 +52,12 @@ const HEADERS = {
     description:
       "The request's id, as the envelope's `requestId` repeats it; on every answer of the API's functions.",
   }),
-  "x-amzn-RequestId": z
-    .string()
-    .optional()
-    .meta({
-      description:
-        "API Gateway's id of the request, the same value as `X-Request-Id`; the one id on API Gateway's own " +
-        "answers (a 401, a signature's 403, throttling's 429, an authorizer's 503). Absent locally.",
-    }),
+  "x-amzn-RequestId": z.string().meta({
+    description:
+      "API Gateway's id of the request, added to every answer (the local runtime adds it too): the same " +
+      "value as `X-Request-Id` and the envelope's `requestId`, and the one header carrying it on API " +
+      "Gateway's own answers (a 401, a signature's 403, throttling's 429, an authorizer's 503).",
+  }),
   "RateLimit-Policy": z.string().meta({ description: '`"default";q=<limit>;w=<window seconds>`.' }),
   RateLimit: z.string().meta({ description: '`"default";r=<remaining>;t=<seconds until the window ends>`.' }),
   "X-RateLimit-Limit": z.int().min(1).meta({ description: "Requests allowed per window." }),
@@ -88,10 +86,11 @@ const rateLimitHeaders = requestIdHeaders.extend(
 );
 
 /**
- * What an error answer may carry. A function's answers carry `X-Request-Id`, and the RateLimit fields
- * when a live key called; API Gateway's own (a 401, a signature's 403, throttling's 429, an
- * authorizer's 503, a 502 or 504) carry neither, only `x-amzn-RequestId`. So each is optional here,
- * saying where it is found.
+ * What an error answer may carry. Every answer carries `x-amzn-RequestId`; a function's answers carry
+ * `X-Request-Id` too, and the RateLimit fields when a live key called; API Gateway's own (a 401, a
+ * signature's 403, throttling's 429, an authorizer's 503, a 502 or 504) carry neither, since a
+ * gateway response cannot set a header from the request id. So those are optional here, each saying
+ * where it is found.
  */
 const errorHeaders = z.object({
   "X-Request-Id": HEADERS["X-Request-Id"].optional().meta({

@@ -1268,7 +1268,7 @@ export interface components {
     headers: {
         /** @description The request's id, as the envelope's `requestId` repeats it; on every answer of the API's functions. */
         "X-Request-Id": string;
-        /** @description API Gateway's id of the request, the same value as `X-Request-Id`; the one id on API Gateway's own answers (a 401, a signature's 403, throttling's 429, an authorizer's 503). Absent locally. */
+        /** @description API Gateway's id of the request, added to every answer (the local runtime adds it too): the same value as `X-Request-Id` and the envelope's `requestId`, and the one header carrying it on API Gateway's own answers (a 401, a signature's 403, throttling's 429, an authorizer's 503). */
         "x-amzn-RequestId": string;
         /** @description `"default";q=<limit>;w=<window seconds>`. */
         "RateLimit-Policy": string;
