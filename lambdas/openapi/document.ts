@@ -162,7 +162,7 @@ const ERROR_RESPONSES: Record<number, ZodOpenApiResponseObject> = {
 };
 
 const DEFAULT_RESPONSE = errorResponse(
-  "Error",
+  "OtherError",
   "Any other error, in the same envelope: API Gateway's own answers included (502 `bad_gateway`, 504 `timeout`).",
 );
 

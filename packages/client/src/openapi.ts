@@ -1052,7 +1052,7 @@ export interface components {
             };
         };
         /** @description Any other error, in the same envelope: API Gateway's own answers included (502 `bad_gateway`, 504 `timeout`). */
-        Error: {
+        OtherError: {
             headers: {
                 /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
                 "X-Request-Id"?: string;
@@ -1333,7 +1333,7 @@ export type SchemaRotateKeyRequest = components['schemas']['RotateKeyRequest'];
 export type SchemaAuditEventPage = components['schemas']['AuditEventPage'];
 export type ResponseRateLimited = components['responses']['RateLimited'];
 export type ResponseInternalError = components['responses']['InternalError'];
-export type ResponseError = components['responses']['Error'];
+export type ResponseOtherError = components['responses']['OtherError'];
 export type ResponseValidationError = components['responses']['ValidationError'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
@@ -1389,7 +1389,7 @@ export interface operations {
             };
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getOpenApiDocument: {
@@ -1414,7 +1414,7 @@ export interface operations {
             };
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     reportLeakedTokens: {
@@ -1452,7 +1452,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listAccounts: {
@@ -1489,7 +1489,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createAccount: {
@@ -1532,7 +1532,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getAccount: {
@@ -1570,7 +1570,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateAccount: {
@@ -1615,7 +1615,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listPayments: {
@@ -1656,7 +1656,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     registerPayment: {
@@ -1708,7 +1708,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getPayment: {
@@ -1748,7 +1748,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listContacts: {
@@ -1786,7 +1786,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createContact: {
@@ -1829,7 +1829,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getContact: {
@@ -1867,7 +1867,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateContact: {
@@ -1911,7 +1911,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     importAccounts: {
@@ -1952,7 +1952,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     exportAccounts: {
@@ -1993,7 +1993,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     exportInteractions: {
@@ -2037,7 +2037,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listWebhooks: {
@@ -2074,7 +2074,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createWebhook: {
@@ -2116,7 +2116,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getWebhook: {
@@ -2154,7 +2154,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     deleteWebhook: {
@@ -2190,7 +2190,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateWebhook: {
@@ -2234,7 +2234,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listWebhookDeliveries: {
@@ -2275,7 +2275,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listKeys: {
@@ -2312,7 +2312,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createKey: {
@@ -2356,7 +2356,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getKey: {
@@ -2390,7 +2390,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateKey: {
@@ -2431,7 +2431,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     revokeKey: {
@@ -2471,7 +2471,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     rotateKey: {
@@ -2514,7 +2514,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getKeyUsage: {
@@ -2552,7 +2552,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listAuditEvents: {
@@ -2588,7 +2588,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleListKeys: {
@@ -2622,7 +2622,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleCreateKey: {
@@ -2663,7 +2663,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleGetKey: {
@@ -2695,7 +2695,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleUpdateKey: {
@@ -2734,7 +2734,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleRevokeKey: {
@@ -2772,7 +2772,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleRotateKey: {
@@ -2813,7 +2813,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleGetKeyUsage: {
@@ -2849,7 +2849,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleListAuditEvents: {
@@ -2882,7 +2882,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
 }

@@ -129,6 +129,7 @@ describe("the OpenAPI document (API.md §7)", () => {
       content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } },
     });
     expect(document.components?.schemas).not.toHaveProperty("Error");
+    expect(document.components?.responses).not.toHaveProperty("Error");
     expect(document.components?.schemas?.ErrorEnvelope).toMatchObject({
       properties: { error: { required: ["code", "message", "requestId", "details"] } },
     });
