@@ -11,7 +11,7 @@ import ipaddr from "ipaddr.js";
 export const MAX_ALLOWED_IPS = 100;
 
 /** The longest valid entry (an IPv6 address written with an embedded IPv4 part, plus `/128`) is 49 characters. */
-const MAX_ENTRY_LENGTH = 64;
+export const MAX_ENTRY_LENGTH = 64;
 const PREFIX = /^(0|[1-9][0-9]{0,2})$/;
 
 export type EntryOutcome = { ok: true; value: string } | { ok: false; message: string };

@@ -142,6 +142,9 @@ export const pathParameterNames = (path: string): string[] =>
 export const idempotencyHeaders = z.object({
   "Idempotency-Key": z
     .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x20-\x7e]*$/)
     .optional()
     .meta({ description: "1 to 255 printable ASCII characters; a retry with it never acts twice." }),
 });

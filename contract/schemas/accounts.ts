@@ -1,14 +1,20 @@
 import * as z from "zod";
+import { dateTimeSchema } from "./date-time";
 import { plainTextSchema } from "./plain-text";
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
+/**
+ * An ISO 4217 code the runtime knows. The pattern is stated for the document only (a second check
+ * would add a second issue to the 400); the refinement does the work.
+ */
 export const currencySchema = z
   .string()
   .refine(
     (code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code),
     "Must be an ISO 4217 currency code in upper case, such as EUR.",
-  );
+  )
+  .meta({ pattern: "^[A-Z]{3}$", description: "An ISO 4217 currency code, upper case (`EUR`)." });
 
 /** Money is integer minor units (API.md §6). */
 export const amountSchema = z
@@ -28,8 +34,8 @@ export const accountSchema = z.object({
   currency: currencySchema,
   balance: amountSchema,
   status: accountStatusSchema,
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: dateTimeSchema,
+  updatedAt: dateTimeSchema,
 });
 export type Account = z.infer<typeof accountSchema>;
 

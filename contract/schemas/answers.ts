@@ -5,7 +5,6 @@ import {
   type CreatedKey,
   type CreateKeyBody,
   GRANULARITIES,
-  KEY_STATUSES,
   type KeyListItem,
   type KeyRecord,
   type KeyUsage,
@@ -13,8 +12,13 @@ import {
   type RotateKeyBody,
   type UpdateKeyBody,
 } from "../api-types";
-import { SCOPES } from "../scopes";
-import type { createKeySchema, rotateKeySchema, updateKeySchema } from "./keys";
+import {
+  type createKeySchema,
+  keyStatusSchema,
+  type rotateKeySchema,
+  scopeSchema,
+  type updateKeySchema,
+} from "./keys";
 import type { Same } from "./same-type";
 import type { TokenLabel } from "./secret-scanning";
 
@@ -34,18 +38,18 @@ export const keyRecordSchema = z.object({
   id: z.string(),
   orgId: z.string(),
   name: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
+  scopes: z.array(scopeSchema),
   hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
-  status: z.enum(KEY_STATUSES),
+  status: keyStatusSchema,
   createdAt: isoInstant,
   createdBy: z.string(),
   expiresAt: isoInstant.nullable(),
   revokedAt: isoInstant.nullable(),
   lastUsedAt: isoInstant.nullable(),
-  rateLimit: z.object({ limit: z.number().int(), windowSeconds: z.number().int() }),
+  rateLimit: z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) }),
   allowedIps: z.array(z.string()).nullable(),
   replacedBy: z.string().nullable(),
-  usage: z.object({ windowStart: isoInstant, count: z.number().int() }),
+  usage: z.object({ windowStart: isoInstant, count: z.number().int().min(0) }),
 });
 const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
 
@@ -81,15 +85,15 @@ const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = tr
 /** One period of a usage answer (API.md §11). */
 const usagePeriodSchema = z.object({
   start: isoInstant,
-  count: z.number().int().meta({ description: "Requests counted in the period." }),
-  throttled: z.number().int().meta({ description: "How many of them were answered 429." }),
+  count: z.number().int().min(0).meta({ description: "Requests counted in the period." }),
+  throttled: z.number().int().min(0).meta({ description: "How many of them were answered 429." }),
 });
 
 /** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
 export const keyUsageSchema = z.object({
   keyId: z.string(),
-  windowSeconds: z.number().int(),
-  limit: z.number().int().meta({ description: "The key's effective limit per window." }),
+  windowSeconds: z.number().int().min(1),
+  limit: z.number().int().min(1).meta({ description: "The key's effective limit per window." }),
   granularity: z.enum(GRANULARITIES),
   items: z.array(usagePeriodSchema),
 });

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { dateTimeSchema } from "./date-time";
 import { plainTextSchema } from "./plain-text";
 
 /**
@@ -23,8 +24,8 @@ export const contactSchema = z.object({
   email: emailSchema.nullable(),
   phone: phoneSchema.nullable(),
   role: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: dateTimeSchema,
+  updatedAt: dateTimeSchema,
 });
 export type Contact = z.infer<typeof contactSchema>;
 

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { dateTimeSchema } from "./date-time";
 import { webhookEventTypeSchema } from "./interactions";
 
 /**
@@ -34,12 +35,12 @@ export const deliveryAttemptSchema = z.object({
   attempt: z.number().int().min(1).meta({ description: "1 for the first try of this event here." }),
   outcome: z.enum(DELIVERY_OUTCOMES),
   statusCode: z.number().int().nullable(),
-  at: z.string().meta({ description: "When the attempt started (ISO 8601 UTC)." }),
+  at: z.string().meta({ format: "date-time", description: "When the attempt started (ISO 8601 UTC)." }),
   durationMs: z.number().int().min(0),
   error: deliveryFailureReasonSchema.nullable().meta({
     description:
       "Why the attempt failed: `timeout`, `connection_failed`, `tls_error`, `refused_address` (the URL or an address it resolves to is not public), `http_status` (a non-2xx answer), `redirect` (a 3xx, never followed); null on success.",
   }),
-  nextAttemptAt: z.string().nullable(),
+  nextAttemptAt: dateTimeSchema.nullable(),
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;

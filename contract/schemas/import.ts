@@ -31,7 +31,7 @@ const problemSchema = z.object({ path: z.string(), message: z.string() });
 
 export const importRowResultSchema = z.object({
   /** The row's position in the request, from 0 (CSV: the first row after the header is 0). */
-  index: z.number().int(),
+  index: z.number().int().min(0),
   status: z.enum(["created", "updated", "failed"]),
   /** The account created or updated. */
   id: z.string().optional(),
@@ -41,10 +41,10 @@ export const importRowResultSchema = z.object({
 export type ImportRowResult = z.infer<typeof importRowResultSchema>;
 
 export const importSummarySchema = z.object({
-  received: z.number().int(),
-  created: z.number().int(),
-  updated: z.number().int(),
-  failed: z.number().int(),
+  received: z.number().int().min(0),
+  created: z.number().int().min(0),
+  updated: z.number().int().min(0),
+  failed: z.number().int().min(0),
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
 

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { dateTimeSchema } from "./date-time";
 
 /**
  * Business event types (API.md §6): interactions carry them, webhook subscriptions name them. One
@@ -44,7 +45,7 @@ export const interactionSchema = z.object({
   id: z.string(),
   accountId: z.string().nullable(),
   type: businessEventTypeSchema,
-  at: z.string(),
+  at: dateTimeSchema,
   data: z.record(z.string(), z.unknown()),
 });
 export type Interaction = z.infer<typeof interactionSchema>;

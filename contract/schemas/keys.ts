@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { KEY_STATUSES } from "../api-types";
-import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../ip-allowlist";
+import { MAX_ALLOWED_IPS, MAX_ENTRY_LENGTH, normaliseAllowlistEntry } from "../ip-allowlist";
 import { SCOPES } from "../scopes";
 import { plainTextSchema } from "./plain-text";
 
@@ -35,7 +35,9 @@ const NAME_MAX = 100;
 export const nameSchema = plainTextSchema()
   .trim()
   .min(1, "Must not be empty.")
-  .refine((name) => [...name].length <= NAME_MAX, `Must be at most ${NAME_MAX} characters.`);
+  .refine((name) => [...name].length <= NAME_MAX, `Must be at most ${NAME_MAX} characters.`)
+  // JSON Schema counts code points too; stated for the document, which cannot see the refinement.
+  .meta({ maxLength: NAME_MAX });
 export type Name = z.infer<typeof nameSchema>;
 
 /** Not imported from `scopes.ts`: that module stays free of zod for the authorizer's bundle. */
@@ -59,13 +61,24 @@ const EXPIRES_AT_FORMAT =
  * An instant written as an ISO 8601 date-time with an offset (`Z` or `±hh:mm`), or as `YYYY-MM-DD`
  * meaning 00:00:00Z that day; parsed to epoch milliseconds.
  */
-export const instantSchema = z.string().transform((value, ctx) => {
-  if (isoDate.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
-  const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
-  if (Number.isFinite(ms)) return ms;
-  ctx.addIssue({ code: "custom", message: EXPIRES_AT_FORMAT, input: value });
-  return z.NEVER;
-});
+export const instantSchema = z
+  .string()
+  .transform((value, ctx) => {
+    if (isoDate.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
+    const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
+    if (Number.isFinite(ms)) return ms;
+    ctx.addIssue({ code: "custom", message: EXPIRES_AT_FORMAT, input: value });
+    return z.NEVER;
+  })
+  // What the transform accepts, for the document (it cannot see inside a transform).
+  .meta({
+    anyOf: [
+      { type: "string", format: "date-time" },
+      { type: "string", format: "date" },
+    ],
+    description:
+      "An ISO 8601 date-time with an offset (`2030-01-31T12:00:00Z`) or a date (`2030-01-31`, 00:00:00Z).",
+  });
 
 /** `expiresAt`: an instant strictly after `nowMs` (a key expiring now would be born expired). */
 export function expiresAtSchema(nowMs: number) {
@@ -86,12 +99,22 @@ export const rateLimitSchema = z.strictObject({
 export type RateLimitInput = z.infer<typeof rateLimitSchema>;
 
 /** One allowlist entry, validated and written in its normal form (`contract/ip-allowlist.ts`). */
-const allowedIpSchema = z.string("Must be a string.").transform((entry, ctx) => {
-  const outcome = normaliseAllowlistEntry(entry);
-  if (outcome.ok) return outcome.value;
-  ctx.addIssue({ code: "custom", message: outcome.message, input: entry });
-  return z.NEVER;
-});
+const allowedIpSchema = z
+  .string("Must be a string.")
+  .transform((entry, ctx) => {
+    const outcome = normaliseAllowlistEntry(entry);
+    if (outcome.ok) return outcome.value;
+    ctx.addIssue({ code: "custom", message: outcome.message, input: entry });
+    return z.NEVER;
+  })
+  // The shape the transform accepts, for the document; the transform judges the address itself.
+  .meta({
+    maxLength: MAX_ENTRY_LENGTH,
+    pattern: "^[0-9A-Fa-f:.]+(/(0|[1-9][0-9]{0,2}))?$",
+    description:
+      "An IPv4 or IPv6 address (`203.0.113.7`, `2001:db8::1`) or a CIDR range with no host bits set " +
+      "(`203.0.113.0/24`, `2001:db8::/32`); answered in its normal form.",
+  });
 
 /** `allowedIps`: 1 to 100 addresses or CIDR ranges, normalised; duplicates (after normalising) are folded. */
 export const allowedIpsSchema = z
@@ -236,7 +259,10 @@ export const listKeysInputSchema = z
 export type ListKeysInput = z.infer<typeof listKeysInputSchema>;
 
 /** `keyId` filter of the audit list: a key id's shape, or nothing can match. */
-const keyIdFilterSchema = z.string().refine(isKeyId, "Must be a key id (key_ and 22 letters or digits).");
+const keyIdFilterSchema = z
+  .string()
+  .refine(isKeyId, "Must be a key id (key_ and 22 letters or digits).")
+  .meta({ pattern: KEY_ID_PATTERN.source });
 
 const listAuditEventsFields = {
   keyId: keyIdFilterSchema.optional(),

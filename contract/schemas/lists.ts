@@ -5,7 +5,9 @@ export const limitSchema = z
   .string()
   .regex(/^[1-9][0-9]*$/, "Must be a whole number from 1 to 100.")
   .transform(Number)
-  .pipe(z.number().max(100, "Must be a whole number from 1 to 100."))
+  // The pattern already makes it a whole number from 1: said again for the document, which shows this
+  // side. Past 100 nothing else is checked, so a huge number is one issue, as before.
+  .pipe(z.number().max(100, { message: "Must be a whole number from 1 to 100.", abort: true }).int().min(1))
   .default(25);
 
 export const listQuerySchema = z.strictObject({

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { amountSchema, currencySchema } from "./accounts";
+import { dateTimeSchema } from "./date-time";
 import { plainTextSchema } from "./plain-text";
 
 /** Payment (API.md §6): money received on an account, in the account's currency. */
@@ -9,10 +10,10 @@ export const paymentSchema = z.object({
   amount: amountSchema,
   currency: currencySchema,
   /** When the money was paid (ISO 8601 UTC); the registration instant unless the caller gave one. */
-  paidAt: z.string(),
+  paidAt: dateTimeSchema,
   method: z.string().nullable(),
   reference: z.string().nullable(),
-  createdAt: z.string(),
+  createdAt: dateTimeSchema,
 });
 export type Payment = z.infer<typeof paymentSchema>;
 

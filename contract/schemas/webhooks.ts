@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { classifyHost } from "../public-address";
+import { dateTimeSchema } from "./date-time";
 import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "./interactions";
 import { plainTextSchema } from "./plain-text";
 
@@ -84,8 +85,8 @@ export const webhookSchema = z.object({
   events: z.array(webhookEventTypeSchema),
   description: z.string().nullable(),
   enabled: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: dateTimeSchema,
+  updatedAt: dateTimeSchema,
 });
 export type Webhook = z.infer<typeof webhookSchema>;
 

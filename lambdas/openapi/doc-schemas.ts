@@ -26,7 +26,11 @@ export const errorEnvelopeSchema = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
     message: z.string().meta({ description: "A human sentence; never a secret." }),
-    requestId: z.string().meta({ description: "The X-Request-Id of the response." }),
+    requestId: z.string().meta({
+      description:
+        "The request's id: the `X-Request-Id` header of the API's functions' answers, the " +
+        "`x-amzn-RequestId` header of API Gateway's own (a 401, a signature's 403, throttling's 429).",
+    }),
     details: z
       .array(
         z.object({

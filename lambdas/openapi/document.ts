@@ -18,16 +18,21 @@ import { accountSchema } from "../../contract/schemas/accounts";
 import {
   auditEventSchema,
   createdKeySchema,
+  keyListItemSchema,
   keyRecordSchema,
+  keyUsageSchema,
   rotatedKeySchema,
   tokenLabelSchema,
 } from "../../contract/schemas/answers";
 import { contactSchema } from "../../contract/schemas/contacts";
+import { deliveryAttemptSchema } from "../../contract/schemas/deliveries";
 import { importResultSchema } from "../../contract/schemas/import";
 import { interactionSchema } from "../../contract/schemas/interactions";
+import { keyStatusSchema, orgIdSchema, scopeSchema } from "../../contract/schemas/keys";
 import { paymentSchema } from "../../contract/schemas/payments";
 import { createdWebhookSchema, webhookSchema } from "../../contract/schemas/webhooks";
 import { errorEnvelopeSchema } from "./doc-schemas";
+import { nameComponents } from "./named-components";
 
 /**
  * The OpenAPI 3.1 document of the whole API, generated from the route table alone (zod-openapi): each
@@ -38,60 +43,21 @@ import { errorEnvelopeSchema } from "./doc-schemas";
 export const API_VERSION = "1.0.0";
 
 const errorBody = { "application/json": { schema: errorEnvelopeSchema } };
-const retryAfter = z.object({
-  "Retry-After": z.int().min(1).meta({ description: "Whole seconds to wait before trying again." }),
-});
 
-function errorResponse(id: string, description: string, headers?: z.ZodObject): ZodOpenApiResponseObject {
-  return { id, description, content: errorBody, ...(headers ? { headers } : {}) };
-}
+const retryAfter = z.int().min(1).meta({ description: "Whole seconds to wait before trying again." });
 
-/** The error answers, one component each, all in the envelope of API.md §4. */
-const ERROR_RESPONSES: Record<number, ZodOpenApiResponseObject> = {
-  400: errorResponse(
-    "ValidationError",
-    "`validation_error`: the body, a query parameter or a header is not valid; `details` names each problem.",
-  ),
-  401: errorResponse(
-    "Unauthorized",
-    "`unauthorized`: the key (or, locally, the admin token) is missing, malformed, unknown, expired or revoked.",
-  ),
-  403: errorResponse(
-    "Forbidden",
-    "`insufficient_scope` (the message names the scope needed), `ip_not_allowed` (the key's allowlist), or " +
-      "`forbidden` (an admin call with a bad, expired or missing SigV4 signature).",
-  ),
-  404: errorResponse("NotFound", "`not_found`: no such resource in the caller's org."),
-  409: errorResponse("Conflict", "`conflict`: the request clashes with the resource's state."),
-  413: errorResponse("PayloadTooLarge", "`payload_too_large`: the body is over 1 MiB."),
-  415: errorResponse(
-    "UnsupportedMediaType",
-    "`unsupported_media_type`: send the body as the route's media type.",
-  ),
-  429: errorResponse(
-    "RateLimited",
-    "`rate_limited`: the key is over its limit in the current window; follow Retry-After.",
-    retryAfter,
-  ),
-  500: errorResponse(
-    "InternalError",
-    "`internal_error`: something went wrong on our side; nothing more is said.",
-  ),
-  503: errorResponse(
-    "Unavailable",
-    "`unavailable`: storage could not be reached; follow Retry-After.",
-    retryAfter,
-  ),
-};
-
-const DEFAULT_RESPONSE = errorResponse(
-  "Error",
-  "Any other error, in the same envelope: API Gateway's own answers included (502 `bad_gateway`, 504 `timeout`).",
-);
-
-/** Response headers, each one component. */
+/** Response headers, each one component (required where they are: the success answers). */
 const HEADERS = {
-  "X-Request-Id": z.string().meta({ description: "The request's id; error bodies repeat it." }),
+  "X-Request-Id": z.string().meta({
+    description:
+      "The request's id, as the envelope's `requestId` repeats it; on every answer of the API's functions.",
+  }),
+  "x-amzn-RequestId": z.string().meta({
+    description:
+      "API Gateway's id of the request, added to every answer (the local runtime adds it too): the same " +
+      "value as `X-Request-Id` and the envelope's `requestId`, and the one header carrying it on API " +
+      "Gateway's own answers (a 401, a signature's 403, throttling's 429, an authorizer's 503).",
+  }),
   "RateLimit-Policy": z.string().meta({ description: '`"default";q=<limit>;w=<window seconds>`.' }),
   RateLimit: z.string().meta({ description: '`"default";r=<remaining>;t=<seconds until the window ends>`.' }),
   "X-RateLimit-Limit": z.int().min(1).meta({ description: "Requests allowed per window." }),
@@ -102,10 +68,103 @@ const HEADERS = {
   "X-RateLimit-Reset": z.int().min(0).meta({ description: "When the window ends, epoch seconds." }),
 };
 
-const requestIdHeader = z.object({ "X-Request-Id": HEADERS["X-Request-Id"] });
-
 /** The IETF RateLimit fields and their GitHub-style twins (API.md §3), on every answer to a live key. */
-const rateLimitHeaders = z.object(HEADERS);
+const RATE_LIMIT_NAMES = [
+  "RateLimit-Policy",
+  "RateLimit",
+  "X-RateLimit-Limit",
+  "X-RateLimit-Remaining",
+  "X-RateLimit-Reset",
+] as const;
+
+const requestIdHeaders = z.object({
+  "X-Request-Id": HEADERS["X-Request-Id"],
+  "x-amzn-RequestId": HEADERS["x-amzn-RequestId"],
+});
+const rateLimitHeaders = requestIdHeaders.extend(
+  Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, HEADERS[name]])),
+);
+
+/**
+ * What an error answer may carry. Every answer carries `x-amzn-RequestId`; a function's answers carry
+ * `X-Request-Id` too, and the RateLimit fields when a live key called; API Gateway's own (a 401, a
+ * signature's 403, throttling's 429, an authorizer's 503, a 502 or 504) carry neither, since a
+ * gateway response cannot set a header from the request id. So those are optional here, each saying
+ * where it is found.
+ */
+const errorHeaders = z.object({
+  "X-Request-Id": HEADERS["X-Request-Id"].optional().meta({
+    description:
+      "The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers.",
+  }),
+  "x-amzn-RequestId": HEADERS["x-amzn-RequestId"],
+  ...Object.fromEntries(
+    RATE_LIMIT_NAMES.map((name) => [
+      name,
+      HEADERS[name].optional().meta({
+        description: `${HEADERS[name].meta()?.description ?? ""} On a function's answer to a live API key.`,
+      }),
+    ]),
+  ),
+});
+const retryHeaders = errorHeaders.extend({ "Retry-After": retryAfter });
+const gatewayHeaders = z.object({ "x-amzn-RequestId": HEADERS["x-amzn-RequestId"] });
+
+function errorResponse(
+  id: string,
+  description: string,
+  headers: z.ZodObject = errorHeaders,
+): ZodOpenApiResponseObject {
+  return { id, description, content: errorBody, headers };
+}
+
+/** The error answers, one component each, all in the envelope of API.md §4. */
+const ERROR_RESPONSES: Record<number, ZodOpenApiResponseObject> = {
+  400: errorResponse(
+    "ValidationError",
+    "`validation_error`: the body, a query parameter or a header is not valid; `details` names each problem.",
+  ),
+  401: errorResponse(
+    "Unauthorized",
+    "`unauthorized`: the key (or, locally, the admin token) is missing, malformed, unknown, expired or revoked. " +
+      "API Gateway answers it: the request id is in `x-amzn-RequestId`.",
+    gatewayHeaders,
+  ),
+  403: errorResponse(
+    "Forbidden",
+    "`insufficient_scope` (the message names the scope needed), `ip_not_allowed` (the key's allowlist), or " +
+      "`forbidden` (an admin call with a bad, expired or missing SigV4 signature, answered by API Gateway; " +
+      "locally also a request whose `Host` is not allowed).",
+  ),
+  404: errorResponse("NotFound", "`not_found`: no such resource in the caller's org."),
+  409: errorResponse("Conflict", "`conflict`: the request clashes with the resource's state."),
+  413: errorResponse("PayloadTooLarge", "`payload_too_large`: the body is over 1 MiB."),
+  415: errorResponse(
+    "UnsupportedMediaType",
+    "`unsupported_media_type`: send the body as the route's media type.",
+  ),
+  429: errorResponse(
+    "RateLimited",
+    "`rate_limited`: the key is over its limit in the current window, or API Gateway's stage throttling " +
+      "refused the request (then without the RateLimit fields); follow Retry-After.",
+    retryHeaders,
+  ),
+  500: errorResponse(
+    "InternalError",
+    "`internal_error`: something went wrong on our side; nothing more is said.",
+  ),
+  503: errorResponse(
+    "Unavailable",
+    "`unavailable`: storage could not be reached (by the function, or by the authorizer in front of it); " +
+      "follow Retry-After.",
+    retryHeaders,
+  ),
+};
+
+const DEFAULT_RESPONSE = errorResponse(
+  "OtherError",
+  "Any other error, in the same envelope: API Gateway's own answers included (502 `bad_gateway`, 504 `timeout`).",
+);
 
 const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
   ApiKey: {
@@ -117,13 +176,15 @@ const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
       "The scopes listed on an operation are the one it needs.",
   },
   SigV4: {
-    type: "apiKey",
-    in: "header",
-    name: "Authorization",
+    type: "http",
+    scheme: "AWS4-HMAC-SHA256",
     description:
       "AWS Signature Version 4 (service `execute-api`) of an IAM principal allowed to call the route " +
-      "(narrowable to one org with a policy on `.../admin/v1/orgs/<orgId>/*`). Locally: `Authorization: Bearer <admin token>`.",
-    "x-amazon-apigateway-authtype": "awsSigv4",
+      "(narrowable to one org with a policy on `.../admin/v1/orgs/<orgId>/*`): `Authorization: " +
+      "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` with `X-Amz-Date` (and " +
+      "`X-Amz-Security-Token` for temporary credentials), computed per request over the method, path, " +
+      "query, headers and body: not a fixed value, so sign each request with an AWS SDK's signer. " +
+      "Locally: `Authorization: Bearer <admin token>`.",
   },
   CognitoIdToken: {
     type: "http",
@@ -142,6 +203,23 @@ const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
  */
 const DOCUMENTED_INPUT: InputContext = { nowMs: 0, webhookUrls: { allowLoopback: false } };
 
+/**
+ * The shape a path parameter must have, where the server knows one: a bad `orgId` is a 400; a
+ * `keyId` of another shape cannot name a key (a 404 without a read). Others are any string.
+ */
+const PATH_PARAMETER_SHAPES: Readonly<Record<string, z.ZodString>> = {
+  orgId: orgIdSchema,
+  keyId: z.string().regex(/^key_[0-9A-Za-z]{22}$/),
+};
+
+/** Each path parameter once, by name: one component each (`components/parameters`). */
+const PATH_PARAMETER_SCHEMAS = new Map(
+  Object.entries(PATH_PARAMETERS).map(([name, description]) => [
+    name,
+    (PATH_PARAMETER_SHAPES[name] ?? z.string()).meta({ description, param: { id: name, description } }),
+  ]),
+);
+
 /** A route's path parameters, each a required string described by its name (`PATH_PARAMETERS`). */
 function pathParameters(route: Route): z.ZodObject | undefined {
   const names = pathParameterNames(route.path);
@@ -149,9 +227,9 @@ function pathParameters(route: Route): z.ZodObject | undefined {
   return z.object(
     Object.fromEntries(
       names.map((name) => {
-        const description = PATH_PARAMETERS[name];
-        if (!description) throw new Error(`${routeKey(route)}: path parameter ${name} is not described`);
-        return [name, z.string().meta({ description })];
+        const schema = PATH_PARAMETER_SCHEMAS.get(name);
+        if (!schema) throw new Error(`${routeKey(route)}: path parameter ${name} is not described`);
+        return [name, schema];
       }),
     ),
   );
@@ -174,9 +252,12 @@ function security(route: Route): oas31.SecurityRequirementObject[] {
   return [];
 }
 
-/** The error statuses a route can answer: those of its auth kind and its input, then its own. */
+/**
+ * The error statuses a route can answer: those of its auth kind and its input, then its own. Any
+ * route may meet API Gateway's stage throttling (429).
+ */
 function errorStatuses(route: Route, path: z.ZodObject | undefined): number[] {
-  const statuses = new Set<number>();
+  const statuses = new Set<number>([429]);
   if (route.auth === "apiKey") for (const status of [400, 401, 403, 429]) statuses.add(status);
   if (route.auth === "iam" || route.auth === "cognito")
     for (const status of [400, 401, 403, 404]) statuses.add(status);
@@ -196,7 +277,7 @@ function operation(route: Route): ZodOpenApiOperationObject {
   const { success } = route;
   const path = pathParameters(route);
   const body = requestBody(route);
-  const baseHeaders = route.auth === "apiKey" ? rateLimitHeaders : requestIdHeader;
+  const baseHeaders = route.auth === "apiKey" ? rateLimitHeaders : requestIdHeaders;
   const successHeaders = success.headers ? baseHeaders.extend(success.headers.shape) : baseHeaders;
   const responses: ZodOpenApiOperationObject["responses"] = {
     [String(success.status)]: {
@@ -230,6 +311,49 @@ function operation(route: Route): ZodOpenApiOperationObject {
   };
 }
 
+/** What each tag holds, for the document's readers (Redocly's `tag-description`). */
+const TAG_DESCRIPTIONS: { readonly [tag in (typeof TAGS)[number]]: string } = {
+  Meta: "The health check and this document: public, not counted.",
+  Accounts: "The org's customer accounts, with their currency and balance (API.md §6).",
+  Payments: "Money received on an account, in integer minor units of its currency.",
+  Contacts: "People at an account of the org.",
+  Import: "Many accounts in one request, as JSON or CSV; each row kept or refused on its own.",
+  Export: "The org's accounts and interactions as JSON, NDJSON or CSV, a page at a time.",
+  Webhooks: "Subscriptions to the org's events, their deliveries and signing secrets (API.md §6, §9).",
+  Security: "Leaked-key reports from GitHub secret scanning (API.md §8).",
+  "Keys (admin)": "Key management behind IAM (SigV4), for any org named in the path (API.md §5).",
+  "Audit (admin)": "The org's key events behind IAM (API.md §5).",
+  "Keys (console)":
+    "Key management for the signed-in person's org, behind the console's sign-in (API.md §10).",
+  "Audit (console)": "The signed-in person's org's key events (API.md §10).",
+};
+
+/**
+ * A query value the server reads as a number (`?limit=10`: decimal digits, then a bounded integer) is
+ * documented as that number, so a generated client takes an integer. zod-openapi would show the input
+ * side of the pipe (a string with a pattern); the server's rule is its number side. Exported for the
+ * test that holds the document to the schemas.
+ */
+export function documentNumericQuery(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const def = (ctx.zodSchema as z.ZodType)._zod.def;
+  if (def.type === "default") {
+    // zod leaves out a default that only the number side has (`limit` is 25 when absent).
+    const inner = (def as z.core.$ZodDefaultDef).innerType._zod.def;
+    if (inner.type === "pipe" && (inner as z.core.$ZodPipeDef).out._zod.def.type === "number") {
+      ctx.jsonSchema.default = (def as z.core.$ZodDefaultDef).defaultValue;
+    }
+    return;
+  }
+  if (def.type !== "pipe") return;
+  const out = (def as z.core.$ZodPipeDef).out as z.ZodType;
+  if (out._zod.def.type !== "number") return;
+  const { $schema: _, ...number } = z.toJSONSchema(out, { io: "output" }) as Record<string, unknown>;
+  const kept = { description: ctx.jsonSchema.description, default: ctx.jsonSchema.default };
+  for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+  Object.assign(ctx.jsonSchema, number);
+  for (const [key, value] of Object.entries(kept)) if (value !== undefined) ctx.jsonSchema[key] = value;
+}
+
 /** A route as `METHOD path`. */
 export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method} ${route.path}`;
 
@@ -241,51 +365,64 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): oas31.O
     paths[route.path] = { ...paths[route.path], [method]: operation(route) };
   }
   const used = new Set(routes.map((route) => route.tag));
-  const tags = TAGS.filter((tag) => used.has(tag)).map((name) => ({ name }));
-  return createDocument({
-    openapi: "3.1.0",
-    info: {
-      title: "Fynex API",
-      version: API_VERSION,
-      description:
-        "Accounts, contacts, payments, import, export and webhook subscriptions behind API keys, and the " +
-        "key management behind IAM. Every error answers in one envelope (`Error`); lists answer " +
-        "`{items, nextCursor}`; money is integer minor units with an ISO 4217 currency.",
-    },
-    servers: [
-      {
-        url: "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
-        description: "A deployed stage",
-        variables: {
-          apiId: { default: "api-id" },
-          region: { default: "eu-west-1" },
-          stage: { default: "dev" },
+  const tags = TAGS.filter((tag) => used.has(tag)).map((name) => ({
+    name,
+    description: TAG_DESCRIPTIONS[name],
+  }));
+  const document = createDocument(
+    {
+      openapi: "3.1.0",
+      info: {
+        title: "Fynex API",
+        version: API_VERSION,
+        description:
+          "Accounts, contacts, payments, import, export and webhook subscriptions behind API keys, and the " +
+          "key management behind IAM. Every error answers in one envelope (`ErrorEnvelope`); lists answer " +
+          "`{items, nextCursor}`; money is integer minor units with an ISO 4217 currency.",
+        license: { name: "Proprietary", identifier: "LicenseRef-Fynex-Proprietary" },
+      },
+      servers: [
+        {
+          url: "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+          description: "A deployed stage",
+          variables: {
+            apiId: { default: "api-id" },
+            region: { default: "eu-west-1" },
+            stage: { default: "dev" },
+          },
+        },
+        { url: "http://127.0.0.1:3000", description: "The local runtime (`npm start`)" },
+      ],
+      tags,
+      paths,
+      components: {
+        securitySchemes: SECURITY_SCHEMES,
+        headers: HEADERS,
+        schemas: {
+          ErrorEnvelope: errorEnvelopeSchema,
+          Scope: scopeSchema,
+          KeyStatus: keyStatusSchema,
+          Account: accountSchema,
+          Contact: contactSchema,
+          Payment: paymentSchema,
+          Interaction: interactionSchema,
+          Webhook: webhookSchema,
+          CreatedWebhook: createdWebhookSchema,
+          ImportResult: importResultSchema,
+          KeyRecord: keyRecordSchema,
+          KeyListItem: keyListItemSchema,
+          KeyUsage: keyUsageSchema,
+          DeliveryAttempt: deliveryAttemptSchema,
+          CreatedKey: createdKeySchema,
+          RotatedKey: rotatedKeySchema,
+          AuditEvent: auditEventSchema,
+          TokenLabel: tokenLabelSchema,
         },
       },
-      { url: "http://127.0.0.1:3000", description: "The local runtime (`npm start`)" },
-    ],
-    tags,
-    paths,
-    components: {
-      securitySchemes: SECURITY_SCHEMES,
-      headers: HEADERS,
-      schemas: {
-        Error: errorEnvelopeSchema,
-        Account: accountSchema,
-        Contact: contactSchema,
-        Payment: paymentSchema,
-        Interaction: interactionSchema,
-        Webhook: webhookSchema,
-        CreatedWebhook: createdWebhookSchema,
-        ImportResult: importResultSchema,
-        KeyRecord: keyRecordSchema,
-        CreatedKey: createdKeySchema,
-        RotatedKey: rotatedKeySchema,
-        AuditEvent: auditEventSchema,
-        TokenLabel: tokenLabelSchema,
-      },
     },
-  });
+    { override: (ctx) => (ctx.io === "input" ? documentNumericQuery(ctx) : undefined) },
+  );
+  return nameComponents(document);
 }
 
 /** The document as committed in `docs/openapi.json`: two-space JSON and a final newline. */

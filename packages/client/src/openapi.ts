@@ -564,13 +564,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Error: {
+        /** @enum {string} */
+        Scope: "accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage";
+        /** @enum {string} */
+        KeyStatus: "active" | "expired" | "revoked";
+        ErrorEnvelope: {
             error: {
                 /** @enum {string} */
                 code: "validation_error" | "unauthorized" | "insufficient_scope" | "ip_not_allowed" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "bad_gateway" | "unavailable" | "timeout";
                 /** @description A human sentence; never a secret. */
                 message: string;
-                /** @description The X-Request-Id of the response. */
+                /** @description The request's id: the `X-Request-Id` header of the API's functions' answers, the `x-amzn-RequestId` header of API Gateway's own (a 401, a signature's 403, throttling's 429). */
                 requestId: string;
                 /** @description One entry per problem of a validation_error; empty otherwise. */
                 details: {
@@ -584,11 +588,14 @@ export interface components {
             id: string;
             name: string;
             externalRef: string | null;
+            /** @description An ISO 4217 currency code, upper case (`EUR`). */
             currency: string;
             balance: number;
             /** @enum {string} */
             status: "open" | "closed";
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             updatedAt: string;
         };
         Contact: {
@@ -598,17 +605,22 @@ export interface components {
             email: string | null;
             phone: string | null;
             role: string | null;
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             updatedAt: string;
         };
         Payment: {
             id: string;
             accountId: string;
             amount: number;
+            /** @description An ISO 4217 currency code, upper case (`EUR`). */
             currency: string;
+            /** Format: date-time */
             paidAt: string;
             method: string | null;
             reference: string | null;
+            /** Format: date-time */
             createdAt: string;
         };
         Interaction: {
@@ -616,6 +628,7 @@ export interface components {
             accountId: string | null;
             /** @enum {string} */
             type: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed";
+            /** Format: date-time */
             at: string;
             data: {
                 [key: string]: unknown;
@@ -627,7 +640,9 @@ export interface components {
             events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
             description: string | null;
             enabled: boolean;
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             updatedAt: string;
         };
         CreatedWebhook: {
@@ -636,7 +651,9 @@ export interface components {
             events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
             description: string | null;
             enabled: boolean;
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             updatedAt: string;
             /** @description Signing secret (`whsec_...`); shown only in this answer. */
             secret: string;
@@ -663,11 +680,10 @@ export interface components {
             id: string;
             orgId: string;
             name: string;
-            scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
+            scopes: components["schemas"]["Scope"][];
             /** @description The prefix, 4 characters, `…`, the last 4. */
             hint: string;
-            /** @enum {string} */
-            status: "active" | "expired" | "revoked";
+            status: components["schemas"]["KeyStatus"];
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -686,15 +702,87 @@ export interface components {
                 count: number;
             };
         };
+        KeyListItem: {
+            id: string;
+            orgId: string;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** @description The prefix, 4 characters, `…`, the last 4. */
+            hint: string;
+            status: components["schemas"]["KeyStatus"];
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            rateLimit: {
+                limit: number;
+                windowSeconds: number;
+            };
+            allowedIps: string[] | null;
+            replacedBy: string | null;
+            usage: {
+                /** Format: date-time */
+                windowStart: string;
+                count: number;
+            };
+            /** @description The key's last 7 days by hour, oldest first, hours without requests left out: the items of its usage answer with `granularity=hour` and no bounds, the current window live. */
+            lastSevenDays: {
+                /** Format: date-time */
+                start: string;
+                /** @description Requests counted in the period. */
+                count: number;
+                /** @description How many of them were answered 429. */
+                throttled: number;
+            }[];
+        };
+        KeyUsage: {
+            keyId: string;
+            windowSeconds: number;
+            /** @description The key's effective limit per window. */
+            limit: number;
+            /** @enum {string} */
+            granularity: "window" | "hour" | "day";
+            items: {
+                /** Format: date-time */
+                start: string;
+                /** @description Requests counted in the period. */
+                count: number;
+                /** @description How many of them were answered 429. */
+                throttled: number;
+            }[];
+        };
+        DeliveryAttempt: {
+            /** @description Attempt id (`dlv_...`), time-sortable. */
+            id: string;
+            /** @description The event's `id` (`evt_...`), the same on every attempt. */
+            eventId: string;
+            /** @enum {string} */
+            eventType: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported";
+            /** @description 1 for the first try of this event here. */
+            attempt: number;
+            /** @enum {string} */
+            outcome: "succeeded" | "retry_scheduled" | "failed";
+            statusCode: number | null;
+            /**
+             * Format: date-time
+             * @description When the attempt started (ISO 8601 UTC).
+             */
+            at: string;
+            durationMs: number;
+            /** @description Why the attempt failed: `timeout`, `connection_failed`, `tls_error`, `refused_address` (the URL or an address it resolves to is not public), `http_status` (a non-2xx answer), `redirect` (a 3xx, never followed); null on success. */
+            error: ("timeout" | "connection_failed" | "tls_error" | "refused_address" | "http_status" | "redirect") | null;
+            nextAttemptAt: string | null;
+        };
         CreatedKey: {
             id: string;
             orgId: string;
             name: string;
-            scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
+            scopes: components["schemas"]["Scope"][];
             /** @description The prefix, 4 characters, `…`, the last 4. */
             hint: string;
-            /** @enum {string} */
-            status: "active" | "expired" | "revoked";
+            status: components["schemas"]["KeyStatus"];
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -721,11 +809,10 @@ export interface components {
             id: string;
             orgId: string;
             name: string;
-            scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
+            scopes: components["schemas"]["Scope"][];
             /** @description The prefix, 4 characters, `…`, the last 4. */
             hint: string;
-            /** @enum {string} */
-            status: "active" | "expired" | "revoked";
+            status: components["schemas"]["KeyStatus"];
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -770,117 +857,419 @@ export interface components {
             /** @enum {string} */
             label: "true_positive" | "false_positive";
         };
+        GetHealthResponse: {
+            /** @constant */
+            status: "ok";
+        };
+        GetOpenApiDocumentResponse: {
+            [key: string]: unknown;
+        };
+        ReportLeakedTokensRequest: ({
+            token: string;
+            type: string;
+            /** @default  */
+            url: string;
+            /** @default  */
+            source: string;
+        } & {
+            [key: string]: unknown;
+        })[];
+        ReportLeakedTokensResponse: components["schemas"]["TokenLabel"][];
+        AccountPage: {
+            items: components["schemas"]["Account"][];
+            nextCursor: string | null;
+        };
+        CreateAccountRequest: {
+            name: string;
+            externalRef?: string;
+            /** @description An ISO 4217 currency code, upper case (`EUR`). */
+            currency: string;
+            balance?: number;
+        };
+        UpdateAccountRequest: {
+            name?: string;
+            externalRef?: string | null;
+            /** @enum {string} */
+            status?: "open" | "closed";
+        };
+        PaymentPage: {
+            items: components["schemas"]["Payment"][];
+            nextCursor: string | null;
+        };
+        RegisterPaymentRequest: {
+            /** @description An ISO 4217 currency code, upper case (`EUR`). */
+            currency: string;
+            amount: number;
+            /** Format: date-time */
+            paidAt?: string;
+            method?: string;
+            reference?: string;
+        };
+        ContactPage: {
+            items: components["schemas"]["Contact"][];
+            nextCursor: string | null;
+        };
+        CreateContactRequest: {
+            accountId: string;
+            name: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+            role?: string;
+        };
+        UpdateContactRequest: {
+            name?: string;
+            email?: string | null;
+            phone?: string | null;
+            role?: string | null;
+        };
+        ImportAccountsRequest: {
+            accounts: {
+                name: string;
+                externalRef?: string;
+                /** @description An ISO 4217 currency code, upper case (`EUR`). */
+                currency: string;
+                balance?: number;
+            }[];
+        };
+        /** @description RFC 4180, a header row of the JSON field names. */
+        ImportAccountsRequestCsv: string;
+        ExportAccountsResponse: components["schemas"]["Account"][];
+        /** @description One JSON object a line (each line as in application/json). */
+        ExportAccountsResponseNdjson: string;
+        /** @description RFC 4180, CRLF line ends, a header row `id,name,externalRef,currency,balance,status,createdAt,updatedAt`; text cells that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) get a leading `'`. */
+        ExportAccountsResponseCsv: string;
+        ExportInteractionsResponse: components["schemas"]["Interaction"][];
+        /** @description One JSON object a line (each line as in application/json). */
+        ExportInteractionsResponseNdjson: string;
+        /** @description RFC 4180, CRLF line ends, a header row `id,accountId,type,at,data`; text cells that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) get a leading `'`. */
+        ExportInteractionsResponseCsv: string;
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            nextCursor: string | null;
+        };
+        CreateWebhookRequest: {
+            /**
+             * Format: uri
+             * @description https URL of a public host, on port 443 or 8443; answered as normalised.
+             */
+            url: string;
+            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            description?: string;
+        };
+        UpdateWebhookRequest: {
+            /**
+             * Format: uri
+             * @description https URL of a public host, on port 443 or 8443; answered as normalised.
+             */
+            url?: string;
+            events?: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            description?: string | null;
+            enabled?: boolean;
+        };
+        DeliveryAttemptPage: {
+            items: components["schemas"]["DeliveryAttempt"][];
+            nextCursor: string | null;
+        };
+        KeyListItemPage: {
+            items: components["schemas"]["KeyListItem"][];
+            nextCursor: string | null;
+        };
+        CreateKeyRequest: {
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** @description An ISO 8601 date-time with an offset (`2030-01-31T12:00:00Z`) or a date (`2030-01-31`, 00:00:00Z). */
+            expiresAt?: string;
+            rateLimit?: {
+                limit: number;
+            };
+            allowedIps?: string[];
+        };
+        UpdateKeyRequest: {
+            name?: string;
+            scopes?: components["schemas"]["Scope"][];
+            rateLimit?: {
+                limit: number;
+            } | null;
+            allowedIps?: string[] | null;
+        };
+        RevokeKeyRequest: Record<string, never>;
+        RotateKeyRequest: {
+            gracePeriodSeconds?: number;
+            /** @description An ISO 8601 date-time with an offset (`2030-01-31T12:00:00Z`) or a date (`2030-01-31`, 00:00:00Z). */
+            expiresAt?: string;
+        };
+        AuditEventPage: {
+            items: components["schemas"]["AuditEvent"][];
+            nextCursor: string | null;
+        };
     };
     responses: {
+        /** @description `rate_limited`: the key is over its limit in the current window, or API Gateway's stage throttling refused the request (then without the RateLimit fields); follow Retry-After. */
+        RateLimited: {
+            headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
+                /** @description Whole seconds to wait before trying again. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description `internal_error`: something went wrong on our side; nothing more is said. */
         InternalError: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description Any other error, in the same envelope: API Gateway's own answers included (502 `bad_gateway`, 504 `timeout`). */
-        Error: {
+        OtherError: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description `validation_error`: the body, a query parameter or a header is not valid; `details` names each problem. */
         ValidationError: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description `unauthorized`: the key (or, locally, the admin token) is missing, malformed, unknown, expired or revoked. */
+        /** @description `unauthorized`: the key (or, locally, the admin token) is missing, malformed, unknown, expired or revoked. API Gateway answers it: the request id is in `x-amzn-RequestId`. */
         Unauthorized: {
             headers: {
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description `payload_too_large`: the body is over 1 MiB. */
         PayloadTooLarge: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description `unsupported_media_type`: send the body as the route's media type. */
         UnsupportedMediaType: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description `insufficient_scope` (the message names the scope needed), `ip_not_allowed` (the key's allowlist), or `forbidden` (an admin call with a bad, expired or missing SigV4 signature). */
+        /** @description `insufficient_scope` (the message names the scope needed), `ip_not_allowed` (the key's allowlist), or `forbidden` (an admin call with a bad, expired or missing SigV4 signature, answered by API Gateway; locally also a request whose `Host` is not allowed). */
         Forbidden: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description `rate_limited`: the key is over its limit in the current window; follow Retry-After. */
-        RateLimited: {
-            headers: {
-                /** @description Whole seconds to wait before trying again. */
-                "Retry-After": number;
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"];
-            };
-        };
-        /** @description `unavailable`: storage could not be reached; follow Retry-After. */
+        /** @description `unavailable`: storage could not be reached (by the function, or by the authorizer in front of it); follow Retry-After. */
         Unavailable: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 /** @description Whole seconds to wait before trying again. */
                 "Retry-After": number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description `conflict`: the request clashes with the resource's state. */
         Conflict: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description `not_found`: no such resource in the caller's org. */
         NotFound: {
             headers: {
+                /** @description The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers. */
+                "X-Request-Id"?: string;
+                "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                /** @description `"default";q=<limit>;w=<window seconds>`. On a function's answer to a live API key. */
+                "RateLimit-Policy"?: string;
+                /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. On a function's answer to a live API key. */
+                RateLimit?: string;
+                /** @description Requests allowed per window. On a function's answer to a live API key. */
+                "X-RateLimit-Limit"?: number;
+                /** @description Requests left in this window, this one spent. On a function's answer to a live API key. */
+                "X-RateLimit-Remaining"?: number;
+                /** @description When the window ends, epoch seconds. On a function's answer to a live API key. */
+                "X-RateLimit-Reset"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description An account id (`acc_...`). */
+        accountId: string;
+        /** @description A payment id (`pay_...`). */
+        paymentId: string;
+        /** @description A contact id (`con_...`). */
+        contactId: string;
+        /** @description A subscription id (`wh_...`). */
+        webhookId: string;
+        /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
+        orgId: string;
+        /** @description A key id (`key_` + 22 base62 digits). */
+        keyId: string;
+        limit: number;
+        cursor: string;
+        format: "json" | "ndjson" | "csv";
+        exportCursor: string;
+        status: components["schemas"]["KeyStatus"];
+        unusedForDays: number;
+        granularity: "window" | "hour" | "day";
+        from: string;
+        to: string;
+        auditKeyId: string;
+    };
     requestBodies: never;
     headers: {
-        /** @description The request's id; error bodies repeat it. */
+        /** @description The request's id, as the envelope's `requestId` repeats it; on every answer of the API's functions. */
         "X-Request-Id": string;
+        /** @description API Gateway's id of the request, added to every answer (the local runtime adds it too): the same value as `X-Request-Id` and the envelope's `requestId`, and the one header carrying it on API Gateway's own answers (a 401, a signature's 403, throttling's 429, an authorizer's 503). */
+        "x-amzn-RequestId": string;
         /** @description `"default";q=<limit>;w=<window seconds>`. */
         "RateLimit-Policy": string;
         /** @description `"default";r=<remaining>;t=<seconds until the window ends>`. */
@@ -894,7 +1283,9 @@ export interface components {
     };
     pathItems: never;
 }
-export type SchemaError = components['schemas']['Error'];
+export type SchemaScope = components['schemas']['Scope'];
+export type SchemaKeyStatus = components['schemas']['KeyStatus'];
+export type SchemaErrorEnvelope = components['schemas']['ErrorEnvelope'];
 export type SchemaAccount = components['schemas']['Account'];
 export type SchemaContact = components['schemas']['Contact'];
 export type SchemaPayment = components['schemas']['Payment'];
@@ -903,22 +1294,72 @@ export type SchemaWebhook = components['schemas']['Webhook'];
 export type SchemaCreatedWebhook = components['schemas']['CreatedWebhook'];
 export type SchemaImportResult = components['schemas']['ImportResult'];
 export type SchemaKeyRecord = components['schemas']['KeyRecord'];
+export type SchemaKeyListItem = components['schemas']['KeyListItem'];
+export type SchemaKeyUsage = components['schemas']['KeyUsage'];
+export type SchemaDeliveryAttempt = components['schemas']['DeliveryAttempt'];
 export type SchemaCreatedKey = components['schemas']['CreatedKey'];
 export type SchemaRotatedKey = components['schemas']['RotatedKey'];
 export type SchemaAuditEvent = components['schemas']['AuditEvent'];
 export type SchemaTokenLabel = components['schemas']['TokenLabel'];
+export type SchemaGetHealthResponse = components['schemas']['GetHealthResponse'];
+export type SchemaGetOpenApiDocumentResponse = components['schemas']['GetOpenApiDocumentResponse'];
+export type SchemaReportLeakedTokensRequest = components['schemas']['ReportLeakedTokensRequest'];
+export type SchemaReportLeakedTokensResponse = components['schemas']['ReportLeakedTokensResponse'];
+export type SchemaAccountPage = components['schemas']['AccountPage'];
+export type SchemaCreateAccountRequest = components['schemas']['CreateAccountRequest'];
+export type SchemaUpdateAccountRequest = components['schemas']['UpdateAccountRequest'];
+export type SchemaPaymentPage = components['schemas']['PaymentPage'];
+export type SchemaRegisterPaymentRequest = components['schemas']['RegisterPaymentRequest'];
+export type SchemaContactPage = components['schemas']['ContactPage'];
+export type SchemaCreateContactRequest = components['schemas']['CreateContactRequest'];
+export type SchemaUpdateContactRequest = components['schemas']['UpdateContactRequest'];
+export type SchemaImportAccountsRequest = components['schemas']['ImportAccountsRequest'];
+export type SchemaImportAccountsRequestCsv = components['schemas']['ImportAccountsRequestCsv'];
+export type SchemaExportAccountsResponse = components['schemas']['ExportAccountsResponse'];
+export type SchemaExportAccountsResponseNdjson = components['schemas']['ExportAccountsResponseNdjson'];
+export type SchemaExportAccountsResponseCsv = components['schemas']['ExportAccountsResponseCsv'];
+export type SchemaExportInteractionsResponse = components['schemas']['ExportInteractionsResponse'];
+export type SchemaExportInteractionsResponseNdjson = components['schemas']['ExportInteractionsResponseNdjson'];
+export type SchemaExportInteractionsResponseCsv = components['schemas']['ExportInteractionsResponseCsv'];
+export type SchemaWebhookPage = components['schemas']['WebhookPage'];
+export type SchemaCreateWebhookRequest = components['schemas']['CreateWebhookRequest'];
+export type SchemaUpdateWebhookRequest = components['schemas']['UpdateWebhookRequest'];
+export type SchemaDeliveryAttemptPage = components['schemas']['DeliveryAttemptPage'];
+export type SchemaKeyListItemPage = components['schemas']['KeyListItemPage'];
+export type SchemaCreateKeyRequest = components['schemas']['CreateKeyRequest'];
+export type SchemaUpdateKeyRequest = components['schemas']['UpdateKeyRequest'];
+export type SchemaRevokeKeyRequest = components['schemas']['RevokeKeyRequest'];
+export type SchemaRotateKeyRequest = components['schemas']['RotateKeyRequest'];
+export type SchemaAuditEventPage = components['schemas']['AuditEventPage'];
+export type ResponseRateLimited = components['responses']['RateLimited'];
 export type ResponseInternalError = components['responses']['InternalError'];
-export type ResponseError = components['responses']['Error'];
+export type ResponseOtherError = components['responses']['OtherError'];
 export type ResponseValidationError = components['responses']['ValidationError'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
 export type ResponseForbidden = components['responses']['Forbidden'];
-export type ResponseRateLimited = components['responses']['RateLimited'];
 export type ResponseUnavailable = components['responses']['Unavailable'];
 export type ResponseConflict = components['responses']['Conflict'];
 export type ResponseNotFound = components['responses']['NotFound'];
+export type ParameterAccountId = components['parameters']['accountId'];
+export type ParameterPaymentId = components['parameters']['paymentId'];
+export type ParameterContactId = components['parameters']['contactId'];
+export type ParameterWebhookId = components['parameters']['webhookId'];
+export type ParameterOrgId = components['parameters']['orgId'];
+export type ParameterKeyId = components['parameters']['keyId'];
+export type ParameterLimit = components['parameters']['limit'];
+export type ParameterCursor = components['parameters']['cursor'];
+export type ParameterFormat = components['parameters']['format'];
+export type ParameterExportCursor = components['parameters']['exportCursor'];
+export type ParameterStatus = components['parameters']['status'];
+export type ParameterUnusedForDays = components['parameters']['unusedForDays'];
+export type ParameterGranularity = components['parameters']['granularity'];
+export type ParameterFrom = components['parameters']['from'];
+export type ParameterTo = components['parameters']['to'];
+export type ParameterAuditKeyId = components['parameters']['auditKeyId'];
 export type HeaderXRequestId = components['headers']['X-Request-Id'];
+export type HeaderXAmznRequestId = components['headers']['x-amzn-RequestId'];
 export type HeaderRateLimitPolicy = components['headers']['RateLimit-Policy'];
 export type HeaderRateLimit = components['headers']['RateLimit'];
 export type HeaderXRateLimitLimit = components['headers']['X-RateLimit-Limit'];
@@ -939,17 +1380,16 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["GetHealthResponse"];
                 };
             };
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getOpenApiDocument: {
@@ -965,16 +1405,16 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["GetOpenApiDocumentResponse"];
                 };
             };
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     reportLeakedTokens: {
@@ -991,16 +1431,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": ({
-                    token: string;
-                    type: string;
-                    /** @default  */
-                    url?: string;
-                    /** @default  */
-                    source?: string;
-                } & {
-                    [key: string]: unknown;
-                })[];
+                "application/json": components["schemas"]["ReportLeakedTokensRequest"];
             };
         };
         responses: {
@@ -1008,25 +1439,27 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenLabel"][];
+                    "application/json": components["schemas"]["ReportLeakedTokensResponse"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listAccounts: {
         parameters: {
             query?: {
-                limit?: string;
-                cursor?: string;
+                limit?: components["parameters"]["limit"];
+                cursor?: components["parameters"]["cursor"];
             };
             header?: never;
             path?: never;
@@ -1038,6 +1471,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1046,10 +1480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Account"][];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AccountPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1058,7 +1489,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createAccount: {
@@ -1070,12 +1501,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    externalRef?: string;
-                    currency: string;
-                    balance?: number;
-                };
+                "application/json": components["schemas"]["CreateAccountRequest"];
             };
         };
         responses: {
@@ -1083,6 +1509,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1105,7 +1532,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getAccount: {
@@ -1114,7 +1541,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description An account id (`acc_...`). */
-                accountId: string;
+                accountId: components["parameters"]["accountId"];
             };
             cookie?: never;
         };
@@ -1124,6 +1551,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1142,7 +1570,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateAccount: {
@@ -1151,18 +1579,13 @@ export interface operations {
             header?: never;
             path: {
                 /** @description An account id (`acc_...`). */
-                accountId: string;
+                accountId: components["parameters"]["accountId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    name?: string;
-                    externalRef?: string | null;
-                    /** @enum {string} */
-                    status?: "open" | "closed";
-                };
+                "application/json": components["schemas"]["UpdateAccountRequest"];
             };
         };
         responses: {
@@ -1170,6 +1593,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1191,19 +1615,19 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listPayments: {
         parameters: {
             query?: {
-                limit?: string;
-                cursor?: string;
+                limit?: components["parameters"]["limit"];
+                cursor?: components["parameters"]["cursor"];
             };
             header?: never;
             path: {
                 /** @description An account id (`acc_...`). */
-                accountId: string;
+                accountId: components["parameters"]["accountId"];
             };
             cookie?: never;
         };
@@ -1213,6 +1637,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1221,10 +1646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Payment"][];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["PaymentPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1234,7 +1656,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     registerPayment: {
@@ -1246,20 +1668,13 @@ export interface operations {
             };
             path: {
                 /** @description An account id (`acc_...`). */
-                accountId: string;
+                accountId: components["parameters"]["accountId"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    currency: string;
-                    amount: number;
-                    /** Format: date-time */
-                    paidAt?: string;
-                    method?: string;
-                    reference?: string;
-                };
+                "application/json": components["schemas"]["RegisterPaymentRequest"];
             };
         };
         responses: {
@@ -1267,6 +1682,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1292,7 +1708,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getPayment: {
@@ -1301,9 +1717,9 @@ export interface operations {
             header?: never;
             path: {
                 /** @description An account id (`acc_...`). */
-                accountId: string;
+                accountId: components["parameters"]["accountId"];
                 /** @description A payment id (`pay_...`). */
-                paymentId: string;
+                paymentId: components["parameters"]["paymentId"];
             };
             cookie?: never;
         };
@@ -1313,6 +1729,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1331,14 +1748,14 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listContacts: {
         parameters: {
             query?: {
-                limit?: string;
-                cursor?: string;
+                limit?: components["parameters"]["limit"];
+                cursor?: components["parameters"]["cursor"];
                 accountId?: string;
             };
             header?: never;
@@ -1351,6 +1768,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1359,10 +1777,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Contact"][];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ContactPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1371,7 +1786,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createContact: {
@@ -1383,14 +1798,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    accountId: string;
-                    name: string;
-                    /** Format: email */
-                    email?: string;
-                    phone?: string;
-                    role?: string;
-                };
+                "application/json": components["schemas"]["CreateContactRequest"];
             };
         };
         responses: {
@@ -1398,6 +1806,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1420,7 +1829,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getContact: {
@@ -1429,7 +1838,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A contact id (`con_...`). */
-                contactId: string;
+                contactId: components["parameters"]["contactId"];
             };
             cookie?: never;
         };
@@ -1439,6 +1848,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1457,7 +1867,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateContact: {
@@ -1466,18 +1876,13 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A contact id (`con_...`). */
-                contactId: string;
+                contactId: components["parameters"]["contactId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    name?: string;
-                    email?: string | null;
-                    phone?: string | null;
-                    role?: string | null;
-                };
+                "application/json": components["schemas"]["UpdateContactRequest"];
             };
         };
         responses: {
@@ -1485,6 +1890,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1505,7 +1911,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     importAccounts: {
@@ -1517,15 +1923,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    accounts: {
-                        name: string;
-                        externalRef?: string;
-                        currency: string;
-                        balance?: number;
-                    }[];
-                };
-                "text/csv": string;
+                "application/json": components["schemas"]["ImportAccountsRequest"];
+                "text/csv": components["schemas"]["ImportAccountsRequestCsv"];
             };
         };
         responses: {
@@ -1533,6 +1932,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1552,14 +1952,14 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     exportAccounts: {
         parameters: {
             query?: {
-                format?: "json" | "ndjson" | "csv";
-                cursor?: string;
+                format?: components["parameters"]["format"];
+                cursor?: components["parameters"]["exportCursor"];
             };
             header?: never;
             path?: never;
@@ -1571,6 +1971,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1581,9 +1982,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"][];
-                    "application/x-ndjson": string;
-                    "text/csv": string;
+                    "application/json": components["schemas"]["ExportAccountsResponse"];
+                    "application/x-ndjson": components["schemas"]["ExportAccountsResponseNdjson"];
+                    "text/csv": components["schemas"]["ExportAccountsResponseCsv"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1592,14 +1993,14 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     exportInteractions: {
         parameters: {
             query?: {
-                format?: "json" | "ndjson" | "csv";
-                cursor?: string;
+                format?: components["parameters"]["format"];
+                cursor?: components["parameters"]["exportCursor"];
                 since?: string;
                 /** @description Only this account's interactions. */
                 accountId?: string;
@@ -1614,6 +2015,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1624,9 +2026,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Interaction"][];
-                    "application/x-ndjson": string;
-                    "text/csv": string;
+                    "application/json": components["schemas"]["ExportInteractionsResponse"];
+                    "application/x-ndjson": components["schemas"]["ExportInteractionsResponseNdjson"];
+                    "text/csv": components["schemas"]["ExportInteractionsResponseCsv"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1635,14 +2037,14 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listWebhooks: {
         parameters: {
             query?: {
-                limit?: string;
-                cursor?: string;
+                limit?: components["parameters"]["limit"];
+                cursor?: components["parameters"]["cursor"];
             };
             header?: never;
             path?: never;
@@ -1654,6 +2056,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1662,10 +2065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Webhook"][];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1674,7 +2074,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createWebhook: {
@@ -1686,15 +2086,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * Format: uri
-                     * @description https URL of a public host, on port 443 or 8443; answered as normalised.
-                     */
-                    url: string;
-                    events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
-                    description?: string;
-                };
+                "application/json": components["schemas"]["CreateWebhookRequest"];
             };
         };
         responses: {
@@ -1702,6 +2094,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1723,7 +2116,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getWebhook: {
@@ -1732,7 +2125,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A subscription id (`wh_...`). */
-                webhookId: string;
+                webhookId: components["parameters"]["webhookId"];
             };
             cookie?: never;
         };
@@ -1742,6 +2135,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1760,7 +2154,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     deleteWebhook: {
@@ -1769,7 +2163,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A subscription id (`wh_...`). */
-                webhookId: string;
+                webhookId: components["parameters"]["webhookId"];
             };
             cookie?: never;
         };
@@ -1779,6 +2173,7 @@ export interface operations {
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1795,7 +2190,7 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateWebhook: {
@@ -1804,22 +2199,13 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A subscription id (`wh_...`). */
-                webhookId: string;
+                webhookId: components["parameters"]["webhookId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    /**
-                     * Format: uri
-                     * @description https URL of a public host, on port 443 or 8443; answered as normalised.
-                     */
-                    url?: string;
-                    events?: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
-                    description?: string | null;
-                    enabled?: boolean;
-                };
+                "application/json": components["schemas"]["UpdateWebhookRequest"];
             };
         };
         responses: {
@@ -1827,6 +2213,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1847,19 +2234,19 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listWebhookDeliveries: {
         parameters: {
             query?: {
-                limit?: string;
-                cursor?: string;
+                limit?: components["parameters"]["limit"];
+                cursor?: components["parameters"]["cursor"];
             };
             header?: never;
             path: {
                 /** @description A subscription id (`wh_...`). */
-                webhookId: string;
+                webhookId: components["parameters"]["webhookId"];
             };
             cookie?: never;
         };
@@ -1869,6 +2256,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1877,28 +2265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description Attempt id (`dlv_...`), time-sortable. */
-                            id: string;
-                            /** @description The event's `id` (`evt_...`), the same on every attempt. */
-                            eventId: string;
-                            /** @enum {string} */
-                            eventType: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported";
-                            /** @description 1 for the first try of this event here. */
-                            attempt: number;
-                            /** @enum {string} */
-                            outcome: "succeeded" | "retry_scheduled" | "failed";
-                            statusCode: number | null;
-                            /** @description When the attempt started (ISO 8601 UTC). */
-                            at: string;
-                            durationMs: number;
-                            /** @description Why the attempt failed: `timeout`, `connection_failed`, `tls_error`, `refused_address` (the URL or an address it resolves to is not public), `http_status` (a non-2xx answer), `redirect` (a 3xx, never followed); null on success. */
-                            error: ("timeout" | "connection_failed" | "tls_error" | "refused_address" | "http_status" | "redirect") | null;
-                            nextAttemptAt: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["DeliveryAttemptPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1908,21 +2275,21 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listKeys: {
         parameters: {
             query?: {
-                status?: "active" | "expired" | "revoked";
-                cursor?: string;
-                limit?: string;
-                unusedForDays?: string;
+                status?: components["parameters"]["status"];
+                cursor?: components["parameters"]["cursor"];
+                limit?: components["parameters"]["limit"];
+                unusedForDays?: components["parameters"]["unusedForDays"];
             };
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
             };
             cookie?: never;
         };
@@ -1932,56 +2299,20 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            orgId: string;
-                            name: string;
-                            scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
-                            /** @description The prefix, 4 characters, `…`, the last 4. */
-                            hint: string;
-                            /** @enum {string} */
-                            status: "active" | "expired" | "revoked";
-                            /** Format: date-time */
-                            createdAt: string;
-                            createdBy: string;
-                            expiresAt: string | null;
-                            revokedAt: string | null;
-                            lastUsedAt: string | null;
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            };
-                            allowedIps: string[] | null;
-                            replacedBy: string | null;
-                            usage: {
-                                /** Format: date-time */
-                                windowStart: string;
-                                count: number;
-                            };
-                            /** @description The key's last 7 days by hour, oldest first, hours without requests left out: the items of its usage answer with `granularity=hour` and no bounds, the current window live. */
-                            lastSevenDays: {
-                                /** Format: date-time */
-                                start: string;
-                                /** @description Requests counted in the period. */
-                                count: number;
-                                /** @description How many of them were answered 429. */
-                                throttled: number;
-                            }[];
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["KeyListItemPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     createKey: {
@@ -1993,21 +2324,13 @@ export interface operations {
             };
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
-                    expiresAt?: string;
-                    rateLimit?: {
-                        limit: number;
-                    };
-                    allowedIps?: string[];
-                };
+                "application/json": components["schemas"]["CreateKeyRequest"];
             };
         };
         responses: {
@@ -2015,6 +2338,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     /** @description The path of the new resource. */
                     Location: string;
                     [name: string]: unknown;
@@ -2030,8 +2354,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getKey: {
@@ -2040,9 +2365,9 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
@@ -2052,6 +2377,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2062,8 +2388,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     updateKey: {
@@ -2072,22 +2399,15 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    name?: string;
-                    scopes?: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
-                    rateLimit?: {
-                        limit: number;
-                    } | null;
-                    allowedIps?: string[] | null;
-                };
+                "application/json": components["schemas"]["UpdateKeyRequest"];
             };
         };
         responses: {
@@ -2095,6 +2415,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2108,8 +2429,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     revokeKey: {
@@ -2118,15 +2440,15 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["RevokeKeyRequest"];
             };
         };
         responses: {
@@ -2134,6 +2456,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2146,8 +2469,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     rotateKey: {
@@ -2156,18 +2480,15 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    gracePeriodSeconds?: number;
-                    expiresAt?: string;
-                };
+                "application/json": components["schemas"]["RotateKeyRequest"];
             };
         };
         responses: {
@@ -2175,6 +2496,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     /** @description The path of the new resource. */
                     Location: string;
                     [name: string]: unknown;
@@ -2190,23 +2512,24 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     getKeyUsage: {
         parameters: {
             query?: {
-                granularity?: "window" | "hour" | "day";
-                from?: string;
-                to?: string;
+                granularity?: components["parameters"]["granularity"];
+                from?: components["parameters"]["from"];
+                to?: components["parameters"]["to"];
             };
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
@@ -2216,46 +2539,33 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        keyId: string;
-                        windowSeconds: number;
-                        /** @description The key's effective limit per window. */
-                        limit: number;
-                        /** @enum {string} */
-                        granularity: "window" | "hour" | "day";
-                        items: {
-                            /** Format: date-time */
-                            start: string;
-                            /** @description Requests counted in the period. */
-                            count: number;
-                            /** @description How many of them were answered 429. */
-                            throttled: number;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["KeyUsage"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     listAuditEvents: {
         parameters: {
             query?: {
-                keyId?: string;
-                cursor?: string;
-                limit?: string;
+                keyId?: components["parameters"]["auditKeyId"];
+                cursor?: components["parameters"]["cursor"];
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path: {
                 /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
-                orgId: string;
+                orgId: components["parameters"]["orgId"];
             };
             cookie?: never;
         };
@@ -2265,30 +2575,29 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["AuditEvent"][];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleListKeys: {
         parameters: {
             query?: {
-                status?: "active" | "expired" | "revoked";
-                cursor?: string;
-                limit?: string;
-                unusedForDays?: string;
+                status?: components["parameters"]["status"];
+                cursor?: components["parameters"]["cursor"];
+                limit?: components["parameters"]["limit"];
+                unusedForDays?: components["parameters"]["unusedForDays"];
             };
             header?: never;
             path?: never;
@@ -2300,56 +2609,20 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            orgId: string;
-                            name: string;
-                            scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
-                            /** @description The prefix, 4 characters, `…`, the last 4. */
-                            hint: string;
-                            /** @enum {string} */
-                            status: "active" | "expired" | "revoked";
-                            /** Format: date-time */
-                            createdAt: string;
-                            createdBy: string;
-                            expiresAt: string | null;
-                            revokedAt: string | null;
-                            lastUsedAt: string | null;
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            };
-                            allowedIps: string[] | null;
-                            replacedBy: string | null;
-                            usage: {
-                                /** Format: date-time */
-                                windowStart: string;
-                                count: number;
-                            };
-                            /** @description The key's last 7 days by hour, oldest first, hours without requests left out: the items of its usage answer with `granularity=hour` and no bounds, the current window live. */
-                            lastSevenDays: {
-                                /** Format: date-time */
-                                start: string;
-                                /** @description Requests counted in the period. */
-                                count: number;
-                                /** @description How many of them were answered 429. */
-                                throttled: number;
-                            }[];
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["KeyListItemPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleCreateKey: {
@@ -2364,15 +2637,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    scopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
-                    expiresAt?: string;
-                    rateLimit?: {
-                        limit: number;
-                    };
-                    allowedIps?: string[];
-                };
+                "application/json": components["schemas"]["CreateKeyRequest"];
             };
         };
         responses: {
@@ -2380,6 +2645,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     /** @description The path of the new resource. */
                     Location: string;
                     [name: string]: unknown;
@@ -2395,8 +2661,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleGetKey: {
@@ -2405,7 +2672,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
@@ -2415,6 +2682,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2425,8 +2693,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleUpdateKey: {
@@ -2435,20 +2704,13 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    name?: string;
-                    scopes?: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[];
-                    rateLimit?: {
-                        limit: number;
-                    } | null;
-                    allowedIps?: string[] | null;
-                };
+                "application/json": components["schemas"]["UpdateKeyRequest"];
             };
         };
         responses: {
@@ -2456,6 +2718,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2469,8 +2732,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleRevokeKey: {
@@ -2479,13 +2743,13 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["RevokeKeyRequest"];
             };
         };
         responses: {
@@ -2493,6 +2757,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2505,8 +2770,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleRotateKey: {
@@ -2515,16 +2781,13 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    gracePeriodSeconds?: number;
-                    expiresAt?: string;
-                };
+                "application/json": components["schemas"]["RotateKeyRequest"];
             };
         };
         responses: {
@@ -2532,6 +2795,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     /** @description The path of the new resource. */
                     Location: string;
                     [name: string]: unknown;
@@ -2547,21 +2811,22 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleGetKeyUsage: {
         parameters: {
             query?: {
-                granularity?: "window" | "hour" | "day";
-                from?: string;
-                to?: string;
+                granularity?: components["parameters"]["granularity"];
+                from?: components["parameters"]["from"];
+                to?: components["parameters"]["to"];
             };
             header?: never;
             path: {
                 /** @description A key id (`key_` + 22 base62 digits). */
-                keyId: string;
+                keyId: components["parameters"]["keyId"];
             };
             cookie?: never;
         };
@@ -2571,41 +2836,28 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        keyId: string;
-                        windowSeconds: number;
-                        /** @description The key's effective limit per window. */
-                        limit: number;
-                        /** @enum {string} */
-                        granularity: "window" | "hour" | "day";
-                        items: {
-                            /** Format: date-time */
-                            start: string;
-                            /** @description Requests counted in the period. */
-                            count: number;
-                            /** @description How many of them were answered 429. */
-                            throttled: number;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["KeyUsage"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
     consoleListAuditEvents: {
         parameters: {
             query?: {
-                keyId?: string;
-                cursor?: string;
-                limit?: string;
+                keyId?: components["parameters"]["auditKeyId"];
+                cursor?: components["parameters"]["cursor"];
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -2617,21 +2869,20 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["AuditEvent"][];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
-            default: components["responses"]["Error"];
+            default: components["responses"]["OtherError"];
         };
     };
 }

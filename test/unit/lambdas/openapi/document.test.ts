@@ -8,14 +8,24 @@ import { buildOpenApiDocument, openApiText, routeKey } from "../../../../lambdas
 
 const COMMITTED = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../docs/openapi.json");
 const document = buildOpenApiDocument();
+type Parameter = { in: string; name: string; required?: boolean };
 type Operation = {
   operationId: string;
   security: Record<string, string[]>[];
-  parameters?: { in: string; name: string; required?: boolean }[];
+  parameters?: (Parameter | { $ref: string })[];
   responses: Record<string, unknown>;
 };
 const operationOf = (method: string, path: string) =>
   (document.paths?.[path] as Record<string, Operation> | undefined)?.[method.toLowerCase()];
+/** An operation's parameters, each shared one read from `components/parameters`. */
+const parametersOf = (operation: Operation | undefined): Parameter[] =>
+  (operation?.parameters ?? []).map((parameter) =>
+    "$ref" in parameter
+      ? (document.components?.parameters?.[
+          parameter.$ref.replace("#/components/parameters/", "")
+        ] as Parameter)
+      : parameter,
+  );
 
 describe("the OpenAPI document (API.md §7)", () => {
   it("is committed as docs/openapi.json exactly as generated (run `npm run openapi` after a change)", () => {
@@ -63,16 +73,11 @@ describe("the OpenAPI document (API.md §7)", () => {
     expect(() => buildOpenApiDocument([stray])).toThrow("path parameter thingId is not described");
   });
 
-  it("is OpenAPI 3.1 with the key and SigV4 security schemes", () => {
+  it("is OpenAPI 3.1 with the key and SigV4 security schemes, SigV4 as its own HTTP scheme (#304)", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(document.components?.securitySchemes).toMatchObject({
       ApiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
-      SigV4: {
-        type: "apiKey",
-        in: "header",
-        name: "Authorization",
-        "x-amazon-apigateway-authtype": "awsSigv4",
-      },
+      SigV4: { type: "http", scheme: "AWS4-HMAC-SHA256" },
     });
   });
 
@@ -95,7 +100,7 @@ describe("the OpenAPI document (API.md §7)", () => {
     for (const route of ROUTES) {
       const operation = operationOf(route.method, route.path);
       const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
-      const declared = (operation?.parameters ?? []).filter((p) => p.in === "path");
+      const declared = parametersOf(operation).filter((p) => p.in === "path");
       expect(declared.map((p) => p.name).sort(), routeKey(route)).toEqual([...names].sort());
       expect(declared.every((p) => p.required === true)).toBe(true);
       expect(ids.has(operation?.operationId ?? "")).toBe(false);
@@ -121,9 +126,11 @@ describe("the OpenAPI document (API.md §7)", () => {
       ]),
     );
     expect(document.components?.responses?.ValidationError).toMatchObject({
-      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } },
     });
-    expect(document.components?.schemas?.Error).toMatchObject({
+    expect(document.components?.schemas).not.toHaveProperty("Error");
+    expect(document.components?.responses).not.toHaveProperty("Error");
+    expect(document.components?.schemas?.ErrorEnvelope).toMatchObject({
       properties: { error: { required: ["code", "message", "requestId", "details"] } },
     });
   });
