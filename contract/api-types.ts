@@ -78,6 +78,7 @@ export const AUDIT_EVENT_TYPES = [
   "key.expired_by_rotation",
   "key.leak_reported",
   "key.expiring_soon",
+  "policy.updated",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -92,7 +93,8 @@ export interface AuditEvent {
   claimedActor?: string;
   /** A console user's e-mail, beside `actor: user:<sub>` (the console door); null when the token has none. */
   actorEmail?: string | null;
-  keyId: string;
+  /** The key it concerns; null for an event of the org's own (`policy.updated`). */
+  keyId: string | null;
   changes: Record<string, unknown>;
 }
 
@@ -123,6 +125,37 @@ export interface RotateKeyBody {
 }
 
 /**
+ * An org's rules for its keys (API.md §12), as `PUT …/key-policy` takes them: every field required.
+ * `maxLifetimeDays` and `rotateAfterDays` 1 to 3650 or null (no maximum, no reminders);
+ * `allowedScopes` a non-empty set, or null for any scope.
+ */
+export interface KeyPolicyBody {
+  maxLifetimeDays: number | null;
+  allowedScopes: Scope[] | null;
+  requireAllowlist: boolean;
+  rotateAfterDays: number | null;
+}
+
+/** The policy as `GET` and `PUT …/key-policy` answer it: who set it last and when (null: never set). */
+export type KeyPolicy = KeyPolicyBody & { updatedAt: string | null; updatedBy: string | null };
+
+/** The policy of an org that never set one (API.md §12). */
+export const DEFAULT_KEY_POLICY: Readonly<KeyPolicyBody> = {
+  maxLifetimeDays: null,
+  allowedScopes: null,
+  requireAllowlist: false,
+  rotateAfterDays: 90,
+};
+
+/** The names of the policy's rules, in the order API.md §12 lists them. */
+export const KEY_POLICY_FIELDS = [
+  "maxLifetimeDays",
+  "allowedScopes",
+  "requireAllowlist",
+  "rotateAfterDays",
+] as const satisfies readonly (keyof KeyPolicyBody)[];
+
+/**
  * What each key-management operation answers, by its name (the direct invocation's `action`), the
  * same behind every door: the admin API, the console API and a direct invocation. A client takes an
  * answer's type from here, never chooses it.
@@ -136,4 +169,6 @@ export interface KeyOperationAnswers {
   rotateKey: RotatedKey;
   getKeyUsage: KeyUsage;
   listAuditEvents: Page<AuditEvent>;
+  getKeyPolicy: KeyPolicy;
+  putKeyPolicy: KeyPolicy;
 }

@@ -33,6 +33,13 @@ export interface TableDefinition {
  */
 export const GITHUB_SIGNING_KEYS_PK = "CONFIG#secret-scanning-keys";
 
+/**
+ * The keys table items holding each org's key policy (API.md §12): `KEY_POLICY#<orgId>`. Like
+ * `GITHUB_SIGNING_KEYS_PK`, it can never collide with a key's item (a key id starts `key_`) nor reach
+ * the org index (it has no `orgId`, no `createdAt`). Absent until an org first sets its policy.
+ */
+export const KEY_POLICY_PK_PREFIX = "KEY_POLICY#";
+
 /** Keys table index listing an org's keys, newest first. */
 export const KEYS_BY_ORG_INDEX = "byOrg";
 

@@ -73,7 +73,10 @@ export const auditEventSchema = z.object({
   actor: z.string(),
   claimedActor: z.string().optional(),
   actorEmail: z.string().nullable().optional(),
-  keyId: z.string(),
+  keyId: z
+    .string()
+    .nullable()
+    .meta({ description: "Null for an event of the org's own (`policy.updated`)." }),
   changes: z.record(z.string(), z.unknown()),
 });
 const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;

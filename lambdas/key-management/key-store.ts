@@ -96,12 +96,12 @@ export const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem =
   },
 });
 
-/** An audit event of `who`, on key `keyId`, at `nowMs`. */
+/** An audit event of `who`, on key `keyId` (null: on the org itself), at `nowMs`. */
 export function eventOf(
   orgId: string,
   who: Actor,
   type: AuditEventType,
-  keyId: string,
+  keyId: string | null,
   changes: Record<string, unknown>,
   nowMs: number,
 ): AuditItem {

@@ -88,7 +88,7 @@ export function printHuman(
       const rows = items.map((e) => [
         e.at,
         e.type,
-        e.keyId,
+        show(e.keyId, "-"),
         e.claimedActor ? `${e.actor} (claims ${e.claimedActor})` : e.actor,
         JSON.stringify(e.changes),
       ]);

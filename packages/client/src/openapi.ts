@@ -447,6 +447,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/orgs/{orgId}/key-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the org's key policy
+         * @description An org that never set one answers the defaults, with `updatedAt` and `updatedBy` null (API.md §12).
+         */
+        get: operations["getKeyPolicy"];
+        /**
+         * Replace the org's key policy
+         * @description Every field is required. Enforced on later creates, rotations and PATCHes; existing keys are never changed, they carry `policyViolations`. A change is recorded as the audit event `policy.updated`; a PUT that changes nothing writes nothing.
+         */
+        put: operations["putKeyPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/v1/api-keys": {
         parameters: {
             query?: never;
@@ -553,6 +577,30 @@ export interface paths {
         /** List the org's key events, newest first */
         get: operations["consoleListAuditEvents"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/v1/key-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the org's key policy
+         * @description An org that never set one answers the defaults, with `updatedAt` and `updatedBy` null (API.md §12).
+         */
+        get: operations["consoleGetKeyPolicy"];
+        /**
+         * Replace the org's key policy
+         * @description Every field is required. Enforced on later creates, rotations and PATCHes; existing keys are never changed, they carry `policyViolations`. A change is recorded as the audit event `policy.updated`; a PUT that changes nothing writes nothing.
+         */
+        put: operations["consolePutKeyPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -752,13 +800,14 @@ export interface components {
         AuditEvent: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.updated" | "key.revoked" | "key.rotated" | "key.expired_by_rotation" | "key.leak_reported" | "key.expiring_soon";
+            type: "key.created" | "key.updated" | "key.revoked" | "key.rotated" | "key.expired_by_rotation" | "key.leak_reported" | "key.expiring_soon" | "policy.updated";
             /** Format: date-time */
             at: string;
             actor: string;
             claimedActor?: string;
             actorEmail?: string | null;
-            keyId: string;
+            /** @description Null for an event of the org's own (`policy.updated`). */
+            keyId: string | null;
             changes: {
                 [key: string]: unknown;
             };
@@ -2282,6 +2331,99 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key policy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A new key's `expiresAt` is at most this many days ahead; null: no maximum. */
+                        maxLifetimeDays: number | null;
+                        /** @description The scopes a key may hold; null: any. */
+                        allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+                        /** @description Every key must have `allowedIps`. */
+                        requireAllowlist: boolean;
+                        /** @description An active key this many days old raises `api_key.rotation_due` once; null: no reminders. */
+                        rotateAfterDays: number | null;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    maxLifetimeDays: number | null;
+                    allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+                    requireAllowlist: boolean;
+                    rotateAfterDays: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The key policy as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A new key's `expiresAt` is at most this many days ahead; null: no maximum. */
+                        maxLifetimeDays: number | null;
+                        /** @description The scopes a key may hold; null: any. */
+                        allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+                        /** @description Every key must have `allowedIps`. */
+                        requireAllowlist: boolean;
+                        /** @description An active key this many days old raises `api_key.rotation_due` once; null: no reminders. */
+                        rotateAfterDays: number | null;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
     consoleListKeys: {
         parameters: {
             query?: {
@@ -2630,6 +2772,93 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    consoleGetKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key policy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A new key's `expiresAt` is at most this many days ahead; null: no maximum. */
+                        maxLifetimeDays: number | null;
+                        /** @description The scopes a key may hold; null: any. */
+                        allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+                        /** @description Every key must have `allowedIps`. */
+                        requireAllowlist: boolean;
+                        /** @description An active key this many days old raises `api_key.rotation_due` once; null: no reminders. */
+                        rotateAfterDays: number | null;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    consolePutKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    maxLifetimeDays: number | null;
+                    allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+                    requireAllowlist: boolean;
+                    rotateAfterDays: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The key policy as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A new key's `expiresAt` is at most this many days ahead; null: no maximum. */
+                        maxLifetimeDays: number | null;
+                        /** @description The scopes a key may hold; null: any. */
+                        allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+                        /** @description Every key must have `allowedIps`. */
+                        requireAllowlist: boolean;
+                        /** @description An active key this many days old raises `api_key.rotation_due` once; null: no reminders. */
+                        rotateAfterDays: number | null;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             default: components["responses"]["Error"];
         };

@@ -1,0 +1,80 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { DEFAULT_KEY_POLICY, type KeyPolicy, type KeyPolicyBody } from "../../contract/api-types";
+import { SCOPES } from "../../contract/scopes";
+import { KEY_POLICY_PK_PREFIX } from "../../contract/tables";
+import type { KeyServiceDeps } from "./key-store";
+
+/**
+ * An org's key policy as stored (API.md §12; docs/DECISIONS.md #310): one item per org in the keys
+ * table, `KEY_POLICY#<orgId>`, holding the four rules (null stored as null), `updatedAt`,
+ * `updatedBy` and `version`, a number every write moves up by one. Writes are whole-item Puts
+ * conditional on the version they were computed from, so two concurrent PUTs never interleave fields
+ * and each audit event's `from` is what the write really replaced.
+ */
+
+/** The policy item's partition key for `orgId`. */
+export const policyKey = (orgId: string) => `${KEY_POLICY_PK_PREFIX}${orgId}`;
+
+const storedPolicySchema = z.object({
+  maxLifetimeDays: z.number().nullable(),
+  allowedScopes: z.array(z.enum(SCOPES)).nullable(),
+  requireAllowlist: z.boolean(),
+  rotateAfterDays: z.number().nullable(),
+  version: z.number().int(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+
+/** What a read found: the rules in force, and the version they were read at (none: never set). */
+export interface StoredPolicy {
+  rules: KeyPolicyBody;
+  /** Undefined while the org never set a policy (the defaults apply, no item exists). */
+  version?: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/** The org's policy, read strongly consistently; the defaults when it never set one. */
+export async function readPolicy(deps: KeyServiceDeps, orgId: string): Promise<StoredPolicy> {
+  const { Item } = await deps.db.send(
+    new GetCommand({ TableName: deps.table, Key: { pk: policyKey(orgId) }, ConsistentRead: true }),
+  );
+  if (Item === undefined) return { rules: { ...DEFAULT_KEY_POLICY }, updatedAt: null, updatedBy: null };
+  // Only this module writes the item: a shape it cannot read is a bug, a 500, never a default policy.
+  const stored = storedPolicySchema.parse(Item);
+  return {
+    rules: {
+      maxLifetimeDays: stored.maxLifetimeDays,
+      allowedScopes: stored.allowedScopes,
+      requireAllowlist: stored.requireAllowlist,
+      rotateAfterDays: stored.rotateAfterDays,
+    },
+    version: stored.version,
+    updatedAt: stored.updatedAt,
+    updatedBy: stored.updatedBy,
+  };
+}
+
+/** The policy as the routes answer it. */
+export const policyAnswer = (stored: StoredPolicy): KeyPolicy => ({
+  ...stored.rules,
+  updatedAt: stored.updatedAt,
+  updatedBy: stored.updatedBy,
+});
+
+/**
+ * The condition that the policy item is still at `version` (absent, when it was read absent): a
+ * policy write commits only over the policy it was computed from.
+ */
+export function versionCondition(version: number | undefined): {
+  ConditionExpression: string;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  return version === undefined
+    ? { ConditionExpression: "attribute_not_exists(pk)" }
+    : {
+        ConditionExpression: "version = :policyVersion",
+        ExpressionAttributeValues: { ":policyVersion": version },
+      };
+}
