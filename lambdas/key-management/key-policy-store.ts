@@ -3,6 +3,7 @@ import * as z from "zod";
 import { DEFAULT_KEY_POLICY, type KeyPolicy, type KeyPolicyBody } from "../../contract/api-types";
 import { SCOPES } from "../../contract/scopes";
 import { KEY_POLICY_PK_PREFIX } from "../../contract/tables";
+import type { TransactItem } from "../shared/dynamo/transact";
 import type { KeyServiceDeps } from "./key-store";
 
 /**
@@ -10,7 +11,9 @@ import type { KeyServiceDeps } from "./key-store";
  * table, `KEY_POLICY#<orgId>`, holding the four rules (null stored as null), `updatedAt`,
  * `updatedBy` and `version`, a number every write moves up by one. Writes are whole-item Puts
  * conditional on the version they were computed from, so two concurrent PUTs never interleave fields
- * and each audit event's `from` is what the write really replaced.
+ * and each audit event's `from` is what the write really replaced; a key create, rotation or PATCH
+ * checks the same version in its own transaction (`policyUnchanged`), so it never commits against a
+ * policy that changed after it was validated (docs/DECISIONS.md #313).
  */
 
 /** The policy item's partition key for `orgId`. */
@@ -78,3 +81,15 @@ export function versionCondition(version: number | undefined): {
         ExpressionAttributeValues: { ":policyVersion": version },
       };
 }
+
+/**
+ * A transaction's check that the org's policy is still at the version (or absence) the change was
+ * validated against: when a policy write commits first, the change is cancelled and decided anew.
+ */
+export const policyUnchanged = (
+  deps: KeyServiceDeps,
+  orgId: string,
+  version: number | undefined,
+): TransactItem => ({
+  ConditionCheck: { TableName: deps.table, Key: { pk: policyKey(orgId) }, ...versionCondition(version) },
+});

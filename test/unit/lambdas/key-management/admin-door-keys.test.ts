@@ -292,8 +292,6 @@ describe("routing", () => {
       ddb.on(TransactWriteCommand).resolves({});
       ddb.on(QueryCommand).resolves({ Items: [] });
       ddb.on(GetCommand).resolves({ Item: storedKey(1) });
-      // The org's key policy: never set.
-      ddb.on(GetCommand, { Key: { pk: "KEY_POLICY#acme" } }).resolves({});
       const policy = {
         maxLifetimeDays: null,
         allowedScopes: null,

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createKey, idempotencyRecordKey } from "../../../../lambdas/key-management/create-key";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { KEY_PATTERN, keyIdFor, NOW, VECTOR, WINDOW_START } from "./helpers";
+import { givenPolicy } from "./policy-reads";
 import {
   ADMIN,
   auditPuts,
@@ -81,6 +82,14 @@ describe("createKey", () => {
           UpdateExpression: "ADD activeKeys :one",
           ConditionExpression: "attribute_not_exists(activeKeys) OR activeKeys < :cap",
           ExpressionAttributeValues: { ":one": 1, ":cap": 1000 },
+        },
+      },
+      // The org's key policy is still none set: a policy written meanwhile cancels it (API.md §12).
+      {
+        ConditionCheck: {
+          TableName: "keys",
+          Key: { pk: "KEY_POLICY#acme" },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
       },
     ]);
@@ -290,5 +299,78 @@ describe("createKey", () => {
     await expect(createKey(deps(), "acme", { name: "n", scopes: ["export"] }, "a")).rejects.toThrow(
       "Transaction cancelled",
     );
+  });
+});
+
+describe("createKey under a key policy (API.md §12)", () => {
+  const STRICT = {
+    maxLifetimeDays: 30,
+    allowedScopes: ["export" as const],
+    requireAllowlist: false,
+    rotateAfterDays: null,
+  };
+
+  it("refuses what the policy forbids before writing anything", async () => {
+    // Prepare
+    givenPolicy(STRICT, 3);
+
+    // Act
+    const outcome = await createKey(deps(), "acme", { name: "n", scopes: ["accounts:read"] }, ADMIN);
+
+    // Assess
+    expect(outcome).toEqual({
+      ok: false,
+      failure: {
+        kind: "invalid_input",
+        problems: [
+          { path: ["expiresAt"], message: expect.stringContaining("key policy") },
+          { path: ["scopes", 0], message: expect.stringContaining("key policy") },
+        ],
+      },
+    });
+    expect(ddb).not.toReceiveCommand(TransactWriteCommand);
+  });
+
+  it("checks in its transaction that the policy is still the version it validated against", async () => {
+    // Prepare
+    givenPolicy(STRICT, 3);
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await createKey(
+      deps(),
+      "acme",
+      { name: "n", scopes: ["export"], expiresAt: NOW + 86_400_000 },
+      ADMIN,
+    );
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(transaction().at(-1)).toEqual({
+      ConditionCheck: {
+        TableName: "keys",
+        Key: { pk: "KEY_POLICY#acme" },
+        ConditionExpression: "version = :policyVersion",
+        ExpressionAttributeValues: { ":policyVersion": 3 },
+      },
+    });
+  });
+
+  it("validates again against the new policy when one was written meanwhile", async () => {
+    // Prepare: the commit finds the policy changed (its check is the last action); the new one forbids export.
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      givenPolicy({ ...STRICT, maxLifetimeDays: null, allowedScopes: ["import"] }, 4);
+      throw cancelled("None", "None", "None", "ConditionalCheckFailed");
+    });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", { name: "n", scopes: ["export"] }, ADMIN);
+
+    // Assess
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: { kind: "invalid_input", problems: [{ path: ["scopes", 0] }] },
+    });
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 });

@@ -1,8 +1,9 @@
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { getKeyPolicy } from "../../../../lambdas/key-management/get-key-policy";
 import { policyChanges, putKeyPolicy } from "../../../../lambdas/key-management/put-key-policy";
 import { NOW } from "./helpers";
+import { policyReadsToMock } from "./policy-reads";
 import {
   ADMIN,
   auditPuts,
@@ -17,6 +18,8 @@ import {
 
 /** `getKeyPolicy` and `putKeyPolicy` (lambdas/key-management/{get,put}-key-policy.ts). */
 useVerbTestSetup();
+// These tests are about the policy's own reads: they go to the mocked client.
+beforeEach(() => policyReadsToMock(true));
 
 const DEFAULTS = { maxLifetimeDays: null, allowedScopes: null, requireAllowlist: false, rotateAfterDays: 90 };
 const STRICT = {
