@@ -16,6 +16,10 @@ export interface Page<T> {
 }
 
 export const KEY_STATUSES = ["active", "expired", "revoked"] as const;
+
+/** The rules of an org's key policy an existing key can break (API.md §12; `rotateAfterDays` is a reminder). */
+export const POLICY_VIOLATIONS = ["maxLifetimeDays", "allowedScopes", "requireAllowlist"] as const;
+export type PolicyViolation = (typeof POLICY_VIOLATIONS)[number];
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 /** A key as admins see it (API.md §5). Instants are ISO 8601 UTC; null where none applies. */
@@ -35,6 +39,8 @@ export interface KeyRecord {
   allowedIps: string[] | null;
   replacedBy: string | null;
   usage: { windowStart: string; count: number };
+  /** The rules of the org's current key policy an active key breaks; `[]` for expired and revoked keys. */
+  policyViolations: PolicyViolation[];
 }
 
 /** The create answer: the record plus the key, the only time the key exists outside its holder. */

@@ -80,7 +80,8 @@ const KEY_OPERATION_DOCS: { readonly [name in KeyOperationName]: KeyOperationDoc
     operationId: "listKeys",
     summary: "List the org's keys, newest first",
     description:
-      "With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than " +
+      "With `status`, `unusedForDays` or `policyViolations=true` (the active keys that break the org's key " +
+      "policy; alone, never with another filter), one request reads at most 1,000 keys: a page may hold fewer than " +
       "`limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it " +
       "was issued for; any other is a 400 at `query.cursor`.",
     group: "Keys",

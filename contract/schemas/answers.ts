@@ -9,6 +9,7 @@ import {
   type KeyListItem,
   type KeyRecord,
   type KeyUsage,
+  POLICY_VIOLATIONS,
   type RotatedKey,
   type RotateKeyBody,
   type UpdateKeyBody,
@@ -46,6 +47,11 @@ export const keyRecordSchema = z.object({
   allowedIps: z.array(z.string()).nullable(),
   replacedBy: z.string().nullable(),
   usage: z.object({ windowStart: isoInstant, count: z.number().int() }),
+  policyViolations: z.array(z.enum(POLICY_VIOLATIONS)).meta({
+    description:
+      "The rules of the org's current key policy this active key breaks (it was made before them); " +
+      "always empty for expired and revoked keys.",
+  }),
 });
 const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
 

@@ -198,14 +198,35 @@ const unusedForDaysSchema = z
   .min(1, UNUSED_DAYS_MESSAGE)
   .max(365, UNUSED_DAYS_MESSAGE);
 
-/** `unusedForDays` lists active keys only: a `status` beside it is a contradiction, refused at `unusedForDays`. */
-function unusedImpliesActive(input: { status?: unknown; unusedForDays?: unknown }, ctx: z.RefinementCtx) {
+const POLICY_VIOLATIONS_MESSAGE =
+  "Must be true (the keys that break the org's key policy); leave it out to list every key.";
+
+/**
+ * `unusedForDays` lists active keys only: a `status` beside it is a contradiction, refused at
+ * `unusedForDays`. `policyViolations` (API.md §12) is a filter of its own: beside either, refused at it.
+ */
+function unusedImpliesActive(
+  input: { status?: unknown; unusedForDays?: unknown; policyViolations?: unknown },
+  ctx: z.RefinementCtx,
+) {
   if (input.status !== undefined && input.unusedForDays !== undefined) {
     ctx.addIssue({
       code: "custom",
       path: ["unusedForDays"],
       message: "Leave out status: unusedForDays lists active keys only.",
       input: input.unusedForDays,
+    });
+  }
+  if (
+    input.policyViolations !== undefined &&
+    (input.status !== undefined || input.unusedForDays !== undefined)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["policyViolations"],
+      message:
+        "Leave out status and unusedForDays: policyViolations lists the active keys that break the policy.",
+      input: input.policyViolations,
     });
   }
 }
@@ -221,6 +242,10 @@ export const listKeysQuerySchema = z
       .transform(Number)
       .pipe(unusedForDaysSchema)
       .optional(),
+    policyViolations: z
+      .literal("true", POLICY_VIOLATIONS_MESSAGE)
+      .transform(() => true as const)
+      .optional(),
   })
   .superRefine(unusedImpliesActive);
 export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
@@ -231,6 +256,7 @@ export const listKeysInputSchema = z
     ...listKeysFields,
     limit: pageLimitSchema.default(25),
     unusedForDays: unusedForDaysSchema.optional(),
+    policyViolations: z.literal(true, POLICY_VIOLATIONS_MESSAGE).optional(),
   })
   .superRefine(unusedImpliesActive);
 export type ListKeysInput = z.infer<typeof listKeysInputSchema>;

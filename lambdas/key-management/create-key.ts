@@ -95,10 +95,15 @@ export async function createKey(
     const policyAction = items.push(policyUnchanged(deps, orgId, policy.version)) - 1;
     // Last: cancellation reasons are read by index (the idempotency record's, the counter's, the policy's).
     items.push(
-      ...keyEvents(deps, orgId, [{ type: "api_key.created", record: record(deps, item, now) }], now),
+      ...keyEvents(
+        deps,
+        orgId,
+        [{ type: "api_key.created", record: record(deps, item, now, policy.rules) }],
+        now,
+      ),
     );
     // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
-    const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now);
+    const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now, policy.rules);
     if (created) return ok(created);
     if (conditionFailedAt(result, policyAction)) {
       // The policy changed since it was read: validate again against the new one.

@@ -4,6 +4,7 @@ import { DEFAULT_KEY_POLICY, type KeyPolicy, type KeyPolicyBody } from "../../co
 import { SCOPES } from "../../contract/scopes";
 import { KEY_POLICY_PK_PREFIX } from "../../contract/tables";
 import type { TransactItem } from "../shared/dynamo/transact";
+import { batchGet } from "./batch-get";
 import type { KeyServiceDeps } from "./key-store";
 
 /**
@@ -43,6 +44,29 @@ export async function readPolicy(deps: KeyServiceDeps, orgId: string): Promise<S
   const { Item } = await deps.db.send(
     new GetCommand({ TableName: deps.table, Key: { pk: policyKey(orgId) }, ConsistentRead: true }),
   );
+  return storedPolicyOf(Item);
+}
+
+/**
+ * The policies of `orgIds`, in one strongly consistent BatchGetItem per 100 orgs (the scheduled run,
+ * whose role reads key items that way): the defaults for an org that never set one.
+ */
+export async function readPolicies(
+  deps: KeyServiceDeps,
+  orgIds: Iterable<string>,
+): Promise<Map<string, KeyPolicyBody>> {
+  const orgs = [...new Set(orgIds)];
+  const items = await batchGet(
+    deps,
+    deps.table,
+    orgs.map((orgId) => ({ pk: policyKey(orgId) })),
+  );
+  const byKey = new Map(items.map((item) => [item.pk, item]));
+  return new Map(orgs.map((orgId) => [orgId, storedPolicyOf(byKey.get(policyKey(orgId))).rules]));
+}
+
+/** A policy item as read (none: the defaults). */
+function storedPolicyOf(Item: Record<string, unknown> | undefined): StoredPolicy {
   if (Item === undefined) return { rules: { ...DEFAULT_KEY_POLICY }, updatedAt: null, updatedBy: null };
   // Only this module writes the item: a shape it cannot read is a bug, a 500, never a default policy.
   const stored = storedPolicySchema.parse(Item);

@@ -1,4 +1,4 @@
-import type { CreatedKey } from "../../contract/api-types";
+import type { CreatedKey, KeyPolicyBody } from "../../contract/api-types";
 import type { Scope } from "../../contract/scopes";
 import { digestApiKey, generateApiKey } from "../shared/api-keys/api-key";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
@@ -79,7 +79,8 @@ export const putNewKey = (deps: KeyServiceDeps, item: ApiKeyItem): TransactItem 
 /**
  * Commits `items`, the transaction that puts the new key's item, with the key's Secrets Manager copy
  * written first when the hook is on (removed again if the transaction does not commit). Answers the
- * transaction's result and, when it committed, the key as the create and rotate answers show it.
+ * transaction's result and, when it committed, the key as the create and rotate answers show it
+ * (under the org's key `policy`, the one the new key was checked against).
  */
 export async function commitNewKey(
   deps: KeyServiceDeps,
@@ -87,6 +88,7 @@ export async function commitNewKey(
   { key, item }: { key: string; item: ApiKeyItem },
   items: TransactItem[],
   nowMs: number,
+  policy: KeyPolicyBody,
 ): Promise<
   { result: { committed: true }; created: CreatedKey } | { result: CancelledTransaction; created?: never }
 > {
@@ -99,5 +101,8 @@ export async function commitNewKey(
     exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
   });
   if (!result.committed) return { result };
-  return { result, created: { ...record(deps, item, nowMs), key, ...(secretArn ? { secretArn } : {}) } };
+  return {
+    result,
+    created: { ...record(deps, item, nowMs, policy), key, ...(secretArn ? { secretArn } : {}) },
+  };
 }

@@ -172,16 +172,16 @@ export function rotateKey(
         deps,
         orgId,
         [
-          { type: "api_key.created", record: record(deps, item, now) },
+          { type: "api_key.created", record: record(deps, item, now, policy.rules) },
           // Without grace the old key is revoked now; with it, it expires later (no event: API.md §11).
           ...(input.gracePeriodSeconds
             ? []
-            : [{ type: "api_key.revoked" as const, record: record(deps, retired.after, now) }]),
+            : [{ type: "api_key.revoked" as const, record: record(deps, retired.after, now, policy.rules) }]),
         ],
         now,
       ),
     ];
-    const { result, created } = await commitNewKey(deps, orgId, { key, item }, rotation, now);
+    const { result, created } = await commitNewKey(deps, orgId, { key, item }, rotation, now, policy.rules);
     if (created) return ok({ ...created, replaces: old.pk });
     if (conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "rotating a key");
     if (grace > 0 && conditionFailedAt(result, COUNTER_ACTION)) {

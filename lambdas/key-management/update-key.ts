@@ -85,7 +85,7 @@ export function updateKey(
     const problems = patchProblems(policy.rules, input);
     if (problems.length > 0) return invalidInput(...problems);
     const { next, changed } = applyPatch(current, input);
-    if (changed.length === 0) return ok(record(deps, current, now));
+    if (changed.length === 0) return ok(record(deps, current, now, policy.rules));
     next.revision = (current.revision ?? 0) + 1;
 
     const names: Record<string, string> = { "#revision": "revision" };
@@ -120,6 +120,6 @@ export function updateKey(
       putAudit(deps, eventOf(orgId, who, "key.updated", keyId, changes, now)),
       policyUnchanged(deps, orgId, policy.version),
     ]);
-    return result.committed ? ok(record(deps, next, now)) : "stale";
+    return result.committed ? ok(record(deps, next, now, policy.rules)) : "stale";
   });
 }

@@ -1,4 +1,4 @@
-import type { KeyRecord, KeyStatus } from "../../../contract/api-types";
+import type { KeyPolicyBody, KeyRecord, KeyStatus, PolicyViolation } from "../../../contract/api-types";
 import type { Scope } from "../../../contract/scopes";
 import { windowStart } from "./rate-window";
 
@@ -71,20 +71,53 @@ export function ttlFor(stopsAtMs: number): number {
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** The key record (API.md §5) of a stored key at `nowMs`: its wire shape is the contract's. */
+const DAY_MS = 86_400_000;
+
+/**
+ * The rules of `policy` an active key breaks (API.md §12): `maxLifetimeDays` with no expiry or one
+ * further from its creation than the maximum, `allowedScopes` with a scope outside them,
+ * `requireAllowlist` with no allowlist. None for a key that no longer works.
+ */
+export function policyViolationsOf(
+  item: ApiKeyItem,
+  status: KeyStatus,
+  policy: KeyPolicyBody,
+): PolicyViolation[] {
+  if (status !== "active") return [];
+  const violations: PolicyViolation[] = [];
+  const max = policy.maxLifetimeDays;
+  if (
+    max !== null &&
+    (item.expiresAt === undefined || item.expiresAt - Date.parse(item.createdAt) > max * DAY_MS)
+  ) {
+    violations.push("maxLifetimeDays");
+  }
+  const allowed = policy.allowedScopes;
+  if (allowed !== null && item.scopes.some((scope) => !allowed.includes(scope)))
+    violations.push("allowedScopes");
+  if (policy.requireAllowlist && item.allowedIps === undefined) violations.push("requireAllowlist");
+  return violations;
+}
+
+/**
+ * The key record (API.md §5) of a stored key at `nowMs`, under its org's current key `policy`: its
+ * wire shape is the contract's.
+ */
 export function toKeyRecord(
   item: ApiKeyItem,
   nowMs: number,
   defaults: { rateLimit: number; rateWindowSeconds: number },
+  policy: KeyPolicyBody,
 ): KeyRecord {
   const currentWindow = windowStart(nowMs, defaults.rateWindowSeconds);
+  const status = keyStatus(item, nowMs);
   return {
     id: item.pk,
     orgId: item.orgId,
     name: item.name,
     scopes: item.scopes,
     hint: item.hint,
-    status: keyStatus(item, nowMs),
+    status,
     createdAt: item.createdAt,
     createdBy: item.createdBy,
     expiresAt: iso(item.expiresAt),
@@ -97,5 +130,6 @@ export function toKeyRecord(
       windowStart: new Date(currentWindow * 1000).toISOString(),
       count: item.windowStart === currentWindow ? item.windowCount : 0,
     },
+    policyViolations: policyViolationsOf(item, status, policy),
   };
 }

@@ -343,7 +343,7 @@ export interface paths {
         };
         /**
          * List the org's keys, newest first
-         * @description With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
+         * @description With `status`, `unusedForDays` or `policyViolations=true` (the active keys that break the org's key policy; alone, never with another filter), one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
          */
         get: operations["listKeys"];
         put?: never;
@@ -480,7 +480,7 @@ export interface paths {
         };
         /**
          * List the org's keys, newest first
-         * @description With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
+         * @description With `status`, `unusedForDays` or `policyViolations=true` (the active keys that break the org's key policy; alone, never with another filter), one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
          */
         get: operations["consoleListKeys"];
         put?: never;
@@ -733,6 +733,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
         };
         CreatedKey: {
             id: string;
@@ -760,6 +762,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
             /** @description The key itself; never shown again. */
             key: string;
             /** @description With the Secrets Manager hook on. */
@@ -791,6 +795,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
             /** @description The key itself; never shown again. */
             key: string;
             /** @description With the Secrets Manager hook on. */
@@ -1967,6 +1973,7 @@ export interface operations {
                 cursor?: string;
                 limit?: string;
                 unusedForDays?: string;
+                policyViolations?: "true";
             };
             header?: never;
             path: {
@@ -2011,6 +2018,8 @@ export interface operations {
                                 windowStart: string;
                                 count: number;
                             };
+                            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+                            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
                             /** @description The key's last 7 days by hour, oldest first, hours without requests left out: the items of its usage answer with `granularity=hour` and no bounds, the current window live. */
                             lastSevenDays: {
                                 /** Format: date-time */
@@ -2431,6 +2440,7 @@ export interface operations {
                 cursor?: string;
                 limit?: string;
                 unusedForDays?: string;
+                policyViolations?: "true";
             };
             header?: never;
             path?: never;
@@ -2472,6 +2482,8 @@ export interface operations {
                                 windowStart: string;
                                 count: number;
                             };
+                            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+                            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
                             /** @description The key's last 7 days by hour, oldest first, hours without requests left out: the items of its usage answer with `granularity=hour` and no bounds, the current window live. */
                             lastSevenDays: {
                                 /** Format: date-time */

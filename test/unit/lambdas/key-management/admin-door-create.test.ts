@@ -65,6 +65,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
       allowedIps: null,
       replacedBy: null,
       usage: { windowStart: "2025-06-17T15:00:00.000Z", count: 0 },
+      policyViolations: [],
       key: body.key,
     });
   });

@@ -113,6 +113,7 @@ describe("createKey", () => {
         allowedIps: null,
         replacedBy: null,
         usage: { windowStart: "2025-06-17T15:00:00.000Z", count: 0 },
+        policyViolations: [],
         key: VECTOR.key,
       },
     });
