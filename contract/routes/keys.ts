@@ -6,7 +6,7 @@ import {
   keyUsageSchema,
   rotatedKeySchema,
 } from "../schemas/answers";
-import { keyPolicyAnswerSchema } from "../schemas/key-policy";
+import { keyPolicyAnswerSchema } from "../schemas/key-policy-answers";
 import { pageSchema } from "../schemas/lists";
 import {
   ADMIN_PREFIX,

@@ -1,7 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { DEFAULT_KEY_POLICY, type KeyPolicy, type KeyPolicyBody } from "../../contract/api-types";
-import { SCOPES } from "../../contract/scopes";
+import { keyPolicySchema } from "../../contract/schemas/key-policy";
 import { KEY_POLICY_PK_PREFIX } from "../../contract/tables";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { batchGet } from "./batch-get";
@@ -20,12 +20,10 @@ import type { KeyServiceDeps } from "./key-store";
 /** The policy item's partition key for `orgId`. */
 export const policyKey = (orgId: string) => `${KEY_POLICY_PK_PREFIX}${orgId}`;
 
-const storedPolicySchema = z.object({
-  maxLifetimeDays: z.number().nullable(),
-  allowedScopes: z.array(z.enum(SCOPES)).nullable(),
-  requireAllowlist: z.boolean(),
-  rotateAfterDays: z.number().nullable(),
-  version: z.number().int(),
+/** The stored item: the rules as the PUT body validates them, and who wrote them at which version. */
+const storedPolicySchema = keyPolicySchema.extend({
+  pk: z.string(),
+  version: z.number(),
   updatedAt: z.string(),
   updatedBy: z.string(),
 });

@@ -30,7 +30,7 @@ function scopeProblems(rules: KeyPolicyBody, scopes: readonly Scope[]): FieldPro
       : [
           {
             path: ["scopes", index],
-            message: `The org's key policy allows only the scopes ${allowed.join(", ")}; ${scope} is not one of them.`,
+            message: `The org's key policy allows only ${allowed.join(", ")}.`,
           },
         ],
   );
@@ -38,7 +38,7 @@ function scopeProblems(rules: KeyPolicyBody, scopes: readonly Scope[]): FieldPro
 
 const allowlistProblem: FieldProblem = {
   path: ["allowedIps"],
-  message: "The org's key policy requires an IP allowlist (requireAllowlist) on every key.",
+  message: "The org's key policy requires allowedIps (requireAllowlist).",
 };
 
 /** Every rule a new key made at `nowMs` with `terms` breaks. */
@@ -46,16 +46,11 @@ export function newKeyProblems(rules: KeyPolicyBody, terms: NewKeyTerms, nowMs: 
   const problems: FieldProblem[] = [];
   const max = rules.maxLifetimeDays;
   if (max !== null) {
-    const latest = new Date(latestExpiry(max, nowMs)).toISOString();
-    if (terms.expiresAt === undefined) {
+    const latest = latestExpiry(max, nowMs);
+    if (terms.expiresAt === undefined || terms.expiresAt > latest) {
       problems.push({
         path: ["expiresAt"],
-        message: `The org's key policy allows keys to live at most ${max} days (maxLifetimeDays): give an expiresAt on or before ${latest}.`,
-      });
-    } else if (terms.expiresAt > latestExpiry(max, nowMs)) {
-      problems.push({
-        path: ["expiresAt"],
-        message: `The org's key policy allows keys to live at most ${max} days (maxLifetimeDays): expiresAt must be on or before ${latest}.`,
+        message: `The org's key policy allows keys to live at most ${max} days (maxLifetimeDays): give an expiresAt on or before ${new Date(latest).toISOString()}.`,
       });
     }
   }
