@@ -84,6 +84,7 @@ export const AUDIT_EVENT_TYPES = [
   "key.expired_by_rotation",
   "key.leak_reported",
   "key.expiring_soon",
+  "key.rotation_due",
   "policy.updated",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -152,14 +153,6 @@ export const DEFAULT_KEY_POLICY: Readonly<KeyPolicyBody> = {
   requireAllowlist: false,
   rotateAfterDays: 90,
 };
-
-/** The names of the policy's rules, in the order API.md §12 lists them. */
-export const KEY_POLICY_FIELDS = [
-  "maxLifetimeDays",
-  "allowedScopes",
-  "requireAllowlist",
-  "rotateAfterDays",
-] as const satisfies readonly (keyof KeyPolicyBody)[];
 
 /**
  * What each key-management operation answers, by its name (the direct invocation's `action`), the

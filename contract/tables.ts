@@ -62,6 +62,23 @@ export const KEYS_BY_EXPIRY_DAY_INDEX = "byExpiryDay";
 export const KEYS_COUNTED_BY_EXPIRY_INDEX = "countedByExpiry";
 
 /**
+ * Keys table index of the active keys whose org asks to rotate them (API.md §12), by the UTC day the
+ * reminder falls due (`rotationDueDay`, `YYYY-MM-DD`: creation + `rotateAfterDays`, never before the
+ * day it was computed): the daily run queries the last days' partitions instead of scanning every key.
+ * Sparse: a key holds `rotationDueDay` only while a reminder is still to come (set at create and
+ * rotate, recomputed for an org's keys when its `rotateAfterDays` changes, removed once reminded).
+ * Its attributes never change per request.
+ */
+export const KEYS_BY_ROTATION_DUE_DAY_INDEX = "byRotationDueDay";
+
+/**
+ * The `rotationDueDay` an org's policy item holds while its keys' days still follow an older
+ * `rotateAfterDays`: the daily run finds those policies in this partition of the same index, moves the
+ * org's keys' days, and removes it (docs/DECISIONS.md #317). Never a date, so never a day's partition.
+ */
+export const ROTATION_RECOMPUTE = "recompute";
+
+/**
  * One item per key, keyed by the key id. The org index projects only what status filtering needs;
  * it must not hold the per-request attributes (`windowStart`, `windowCount`, `lastUsedAt`), or every
  * API call would write the index too. List pages read the rest from the base items. Its stream (old
@@ -93,6 +110,12 @@ export const KEYS_TABLE: TableDefinition = {
       sortKey: "expiresAt",
       keyType: "N",
       nonKeyAttributes: ["orgId"],
+    },
+    {
+      indexName: KEYS_BY_ROTATION_DUE_DAY_INDEX,
+      partitionKey: "rotationDueDay",
+      sortKey: "pk",
+      nonKeyAttributes: ["orgId", "createdAt"],
     },
   ],
 };

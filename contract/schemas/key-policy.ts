@@ -11,7 +11,7 @@ import type { Same } from "./same-type";
 
 /** Longest `maxLifetimeDays` and `rotateAfterDays`: ten years. */
 export const POLICY_DAYS_MAX = 3650;
-const DAYS_MESSAGE = `Must be null or a whole number of days from 1 to ${POLICY_DAYS_MAX}.`;
+const DAYS_MESSAGE = `Must be null or a whole number from 1 to ${POLICY_DAYS_MAX}.`;
 
 /** A number of days from 1 to 3650, or null; required (a missing field says so too). */
 const policyDaysSchema = z
@@ -21,12 +21,14 @@ const policyDaysSchema = z
   .max(POLICY_DAYS_MAX, DAYS_MESSAGE)
   .nullable();
 
+const SCOPES_MESSAGE = "Must be null or a non-empty list of scopes.";
+
 /** Body of `PUT …/key-policy` and the direct action `putKeyPolicy`: the whole policy. */
 export const keyPolicySchema = z.strictObject({
   maxLifetimeDays: policyDaysSchema,
   allowedScopes: z
-    .array(scopeSchema, "Must be null (any scope) or a non-empty list of scopes.")
-    .min(1, "Give at least one scope, or null for any scope.")
+    .array(scopeSchema, SCOPES_MESSAGE)
+    .min(1, SCOPES_MESSAGE)
     .transform((scopes) => [...new Set(scopes)])
     .nullable(),
   // A custom check, not z.boolean(): no key door held that schema type, and its code is ~0.5 KB (#319).

@@ -198,7 +198,7 @@ const unusedForDaysSchema = z
   .min(1, UNUSED_DAYS_MESSAGE)
   .max(365, UNUSED_DAYS_MESSAGE);
 
-const POLICY_VIOLATIONS_MESSAGE = "Must be true, or left out (every key).";
+const POLICY_VIOLATIONS_MESSAGE = "Must be true.";
 
 /**
  * `unusedForDays` lists active keys only: a `status` beside it is a contradiction, refused at
@@ -223,7 +223,7 @@ function unusedImpliesActive(
     ctx.addIssue({
       code: "custom",
       path: ["policyViolations"],
-      message: "Give it alone: it lists active keys only.",
+      message: "Give it alone.",
       input: input.policyViolations,
     });
   }

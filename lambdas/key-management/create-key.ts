@@ -62,7 +62,7 @@ export async function createKey(
     const { key, item } = newKeyItem(
       deps,
       orgId,
-      { ...input, rateLimit: input.rateLimit?.limit },
+      { ...input, rateLimit: input.rateLimit?.limit, rotateAfterDays: policy.rules.rotateAfterDays },
       who.actor,
       now,
     );

@@ -11,6 +11,7 @@ import { readPolicies } from "./key-policy-store";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
 import { readKeys } from "./list-keys";
 import { expiryDayOf } from "./new-key";
+import { sendRotationDueReminders } from "./rotation-reminders";
 
 /**
  * Expiry reminders (API.md §11): an active key with an admin-chosen `expiresAt` gets
@@ -78,10 +79,16 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
   );
   let sent = 0;
   for (const { item, threshold } of due) {
-    const policy = policies.get(item.orgId) ?? DEFAULT_KEY_POLICY;
+    const policy = policies.get(item.orgId)?.rules ?? DEFAULT_KEY_POLICY;
     if (await remind(deps, item, threshold, now, policy)) sent++;
   }
-  return { checked: ids.length, sent, discounted: await discountExpiredKeys(deps, now) };
+  return {
+    checked: ids.length,
+    sent,
+    discounted: await discountExpiredKeys(deps, now),
+    // The same daily run sends the rotation reminders (API.md §12).
+    rotationDue: await sendRotationDueReminders(deps),
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ export const policyKey = (orgId: string) => `${KEY_POLICY_PK_PREFIX}${orgId}`;
 /** The stored item: the rules as the PUT body validates them, and who wrote them at which version. */
 const storedPolicySchema = keyPolicySchema.extend({
   pk: z.string(),
+  rotationDueDay: z.string().optional(),
   version: z.number(),
   updatedAt: z.string(),
   updatedBy: z.string(),
@@ -35,6 +36,8 @@ export interface StoredPolicy {
   version?: number;
   updatedAt: string | null;
   updatedBy: string | null;
+  /** The org's keys' rotation-due days still follow an older `rotateAfterDays` (the run moves them). */
+  marked?: boolean;
 }
 
 /** The org's policy, read strongly consistently; the defaults when it never set one. */
@@ -52,7 +55,7 @@ export async function readPolicy(deps: KeyServiceDeps, orgId: string): Promise<S
 export async function readPolicies(
   deps: KeyServiceDeps,
   orgIds: Iterable<string>,
-): Promise<Map<string, KeyPolicyBody>> {
+): Promise<Map<string, StoredPolicy>> {
   const orgs = [...new Set(orgIds)];
   const items = await batchGet(
     deps,
@@ -60,25 +63,15 @@ export async function readPolicies(
     orgs.map((orgId) => ({ pk: policyKey(orgId) })),
   );
   const byKey = new Map(items.map((item) => [item.pk, item]));
-  return new Map(orgs.map((orgId) => [orgId, storedPolicyOf(byKey.get(policyKey(orgId))).rules]));
+  return new Map(orgs.map((orgId) => [orgId, storedPolicyOf(byKey.get(policyKey(orgId)))]));
 }
 
 /** A policy item as read (none: the defaults). */
 function storedPolicyOf(Item: Record<string, unknown> | undefined): StoredPolicy {
   if (Item === undefined) return { rules: { ...DEFAULT_KEY_POLICY }, updatedAt: null, updatedBy: null };
   // Only this module writes the item: a shape it cannot read is a bug, a 500, never a default policy.
-  const stored = storedPolicySchema.parse(Item);
-  return {
-    rules: {
-      maxLifetimeDays: stored.maxLifetimeDays,
-      allowedScopes: stored.allowedScopes,
-      requireAllowlist: stored.requireAllowlist,
-      rotateAfterDays: stored.rotateAfterDays,
-    },
-    version: stored.version,
-    updatedAt: stored.updatedAt,
-    updatedBy: stored.updatedBy,
-  };
+  const { pk: _pk, version, updatedAt, updatedBy, rotationDueDay, ...rules } = storedPolicySchema.parse(Item);
+  return { rules, version, updatedAt, updatedBy, marked: rotationDueDay !== undefined };
 }
 
 /** The policy as the routes answer it. */

@@ -21,7 +21,11 @@ export interface KeySettings {
   expiresAt?: number;
   rateLimit?: number;
   allowedIps?: string[];
+  /** The org's `rotateAfterDays` (API.md §12): the key's rotation reminder falls due that long after now. */
+  rotateAfterDays?: number | null;
 }
+
+const DAY_MS = 86_400_000;
 
 /** The UTC day an expiry falls on: the key's partition of the expiry reminders' index (API.md §11). */
 export const expiryDayOf = (expiresAtMs: number) => new Date(expiresAtMs).toISOString().slice(0, 10);
@@ -54,6 +58,9 @@ export function newKeyItem(
     item.expiresAt = settings.expiresAt;
     item.ttl = ttlFor(settings.expiresAt);
     item.expiryDay = expiryDayOf(settings.expiresAt);
+  }
+  if (settings.rotateAfterDays != null) {
+    item.rotationDueDay = expiryDayOf(nowMs + settings.rotateAfterDays * DAY_MS);
   }
   if (settings.rateLimit !== undefined) item.rateLimit = settings.rateLimit;
   if (settings.allowedIps !== undefined) item.allowedIps = settings.allowedIps;

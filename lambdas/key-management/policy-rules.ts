@@ -30,7 +30,7 @@ function scopeProblems(rules: KeyPolicyBody, scopes: readonly Scope[]): FieldPro
       : [
           {
             path: ["scopes", index],
-            message: `The org's key policy allows only ${allowed.join(", ")}.`,
+            message: `The org's key policy allows only ${allowed}.`,
           },
         ],
   );
@@ -38,7 +38,7 @@ function scopeProblems(rules: KeyPolicyBody, scopes: readonly Scope[]): FieldPro
 
 const allowlistProblem: FieldProblem = {
   path: ["allowedIps"],
-  message: "The org's key policy requires allowedIps (requireAllowlist).",
+  message: "The org's key policy requires allowedIps.",
 };
 
 /** Every rule a new key made at `nowMs` with `terms` breaks. */
@@ -50,7 +50,7 @@ export function newKeyProblems(rules: KeyPolicyBody, terms: NewKeyTerms, nowMs: 
     if (terms.expiresAt === undefined || terms.expiresAt > latest) {
       problems.push({
         path: ["expiresAt"],
-        message: `The org's key policy allows keys to live at most ${max} days (maxLifetimeDays): give an expiresAt on or before ${new Date(latest).toISOString()}.`,
+        message: `The org's key policy (maxLifetimeDays ${max}) needs an expiresAt by ${new Date(latest).toISOString()}.`,
       });
     }
   }

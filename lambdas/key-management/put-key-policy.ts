@@ -1,4 +1,5 @@
-import { KEY_POLICY_FIELDS, type KeyPolicy, type KeyPolicyBody } from "../../contract/api-types";
+import { DEFAULT_KEY_POLICY, type KeyPolicy, type KeyPolicyBody } from "../../contract/api-types";
+import { ROTATION_RECOMPUTE } from "../../contract/tables";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
 import { type Outcome, ok, storeBusy } from "../shared/outcome";
 import { policyAnswer, policyKey, readPolicy, type StoredPolicy, versionCondition } from "./key-policy-store";
@@ -7,17 +8,15 @@ import { type ActorInput, actorOf, commit, eventOf, type KeyServiceDeps, putAudi
 type Change = { from: unknown; to: unknown };
 
 /** Scope lists compare as sets (reordering them is no change); null only equals null. */
-function sameRule(a: KeyPolicyBody[keyof KeyPolicyBody], b: KeyPolicyBody[keyof KeyPolicyBody]): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && new Set<string>([...a, ...b]).size === new Set(a).size;
-  }
-  return a === b;
-}
+const sameRule = (a: KeyPolicyBody[keyof KeyPolicyBody], b: KeyPolicyBody[keyof KeyPolicyBody]) =>
+  JSON.stringify(Array.isArray(a) ? [...a].sort() : a) ===
+  JSON.stringify(Array.isArray(b) ? [...b].sort() : b);
 
 /** The rules that differ between `before` and `after`, as `key.updated` writes changes. */
 export function policyChanges(before: KeyPolicyBody, after: KeyPolicyBody): Record<string, Change> {
   const changes: Record<string, Change> = {};
-  for (const field of KEY_POLICY_FIELDS) {
+  // The rules in API.md §12's order, as the defaults list them.
+  for (const field of Object.keys(DEFAULT_KEY_POLICY) as (keyof KeyPolicyBody)[]) {
     if (!sameRule(before[field], after[field])) changes[field] = { from: before[field], to: after[field] };
   }
   return changes;
@@ -31,7 +30,9 @@ const POLICY_ATTEMPTS = 3;
  * (`changes`: `{field: {from, to}}` of what really changed) in one transaction. The Put is
  * conditional on the version read (docs/DECISIONS.md #311): a concurrent PUT that committed first
  * makes this one read again and compute its changes against what that one stored. A PUT that changes
- * nothing writes nothing and records nothing.
+ * nothing writes nothing and records nothing. A change of `rotateAfterDays` marks the item for the
+ * daily run, which moves the org's keys' rotation-due days before it reminds (docs/DECISIONS.md #317);
+ * the mark stays until the run did it, whatever PUTs come in between.
  */
 export async function putKeyPolicy(
   deps: KeyServiceDeps,
@@ -61,6 +62,7 @@ export async function putKeyPolicy(
             version: next.version,
             updatedAt: next.updatedAt,
             updatedBy: next.updatedBy,
+            ...(current.marked || "rotateAfterDays" in changes ? { rotationDueDay: ROTATION_RECOMPUTE } : {}),
           },
           ...versionCondition(current.version),
         },

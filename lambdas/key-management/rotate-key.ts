@@ -116,7 +116,15 @@ export function rotateKey(
     const { key, item } = newKeyItem(
       deps,
       orgId,
-      { name: old.name, scopes: old.scopes, expiresAt, rateLimit: old.rateLimit, allowedIps: old.allowedIps },
+      {
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt,
+        rateLimit: old.rateLimit,
+        allowedIps: old.allowedIps,
+        // A rotation's new key starts a new age (API.md §12).
+        rotateAfterDays: policy.rules.rotateAfterDays,
+      },
       who.actor,
       now,
     );

@@ -54,7 +54,7 @@ describe.skipIf(remote)("a key policy enforced on the admin API (API.md §12)", 
       expect(detailsOf(refused)).toEqual([
         { path: "expiresAt", message: expect.stringMatching(/key policy/) },
       ]);
-      expect(detailsOf(refused)[0]?.message).toContain("30 days");
+      expect(detailsOf(refused)[0]?.message).toContain("maxLifetimeDays 30");
     }
     expect(within.status).toBe(201);
   });

@@ -1,4 +1,10 @@
-import type { KeyPolicyBody, KeyRecord, KeyStatus, PolicyViolation } from "../../../contract/api-types";
+import {
+  type KeyPolicyBody,
+  type KeyRecord,
+  type KeyStatus,
+  POLICY_VIOLATIONS,
+  type PolicyViolation,
+} from "../../../contract/api-types";
 import type { Scope } from "../../../contract/scopes";
 import { windowStart } from "./rate-window";
 
@@ -39,6 +45,13 @@ export interface ApiKeyItem {
   expiryDay?: string;
   /** The last expiry reminder sent: `7d`, then `1d` (each at most once). */
   expiryReminder?: "7d" | "1d";
+  /**
+   * The UTC day its rotation reminder falls due (API.md §12): the key's entry in the rotation-due
+   * index, while its org sets `rotateAfterDays` and no reminder went yet.
+   */
+  rotationDueDay?: string;
+  /** Set (the number 1) once the rotation reminder went: never a second one. */
+  rotationReminded?: 1;
   /**
    * On the org's active-key counter (`lambdas/key-management/active-key-count.ts`): set when the key
    * is written, removed when it is revoked or a discount takes the dead key off the counter. The
@@ -83,20 +96,16 @@ export function policyViolationsOf(
   status: KeyStatus,
   policy: KeyPolicyBody,
 ): PolicyViolation[] {
-  if (status !== "active") return [];
-  const violations: PolicyViolation[] = [];
   const max = policy.maxLifetimeDays;
-  if (
-    max !== null &&
-    (item.expiresAt === undefined || item.expiresAt - Date.parse(item.createdAt) > max * DAY_MS)
-  ) {
-    violations.push("maxLifetimeDays");
-  }
   const allowed = policy.allowedScopes;
-  if (allowed !== null && item.scopes.some((scope) => !allowed.includes(scope)))
-    violations.push("allowedScopes");
-  if (policy.requireAllowlist && item.allowedIps === undefined) violations.push("requireAllowlist");
-  return violations;
+  const broken: Record<PolicyViolation, boolean> = {
+    // No expiry makes the difference NaN, which is never within the maximum.
+    maxLifetimeDays:
+      max !== null && !((item.expiresAt ?? Number.NaN) - Date.parse(item.createdAt) <= max * DAY_MS),
+    allowedScopes: allowed !== null && item.scopes.some((scope) => !allowed.includes(scope)),
+    requireAllowlist: policy.requireAllowlist && item.allowedIps === undefined,
+  };
+  return status === "active" ? POLICY_VIOLATIONS.filter((rule) => broken[rule]) : [];
 }
 
 /**

@@ -672,7 +672,7 @@ export interface components {
         Webhook: {
             id: string;
             url: string;
-            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
             description: string | null;
             enabled: boolean;
             createdAt: string;
@@ -681,7 +681,7 @@ export interface components {
         CreatedWebhook: {
             id: string;
             url: string;
-            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
             description: string | null;
             enabled: boolean;
             createdAt: string;
@@ -806,7 +806,7 @@ export interface components {
         AuditEvent: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.updated" | "key.revoked" | "key.rotated" | "key.expired_by_rotation" | "key.leak_reported" | "key.expiring_soon" | "policy.updated";
+            type: "key.created" | "key.updated" | "key.revoked" | "key.rotated" | "key.expired_by_rotation" | "key.leak_reported" | "key.expiring_soon" | "key.rotation_due" | "policy.updated";
             /** Format: date-time */
             at: string;
             actor: string;
@@ -1747,7 +1747,7 @@ export interface operations {
                      * @description https URL of a public host, on port 443 or 8443; answered as normalised.
                      */
                     url: string;
-                    events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+                    events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
                     description?: string;
                 };
             };
@@ -1871,7 +1871,7 @@ export interface operations {
                      * @description https URL of a public host, on port 443 or 8443; answered as normalised.
                      */
                     url?: string;
-                    events?: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+                    events?: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
                     description?: string | null;
                     enabled?: boolean;
                 };
@@ -1939,7 +1939,7 @@ export interface operations {
                             /** @description The event's `id` (`evt_...`), the same on every attempt. */
                             eventId: string;
                             /** @enum {string} */
-                            eventType: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported";
+                            eventType: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due";
                             /** @description 1 for the first try of this event here. */
                             attempt: number;
                             /** @enum {string} */

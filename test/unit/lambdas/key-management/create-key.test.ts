@@ -48,6 +48,8 @@ describe("createKey", () => {
       windowStart: WINDOW_START,
       windowCount: 0,
       counted: 1,
+      // Its rotation reminder, under the default policy's 90 days (API.md §12).
+      rotationDueDay: "2025-09-15",
     };
     expect(ddb.calls()).toHaveLength(1);
     expect(transaction()).toEqual([

@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getKeyPolicy } from "../../../../lambdas/key-management/get-key-policy";
 import { policyChanges, putKeyPolicy } from "../../../../lambdas/key-management/put-key-policy";
@@ -18,8 +18,12 @@ import {
 
 /** `getKeyPolicy` and `putKeyPolicy` (lambdas/key-management/{get,put}-key-policy.ts). */
 useVerbTestSetup();
-// These tests are about the policy's own reads: they go to the mocked client.
-beforeEach(() => policyReadsToMock(true));
+// These tests are about the policy's own reads: they go to the mocked client. The org holds no key
+// unless a test says (a change of rotateAfterDays walks them).
+beforeEach(() => {
+  policyReadsToMock(true);
+  ddb.on(QueryCommand).resolves({ Items: [] });
+});
 
 const DEFAULTS = { maxLifetimeDays: null, allowedScopes: null, requireAllowlist: false, rotateAfterDays: 90 };
 const STRICT = {
@@ -69,7 +73,15 @@ describe("putKeyPolicy", () => {
     expect(transaction()[0]).toEqual({
       Put: {
         TableName: "keys",
-        Item: { pk: "KEY_POLICY#acme", ...STRICT, version: 1, updatedAt: at, updatedBy: ADMIN },
+        // rotateAfterDays changed: marked for the daily run to move the org's keys' days.
+        Item: {
+          pk: "KEY_POLICY#acme",
+          ...STRICT,
+          version: 1,
+          updatedAt: at,
+          updatedBy: ADMIN,
+          rotationDueDay: "recompute",
+        },
         ConditionExpression: "attribute_not_exists(pk)",
       },
     });
@@ -141,6 +153,37 @@ describe("putKeyPolicy", () => {
     // Assess
     await expect(outcome).rejects.toEqual(BUSY);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
+  });
+});
+
+describe("putKeyPolicy and the rotation reminders (API.md §12)", () => {
+  it("marks the policy for the daily run when rotateAfterDays changes, and keeps the mark until the run clears it", async () => {
+    // Prepare
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolves({ Item: { ...stored(1, { ...STRICT, rotateAfterDays: 5 }), rotationDueDay: "recompute" } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await putKeyPolicy(deps(), "acme", { ...DEFAULTS, rotateAfterDays: 5 }, ADMIN);
+    await putKeyPolicy(deps(), "acme", { ...STRICT, rotateAfterDays: 5, maxLifetimeDays: 7 }, ADMIN);
+
+    // Assess: the second PUT leaves rotateAfterDays alone, but the mark the run has not cleared stays.
+    expect(transaction(1)[0]?.Put?.Item).toMatchObject({ rotateAfterDays: 5, rotationDueDay: "recompute" });
+    expect(transaction(2)[0]?.Put?.Item).toMatchObject({ maxLifetimeDays: 7, rotationDueDay: "recompute" });
+  });
+
+  it("marks nothing when rotateAfterDays stays and no mark is pending", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await putKeyPolicy(deps(), "acme", { ...DEFAULTS, maxLifetimeDays: 30 }, ADMIN);
+
+    // Assess
+    expect(transaction()[0]?.Put?.Item).not.toHaveProperty("rotationDueDay");
   });
 });
 

@@ -26,7 +26,7 @@ describe("newKeyProblems", () => {
 
     // Assess
     expect(none).toEqual([{ path: ["expiresAt"], message: expect.stringContaining("key policy") }]);
-    expect(late).toEqual([{ path: ["expiresAt"], message: expect.stringContaining("30 days") }]);
+    expect(late).toEqual([{ path: ["expiresAt"], message: expect.stringContaining("maxLifetimeDays 30") }]);
     expect(exact).toEqual([]);
   });
 

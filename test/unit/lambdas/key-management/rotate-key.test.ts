@@ -63,6 +63,8 @@ describe("rotateKey", () => {
         windowStart: WINDOW_START,
         windowCount: 0,
         counted: 1,
+        // Its rotation reminder, under the default policy's 90 days (API.md §12).
+        rotationDueDay: "2025-09-15",
         rateLimit: 5,
         allowedIps: ["10.0.0.0/8"],
         replaces: keyIdFor(1),
