@@ -41,6 +41,12 @@ Commands:
   revoke   --org <orgId> <keyId>
   rotate   --org <orgId> <keyId> [--grace-period <seconds>] [--expires-at <when>]
   audit    --org <orgId> [--key <keyId>] [--limit <1-100>] [--cursor <c>] [--all]
+  policy get --org <orgId>
+           the org's key policy (API.md §12)
+  policy set --org <orgId> [--max-lifetime-days <1-3650>|none] [--allowed-scope <scope>...|any]
+           [--require-allowlist|--no-require-allowlist] [--rotate-after-days <1-3650>|none]
+           changes the rules given and keeps the others as they are (it reads the policy, then
+           replaces it whole: a change made by someone else in between is overwritten)
   invite-admin --org <orgId> --email <address> --user-pool-id <id> [--region <region>]
            invites a person to the console (Settings > Integrations) of a deployed stage: a Cognito
            user with custom:orgId in group key-admins, emailed a temporary password
@@ -86,6 +92,11 @@ const OPTIONS = {
   key: { type: "string" },
   "user-pool-id": { type: "string" },
   email: { type: "string" },
+  "max-lifetime-days": { type: "string" },
+  "allowed-scope": { type: "string", multiple: true },
+  "require-allowlist": { type: "boolean" },
+  "no-require-allowlist": { type: "boolean" },
+  "rotate-after-days": { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -107,6 +118,15 @@ const COMMANDS: Record<string, { options: OptionName[]; keyId: boolean }> = {
   audit: { options: ["key", "limit", "cursor", "all"], keyId: false },
   "invite-admin": { options: ["user-pool-id", "email"], keyId: false },
 };
+
+/** `policy get|set`: the org's key policy, a subcommand where the other commands take a key id. */
+const POLICY_SET_OPTIONS: OptionName[] = [
+  "max-lifetime-days",
+  "allowed-scope",
+  "require-allowlist",
+  "no-require-allowlist",
+  "rotate-after-days",
+];
 
 class UsageError extends Error {}
 
@@ -231,6 +251,51 @@ function requestFor(command: string, values: Values, orgId: string, keyId: strin
   }
 }
 
+/** `--max-lifetime-days 90` → 90; `none` → null; absent → undefined (unchanged). */
+function daysOrNone(name: OptionName, raw: string | undefined): number | null | undefined {
+  if (raw === undefined) return undefined;
+  return raw === "none" ? null : wholeNumber(name, raw);
+}
+
+/** The policy `set` sends: the current one with the options given applied (the API checks the ranges). */
+function policyAfter(values: Values, current: Record<string, unknown>): Record<string, unknown> {
+  if (values["require-allowlist"] && values["no-require-allowlist"]) {
+    throw new UsageError("give --require-allowlist or --no-require-allowlist, not both");
+  }
+  const scopes = listOf(values["allowed-scope"]);
+  const maxLifetimeDays = daysOrNone("max-lifetime-days", values["max-lifetime-days"]);
+  const rotateAfterDays = daysOrNone("rotate-after-days", values["rotate-after-days"]);
+  const next: Record<string, unknown> = {
+    maxLifetimeDays: current.maxLifetimeDays,
+    allowedScopes: current.allowedScopes,
+    requireAllowlist: current.requireAllowlist,
+    rotateAfterDays: current.rotateAfterDays,
+  };
+  if (maxLifetimeDays !== undefined) next.maxLifetimeDays = maxLifetimeDays;
+  if (rotateAfterDays !== undefined) next.rotateAfterDays = rotateAfterDays;
+  if (scopes !== undefined) next.allowedScopes = scopes.length === 1 && scopes[0] === "any" ? null : scopes;
+  if (values["require-allowlist"]) next.requireAllowlist = true;
+  if (values["no-require-allowlist"]) next.requireAllowlist = false;
+  return next;
+}
+
+/** `policy get` and `policy set`: one read, and for `set` the whole policy written back. */
+async function policyCommand(client: AdminClient, values: Values, orgId: string, action: string) {
+  const path = `/admin/v1/orgs/${encodeURIComponent(orgId)}/key-policy`;
+  const current = await send(client, { method: "GET", path });
+  if (action === "get") return current;
+  if (POLICY_SET_OPTIONS.every((name) => values[name] === undefined)) {
+    throw new UsageError(
+      "policy set needs a rule to change: --max-lifetime-days, --allowed-scope, --require-allowlist, --no-require-allowlist or --rotate-after-days",
+    );
+  }
+  return send(client, {
+    method: "PUT",
+    path,
+    body: policyAfter(values, current.body as Record<string, unknown>),
+  });
+}
+
 /** A failed call: the API's message (and details) on stderr, the envelope on stdout with --json. */
 class ApiFailure extends Error {
   constructor(readonly reply: AdminReply) {
@@ -273,6 +338,32 @@ async function invite(values: Values, orgId: string): Promise<number> {
   return 0;
 }
 
+/** `policy get|set --org <orgId> ...`. */
+async function policyMain(values: Values, rest: string[]): Promise<number> {
+  const [action, ...extra] = rest;
+  if ((action !== "get" && action !== "set") || extra.length > 0) {
+    throw new UsageError("policy needs get or set: policy get --org <orgId>, policy set --org <orgId> ...");
+  }
+  const allowed = new Set<string>([...GLOBAL, ...(action === "set" ? POLICY_SET_OPTIONS : [])]);
+  const stray = Object.keys(values).filter((name) => !allowed.has(name));
+  if (stray.length > 0) throw new UsageError(`policy ${action} takes no --${stray.join(", --")}`);
+  if (!values.org) throw new UsageError(`policy ${action} needs --org <orgId>`);
+  const client = clientFor(values);
+  let reply: AdminReply;
+  try {
+    reply = await policyCommand(client, values, values.org, action);
+  } catch (error) {
+    if (error instanceof ApiFailure) {
+      printFailure({ out, err }, error.reply, { json: values.json });
+      return 1;
+    }
+    throw error;
+  }
+  if (values.json) printJson({ out, err }, reply.body);
+  else printHuman("policy", reply.body, null);
+  return 0;
+}
+
 // ----------------------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -282,6 +373,7 @@ async function main(argv: string[]): Promise<number> {
     (command === undefined && !values.help ? err : out)(HELP);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (command === "policy") return policyMain(values, rest);
   const spec = COMMANDS[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
   const allowed = new Set<string>([...GLOBAL, ...spec.options]);

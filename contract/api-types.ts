@@ -16,6 +16,10 @@ export interface Page<T> {
 }
 
 export const KEY_STATUSES = ["active", "expired", "revoked"] as const;
+
+/** The rules of an org's key policy an existing key can break (API.md §12; `rotateAfterDays` is a reminder). */
+export const POLICY_VIOLATIONS = ["maxLifetimeDays", "allowedScopes", "requireAllowlist"] as const;
+export type PolicyViolation = (typeof POLICY_VIOLATIONS)[number];
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 /** A key as admins see it (API.md §5). Instants are ISO 8601 UTC; null where none applies. */
@@ -35,6 +39,8 @@ export interface KeyRecord {
   allowedIps: string[] | null;
   replacedBy: string | null;
   usage: { windowStart: string; count: number };
+  /** The rules of the org's current key policy an active key breaks; `[]` for expired and revoked keys. */
+  policyViolations: PolicyViolation[];
 }
 
 /** The create answer: the record plus the key, the only time the key exists outside its holder. */
@@ -78,6 +84,8 @@ export const AUDIT_EVENT_TYPES = [
   "key.expired_by_rotation",
   "key.leak_reported",
   "key.expiring_soon",
+  "key.rotation_due",
+  "policy.updated",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -92,7 +100,8 @@ export interface AuditEvent {
   claimedActor?: string;
   /** A console user's e-mail, beside `actor: user:<sub>` (the console door); null when the token has none. */
   actorEmail?: string | null;
-  keyId: string;
+  /** The key it concerns; null for an event of the org's own (`policy.updated`). */
+  keyId: string | null;
   changes: Record<string, unknown>;
 }
 
@@ -123,6 +132,29 @@ export interface RotateKeyBody {
 }
 
 /**
+ * An org's rules for its keys (API.md §12), as `PUT …/key-policy` takes them: every field required.
+ * `maxLifetimeDays` and `rotateAfterDays` 1 to 3650 or null (no maximum, no reminders);
+ * `allowedScopes` a non-empty set, or null for any scope.
+ */
+export interface KeyPolicyBody {
+  maxLifetimeDays: number | null;
+  allowedScopes: Scope[] | null;
+  requireAllowlist: boolean;
+  rotateAfterDays: number | null;
+}
+
+/** The policy as `GET` and `PUT …/key-policy` answer it: who set it last and when (null: never set). */
+export type KeyPolicy = KeyPolicyBody & { updatedAt: string | null; updatedBy: string | null };
+
+/** The policy of an org that never set one (API.md §12). */
+export const DEFAULT_KEY_POLICY: Readonly<KeyPolicyBody> = {
+  maxLifetimeDays: null,
+  allowedScopes: null,
+  requireAllowlist: false,
+  rotateAfterDays: 90,
+};
+
+/**
  * What each key-management operation answers, by its name (the direct invocation's `action`), the
  * same behind every door: the admin API, the console API and a direct invocation. A client takes an
  * answer's type from here, never chooses it.
@@ -136,4 +168,6 @@ export interface KeyOperationAnswers {
   rotateKey: RotatedKey;
   getKeyUsage: KeyUsage;
   listAuditEvents: Page<AuditEvent>;
+  getKeyPolicy: KeyPolicy;
+  putKeyPolicy: KeyPolicy;
 }

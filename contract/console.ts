@@ -32,7 +32,7 @@ export interface ConsolePageConfig {
 
 /** The console API's CORS preflight, deployed (API Gateway's mock) and locally alike. */
 export const CONSOLE_CORS = {
-  allowMethods: ["GET", "POST", "PATCH"],
+  allowMethods: ["GET", "POST", "PATCH", "PUT"],
   allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
   maxAgeSeconds: 3600,
 } as const;

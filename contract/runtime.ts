@@ -148,4 +148,6 @@ export interface ReminderRun {
   sent: number;
   /** Expired keys this run took off their org's active-key counter (`discountExpiredKeys`). */
   discounted: number;
+  /** Rotation-due reminders (API.md §12) that committed in this run. */
+  rotationDue: number;
 }

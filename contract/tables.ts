@@ -33,6 +33,13 @@ export interface TableDefinition {
  */
 export const GITHUB_SIGNING_KEYS_PK = "CONFIG#secret-scanning-keys";
 
+/**
+ * The keys table items holding each org's key policy (API.md §12): `KEY_POLICY#<orgId>`. Like
+ * `GITHUB_SIGNING_KEYS_PK`, it can never collide with a key's item (a key id starts `key_`) nor reach
+ * the org index (it has no `orgId`, no `createdAt`). Absent until an org first sets its policy.
+ */
+export const KEY_POLICY_PK_PREFIX = "KEY_POLICY#";
+
 /** Keys table index listing an org's keys, newest first. */
 export const KEYS_BY_ORG_INDEX = "byOrg";
 
@@ -53,6 +60,23 @@ export const KEYS_BY_EXPIRY_DAY_INDEX = "byExpiryDay";
  * rotated, revoked, discounted or its expiry set: never per request.
  */
 export const KEYS_COUNTED_BY_EXPIRY_INDEX = "countedByExpiry";
+
+/**
+ * Keys table index of the active keys whose org asks to rotate them (API.md §12), by the UTC day the
+ * reminder falls due (`rotationDueDay`, `YYYY-MM-DD`: creation + `rotateAfterDays`, never before the
+ * day it was computed): the daily run queries the last days' partitions instead of scanning every key.
+ * Sparse: a key holds `rotationDueDay` only while a reminder is still to come (set at create and
+ * rotate, recomputed for an org's keys when its `rotateAfterDays` changes, removed once reminded).
+ * Its attributes never change per request.
+ */
+export const KEYS_BY_ROTATION_DUE_DAY_INDEX = "byRotationDueDay";
+
+/**
+ * The `rotationDueDay` an org's policy item holds while its keys' days still follow an older
+ * `rotateAfterDays`: the daily run finds those policies in this partition of the same index, moves the
+ * org's keys' days, and removes it (docs/DECISIONS.md #317). Never a date, so never a day's partition.
+ */
+export const ROTATION_RECOMPUTE = "recompute";
 
 /**
  * One item per key, keyed by the key id. The org index projects only what status filtering needs;
@@ -86,6 +110,12 @@ export const KEYS_TABLE: TableDefinition = {
       sortKey: "expiresAt",
       keyType: "N",
       nonKeyAttributes: ["orgId"],
+    },
+    {
+      indexName: KEYS_BY_ROTATION_DUE_DAY_INDEX,
+      partitionKey: "rotationDueDay",
+      sortKey: "pk",
+      nonKeyAttributes: ["orgId", "createdAt"],
     },
   ],
 };

@@ -47,6 +47,23 @@ export const REMINDER_KEY_ATTRIBUTES = [
 ] as const;
 
 /**
+ * The daily run's rotation-due updates of keys table items (`lambdas/key-management/rotation-*.ts`): a
+ * reminder's `SET rotationReminded REMOVE rotationDueDay` on a key (live, not rotated, not reminded);
+ * a key's `rotationDueDay` moved after its org's `rotateAfterDays` changed (the key's `orgId` in the
+ * condition); and the policy item's recompute mark removed (`version` in the condition).
+ */
+export const ROTATION_DUE_KEY_ATTRIBUTES = [
+  "pk",
+  "orgId",
+  "revokedAt",
+  "expiresAt",
+  "replacedBy",
+  "rotationReminded",
+  "rotationDueDay",
+  "version",
+] as const;
+
+/**
  * The daily run's discount of an expired key (`discountExpiredKeys` in
  * `lambdas/key-management/expiry-reminders.ts`): `REMOVE counted` under `attribute_exists(counted) AND
  * expiresAt <= :now`. With `COUNTER_MOVE_ATTRIBUTES` on the counter item.

@@ -1,4 +1,5 @@
 import type * as z from "zod";
+import { keyPolicySchema } from "../schemas/key-policy";
 import { keyUsageInputSchema } from "../schemas/key-usage";
 import {
   createKeySchema,
@@ -13,7 +14,7 @@ import {
 import type { HttpMethod } from "./route";
 
 /**
- * Key management's operations (API.md §5) as every door takes them: the same eight behind the admin
+ * Key management's operations (API.md §5, §12) as every door takes them: the same ten behind the admin
  * API, the console and direct invocation (`lambdas/key-management/doors/`). Each is declared once
  * here, with the input it validates; the key routes (`keys.ts`) place it under each HTTP door's
  * prefix and document it, and `lambdas/key-management/operations.ts` gives it its work. This module
@@ -85,6 +86,13 @@ export const KEY_OPERATIONS = {
     path: "/audit-events",
     takesKeyId: false,
     input: { from: "query", schema: listAuditEventsQuerySchema, payloadSchema: listAuditEventsInputSchema },
+  },
+  getKeyPolicy: { method: "GET", path: "/key-policy", takesKeyId: false, input: { from: "none" } },
+  putKeyPolicy: {
+    method: "PUT",
+    path: "/key-policy",
+    takesKeyId: false,
+    input: { from: "body", schema: () => keyPolicySchema },
   },
 } as const satisfies Record<string, KeyOperation>;
 

@@ -6,6 +6,7 @@ import {
   keyUsageSchema,
   rotatedKeySchema,
 } from "../schemas/answers";
+import { keyPolicyAnswerSchema } from "../schemas/key-policy-answers";
 import { pageSchema } from "../schemas/lists";
 import {
   ADMIN_PREFIX,
@@ -79,7 +80,8 @@ const KEY_OPERATION_DOCS: { readonly [name in KeyOperationName]: KeyOperationDoc
     operationId: "listKeys",
     summary: "List the org's keys, newest first",
     description:
-      "With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than " +
+      "With `status`, `unusedForDays` or `policyViolations=true` (the active keys that break the org's key " +
+      "policy; alone, never with another filter), one request reads at most 1,000 keys: a page may hold fewer than " +
       "`limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it " +
       "was issued for; any other is a 400 at `query.cursor`.",
     group: "Keys",
@@ -135,6 +137,24 @@ const KEY_OPERATION_DOCS: { readonly [name in KeyOperationName]: KeyOperationDoc
       description: "A page of audit events.",
       content: json(pageSchema(auditEventSchema)),
     },
+  },
+  getKeyPolicy: {
+    operationId: "getKeyPolicy",
+    summary: "Read the org's key policy",
+    description:
+      "An org that never set one answers the defaults, with `updatedAt` and `updatedBy` null (API.md §12).",
+    group: "Keys",
+    success: { status: 200, description: "The key policy.", content: json(keyPolicyAnswerSchema) },
+  },
+  putKeyPolicy: {
+    operationId: "putKeyPolicy",
+    summary: "Replace the org's key policy",
+    description:
+      "Every field is required. Enforced on later creates, rotations and PATCHes; existing keys are never " +
+      "changed, they carry `policyViolations`. A change is recorded as the audit event `policy.updated`; a " +
+      "PUT that changes nothing writes nothing.",
+    group: "Keys",
+    success: { status: 200, description: "The key policy as stored.", content: json(keyPolicyAnswerSchema) },
   },
 };
 

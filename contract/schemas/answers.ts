@@ -8,6 +8,7 @@ import {
   type KeyListItem,
   type KeyRecord,
   type KeyUsage,
+  POLICY_VIOLATIONS,
   type RotatedKey,
   type RotateKeyBody,
   type UpdateKeyBody,
@@ -50,6 +51,11 @@ export const keyRecordSchema = z.object({
   allowedIps: z.array(z.string()).nullable(),
   replacedBy: z.string().nullable(),
   usage: z.object({ windowStart: isoInstant, count: z.number().int().min(0) }),
+  policyViolations: z.array(z.enum(POLICY_VIOLATIONS)).meta({
+    description:
+      "The rules of the org's current key policy this active key breaks (it was made before them); " +
+      "always empty for expired and revoked keys.",
+  }),
 });
 const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
 
@@ -77,7 +83,10 @@ export const auditEventSchema = z.object({
   actor: z.string(),
   claimedActor: z.string().optional(),
   actorEmail: z.string().nullable().optional(),
-  keyId: z.string(),
+  keyId: z
+    .string()
+    .nullable()
+    .meta({ description: "Null for an event of the org's own (`policy.updated`)." }),
   changes: z.record(z.string(), z.unknown()),
 });
 const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;

@@ -27,6 +27,7 @@ export const KEY_EVENT_TYPES = [
   "api_key.revoked",
   "api_key.expiring_soon",
   "api_key.leak_reported",
+  "api_key.rotation_due",
 ] as const;
 export type KeyEventType = (typeof KEY_EVENT_TYPES)[number];
 

@@ -221,14 +221,33 @@ const unusedForDaysSchema = z
   .min(1, UNUSED_DAYS_MESSAGE)
   .max(365, UNUSED_DAYS_MESSAGE);
 
-/** `unusedForDays` lists active keys only: a `status` beside it is a contradiction, refused at `unusedForDays`. */
-function unusedImpliesActive(input: { status?: unknown; unusedForDays?: unknown }, ctx: z.RefinementCtx) {
+const POLICY_VIOLATIONS_MESSAGE = "Must be true.";
+
+/**
+ * `unusedForDays` lists active keys only: a `status` beside it is a contradiction, refused at
+ * `unusedForDays`. `policyViolations` (API.md §12) is a filter of its own: beside either, refused at it.
+ */
+function unusedImpliesActive(
+  input: { status?: unknown; unusedForDays?: unknown; policyViolations?: unknown },
+  ctx: z.RefinementCtx,
+) {
   if (input.status !== undefined && input.unusedForDays !== undefined) {
     ctx.addIssue({
       code: "custom",
       path: ["unusedForDays"],
       message: "Leave out status: unusedForDays lists active keys only.",
       input: input.unusedForDays,
+    });
+  }
+  if (
+    input.policyViolations !== undefined &&
+    (input.status !== undefined || input.unusedForDays !== undefined)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["policyViolations"],
+      message: "Give it alone.",
+      input: input.policyViolations,
     });
   }
 }
@@ -244,6 +263,11 @@ export const listKeysQuerySchema = z
       .transform(Number)
       .pipe(unusedForDaysSchema)
       .optional(),
+    // An enum, not a literal: zod's literal type costs the key doors' bundles 2 KB (#319).
+    policyViolations: z
+      .enum(["true"], POLICY_VIOLATIONS_MESSAGE)
+      .transform(() => true as const)
+      .optional(),
   })
   .superRefine(unusedImpliesActive);
 export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
@@ -254,6 +278,10 @@ export const listKeysInputSchema = z
     ...listKeysFields,
     limit: pageLimitSchema.default(25),
     unusedForDays: unusedForDaysSchema.optional(),
+    policyViolations: z
+      .custom<true>((value) => value === true, POLICY_VIOLATIONS_MESSAGE)
+      .meta({ override: { type: "boolean", const: true } })
+      .optional(),
   })
   .superRefine(unusedImpliesActive);
 export type ListKeysInput = z.infer<typeof listKeysInputSchema>;

@@ -4,11 +4,13 @@ import * as z from "zod";
 import type { CreatedKey } from "../../contract/api-types";
 import type { CreateKeyInput } from "../../contract/schemas/keys";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
-import { conflict, type Outcome, ok, problemAt } from "../shared/outcome";
+import { conflict, invalidInput, type Outcome, ok, problemAt, storeBusy } from "../shared/outcome";
 import { capMessage, countNewKey, discountDeadKeys } from "./active-key-count";
 import { keyEvents } from "./key-events";
+import { policyUnchanged, readPolicy } from "./key-policy-store";
 import { type ActorInput, actorOf, eventOf, type KeyServiceDeps, putAudit, record } from "./key-store";
 import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import { newKeyProblems } from "./policy-rules";
 
 /** A create's `Idempotency-Key` is remembered this long (Stripe keeps them 24 hours too). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -26,6 +28,8 @@ export function idempotencyRecordKey(orgId: string, idempotencyKey: string): str
 const IDEMPOTENCY_ACTION = 2;
 /** Attempts of a create whose idempotency record expired between its failed condition and the read. */
 const CREATE_ATTEMPTS = 2;
+/** Attempts of a create whose org's key policy changed between its read and the commit, then a 503. */
+const POLICY_ATTEMPTS = 3;
 
 /**
  * Creates a key for `orgId`, with its `key.created` event and, given an `idempotencyKey`, the
@@ -36,6 +40,9 @@ const CREATE_ATTEMPTS = 2;
  * and names the key it created first. The org's active-key counter moves in the same transaction,
  * only under the cap; at the cap the org's dead keys are discounted once and the create tried once
  * more, and if the counter is still at the cap the create is a conflict (`active-key-count.ts`).
+ * The org's key policy (API.md §12) is read and applied first (a 400 at the field that breaks it), and
+ * the transaction checks the policy is still the one read: a policy written meanwhile cancels it, and
+ * the create is validated again against the new one (docs/DECISIONS.md #313).
  */
 export async function createKey(
   deps: KeyServiceDeps,
@@ -46,12 +53,16 @@ export async function createKey(
 ): Promise<Outcome<CreatedKey>> {
   const who = actorOf(actor);
   let discounted = false;
+  let policyRaces = 0;
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock();
+    const policy = await readPolicy(deps, orgId);
+    const problems = newKeyProblems(policy.rules, input, now);
+    if (problems.length > 0) return invalidInput(...problems);
     const { key, item } = newKeyItem(
       deps,
       orgId,
-      { ...input, rateLimit: input.rateLimit?.limit },
+      { ...input, rateLimit: input.rateLimit?.limit, rotateAfterDays: policy.rules.rotateAfterDays },
       who.actor,
       now,
     );
@@ -81,13 +92,25 @@ export async function createKey(
     }
     // After the idempotency record (its index is fixed), before the events.
     const counterAction = items.push(countNewKey(deps, orgId, "underCap")) - 1;
-    // Last: cancellation reasons are read by index (the idempotency record's, the counter's).
+    const policyAction = items.push(policyUnchanged(deps, orgId, policy.version)) - 1;
+    // Last: cancellation reasons are read by index (the idempotency record's, the counter's, the policy's).
     items.push(
-      ...keyEvents(deps, orgId, [{ type: "api_key.created", record: record(deps, item, now) }], now),
+      ...keyEvents(
+        deps,
+        orgId,
+        [{ type: "api_key.created", record: record(deps, item, now, policy.rules) }],
+        now,
+      ),
     );
     // With the Secrets Manager hook on, the copy is written first and removed if this does not commit.
-    const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now);
+    const { result, created } = await commitNewKey(deps, orgId, { key, item }, items, now, policy.rules);
     if (created) return ok(created);
+    if (conditionFailedAt(result, policyAction)) {
+      // The policy changed since it was read: validate again against the new one.
+      if (++policyRaces === POLICY_ATTEMPTS) throw storeBusy();
+      attempt--;
+      continue;
+    }
     const replayed = recordKey !== undefined && conditionFailedAt(result, IDEMPOTENCY_ACTION);
     if (conditionFailedAt(result, counterAction) && !replayed) {
       // The counter is an upper bound (keys expire by the clock): correct it once, then try once

@@ -1,3 +1,4 @@
+import { DEFAULT_KEY_POLICY, type KeyPolicyBody } from "../../contract/api-types";
 import type { ReminderRun } from "../../contract/runtime";
 import { KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
@@ -6,9 +7,11 @@ import { queryPages } from "../shared/dynamo/query-pages";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { uncountKey } from "./active-key-count";
 import { keyEvents } from "./key-events";
+import { readPolicies } from "./key-policy-store";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
 import { readKeys } from "./list-keys";
 import { expiryDayOf } from "./new-key";
+import { sendRotationDueReminders } from "./rotation-reminders";
 
 /**
  * Expiry reminders (API.md §11): an active key with an admin-chosen `expiresAt` gets
@@ -65,12 +68,27 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
       for (const entry of entries) if (typeof entry.pk === "string") ids.push(entry.pk);
   }
   const items = await readKeys(deps, ids);
-  let sent = 0;
-  for (const item of items.values()) {
+  const due = [...items.values()].flatMap((item) => {
     const threshold = reminderDue(item, now);
-    if (threshold && (await remind(deps, item, threshold, now))) sent++;
+    return threshold ? [{ item, threshold }] : [];
+  });
+  // The event's key record shows its `policyViolations` (API.md §12): one read per org reminded.
+  const policies = await readPolicies(
+    deps,
+    due.map(({ item }) => item.orgId),
+  );
+  let sent = 0;
+  for (const { item, threshold } of due) {
+    const policy = policies.get(item.orgId)?.rules ?? DEFAULT_KEY_POLICY;
+    if (await remind(deps, item, threshold, now, policy)) sent++;
   }
-  return { checked: ids.length, sent, discounted: await discountExpiredKeys(deps, now) };
+  return {
+    checked: ids.length,
+    sent,
+    discounted: await discountExpiredKeys(deps, now),
+    // The same daily run sends the rotation reminders (API.md §12).
+    rotationDue: await sendRotationDueReminders(deps),
+  };
 }
 
 /**
@@ -118,10 +136,11 @@ async function remind(
   item: ApiKeyItem,
   threshold: ReminderThreshold,
   nowMs: number,
+  policy: KeyPolicyBody,
 ): Promise<boolean> {
   const reminded: ApiKeyItem = { ...item, expiryReminder: threshold };
   if (threshold === "1d") delete reminded.expiryDay;
-  const record = toKeyRecord(reminded, nowMs, deps.settings);
+  const record = toKeyRecord(reminded, nowMs, deps.settings, policy);
   const notYet =
     threshold === "1d"
       ? "(attribute_not_exists(expiryReminder) OR expiryReminder = :sevenDays)"

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import type { AuditEventType, KeyRecord } from "../../contract/api-types";
+import type { AuditEventType, KeyPolicyBody, KeyRecord } from "../../contract/api-types";
 import type { RetryPolicy } from "../../contract/runtime";
 import { isKeyId } from "../../contract/schemas/keys";
 import { type AuditItem, auditItem } from "../shared/api-keys/audit-events";
@@ -72,9 +72,13 @@ export const actorOf = (input: ActorInput): Actor => (typeof input === "string" 
 /** The key is not there, no longer there (TTL), or another org's: every verb's `not_found`. */
 export const keyMissing = () => missing("API key");
 
-/** A key's record as the API shows it at `nowMs`. */
-export const record = (deps: KeyServiceDeps, item: ApiKeyItem, nowMs: number): KeyRecord =>
-  toKeyRecord(item, nowMs, deps.settings);
+/** A key's record as the API shows it at `nowMs`, under its org's current key `policy`. */
+export const record = (
+  deps: KeyServiceDeps,
+  item: ApiKeyItem,
+  nowMs: number,
+  policy: KeyPolicyBody,
+): KeyRecord => toKeyRecord(item, nowMs, deps.settings, policy);
 
 /** An instant as events show it; null when absent. */
 export const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -96,12 +100,12 @@ export const putAudit = (deps: KeyServiceDeps, event: AuditItem): TransactItem =
   },
 });
 
-/** An audit event of `who`, on key `keyId`, at `nowMs`. */
+/** An audit event of `who`, on key `keyId` (null: on the org itself), at `nowMs`. */
 export function eventOf(
   orgId: string,
   who: Actor,
   type: AuditEventType,
-  keyId: string,
+  keyId: string | null,
   changes: Record<string, unknown>,
   nowMs: number,
 ): AuditItem {

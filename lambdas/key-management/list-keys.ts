@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/curs
 import { type Outcome, ok } from "../shared/outcome";
 import { batchGet } from "./batch-get";
 import { KEY_LIMITS } from "./key-limits";
+import { readPolicy } from "./key-policy-store";
 import { type KeyServiceDeps, record } from "./key-store";
 import { withLastSevenDays } from "./list-usage";
 import { lastActivity, unusedCutoff } from "./unused-keys";
@@ -38,6 +39,7 @@ const FILTERED_PAGE_SIZE = 100;
 
 /** The filter a list request names, as its cursors carry it: the value included, `limit` not. */
 function filterOf(input: ListKeysInput): string | undefined {
+  if (input.policyViolations) return "policyViolations=true";
   if (input.unusedForDays !== undefined) return `unusedForDays=${input.unusedForDays}`;
   return input.status === undefined ? undefined : `status=${input.status}`;
 }
@@ -71,12 +73,17 @@ export async function listKeys(
     }
     startKey = { orgId, createdAt: position.createdAt, pk: position.pk };
   }
+  // Every record shows its `policyViolations` under the org's current policy (API.md §12).
+  const policy = (await readPolicy(deps, orgId)).rules;
   const shown = (item: ApiKeyItem | undefined) =>
     // Gone since the index was read (TTL, or a table edit): skipped, the rest keep their order.
-    item?.orgId === orgId ? record(deps, item, now) : undefined;
-  const status = unused ? "active" : input.status;
+    item?.orgId === orgId ? record(deps, item, now, policy) : undefined;
+  // `unusedForDays` and `policyViolations` list active keys only (only an active key breaks a policy).
+  const status = unused || input.policyViolations ? "active" : input.status;
   const matches = (match: KeyRecord | undefined, item: ApiKeyItem | undefined) =>
-    match?.status === status && (!unused || (item !== undefined && lastActivity(item) <= unused.lastUsedBy));
+    match?.status === status &&
+    (!unused || (item !== undefined && lastActivity(item) <= unused.lastUsedBy)) &&
+    (!input.policyViolations || (match?.policyViolations.length ?? 0) > 0);
   const readBound = (deps.limits ?? KEY_LIMITS).filteredListReads;
   const found: Listed[] = [];
   let read = 0;

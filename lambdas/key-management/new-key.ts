@@ -1,4 +1,4 @@
-import type { CreatedKey } from "../../contract/api-types";
+import type { CreatedKey, KeyPolicyBody } from "../../contract/api-types";
 import type { Scope } from "../../contract/scopes";
 import { digestApiKey, generateApiKey } from "../shared/api-keys/api-key";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
@@ -21,7 +21,11 @@ export interface KeySettings {
   expiresAt?: number;
   rateLimit?: number;
   allowedIps?: string[];
+  /** The org's `rotateAfterDays` (API.md §12): the key's rotation reminder falls due that long after now. */
+  rotateAfterDays?: number | null;
 }
+
+const DAY_MS = 86_400_000;
 
 /** The UTC day an expiry falls on: the key's partition of the expiry reminders' index (API.md §11). */
 export const expiryDayOf = (expiresAtMs: number) => new Date(expiresAtMs).toISOString().slice(0, 10);
@@ -55,6 +59,9 @@ export function newKeyItem(
     item.ttl = ttlFor(settings.expiresAt);
     item.expiryDay = expiryDayOf(settings.expiresAt);
   }
+  if (settings.rotateAfterDays != null) {
+    item.rotationDueDay = expiryDayOf(nowMs + settings.rotateAfterDays * DAY_MS);
+  }
   if (settings.rateLimit !== undefined) item.rateLimit = settings.rateLimit;
   if (settings.allowedIps !== undefined) item.allowedIps = settings.allowedIps;
   return { key, item };
@@ -79,7 +86,8 @@ export const putNewKey = (deps: KeyServiceDeps, item: ApiKeyItem): TransactItem 
 /**
  * Commits `items`, the transaction that puts the new key's item, with the key's Secrets Manager copy
  * written first when the hook is on (removed again if the transaction does not commit). Answers the
- * transaction's result and, when it committed, the key as the create and rotate answers show it.
+ * transaction's result and, when it committed, the key as the create and rotate answers show it
+ * (under the org's key `policy`, the one the new key was checked against).
  */
 export async function commitNewKey(
   deps: KeyServiceDeps,
@@ -87,6 +95,7 @@ export async function commitNewKey(
   { key, item }: { key: string; item: ApiKeyItem },
   items: TransactItem[],
   nowMs: number,
+  policy: KeyPolicyBody,
 ): Promise<
   { result: { committed: true }; created: CreatedKey } | { result: CancelledTransaction; created?: never }
 > {
@@ -99,5 +108,8 @@ export async function commitNewKey(
     exists: async () => (await readKey(deps, orgId, item.pk)) !== undefined,
   });
   if (!result.committed) return { result };
-  return { result, created: { ...record(deps, item, nowMs), key, ...(secretArn ? { secretArn } : {}) } };
+  return {
+    result,
+    created: { ...record(deps, item, nowMs, policy), key, ...(secretArn ? { secretArn } : {}) },
+  };
 }

@@ -21,16 +21,18 @@ import { parseJsonBody, parseQuery, validate } from "../shared/http/validation";
 import { invalidInput } from "../shared/outcome";
 import { createKey } from "./create-key";
 import { getKey } from "./get-key";
+import { getKeyPolicy } from "./get-key-policy";
 import type { Actor, KeyServiceDeps } from "./key-store";
 import { getKeyUsage } from "./key-usage";
 import { listAuditEvents } from "./list-audit-events";
 import { listKeys } from "./list-keys";
+import { putKeyPolicy } from "./put-key-policy";
 import { revokeKey } from "./revoke-key";
 import { rotateKey } from "./rotate-key";
 import { updateKey } from "./update-key";
 
 /**
- * The key-management operations (API.md §5), the same behind every door (`doors/door.ts`): each validates
+ * The key-management operations (API.md §5, §12), the same behind every door (`doors/door.ts`): each validates
  * its own input, from an HTTP request or from a direct invocation's JSON fields, calls its verb and
  * answers its value, or its failure through the one mapping (`valueOrThrow`, `lambdas/shared/http/failures.ts`)
  * at the paths the input came from. Nothing here knows who the caller is beyond the `Actor` a door
@@ -194,6 +196,14 @@ export const OPERATIONS = {
   listAuditEvents: operation(KEY_OPERATIONS.listAuditEvents, async (call, input) => ({
     statusCode: 200,
     body: valueOrThrow(await listAuditEvents(call.deps, call.orgId, input), call.locate),
+  })),
+  getKeyPolicy: operation(KEY_OPERATIONS.getKeyPolicy, async (call) => ({
+    statusCode: 200,
+    body: valueOrThrow(await getKeyPolicy(call.deps, call.orgId), call.locate),
+  })),
+  putKeyPolicy: operation(KEY_OPERATIONS.putKeyPolicy, async (call, input) => ({
+    statusCode: 200,
+    body: valueOrThrow(await putKeyPolicy(call.deps, call.orgId, input, call.actor), call.locate),
   })),
 } satisfies Record<KeyOperationName, Operation>;
 

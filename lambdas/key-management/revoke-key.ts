@@ -1,4 +1,4 @@
-import type { AuditEventType, KeyRecord } from "../../contract/api-types";
+import { type AuditEventType, DEFAULT_KEY_POLICY, type KeyRecord } from "../../contract/api-types";
 import { type ApiKeyItem, keyStatus, ttlFor } from "../shared/api-keys/key-record";
 import { type Outcome, ok } from "../shared/outcome";
 import { uncountKey } from "./active-key-count";
@@ -14,6 +14,12 @@ import {
   readCheckWrite,
   record,
 } from "./key-store";
+
+/**
+ * A revoked key breaks no key policy (API.md §12: its `policyViolations` are always `[]`), so a
+ * revocation reads none; its records are shown under any.
+ */
+const ANY_POLICY = DEFAULT_KEY_POLICY;
 
 /** How a revocation is recorded: a plain revoke by default; the leaked-key route names its own. */
 export interface RevokeOptions {
@@ -64,7 +70,7 @@ export function revokeKey(
 ): Promise<Outcome<KeyRecord>> {
   const who = actorOf(actor);
   return readCheckWrite(deps, orgId, keyId, { done: "revoked", onlyActive: false }, async (current, now) => {
-    if (current.revokedAt !== undefined) return ok(record(deps, current, now));
+    if (current.revokedAt !== undefined) return ok(record(deps, current, now, ANY_POLICY));
     // Live: it stops working now. Expired: it stopped at its expiresAt, which must still be that.
     const expiredAt = keyStatus(current, now) === "expired" ? current.expiresAt : undefined;
     const revoked: ApiKeyItem = { ...current, revokedAt: now, ttl: ttlFor(expiredAt ?? now) };
@@ -108,8 +114,8 @@ export function revokeKey(
       },
       ...(counted ? [uncountKey(deps, orgId)] : []),
       putAudit(deps, event),
-      ...keyEvents(deps, orgId, revokedEvents(record(deps, revoked, now), options), now),
+      ...keyEvents(deps, orgId, revokedEvents(record(deps, revoked, now, ANY_POLICY), options), now),
     ]);
-    return result.committed ? ok(record(deps, revoked, now)) : "stale";
+    return result.committed ? ok(record(deps, revoked, now, ANY_POLICY)) : "stale";
   });
 }

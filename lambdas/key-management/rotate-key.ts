@@ -3,9 +3,10 @@ import type { RotateKeyInput } from "../../contract/schemas/keys";
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, ttlFor } from "../shared/api-keys/key-record";
 import { conditionFailedAt, type TransactItem, unexpectedCancellation } from "../shared/dynamo/transact";
-import { conflict, type Outcome, ok } from "../shared/outcome";
+import { conflict, invalidInput, type Outcome, ok } from "../shared/outcome";
 import { countNewKey, discountDeadKeys, graceCapMessage } from "./active-key-count";
 import { keyEvents } from "./key-events";
+import { policyUnchanged, readPolicy } from "./key-policy-store";
 import {
   type ActorInput,
   actorOf,
@@ -18,6 +19,7 @@ import {
   stillLive,
 } from "./key-store";
 import { commitNewKey, newKeyItem, putNewKey, settingsChanges } from "./new-key";
+import { latestExpiry, newKeyProblems } from "./policy-rules";
 
 /** Position of the counter's move in a rotation's transaction (after the two keys and two events). */
 const COUNTER_ACTION = 4;
@@ -84,6 +86,9 @@ function retireOld(
  * - the new key's event is `key.rotated` with `changes.replaces` (and its settings).
  * The old key gets `replacedBy`; a second rotation of it, or a rotation of a key that is not active,
  * is a conflict, under concurrency too (the old key's update is conditional).
+ * The new key is held to the org's key policy like a create (API.md §12): without `expiresAt` it gets
+ * now plus `maxLifetimeDays` when the policy sets one; inherited scopes or a missing allowlist the
+ * policy forbids are a 400; the transaction checks the policy is still the one read.
  */
 export function rotateKey(
   deps: KeyServiceDeps,
@@ -101,15 +106,24 @@ export function rotateKey(
       );
     }
 
+    const policy = await readPolicy(deps, orgId);
+    const max = policy.rules.maxLifetimeDays;
+    const expiresAt = input.expiresAt ?? (max === null ? undefined : latestExpiry(max, now));
+    const terms = { scopes: old.scopes, expiresAt, allowedIps: old.allowedIps };
+    const problems = newKeyProblems(policy.rules, terms, now);
+    if (problems.length > 0) return invalidInput(...problems);
+
     const { key, item } = newKeyItem(
       deps,
       orgId,
       {
         name: old.name,
         scopes: old.scopes,
-        expiresAt: input.expiresAt,
+        expiresAt,
         rateLimit: old.rateLimit,
         allowedIps: old.allowedIps,
+        // A rotation's new key starts a new age (API.md §12).
+        rotateAfterDays: policy.rules.rotateAfterDays,
       },
       who.actor,
       now,
@@ -160,20 +174,22 @@ export function rotateKey(
         : old.counted
           ? []
           : [countNewKey(deps, orgId, "none")]),
+      // A policy written since it was read cancels the rotation, which is then decided anew.
+      policyUnchanged(deps, orgId, policy.version),
       ...keyEvents(
         deps,
         orgId,
         [
-          { type: "api_key.created", record: record(deps, item, now) },
+          { type: "api_key.created", record: record(deps, item, now, policy.rules) },
           // Without grace the old key is revoked now; with it, it expires later (no event: API.md §11).
           ...(input.gracePeriodSeconds
             ? []
-            : [{ type: "api_key.revoked" as const, record: record(deps, retired.after, now) }]),
+            : [{ type: "api_key.revoked" as const, record: record(deps, retired.after, now, policy.rules) }]),
         ],
         now,
       ),
     ];
-    const { result, created } = await commitNewKey(deps, orgId, { key, item }, rotation, now);
+    const { result, created } = await commitNewKey(deps, orgId, { key, item }, rotation, now, policy.rules);
     if (created) return ok({ ...created, replaces: old.pk });
     if (conditionFailedAt(result, 0)) throw unexpectedCancellation(result, "rotating a key");
     if (grace > 0 && conditionFailedAt(result, COUNTER_ACTION)) {
@@ -184,7 +200,8 @@ export function rotateKey(
       discounted = true;
       return "stale";
     }
-    // The old key changed since it was read (revoked, rotated, patched, expired): decide again.
+    // The old key changed since it was read (revoked, rotated, patched, expired), or the policy did:
+    // decide again.
     return "stale";
   });
 }

@@ -1,7 +1,8 @@
 import type { KeyRecord } from "../../contract/api-types";
 import type { UpdateKeyInput } from "../../contract/schemas/keys";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
-import { type Outcome, ok } from "../shared/outcome";
+import { invalidInput, type Outcome, ok } from "../shared/outcome";
+import { policyUnchanged, readPolicy } from "./key-policy-store";
 import {
   type ActorInput,
   actorOf,
@@ -13,6 +14,7 @@ import {
   record,
   stillLive,
 } from "./key-store";
+import { patchProblems } from "./policy-rules";
 
 type Change = { from: unknown; to: unknown };
 
@@ -68,6 +70,7 @@ function applyPatch(
  * authorizer reads the base item. `rateLimit: null` and `allowedIps: null` remove the override and the
  * list. Records `key.updated` with `changes` `{field: {from, to}}` of what really changed; a PATCH
  * that changes nothing writes nothing and records nothing. Expired and revoked keys are a conflict.
+ * The fields it sends are held to the org's key policy (API.md §12), checked again at commit.
  */
 export function updateKey(
   deps: KeyServiceDeps,
@@ -78,8 +81,11 @@ export function updateKey(
 ): Promise<Outcome<KeyRecord>> {
   const who = actorOf(actor);
   return readCheckWrite(deps, orgId, keyId, { done: "changed", onlyActive: true }, async (current, now) => {
+    const policy = await readPolicy(deps, orgId);
+    const problems = patchProblems(policy.rules, input);
+    if (problems.length > 0) return invalidInput(...problems);
     const { next, changed } = applyPatch(current, input);
-    if (changed.length === 0) return ok(record(deps, current, now));
+    if (changed.length === 0) return ok(record(deps, current, now, policy.rules));
     next.revision = (current.revision ?? 0) + 1;
 
     const names: Record<string, string> = { "#revision": "revision" };
@@ -112,7 +118,8 @@ export function updateKey(
         },
       },
       putAudit(deps, eventOf(orgId, who, "key.updated", keyId, changes, now)),
+      policyUnchanged(deps, orgId, policy.version),
     ]);
-    return result.committed ? ok(record(deps, next, now)) : "stale";
+    return result.committed ? ok(record(deps, next, now, policy.rules)) : "stale";
   });
 }

@@ -46,7 +46,7 @@ export interface AdminReply {
 }
 
 export interface AdminRequest {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "PUT";
   /** Under the base URL, e.g. `/admin/v1/orgs/acme/api-keys`. */
   path: string;
   query?: Record<string, string | undefined>;

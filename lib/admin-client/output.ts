@@ -1,4 +1,4 @@
-import type { AuditEvent, KeyRecord, Page, RotatedKey } from "../../contract/api-types";
+import type { AuditEvent, KeyPolicy, KeyRecord, Page, RotatedKey } from "../../contract/api-types";
 import { type AdminReply, apiErrorOf } from "./admin-client";
 import { terminalSafe, terminalSafeDeep, terminalSafeJson } from "./terminal-text";
 
@@ -33,6 +33,22 @@ function recordLines(record: KeyAnswer): string[] {
   if (record.replaces) rows.push(["replaces", record.replaces]);
   if (record.secretArn) rows.push(["secret", record.secretArn]);
   return rows.map(([label, value]) => `${label.padEnd(12)}${value}`);
+}
+
+/** An org's key policy (API.md §12) as labelled lines. */
+function policyLines(policy: KeyPolicy): string[] {
+  const days = (value: number | null, absent: string) => (value === null ? absent : `${value} days`);
+  const rows: [string, string][] = [
+    ["max lifetime", days(policy.maxLifetimeDays, "none")],
+    ["scopes", policy.allowedScopes ? policy.allowedScopes.join(", ") : "any"],
+    ["allowlist", policy.requireAllowlist ? "required" : "optional"],
+    ["rotate after", days(policy.rotateAfterDays, "never (no reminders)")],
+    [
+      "updated",
+      policy.updatedAt ? `${policy.updatedAt} by ${show(policy.updatedBy)}` : "never (the defaults)",
+    ],
+  ];
+  return rows.map(([label, value]) => `${label.padEnd(14)}${value}`);
 }
 
 function table(headers: string[], rows: string[][]): string[] {
@@ -88,13 +104,16 @@ export function printHuman(
       const rows = items.map((e) => [
         e.at,
         e.type,
-        e.keyId,
+        show(e.keyId, "-"),
         e.claimedActor ? `${e.actor} (claims ${e.claimedActor})` : e.actor,
         JSON.stringify(e.changes),
       ]);
       for (const line of table(["AT", "TYPE", "KEY", "ACTOR", "CHANGES"], rows)) out(line);
       break;
     }
+    case "policy":
+      for (const line of policyLines(body as KeyPolicy)) out(line);
+      break;
     default:
       for (const line of recordLines(body as KeyAnswer)) out(line);
   }

@@ -4,12 +4,18 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { ENV } from "../../contract/environment";
-import { KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX } from "../../contract/tables";
+import {
+  KEYS_BY_EXPIRY_DAY_INDEX,
+  KEYS_BY_ORG_INDEX,
+  KEYS_BY_ROTATION_DUE_DAY_INDEX,
+  KEYS_COUNTED_BY_EXPIRY_INDEX,
+} from "../../contract/tables";
 import {
   AUDIT_EVENT_ATTRIBUTES,
   EXPIRY_DISCOUNT_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
+  ROTATION_DUE_KEY_ATTRIBUTES,
 } from "../../contract/write-attributes";
 import {
   counterMoveStatement,
@@ -53,10 +59,15 @@ export class ExpiryReminders extends Construct {
     this.reminder.addToRolePolicy(
       new PolicyStatement({
         actions: ["dynamodb:Query"],
-        // The reminders' index, and the index of counted keys by expiry the same run discounts from.
-        resources: [KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX].map(
-          (index) => `${keysTable.tableArn}/index/${index}`,
-        ),
+        // The reminders' index, the index of counted keys by expiry the same run discounts from, and
+        // the rotation-due index (API.md §12).
+        resources: [
+          KEYS_BY_EXPIRY_DAY_INDEX,
+          KEYS_COUNTED_BY_EXPIRY_INDEX,
+          KEYS_BY_ROTATION_DUE_DAY_INDEX,
+          // The org index, which a change of rotateAfterDays makes the run walk.
+          KEYS_BY_ORG_INDEX,
+        ].map((index) => `${keysTable.tableArn}/index/${index}`),
       }),
     );
     this.reminder.addToRolePolicy(
@@ -68,6 +79,8 @@ export class ExpiryReminders extends Construct {
       [keysTable, "dynamodb:UpdateItem", REMINDER_KEY_ATTRIBUTES],
       // An expired key leaving its org's active-key counter (with the counter's move, below).
       [keysTable, "dynamodb:UpdateItem", EXPIRY_DISCOUNT_KEY_ATTRIBUTES],
+      // A rotation reminder's mark on the key.
+      [keysTable, "dynamodb:UpdateItem", ROTATION_DUE_KEY_ATTRIBUTES],
       [auditTable, "dynamodb:PutItem", AUDIT_EVENT_ATTRIBUTES],
       [dataTable, "dynamodb:PutItem", OUTBOX_ITEM_ATTRIBUTES],
     ];

@@ -20,7 +20,12 @@ const AUTHORIZER_HANDLER = "lambdas/authorizer/authorizer.handler";
  * no function validates (docs/DECISIONS.md #262). A function that carried them would carry every
  * domain's schemas and summaries.
  */
-const DOCUMENT_ONLY = ["contract/routes/index.ts", "contract/routes/keys.ts", "contract/schemas/answers.ts"];
+const DOCUMENT_ONLY = [
+  "contract/routes/index.ts",
+  "contract/routes/keys.ts",
+  "contract/schemas/answers.ts",
+  "contract/schemas/key-policy-answers.ts",
+];
 
 /** The route declaration modules a bundle holds, besides the shared shape (`route.ts`). */
 const declarationsIn = (inputs: string[]) =>

@@ -86,6 +86,8 @@ describe.each(ENVIRONMENT_NAMES)("the console of %s", (envName) => {
         "POST /console/v1/api-keys/{keyId}/rotate",
         "GET /console/v1/api-keys/{keyId}/usage",
         "GET /console/v1/audit-events",
+        "GET /console/v1/key-policy",
+        "PUT /console/v1/key-policy",
       ].sort(),
     );
     const methods = Object.values(template().findResources("AWS::ApiGateway::Method")) as Resource[];
@@ -96,8 +98,9 @@ describe.each(ENVIRONMENT_NAMES)("the console of %s", (envName) => {
   it("answers CORS preflights for the page's CloudFront origin only", () => {
     const methods = Object.values(template().findResources("AWS::ApiGateway::Method")) as Resource[];
     const preflights = methods.filter((m) => m.Properties.HttpMethod === "OPTIONS");
-    // One per console resource: /console/v1, api-keys, {keyId}, revoke, rotate, usage, audit-events.
-    expect(preflights.length).toBe(7);
+    // One per console resource: /console/v1, api-keys, {keyId}, revoke, rotate, usage, audit-events,
+    // key-policy.
+    expect(preflights.length).toBe(8);
     for (const preflight of preflights) {
       const origin = JSON.stringify(
         preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters[

@@ -5,6 +5,8 @@ import {
   AUDIT_TABLE,
   DATA_TABLE,
   KEYS_BY_EXPIRY_DAY_INDEX,
+  KEYS_BY_ORG_INDEX,
+  KEYS_BY_ROTATION_DUE_DAY_INDEX,
   KEYS_COUNTED_BY_EXPIRY_INDEX,
   KEYS_TABLE,
 } from "../../contract/tables";
@@ -102,8 +104,15 @@ describe("expiry reminders in the stack", () => {
       {
         Effect: "Allow",
         Action: "dynamodb:Query",
-        // The reminders' index, and the counted keys by expiry the same run discounts (API.md §5 cap).
-        Resource: [KEYS_BY_EXPIRY_DAY_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX].map((index) => ({
+        // The reminders' index, the counted keys by expiry the same run discounts (API.md §5 cap), the
+        // rotation-due index and the org index a change of rotateAfterDays is walked through (§12).
+        // (CDK lists a statement's resources sorted.)
+        Resource: [
+          KEYS_BY_EXPIRY_DAY_INDEX,
+          KEYS_BY_ORG_INDEX,
+          KEYS_BY_ROTATION_DUE_DAY_INDEX,
+          KEYS_COUNTED_BY_EXPIRY_INDEX,
+        ].map((index) => ({
           "Fn::Join": ["", [arnOf(KEYS_TABLE.logicalId), `/index/${index}`]],
         })),
       },
@@ -128,6 +137,27 @@ describe("expiry reminders in the stack", () => {
         Resource: arnOf(KEYS_TABLE.logicalId),
         Condition: {
           "ForAllValues:StringEquals": { "dynamodb:Attributes": ["pk", "counted", "expiresAt"] },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+        },
+      },
+      // Rotation due (API.md §12): a key's reminder mark and due day, a policy's recompute mark.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": [
+              "pk",
+              "orgId",
+              "revokedAt",
+              "expiresAt",
+              "replacedBy",
+              "rotationReminded",
+              "rotationDueDay",
+              "version",
+            ],
+          },
           StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
         },
       },

@@ -137,7 +137,7 @@ describe("FynexStack", () => {
         ).length;
       expect(count(dev)).toBe(ROUTES.length + 2 + preflights(dev));
       expect(count(prod)).toBe(ROUTES.length + 2 + preflights(prod));
-      expect(preflights(dev)).toBe(7);
+      expect(preflights(dev)).toBe(8);
     });
 
     it.each(EXPECTED_GATEWAY_RESPONSES)(

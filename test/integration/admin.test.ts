@@ -50,6 +50,7 @@ describe("key management for admins (API.md §5)", () => {
       allowedIps: null,
       replacedBy: null,
       usage: { windowStart: "2026-11-26T09:00:00.000Z", count: 0 },
+      policyViolations: [],
     });
     const fetched = await admin(target, "GET", `${keysPath(ACME)}/${record.id}`);
     expect(fetched.status).toBe(200);

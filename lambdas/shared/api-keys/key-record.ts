@@ -1,4 +1,10 @@
-import type { KeyRecord, KeyStatus } from "../../../contract/api-types";
+import {
+  type KeyPolicyBody,
+  type KeyRecord,
+  type KeyStatus,
+  POLICY_VIOLATIONS,
+  type PolicyViolation,
+} from "../../../contract/api-types";
 import type { Scope } from "../../../contract/scopes";
 import { windowStart } from "./rate-window";
 
@@ -40,6 +46,13 @@ export interface ApiKeyItem {
   /** The last expiry reminder sent: `7d`, then `1d` (each at most once). */
   expiryReminder?: "7d" | "1d";
   /**
+   * The UTC day its rotation reminder falls due (API.md §12): the key's entry in the rotation-due
+   * index, while its org sets `rotateAfterDays` and no reminder went yet.
+   */
+  rotationDueDay?: string;
+  /** Set (the number 1) once the rotation reminder went: never a second one. */
+  rotationReminded?: 1;
+  /**
    * On the org's active-key counter (`lambdas/key-management/active-key-count.ts`): set when the key
    * is written, removed when it is revoked or a discount takes the dead key off the counter. The
    * number 1 (not a boolean): it is the partition key of the `countedByExpiry` index.
@@ -71,20 +84,49 @@ export function ttlFor(stopsAtMs: number): number {
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** The key record (API.md §5) of a stored key at `nowMs`: its wire shape is the contract's. */
+const DAY_MS = 86_400_000;
+
+/**
+ * The rules of `policy` an active key breaks (API.md §12): `maxLifetimeDays` with no expiry or one
+ * further from its creation than the maximum, `allowedScopes` with a scope outside them,
+ * `requireAllowlist` with no allowlist. None for a key that no longer works.
+ */
+export function policyViolationsOf(
+  item: ApiKeyItem,
+  status: KeyStatus,
+  policy: KeyPolicyBody,
+): PolicyViolation[] {
+  const max = policy.maxLifetimeDays;
+  const allowed = policy.allowedScopes;
+  const broken: Record<PolicyViolation, boolean> = {
+    // No expiry makes the difference NaN, which is never within the maximum.
+    maxLifetimeDays:
+      max !== null && !((item.expiresAt ?? Number.NaN) - Date.parse(item.createdAt) <= max * DAY_MS),
+    allowedScopes: allowed !== null && item.scopes.some((scope) => !allowed.includes(scope)),
+    requireAllowlist: policy.requireAllowlist && item.allowedIps === undefined,
+  };
+  return status === "active" ? POLICY_VIOLATIONS.filter((rule) => broken[rule]) : [];
+}
+
+/**
+ * The key record (API.md §5) of a stored key at `nowMs`, under its org's current key `policy`: its
+ * wire shape is the contract's.
+ */
 export function toKeyRecord(
   item: ApiKeyItem,
   nowMs: number,
   defaults: { rateLimit: number; rateWindowSeconds: number },
+  policy: KeyPolicyBody,
 ): KeyRecord {
   const currentWindow = windowStart(nowMs, defaults.rateWindowSeconds);
+  const status = keyStatus(item, nowMs);
   return {
     id: item.pk,
     orgId: item.orgId,
     name: item.name,
     scopes: item.scopes,
     hint: item.hint,
-    status: keyStatus(item, nowMs),
+    status,
     createdAt: item.createdAt,
     createdBy: item.createdBy,
     expiresAt: iso(item.expiresAt),
@@ -97,5 +139,6 @@ export function toKeyRecord(
       windowStart: new Date(currentWindow * 1000).toISOString(),
       count: item.windowStart === currentWindow ? item.windowCount : 0,
     },
+    policyViolations: policyViolationsOf(item, status, policy),
   };
 }

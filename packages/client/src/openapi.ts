@@ -343,7 +343,7 @@ export interface paths {
         };
         /**
          * List the org's keys, newest first
-         * @description With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
+         * @description With `status`, `unusedForDays` or `policyViolations=true` (the active keys that break the org's key policy; alone, never with another filter), one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
          */
         get: operations["listKeys"];
         put?: never;
@@ -447,6 +447,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/orgs/{orgId}/key-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the org's key policy
+         * @description An org that never set one answers the defaults, with `updatedAt` and `updatedBy` null (API.md §12).
+         */
+        get: operations["getKeyPolicy"];
+        /**
+         * Replace the org's key policy
+         * @description Every field is required. Enforced on later creates, rotations and PATCHes; existing keys are never changed, they carry `policyViolations`. A change is recorded as the audit event `policy.updated`; a PUT that changes nothing writes nothing.
+         */
+        put: operations["putKeyPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/v1/api-keys": {
         parameters: {
             query?: never;
@@ -456,7 +480,7 @@ export interface paths {
         };
         /**
          * List the org's keys, newest first
-         * @description With `status` or `unusedForDays`, one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
+         * @description With `status`, `unusedForDays` or `policyViolations=true` (the active keys that break the org's key policy; alone, never with another filter), one request reads at most 1,000 keys: a page may hold fewer than `limit` items, even none, with a `nextCursor`. A cursor is valid only with the filter (and value) it was issued for; any other is a 400 at `query.cursor`.
          */
         get: operations["consoleListKeys"];
         put?: never;
@@ -560,6 +584,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/v1/key-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the org's key policy
+         * @description An org that never set one answers the defaults, with `updatedAt` and `updatedBy` null (API.md §12).
+         */
+        get: operations["consoleGetKeyPolicy"];
+        /**
+         * Replace the org's key policy
+         * @description Every field is required. Enforced on later creates, rotations and PATCHes; existing keys are never changed, they carry `policyViolations`. A change is recorded as the audit event `policy.updated`; a PUT that changes nothing writes nothing.
+         */
+        put: operations["consolePutKeyPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -637,7 +685,7 @@ export interface components {
         Webhook: {
             id: string;
             url: string;
-            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
             description: string | null;
             enabled: boolean;
             /** Format: date-time */
@@ -648,7 +696,7 @@ export interface components {
         CreatedWebhook: {
             id: string;
             url: string;
-            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
             description: string | null;
             enabled: boolean;
             /** Format: date-time */
@@ -701,6 +749,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
         };
         KeyListItem: {
             id: string;
@@ -727,6 +777,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
             /** @description The key's last 7 days by hour, oldest first, hours without requests left out: the items of its usage answer with `granularity=hour` and no bounds, the current window live. */
             lastSevenDays: {
                 /** Format: date-time */
@@ -759,7 +811,7 @@ export interface components {
             /** @description The event's `id` (`evt_...`), the same on every attempt. */
             eventId: string;
             /** @enum {string} */
-            eventType: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported";
+            eventType: "account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due";
             /** @description 1 for the first try of this event here. */
             attempt: number;
             /** @enum {string} */
@@ -800,6 +852,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
             /** @description The key itself; never shown again. */
             key: string;
             /** @description With the Secrets Manager hook on. */
@@ -830,6 +884,8 @@ export interface components {
                 windowStart: string;
                 count: number;
             };
+            /** @description The rules of the org's current key policy this active key breaks (it was made before them); always empty for expired and revoked keys. */
+            policyViolations: ("maxLifetimeDays" | "allowedScopes" | "requireAllowlist")[];
             /** @description The key itself; never shown again. */
             key: string;
             /** @description With the Secrets Manager hook on. */
@@ -839,13 +895,14 @@ export interface components {
         AuditEvent: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.updated" | "key.revoked" | "key.rotated" | "key.expired_by_rotation" | "key.leak_reported" | "key.expiring_soon";
+            type: "key.created" | "key.updated" | "key.revoked" | "key.rotated" | "key.expired_by_rotation" | "key.leak_reported" | "key.expiring_soon" | "key.rotation_due" | "policy.updated";
             /** Format: date-time */
             at: string;
             actor: string;
             claimedActor?: string;
             actorEmail?: string | null;
-            keyId: string;
+            /** @description Null for an event of the org's own (`policy.updated`). */
+            keyId: string | null;
             changes: {
                 [key: string]: unknown;
             };
@@ -954,7 +1011,7 @@ export interface components {
              * @description https URL of a public host, on port 443 or 8443; answered as normalised.
              */
             url: string;
-            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            events: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
             description?: string;
         };
         UpdateWebhookRequest: {
@@ -963,7 +1020,7 @@ export interface components {
              * @description https URL of a public host, on port 443 or 8443; answered as normalised.
              */
             url?: string;
-            events?: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported")[];
+            events?: ("account.created" | "account.updated" | "contact.created" | "contact.updated" | "payment.registered" | "import.completed" | "api_key.created" | "api_key.revoked" | "api_key.expiring_soon" | "api_key.leak_reported" | "api_key.rotation_due")[];
             description?: string | null;
             enabled?: boolean;
         };
@@ -1002,6 +1059,36 @@ export interface components {
         AuditEventPage: {
             items: components["schemas"]["AuditEvent"][];
             nextCursor: string | null;
+        };
+        GetKeyPolicyResponse: {
+            /** @description A new key's `expiresAt` is at most this many days ahead; null: no maximum. */
+            maxLifetimeDays: number | null;
+            /** @description The scopes a key may hold; null: any. */
+            allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+            /** @description Every key must have `allowedIps`. */
+            requireAllowlist: boolean;
+            /** @description An active key this many days old raises `api_key.rotation_due` once; null: no reminders. */
+            rotateAfterDays: number | null;
+            updatedAt: string | null;
+            updatedBy: string | null;
+        };
+        PutKeyPolicyRequest: {
+            maxLifetimeDays: number | null;
+            allowedScopes: components["schemas"]["Scope"][] | null;
+            requireAllowlist: boolean;
+            rotateAfterDays: number | null;
+        };
+        PutKeyPolicyResponse: {
+            /** @description A new key's `expiresAt` is at most this many days ahead; null: no maximum. */
+            maxLifetimeDays: number | null;
+            /** @description The scopes a key may hold; null: any. */
+            allowedScopes: ("accounts:read" | "accounts:write" | "contacts:read" | "contacts:write" | "payments:write" | "import" | "export" | "webhooks:manage")[] | null;
+            /** @description Every key must have `allowedIps`. */
+            requireAllowlist: boolean;
+            /** @description An active key this many days old raises `api_key.rotation_due` once; null: no reminders. */
+            rotateAfterDays: number | null;
+            updatedAt: string | null;
+            updatedBy: string | null;
         };
     };
     responses: {
@@ -1259,6 +1346,7 @@ export interface components {
         exportCursor: string;
         status: components["schemas"]["KeyStatus"];
         unusedForDays: number;
+        policyViolations: "true";
         granularity: "window" | "hour" | "day";
         from: string;
         to: string;
@@ -1331,6 +1419,9 @@ export type SchemaUpdateKeyRequest = components['schemas']['UpdateKeyRequest'];
 export type SchemaRevokeKeyRequest = components['schemas']['RevokeKeyRequest'];
 export type SchemaRotateKeyRequest = components['schemas']['RotateKeyRequest'];
 export type SchemaAuditEventPage = components['schemas']['AuditEventPage'];
+export type SchemaGetKeyPolicyResponse = components['schemas']['GetKeyPolicyResponse'];
+export type SchemaPutKeyPolicyRequest = components['schemas']['PutKeyPolicyRequest'];
+export type SchemaPutKeyPolicyResponse = components['schemas']['PutKeyPolicyResponse'];
 export type ResponseRateLimited = components['responses']['RateLimited'];
 export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseOtherError = components['responses']['OtherError'];
@@ -1354,6 +1445,7 @@ export type ParameterFormat = components['parameters']['format'];
 export type ParameterExportCursor = components['parameters']['exportCursor'];
 export type ParameterStatus = components['parameters']['status'];
 export type ParameterUnusedForDays = components['parameters']['unusedForDays'];
+export type ParameterPolicyViolations = components['parameters']['policyViolations'];
 export type ParameterGranularity = components['parameters']['granularity'];
 export type ParameterFrom = components['parameters']['from'];
 export type ParameterTo = components['parameters']['to'];
@@ -2285,6 +2377,7 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 limit?: components["parameters"]["limit"];
                 unusedForDays?: components["parameters"]["unusedForDays"];
+                policyViolations?: components["parameters"]["policyViolations"];
             };
             header?: never;
             path: {
@@ -2591,6 +2684,76 @@ export interface operations {
             default: components["responses"]["OtherError"];
         };
     };
+    getKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
+                orgId: components["parameters"]["orgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key policy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetKeyPolicyResponse"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["OtherError"];
+        };
+    };
+    putKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The org (1 to 64 of A-Z, a-z, 0-9, _ and -). */
+                orgId: components["parameters"]["orgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutKeyPolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description The key policy as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutKeyPolicyResponse"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["OtherError"];
+        };
+    };
     consoleListKeys: {
         parameters: {
             query?: {
@@ -2598,6 +2761,7 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 limit?: components["parameters"]["limit"];
                 unusedForDays?: components["parameters"]["unusedForDays"];
+                policyViolations?: components["parameters"]["policyViolations"];
             };
             header?: never;
             path?: never;
@@ -2880,6 +3044,70 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["OtherError"];
+        };
+    };
+    consoleGetKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key policy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetKeyPolicyResponse"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["OtherError"];
+        };
+    };
+    consolePutKeyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutKeyPolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description The key policy as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "x-amzn-RequestId": components["headers"]["x-amzn-RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutKeyPolicyResponse"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             default: components["responses"]["OtherError"];

@@ -59,7 +59,14 @@ function asDynamoDbWould(input: QueryCommandInput) {
 beforeEach(() => {
   startKeys = [];
   ddb.on(QueryCommand).callsFake(asDynamoDbWould);
-  ddb.on(GetCommand).resolves({ Item: { pk: `ORG#${ORG}`, sk: "PARENT", id: ACCOUNT, currency: "EUR" } });
+  // The account a payment list reads; the key list reads the org's key policy (none set).
+  ddb
+    .on(GetCommand)
+    .callsFake((input: { Key: { pk: string } }) =>
+      input.Key.pk.startsWith("KEY_POLICY#")
+        ? {}
+        : { Item: { pk: `ORG#${ORG}`, sk: "PARENT", id: ACCOUNT, currency: "EUR" } },
+    );
 });
 afterEach(() => {
   ddb.reset();

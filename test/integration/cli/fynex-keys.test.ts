@@ -100,11 +100,90 @@ describe.concurrent("fynex-keys", { timeout: 120_000 }, () => {
     const none = await cli([]);
 
     expect(help.code).toBe(0);
-    for (const command of ["create", "list", "get", "update", "revoke", "rotate", "audit"]) {
+    for (const command of ["create", "list", "get", "update", "revoke", "rotate", "audit", "policy"]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     }
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: fynex-keys");
+  });
+
+  it("reads and sets the org's key policy: set changes the rules given, none and any clear them", async () => {
+    // Act
+    const before = await cli(["policy", "get", "--org", "cli-policy"]);
+    const set = await cli([
+      "policy",
+      "set",
+      "--org",
+      "cli-policy",
+      "--max-lifetime-days",
+      "90",
+      "--allowed-scope",
+      "accounts:read",
+      "--allowed-scope",
+      "export",
+      "--require-allowlist",
+      "--rotate-after-days",
+      "30",
+      "--json",
+    ]);
+    const partly = await cli([
+      "policy",
+      "set",
+      "--org",
+      "cli-policy",
+      "--rotate-after-days",
+      "none",
+      "--json",
+    ]);
+    const cleared = await cli([
+      "policy",
+      "set",
+      "--org",
+      "cli-policy",
+      "--max-lifetime-days",
+      "none",
+      "--allowed-scope",
+      "any",
+      "--no-require-allowlist",
+    ]);
+    const allowedAgain = await cli(["create", "--org", "cli-policy", "--name", "k", "--scope", "import"]);
+
+    // Assess
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/^rotate after {2}90 days$/m);
+    expect(before.stdout).toMatch(/^updated {7}never/m);
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set)).toMatchObject({
+      maxLifetimeDays: 90,
+      allowedScopes: ["accounts:read", "export"],
+      requireAllowlist: true,
+      rotateAfterDays: 30,
+      updatedBy: "local-admin",
+    });
+    expect(json(partly)).toMatchObject({
+      maxLifetimeDays: 90,
+      requireAllowlist: true,
+      rotateAfterDays: null,
+    });
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(/^max lifetime {2}none$/m);
+    expect(cleared.stdout).toMatch(/^scopes {8}any$/m);
+    expect(cleared.stdout).toMatch(/^allowlist {5}optional$/m);
+    expect(allowedAgain.code).toBe(0);
+  });
+
+  it("refuses a policy set with nothing to change or a bad number (exit 2), and the API's 400 (exit 1)", async () => {
+    // Act
+    const nothing = await cli(["policy", "set", "--org", "cli-policy-bad"]);
+    const notNumber = await cli(["policy", "set", "--org", "cli-policy-bad", "--rotate-after-days", "soon"]);
+    const stray = await cli(["policy", "get", "--org", "cli-policy-bad", "--require-allowlist"]);
+    const outOfRange = await cli(["policy", "set", "--org", "cli-policy-bad", "--max-lifetime-days", "4000"]);
+    const noAction = await cli(["policy", "--org", "cli-policy-bad"]);
+
+    // Assess
+    expect([nothing.code, notNumber.code, stray.code, noAction.code]).toEqual([2, 2, 2, 2]);
+    expect(outOfRange.code).toBe(1);
+    expect(outOfRange.stderr).toContain("maxLifetimeDays");
   });
 
   it("creates a key and prints it once, alone, on stdout; the details go to stderr", async () => {

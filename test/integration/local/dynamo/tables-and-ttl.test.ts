@@ -11,7 +11,12 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { KEYS_BY_ORG_INDEX, KEYS_COUNTED_BY_EXPIRY_INDEX, KEYS_TABLE } from "../../../../contract/tables";
+import {
+  KEYS_BY_ORG_INDEX,
+  KEYS_BY_ROTATION_DUE_DAY_INDEX,
+  KEYS_COUNTED_BY_EXPIRY_INDEX,
+  KEYS_TABLE,
+} from "../../../../contract/tables";
 import { startLocalDynamo } from "../../../../lib/local/dynamo";
 import { DATA, KEYS, localDynamoSuite, tables } from "./support";
 
@@ -32,11 +37,22 @@ describe("local DynamoDB tables and TTL", () => {
         // The counted keys by expiry (the cap's daily discount): numbers.
         { AttributeName: "counted", AttributeType: "N" },
         { AttributeName: "expiresAt", AttributeType: "N" },
+        // The keys by the day their rotation reminder falls due (API.md §12).
+        { AttributeName: "rotationDueDay", AttributeType: "S" },
       ]),
     );
-    expect(keys?.AttributeDefinitions).toHaveLength(6);
-    // The org index, the expiry reminders' index (API.md §11), the counted keys by expiry (§5 cap).
-    expect(keys?.GlobalSecondaryIndexes).toHaveLength(3);
+    expect(keys?.AttributeDefinitions).toHaveLength(7);
+    // The org index, the expiry reminders' index (API.md §11), the counted keys by expiry (§5 cap),
+    // the rotation-due index (§12).
+    expect(keys?.GlobalSecondaryIndexes).toHaveLength(4);
+    expect(keys?.GlobalSecondaryIndexes?.[3]).toMatchObject({
+      IndexName: KEYS_BY_ROTATION_DUE_DAY_INDEX,
+      KeySchema: [
+        { AttributeName: "rotationDueDay", KeyType: "HASH" },
+        { AttributeName: "pk", KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["orgId", "createdAt"] },
+    });
     expect(keys?.GlobalSecondaryIndexes?.[2]).toMatchObject({
       IndexName: KEYS_COUNTED_BY_EXPIRY_INDEX,
       KeySchema: [

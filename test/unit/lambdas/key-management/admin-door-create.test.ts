@@ -65,6 +65,7 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
       allowedIps: null,
       replacedBy: null,
       usage: { windowStart: "2025-06-17T15:00:00.000Z", count: 0 },
+      policyViolations: [],
       key: body.key,
     });
   });
@@ -93,6 +94,8 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
         // The key's entry in the expiry reminders' index (API.md §11).
         expiryDay: "2025-12-31",
         counted: 1,
+        // Its rotation reminder, under the default policy's 90 days (API.md §12).
+        rotationDueDay: "2025-09-15",
         windowStart: WINDOW_START,
         windowCount: 0,
       },

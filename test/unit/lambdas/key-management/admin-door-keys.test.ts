@@ -292,13 +292,22 @@ describe("routing", () => {
       ddb.on(TransactWriteCommand).resolves({});
       ddb.on(QueryCommand).resolves({ Items: [] });
       ddb.on(GetCommand).resolves({ Item: storedKey(1) });
+      const policy = {
+        maxLifetimeDays: null,
+        allowedScopes: null,
+        requireAllowlist: false,
+        rotateAfterDays: 9,
+      };
 
       const result = await http({
         ...createRequest({ name: "n", scopes: ["export"] }),
         method: route.method as AdminRequest["method"],
         resource: route.path,
         pathParameters: { orgId: "acme", keyId: keyIdFor(1) },
-        body: route.path === KEYS_RESOURCE ? JSON.stringify({ name: "n", scopes: ["export"] }) : "{}",
+        body:
+          route.path === KEYS_RESOURCE
+            ? JSON.stringify({ name: "n", scopes: ["export"] })
+            : JSON.stringify(route.method === "PUT" ? policy : {}),
       });
 
       const creates =

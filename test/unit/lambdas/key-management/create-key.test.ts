@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createKey, idempotencyRecordKey } from "../../../../lambdas/key-management/create-key";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { KEY_PATTERN, keyIdFor, NOW, VECTOR, WINDOW_START } from "./helpers";
+import { givenPolicy } from "./policy-reads";
 import {
   ADMIN,
   auditPuts,
@@ -47,6 +48,8 @@ describe("createKey", () => {
       windowStart: WINDOW_START,
       windowCount: 0,
       counted: 1,
+      // Its rotation reminder, under the default policy's 90 days (API.md §12).
+      rotationDueDay: "2025-09-15",
     };
     expect(ddb.calls()).toHaveLength(1);
     expect(transaction()).toEqual([
@@ -83,6 +86,14 @@ describe("createKey", () => {
           ExpressionAttributeValues: { ":one": 1, ":cap": 1000 },
         },
       },
+      // The org's key policy is still none set: a policy written meanwhile cancels it (API.md §12).
+      {
+        ConditionCheck: {
+          TableName: "keys",
+          Key: { pk: "KEY_POLICY#acme" },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
     ]);
     expect(JSON.stringify(transaction())).not.toContain(VECTOR.key);
     expect(JSON.stringify(auditPuts())).not.toContain(VECTOR.hash);
@@ -104,6 +115,7 @@ describe("createKey", () => {
         allowedIps: null,
         replacedBy: null,
         usage: { windowStart: "2025-06-17T15:00:00.000Z", count: 0 },
+        policyViolations: [],
         key: VECTOR.key,
       },
     });
@@ -290,5 +302,78 @@ describe("createKey", () => {
     await expect(createKey(deps(), "acme", { name: "n", scopes: ["export"] }, "a")).rejects.toThrow(
       "Transaction cancelled",
     );
+  });
+});
+
+describe("createKey under a key policy (API.md §12)", () => {
+  const STRICT = {
+    maxLifetimeDays: 30,
+    allowedScopes: ["export" as const],
+    requireAllowlist: false,
+    rotateAfterDays: null,
+  };
+
+  it("refuses what the policy forbids before writing anything", async () => {
+    // Prepare
+    givenPolicy(STRICT, 3);
+
+    // Act
+    const outcome = await createKey(deps(), "acme", { name: "n", scopes: ["accounts:read"] }, ADMIN);
+
+    // Assess
+    expect(outcome).toEqual({
+      ok: false,
+      failure: {
+        kind: "invalid_input",
+        problems: [
+          { path: ["expiresAt"], message: expect.stringContaining("key policy") },
+          { path: ["scopes", 0], message: expect.stringContaining("key policy") },
+        ],
+      },
+    });
+    expect(ddb).not.toReceiveCommand(TransactWriteCommand);
+  });
+
+  it("checks in its transaction that the policy is still the version it validated against", async () => {
+    // Prepare
+    givenPolicy(STRICT, 3);
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await createKey(
+      deps(),
+      "acme",
+      { name: "n", scopes: ["export"], expiresAt: NOW + 86_400_000 },
+      ADMIN,
+    );
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+    expect(transaction().at(-1)).toEqual({
+      ConditionCheck: {
+        TableName: "keys",
+        Key: { pk: "KEY_POLICY#acme" },
+        ConditionExpression: "version = :policyVersion",
+        ExpressionAttributeValues: { ":policyVersion": 3 },
+      },
+    });
+  });
+
+  it("validates again against the new policy when one was written meanwhile", async () => {
+    // Prepare: the commit finds the policy changed (its check is the last action); the new one forbids export.
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      givenPolicy({ ...STRICT, maxLifetimeDays: null, allowedScopes: ["import"] }, 4);
+      throw cancelled("None", "None", "None", "ConditionalCheckFailed");
+    });
+
+    // Act
+    const outcome = await createKey(deps(), "acme", { name: "n", scopes: ["export"] }, ADMIN);
+
+    // Assess
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: { kind: "invalid_input", problems: [{ path: ["scopes", 0] }] },
+    });
+    expect(ddb).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 });

@@ -158,7 +158,7 @@ describe("direct invocation", () => {
           {
             path: "action",
             message:
-              "Must be one of createKey, listKeys, getKey, revokeKey, updateKey, rotateKey, getKeyUsage, listAuditEvents.",
+              "Must be one of createKey, listKeys, getKey, revokeKey, updateKey, rotateKey, getKeyUsage, listAuditEvents, getKeyPolicy, putKeyPolicy.",
           },
         ],
       },

@@ -16,6 +16,7 @@ import {
   storedKey,
   testRuntime,
 } from "./helpers";
+import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
 
 /**
  * What the door tests (`admin-door-*.test.ts`, `direct-door.test.ts`) share: the mocked document
@@ -24,6 +25,7 @@ import {
 expect.extend(allCustomMatcherWithAliases);
 
 export const ddb = mockClient(DynamoDBDocumentClient);
+answerPolicyReads();
 const state = { clock: NOW, logs: [] as MockInstance[] };
 
 /** Moves the handlers' clock (reset to `NOW` before each test). */
@@ -46,6 +48,7 @@ export function useDoorTestSetup(): void {
   });
   afterEach(() => {
     ddb.reset();
+    resetPolicyReads();
     vi.restoreAllMocks();
   });
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { rotateKey } from "../../../../lambdas/key-management/rotate-key";
 import { ttlFor } from "../../../../lambdas/shared/api-keys/key-record";
 import { keyIdFor, NOW, storedKey, VECTOR, WINDOW_START } from "./helpers";
+import { givenPolicy } from "./policy-reads";
 import {
   ADMIN,
   auditPuts,
@@ -33,8 +34,14 @@ describe("rotateKey", () => {
 
     // Assess
     const items = transaction();
-    // The new key, the old one, two events, and the org's active-key counter (unconditional).
-    expect(items).toHaveLength(5);
+    // The new key, the old one, two events, the org's active-key counter (unconditional), and the
+    // check that the org's key policy is still the one read (none set).
+    expect(items).toHaveLength(6);
+    expect(items[5]?.ConditionCheck).toEqual({
+      TableName: "keys",
+      Key: { pk: "KEY_POLICY#acme" },
+      ConditionExpression: "attribute_not_exists(pk)",
+    });
     expect(items[4]?.Update).toEqual({
       TableName: "keys",
       Key: { pk: "ACTIVE_KEYS#acme" },
@@ -56,6 +63,8 @@ describe("rotateKey", () => {
         windowStart: WINDOW_START,
         windowCount: 0,
         counted: 1,
+        // Its rotation reminder, under the default policy's 90 days (API.md §12).
+        rotationDueDay: "2025-09-15",
         rateLimit: 5,
         allowedIps: ["10.0.0.0/8"],
         replaces: keyIdFor(1),
@@ -235,5 +244,48 @@ describe("rotateKey", () => {
     ddb.on(TransactWriteCommand).rejects(cancelled("None", "TransactionConflict", "None", "None"));
 
     await expect(rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN)).rejects.toEqual(BUSY);
+  });
+});
+
+describe("rotateKey under a key policy (API.md §12)", () => {
+  const OPEN = { maxLifetimeDays: null, allowedScopes: null, requireAllowlist: false, rotateAfterDays: null };
+  const DAY = 86_400_000;
+
+  it("gives the new key now plus maxLifetimeDays when the body names no expiresAt, whatever the old key's", async () => {
+    // Prepare
+    givenPolicy({ ...OPEN, maxLifetimeDays: 30 });
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { expiresAt: NOW + 365 * DAY }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), {}, ADMIN);
+
+    // Assess
+    expect(outcome.ok && outcome.value.expiresAt).toBe(new Date(NOW + 30 * DAY).toISOString());
+    expect(transaction()[0]?.Put?.Item).toMatchObject({ expiresAt: NOW + 30 * DAY });
+  });
+
+  it("refuses an expiresAt past the maximum, and inherited scopes or a missing allowlist the policy forbids", async () => {
+    // Prepare
+    givenPolicy({
+      maxLifetimeDays: 30,
+      allowedScopes: ["import"],
+      requireAllowlist: true,
+      rotateAfterDays: null,
+    });
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { scopes: ["import", "export"] }) });
+
+    // Act
+    const outcome = await rotateKey(deps(), "acme", keyIdFor(1), { expiresAt: NOW + 31 * DAY }, ADMIN);
+
+    // Assess
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: {
+        kind: "invalid_input",
+        problems: [{ path: ["expiresAt"] }, { path: ["scopes", 1] }, { path: ["allowedIps"] }],
+      },
+    });
+    expect(ddb).not.toReceiveCommand(TransactWriteCommand);
   });
 });

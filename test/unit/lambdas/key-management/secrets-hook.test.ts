@@ -37,6 +37,7 @@ import {
   SETTINGS,
   storedKey,
 } from "./helpers";
+import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
 
 /**
  * The Secrets Manager hook (API.md §5) through the management Lambda, with DynamoDB and Secrets
@@ -46,6 +47,7 @@ import {
 expect.extend(allCustomMatcherWithAliases);
 
 const ddb = mockClient(DynamoDBDocumentClient);
+answerPolicyReads();
 const sm = mockClient(SecretsManagerClient);
 const ARN_OF = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
 let logs: MockInstance[] = [];
@@ -83,6 +85,7 @@ beforeEach(() => {
 
 afterEach(() => {
   ddb.reset();
+  resetPolicyReads();
   sm.reset();
   vi.restoreAllMocks();
 });

@@ -2,6 +2,7 @@ import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { updateKey } from "../../../../lambdas/key-management/update-key";
 import { keyIdFor, NOW, storedKey } from "./helpers";
+import { givenPolicy } from "./policy-reads";
 import {
   ADMIN,
   auditPuts,
@@ -79,6 +80,14 @@ describe("updateKey", () => {
               allowedIps: { from: ["10.0.0.0/8"], to: ["192.0.2.1"] },
             },
           }),
+        },
+      },
+      // The org's key policy is still none set (API.md §12).
+      {
+        ConditionCheck: {
+          TableName: "keys",
+          Key: { pk: "KEY_POLICY#acme" },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
       },
     ]);
@@ -175,5 +184,49 @@ describe("updateKey", () => {
 
     expect(outcome).toMatchObject({ ok: false, failure: { kind: "conflict" } });
     expect(ddb).toReceiveCommandTimes(GetCommand, 2);
+  });
+});
+
+describe("updateKey under a key policy (API.md §12)", () => {
+  const STRICT = {
+    maxLifetimeDays: 30,
+    allowedScopes: ["export" as const],
+    requireAllowlist: true,
+    rotateAfterDays: null,
+  };
+
+  it("renames a key that breaks the policy: only the fields sent are checked", async () => {
+    // Prepare
+    givenPolicy(STRICT);
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { scopes: ["import"] }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await updateKey(deps(), "acme", keyIdFor(1), { name: "Renamed" }, ADMIN);
+
+    // Assess
+    expect(outcome.ok).toBe(true);
+  });
+
+  it("refuses scopes outside the policy and removing a required allowlist, writing nothing", async () => {
+    // Prepare
+    givenPolicy(STRICT);
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { allowedIps: ["192.0.2.1"] }) });
+
+    // Act
+    const outcome = await updateKey(
+      deps(),
+      "acme",
+      keyIdFor(1),
+      { scopes: ["import", "export"], allowedIps: null },
+      ADMIN,
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: { kind: "invalid_input", problems: [{ path: ["scopes", 0] }, { path: ["allowedIps"] }] },
+    });
+    expect(ddb).not.toReceiveCommand(TransactWriteCommand);
   });
 });

@@ -8,6 +8,7 @@ import type { KeyServiceDeps } from "../../../../lambdas/key-management/key-stor
 import { AUDIT_RETENTION_SECONDS } from "../../../../lambdas/shared/api-keys/audit-events";
 import { DEFAULT_RETRY } from "../../../../lambdas/shared/dynamo/transact";
 import { NOW, offlineDynamo, VECTOR } from "./helpers";
+import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
 
 /**
  * What the key-management verb tests (`create-key.test.ts`, `rotate-key.test.ts`, ...) share: the
@@ -17,11 +18,13 @@ import { NOW, offlineDynamo, VECTOR } from "./helpers";
 expect.extend(allCustomMatcherWithAliases);
 
 export const ddb = mockClient(DynamoDBDocumentClient);
+answerPolicyReads();
 
 /** Resets the mocked client after each test. */
 export function useVerbTestSetup(): void {
   afterEach(() => {
     ddb.reset();
+    resetPolicyReads();
   });
 }
 

@@ -1,4 +1,10 @@
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import {
   AUDIT_EVENT_ATTRIBUTES,
@@ -7,12 +13,15 @@ import {
   LEAK_REVOCATION_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
+  ROTATION_DUE_KEY_ATTRIBUTES,
 } from "../../../../contract/write-attributes";
 import {
   discountExpiredKeys,
   sendExpiryReminders,
 } from "../../../../lambdas/key-management/expiry-reminders";
 import { expiryDayOf } from "../../../../lambdas/key-management/new-key";
+import { recomputeMarkedOrgs } from "../../../../lambdas/key-management/rotation-due";
+import { sendRotationDueReminders } from "../../../../lambdas/key-management/rotation-reminders";
 import { handleLeakReport } from "../../../../lambdas/secret-scanning/leak-report";
 import { attributesTouched } from "../attributes-touched";
 import { keyIdFor, NOW, storedKey, VECTOR } from "./helpers";
@@ -91,6 +100,62 @@ describe("narrowly permitted writers", () => {
     // Assess
     expect(run.sent).toBe(1);
     checkTransaction(REMINDER_KEY_ATTRIBUTES);
+  });
+
+  it("a rotation reminder touches only the key's rotation attributes and its condition's, an audit event and an outbox item", async () => {
+    // Prepare: a key made 100 days ago, due under the default policy's 90 days.
+    const item = storedKey(3, {
+      createdAt: new Date(NOW - 100 * 86_400_000).toISOString(),
+      rotationDueDay: "2025-03-19",
+    });
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: item.pk }] });
+    ddb.on(BatchGetCommand).resolves({ Responses: { keys: [item] } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const sent = await sendRotationDueReminders(deps({ dataTable: "data" }));
+
+    // Assess
+    expect(sent).toBe(1);
+    checkTransaction(ROTATION_DUE_KEY_ATTRIBUTES);
+  });
+
+  it("a change of rotateAfterDays moves keys' days and clears the policy's mark within the rotation-due list", async () => {
+    // Prepare: one marked org with one live key.
+    const policy = {
+      pk: "KEY_POLICY#acme",
+      maxLifetimeDays: null,
+      allowedScopes: null,
+      requireAllowlist: false,
+    };
+    ddb.on(QueryCommand, { IndexName: "byRotationDueDay" }).resolves({ Items: [{ pk: "KEY_POLICY#acme" }] });
+    ddb
+      .on(QueryCommand, { IndexName: "byOrg" })
+      .resolves({ Items: [{ orgId: "acme", pk: keyIdFor(1), createdAt: new Date(NOW).toISOString() }] });
+    ddb.on(BatchGetCommand).resolves({
+      Responses: {
+        keys: [
+          {
+            ...policy,
+            rotateAfterDays: 5,
+            version: 2,
+            updatedAt: "x",
+            updatedBy: "y",
+            rotationDueDay: "recompute",
+          },
+        ],
+      },
+    });
+    ddb.on(UpdateCommand).resolves({});
+
+    // Act
+    const orgs = await recomputeMarkedOrgs(deps(), NOW);
+
+    // Assess
+    expect(orgs).toBe(1);
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates.map((update) => update.Key?.pk)).toEqual([keyIdFor(1), "KEY_POLICY#acme"]);
+    for (const update of updates) expect(outside(update, ROTATION_DUE_KEY_ATTRIBUTES)).toEqual([]);
   });
 
   it("the daily run's discount of an expired key touches only pk, counted and expiresAt of the key, pk and activeKeys of the counter", async () => {
