@@ -94,7 +94,7 @@ describe("Edit", () => {
     }
   });
 
-  it("shows the API's validation error as the envelope's message, in an alert, and changes nothing", async () => {
+  it("shows the API's validation error as the envelope's message and its details', in an alert, and changes nothing", async () => {
     const org = "flows-edit-error";
     const created = await createKey(target, org, { name: "Payments feed", scopes: ["payments:write"] });
     // What the API says to the same change: no scopes at all.
@@ -110,7 +110,9 @@ describe("Edit", () => {
       await dialog.getByRole("button", { name: "Save" }).click();
       const alert = dialog.getByRole("alert");
       await alert.waitFor();
-      expect(await alert.textContent()).toBe(refused.json.error.message);
+      const { message, details } = refused.json.error as { message: string; details: { message: string }[] };
+      expect(details.length).toBeGreaterThan(0);
+      expect(await alert.textContent()).toBe([message, ...details.map((detail) => detail.message)].join(" "));
       expect(await seriousViolations(page)).toEqual([]);
       await dialog.getByRole("button", { name: "Cancel" }).click();
       await dialog.waitFor({ state: "detached" });

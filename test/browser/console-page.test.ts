@@ -218,7 +218,7 @@ for (const viewport of [
       await dialog.waitFor({ state: "detached" });
     });
 
-    it("shows an API error as the envelope's message, in an alert", async () => {
+    it("shows an API error as the envelope's message and what it says of the field, in an alert", async () => {
       await page.getByRole("button", { name: "Create API Key" }).click();
       const dialog = page.getByRole("dialog", { name: "Create API Key" });
       await dialog.getByRole("textbox", { name: "Name" }).fill("   ");
@@ -226,7 +226,7 @@ for (const viewport of [
       await dialog.getByRole("button", { name: "Create" }).click();
       const alert = dialog.getByRole("alert");
       await alert.waitFor();
-      expect(await alert.textContent()).toBe("The request is not valid.");
+      expect(await alert.textContent()).toMatch(/^The request is not valid\. \S/);
       await screenshot(page, shot("6-error"));
       expect(await seriousViolations(page)).toEqual([]);
       await dialog.getByRole("button", { name: "Cancel" }).click();

@@ -2,10 +2,12 @@ import type {
   CreateKeyBody,
   KeyListItem,
   KeyOperationAnswers,
+  KeyPolicyBody,
   KeyRecord,
   RotateKeyBody,
   UpdateKeyBody,
 } from "../../contract/api-types";
+import type { ErrorEnvelope } from "../../contract/error-codes";
 
 /** A key-management operation the page calls, by the name under which the contract gives its answer. */
 type Operation = keyof KeyOperationAnswers;
@@ -16,7 +18,17 @@ type Operation = keyof KeyOperationAnswers;
  */
 export type ListedKey = KeyRecord & Partial<Pick<KeyListItem, "lastSevenDays">>;
 
-/** An API error as people read it: the envelope's message (API.md §4). */
+/**
+ * What people read of an error answer: the envelope's message, followed by what its details say of
+ * each field (API.md §4), so that a refusal such as a key policy's (§12) names its reason.
+ */
+function messageOf(error: Partial<ErrorEnvelope["error"]> | undefined, status: number): string {
+  if (typeof error?.message !== "string") return `The API answered ${status}.`;
+  const details = (error.details ?? []).filter((detail) => typeof detail?.message === "string");
+  return [error.message, ...details.map((detail) => detail.message)].join(" ");
+}
+
+/** An API error as people read it: the envelope's message and its details' (API.md §4). */
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -90,6 +102,13 @@ export class ConsoleApi {
   rotateKey(id: string, body: RotateKeyBody): Promise<KeyOperationAnswers["rotateKey"]> {
     return this.call("rotateKey", "POST", `/api-keys/${encodeURIComponent(id)}/rotate`, body);
   }
+  /** The org's key policy (API.md §12): its defaults when never set. */
+  getKeyPolicy(): Promise<KeyOperationAnswers["getKeyPolicy"]> {
+    return this.call("getKeyPolicy", "GET", "/key-policy");
+  }
+  putKeyPolicy(body: KeyPolicyBody): Promise<KeyOperationAnswers["putKeyPolicy"]> {
+    return this.call("putKeyPolicy", "PUT", "/key-policy", body);
+  }
   listAuditEvents(cursor?: string): Promise<KeyOperationAnswers["listAuditEvents"]> {
     const path = `/audit-events${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`;
     return this.call("listAuditEvents", "GET", path);
@@ -136,11 +155,7 @@ export class ConsoleApi {
     }
     const payload: unknown = await response.json().catch(() => undefined);
     if (response.ok) return payload;
-    const error = (payload as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
-    throw new ApiError(
-      typeof error?.message === "string" ? error.message : `The API answered ${response.status}.`,
-      response.status,
-      typeof error?.code === "string" ? error.code : "unknown",
-    );
+    const error = (payload as { error?: Partial<ErrorEnvelope["error"]> } | undefined)?.error;
+    throw new ApiError(messageOf(error, response.status), response.status, error?.code ?? "unknown");
   }
 }

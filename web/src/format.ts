@@ -1,4 +1,4 @@
-import type { KeyRecord } from "../../contract/api-types";
+import type { KeyRecord, PolicyViolation } from "../../contract/api-types";
 
 /** How a key is doing, as the page says it (API.md §10): the API's status, refined for people. */
 export type DisplayStatus = "active" | "expiring soon" | "expired" | "revoked";
@@ -53,3 +53,19 @@ export function isUnused(key: KeyRecord, nowMs: number): boolean {
   if (key.status !== "active") return false;
   return Date.parse(key.lastUsedAt ?? key.createdAt) <= nowMs - UNUSED_DAYS * 24 * 3600 * 1000;
 }
+
+/**
+ * An active key at least `rotateAfterDays` old (API.md §12): its org's policy asks for a rotation.
+ * A rotation's new key starts a new age; no reminders (`null`) means never due.
+ */
+export function isRotationDue(key: KeyRecord, rotateAfterDays: number | null, nowMs: number): boolean {
+  if (key.status !== "active" || rotateAfterDays === null) return false;
+  return Date.parse(key.createdAt) <= nowMs - rotateAfterDays * 24 * 3600 * 1000;
+}
+
+/** How the list names each rule of the key policy a key breaks (API.md §12). */
+export const POLICY_RULE_LABELS: Readonly<Record<PolicyViolation, string>> = {
+  maxLifetimeDays: "maximum lifetime",
+  allowedScopes: "allowed scopes",
+  requireAllowlist: "IP allowlist required",
+};

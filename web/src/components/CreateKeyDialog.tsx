@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../contract/api-types";
+import type { KeyPolicyBody, KeyRecord } from "../../../contract/api-types";
 import type { Scope } from "../../../contract/scopes";
 import type { ConsoleApi } from "../api";
 import { dateField } from "../format";
@@ -15,15 +15,21 @@ export function withoutSecret<T extends KeyRecord & { key: string }>(created: T)
   return record;
 }
 
-/** Tomorrow, as a date field's `min`: an expiry must be in the future. */
-const tomorrow = () => new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
+/** The UTC date `days` from now, as a date field's bound. */
+const daysAhead = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 10);
 
-/** "Create API Key": name, scopes, optional expiry date; then the key, shown once. */
+/**
+ * "Create API Key": name, scopes, expiry date; then the key, shown once. Under a key policy (API.md
+ * §12) it offers only the allowed scopes and asks for an expiry within the maximum lifetime; the API
+ * holds the rules, so what it still refuses comes back as its message.
+ */
 export function CreateKeyDialog(props: {
   api: ConsoleApi;
+  policy: KeyPolicyBody | undefined;
   onCreated: (record: KeyRecord) => void;
   onClose: () => void;
 }) {
+  const maxDays = props.policy?.maxLifetimeDays ?? null;
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Set<Scope>>(new Set());
   const [expiry, setExpiry] = useState("");
@@ -68,19 +74,23 @@ export function CreateKeyDialog(props: {
           <p id="name-hint" class="hint">
             Say what uses it, such as "CRM sync (production)".
           </p>
-          <ScopeChoices selected={scopes} onChange={setScopes} />
+          <ScopeChoices selected={scopes} onChange={setScopes} offered={props.policy?.allowedScopes} />
           <label class="field">
             Expiry date
             <input
               type="date"
-              min={tomorrow()}
+              min={daysAhead(1)}
+              max={maxDays === null ? undefined : daysAhead(maxDays)}
+              required={maxDays !== null}
               value={expiry}
               onInput={(event) => setExpiry(event.currentTarget.value)}
               aria-describedby="expiry-hint"
             />
           </label>
           <p id="expiry-hint" class="hint">
-            Optional. The key stops working at 00:00 UTC that day; without a date it works until revoked.
+            {maxDays === null
+              ? "Optional. The key stops working at 00:00 UTC that day; without a date it works until revoked."
+              : `Required by your organization's key policy: at most ${maxDays} days ahead. The key stops working at 00:00 UTC that day.`}
           </p>
           <FormActions label="Create" busy={busy} error={error} onCancel={props.onClose} />
         </form>

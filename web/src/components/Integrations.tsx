@@ -1,5 +1,5 @@
-import { useState } from "preact/hooks";
-import type { KeyRecord } from "../../../contract/api-types";
+import { useEffect, useState } from "preact/hooks";
+import type { KeyPolicy, KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi, ListedKey } from "../api";
 import { UNUSED_DAYS } from "../format";
 import { usePagedList } from "../hooks/usePagedList";
@@ -8,6 +8,7 @@ import { CreateKeyDialog } from "./CreateKeyDialog";
 import { EditKeyDialog } from "./EditKeyDialog";
 import { ExpiringBanner } from "./ExpiringBanner";
 import { KeyDetailsDialog } from "./KeyDetailsDialog";
+import { KeyPolicySection } from "./KeyPolicySection";
 import { type KeyAction, KeysTable } from "./KeysTable";
 import { ErrorAlert } from "./Modal";
 import { LEAK_ADVICE, RevokeDialog } from "./RevokeDialog";
@@ -15,8 +16,16 @@ import { RotateDialog } from "./RotateDialog";
 
 type Open = { action: "create" } | { action: KeyAction; key: KeyRecord } | undefined;
 
-/** The "API Keys" section and the org's audit events, for the signed-in admin's org. */
+/** The "API Keys" section, the org's key policy and its audit events, for the signed-in admin's org. */
 export function Integrations(props: { api: ConsoleApi }) {
+  // The org's key policy (API.md §12): the create dialog and the list follow it.
+  const [policy, setPolicy] = useState<KeyPolicy>();
+  const [policyError, setPolicyError] = useState<string>();
+  // Bumped when the policy is saved: the keys' policy violations are the API's to say, so the list is read again.
+  const [policySaves, setPolicySaves] = useState(0);
+  useEffect(() => {
+    props.api.getKeyPolicy().then(setPolicy, (error: Error) => setPolicyError(error.message));
+  }, [props.api]);
   // Only the active keys unused for 30 days (`?unusedForDays=`), when the filter is on.
   const [unusedOnly, setUnusedOnly] = useState(false);
   const {
@@ -26,7 +35,7 @@ export function Integrations(props: { api: ConsoleApi }) {
     more,
   } = usePagedList<ListedKey>(
     (cursor) => props.api.listKeys(cursor, unusedOnly ? UNUSED_DAYS : undefined),
-    [unusedOnly],
+    [unusedOnly, policySaves],
   );
   const [open, setOpen] = useState<Open>();
   // Bumped on every change, so the audit events follow.
@@ -111,6 +120,7 @@ export function Integrations(props: { api: ConsoleApi }) {
             api={props.api}
             keys={keys}
             now={now}
+            rotateAfterDays={policy?.rotateAfterDays ?? null}
             onAction={(action, key) => setOpen({ action, key })}
           />
         )}
@@ -120,9 +130,21 @@ export function Integrations(props: { api: ConsoleApi }) {
           </button>
         )}
       </section>
+      <ErrorAlert message={policyError} />
+      <KeyPolicySection
+        api={props.api}
+        policy={policy}
+        onSaved={(saved) => {
+          setPolicy(saved);
+          setPolicySaves((n) => n + 1);
+          setChanges((n) => n + 1);
+        }}
+      />
       <AuditEvents api={props.api} now={now} refresh={changes} />
 
-      {open?.action === "create" && <CreateKeyDialog api={props.api} onCreated={upsert} onClose={close} />}
+      {open?.action === "create" && (
+        <CreateKeyDialog api={props.api} policy={policy} onCreated={upsert} onClose={close} />
+      )}
       {open?.action === "revoke" && (
         <RevokeDialog api={props.api} apiKey={open.key} onRevoked={upsert} onClose={close} />
       )}

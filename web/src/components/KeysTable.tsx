@@ -1,6 +1,6 @@
 import type { KeyRecord } from "../../../contract/api-types";
 import type { ConsoleApi, ListedKey } from "../api";
-import { displayStatus, isUnused } from "../format";
+import { displayStatus, isRotationDue, isUnused, POLICY_RULE_LABELS } from "../format";
 import { Sparkline } from "./Sparkline";
 import { Time } from "./Time";
 
@@ -10,6 +10,8 @@ export type KeyAction = "details" | "edit" | "rotate" | "revoke";
  * The table "API Keys" (API.md §10): one row per key with name, hint, scopes, status, created, expires,
  * last used and this window's usage (`count / limit`); an active key's row has Edit, Rotate, Revoke.
  * A sparkline shows the last 7 days, from the list answer. An active key unused for 30 days says "Unused" beside its status (API.md §11).
+ * Under the org's key policy (API.md §12) a key that breaks it says "Breaks policy" and which rules,
+ * and an active key older than `rotateAfterDays` says "Rotation due", with "Rotate now" beside it.
  * On a narrow screen each row is a card, its cells labelled by `data-label`, so that its status and
  * Revoke are in view without scrolling sideways (API.md §10).
  */
@@ -17,6 +19,8 @@ export function KeysTable(props: {
   api: ConsoleApi;
   keys: ListedKey[];
   now: number;
+  /** The key policy's reminder age; null: no reminders. */
+  rotateAfterDays: number | null;
   onAction: (action: KeyAction, key: KeyRecord) => void;
 }) {
   return (
@@ -67,6 +71,19 @@ export function KeysTable(props: {
                     {status.charAt(0).toUpperCase() + status.slice(1)}
                   </span>
                   {isUnused(key, props.now) && <span class="status status-unused">Unused</span>}
+                  {key.policyViolations.length > 0 && (
+                    <span class="status status-breaks-policy">
+                      Breaks policy: {key.policyViolations.map((rule) => POLICY_RULE_LABELS[rule]).join(", ")}
+                    </span>
+                  )}
+                  {isRotationDue(key, props.rotateAfterDays, props.now) && (
+                    <>
+                      <span class="status status-rotation-due">Rotation due</span>{" "}
+                      <button type="button" class="link" onClick={() => props.onAction("rotate", key)}>
+                        Rotate now
+                      </button>
+                    </>
+                  )}
                 </td>
                 <td data-label="Created">
                   <Time iso={key.createdAt} now={props.now} none="" />
