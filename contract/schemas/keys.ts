@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { KEY_STATUSES } from "../api-types";
-import { MAX_ALLOWED_IPS, MAX_ENTRY_LENGTH, normaliseAllowlistEntry } from "../ip-allowlist";
+import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../ip-allowlist";
 import { SCOPES } from "../scopes";
 import { plainTextSchema } from "./plain-text";
 
@@ -59,26 +59,16 @@ const EXPIRES_AT_FORMAT =
 
 /**
  * An instant written as an ISO 8601 date-time with an offset (`Z` or `±hh:mm`), or as `YYYY-MM-DD`
- * meaning 00:00:00Z that day; parsed to epoch milliseconds.
+ * meaning 00:00:00Z that day; parsed to epoch milliseconds. What the document says it accepts is
+ * registered by the document's builder (`lambdas/openapi/document.ts`), so no function bundles it.
  */
-export const instantSchema = z
-  .string()
-  .transform((value, ctx) => {
-    if (isoDate.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
-    const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
-    if (Number.isFinite(ms)) return ms;
-    ctx.addIssue({ code: "custom", message: EXPIRES_AT_FORMAT, input: value });
-    return z.NEVER;
-  })
-  // What the transform accepts, for the document (it cannot see inside a transform).
-  .meta({
-    anyOf: [
-      { type: "string", format: "date-time" },
-      { type: "string", format: "date" },
-    ],
-    description:
-      "An ISO 8601 date-time with an offset (`2030-01-31T12:00:00Z`) or a date (`2030-01-31`, 00:00:00Z).",
-  });
+export const instantSchema = z.string().transform((value, ctx) => {
+  if (isoDate.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
+  const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
+  if (Number.isFinite(ms)) return ms;
+  ctx.addIssue({ code: "custom", message: EXPIRES_AT_FORMAT, input: value });
+  return z.NEVER;
+});
 
 /** `expiresAt`: an instant strictly after `nowMs` (a key expiring now would be born expired). */
 export function expiresAtSchema(nowMs: number) {
@@ -99,22 +89,12 @@ export const rateLimitSchema = z.strictObject({
 export type RateLimitInput = z.infer<typeof rateLimitSchema>;
 
 /** One allowlist entry, validated and written in its normal form (`contract/ip-allowlist.ts`). */
-const allowedIpSchema = z
-  .string("Must be a string.")
-  .transform((entry, ctx) => {
-    const outcome = normaliseAllowlistEntry(entry);
-    if (outcome.ok) return outcome.value;
-    ctx.addIssue({ code: "custom", message: outcome.message, input: entry });
-    return z.NEVER;
-  })
-  // The shape the transform accepts, for the document; the transform judges the address itself.
-  .meta({
-    maxLength: MAX_ENTRY_LENGTH,
-    pattern: "^[0-9A-Fa-f:.]+(/(0|[1-9][0-9]{0,2}))?$",
-    description:
-      "An IPv4 or IPv6 address (`203.0.113.7`, `2001:db8::1`) or a CIDR range with no host bits set " +
-      "(`203.0.113.0/24`, `2001:db8::/32`); answered in its normal form.",
-  });
+export const allowedIpSchema = z.string("Must be a string.").transform((entry, ctx) => {
+  const outcome = normaliseAllowlistEntry(entry);
+  if (outcome.ok) return outcome.value;
+  ctx.addIssue({ code: "custom", message: outcome.message, input: entry });
+  return z.NEVER;
+});
 
 /** `allowedIps`: 1 to 100 addresses or CIDR ranges, normalised; duplicates (after normalising) are folded. */
 export const allowedIpsSchema = z
