@@ -1,50 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRuntime } from "../../lib/local/runtime";
-import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
-import { localTarget, remote, type Target } from "./target";
-import { Receiver } from "./webhook-receiver";
+import { describe, expect, it } from "vitest";
+import { admin, createKey, ManualClock } from "./harness";
+import { DAY, POLL, subscribe, T0, useScheduledRuntime } from "./scheduled-runs";
+import { remote } from "./target";
 
 /**
  * Expiry reminders (API.md §11) over the local runtime: its clock moved by days, the reminder run
  * called as the schedule would call it, deliveries to a loopback receiver, the audit trail read back.
  */
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 6, 1, 9, 0, 0);
-const POLL = { timeout: 15_000, interval: 25 };
 const clock = new ManualClock(T0);
-let local: LocalRuntime;
-let target: Target;
-let receiver: Receiver;
+const run = useScheduledRuntime(clock);
 
-beforeAll(async () => {
-  if (remote) return;
-  receiver = await new Receiver().start();
-  local = await startLocal({
-    clock: clock.now,
-    webhooksAllowLoopback: true,
-    webhookDelivery: { pollIntervalMs: 25 },
-    // Only the runs these tests make.
-    reminderIntervalSeconds: 86_400,
-  });
-  target = localTarget(local);
-});
-afterAll(async () => {
-  await local?.close();
-  await receiver?.close();
-});
-
-async function subscribe(orgId: string) {
-  const manager = await createKey(target, orgId, { name: "webhooks", scopes: ["webhooks:manage"] });
-  const reply = await withKey(target, manager.key, "/api/v1/webhooks", {
-    method: "POST",
-    body: { url: `${receiver.url}/${orgId}`, events: ["api_key.expiring_soon"] },
-  });
-  expect(reply.status, reply.text).toBe(201);
-}
-
-const reminders = (orgId: string) => receiver.at(`/${orgId}`).map((request) => request.json);
+const reminders = (orgId: string) => run.receiver.at(`/${orgId}`).map((request) => request.json);
 async function auditReminders(orgId: string) {
-  const reply = await admin(target, "GET", `/admin/v1/orgs/${orgId}/audit-events?limit=100`);
+  const reply = await admin(run.target, "GET", `/admin/v1/orgs/${orgId}/audit-events?limit=100`);
   return reply.json.items.filter((event: { type: string }) => event.type === "key.expiring_soon");
 }
 
@@ -53,24 +21,24 @@ describe.skipIf(remote)("expiry reminders", () => {
     // Prepare: a key expiring 10 days from now.
     const orgId = "remind-a";
     clock.set(T0);
-    await subscribe(orgId);
+    await subscribe(run, orgId, "api_key.expiring_soon");
     const expiresAt = new Date(T0 + 10 * DAY).toISOString();
-    const key = await createKey(target, orgId, { name: "temp", scopes: ["accounts:read"], expiresAt });
+    const key = await createKey(run.target, orgId, { name: "temp", scopes: ["accounts:read"], expiresAt });
 
     // Act and assess: day 0, nothing; day 3.5, "7d" once; day 9.5, "1d" once; never again.
-    expect((await local.sendReminders()).sent).toBe(0);
+    expect((await run.local.sendReminders()).sent).toBe(0);
     clock.set(T0 + 3.5 * DAY);
-    expect((await local.sendReminders()).sent).toBe(1);
-    expect((await local.sendReminders()).sent).toBe(0);
+    expect((await run.local.sendReminders()).sent).toBe(1);
+    expect((await run.local.sendReminders()).sent).toBe(0);
     clock.set(T0 + 9.5 * DAY);
     const concurrent = await Promise.all([
-      local.sendReminders(),
-      local.sendReminders(),
-      local.sendReminders(),
+      run.local.sendReminders(),
+      run.local.sendReminders(),
+      run.local.sendReminders(),
     ]);
     expect(concurrent.reduce((sum, run) => sum + run.sent, 0)).toBe(1);
     clock.set(T0 + 9.9 * DAY);
-    expect((await local.sendReminders()).sent).toBe(0);
+    expect((await run.local.sendReminders()).sent).toBe(0);
 
     await expect.poll(() => reminders(orgId).length, POLL).toBe(2);
     const [seven, one] = reminders(orgId);
@@ -94,15 +62,15 @@ describe.skipIf(remote)("expiry reminders", () => {
   it("gives a key first seen with under a day left only the 1-day reminder", async () => {
     const orgId = "remind-b";
     clock.set(T0 + 20 * DAY);
-    await subscribe(orgId);
-    const key = await createKey(target, orgId, {
+    await subscribe(run, orgId, "api_key.expiring_soon");
+    const key = await createKey(run.target, orgId, {
       scopes: ["accounts:read"],
       expiresAt: new Date(T0 + 20.5 * DAY).toISOString(),
     });
 
-    expect((await local.sendReminders()).sent).toBe(1);
+    expect((await run.local.sendReminders()).sent).toBe(1);
     clock.set(T0 + 20.4 * DAY);
-    expect((await local.sendReminders()).sent).toBe(0);
+    expect((await run.local.sendReminders()).sent).toBe(0);
 
     await expect.poll(() => reminders(orgId).length, POLL).toBe(1);
     expect(reminders(orgId)[0]).toMatchObject({ data: { id: key.id, threshold: "1d" } });
@@ -112,23 +80,23 @@ describe.skipIf(remote)("expiry reminders", () => {
     const orgId = "remind-c";
     clock.set(T0 + 30 * DAY);
     // Its own expiry is 10 days out; the rotation's grace brings it to 3 days: an admin's choice a moment ago.
-    const old = await createKey(target, orgId, {
+    const old = await createKey(run.target, orgId, {
       scopes: ["accounts:read"],
       expiresAt: new Date(T0 + 40 * DAY).toISOString(),
     });
-    const rotated = await admin(target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${old.id}/rotate`, {
+    const rotated = await admin(run.target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${old.id}/rotate`, {
       gracePeriodSeconds: 3 * 86_400,
     });
-    const ownExpiry = await createKey(target, orgId, {
+    const ownExpiry = await createKey(run.target, orgId, {
       scopes: ["accounts:read"],
       expiresAt: new Date(T0 + 32 * DAY).toISOString(),
     });
-    await admin(target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${ownExpiry.id}/revoke`);
+    await admin(run.target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${ownExpiry.id}/revoke`);
 
     expect(rotated.status).toBe(201);
-    expect((await local.sendReminders()).sent).toBe(0);
+    expect((await run.local.sendReminders()).sent).toBe(0);
     clock.set(T0 + 32.5 * DAY);
-    expect((await local.sendReminders()).sent).toBe(0);
+    expect((await run.local.sendReminders()).sent).toBe(0);
     expect(await auditReminders(orgId)).toEqual([]);
   });
 });

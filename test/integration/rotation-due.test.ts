@@ -1,62 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRuntime } from "../../lib/local/runtime";
-import { admin, createKey, ManualClock, startLocal, withKey } from "./harness";
-import { localTarget, remote, type Target } from "./target";
-import { Receiver } from "./webhook-receiver";
+import { describe, expect, it } from "vitest";
+import { admin, createKey, ManualClock } from "./harness";
+import { DAY, POLL, subscribe, T0, useScheduledRuntime } from "./scheduled-runs";
+import { remote } from "./target";
 
 /**
  * Rotation due (API.md §12) over the local runtime: its clock moved by days, the daily run called as
  * the schedule would call it, `api_key.rotation_due` delivered to a loopback receiver, the audit trail
  * read back.
  */
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 6, 1, 9, 0, 0);
-const POLL = { timeout: 15_000, interval: 25 };
 const clock = new ManualClock(T0);
-let local: LocalRuntime;
-let target: Target;
-let receiver: Receiver;
+const run = useScheduledRuntime(clock);
 
-beforeAll(async () => {
-  if (remote) return;
-  receiver = await new Receiver().start();
-  local = await startLocal({
-    clock: clock.now,
-    webhooksAllowLoopback: true,
-    webhookDelivery: { pollIntervalMs: 25 },
-    reminderIntervalSeconds: 86_400,
-  });
-  target = localTarget(local);
-});
-afterAll(async () => {
-  await local?.close();
-  await receiver?.close();
-});
-
-async function subscribe(orgId: string) {
-  const manager = await createKey(target, orgId, { name: "webhooks", scopes: ["webhooks:manage"] });
-  const reply = await withKey(target, manager.key, "/api/v1/webhooks", {
-    method: "POST",
-    body: { url: `${receiver.url}/${orgId}`, events: ["api_key.rotation_due"] },
-  });
-  expect(reply.status, reply.text).toBe(201);
-  return manager.id;
-}
-
-const delivered = (orgId: string) => receiver.at(`/${orgId}`).map((request) => request.json);
+const delivered = (orgId: string) => run.receiver.at(`/${orgId}`).map((request) => request.json);
 async function dueEvents(orgId: string) {
-  const reply = await admin(target, "GET", `/admin/v1/orgs/${orgId}/audit-events?limit=100`);
+  const reply = await admin(run.target, "GET", `/admin/v1/orgs/${orgId}/audit-events?limit=100`);
   return reply.json.items.filter((event: { type: string }) => event.type === "key.rotation_due");
 }
-const rotationDue = async () => (await local.sendReminders()).rotationDue;
+const rotationDue = async () => (await run.local.sendReminders()).rotationDue;
 
 describe.skipIf(remote)("rotation due (API.md §12)", () => {
   it("raises api_key.rotation_due once a key is rotateAfterDays old, once however often the run goes", async () => {
     // Prepare: the default policy, 90 days.
     const orgId = "due-default";
     clock.set(T0);
-    const manager = await subscribe(orgId);
-    const key = await createKey(target, orgId, { name: "old one", scopes: ["accounts:read"] });
+    const manager = await subscribe(run, orgId, "api_key.rotation_due");
+    const key = await createKey(run.target, orgId, { name: "old one", scopes: ["accounts:read"] });
 
     // Act and assess: not before 90 days; then one event for each key, never again.
     clock.set(T0 + 89.9 * DAY);
@@ -84,11 +52,11 @@ describe.skipIf(remote)("rotation due (API.md §12)", () => {
     // Prepare
     const orgId = "due-rotated";
     clock.set(T0);
-    const old = await createKey(target, orgId, { name: "rotated", scopes: ["accounts:read"] });
-    const revoked = await createKey(target, orgId, { name: "revoked", scopes: ["accounts:read"] });
-    await admin(target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${revoked.id}/revoke`);
+    const old = await createKey(run.target, orgId, { name: "rotated", scopes: ["accounts:read"] });
+    const revoked = await createKey(run.target, orgId, { name: "revoked", scopes: ["accounts:read"] });
+    await admin(run.target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${revoked.id}/revoke`);
     clock.set(T0 + 50 * DAY);
-    const rotated = await admin(target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${old.id}/rotate`, {});
+    const rotated = await admin(run.target, "POST", `/admin/v1/orgs/${orgId}/api-keys/${old.id}/rotate`, {});
 
     // Act
     clock.set(T0 + 100 * DAY);
@@ -109,14 +77,17 @@ describe.skipIf(remote)("rotation due (API.md §12)", () => {
     const orgId = "due-changed";
     const quiet = "due-off";
     clock.set(T0);
-    const key = await createKey(target, orgId, { name: "k", scopes: ["accounts:read"] });
-    await createKey(target, quiet, { name: "k", scopes: ["accounts:read"] });
+    const key = await createKey(run.target, orgId, { name: "k", scopes: ["accounts:read"] });
+    await createKey(run.target, quiet, { name: "k", scopes: ["accounts:read"] });
     const policy = { maxLifetimeDays: null, allowedScopes: null, requireAllowlist: false };
-    await admin(target, "PUT", `/admin/v1/orgs/${quiet}/key-policy`, { ...policy, rotateAfterDays: null });
+    await admin(run.target, "PUT", `/admin/v1/orgs/${quiet}/key-policy`, {
+      ...policy,
+      rotateAfterDays: null,
+    });
     clock.set(T0 + 10 * DAY);
 
     // Act: 5 days is already behind the key, so it is due at the next run.
-    const put = await admin(target, "PUT", `/admin/v1/orgs/${orgId}/key-policy`, {
+    const put = await admin(run.target, "PUT", `/admin/v1/orgs/${orgId}/key-policy`, {
       ...policy,
       rotateAfterDays: 5,
     });
