@@ -6,6 +6,7 @@ import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-
 import { queryPages } from "../shared/dynamo/query-pages";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { uncountKey } from "./active-key-count";
+import { keyIdsOnDays } from "./day-index";
 import { keyEvents } from "./key-events";
 import { readPolicies } from "./key-policy-store";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
@@ -56,17 +57,7 @@ export function reminderDays(nowMs: number): string[] {
  */
 export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<ReminderRun> {
   const now = deps.clock();
-  const ids: string[] = [];
-  for (const day of reminderDays(now)) {
-    const pages = queryPages(deps.db, {
-      TableName: deps.table,
-      IndexName: KEYS_BY_EXPIRY_DAY_INDEX,
-      KeyConditionExpression: "expiryDay = :day",
-      ExpressionAttributeValues: { ":day": day },
-    });
-    for await (const entries of pages)
-      for (const entry of entries) if (typeof entry.pk === "string") ids.push(entry.pk);
-  }
+  const ids = await keyIdsOnDays(deps, KEYS_BY_EXPIRY_DAY_INDEX, "expiryDay", reminderDays(now));
   const items = await readKeys(deps, ids);
   const due = [...items.values()].flatMap((item) => {
     const threshold = reminderDue(item, now);

@@ -2,7 +2,7 @@ import { DEFAULT_KEY_POLICY } from "../../contract/api-types";
 import { KEYS_BY_ROTATION_DUE_DAY_INDEX } from "../../contract/tables";
 import { auditItem } from "../shared/api-keys/audit-events";
 import { type ApiKeyItem, keyStatus, toKeyRecord } from "../shared/api-keys/key-record";
-import { queryPages } from "../shared/dynamo/query-pages";
+import { keyIdsOnDays } from "./day-index";
 import { keyEvents } from "./key-events";
 import { readPolicies } from "./key-policy-store";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
@@ -42,17 +42,12 @@ export async function sendRotationDueReminders(deps: KeyServiceDeps): Promise<nu
   const now = deps.clock();
   // First the days of orgs whose rotateAfterDays changed since the last run.
   await recomputeMarkedOrgs(deps, now);
-  const ids: string[] = [];
-  for (const day of rotationDueDays(now)) {
-    const pages = queryPages(deps.db, {
-      TableName: deps.table,
-      IndexName: KEYS_BY_ROTATION_DUE_DAY_INDEX,
-      KeyConditionExpression: "rotationDueDay = :day",
-      ExpressionAttributeValues: { ":day": day },
-    });
-    for await (const entries of pages)
-      for (const entry of entries) if (typeof entry.pk === "string") ids.push(entry.pk);
-  }
+  const ids = await keyIdsOnDays(
+    deps,
+    KEYS_BY_ROTATION_DUE_DAY_INDEX,
+    "rotationDueDay",
+    rotationDueDays(now),
+  );
   const items = [...(await readKeys(deps, ids)).values()].filter(
     (item) =>
       keyStatus(item, now) === "active" &&

@@ -10,6 +10,35 @@ import { ScopeChoices } from "./ScopeChoices";
 const daysOf = (text: string): number | null => (text.trim() === "" ? null : Number(text));
 const textOf = (days: number | null) => (days === null ? "" : String(days));
 
+/** A number of days, 1 to 3650, or empty for none; its hint read with it. */
+function DaysField(props: {
+  label: string;
+  id: string;
+  hint: string;
+  value: string;
+  onInput: (text: string) => void;
+}) {
+  return (
+    <>
+      <label class="field">
+        {props.label}
+        <input
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={3650}
+          value={props.value}
+          onInput={(event) => props.onInput(event.currentTarget.value)}
+          aria-describedby={props.id}
+        />
+      </label>
+      <p id={props.id} class="hint">
+        {props.hint}
+      </p>
+    </>
+  );
+}
+
 /**
  * The section "Key policy" (API.md §12): the org's rules for its keys, read when the page opens and
  * replaced whole by "Save policy". All scopes checked means any scope (`allowedScopes: null`). The
@@ -62,21 +91,13 @@ export function KeyPolicySection(props: {
         <p role="status">Loading the key policy…</p>
       ) : (
         <form onSubmit={submit} noValidate>
-          <label class="field">
-            Maximum lifetime (days)
-            <input
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={3650}
-              value={maxLifetime}
-              onInput={(event) => setMaxLifetime(event.currentTarget.value)}
-              aria-describedby="max-lifetime-hint"
-            />
-          </label>
-          <p id="max-lifetime-hint" class="hint">
-            1 to 3650. Every new key must expire within this many days. Empty: no maximum.
-          </p>
+          <DaysField
+            label="Maximum lifetime (days)"
+            id="max-lifetime-hint"
+            hint="1 to 3650. Every new key must expire within this many days. Empty: no maximum."
+            value={maxLifetime}
+            onInput={setMaxLifetime}
+          />
           <ScopeChoices
             legend="Allowed scopes"
             hint="Keys may hold only these scopes. All checked means any scope."
@@ -91,21 +112,13 @@ export function KeyPolicySection(props: {
             />{" "}
             Require an IP allowlist
           </label>
-          <label class="field">
-            Remind to rotate after (days)
-            <input
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={3650}
-              value={rotateAfter}
-              onInput={(event) => setRotateAfter(event.currentTarget.value)}
-              aria-describedby="rotate-after-hint"
-            />
-          </label>
-          <p id="rotate-after-hint" class="hint">
-            1 to 3650. A key this old is marked "Rotation due" and an event is sent. Empty: no reminders.
-          </p>
+          <DaysField
+            label="Remind to rotate after (days)"
+            id="rotate-after-hint"
+            hint='1 to 3650. A key this old is marked "Rotation due" and an event is sent. Empty: no reminders.'
+            value={rotateAfter}
+            onInput={setRotateAfter}
+          />
           <ErrorAlert message={error} />
           <div class="actions policy-actions">
             <button type="submit" class="primary" disabled={busy}>
