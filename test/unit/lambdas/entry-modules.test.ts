@@ -35,6 +35,8 @@ function without(...names: string[]): void {
 
 afterEach(() => {
   vi.unstubAllEnvs();
+  // No module that failed to load stays cached for the next test, or the next file in this worker.
+  vi.resetModules();
 });
 
 describe("the Lambda entry modules", () => {

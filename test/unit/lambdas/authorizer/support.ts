@@ -6,8 +6,8 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, expect, vi } from "vitest";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, expect, type MockInstance, vi } from "vitest";
 import type { Runtime, Settings } from "../../../../contract/runtime";
 import { createHandler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { generateApiKey } from "../../../../lambdas/shared/api-keys/api-key";
@@ -26,10 +26,9 @@ export const WINDOW_START = Date.UTC(2025, 0, 15, 10, 0, 0) / 1000;
 export const PREVIOUS_WINDOW_START = WINDOW_START - WINDOW;
 export const RESET_AT = WINDOW_START + WINDOW;
 
-export const ddb = mockClient(DynamoDBClient);
-export const consoleSpies = (["log", "info", "warn", "error", "debug", "trace"] as const).map((method) =>
-  vi.spyOn(console, method).mockImplementation(() => undefined),
-);
+/** The mocked client and the captured console, made anew for each file by `useMockedKeysTable`. */
+export let ddb: AwsClientStub<DynamoDBClient>;
+export let consoleSpies: MockInstance[] = [];
 
 /** What the authorizer tests build it over: the fixed clock, a client `ddb` answers, the test settings. */
 export function testRuntime(settings: Partial<Settings> = {}): Runtime {
@@ -55,12 +54,17 @@ export const handler = createHandler(testRuntime());
 
 /** Registers the hooks every authorizer test file needs: a reset mock, a quiet console. */
 export function useMockedKeysTable(): void {
+  ddb = mockClient(DynamoDBClient);
+  consoleSpies = (["log", "info", "warn", "error", "debug", "trace"] as const).map((method) =>
+    vi.spyOn(console, method).mockImplementation(() => undefined),
+  );
   afterEach(() => {
     ddb.reset();
     for (const spy of consoleSpies) spy.mockClear();
   });
 
   afterAll(() => {
+    ddb.restore();
     for (const spy of consoleSpies) spy.mockRestore();
   });
 }

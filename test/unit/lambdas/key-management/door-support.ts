@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
-import { afterEach, beforeEach, expect, type MockInstance, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, expect, type MockInstance, vi } from "vitest";
 import { createHandler as createDirectHandler } from "../../../../lambdas/key-management/doors/direct.handler";
 import { createHandler as createHttpHandler } from "../../../../lambdas/key-management/doors/http.handler";
 import {
@@ -24,8 +24,8 @@ import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
  */
 expect.extend(allCustomMatcherWithAliases);
 
-export const ddb = mockClient(DynamoDBDocumentClient);
-answerPolicyReads();
+/** The mocked document client, made anew for each file by `useDoorTestSetup`. */
+export let ddb: AwsClientStub<DynamoDBDocumentClient>;
 const state = { clock: NOW, logs: [] as MockInstance[] };
 
 /** Moves the handlers' clock (reset to `NOW` before each test). */
@@ -40,6 +40,8 @@ const directHandler = createDirectHandler(runtime);
 
 /** Registers the per-test setup: the clock back at `NOW`, a quiet console, fresh mocks. */
 export function useDoorTestSetup(): void {
+  ddb = mockClient(DynamoDBDocumentClient);
+  answerPolicyReads();
   beforeEach(() => {
     state.clock = NOW;
     state.logs = [vi.spyOn(console, "log"), vi.spyOn(console, "warn"), vi.spyOn(console, "error")].map(
@@ -51,6 +53,7 @@ export function useDoorTestSetup(): void {
     resetPolicyReads();
     vi.restoreAllMocks();
   });
+  afterAll(() => ddb.restore());
 }
 
 /** Everything the handler wrote to the console during the test. */

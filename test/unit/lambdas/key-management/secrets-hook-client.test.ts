@@ -18,6 +18,9 @@ vi.mock("@aws-sdk/client-secrets-manager", async (importOriginal) => {
   return { ...actual, SecretsManagerClient: CountedClient };
 });
 
+// A fresh module graph, so the door is loaded over the counted class even in a worker that loaded it
+// before (the unit tier shares modules between files).
+vi.resetModules();
 const { createHandler } = await import("../../../../lambdas/key-management/doors/http.handler");
 const { adminEvent, KEYS_RESOURCE, lambdaContext, offlineDynamo, SETTINGS } = await import("./helpers");
 

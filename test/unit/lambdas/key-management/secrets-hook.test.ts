@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-s
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
-import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { createHandler } from "../../../../lambdas/key-management/doors/http.handler";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import {
@@ -88,6 +88,10 @@ afterEach(() => {
   resetPolicyReads();
   sm.reset();
   vi.restoreAllMocks();
+});
+afterAll(() => {
+  ddb.restore();
+  sm.restore();
 });
 
 const logged = () => logs.flatMap((spy) => spy.mock.calls.map((args) => args.join(" "))).join("\n");

@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
-import { afterEach, expect } from "vitest";
+import { afterAll, afterEach, expect } from "vitest";
 import type { RetryPolicy } from "../../../../contract/runtime";
 import type { KeyServiceDeps } from "../../../../lambdas/key-management/key-store";
 import { AUDIT_RETENTION_SECONDS } from "../../../../lambdas/shared/api-keys/audit-events";
@@ -17,15 +17,18 @@ import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
  */
 expect.extend(allCustomMatcherWithAliases);
 
-export const ddb = mockClient(DynamoDBDocumentClient);
-answerPolicyReads();
+/** The mocked document client, made anew for each file by `useVerbTestSetup`. */
+export let ddb: AwsClientStub<DynamoDBDocumentClient>;
 
-/** Resets the mocked client after each test. */
+/** Mocks the document client for this file, resets it after each test and restores it at the end. */
 export function useVerbTestSetup(): void {
+  ddb = mockClient(DynamoDBDocumentClient);
+  answerPolicyReads();
   afterEach(() => {
     ddb.reset();
     resetPolicyReads();
   });
+  afterAll(() => ddb.restore());
 }
 
 /** The project's retry policy with jitter fixed at the middle and sleeps that return at once (or are recorded). */

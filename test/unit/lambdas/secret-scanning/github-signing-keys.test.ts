@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { GITHUB_SIGNING_KEYS_PK } from "../../../../contract/tables";
 import {
   SIGNING_KEYS_CACHE_MS,
@@ -21,6 +21,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => {
   ddb.reset();
 });
+afterAll(() => ddb.restore());
 
 describe("verifyReportSignature", () => {
   it("accepts GitHub's form: base64 DER ECDSA P-256 over SHA-256 of the raw body", () => {

@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { GITHUB_SIGNING_KEYS_PK } from "../../../../contract/tables";
 import {
   type Fetch,
@@ -17,6 +17,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => {
   ddb.reset();
 });
+afterAll(() => ddb.restore());
 
 const NOW = Date.parse("2026-11-26T09:00:00.000Z");
 const pem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();

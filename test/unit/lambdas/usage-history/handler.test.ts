@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../../../lambdas/usage-history/usage-history.handler";
 
 const W1 = 1_795_000_500;
@@ -56,6 +56,7 @@ afterEach(() => {
   ddb.reset();
   vi.restoreAllMocks();
 });
+afterAll(() => ddb.restore());
 
 describe("usage history writer", () => {
   it("puts each closed window once, conditionally, folds it into the key's week, and skips records that closed none", async () => {

@@ -8,7 +8,7 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Runtime, Settings } from "../../../../contract/runtime";
 import { createHandler as createWebhook } from "../../../../lambdas/webhooks/create-webhook.handler";
 import { createHandler as updateWebhook } from "../../../../lambdas/webhooks/update-webhook.handler";
@@ -87,6 +87,7 @@ const LOOPBACK = JSON.stringify({ url: "http://127.0.0.1:4000/hook", events: ["a
 afterEach(() => {
   db.reset();
 });
+afterAll(() => db.restore());
 
 describe("the subscription routes' bodies", () => {
   it("refuse a loopback URL where the deployment does not allow one, naming the field", async () => {

@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { mockClient } from "aws-sdk-client-mock";
 import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { invitationProblem, inviteAdmin } from "../../../../lib/admin-client/invite-admin";
 
 expect.extend(allCustomMatcherWithAliases);
@@ -22,6 +22,7 @@ const client = () =>
 const invitation = { userPoolId: "eu-west-1_AbCdEf123", email: "ada@example.com", orgId: "acme" };
 
 afterEach(() => cognito.reset());
+afterAll(() => cognito.restore());
 
 describe("invite-admin", () => {
   it("creates the person with custom:orgId and puts them in key-admins", async () => {

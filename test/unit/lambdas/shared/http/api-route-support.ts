@@ -1,9 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
-import { afterAll, afterEach, beforeEach, expect, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, expect, type MockInstance, vi } from "vitest";
 import type { Runtime } from "../../../../../contract/runtime";
 import { createHandler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
 import { createHandler as listAccounts } from "../../../../../lambdas/accounts/list-accounts.handler";
@@ -39,12 +39,11 @@ const LIVE_CONTEXT: Record<string, string> = {
   ipAllowed: "true",
 };
 
-export const db = mockClient(DynamoDBDocumentClient);
+/** The mocked document client, made anew for each file by `useApiRouteTestSetup`. */
+export let db: AwsClientStub<DynamoDBDocumentClient>;
 let now = NOW;
-/** The console, captured: what the chain logs, for the tests that read it. */
-export const consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((method) =>
-  vi.spyOn(console, method).mockImplementation(() => undefined),
-);
+/** The console, captured for each file: what the chain logs, for the tests that read it. */
+export let consoleSpies: MockInstance[] = [];
 
 /** What the routes are built over: a clock the tests move, a client the mock answers, the data table. */
 const runtime: Runtime = {
@@ -65,6 +64,10 @@ export const setNow = (instant: number) => {
 
 /** Registers the per-test setup: the clock back at `NOW`, fresh mocks, a quiet console restored at the end. */
 export function useApiRouteTestSetup(): void {
+  db = mockClient(DynamoDBDocumentClient);
+  consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((method) =>
+    vi.spyOn(console, method).mockImplementation(() => undefined),
+  );
   beforeEach(() => {
     now = NOW;
   });
@@ -75,6 +78,7 @@ export function useApiRouteTestSetup(): void {
   });
 
   afterAll(() => {
+    db.restore();
     for (const spy of consoleSpies) spy.mockRestore();
   });
 }

@@ -128,6 +128,7 @@ afterEach(() => {
   for (const spy of consoleSpies) spy.mockClear();
 });
 afterAll(() => {
+  db.restore();
   for (const spy of consoleSpies) spy.mockRestore();
 });
 

@@ -82,6 +82,8 @@ afterEach(() => {
 });
 
 afterAll(() => {
+  ddb.restore();
+  documents.restore();
   for (const spy of consoleSpies) spy.mockRestore();
   stdoutSpy.mockRestore();
   delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
