@@ -1,15 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { App, Stack } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "../../bench/deployed-bundles";
+import { BUNDLE_BUDGET_BYTES, buildDeployedBundles, DEPLOYED_BUILD } from "../../bench/deployed-bundles";
 import { deployedFunctions as benchedFunctions } from "../../bench/function-loads";
 import { handlerModules, ROUTES } from "../../contract/routes";
 import { ENVIRONMENT_NAMES } from "../../lib/config";
 import { FynexFunction } from "../../lib/constructs/fynex-function";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
-import { synthesize } from "./synth";
+import { appContext, synthesize } from "./synth";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENAPI_HANDLER = "lambdas/openapi/openapi.handler";
@@ -32,21 +36,18 @@ const declarationsIn = (inputs: string[]) =>
   inputs.filter((input) => input.startsWith("contract/routes/") && input !== "contract/routes/route.ts");
 
 /**
- * Bundled as the stack bundles (esbuild, ES module entry points). The AWS SDK is left external here:
- * it cannot pull the generator, the CDK or `lib/` in, and bundling it thirty times would make this
- * check slow.
+ * Bundled as the stack bundles (the deployed build, lib/lambda-bundling.ts), but for what only makes
+ * the check slow: the AWS SDK is left external here (it cannot pull the generator, the CDK or `lib/`
+ * in, and bundling it thirty times would take long), and nothing is minified or mapped.
  */
 const BUNDLING: BuildOptions = {
-  bundle: true,
-  platform: "node",
-  target: "node22",
-  format: "cjs",
-  mainFields: ["module", "main"],
+  ...DEPLOYED_BUILD,
+  minify: false,
+  sourcemap: false,
   external: ["@aws-sdk/*", "@smithy/*"],
   outdir: resolve(ROOT, "cdk.out/bundle-check"),
   write: false,
   metafile: true,
-  logLevel: "silent",
 };
 
 /** A module path from the project root, without extension: `lambdas/authorizer/authorizer.handler`. */
@@ -206,6 +207,35 @@ describe("Lambda bundles", () => {
       .map(([module, bundle]) => `${module}: ${bundle.bytes} B`);
     expect(bundles.size).toBe(modules.length);
     expect(over, `bundles over ${BUNDLE_BUDGET_BYTES} B`).toEqual([]);
+  }, 120_000);
+
+  it("bundles through CDK what the bench and these tests build, byte for byte (one function)", async () => {
+    // Prepare: a stack of one function, bundled by CDK as `cdk synth` bundles (the other infra tests
+    // skip bundling), and the same handler built with the bench's options into a file of CDK's name.
+    const handler = "lambdas/usage-history/usage-history.handler";
+    const outdir = await mkdtemp(join(tmpdir(), "fynex-cdk-bundle-"));
+    try {
+      const app = new App({ outdir, context: { ...appContext(), "aws:cdk:bundling-stacks": ["**"] } });
+      new FynexFunction(new Stack(app, "BundleCheck"), "UsageHistory", {
+        projectRoot: ROOT,
+        handler: `${handler}.ts`,
+        logRetention: RetentionDays.ONE_DAY,
+        logRemovalPolicy: "destroy",
+      });
+      const assets = readdirSync(outdir).filter((name) => name.startsWith("asset."));
+      expect(assets).toHaveLength(1);
+      const ours = join(outdir, "ours", "index.js");
+      await build({ ...DEPLOYED_BUILD, entryPoints: [join(ROOT, `${handler}.ts`)], outfile: ours });
+
+      // Assess: the same code file, so the options CDK is handed are the ones measured.
+      const cdkBundle = await readFile(join(outdir, assets[0] as string, "index.js"), "utf8");
+      const ourBundle = await readFile(ours, "utf8");
+      expect(cdkBundle.length).toBeGreaterThan(100_000);
+      expect(cdkBundle.length, "CDK's bundle's length").toBe(ourBundle.length);
+      expect(cdkBundle === ourBundle, "CDK's bundle equals the bench's").toBe(true);
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("bundles the generator into the OpenAPI Lambda, which serves the document", () => {
