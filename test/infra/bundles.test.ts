@@ -159,7 +159,7 @@ describe("Lambda bundles", () => {
     const leaked = forbiddenInputs(inputs);
     expect(leaked).toContain("lib/gateway-responses.ts");
     expect(leaked).toContain("packages/secretlint-rule-fynex/src/fynex-keys.ts");
-    expect(leaked.some((input) => input.startsWith("node_modules/constructs/"))).toBe(true);
+    expect(leaked.some((input) => /(^|\/)node_modules\/constructs\//.test(input))).toBe(true);
   });
 
   it("keeps the OpenAPI generator, the route table and the document-only answers out of every other function", () => {
