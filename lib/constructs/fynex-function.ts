@@ -5,7 +5,7 @@ import { Architecture, CfnFunction, Function as LambdaFunction, Runtime } from "
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
 import { ACTIVE_KEY_COUNTER_PREFIX, COUNTER_MOVE_ATTRIBUTES } from "../../contract/write-attributes";
-import { LAMBDA_BUNDLING, type LambdaBundling } from "../lambda-bundling";
+import { type LambdaBundling, lambdaBundling } from "../lambda-bundling";
 import type { FynexTable } from "./fynex-table";
 import { type LogSettings, ownLogGroup } from "./own-log-group";
 
@@ -149,7 +149,7 @@ export class FynexFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: FynexFunctionProps) {
     const { logGroup, role } = ownLogGroup(scope, id, props);
     const entry = path.join(props.projectRoot, props.handler);
-    const bundling = LAMBDA_BUNDLING;
+    const bundling = lambdaBundling(props.projectRoot);
     super(scope, id, {
       entry,
       projectRoot: props.projectRoot,
@@ -176,6 +176,11 @@ export class FynexFunction extends NodejsFunction {
         target: bundling.target,
         format: OUTPUT_FORMAT[bundling.format],
         mainFields: bundling.mainFields,
+        // The credential provider's stand-in (docs/DECISIONS.md #334), by absolute path: CDK bundles
+        // with this project's esbuild, on this machine (a Docker bundling would not see the path).
+        esbuildArgs: {
+          "--alias": Object.entries(bundling.alias).map(([from, to]) => `${from}=${to}`),
+        },
         // The SDK is bundled, not taken from the runtime: the deployed code runs against the exact
         // SDK version it was tested with, and a cold start loads one pre-shaken file instead of
         // resolving the runtime's full SDK packages from disk.
