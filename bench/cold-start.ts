@@ -8,7 +8,8 @@ import { median } from "./stats";
 
 /**
  * Builds a file as the stack bundles a Lambda (lib/constructs/fynex-function.ts: esbuild, minified,
- * CommonJS, node22, ES-module entry points first, the SDK bundled, a source map beside it).
+ * CommonJS, node22, ES-module entry points first, the SDK bundled with the environment-only credential
+ * provider, a source map beside it: `DEPLOYED_BUILD`, from lib/lambda-bundling.ts).
  */
 export async function bundle(entry: string, outfile: string): Promise<number> {
   await build({ ...DEPLOYED_BUILD, entryPoints: [entry], outfile });

@@ -1,5 +1,9 @@
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
+import { lambdaBundling } from "../lib/lambda-bundling";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * A function's bundle may weigh this many bytes at most (DESIGN.md "Measured budgets"), the code file
@@ -8,19 +12,15 @@ import { type BuildOptions, build, type Metafile } from "esbuild";
 export const BUNDLE_BUDGET_BYTES = 550_000;
 
 /**
- * esbuild's options as the stack bundles a Lambda (lib/constructs/fynex-function.ts: minified,
- * CommonJS, node22, ES-module entry points first, the SDK bundled, a source map beside it), so the
- * bench, the byte budget's test and the deployed artifact weigh the same file.
+ * esbuild's options as the stack bundles a Lambda: the stack's own definition (lib/lambda-bundling.ts:
+ * minified, CommonJS, node22, ES-module entry points first, the environment-only credential provider,
+ * a source map beside it), with the SDK bundled, so the bench, the byte budget's test and the deployed
+ * artifact weigh the same file.
  */
 export const DEPLOYED_BUILD: BuildOptions = {
   bundle: true,
   platform: "node",
-  target: "node22",
-  format: "cjs",
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ["module", "main"],
+  ...lambdaBundling(ROOT),
   logLevel: "silent",
 };
 

@@ -152,8 +152,8 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   for the store's growth or the machine's drift). Both warmed up first. The local runtime's webhook
   poller is off: deliveries run apart from the request path (deployed, another Lambda).
 - **Cold start**: the authorizer is bundled as the stack bundles it (esbuild, minified, CommonJS,
-  the SDK bundled, a source map); a fresh \`node\` process loads it as deployed (no
-  \`NODE_OPTIONS\`: source maps are off on the authorizer) and answers one request against the local DynamoDB. The floor is
+  the SDK bundled with a credential provider that reads the environment only, a source map); a fresh
+  \`node\` process loads it as deployed (no \`NODE_OPTIONS\`: source maps are off on the authorizer) and answers one request against the local DynamoDB. The floor is
   a fresh process loading a bundle of only the DynamoDB client and \`UpdateItemCommand\`, built the same
   way, sending one UpdateItem. Median of ${settings.coldRuns} runs each, interleaved, wall time from
   spawn to exit.

@@ -5,8 +5,12 @@ import { Architecture, CfnFunction, Function as LambdaFunction, Runtime } from "
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
 import { ACTIVE_KEY_COUNTER_PREFIX, COUNTER_MOVE_ATTRIBUTES } from "../../contract/write-attributes";
+import { type LambdaBundling, lambdaBundling } from "../lambda-bundling";
 import type { FynexTable } from "./fynex-table";
 import { type LogSettings, ownLogGroup } from "./own-log-group";
+
+/** CDK's name for each output format the bundling may ask for. */
+const OUTPUT_FORMAT = { cjs: OutputFormat.CJS } satisfies Record<LambdaBundling["format"], OutputFormat>;
 
 /** What every function of a stage shares: the project it is bundled from and how its logs are kept. */
 export interface FunctionSettings extends LogSettings {
@@ -145,6 +149,7 @@ export class FynexFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: FynexFunctionProps) {
     const { logGroup, role } = ownLogGroup(scope, id, props);
     const entry = path.join(props.projectRoot, props.handler);
+    const bundling = lambdaBundling(props.projectRoot);
     super(scope, id, {
       entry,
       projectRoot: props.projectRoot,
@@ -163,14 +168,19 @@ export class FynexFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        // The map only needs positions: leaving the sources out keeps the artifact small.
-        sourcesContent: false,
-        target: "node22",
-        format: OutputFormat.CJS,
-        // ES module entry points let esbuild drop the parts of the SDK a handler never calls.
-        mainFields: ["module", "main"],
+        // The project's one definition (lib/lambda-bundling.ts), which the bench and the bundle
+        // tests build with too, handed to CDK's esbuild in CDK's names.
+        minify: bundling.minify,
+        sourceMap: bundling.sourcemap,
+        sourcesContent: bundling.sourcesContent,
+        target: bundling.target,
+        format: OUTPUT_FORMAT[bundling.format],
+        mainFields: bundling.mainFields,
+        // The credential provider's stand-in (docs/DECISIONS.md #334), by absolute path: CDK bundles
+        // with this project's esbuild, on this machine (a Docker bundling would not see the path).
+        esbuildArgs: {
+          "--alias": Object.entries(bundling.alias).map(([from, to]) => `${from}=${to}`),
+        },
         // The SDK is bundled, not taken from the runtime: the deployed code runs against the exact
         // SDK version it was tested with, and a cold start loads one pre-shaken file instead of
         // resolving the runtime's full SDK packages from disk.

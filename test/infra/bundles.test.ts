@@ -1,17 +1,26 @@
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { App, Stack } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "../../bench/deployed-bundles";
+import { BUNDLE_BUDGET_BYTES, buildDeployedBundles, DEPLOYED_BUILD } from "../../bench/deployed-bundles";
 import { deployedFunctions as benchedFunctions } from "../../bench/function-loads";
 import { handlerModules, ROUTES } from "../../contract/routes";
+import { MISSING_CREDENTIALS } from "../../lambdas/shared/env-credentials";
 import { ENVIRONMENT_NAMES } from "../../lib/config";
 import { FynexFunction } from "../../lib/constructs/fynex-function";
+import { ENV_CREDENTIALS_MODULE } from "../../lib/lambda-bundling";
 import { isBucketDeploymentProvider } from "./bucket-deployment";
-import { synthesize } from "./synth";
+import { appContext, synthesize } from "./synth";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const execFileAsync = promisify(execFile);
 const OPENAPI_HANDLER = "lambdas/openapi/openapi.handler";
 const AUTHORIZER_HANDLER = "lambdas/authorizer/authorizer.handler";
 
@@ -32,22 +41,59 @@ const declarationsIn = (inputs: string[]) =>
   inputs.filter((input) => input.startsWith("contract/routes/") && input !== "contract/routes/route.ts");
 
 /**
- * Bundled as the stack bundles (esbuild, ES module entry points). The AWS SDK is left external here:
- * it cannot pull the generator, the CDK or `lib/` in, and bundling it thirty times would make this
- * check slow.
+ * Bundled as the stack bundles (the deployed build, lib/lambda-bundling.ts), but for what only makes
+ * the check slow: the AWS SDK is left external here (it cannot pull the generator, the CDK or `lib/`
+ * in, and bundling it thirty times would take long), and nothing is minified or mapped.
  */
 const BUNDLING: BuildOptions = {
-  bundle: true,
-  platform: "node",
-  target: "node22",
-  format: "cjs",
-  mainFields: ["module", "main"],
+  ...DEPLOYED_BUILD,
+  minify: false,
+  sourcemap: false,
   external: ["@aws-sdk/*", "@smithy/*"],
   outdir: resolve(ROOT, "cdk.out/bundle-check"),
   write: false,
   metafile: true,
-  logLevel: "silent",
 };
+
+/**
+ * The SDK's Node credential chain: the default provider's package and what only it pulls in (SSO, ini
+ * files, login, process, web identity, HTTP and instance-metadata providers, the nested STS/SSO
+ * clients, the token providers). A deployed bundle reads its role's credentials from the environment
+ * alone (lib/lambda-bundling.ts, docs/DECISIONS.md #334). Matched wherever `node_modules` lives (a
+ * worktree's may be a link elsewhere).
+ */
+const NODE_CREDENTIAL_CHAIN =
+  /(^|\/)node_modules\/(@aws-sdk\/(credential-provider-(?!env\/)[^/]+|nested-clients|token-providers)|@smithy\/credential-provider-imds)\//;
+
+/** The inputs of a bundle that belong to the SDK's Node credential chain. */
+const credentialChainIn = (inputs: string[]) => inputs.filter((input) => NODE_CREDENTIAL_CHAIN.test(input));
+
+/** A handler module bundled as deployed: its code file's size, and its inputs (by output, from the metafile). */
+interface DeployedArtifact {
+  bytes: number;
+  inputs: string[];
+}
+
+let deployedArtifacts: Promise<Map<string, DeployedArtifact>> | undefined;
+
+/** Every function the stack deploys bundled as deployed, the SDK bundled and minified (built once). */
+function deployedBundles(): Promise<Map<string, DeployedArtifact>> {
+  deployedArtifacts ??= (async () => {
+    const modules = [...deployedFunctions.entries].map(moduleOf).sort();
+    const outdir = resolve(ROOT, "cdk.out/budget");
+    const { bundles, metafile } = await buildDeployedBundles(ROOT, modules, outdir, false);
+    return new Map(
+      [...bundles].map(([module, bundle]) => [
+        module,
+        {
+          bytes: bundle.bytes,
+          inputs: Object.keys(metafile.outputs[relative(process.cwd(), bundle.file)]?.inputs ?? {}),
+        },
+      ]),
+    );
+  })();
+  return deployedArtifacts;
+}
 
 /** A module path from the project root, without extension: `lambdas/authorizer/authorizer.handler`. */
 const moduleOf = (file: string) => relative(ROOT, resolve(ROOT, file)).replace(/\.ts$/, "");
@@ -158,7 +204,7 @@ describe("Lambda bundles", () => {
     const leaked = forbiddenInputs(inputs);
     expect(leaked).toContain("lib/gateway-responses.ts");
     expect(leaked).toContain("packages/secretlint-rule-fynex/src/fynex-keys.ts");
-    expect(leaked.some((input) => input.startsWith("node_modules/constructs/"))).toBe(true);
+    expect(leaked.some((input) => /(^|\/)node_modules\/constructs\//.test(input))).toBe(true);
   });
 
   it("keeps the OpenAPI generator, the route table and the document-only answers out of every other function", () => {
@@ -197,15 +243,154 @@ describe("Lambda bundles", () => {
 
   it("keeps every function the stack deploys, bundled as deployed, within 550,000 bytes", async () => {
     // Prepare: the real artifacts, the SDK bundled and minified (only sizes; nothing written).
-    const modules = [...deployedFunctions.entries].map(moduleOf).sort();
-    const { bundles } = await buildDeployedBundles(ROOT, modules, resolve(ROOT, "cdk.out/budget"), false);
+    const bundles = await deployedBundles();
 
     // Assess: a size is not a timing; the bench reports load times, nothing asserts them.
     const over = [...bundles]
       .filter(([, bundle]) => bundle.bytes > BUNDLE_BUDGET_BYTES)
       .map(([module, bundle]) => `${module}: ${bundle.bytes} B`);
-    expect(bundles.size).toBe(modules.length);
+    expect(bundles.size).toBe(deployedFunctions.entries.size);
     expect(over, `bundles over ${BUNDLE_BUDGET_BYTES} B`).toEqual([]);
+  }, 120_000);
+
+  it("keeps the SDK's Node credential chain out of every deployed bundle: credentials come from the environment", async () => {
+    // Prepare: the real artifacts, as above (built once for both).
+    const bundles = await deployedBundles();
+
+    // Assess: no bundle carries the chain; every one that carries an SDK client carries our provider.
+    const chains = [...bundles].flatMap(([module, bundle]) =>
+      credentialChainIn(bundle.inputs).map((input) => `${module} ← ${input}`),
+    );
+    expect(chains, "deployed bundle ← Node credential chain").toEqual([]);
+    const withClient = [...bundles].filter(([, bundle]) =>
+      bundle.inputs.some((input) => /(^|\/)node_modules\/@aws-sdk\/client-/.test(input)),
+    );
+    expect(withClient.length).toBeGreaterThan(25);
+    for (const [module, bundle] of withClient) {
+      expect(bundle.inputs, module).toContain(ENV_CREDENTIALS_MODULE);
+    }
+  }, 120_000);
+
+  it("would report a bundle built without the alias, which carries the whole chain again", async () => {
+    // Prepare: one SDK client, bundled as deployed but for the credential provider's alias.
+    const { alias: _alias, ...withoutAlias } = DEPLOYED_BUILD;
+    const result = await build({
+      ...withoutAlias,
+      stdin: {
+        contents: 'export { DynamoDBClient } from "@aws-sdk/client-dynamodb";\n',
+        resolveDir: join(ROOT, "lambdas/shared"),
+        sourcefile: "lambdas/shared/careless-client.ts",
+        loader: "ts",
+      },
+      outdir: resolve(ROOT, "cdk.out/chain-check"),
+      write: false,
+      metafile: true,
+    });
+
+    // Assess
+    const chain = credentialChainIn(Object.keys((result.metafile as Metafile).inputs));
+    for (const part of [
+      "credential-provider-node",
+      "credential-provider-sso",
+      "credential-provider-ini",
+      "nested-clients",
+    ]) {
+      expect(
+        chain.some((input) => input.includes(`/@aws-sdk/${part}/`)),
+        part,
+      ).toBe(true);
+    }
+  }, 60_000);
+
+  it("signs, once deployed, with the environment's credentials only, and says so when there are none", async () => {
+    // Prepare: an SDK client bundled as deployed, run in a fresh process whose home holds a profile
+    // with credentials (which the SDK's full chain would read) and whose environment holds none.
+    const dir = await mkdtemp(join(tmpdir(), "fynex-env-credentials-"));
+    try {
+      const file = join(dir, "client.js");
+      await build({
+        ...DEPLOYED_BUILD,
+        stdin: {
+          contents:
+            'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\n' +
+            'new DynamoDBClient({ region: "eu-west-1" }).config.credentials().then(\n' +
+            "  (credentials) => console.log(JSON.stringify(credentials)),\n" +
+            "  (error) => { console.error(error.message); process.exit(3); });\n",
+          resolveDir: join(ROOT, "lambdas/shared"),
+          sourcefile: "lambdas/shared/credentials-check.ts",
+          loader: "ts",
+        },
+        outfile: file,
+      });
+      await mkdir(join(dir, ".aws"));
+      await writeFile(
+        join(dir, ".aws", "credentials"),
+        "[default]\naws_access_key_id = profile-access-key-id\naws_secret_access_key = profile-secret\n",
+      );
+      const bare = {
+        PATH: process.env.PATH,
+        HOME: dir,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      };
+      const run = (env: NodeJS.ProcessEnv) =>
+        execFileAsync(process.execPath, [file], { env }).then(
+          ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
+          (error: { code?: number; stdout?: string; stderr?: string }) => ({
+            code: error.code ?? -1,
+            stdout: error.stdout ?? "",
+            stderr: error.stderr ?? "",
+          }),
+        );
+
+      // Act
+      const inLambda = await run({
+        ...bare,
+        AWS_ACCESS_KEY_ID: "role-access-key-id",
+        AWS_SECRET_ACCESS_KEY: "role-secret",
+        AWS_SESSION_TOKEN: "role-session-token",
+      });
+      const elsewhere = await run(bare);
+
+      // Assess
+      expect(inLambda.code, inLambda.stderr).toBe(0);
+      expect(JSON.parse(inLambda.stdout)).toMatchObject({
+        accessKeyId: "role-access-key-id",
+        sessionToken: "role-session-token",
+      });
+      expect(elsewhere.code).toBe(3);
+      expect(elsewhere.stderr).toContain(MISSING_CREDENTIALS);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("bundles through CDK what the bench and these tests build, byte for byte (one function)", async () => {
+    // Prepare: a stack of one function, bundled by CDK as `cdk synth` bundles (the other infra tests
+    // skip bundling), and the same handler built with the bench's options into a file of CDK's name.
+    const handler = "lambdas/usage-history/usage-history.handler";
+    const outdir = await mkdtemp(join(tmpdir(), "fynex-cdk-bundle-"));
+    try {
+      const app = new App({ outdir, context: { ...appContext(), "aws:cdk:bundling-stacks": ["**"] } });
+      new FynexFunction(new Stack(app, "BundleCheck"), "UsageHistory", {
+        projectRoot: ROOT,
+        handler: `${handler}.ts`,
+        logRetention: RetentionDays.ONE_DAY,
+        logRemovalPolicy: "destroy",
+      });
+      const assets = readdirSync(outdir).filter((name) => name.startsWith("asset."));
+      expect(assets).toHaveLength(1);
+      const ours = join(outdir, "ours", "index.js");
+      await build({ ...DEPLOYED_BUILD, entryPoints: [join(ROOT, `${handler}.ts`)], outfile: ours });
+
+      // Assess: the same code file, so the options CDK is handed are the ones measured.
+      const cdkBundle = await readFile(join(outdir, assets[0] as string, "index.js"), "utf8");
+      const ourBundle = await readFile(ours, "utf8");
+      expect(cdkBundle.length).toBeGreaterThan(100_000);
+      expect(cdkBundle.length, "CDK's bundle's length").toBe(ourBundle.length);
+      expect(cdkBundle === ourBundle, "CDK's bundle equals the bench's").toBe(true);
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("bundles the generator into the OpenAPI Lambda, which serves the document", () => {
