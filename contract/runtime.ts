@@ -150,4 +150,9 @@ export interface ReminderRun {
   discounted: number;
   /** Rotation-due reminders (API.md §12) that committed in this run. */
   rotationDue: number;
+  /**
+   * Reminder days (`rotationDueDay`, `expiryDay`) this run's backfill gave keys made before them
+   * (docs/DECISIONS.md #333); 0 once the backfill is complete.
+   */
+  backfilled: number;
 }

@@ -161,3 +161,15 @@ export const USAGE_TABLE: TableDefinition = {
 };
 
 export const TABLES = [KEYS_TABLE, DATA_TABLE, AUDIT_TABLE, USAGE_TABLE] as const;
+
+/**
+ * The keys table item keeping the progress of the reminder days' backfill (docs/DECISIONS.md #333):
+ * the daily run's scan for keys made before `rotationDueDay` and `expiryDay` existed. It holds the
+ * scan's position (`scanAfter`, the pk of the last item a finished page evaluated) until the scan is
+ * done, then `completedAt`. Like `KEY_POLICY#`, it can never be taken for a key: its pk is no key id
+ * (`key_` + 22 base62, which every key reader checks first), and it has no `orgId`, `createdAt`,
+ * `expiresAt`, `counted`, day or window attribute, so it is in no index and the usage stream's filter
+ * skips it. (Last in this module: declared among the others, it would cost the key doors 4 bytes of
+ * minified declarations although they never use it.)
+ */
+export const REMINDER_DAYS_BACKFILL_PK = "MIGRATION#reminder-days";

@@ -64,6 +64,42 @@ export const ROTATION_DUE_KEY_ATTRIBUTES = [
 ] as const;
 
 /**
+ * The reminder days' backfill (`lambdas/key-management/reminder-days-backfill.ts`, docs/DECISIONS.md
+ * #333) giving a key made before `expiryDay` existed its day: `SET expiryDay` under the key still live,
+ * not rotated (a rotation's grace set that expiry), with that `expiresAt`, without a day or a reminder.
+ * (Its `rotationDueDay` backfill stays within `ROTATION_DUE_KEY_ATTRIBUTES`.)
+ */
+export const EXPIRY_DAY_BACKFILL_KEY_ATTRIBUTES = [
+  "pk",
+  "revokedAt",
+  "replacedBy",
+  "expiresAt",
+  "expiryReminder",
+  "expiryDay",
+] as const;
+
+/** The backfill's progress item (`REMINDER_DAYS_BACKFILL_PK`): its scan position, then its completion. */
+export const BACKFILL_MARKER_ATTRIBUTES = ["pk", "scanAfter", "completedAt"] as const;
+
+/**
+ * What the backfill's Scan of the keys table reads, IAM's `dynamodb:Attributes` of a Scan (with
+ * `Select: SPECIFIC_ATTRIBUTES`): what it projects and what its filter reads, never a key's hash,
+ * scopes or allowlist.
+ */
+export const BACKFILL_SCAN_ATTRIBUTES = [
+  "pk",
+  "orgId",
+  "createdAt",
+  "expiresAt",
+  "revokedAt",
+  "replacedBy",
+  "rotationDueDay",
+  "rotationReminded",
+  "expiryDay",
+  "expiryReminder",
+] as const;
+
+/**
  * The daily run's discount of an expired key (`discountExpiredKeys` in
  * `lambdas/key-management/expiry-reminders.ts`): `REMOVE counted` under `attribute_exists(counted) AND
  * expiresAt <= :now`. With `COUNTER_MOVE_ATTRIBUTES` on the counter item.

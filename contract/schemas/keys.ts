@@ -45,11 +45,12 @@ export const scopeSchema = z.enum(SCOPES, {
   error: () => `Unknown scope; expected one of ${SCOPES.join(", ")}.`,
 });
 
-/** A non-empty set of scopes; duplicates are folded, first occurrence kept in place. */
-export const scopesSchema = z
-  .array(scopeSchema)
-  .min(1, "Give at least one scope.")
-  .transform((scopes) => [...new Set(scopes)]);
+/**
+ * A non-empty list of scopes, kept as sent: the key policy names a refused scope at `scopes[i]`, its
+ * position in the body (API.md §12). The verbs fold duplicates, first occurrence kept in place, after the policy's check
+ * (`newKeyItem`, `updateKey`), so what is stored holds each scope once.
+ */
+export const scopesSchema = z.array(scopeSchema).min(1, "Give at least one scope.");
 export type Scopes = z.infer<typeof scopesSchema>;
 
 const isoDateTime = z.iso.datetime({ offset: true });

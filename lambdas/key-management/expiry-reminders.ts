@@ -12,6 +12,7 @@ import { readPolicies } from "./key-policy-store";
 import { commit, type KeyServiceDeps, putAudit } from "./key-store";
 import { readKeys } from "./list-keys";
 import { expiryDayOf } from "./new-key";
+import { backfillReminderDays } from "./reminder-days-backfill";
 import { sendRotationDueReminders } from "./rotation-reminders";
 
 /**
@@ -48,8 +49,9 @@ export function reminderDays(nowMs: number): string[] {
 }
 
 /**
- * Sends the reminders due now. Candidates come from the expiry index (never a scan); each is judged
- * on its base item, read strongly consistently, and reminded in one transaction: the key item's
+ * Sends the reminders due now, after the backfill's bounded pages while it is not complete (#333).
+ * Candidates come from the expiry index (never a scan); each is judged on its base item, read
+ * strongly consistently, and reminded in one transaction: the key item's
  * `expiryReminder` (conditional on the key still live, with that expiry, not reminded so already),
  * the audit event and the outbox item. A concurrent run, a revoke or a rotation in between makes the
  * condition fail and the reminder is simply not sent by this run. After the 1-day reminder the key
@@ -57,6 +59,12 @@ export function reminderDays(nowMs: number): string[] {
  */
 export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<ReminderRun> {
   const now = deps.clock();
+  // First, keys made before their reminder days existed get them (#333), so this run finds them. A
+  // failed backfill fails the run only once the reminders went: they never wait on it.
+  const backfill = await backfillReminderDays(deps, now).then(
+    (done) => ({ daysSet: done.daysSet }),
+    (error: unknown) => ({ daysSet: 0, error }),
+  );
   const ids = await keyIdsOnDays(deps, KEYS_BY_EXPIRY_DAY_INDEX, "expiryDay", reminderDays(now));
   const items = await readKeys(deps, ids);
   const due = [...items.values()].flatMap((item) => {
@@ -73,13 +81,16 @@ export async function sendExpiryReminders(deps: KeyServiceDeps): Promise<Reminde
     const policy = policies.get(item.orgId)?.rules ?? DEFAULT_KEY_POLICY;
     if (await remind(deps, item, threshold, now, policy)) sent++;
   }
-  return {
+  const run: ReminderRun = {
     checked: ids.length,
     sent,
     discounted: await discountExpiredKeys(deps, now),
     // The same daily run sends the rotation reminders (API.md §12).
     rotationDue: await sendRotationDueReminders(deps),
+    backfilled: backfill.daysSet,
   };
+  if ("error" in backfill) throw backfill.error;
+  return run;
 }
 
 /**

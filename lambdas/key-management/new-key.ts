@@ -45,7 +45,8 @@ export function newKeyItem(
     hash: hashHex,
     orgId,
     name: settings.name,
-    scopes: settings.scopes,
+    // Sent with duplicates (kept until the policy named scopes[i] as sent): each once, in first place.
+    scopes: [...new Set(settings.scopes)],
     hint,
     createdAt: new Date(nowMs).toISOString(),
     createdBy,

@@ -20,7 +20,10 @@ export interface NewKeyTerms {
   allowedIps?: readonly string[];
 }
 
-/** `scopes[i]` for each scope outside `allowedScopes` (none when the policy allows any). */
+/**
+ * `scopes[i]` for each position holding a scope outside `allowedScopes` (none when the policy allows
+ * any): `i` as sent, since the schema keeps duplicates and the verbs fold them only after this check.
+ */
 function scopeProblems(rules: KeyPolicyBody, scopes: readonly Scope[]): FieldProblem[] {
   const allowed = rules.allowedScopes;
   if (allowed === null) return [];

@@ -48,8 +48,10 @@ function applyPatch(
     next.name = input.name;
     changed.push("name");
   }
-  if (input.scopes !== undefined && !sameSet(input.scopes, item.scopes)) {
-    next.scopes = input.scopes;
+  // As sent, duplicates included (the policy's scopes[i]); stored and compared folded.
+  const scopes = input.scopes && [...new Set(input.scopes)];
+  if (scopes !== undefined && !sameSet(scopes, item.scopes)) {
+    next.scopes = scopes;
     changed.push("scopes");
   }
   if (input.rateLimit !== undefined && (input.rateLimit?.limit ?? undefined) !== item.rateLimit) {

@@ -9,9 +9,13 @@ import {
   KEYS_BY_ORG_INDEX,
   KEYS_BY_ROTATION_DUE_DAY_INDEX,
   KEYS_COUNTED_BY_EXPIRY_INDEX,
+  REMINDER_DAYS_BACKFILL_PK,
 } from "../../contract/tables";
 import {
   AUDIT_EVENT_ATTRIBUTES,
+  BACKFILL_MARKER_ATTRIBUTES,
+  BACKFILL_SCAN_ATTRIBUTES,
+  EXPIRY_DAY_BACKFILL_KEY_ATTRIBUTES,
   EXPIRY_DISCOUNT_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
   REMINDER_KEY_ATTRIBUTES,
@@ -40,7 +44,8 @@ export interface ExpiryRemindersProps {
  * Expiry reminders of a deployed stage (API.md §11): a function run daily by EventBridge that finds
  * the keys expiring within 7 days through the keys table's expiry index (never a scan) and records
  * each reminder (key item, audit event, outbox item) in one transaction. Its role may query that one
- * index, read and update key items, and put audit and outbox items; nothing else.
+ * index, read and update key items, and put audit and outbox items; and, for the reminder days'
+ * backfill (#333), scan the keys table's few reminder attributes and keep the backfill's marker item.
  */
 export class ExpiryReminders extends Construct {
   readonly reminder: FynexFunction;
@@ -94,6 +99,7 @@ export class ExpiryReminders extends Construct {
       );
     }
     this.reminder.addToRolePolicy(counterMoveStatement(keysTable));
+    this.grantBackfill(keysTable);
     for (const table of [keysTable, auditTable, dataTable]) {
       this.reminder.addEnvironment(table.environmentVariable, table.tableName);
     }
@@ -103,5 +109,54 @@ export class ExpiryReminders extends Construct {
       schedule: Schedule.rate(Duration.days(1)),
       targets: [new LambdaFunction(this.reminder, { retryAttempts: 2 })],
     });
+  }
+
+  /**
+   * The reminder days' backfill (docs/DECISIONS.md #333): a Scan of the keys table that may read only
+   * the attributes it projects and filters on (never a hash, scopes or allowlist); its marker item,
+   * read and moved, and nothing else under its pk; and keys' `expiryDay`, only on key items. (Its
+   * `rotationDueDay` updates are the rotation-due statement's.)
+   */
+  private grantBackfill(keysTable: FynexTable): void {
+    // Its one item, as the signing-key refresher's (secret-scanning-keys.ts).
+    const marker = { "dynamodb:LeadingKeys": [REMINDER_DAYS_BACKFILL_PK] };
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:Scan"],
+        resources: [keysTable.tableArn],
+        conditions: {
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...BACKFILL_SCAN_ATTRIBUTES] },
+          StringEquals: { "dynamodb:Select": "SPECIFIC_ATTRIBUTES" },
+        },
+      }),
+    );
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem"],
+        resources: [keysTable.tableArn],
+        conditions: { "ForAllValues:StringEquals": marker },
+      }),
+    );
+    const update = ["dynamodb:UpdateItem"];
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: update,
+        resources: [keysTable.tableArn],
+        conditions: {
+          ...writeConditions({ attributes: BACKFILL_MARKER_ATTRIBUTES }, update),
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...BACKFILL_MARKER_ATTRIBUTES], ...marker },
+        },
+      }),
+    );
+    this.reminder.addToRolePolicy(
+      new PolicyStatement({
+        actions: update,
+        resources: [keysTable.tableArn],
+        conditions: {
+          ...writeConditions({ attributes: EXPIRY_DAY_BACKFILL_KEY_ATTRIBUTES }, update),
+          "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["key_*"] },
+        },
+      }),
+    );
   }
 }

@@ -9,6 +9,7 @@ import {
   KEYS_BY_ROTATION_DUE_DAY_INDEX,
   KEYS_COUNTED_BY_EXPIRY_INDEX,
   KEYS_TABLE,
+  REMINDER_DAYS_BACKFILL_PK,
 } from "../../contract/tables";
 import { AUDIT_EVENT_ATTRIBUTES, OUTBOX_ITEM_ATTRIBUTES } from "../../contract/write-attributes";
 import { environmentConfig } from "../../lib/config";
@@ -92,7 +93,7 @@ describe("expiry reminders in the stack", () => {
     );
   });
 
-  it("may query the expiry index only, read and update key items, and put audit and outbox items", () => {
+  it("may query its indexes, read, update and scan the key items, and put audit and outbox items", () => {
     const fn = ofType("AWS::Lambda::Function")[reminder];
     if (!fn) throw new Error(`no function ${reminder}`);
     const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
@@ -182,6 +183,69 @@ describe("expiry reminders in the stack", () => {
           "ForAllValues:StringEquals": { "dynamodb:Attributes": ["pk", "activeKeys"] },
           StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
           "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["ACTIVE_KEYS#*"] },
+        },
+      },
+      // The reminder days' backfill (#333): a Scan that reads the reminder attributes only (never a
+      // hash, scopes or allowlist), and only with a projection.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:Scan",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": [
+              "pk",
+              "orgId",
+              "createdAt",
+              "expiresAt",
+              "revokedAt",
+              "replacedBy",
+              "rotationDueDay",
+              "rotationReminded",
+              "expiryDay",
+              "expiryReminder",
+            ],
+          },
+          StringEquals: { "dynamodb:Select": "SPECIFIC_ATTRIBUTES" },
+        },
+      },
+      // Its marker: that one item, read, and moved through its scan position to its completion.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:GetItem",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [REMINDER_DAYS_BACKFILL_PK] } },
+      },
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": ["pk", "scanAfter", "completedAt"],
+            "dynamodb:LeadingKeys": ["MIGRATION#reminder-days"],
+          },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+        },
+      },
+      // A key's expiryDay, on key items only, under its live, not-rotated, not-reminded condition.
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: arnOf(KEYS_TABLE.logicalId),
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": [
+              "pk",
+              "revokedAt",
+              "replacedBy",
+              "expiresAt",
+              "expiryReminder",
+              "expiryDay",
+            ],
+          },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+          "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["key_*"] },
         },
       },
     ]);

@@ -82,6 +82,32 @@ describe.skipIf(remote)("a key policy enforced on the admin API (API.md §12)", 
     expect(allowed.status).toBe(201);
   });
 
+  it("counts scopes[i] in the body as sent, a duplicate before the refused scope included, and stores each scope once", async () => {
+    // Prepare
+    clock.set(T0);
+    await setPolicy("enf-sent", { allowedScopes: ["accounts:read"] });
+    const key = await createKey(target, "enf-sent", { scopes: ["accounts:read"] });
+    const sent = ["accounts:read", "accounts:read", "payments:write"];
+
+    // Act
+    const created = await admin(target, "POST", keysOf("enf-sent"), { name: "k", scopes: sent });
+    const patched = await admin(target, "PATCH", `${keysOf("enf-sent")}/${key.id}`, { scopes: sent });
+    const twice = await admin(target, "POST", keysOf("enf-sent"), {
+      name: "k",
+      scopes: ["accounts:read", "accounts:read"],
+    });
+
+    // Assess
+    for (const refused of [created, patched]) {
+      expect(refused.status).toBe(400);
+      expect(detailsOf(refused).map((detail) => detail.path)).toEqual(["scopes[2]"]);
+    }
+    expect(twice.status).toBe(201);
+    expect(twice.json.scopes).toEqual(["accounts:read"]);
+    const read = await admin(target, "GET", `${keysOf("enf-sent")}/${twice.json.id}`);
+    expect(read.json.scopes).toEqual(["accounts:read"]);
+  });
+
   it("gives a rotation's new key now plus maxLifetimeDays, and refuses one whose inherited settings break the policy", async () => {
     // Prepare
     clock.set(T0);
@@ -174,6 +200,10 @@ describe.skipIf(remote)("a key policy enforced through every door (API.md §10, 
       allowedScopes: ["export"],
     });
     const adminCreate = await admin(target, "POST", keysOf("enf-doors"), { name: "k", scopes: ["import"] });
+    const consoleSent = await consoleCall("POST", "/console/v1/api-keys", {
+      name: "k",
+      scopes: ["export", "export", "import"],
+    });
     await setPolicy("enf-doors", { requireAllowlist: true });
     const consoleCreate = await consoleCall("POST", "/console/v1/api-keys", {
       name: "k",
@@ -186,6 +216,9 @@ describe.skipIf(remote)("a key policy enforced through every door (API.md §10, 
     expect(detailsOf(adminCreate)[0]?.path).toBe("scopes[0]");
     expect(consoleCreate.status).toBe(400);
     expect(detailsOf(consoleCreate)[0]?.path).toBe("allowedIps");
+    // scopes[i] as sent through the console door too.
+    expect(consoleSent.status).toBe(400);
+    expect(detailsOf(consoleSent).map((detail) => detail.path)).toEqual(["scopes[2]"]);
   });
 
   it("enforces the policy on direct invocations", async () => {

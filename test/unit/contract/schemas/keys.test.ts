@@ -74,12 +74,12 @@ describe("create body: scopes", () => {
     expect(details[0]?.message).toContain("Unknown scope");
   });
 
-  it("folds duplicates and keeps the order of first appearance", () => {
+  it("keeps duplicates as sent: the key policy names scopes[i] in the body, and the verbs fold them", () => {
     const input = create({
       ...base,
       scopes: ["export", "accounts:read", "export", "import", "accounts:read"],
     });
-    expect(input.scopes).toEqual(["export", "accounts:read", "import"]);
+    expect(input.scopes).toEqual(["export", "accounts:read", "export", "import", "accounts:read"]);
   });
 });
 
@@ -239,7 +239,7 @@ describe("update body (PATCH)", () => {
     expect(update({})).toEqual({});
     expect(update({ name: " New ", scopes: ["export", "export"] })).toEqual({
       name: "New",
-      scopes: ["export"],
+      scopes: ["export", "export"],
     });
   });
 

@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { ttlFor } from "../../../../lambdas/shared/api-keys/key-record";
@@ -9,6 +9,7 @@ import {
   ddb,
   http,
   httpHandler,
+  invoke,
   json,
   logged,
   NONE,
@@ -20,10 +21,13 @@ import {
   FIXTURE_REQUEST_ID,
   FIXTURE_USER_ARN,
   KEY_PATTERN,
+  KEY_RESOURCE,
   keyIdFor,
   lambdaContext,
+  storedKey,
   WINDOW_START,
 } from "./helpers";
+import { givenPolicy } from "./policy-reads";
 
 /** The admin door (API Gateway, IAM): creating keys. */
 useDoorTestSetup();
@@ -270,5 +274,56 @@ describe("POST /admin/v1/orgs/{orgId}/api-keys", () => {
 
     expect([result.statusCode, json(result).error.code]).toEqual([403, "forbidden"]);
     expect(ddb).not.toReceiveAnyCommand();
+  });
+});
+
+describe("a scope the key policy refuses, at its index as sent (API.md §12)", () => {
+  const policy = {
+    maxLifetimeDays: null,
+    allowedScopes: ["accounts:read" as const],
+    requireAllowlist: false,
+    rotateAfterDays: null,
+  };
+  // A duplicate before the refused scope: folded, it would be at index 1.
+  const scopes = ["accounts:read", "accounts:read", "payments:write"];
+  const paths = (body: { error: { details: { path: string }[] } }) =>
+    body.error.details.map((detail) => detail.path);
+
+  it("counts positions in the body, duplicates included, on a create and a PATCH over HTTP and direct invocation", async () => {
+    // Prepare
+    givenPolicy(policy);
+    ddb.on(GetCommand).resolves({ Item: storedKey(1) });
+
+    // Act
+    const created = await http(createRequest({ name: "n", scopes }));
+    const patched = await http({
+      method: "PATCH",
+      resource: KEY_RESOURCE,
+      pathParameters: { orgId: "acme", keyId: keyIdFor(1) },
+      body: JSON.stringify({ scopes }),
+      contentType: "application/json",
+    });
+    const direct = await invoke({ action: "createKey", orgId: "acme", name: "n", scopes });
+
+    // Assess
+    expect([created.statusCode, paths(json(created))]).toEqual([400, ["scopes[2]"]]);
+    expect([patched.statusCode, paths(json(patched))]).toEqual([400, ["scopes[2]"]]);
+    expect(paths(direct as { error: { details: { path: string }[] } })).toEqual(["scopes[2]"]);
+    expect(ddb).not.toReceiveCommand(TransactWriteCommand);
+  });
+
+  it("reports a refused scope sent twice at each of its positions, and stores an allowed one once", async () => {
+    // Prepare
+    givenPolicy(policy);
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const refused = await http(createRequest({ name: "n", scopes: ["export", "accounts:read", "export"] }));
+    const allowed = await http(createRequest({ name: "n", scopes: ["accounts:read", "accounts:read"] }));
+
+    // Assess
+    expect(paths(json(refused))).toEqual(["scopes[0]", "scopes[2]"]);
+    expect([allowed.statusCode, json(allowed).scopes]).toEqual([201, ["accounts:read"]]);
+    expect(transaction()[0]?.Put?.Item?.scopes).toEqual(["accounts:read"]);
   });
 });

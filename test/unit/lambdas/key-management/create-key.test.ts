@@ -305,6 +305,26 @@ describe("createKey", () => {
   });
 });
 
+describe("createKey: scopes sent with duplicates", () => {
+  it("stores, records and answers each scope once, in the order of first appearance", async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await createKey(
+      deps(),
+      "acme",
+      { name: "n", scopes: ["export", "accounts:read", "export"] },
+      ADMIN,
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: true, value: { scopes: ["export", "accounts:read"] } });
+    expect(transaction()[0]?.Put?.Item?.scopes).toEqual(["export", "accounts:read"]);
+    expect(auditPuts()[0]?.changes).toMatchObject({ scopes: ["export", "accounts:read"] });
+  });
+});
+
 describe("createKey under a key policy (API.md §12)", () => {
   const STRICT = {
     maxLifetimeDays: 30,

@@ -43,6 +43,28 @@ describe("newKeyProblems", () => {
   });
 });
 
+describe("scopes as sent", () => {
+  it("reports a refused scope at its index in the list it is given, duplicates counted, at each position", () => {
+    // Prepare
+    const rules = { ...OPEN, allowedScopes: ["accounts:read" as const] };
+
+    // Act
+    const created = newKeyProblems(
+      rules,
+      { scopes: ["accounts:read", "accounts:read", "payments:write"] },
+      NOW,
+    );
+    const patched = patchProblems(rules, { scopes: ["import", "accounts:read", "import"] });
+
+    // Assess
+    expect(created.map((problem) => problem.path)).toEqual([["scopes", 2]]);
+    expect(patched.map((problem) => problem.path)).toEqual([
+      ["scopes", 0],
+      ["scopes", 2],
+    ]);
+  });
+});
+
 describe("patchProblems", () => {
   const rules = { ...OPEN, allowedScopes: ["export" as const], requireAllowlist: true, maxLifetimeDays: 1 };
 

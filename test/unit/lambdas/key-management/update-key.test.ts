@@ -187,6 +187,34 @@ describe("updateKey", () => {
   });
 });
 
+describe("updateKey: scopes sent with duplicates", () => {
+  it("folds them before comparing and storing: the same set again is no change, a new one is stored once", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: storedKey(1, { scopes: ["accounts:read", "export"] }) });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const same = await updateKey(
+      deps(),
+      "acme",
+      keyIdFor(1),
+      { scopes: ["export", "accounts:read", "export"] },
+      ADMIN,
+    );
+    const sentNothing = ddb.commandCalls(TransactWriteCommand).length;
+    const changed = await updateKey(deps(), "acme", keyIdFor(1), { scopes: ["import", "import"] }, ADMIN);
+
+    // Assess
+    expect(same).toMatchObject({ ok: true, value: { scopes: ["accounts:read", "export"] } });
+    expect(sentNothing).toBe(0);
+    expect(changed).toMatchObject({ ok: true, value: { scopes: ["import"] } });
+    expect(transaction()[0]?.Update?.ExpressionAttributeValues?.[":scopes"]).toEqual(["import"]);
+    expect(auditPuts()[0]?.changes).toEqual({
+      scopes: { from: ["accounts:read", "export"], to: ["import"] },
+    });
+  });
+});
+
 describe("updateKey under a key policy (API.md §12)", () => {
   const STRICT = {
     maxLifetimeDays: 30,

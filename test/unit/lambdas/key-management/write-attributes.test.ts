@@ -2,13 +2,18 @@ import {
   BatchGetCommand,
   GetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { REMINDER_DAYS_BACKFILL_PK } from "../../../../contract/tables";
 import {
   AUDIT_EVENT_ATTRIBUTES,
+  BACKFILL_MARKER_ATTRIBUTES,
+  BACKFILL_SCAN_ATTRIBUTES,
   COUNTER_MOVE_ATTRIBUTES,
+  EXPIRY_DAY_BACKFILL_KEY_ATTRIBUTES,
   EXPIRY_DISCOUNT_KEY_ATTRIBUTES,
   LEAK_REVOCATION_KEY_ATTRIBUTES,
   OUTBOX_ITEM_ATTRIBUTES,
@@ -20,6 +25,7 @@ import {
   sendExpiryReminders,
 } from "../../../../lambdas/key-management/expiry-reminders";
 import { expiryDayOf } from "../../../../lambdas/key-management/new-key";
+import { backfillReminderDays } from "../../../../lambdas/key-management/reminder-days-backfill";
 import { recomputeMarkedOrgs } from "../../../../lambdas/key-management/rotation-due";
 import { sendRotationDueReminders } from "../../../../lambdas/key-management/rotation-reminders";
 import { handleLeakReport } from "../../../../lambdas/secret-scanning/leak-report";
@@ -90,6 +96,10 @@ describe("narrowly permitted writers", () => {
     // Prepare: one key expiring in three days.
     const expiresAt = NOW + 3 * 86_400_000;
     const item = storedKey(2, { expiresAt, expiryDay: expiryDayOf(expiresAt) });
+    // The reminder days' backfill is complete (#333): its marker's read is all it does.
+    ddb
+      .on(GetCommand, { Key: { pk: REMINDER_DAYS_BACKFILL_PK } })
+      .resolves({ Item: { completedAt: "2025-01-01T00:00:00.000Z" } });
     ddb.on(QueryCommand).resolves({ Items: [{ pk: item.pk }] });
     ddb.on(BatchGetCommand).resolves({ Responses: { keys: [item] } });
     ddb.on(TransactWriteCommand).resolves({});
@@ -156,6 +166,46 @@ describe("narrowly permitted writers", () => {
     const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
     expect(updates.map((update) => update.Key?.pk)).toEqual([keyIdFor(1), "KEY_POLICY#acme"]);
     for (const update of updates) expect(outside(update, ROTATION_DUE_KEY_ATTRIBUTES)).toEqual([]);
+  });
+
+  it("the reminder days' backfill scans within its list, sets days within theirs and moves its marker within its own", async () => {
+    // Prepare: one old key without either day, expiring in 20 days; the end of the table.
+    ddb.on(GetCommand, { Key: { pk: REMINDER_DAYS_BACKFILL_PK } }).resolves({});
+    ddb.on(ScanCommand).resolves({
+      Items: [
+        {
+          pk: keyIdFor(4),
+          orgId: "acme",
+          createdAt: new Date(NOW).toISOString(),
+          expiresAt: NOW + 20 * 86_400_000,
+        },
+      ],
+    });
+    ddb.on(BatchGetCommand).resolves({ Responses: { keys: [] } });
+    ddb.on(UpdateCommand).resolves({});
+
+    // Act
+    const run = await backfillReminderDays(deps(), NOW);
+
+    // Assess
+    expect(run.daysSet).toBe(2);
+    const [scan] = ddb.commandCalls(ScanCommand).map((call) => call.args[0].input);
+    expect(scan?.Select).toBe("SPECIFIC_ATTRIBUTES");
+    const read = {
+      UpdateExpression: scan?.ProjectionExpression,
+      ConditionExpression: scan?.FilterExpression,
+    };
+    expect(outside(read, BACKFILL_SCAN_ATTRIBUTES)).toEqual([]);
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    const listOf = (update: (typeof updates)[number]) =>
+      update.Key?.pk === REMINDER_DAYS_BACKFILL_PK
+        ? BACKFILL_MARKER_ATTRIBUTES
+        : update.UpdateExpression?.includes("rotationDueDay")
+          ? ROTATION_DUE_KEY_ATTRIBUTES
+          : EXPIRY_DAY_BACKFILL_KEY_ATTRIBUTES;
+    expect(updates).toHaveLength(3);
+    for (const update of updates)
+      expect(outside(update, listOf(update)), update.UpdateExpression).toEqual([]);
   });
 
   it("the daily run's discount of an expired key touches only pk, counted and expiresAt of the key, pk and activeKeys of the counter", async () => {
