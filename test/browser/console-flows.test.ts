@@ -110,9 +110,15 @@ describe("Edit", () => {
       await dialog.getByRole("button", { name: "Save" }).click();
       const alert = dialog.getByRole("alert");
       await alert.waitFor();
-      const { message, details } = refused.json.error as { message: string; details: { message: string }[] };
-      expect(details.length).toBeGreaterThan(0);
-      expect(await alert.textContent()).toBe([message, ...details.map((detail) => detail.message)].join(" "));
+      const { message, details } = refused.json.error as {
+        message: string;
+        details: { path: string; message: string }[];
+      };
+      expect(details.map((detail) => detail.path)).toEqual(["scopes"]);
+      // Each detail named as the page labels its field.
+      expect(await alert.textContent()).toBe(
+        [message, ...details.map((detail) => `Scopes: ${detail.message}`)].join(" "),
+      );
       expect(await seriousViolations(page)).toEqual([]);
       await dialog.getByRole("button", { name: "Cancel" }).click();
       await dialog.waitFor({ state: "detached" });

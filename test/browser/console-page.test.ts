@@ -55,9 +55,12 @@ afterAll(async () => {
 async function screenshot(page: Page, name: string) {
   if (!SCREENSHOTS) return;
   const keyBox = page.getByRole("textbox", { name: "API key" });
+  // A modal dialog's backdrop covers the viewport, not the page below it: what a person sees then is
+  // the viewport.
+  const dialogOpen = (await page.locator("dialog[open]").count()) > 0;
   await page.screenshot({
     path: join(SCREENSHOTS, `${name}.png`),
-    fullPage: true,
+    fullPage: !dialogOpen,
     mask: [keyBox],
     maskColor: "#c9d1d9",
   });
@@ -226,7 +229,7 @@ for (const viewport of [
       await dialog.getByRole("button", { name: "Create" }).click();
       const alert = dialog.getByRole("alert");
       await alert.waitFor();
-      expect(await alert.textContent()).toMatch(/^The request is not valid\. \S/);
+      expect(await alert.textContent()).toMatch(/^The request is not valid\. Name: \S/);
       await screenshot(page, shot("6-error"));
       expect(await seriousViolations(page)).toEqual([]);
       await dialog.getByRole("button", { name: "Cancel" }).click();

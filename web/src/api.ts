@@ -18,14 +18,35 @@ type Operation = keyof KeyOperationAnswers;
  */
 export type ListedKey = KeyRecord & Partial<Pick<KeyListItem, "lastSevenDays">>;
 
+/** The page's name for each field a detail's `path` starts with (`scopes[2]`: Scopes). */
+const FIELD_LABELS: Record<string, string> = {
+  name: "Name",
+  scopes: "Scopes",
+  expiresAt: "Expiry date",
+  rateLimit: "Requests per window",
+  allowedIps: "Allowed addresses",
+  gracePeriodSeconds: "Grace period",
+  maxLifetimeDays: "Maximum lifetime",
+  allowedScopes: "Allowed scopes",
+  requireAllowlist: "Require an IP allowlist",
+  rotateAfterDays: "Remind to rotate after",
+};
+
 /**
  * What people read of an error answer: the envelope's message, followed by what its details say of
- * each field (API.md §4), so that a refusal such as a key policy's (§12) names its reason.
+ * each field, named as the page labels it (API.md §4), so that a refusal such as a key policy's (§12)
+ * says what to change and where.
  */
 function messageOf(error: Partial<ErrorEnvelope["error"]> | undefined, status: number): string {
   if (typeof error?.message !== "string") return `The API answered ${status}.`;
   const details = (error.details ?? []).filter((detail) => typeof detail?.message === "string");
-  return [error.message, ...details.map((detail) => detail.message)].join(" ");
+  return [error.message, ...details.map(readDetail)].join(" ");
+}
+
+function readDetail({ path, message }: { path?: string; message: string }): string {
+  const field = typeof path === "string" ? /^[A-Za-z]+/.exec(path)?.[0] : undefined;
+  const label = field === undefined ? undefined : FIELD_LABELS[field];
+  return label === undefined ? message : `${label}: ${message}`;
 }
 
 /** An API error as people read it: the envelope's message and its details' (API.md §4). */
