@@ -6,7 +6,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { RetryPolicy } from "../../contract/runtime";
 import { updateContact } from "../../lambdas/contacts/contact-store";
 import { DEFAULT_RETRY } from "../../lambdas/shared/dynamo/transact";
@@ -40,6 +40,7 @@ afterEach(() => {
   db.reset();
   sleeps.length = 0;
 });
+afterAll(() => db.restore());
 
 const contactItem = (fields: Record<string, unknown> = {}) => ({
   pk: `ORG#${ORG}`,

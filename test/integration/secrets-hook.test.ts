@@ -47,6 +47,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await local?.close();
+  sm.restore();
 });
 
 beforeEach(() => {

@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listAccounts } from "../../../lambdas/accounts/account-store";
 import { listContacts } from "../../../lambdas/contacts/contact-store";
 import { exportPage } from "../../../lambdas/export/export-page";
@@ -71,6 +71,7 @@ beforeEach(() => {
 afterEach(() => {
   ddb.reset();
 });
+afterAll(() => ddb.restore());
 
 const data = { db, table: "data" };
 const keys = {

@@ -6,6 +6,7 @@ import { allCustomMatcherWithAliases } from "aws-sdk-client-mock-vitest";
 import { afterAll, afterEach, beforeEach, expect, type MockInstance, vi } from "vitest";
 import { createHandler as createDirectHandler } from "../../../../lambdas/key-management/doors/direct.handler";
 import { createHandler as createHttpHandler } from "../../../../lambdas/key-management/doors/http.handler";
+import { unstub } from "../../../client-stubs";
 import {
   type AdminRequest,
   adminEvent,
@@ -53,7 +54,7 @@ export function useDoorTestSetup(): void {
     resetPolicyReads();
     vi.restoreAllMocks();
   });
-  afterAll(() => ddb.restore());
+  afterAll(() => unstub(DynamoDBDocumentClient));
 }
 
 /** Everything the handler wrote to the console during the test. */

@@ -23,6 +23,7 @@ import {
 } from "../../../../lambdas/shared/api-keys/key-secrets";
 import { failureError } from "../../../../lambdas/shared/http/failures";
 import { OutageError } from "../../../../lambdas/shared/outcome";
+import { unstub } from "../../../client-stubs";
 import {
   type AdminRequest,
   adminEvent,
@@ -90,7 +91,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 afterAll(() => {
-  ddb.restore();
+  unstub(DynamoDBDocumentClient);
   sm.restore();
 });
 

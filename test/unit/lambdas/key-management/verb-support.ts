@@ -7,6 +7,7 @@ import type { RetryPolicy } from "../../../../contract/runtime";
 import type { KeyServiceDeps } from "../../../../lambdas/key-management/key-store";
 import { AUDIT_RETENTION_SECONDS } from "../../../../lambdas/shared/api-keys/audit-events";
 import { DEFAULT_RETRY } from "../../../../lambdas/shared/dynamo/transact";
+import { unstub } from "../../../client-stubs";
 import { NOW, offlineDynamo, VECTOR } from "./helpers";
 import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
 
@@ -28,7 +29,7 @@ export function useVerbTestSetup(): void {
     ddb.reset();
     resetPolicyReads();
   });
-  afterAll(() => ddb.restore());
+  afterAll(() => unstub(DynamoDBDocumentClient));
 }
 
 /** The project's retry policy with jitter fixed at the middle and sleeps that return at once (or are recorded). */
