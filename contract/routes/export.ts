@@ -1,28 +1,25 @@
-import * as z from "zod";
 import { accountSchema } from "../schemas/accounts";
 import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../schemas/export";
 import { interactionSchema } from "../schemas/interactions";
+import * as z from "../zod";
 import type { Route } from "./route";
 
 const EXPORT_LINK = z.object({
-  Link: z
-    .string()
-    .optional()
-    .meta({
-      description:
-        'RFC 8288 `<...>; rel="next"` when records remain: a reference relative to the URL called, ' +
-        "holding the same query and the next page's cursor. Absent on the last page.",
-    }),
+  Link: z.withMeta(z.optional(z.string()), {
+    description:
+      'RFC 8288 `<...>; rel="next"` when records remain: a reference relative to the URL called, ' +
+      "holding the same query and the next page's cursor. Absent on the last page.",
+  }),
 });
 
 /** The three export formats: one page, at most 5,000 records. */
-function exportContent(record: z.ZodType, fields: string) {
+function exportContent(record: z.ZodMiniType, fields: string) {
   return {
     "application/json": z.array(record),
-    "application/x-ndjson": z
-      .string()
-      .meta({ description: "One JSON object a line (each line as in application/json)." }),
-    "text/csv": z.string().meta({
+    "application/x-ndjson": z.withMeta(z.string(), {
+      description: "One JSON object a line (each line as in application/json).",
+    }),
+    "text/csv": z.withMeta(z.string(), {
       description:
         `RFC 4180, CRLF line ends, a header row \`${fields}\`; text cells that would start a ` +
         "spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) get a leading `'`.",

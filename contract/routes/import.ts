@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { importAccountsSchema, importResultSchema } from "../schemas/import";
+import * as z from "../zod";
 import { json, type Route } from "./route";
 
 /**
@@ -21,7 +21,9 @@ export const importAccountsRoute = {
   body: {
     raw: {
       "application/json": importAccountsSchema,
-      "text/csv": z.string().meta({ description: "RFC 4180, a header row of the JSON field names." }),
+      "text/csv": z.withMeta(z.string(), {
+        description: "RFC 4180, a header row of the JSON field names.",
+      }),
     },
   },
   success: { status: 200, description: "What became of each row.", content: json(importResultSchema) },

@@ -1,4 +1,3 @@
-import type * as z from "zod";
 import { keyPolicySchema } from "../schemas/key-policy";
 import { keyUsageInputSchema } from "../schemas/key-usage";
 import {
@@ -11,6 +10,7 @@ import {
   rotateKeySchema,
   updateKeySchema,
 } from "../schemas/keys";
+import type * as z from "../zod";
 import type { HttpMethod } from "./route";
 
 /**
@@ -24,9 +24,9 @@ import type { HttpMethod } from "./route";
 /** Where an operation's input comes from over HTTP; a direct invocation carries it as JSON fields. */
 export type KeyOperationInput =
   /** A JSON body; `nowMs` is the clock's reading a schema may need (`expiresAt` in the future). */
-  | { from: "body"; schema: (nowMs: number) => z.ZodType; optional?: boolean }
+  | { from: "body"; schema: (nowMs: number) => z.ZodMiniType; optional?: boolean }
   /** Query parameters (strings) over HTTP; the same fields typed as JSON in a payload. */
-  | { from: "query"; schema: z.ZodObject; payloadSchema: z.ZodType }
+  | { from: "query"; schema: z.ZodMiniObject; payloadSchema: z.ZodMiniType }
   /** Nothing: an unknown query parameter or payload field is still a 400. */
   | { from: "none" };
 

@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { healthSchema } from "../schemas/answers";
+import * as z from "../zod";
 import { json, type Route } from "./route";
 
 /** `GET /health`: a liveness probe. */

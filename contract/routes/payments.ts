@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { listQuerySchema, pageSchema } from "../schemas/lists";
 import { paymentSchema, registerPaymentSchema } from "../schemas/payments";
+import * as z from "../zod";
 import { idempotencyHeaders, json, location, type Route } from "./route";
 
 /** `GET /api/v1/accounts/{accountId}/payments`: the account's payments, a page at a time. */
@@ -39,11 +39,10 @@ export const registerPaymentRoute = {
     status: 201,
     description: "The payment.",
     content: json(paymentSchema),
-    headers: location.extend({
-      "Idempotent-Replayed": z
-        .literal("true")
-        .optional()
-        .meta({ description: "Present when this is a stored answer replayed." }),
+    headers: z.extend(location, {
+      "Idempotent-Replayed": z.withMeta(z.optional(z.literal("true")), {
+        description: "Present when this is a stored answer replayed.",
+      }),
     }),
   },
   errors: [409],

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import type { WebhookUrlPolicy } from "../schemas/webhooks";
 import type { Scope } from "../scopes";
+import * as z from "../zod";
 
 /**
  * What a route declaration says (`contract/routes/<domain>.ts`), once: where it is served and by
@@ -53,10 +53,10 @@ export interface InputContext {
 }
 
 /** A request schema, or one built per request from its context. */
-export type InputSchema = z.ZodType | ((context: InputContext) => z.ZodType);
+export type InputSchema = z.ZodMiniType | ((context: InputContext) => z.ZodMiniType);
 
 /** The schema an input context gives. */
-export const schemaFor = (schema: InputSchema, context: InputContext): z.ZodType =>
+export const schemaFor = (schema: InputSchema, context: InputContext): z.ZodMiniType =>
   typeof schema === "function" ? schema(context) : schema;
 
 export type RouteBody =
@@ -66,16 +66,16 @@ export type RouteBody =
    * A body the route parses itself (an import's JSON or CSV), by the media types it accepts, in the
    * order a 415 names them: what each must hold, for the document.
    */
-  | { raw: Readonly<Record<string, z.ZodType>> };
+  | { raw: Readonly<Record<string, z.ZodMiniType>> };
 
 /** What the route answers when it succeeds. */
 export interface RouteSuccess {
   status: 200 | 201 | 204;
   description: string;
   /** The answer by media type; none for a `204`. */
-  content?: Readonly<Record<string, z.ZodType>>;
+  content?: Readonly<Record<string, z.ZodMiniType>>;
   /** Headers it adds to those every answer carries (`Location` of a `201`). */
-  headers?: z.ZodObject;
+  headers?: z.ZodMiniObject;
 }
 
 export interface Route {
@@ -112,9 +112,9 @@ export interface Route {
   description?: string;
   tag: Tag;
   /** Query parameters; without them, any query parameter is a 400. */
-  query?: z.ZodObject;
+  query?: z.ZodMiniObject;
   /** Request headers the route reads (besides the credentials of its auth kind). */
-  headers?: z.ZodObject;
+  headers?: z.ZodMiniObject;
   body?: RouteBody;
   success: RouteSuccess;
   /** Statuses the route itself answers beyond those of its auth kind and its input (404, 409...). */
@@ -140,19 +140,16 @@ export const pathParameterNames = (path: string): string[] =>
 
 /** The optional `Idempotency-Key` request header of the creates. */
 export const idempotencyHeaders = z.object({
-  "Idempotency-Key": z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x20-\x7e]*$/)
-    .optional()
-    .meta({ description: "1 to 255 printable ASCII characters; a retry with it never acts twice." }),
+  "Idempotency-Key": z.withMeta(
+    z.optional(z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x20-\x7e]*$/))),
+    { description: "1 to 255 printable ASCII characters; a retry with it never acts twice." },
+  ),
 });
 
 /** The `Location` header of a `201`. */
 export const location = z.object({
-  Location: z.string().meta({ description: "The path of the new resource." }),
+  Location: z.withMeta(z.string(), { description: "The path of the new resource." }),
 });
 
 /** A JSON answer. */
-export const json = (schema: z.ZodType) => ({ "application/json": schema });
+export const json = (schema: z.ZodMiniType) => ({ "application/json": schema });

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { tokenLabelSchema } from "../schemas/answers";
 import { leakReportSchema } from "../schemas/secret-scanning";
+import * as z from "../zod";
 import { json, type Route } from "./route";
 
 /**
@@ -24,10 +24,12 @@ export const secretScanningRoute = {
     "Signed with ECDSA P-256 / SHA-256 over the raw body by a trusted key; every reported live key is revoked at once.",
   tag: "Security",
   headers: z.object({
-    "Github-Public-Key-Identifier": z.string().meta({ description: "Which trusted key signed the body." }),
-    "Github-Public-Key-Signature": z
-      .string()
-      .meta({ description: "Base64 ECDSA signature of the raw body." }),
+    "Github-Public-Key-Identifier": z.withMeta(z.string(), {
+      description: "Which trusted key signed the body.",
+    }),
+    "Github-Public-Key-Signature": z.withMeta(z.string(), {
+      description: "Base64 ECDSA signature of the raw body.",
+    }),
   }),
   body: { json: leakReportSchema },
   success: {

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
 import { plainTextSchema } from "./plain-text";
 
@@ -8,21 +8,25 @@ const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
  * An ISO 4217 code the runtime knows. The pattern is stated for the document only (a second check
  * would add a second issue to the 400); the refinement does the work.
  */
-export const currencySchema = z
-  .string()
-  .refine(
-    (code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code),
-    "Must be an ISO 4217 currency code in upper case, such as EUR.",
-  )
-  .meta({ pattern: "^[A-Z]{3}$", description: "An ISO 4217 currency code, upper case (`EUR`)." });
+export const currencySchema = z.withMeta(
+  z
+    .string()
+    .check(
+      z.refine(
+        (code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code),
+        "Must be an ISO 4217 currency code in upper case, such as EUR.",
+      ),
+    ),
+  { pattern: "^[A-Z]{3}$", description: "An ISO 4217 currency code, upper case (`EUR`)." },
+);
 
 /** Money is integer minor units (API.md §6). */
 export const amountSchema = z
   .number()
-  .int("Must be an integer amount of minor units.")
-  .refine(Number.isSafeInteger, {
-    message: "Must be a safe integer.",
-  });
+  .check(
+    z.int("Must be an integer amount of minor units."),
+    z.refine(Number.isSafeInteger, { message: "Must be a safe integer." }),
+  );
 
 export const accountStatusSchema = z.enum(["open", "closed"]);
 export type AccountStatus = z.infer<typeof accountStatusSchema>;
@@ -30,7 +34,7 @@ export type AccountStatus = z.infer<typeof accountStatusSchema>;
 export const accountSchema = z.object({
   id: z.string(),
   name: z.string(),
-  externalRef: z.string().nullable(),
+  externalRef: z.nullable(z.string()),
   currency: currencySchema,
   balance: amountSchema,
   status: accountStatusSchema,
@@ -39,15 +43,15 @@ export const accountSchema = z.object({
 });
 export type Account = z.infer<typeof accountSchema>;
 
-const accountNameSchema = plainTextSchema().trim().min(1).max(200);
-const externalRefSchema = plainTextSchema().trim().min(1).max(100);
+const accountNameSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(200));
+const externalRefSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(100));
 
 /** `POST /accounts`, and one row of an import. `balance` is the opening balance (default 0). */
 export const createAccountSchema = z.strictObject({
   name: accountNameSchema,
-  externalRef: externalRefSchema.optional(),
+  externalRef: z.optional(externalRefSchema),
   currency: currencySchema,
-  balance: amountSchema.optional(),
+  balance: z.optional(amountSchema),
 });
 export type CreateAccount = z.infer<typeof createAccountSchema>;
 
@@ -56,8 +60,10 @@ export type CreateAccount = z.infer<typeof createAccountSchema>;
  * `externalRef: null` removes the ref. The currency never changes and the balance moves only with
  * payments, so neither is a field here: sending one is a 400 like any unknown field.
  */
-export const updateAccountSchema = createAccountSchema
-  .pick({ name: true })
-  .extend({ externalRef: externalRefSchema.nullable(), status: accountStatusSchema })
-  .partial();
+export const updateAccountSchema = z.partial(
+  z.extend(z.pick(createAccountSchema, { name: true }), {
+    externalRef: z.nullable(externalRefSchema),
+    status: accountStatusSchema,
+  }),
+);
 export type UpdateAccount = z.infer<typeof updateAccountSchema>;

@@ -1,4 +1,3 @@
-import * as z from "zod";
 import {
   AUDIT_EVENT_TYPES,
   type AuditEvent,
@@ -13,6 +12,7 @@ import {
   type RotateKeyBody,
   type UpdateKeyBody,
 } from "../api-types";
+import * as z from "../zod";
 import {
   type createKeySchema,
   keyStatusSchema,
@@ -32,7 +32,7 @@ import type { TokenLabel } from "./secret-scanning";
  * parse are held to the contract's body types the same way.
  */
 
-const isoInstant = z.string().meta({ format: "date-time" });
+const isoInstant = z.withMeta(z.string(), { format: "date-time" });
 
 /** A key as admins see it (API.md §5). */
 export const keyRecordSchema = z.object({
@@ -40,18 +40,21 @@ export const keyRecordSchema = z.object({
   orgId: z.string(),
   name: z.string(),
   scopes: z.array(scopeSchema),
-  hint: z.string().meta({ description: "The prefix, 4 characters, `…`, the last 4." }),
+  hint: z.withMeta(z.string(), { description: "The prefix, 4 characters, `…`, the last 4." }),
   status: keyStatusSchema,
   createdAt: isoInstant,
   createdBy: z.string(),
-  expiresAt: isoInstant.nullable(),
-  revokedAt: isoInstant.nullable(),
-  lastUsedAt: isoInstant.nullable(),
-  rateLimit: z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) }),
-  allowedIps: z.array(z.string()).nullable(),
-  replacedBy: z.string().nullable(),
-  usage: z.object({ windowStart: isoInstant, count: z.number().int().min(0) }),
-  policyViolations: z.array(z.enum(POLICY_VIOLATIONS)).meta({
+  expiresAt: z.nullable(isoInstant),
+  revokedAt: z.nullable(isoInstant),
+  lastUsedAt: z.nullable(isoInstant),
+  rateLimit: z.object({
+    limit: z.number().check(z.int(), z.minimum(1)),
+    windowSeconds: z.number().check(z.int(), z.minimum(1)),
+  }),
+  allowedIps: z.nullable(z.array(z.string())),
+  replacedBy: z.nullable(z.string()),
+  usage: z.object({ windowStart: isoInstant, count: z.number().check(z.int(), z.minimum(0)) }),
+  policyViolations: z.withMeta(z.array(z.enum(POLICY_VIOLATIONS)), {
     description:
       "The rules of the org's current key policy this active key breaks (it was made before them); " +
       "always empty for expired and revoked keys.",
@@ -60,14 +63,14 @@ export const keyRecordSchema = z.object({
 const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
 
 /** The create answer: the record plus the key, shown this once (and the Secrets Manager copy's ARN). */
-export const createdKeySchema = keyRecordSchema.extend({
-  key: z.string().meta({ description: "The key itself; never shown again." }),
-  secretArn: z.string().optional().meta({ description: "With the Secrets Manager hook on." }),
+export const createdKeySchema = z.extend(keyRecordSchema, {
+  key: z.withMeta(z.string(), { description: "The key itself; never shown again." }),
+  secretArn: z.withMeta(z.optional(z.string()), { description: "With the Secrets Manager hook on." }),
 });
 const createdKeyMatches: Same<z.infer<typeof createdKeySchema>, CreatedKey> = true;
 
 /** The rotate answer: the new key's record and key, and the id of the key it replaces. */
-export const rotatedKeySchema = createdKeySchema.extend({ replaces: z.string() });
+export const rotatedKeySchema = z.extend(createdKeySchema, { replaces: z.string() });
 const rotatedKeyMatches: Same<z.infer<typeof rotatedKeySchema>, RotatedKey> = true;
 
 /** The bodies as sent (before the schemas' transforms) are the contract's, which the clients send. */
@@ -81,12 +84,11 @@ export const auditEventSchema = z.object({
   type: z.enum(AUDIT_EVENT_TYPES),
   at: isoInstant,
   actor: z.string(),
-  claimedActor: z.string().optional(),
-  actorEmail: z.string().nullable().optional(),
-  keyId: z
-    .string()
-    .nullable()
-    .meta({ description: "Null for an event of the org's own (`policy.updated`)." }),
+  claimedActor: z.optional(z.string()),
+  actorEmail: z.optional(z.nullable(z.string())),
+  keyId: z.withMeta(z.nullable(z.string()), {
+    description: "Null for an event of the org's own (`policy.updated`).",
+  }),
   changes: z.record(z.string(), z.unknown()),
 });
 const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
@@ -94,22 +96,28 @@ const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = tr
 /** One period of a usage answer (API.md §11). */
 const usagePeriodSchema = z.object({
   start: isoInstant,
-  count: z.number().int().min(0).meta({ description: "Requests counted in the period." }),
-  throttled: z.number().int().min(0).meta({ description: "How many of them were answered 429." }),
+  count: z.withMeta(z.number().check(z.int(), z.minimum(0)), {
+    description: "Requests counted in the period.",
+  }),
+  throttled: z.withMeta(z.number().check(z.int(), z.minimum(0)), {
+    description: "How many of them were answered 429.",
+  }),
 });
 
 /** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
 export const keyUsageSchema = z.object({
   keyId: z.string(),
-  windowSeconds: z.number().int().min(1),
-  limit: z.number().int().min(1).meta({ description: "The key's effective limit per window." }),
+  windowSeconds: z.number().check(z.int(), z.minimum(1)),
+  limit: z.withMeta(z.number().check(z.int(), z.minimum(1)), {
+    description: "The key's effective limit per window.",
+  }),
   granularity: z.enum(GRANULARITIES),
   items: z.array(usagePeriodSchema),
 });
 
 /** A listed key (API.md §5, §11): its record and its last 7 days by hour, as the page draws them. */
-export const keyListItemSchema = keyRecordSchema.extend({
-  lastSevenDays: z.array(usagePeriodSchema).meta({
+export const keyListItemSchema = z.extend(keyRecordSchema, {
+  lastSevenDays: z.withMeta(z.array(usagePeriodSchema), {
     description:
       "The key's last 7 days by hour, oldest first, hours without requests left out: the items of its " +
       "usage answer with `granularity=hour` and no bounds, the current window live.",
@@ -120,7 +128,7 @@ const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
 
 /** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
 export const tokenLabelSchema = z.object({
-  token_hash: z.string().meta({ description: "Hex SHA-256 of the reported token." }),
+  token_hash: z.withMeta(z.string(), { description: "Hex SHA-256 of the reported token." }),
   token_type: z.string(),
   label: z.enum(["true_positive", "false_positive"]),
 });

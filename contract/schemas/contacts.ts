@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
 import { plainTextSchema } from "./plain-text";
 
@@ -9,48 +9,52 @@ import { plainTextSchema } from "./plain-text";
  */
 export const phoneSchema = z
   .string()
-  .regex(
-    /^\+[1-9][0-9]{6,14}$/,
-    "Must be an E.164 phone number: + and 7 to 15 digits, such as +14155550123.",
+  .check(
+    z.regex(
+      /^\+[1-9][0-9]{6,14}$/,
+      "Must be an E.164 phone number: + and 7 to 15 digits, such as +14155550123.",
+    ),
   );
 
-export const emailSchema = z.email("Must be an email address, such as ana@example.com.").max(254);
+export const emailSchema = z
+  .email("Must be an email address, such as ana@example.com.")
+  .check(z.maxLength(254));
 
 /** Contact (API.md §6): a person at an account of the org. */
 export const contactSchema = z.object({
   id: z.string(),
   accountId: z.string(),
   name: z.string(),
-  email: emailSchema.nullable(),
-  phone: phoneSchema.nullable(),
-  role: z.string().nullable(),
+  email: z.nullable(emailSchema),
+  phone: z.nullable(phoneSchema),
+  role: z.nullable(z.string()),
   createdAt: dateTimeSchema,
   updatedAt: dateTimeSchema,
 });
 export type Contact = z.infer<typeof contactSchema>;
 
-const contactNameSchema = plainTextSchema().trim().min(1).max(200);
-const roleSchema = plainTextSchema().trim().min(1).max(100);
+const contactNameSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(200));
+const roleSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(100));
 
 /** `POST /contacts`: the account must be one of the org's (404 otherwise). */
-export const createContactSchema = contactSchema
-  .pick({ accountId: true })
-  .extend({
-    accountId: z.string().min(1).max(100),
-    name: contactNameSchema,
-    email: emailSchema.optional(),
-    phone: phoneSchema.optional(),
-    role: roleSchema.optional(),
-  })
-  .strict();
+export const createContactSchema = z.strictObject({
+  accountId: z.string().check(z.minLength(1), z.maxLength(100)),
+  name: contactNameSchema,
+  email: z.optional(emailSchema),
+  phone: z.optional(phoneSchema),
+  role: z.optional(roleSchema),
+});
 export type CreateContact = z.infer<typeof createContactSchema>;
 
 /**
  * `PATCH /contacts/{contactId}`: every field optional; `null` clears email, phone or role. A contact
  * stays on its account (its interactions are recorded there), so `accountId` is not a field here.
  */
-export const updateContactSchema = createContactSchema
-  .omit({ accountId: true })
-  .extend({ email: emailSchema.nullable(), phone: phoneSchema.nullable(), role: roleSchema.nullable() })
-  .partial();
+export const updateContactSchema = z.partial(
+  z.extend(z.omit(createContactSchema, { accountId: true }), {
+    email: z.nullable(emailSchema),
+    phone: z.nullable(phoneSchema),
+    role: z.nullable(roleSchema),
+  }),
+);
 export type UpdateContact = z.infer<typeof updateContactSchema>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
 import { webhookEventTypeSchema } from "./interactions";
 
@@ -29,18 +29,25 @@ export const DELIVERY_OUTCOMES = ["succeeded", "retry_scheduled", "failed"] as c
  * the last attempt of a delivery: retried for the whole schedule, or its subscription disabled.
  */
 export const deliveryAttemptSchema = z.object({
-  id: z.string().meta({ description: "Attempt id (`dlv_...`), time-sortable." }),
-  eventId: z.string().meta({ description: "The event's `id` (`evt_...`), the same on every attempt." }),
+  id: z.withMeta(z.string(), { description: "Attempt id (`dlv_...`), time-sortable." }),
+  eventId: z.withMeta(z.string(), {
+    description: "The event's `id` (`evt_...`), the same on every attempt.",
+  }),
   eventType: webhookEventTypeSchema,
-  attempt: z.number().int().min(1).meta({ description: "1 for the first try of this event here." }),
+  attempt: z.withMeta(z.number().check(z.int(), z.minimum(1)), {
+    description: "1 for the first try of this event here.",
+  }),
   outcome: z.enum(DELIVERY_OUTCOMES),
-  statusCode: z.number().int().nullable(),
-  at: z.string().meta({ format: "date-time", description: "When the attempt started (ISO 8601 UTC)." }),
-  durationMs: z.number().int().min(0),
-  error: deliveryFailureReasonSchema.nullable().meta({
+  statusCode: z.nullable(z.number().check(z.int())),
+  at: z.withMeta(z.string(), {
+    format: "date-time",
+    description: "When the attempt started (ISO 8601 UTC).",
+  }),
+  durationMs: z.number().check(z.int(), z.minimum(0)),
+  error: z.withMeta(z.nullable(deliveryFailureReasonSchema), {
     description:
       "Why the attempt failed: `timeout`, `connection_failed`, `tls_error`, `refused_address` (the URL or an address it resolves to is not public), `http_status` (a non-2xx answer), `redirect` (a 3xx, never followed); null on success.",
   }),
-  nextAttemptAt: dateTimeSchema.nullable(),
+  nextAttemptAt: z.nullable(dateTimeSchema),
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;

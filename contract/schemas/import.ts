@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 import { createAccountSchema } from "./accounts";
 
 /** Rows one import takes at most (API.md §6). */
@@ -19,32 +19,36 @@ const rowCountMessage = `Send 1 to ${MAX_IMPORT_ROWS} accounts per import.`;
  * {@link importEnvelopeSchema} and each row on its own, so one bad row does not refuse the others.
  */
 export const importAccountsSchema = z.strictObject({
-  accounts: z.array(importRowSchema).min(1, rowCountMessage).max(MAX_IMPORT_ROWS, rowCountMessage),
+  accounts: z
+    .array(importRowSchema)
+    .check(z.minLength(1, rowCountMessage), z.maxLength(MAX_IMPORT_ROWS, rowCountMessage)),
 });
 
 /** The JSON body's envelope, rows unchecked. */
 export const importEnvelopeSchema = z.strictObject({
-  accounts: z.array(z.unknown()).min(1, rowCountMessage).max(MAX_IMPORT_ROWS, rowCountMessage),
+  accounts: z
+    .array(z.unknown())
+    .check(z.minLength(1, rowCountMessage), z.maxLength(MAX_IMPORT_ROWS, rowCountMessage)),
 });
 
 const problemSchema = z.object({ path: z.string(), message: z.string() });
 
 export const importRowResultSchema = z.object({
   /** The row's position in the request, from 0 (CSV: the first row after the header is 0). */
-  index: z.number().int().min(0),
+  index: z.number().check(z.int(), z.minimum(0)),
   status: z.enum(["created", "updated", "failed"]),
   /** The account created or updated. */
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   /** Why the row failed, paths relative to the row (`currency`, or `row` for the row as a whole). */
-  errors: z.array(problemSchema).optional(),
+  errors: z.optional(z.array(problemSchema)),
 });
 export type ImportRowResult = z.infer<typeof importRowResultSchema>;
 
 export const importSummarySchema = z.object({
-  received: z.number().int().min(0),
-  created: z.number().int().min(0),
-  updated: z.number().int().min(0),
-  failed: z.number().int().min(0),
+  received: z.number().check(z.int(), z.minimum(0)),
+  created: z.number().check(z.int(), z.minimum(0)),
+  updated: z.number().check(z.int(), z.minimum(0)),
+  failed: z.number().check(z.int(), z.minimum(0)),
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
 

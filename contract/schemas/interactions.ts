@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
 
 /**
@@ -44,7 +44,7 @@ export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
  */
 export const interactionSchema = z.object({
   id: z.string(),
-  accountId: z.string().nullable(),
+  accountId: z.nullable(z.string()),
   type: businessEventTypeSchema,
   at: dateTimeSchema,
   data: z.record(z.string(), z.unknown()),

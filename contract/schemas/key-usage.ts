@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { GRANULARITIES } from "../api-types";
+import * as z from "../zod";
 import { instantSchema } from "./keys";
 
 /**
@@ -9,10 +9,11 @@ import { instantSchema } from "./keys";
  * Whether `from` is before `to` depends on the clock when one is absent: the service decides it.
  */
 export const keyUsageInputSchema = z.strictObject({
-  granularity: z
-    .enum(GRANULARITIES, { error: () => `Must be one of ${GRANULARITIES.join(", ")}.` })
-    .default("hour"),
-  from: instantSchema.optional(),
-  to: instantSchema.optional(),
+  granularity: z._default(
+    z.enum(GRANULARITIES, { error: () => `Must be one of ${GRANULARITIES.join(", ")}.` }),
+    "hour",
+  ),
+  from: z.optional(instantSchema),
+  to: z.optional(instantSchema),
 });
 export type KeyUsageInput = z.infer<typeof keyUsageInputSchema>;

@@ -1,7 +1,7 @@
-import * as z from "zod";
 import { KEY_STATUSES } from "../api-types";
 import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../ip-allowlist";
 import { SCOPES } from "../scopes";
+import * as z from "../zod";
 import { plainTextSchema } from "./plain-text";
 
 /**
@@ -16,7 +16,7 @@ import { plainTextSchema } from "./plain-text";
 /** `orgId` as API.md §1 defines it. */
 export const orgIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1 to 64 of the characters A-Z, a-z, 0-9, _ and -.");
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1 to 64 of the characters A-Z, a-z, 0-9, _ and -."));
 export type OrgId = z.infer<typeof orgIdSchema>;
 
 const KEY_ID_PATTERN = /^key_[0-9A-Za-z]{22}$/;
@@ -32,12 +32,15 @@ export function isKeyId(value: string): boolean {
 const NAME_MAX = 100;
 
 /** 1 to 100 characters (code points) after trimming; stored trimmed. */
-export const nameSchema = plainTextSchema()
-  .trim()
-  .min(1, "Must not be empty.")
-  .refine((name) => [...name].length <= NAME_MAX, `Must be at most ${NAME_MAX} characters.`)
+export const nameSchema = z.withMeta(
+  plainTextSchema().check(
+    z.trim(),
+    z.minLength(1, "Must not be empty."),
+    z.refine((name) => [...name].length <= NAME_MAX, `Must be at most ${NAME_MAX} characters.`),
+  ),
   // JSON Schema counts code points too; stated for the document, which cannot see the refinement.
-  .meta({ maxLength: NAME_MAX });
+  { maxLength: NAME_MAX },
+);
 export type Name = z.infer<typeof nameSchema>;
 
 /** Not imported from `scopes.ts`: that module stays free of zod for the authorizer's bundle. */
@@ -47,10 +50,10 @@ export const scopeSchema = z.enum(SCOPES, {
 
 /**
  * A non-empty list of scopes, kept as sent: the key policy names a refused scope at `scopes[i]`, its
- * position in the body (API.md §12). The verbs fold duplicates, first occurrence kept in place, after the policy's check
- * (`newKeyItem`, `updateKey`), so what is stored holds each scope once.
+ * position in the body (API.md §12). The verbs fold duplicates, first occurrence kept in place, after
+ * the policy's check (`newKeyItem`, `updateKey`), so what is stored holds each scope once.
  */
-export const scopesSchema = z.array(scopeSchema).min(1, "Give at least one scope.");
+export const scopesSchema = z.array(scopeSchema).check(z.minLength(1, "Give at least one scope."));
 export type Scopes = z.infer<typeof scopesSchema>;
 
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -63,17 +66,20 @@ const EXPIRES_AT_FORMAT =
  * meaning 00:00:00Z that day; parsed to epoch milliseconds. What the document says it accepts is
  * registered by the document's builder (`lambdas/openapi/document.ts`), so no function bundles it.
  */
-export const instantSchema = z.string().transform((value, ctx) => {
-  if (isoDate.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
-  const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
-  if (Number.isFinite(ms)) return ms;
-  ctx.addIssue({ code: "custom", message: EXPIRES_AT_FORMAT, input: value });
-  return z.NEVER;
-});
+export const instantSchema = z.pipe(
+  z.string(),
+  z.transform((value: string, ctx) => {
+    if (isoDate.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
+    const ms = isoDateTime.safeParse(value).success ? Date.parse(value) : Number.NaN;
+    if (Number.isFinite(ms)) return ms;
+    ctx.issues.push({ code: "custom", message: EXPIRES_AT_FORMAT, input: value });
+    return z.NEVER;
+  }),
+);
 
 /** `expiresAt`: an instant strictly after `nowMs` (a key expiring now would be born expired). */
 export function expiresAtSchema(nowMs: number) {
-  return instantSchema.refine((ms) => ms > nowMs, "Must be in the future.");
+  return instantSchema.check(z.refine((ms) => ms > nowMs, "Must be in the future."));
 }
 
 export const RATE_LIMIT_MAX = 10_000;
@@ -83,26 +89,35 @@ const RATE_LIMIT_MESSAGE = `Must be a whole number from 1 to ${RATE_LIMIT_MAX}.`
 export const rateLimitSchema = z.strictObject({
   limit: z
     .number(RATE_LIMIT_MESSAGE)
-    .int(RATE_LIMIT_MESSAGE)
-    .min(1, RATE_LIMIT_MESSAGE)
-    .max(RATE_LIMIT_MAX, RATE_LIMIT_MESSAGE),
+    .check(
+      z.int(RATE_LIMIT_MESSAGE),
+      z.minimum(1, RATE_LIMIT_MESSAGE),
+      z.maximum(RATE_LIMIT_MAX, RATE_LIMIT_MESSAGE),
+    ),
 });
 export type RateLimitInput = z.infer<typeof rateLimitSchema>;
 
 /** One allowlist entry, validated and written in its normal form (`contract/ip-allowlist.ts`). */
-export const allowedIpSchema = z.string("Must be a string.").transform((entry, ctx) => {
-  const outcome = normaliseAllowlistEntry(entry);
-  if (outcome.ok) return outcome.value;
-  ctx.addIssue({ code: "custom", message: outcome.message, input: entry });
-  return z.NEVER;
-});
+export const allowedIpSchema = z.pipe(
+  z.string("Must be a string."),
+  z.transform((entry: string, ctx) => {
+    const outcome = normaliseAllowlistEntry(entry);
+    if (outcome.ok) return outcome.value;
+    ctx.issues.push({ code: "custom", message: outcome.message, input: entry });
+    return z.NEVER;
+  }),
+);
 
 /** `allowedIps`: 1 to 100 addresses or CIDR ranges, normalised; duplicates (after normalising) are folded. */
-export const allowedIpsSchema = z
-  .array(allowedIpSchema, "Must be a list of addresses or CIDR ranges.")
-  .min(1, "Give at least one address or range; to allow every address, leave the list out.")
-  .max(MAX_ALLOWED_IPS, `Give at most ${MAX_ALLOWED_IPS} addresses or ranges.`)
-  .transform((entries) => [...new Set(entries)]);
+export const allowedIpsSchema = z.pipe(
+  z
+    .array(allowedIpSchema, "Must be a list of addresses or CIDR ranges.")
+    .check(
+      z.minLength(1, "Give at least one address or range; to allow every address, leave the list out."),
+      z.maxLength(MAX_ALLOWED_IPS, `Give at most ${MAX_ALLOWED_IPS} addresses or ranges.`),
+    ),
+  z.transform((entries: string[]) => [...new Set(entries)]),
+);
 export type AllowedIps = z.infer<typeof allowedIpsSchema>;
 
 /** Body of `POST /admin/v1/orgs/{orgId}/api-keys`; `nowMs` is the clock's reading for `expiresAt`. */
@@ -110,9 +125,9 @@ export function createKeySchema(nowMs: number) {
   return z.strictObject({
     name: nameSchema,
     scopes: scopesSchema,
-    expiresAt: expiresAtSchema(nowMs).optional(),
-    rateLimit: rateLimitSchema.optional(),
-    allowedIps: allowedIpsSchema.optional(),
+    expiresAt: z.optional(expiresAtSchema(nowMs)),
+    rateLimit: z.optional(rateLimitSchema),
+    allowedIps: z.optional(allowedIpsSchema),
   });
 }
 export type CreateKeyInput = z.infer<ReturnType<typeof createKeySchema>>;
@@ -123,10 +138,10 @@ export type CreateKeyInput = z.infer<ReturnType<typeof createKeySchema>>;
  * cannot be removed.
  */
 export const updateKeySchema = z.strictObject({
-  name: nameSchema.optional(),
-  scopes: scopesSchema.optional(),
-  rateLimit: rateLimitSchema.nullable().optional(),
-  allowedIps: allowedIpsSchema.nullable().optional(),
+  name: z.optional(nameSchema),
+  scopes: z.optional(scopesSchema),
+  rateLimit: z.optional(z.nullable(rateLimitSchema)),
+  allowedIps: z.optional(z.nullable(allowedIpsSchema)),
 });
 export type UpdateKeyInput = z.infer<typeof updateKeySchema>;
 
@@ -137,13 +152,16 @@ const GRACE_MESSAGE = `Must be a whole number of seconds from 0 to ${GRACE_PERIO
 /** Body of `POST .../{keyId}/rotate`: every field optional; `expiresAt` is the new key's. */
 export function rotateKeySchema(nowMs: number) {
   return z.strictObject({
-    gracePeriodSeconds: z
-      .number(GRACE_MESSAGE)
-      .int(GRACE_MESSAGE)
-      .min(0, GRACE_MESSAGE)
-      .max(GRACE_PERIOD_MAX_SECONDS, GRACE_MESSAGE)
-      .optional(),
-    expiresAt: expiresAtSchema(nowMs).optional(),
+    gracePeriodSeconds: z.optional(
+      z
+        .number(GRACE_MESSAGE)
+        .check(
+          z.int(GRACE_MESSAGE),
+          z.minimum(0, GRACE_MESSAGE),
+          z.maximum(GRACE_PERIOD_MAX_SECONDS, GRACE_MESSAGE),
+        ),
+    ),
+    expiresAt: z.optional(expiresAtSchema(nowMs)),
   });
 }
 export type RotateKeyInput = z.infer<ReturnType<typeof rotateKeySchema>>;
@@ -158,16 +176,17 @@ export type RevokeKeyInput = z.infer<typeof revokeKeySchema>;
  */
 export const idempotencyKeySchema = z
   .string("Must be a string.")
-  .regex(/^[\x20-\x7e]{1,255}$/, "Must be 1 to 255 printable ASCII characters.");
+  .check(z.regex(/^[\x20-\x7e]{1,255}$/, "Must be 1 to 255 printable ASCII characters."));
 
 /**
  * A direct invocation's self-declared `actor`: kept as the event's `claimedActor`, unverified
  * (CloudTrail holds the real invoker). Over HTTP the actor is the IAM principal and no body takes it.
  */
-export const claimedActorSchema = plainTextSchema()
-  .trim()
-  .min(1, "Must not be empty.")
-  .max(256, "Must be at most 256 characters.");
+export const claimedActorSchema = plainTextSchema().check(
+  z.trim(),
+  z.minLength(1, "Must not be empty."),
+  z.maxLength(256, "Must be at most 256 characters."),
+);
 
 export const keyStatusSchema = z.enum(KEY_STATUSES, {
   error: () => `Must be one of ${KEY_STATUSES.join(", ")}.`,
@@ -176,31 +195,25 @@ export const keyStatusSchema = z.enum(KEY_STATUSES, {
 const LIMIT_MESSAGE = "Must be a whole number from 1 to 100.";
 const pageLimitSchema = z
   .number(LIMIT_MESSAGE)
-  .int(LIMIT_MESSAGE)
-  .min(1, LIMIT_MESSAGE)
-  .max(100, LIMIT_MESSAGE);
+  .check(z.int(LIMIT_MESSAGE), z.minimum(1, LIMIT_MESSAGE), z.maximum(100, LIMIT_MESSAGE));
 
 /** `?limit=` as a query carries it: decimal digits, read as `pageLimitSchema`; 25 when absent. */
-const queryLimitSchema = z
-  .string()
-  .regex(/^[0-9]+$/, LIMIT_MESSAGE)
-  .transform(Number)
-  .pipe(pageLimitSchema)
-  .default(25);
+const queryLimitSchema = z._default(
+  z.pipe(z.pipe(z.string().check(z.regex(/^[0-9]+$/, LIMIT_MESSAGE)), z.transform(Number)), pageLimitSchema),
+  25,
+);
 
 /** Fields of a list request, whatever carries them. `limit` and `unusedForDays` are added by the two variants below. */
 const listKeysFields = {
-  status: keyStatusSchema.optional(),
-  cursor: z.string().min(1, "Must not be empty.").optional(),
+  status: z.optional(keyStatusSchema),
+  cursor: z.optional(z.string().check(z.minLength(1, "Must not be empty."))),
 };
 
 const UNUSED_DAYS_MESSAGE = "Must be a whole number of days from 1 to 365.";
 /** `unusedForDays` (API.md §11): active keys not used (or, never used, not created) for that many days. */
 const unusedForDaysSchema = z
   .number(UNUSED_DAYS_MESSAGE)
-  .int(UNUSED_DAYS_MESSAGE)
-  .min(1, UNUSED_DAYS_MESSAGE)
-  .max(365, UNUSED_DAYS_MESSAGE);
+  .check(z.int(UNUSED_DAYS_MESSAGE), z.minimum(1, UNUSED_DAYS_MESSAGE), z.maximum(365, UNUSED_DAYS_MESSAGE));
 
 const POLICY_VIOLATIONS_MESSAGE = "Must be true.";
 
@@ -210,7 +223,7 @@ const POLICY_VIOLATIONS_MESSAGE = "Must be true.";
  */
 function unusedImpliesActive(
   input: { status?: unknown; unusedForDays?: unknown; policyViolations?: unknown },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ) {
   if (input.status !== undefined && input.unusedForDays !== undefined) {
     ctx.addIssue({
@@ -238,44 +251,48 @@ export const listKeysQuerySchema = z
   .strictObject({
     ...listKeysFields,
     limit: queryLimitSchema,
-    unusedForDays: z
-      .string()
-      .regex(/^[0-9]+$/, UNUSED_DAYS_MESSAGE)
-      .transform(Number)
-      .pipe(unusedForDaysSchema)
-      .optional(),
+    unusedForDays: z.optional(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(/^[0-9]+$/, UNUSED_DAYS_MESSAGE)), z.transform(Number)),
+        unusedForDaysSchema,
+      ),
+    ),
     // An enum, not a literal: zod's literal type costs the key doors' bundles 2 KB (#319).
-    policyViolations: z
-      .enum(["true"], POLICY_VIOLATIONS_MESSAGE)
-      .transform(() => true as const)
-      .optional(),
+    policyViolations: z.optional(
+      z.pipe(
+        z.enum(["true"], POLICY_VIOLATIONS_MESSAGE),
+        z.transform(() => true as const),
+      ),
+    ),
   })
-  .superRefine(unusedImpliesActive);
+  .check(z.superRefine(unusedImpliesActive));
 export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
 
 /** The same request as JSON (direct invocation): `limit` and `unusedForDays` are numbers. */
 export const listKeysInputSchema = z
   .strictObject({
     ...listKeysFields,
-    limit: pageLimitSchema.default(25),
-    unusedForDays: unusedForDaysSchema.optional(),
-    policyViolations: z
-      .custom<true>((value) => value === true, POLICY_VIOLATIONS_MESSAGE)
-      .meta({ override: { type: "boolean", const: true } })
-      .optional(),
+    limit: z._default(pageLimitSchema, 25),
+    unusedForDays: z.optional(unusedForDaysSchema),
+    policyViolations: z.optional(
+      z.withMeta(
+        z.custom<true>((value) => value === true, POLICY_VIOLATIONS_MESSAGE),
+        { override: { type: "boolean", const: true } },
+      ),
+    ),
   })
-  .superRefine(unusedImpliesActive);
+  .check(z.superRefine(unusedImpliesActive));
 export type ListKeysInput = z.infer<typeof listKeysInputSchema>;
 
 /** `keyId` filter of the audit list: a key id's shape, or nothing can match. */
-const keyIdFilterSchema = z
-  .string()
-  .refine(isKeyId, "Must be a key id (key_ and 22 letters or digits).")
-  .meta({ pattern: KEY_ID_PATTERN.source });
+const keyIdFilterSchema = z.withMeta(
+  z.string().check(z.refine(isKeyId, "Must be a key id (key_ and 22 letters or digits).")),
+  { pattern: KEY_ID_PATTERN.source },
+);
 
 const listAuditEventsFields = {
-  keyId: keyIdFilterSchema.optional(),
-  cursor: z.string().min(1, "Must not be empty.").optional(),
+  keyId: z.optional(keyIdFilterSchema),
+  cursor: z.optional(z.string().check(z.minLength(1, "Must not be empty."))),
 };
 
 /** `GET /admin/v1/orgs/{orgId}/audit-events` query. */
@@ -287,6 +304,6 @@ export const listAuditEventsQuerySchema = z.strictObject({
 /** The same request as JSON (direct invocation `listAuditEvents`). */
 export const listAuditEventsInputSchema = z.strictObject({
   ...listAuditEventsFields,
-  limit: pageLimitSchema.default(25),
+  limit: z._default(pageLimitSchema, 25),
 });
 export type ListAuditEventsInput = z.infer<typeof listAuditEventsInputSchema>;

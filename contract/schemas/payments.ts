@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 import { amountSchema, currencySchema } from "./accounts";
 import { dateTimeSchema } from "./date-time";
 import { plainTextSchema } from "./plain-text";
@@ -11,8 +11,8 @@ export const paymentSchema = z.object({
   currency: currencySchema,
   /** When the money was paid (ISO 8601 UTC); the registration instant unless the caller gave one. */
   paidAt: dateTimeSchema,
-  method: z.string().nullable(),
-  reference: z.string().nullable(),
+  method: z.nullable(z.string()),
+  reference: z.nullable(z.string()),
   createdAt: dateTimeSchema,
 });
 export type Payment = z.infer<typeof paymentSchema>;
@@ -21,15 +21,13 @@ export type Payment = z.infer<typeof paymentSchema>;
  * `POST /accounts/{accountId}/payments`. `amount` is positive minor units; `paidAt` an ISO 8601
  * date-time with `Z` or an offset, answered in UTC; `method` and `reference` free text.
  */
-export const registerPaymentSchema = paymentSchema
-  .pick({ currency: true })
-  .extend({
-    amount: amountSchema.refine((amount) => amount > 0, "Must be greater than 0."),
-    paidAt: z.iso
-      .datetime({ offset: true, error: "Must be an ISO 8601 date-time with Z or an offset." })
-      .optional(),
-    method: plainTextSchema().trim().min(1).max(50).optional(),
-    reference: plainTextSchema().trim().min(1).max(200).optional(),
-  })
-  .strict();
+export const registerPaymentSchema = z.strictObject({
+  currency: currencySchema,
+  amount: amountSchema.check(z.refine((amount) => amount > 0, "Must be greater than 0.")),
+  paidAt: z.optional(
+    z.iso.datetime({ offset: true, error: "Must be an ISO 8601 date-time with Z or an offset." }),
+  ),
+  method: z.optional(plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(50))),
+  reference: z.optional(plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(200))),
+});
 export type RegisterPayment = z.infer<typeof registerPaymentSchema>;

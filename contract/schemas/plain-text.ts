@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { TERMINAL_CONTROLS_CLASS } from "../terminal-controls";
+import * as z from "../zod";
 
 /** Holds none of the characters that can act on a terminal (`contract/terminal-controls.ts`). */
 const NO_CONTROLS = new RegExp(`^[^${TERMINAL_CONTROLS_CLASS}]*$`, "u");
@@ -10,7 +10,8 @@ export const PLAIN_TEXT_MESSAGE =
 /**
  * A string a person types and another person reads: refused (400 at its field) when it holds a
  * control or bidirectional formatting character anywhere, checked on the value as sent, before any
- * `.trim()` chained after it, so a trailing CR or a leading ESC cannot hide behind trimming. A
+ * `z.trim()` checked after it, so a trailing CR or a leading ESC cannot hide behind trimming. A
  * pattern rather than a refinement, so the OpenAPI document states the rule too.
  */
-export const plainTextSchema = () => z.string("Must be a string.").regex(NO_CONTROLS, PLAIN_TEXT_MESSAGE);
+export const plainTextSchema = () =>
+  z.string("Must be a string.").check(z.regex(NO_CONTROLS, PLAIN_TEXT_MESSAGE));

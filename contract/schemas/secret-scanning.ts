@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod";
 
 /**
  * Leaked-key reports in GitHub's secret scanning partner format (API.md §8), and the answer in its
@@ -14,16 +14,16 @@ export const MAX_REPORTED_TOKENS = 1000;
  * reports have no `source`.
  */
 const reportedTokenSchema = z.looseObject({
-  token: z.string().min(1, "Must not be empty."),
+  token: z.string().check(z.minLength(1, "Must not be empty.")),
   type: z.string(),
-  url: z.string().default(""),
-  source: z.string().default(""),
+  url: z._default(z.string(), ""),
+  source: z._default(z.string(), ""),
 });
 export type ReportedToken = z.infer<typeof reportedTokenSchema>;
 
 export const leakReportSchema = z
   .array(reportedTokenSchema, "The report must be a JSON array of matches.")
-  .max(MAX_REPORTED_TOKENS, `A report may carry at most ${MAX_REPORTED_TOKENS} matches.`);
+  .check(z.maxLength(MAX_REPORTED_TOKENS, `A report may carry at most ${MAX_REPORTED_TOKENS} matches.`));
 
 export type Label = "true_positive" | "false_positive";
 

@@ -1,7 +1,7 @@
-import * as z from "zod";
 import { classifyHost } from "../public-address";
+import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
-import { WEBHOOK_EVENT_TYPES, webhookEventTypeSchema } from "./interactions";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType, webhookEventTypeSchema } from "./interactions";
 import { plainTextSchema } from "./plain-text";
 
 /** Longest subscription URL accepted: room for any real endpoint, and a bound on what is stored. */
@@ -52,38 +52,47 @@ export function webhookUrlProblem(value: string, policy: WebhookUrlPolicy): stri
 
 /** A subscription URL, stored as the parser normalises it (what was checked is what gets called). */
 export function webhookUrlSchema(policy: WebhookUrlPolicy) {
-  return z
-    .string()
-    .max(WEBHOOK_URL_MAX, `Must be at most ${WEBHOOK_URL_MAX} characters.`)
-    .superRefine((value, ctx) => {
-      const problem = webhookUrlProblem(value, policy);
-      if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
-    })
-    .transform((value) => new URL(value).href)
-    .meta({
+  return z.withMeta(
+    z.pipe(
+      z.string().check(
+        z.maxLength(WEBHOOK_URL_MAX, `Must be at most ${WEBHOOK_URL_MAX} characters.`),
+        z.superRefine((value: string, ctx) => {
+          const problem = webhookUrlProblem(value, policy);
+          if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+        }),
+      ),
+      z.transform((value: string) => new URL(value).href),
+    ),
+    {
       format: "uri",
       description: "https URL of a public host, on port 443 or 8443; answered as normalised.",
-    });
+    },
+  );
 }
 
 /** A non-empty set of the events of API.md §6 and §11; duplicates are folded, first occurrence kept in place. */
-export const eventsSchema = z
-  .array(
-    z.enum(WEBHOOK_EVENT_TYPES, {
-      error: () => `Unknown event; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}.`,
-    }),
-  )
-  .min(1, "Give at least one event.")
-  .transform((events) => [...new Set(events)]);
+export const eventsSchema = z.pipe(
+  z
+    .array(
+      z.enum(WEBHOOK_EVENT_TYPES, {
+        error: () => `Unknown event; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}.`,
+      }),
+    )
+    .check(z.minLength(1, "Give at least one event.")),
+  z.transform((events: WebhookEventType[]) => [...new Set(events)]),
+);
 
-const descriptionSchema = plainTextSchema().trim().max(500, "Must be at most 500 characters.");
+const descriptionSchema = plainTextSchema().check(
+  z.trim(),
+  z.maxLength(500, "Must be at most 500 characters."),
+);
 
 /** A subscription as the API answers it (API.md §6). The signing secret is never part of it. */
 export const webhookSchema = z.object({
   id: z.string(),
   url: z.string(),
   events: z.array(webhookEventTypeSchema),
-  description: z.string().nullable(),
+  description: z.nullable(z.string()),
   enabled: z.boolean(),
   createdAt: dateTimeSchema,
   updatedAt: dateTimeSchema,
@@ -91,8 +100,10 @@ export const webhookSchema = z.object({
 export type Webhook = z.infer<typeof webhookSchema>;
 
 /** The create answer: the subscription plus its signing secret, shown this once. */
-export const createdWebhookSchema = webhookSchema.extend({
-  secret: z.string().meta({ description: "Signing secret (`whsec_...`); shown only in this answer." }),
+export const createdWebhookSchema = z.extend(webhookSchema, {
+  secret: z.withMeta(z.string(), {
+    description: "Signing secret (`whsec_...`); shown only in this answer.",
+  }),
 });
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
 
@@ -101,7 +112,7 @@ export function createWebhookSchema(policy: WebhookUrlPolicy) {
   return z.strictObject({
     url: webhookUrlSchema(policy),
     events: eventsSchema,
-    description: descriptionSchema.optional(),
+    description: z.optional(descriptionSchema),
   });
 }
 export type CreateWebhook = z.infer<ReturnType<typeof createWebhookSchema>>;
@@ -109,10 +120,10 @@ export type CreateWebhook = z.infer<ReturnType<typeof createWebhookSchema>>;
 /** Body of `PATCH /api/v1/webhooks/{webhookId}`: every field optional; `description: null` clears it. */
 export function updateWebhookSchema(policy: WebhookUrlPolicy) {
   return z.strictObject({
-    url: webhookUrlSchema(policy).optional(),
-    events: eventsSchema.optional(),
-    description: descriptionSchema.nullable().optional(),
-    enabled: z.boolean().optional(),
+    url: z.optional(webhookUrlSchema(policy)),
+    events: z.optional(eventsSchema),
+    description: z.optional(z.nullable(descriptionSchema)),
+    enabled: z.optional(z.boolean()),
   });
 }
 export type UpdateWebhook = z.infer<ReturnType<typeof updateWebhookSchema>>;

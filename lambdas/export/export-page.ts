@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { SK_PREFIX } from "../../contract/data-items";
 import { ACCOUNT_FIELDS, type ExportFormat, INTERACTION_FIELDS } from "../../contract/schemas/export";
+import * as z from "../../contract/zod";
 import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "../shared/dynamo/cursor";
 import { newId } from "../shared/ids";
 import { type Outcome, ok } from "../shared/outcome";
@@ -57,9 +57,9 @@ export function interactionKeyAt(ms: number): string {
  * are the same.)
  */
 const positionSchema = z.strictObject({
-  sk: z.string().max(256),
-  since: z.string().max(64).optional(),
-  accountId: z.string().max(64).optional(),
+  sk: z.string().check(z.maxLength(256)),
+  since: z.optional(z.string().check(z.maxLength(64))),
+  accountId: z.optional(z.string().check(z.maxLength(64))),
 });
 
 function positionOf(request: ExportRequest, sk: string): Record<string, string> {

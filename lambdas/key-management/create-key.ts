@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import type { CreatedKey } from "../../contract/api-types";
 import type { CreateKeyInput } from "../../contract/schemas/keys";
+import * as z from "../../contract/zod";
 import { conditionFailedAt, unexpectedCancellation } from "../shared/dynamo/transact";
 import { conflict, invalidInput, type Outcome, ok, problemAt, storeBusy } from "../shared/outcome";
 import { capMessage, countNewKey, discountDeadKeys } from "./active-key-count";

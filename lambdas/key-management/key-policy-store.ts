@@ -1,8 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { DEFAULT_KEY_POLICY, type KeyPolicy, type KeyPolicyBody } from "../../contract/api-types";
 import { keyPolicySchema } from "../../contract/schemas/key-policy";
 import { KEY_POLICY_PK_PREFIX } from "../../contract/tables";
+import * as z from "../../contract/zod";
 import type { TransactItem } from "../shared/dynamo/transact";
 import { batchGet } from "./batch-get";
 import type { KeyServiceDeps } from "./key-store";
@@ -21,9 +21,9 @@ import type { KeyServiceDeps } from "./key-store";
 export const policyKey = (orgId: string) => `${KEY_POLICY_PK_PREFIX}${orgId}`;
 
 /** The stored item: the rules as the PUT body validates them, and who wrote them at which version. */
-const storedPolicySchema = keyPolicySchema.extend({
+const storedPolicySchema = z.extend(keyPolicySchema, {
   pk: z.string(),
-  rotationDueDay: z.string().optional(),
+  rotationDueDay: z.optional(z.string()),
   version: z.number(),
   updatedAt: z.string(),
   updatedBy: z.string(),

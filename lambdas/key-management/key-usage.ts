@@ -1,7 +1,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import type { KeyUsage } from "../../contract/api-types";
 import type { KeyUsageInput } from "../../contract/schemas/key-usage";
+import * as z from "../../contract/zod";
 import {
   throttledOf,
   usageKeyBounds,
@@ -16,8 +16,8 @@ import { type KeyServiceDeps, keyMissing, readKey } from "./key-store";
 /** A usage item as stored; anything else in the table is skipped rather than trusted. */
 const usageItemSchema = z.object({
   windowStart: z.iso.datetime(),
-  count: z.number().int().nonnegative(),
-  throttled: z.number().int().nonnegative(),
+  count: z.number().check(z.int(), z.nonnegative()),
+  throttled: z.number().check(z.int(), z.nonnegative()),
 });
 
 /**

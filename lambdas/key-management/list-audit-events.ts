@@ -1,14 +1,14 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import type { AuditEvent, Page } from "../../contract/api-types";
 import type { ListAuditEventsInput } from "../../contract/schemas/keys";
+import * as z from "../../contract/zod";
 import type { AuditItem } from "../shared/api-keys/audit-events";
 import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/cursor";
 import { type Outcome, ok } from "../shared/outcome";
 import type { KeyServiceDeps } from "./key-store";
 
 const EVENT_ID = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/;
-const auditPositionSchema = z.strictObject({ id: z.string().regex(EVENT_ID) });
+const auditPositionSchema = z.strictObject({ id: z.string().check(z.regex(EVENT_ID)) });
 
 /**
  * With a `keyId` filter, one request reads at most this many of the org's events (DynamoDB applies

@@ -1,8 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import type { KeyListItem, KeyRecord, Page } from "../../contract/api-types";
 import { isKeyId, type ListKeysInput } from "../../contract/schemas/keys";
 import { KEYS_BY_ORG_INDEX } from "../../contract/tables";
+import * as z from "../../contract/zod";
 import type { ApiKeyItem } from "../shared/api-keys/key-record";
 import { decodeCursor, encodeCursor, invalidCursor } from "../shared/dynamo/cursor";
 import { type Outcome, ok } from "../shared/outcome";
@@ -21,8 +21,8 @@ import { lastActivity, unusedCutoff } from "./unused-keys";
  */
 const positionSchema = z.strictObject({
   createdAt: z.iso.datetime({ precision: 3 }),
-  pk: z.string().refine(isKeyId),
-  filter: z.string().optional(),
+  pk: z.string().check(z.refine(isKeyId)),
+  filter: z.optional(z.string()),
 });
 type Position = z.infer<typeof positionSchema>;
 

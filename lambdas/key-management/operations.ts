@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import * as z from "zod";
 import {
   KEY_OPERATIONS,
   type KeyOperation,
   type KeyOperationName,
 } from "../../contract/routes/key-operations";
 import { idempotencyKeySchema } from "../../contract/schemas/keys";
+import * as z from "../../contract/zod";
 import { deleteSecretOfRevoked } from "../shared/api-keys/key-secrets";
 import {
   byField,
@@ -71,10 +71,10 @@ export interface Answer {
 
 /** The input an operation's declaration gives its work: the validated body, query or payload. */
 type InputOf<S extends KeyOperation> = S["input"] extends { from: "body"; schema: (nowMs: number) => infer T }
-  ? T extends z.ZodType
+  ? T extends z.ZodMiniType
     ? z.output<T>
     : never
-  : S["input"] extends { from: "query"; schema: infer T extends z.ZodType }
+  : S["input"] extends { from: "query"; schema: infer T extends z.ZodMiniType }
     ? z.output<T>
     : undefined;
 

@@ -1,7 +1,7 @@
-import * as z from "zod";
 import type { KeyOperationAnswers } from "../../contract/api-types";
 import { ERROR_STATUS, type ErrorEnvelope } from "../../contract/error-codes";
 import type { Same } from "../../contract/schemas/same-type";
+import * as z from "../../contract/zod";
 import type { createKey } from "../key-management/create-key";
 import type { getKey } from "../key-management/get-key";
 import type { getKeyUsage } from "../key-management/key-usage";
@@ -25,22 +25,23 @@ const ERROR_CODES = Object.keys(ERROR_STATUS) as (keyof typeof ERROR_STATUS)[];
 export const errorEnvelopeSchema = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
-    message: z.string().meta({ description: "A human sentence; never a secret." }),
-    requestId: z.string().meta({
+    message: z.withMeta(z.string(), { description: "A human sentence; never a secret." }),
+    requestId: z.withMeta(z.string(), {
       description:
         "The request's id: the `X-Request-Id` header of the API's functions' answers, the " +
         "`x-amzn-RequestId` header of API Gateway's own (a 401, a signature's 403, throttling's 429).",
     }),
-    details: z
-      .array(
+    details: z.withMeta(
+      z.array(
         z.object({
-          path: z
-            .string()
-            .meta({ description: "`body`, a field (`rateLimit.limit`, `scopes[0]`) or `query.<name>`." }),
+          path: z.withMeta(z.string(), {
+            description: "`body`, a field (`rateLimit.limit`, `scopes[0]`) or `query.<name>`.",
+          }),
           message: z.string(),
         }),
-      )
-      .meta({ description: "One entry per problem of a validation_error; empty otherwise." }),
+      ),
+      { description: "One entry per problem of a validation_error; empty otherwise." },
+    ),
   }),
 });
 const errorEnvelopeMatches: Same<z.infer<typeof errorEnvelopeSchema>, ErrorEnvelope> = true;

@@ -1,4 +1,3 @@
-import * as z from "zod";
 import {
   createDocument,
   type oas31,
@@ -38,6 +37,7 @@ import {
 } from "../../contract/schemas/keys";
 import { paymentSchema } from "../../contract/schemas/payments";
 import { createdWebhookSchema, webhookSchema } from "../../contract/schemas/webhooks";
+import * as z from "../../contract/zod";
 import { errorEnvelopeSchema } from "./doc-schemas";
 import { nameComponents } from "./named-components";
 
@@ -72,28 +72,37 @@ z.globalRegistry.add(allowedIpSchema, {
 
 const errorBody = { "application/json": { schema: errorEnvelopeSchema } };
 
-const retryAfter = z.int().min(1).meta({ description: "Whole seconds to wait before trying again." });
+const retryAfter = z.withMeta(z.int().check(z.minimum(1)), {
+  description: "Whole seconds to wait before trying again.",
+});
 
 /** Response headers, each one component (required where they are: the success answers). */
 const HEADERS = {
-  "X-Request-Id": z.string().meta({
+  "X-Request-Id": z.withMeta(z.string(), {
     description:
       "The request's id, as the envelope's `requestId` repeats it; on every answer of the API's functions.",
   }),
-  "x-amzn-RequestId": z.string().meta({
+  "x-amzn-RequestId": z.withMeta(z.string(), {
     description:
       "API Gateway's id of the request, added to every answer (the local runtime adds it too): the same " +
       "value as `X-Request-Id` and the envelope's `requestId`, and the one header carrying it on API " +
       "Gateway's own answers (a 401, a signature's 403, throttling's 429, an authorizer's 503).",
   }),
-  "RateLimit-Policy": z.string().meta({ description: '`"default";q=<limit>;w=<window seconds>`.' }),
-  RateLimit: z.string().meta({ description: '`"default";r=<remaining>;t=<seconds until the window ends>`.' }),
-  "X-RateLimit-Limit": z.int().min(1).meta({ description: "Requests allowed per window." }),
-  "X-RateLimit-Remaining": z
-    .int()
-    .min(0)
-    .meta({ description: "Requests left in this window, this one spent." }),
-  "X-RateLimit-Reset": z.int().min(0).meta({ description: "When the window ends, epoch seconds." }),
+  "RateLimit-Policy": z.withMeta(z.string(), {
+    description: '`"default";q=<limit>;w=<window seconds>`.',
+  }),
+  RateLimit: z.withMeta(z.string(), {
+    description: '`"default";r=<remaining>;t=<seconds until the window ends>`.',
+  }),
+  "X-RateLimit-Limit": z.withMeta(z.int().check(z.minimum(1)), {
+    description: "Requests allowed per window.",
+  }),
+  "X-RateLimit-Remaining": z.withMeta(z.int().check(z.minimum(0)), {
+    description: "Requests left in this window, this one spent.",
+  }),
+  "X-RateLimit-Reset": z.withMeta(z.int().check(z.minimum(0)), {
+    description: "When the window ends, epoch seconds.",
+  }),
 };
 
 /** The IETF RateLimit fields and their GitHub-style twins (API.md §3), on every answer to a live key. */
@@ -109,7 +118,8 @@ const requestIdHeaders = z.object({
   "X-Request-Id": HEADERS["X-Request-Id"],
   "x-amzn-RequestId": HEADERS["x-amzn-RequestId"],
 });
-const rateLimitHeaders = requestIdHeaders.extend(
+const rateLimitHeaders = z.extend(
+  requestIdHeaders,
   Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, HEADERS[name]])),
 );
 
@@ -121,7 +131,7 @@ const rateLimitHeaders = requestIdHeaders.extend(
  * where it is found.
  */
 const errorHeaders = z.object({
-  "X-Request-Id": HEADERS["X-Request-Id"].optional().meta({
+  "X-Request-Id": z.withMeta(z.optional(HEADERS["X-Request-Id"]), {
     description:
       "The request's id, as the envelope's `requestId` repeats it; on the API's functions' answers.",
   }),
@@ -129,19 +139,19 @@ const errorHeaders = z.object({
   ...Object.fromEntries(
     RATE_LIMIT_NAMES.map((name) => [
       name,
-      HEADERS[name].optional().meta({
-        description: `${HEADERS[name].meta()?.description ?? ""} On a function's answer to a live API key.`,
+      z.withMeta(z.optional(HEADERS[name]), {
+        description: `${z.globalRegistry.get(HEADERS[name])?.description ?? ""} On a function's answer to a live API key.`,
       }),
     ]),
   ),
 });
-const retryHeaders = errorHeaders.extend({ "Retry-After": retryAfter });
+const retryHeaders = z.extend(errorHeaders, { "Retry-After": retryAfter });
 const gatewayHeaders = z.object({ "x-amzn-RequestId": HEADERS["x-amzn-RequestId"] });
 
 function errorResponse(
   id: string,
   description: string,
-  headers: z.ZodObject = errorHeaders,
+  headers: z.ZodMiniObject = errorHeaders,
 ): ZodOpenApiResponseObject {
   return { id, description, content: errorBody, headers };
 }
@@ -235,21 +245,21 @@ const DOCUMENTED_INPUT: InputContext = { nowMs: 0, webhookUrls: { allowLoopback:
  * The shape a path parameter must have, where the server knows one: a bad `orgId` is a 400; a
  * `keyId` of another shape cannot name a key (a 404 without a read). Others are any string.
  */
-const PATH_PARAMETER_SHAPES: Readonly<Record<string, z.ZodString>> = {
+const PATH_PARAMETER_SHAPES: Readonly<Record<string, z.ZodMiniString>> = {
   orgId: orgIdSchema,
-  keyId: z.string().regex(/^key_[0-9A-Za-z]{22}$/),
+  keyId: z.string().check(z.regex(/^key_[0-9A-Za-z]{22}$/)),
 };
 
 /** Each path parameter once, by name: one component each (`components/parameters`). */
 const PATH_PARAMETER_SCHEMAS = new Map(
   Object.entries(PATH_PARAMETERS).map(([name, description]) => [
     name,
-    (PATH_PARAMETER_SHAPES[name] ?? z.string()).meta({ description, param: { id: name, description } }),
+    z.withMeta(PATH_PARAMETER_SHAPES[name] ?? z.string(), { description, param: { id: name, description } }),
   ]),
 );
 
 /** A route's path parameters, each a required string described by its name (`PATH_PARAMETERS`). */
-function pathParameters(route: Route): z.ZodObject | undefined {
+function pathParameters(route: Route): z.ZodMiniObject | undefined {
   const names = pathParameterNames(route.path);
   if (names.length === 0) return undefined;
   return z.object(
@@ -264,7 +274,9 @@ function pathParameters(route: Route): z.ZodObject | undefined {
 }
 
 /** The request body by media type, as the document shows it. */
-function requestBody(route: Route): { content: Record<string, z.ZodType>; required: boolean } | undefined {
+function requestBody(
+  route: Route,
+): { content: Record<string, z.ZodMiniType>; required: boolean } | undefined {
   if (!route.body) return undefined;
   if ("raw" in route.body) return { content: { ...route.body.raw }, required: true };
   return {
@@ -284,7 +296,7 @@ function security(route: Route): oas31.SecurityRequirementObject[] {
  * The error statuses a route can answer: those of its auth kind and its input, then its own. Any
  * route may meet API Gateway's stage throttling (429).
  */
-function errorStatuses(route: Route, path: z.ZodObject | undefined): number[] {
+function errorStatuses(route: Route, path: z.ZodMiniObject | undefined): number[] {
   const statuses = new Set<number>([429]);
   if (route.auth === "apiKey") for (const status of [400, 401, 403, 429]) statuses.add(status);
   if (route.auth === "iam" || route.auth === "cognito")
@@ -298,7 +310,7 @@ function errorStatuses(route: Route, path: z.ZodObject | undefined): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-const byMediaType = (content: Readonly<Record<string, z.ZodType>>) =>
+const byMediaType = (content: Readonly<Record<string, z.ZodMiniType>>) =>
   Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema }]));
 
 function operation(route: Route): ZodOpenApiOperationObject {
@@ -306,7 +318,7 @@ function operation(route: Route): ZodOpenApiOperationObject {
   const path = pathParameters(route);
   const body = requestBody(route);
   const baseHeaders = route.auth === "apiKey" ? rateLimitHeaders : requestIdHeaders;
-  const successHeaders = success.headers ? baseHeaders.extend(success.headers.shape) : baseHeaders;
+  const successHeaders = success.headers ? z.extend(baseHeaders, success.headers.shape) : baseHeaders;
   const responses: ZodOpenApiOperationObject["responses"] = {
     [String(success.status)]: {
       description: success.description,
@@ -363,7 +375,7 @@ const TAG_DESCRIPTIONS: { readonly [tag in (typeof TAGS)[number]]: string } = {
  * test that holds the document to the schemas.
  */
 export function documentNumericQuery(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
-  const def = (ctx.zodSchema as z.ZodType)._zod.def;
+  const def = (ctx.zodSchema as z.ZodMiniType)._zod.def;
   if (def.type === "default") {
     // zod leaves out a default that only the number side has (`limit` is 25 when absent).
     const inner = (def as z.core.$ZodDefaultDef).innerType._zod.def;
@@ -373,7 +385,7 @@ export function documentNumericQuery(ctx: { zodSchema: unknown; jsonSchema: Reco
     return;
   }
   if (def.type !== "pipe") return;
-  const out = (def as z.core.$ZodPipeDef).out as z.ZodType;
+  const out = (def as z.core.$ZodPipeDef).out as z.ZodMiniType;
   if (out._zod.def.type !== "number") return;
   const { $schema: _, ...number } = z.toJSONSchema(out, { io: "output" }) as Record<string, unknown>;
   const kept = { description: ctx.jsonSchema.description, default: ctx.jsonSchema.default };

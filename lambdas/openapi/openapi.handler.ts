@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import * as z from "zod";
 import type { oas31 } from "zod-openapi";
+import * as z from "../../contract/zod";
 import { httpEnvelope } from "../shared/http/envelope";
 import type { HttpResult } from "../shared/http/http-result";
 import { parseQuery } from "../shared/http/validation";

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { ENV } from "../../contract/environment";
 import type { Runtime } from "../../contract/runtime";
 import { GITHUB_SIGNING_KEYS_PK } from "../../contract/tables";
+import * as z from "../../contract/zod";
 import { documentClient } from "../shared/dynamo/document-client";
 import { log } from "../shared/observability/log";
 import { telemetryLogger } from "../shared/observability/telemetry";
@@ -27,12 +27,12 @@ const publishedKeysSchema = z.looseObject({
   public_keys: z
     .array(
       z.looseObject({
-        key_identifier: z.string().min(1),
-        key: z.string().min(1),
-        is_current: z.boolean().optional(),
+        key_identifier: z.string().check(z.minLength(1)),
+        key: z.string().check(z.minLength(1)),
+        is_current: z.optional(z.boolean()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /** The part of `fetch` the refresher uses (injectable: tests answer without a network). */

@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "../../contract/zod";
 import type { FieldProblem } from "./outcome";
 
 /**

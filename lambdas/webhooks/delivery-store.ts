@@ -6,10 +6,10 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { orgPk, resourceOf, SK_PREFIX, sk } from "../../contract/data-items";
 import type { DeliveryAttempt } from "../../contract/schemas/deliveries";
 import type { WebhookEventType } from "../../contract/schemas/interactions";
+import * as z from "../../contract/zod";
 import { isoAt, nextCursorOf, type Page, startAfter } from "../shared/dynamo/data-store";
 import { type Outcome, ok } from "../shared/outcome";
 import { getWebhook, SECRET_ATTRIBUTE } from "./webhook-store";
@@ -52,7 +52,7 @@ const subscriptionItemSchema = z.object({
   events: z.array(z.string()),
   enabled: z.boolean(),
   [SECRET_ATTRIBUTE]: z.string(),
-  [FAILING_SINCE_ATTRIBUTE]: z.number().optional(),
+  [FAILING_SINCE_ATTRIBUTE]: z.optional(z.number()),
 });
 
 function subscriptionOf(item: Record<string, unknown>): Subscription {

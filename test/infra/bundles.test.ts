@@ -237,6 +237,59 @@ describe("Lambda bundles", () => {
     expect(inputs.filter((input) => input.includes("node_modules/zod/"))).toEqual([]);
   });
 
+  it("keeps zod's classic API out of every function but the document's, and gives every zod user the English locale only", () => {
+    for (const [handler, inputs] of inputsByHandler) {
+      const zod = inputs.filter((input) => input.includes("node_modules/zod/"));
+      if (zod.length === 0) continue;
+      // zod-openapi imports zod's classic API (`object`, `registry`, `toJSONSchema` from `zod/v4`).
+      if (handler !== OPENAPI_HANDLER) {
+        expect(
+          zod.filter((input) => input.includes("node_modules/zod/v4/classic/")),
+          handler,
+        ).toEqual([]);
+      }
+      // contract/zod.ts configures the messages; a schema that took zod/mini from elsewhere would not.
+      expect(inputs, handler).toContain("contract/zod.ts");
+      const locales = zod.filter((input) => input.includes("node_modules/zod/v4/locales/"));
+      expect(
+        locales.map((input) => input.replace(/.*\/locales\//, "")),
+        handler,
+      ).toEqual(["en.js"]);
+    }
+  });
+
+  it("answers zod's English messages from a bundle that holds no classic zod (docs/DECISIONS.md #335)", async () => {
+    // Prepare: a request schema bundled as deployed, parsed in a fresh process that loads nothing else.
+    const dir = await mkdtemp(join(tmpdir(), "fynex-zod-locale-"));
+    try {
+      const file = join(dir, "schema.js");
+      const result = await build({
+        ...DEPLOYED_BUILD,
+        stdin: {
+          contents:
+            'import { createAccountSchema } from "../../contract/schemas/accounts";\n' +
+            "const { error } = createAccountSchema.safeParse({ name: 'Acme', currency: 'EUR', balance: 'x' });\n" +
+            "console.log(JSON.stringify(error?.issues.map((issue) => [issue.path.join('.'), issue.message])));\n",
+          resolveDir: join(ROOT, "lambdas/accounts"),
+          sourcefile: "lambdas/accounts/locale-check.ts",
+          loader: "ts",
+        },
+        outfile: file,
+        metafile: true,
+      });
+      const inputs = Object.keys((result.metafile as Metafile).inputs);
+
+      // Act
+      const { stdout } = await execFileAsync(process.execPath, [file], { env: { PATH: process.env.PATH } });
+
+      // Assess: the message of zod's English locale, not mini's bare "Invalid input".
+      expect(inputs.filter((input) => input.includes("node_modules/zod/v4/classic/"))).toEqual([]);
+      expect(JSON.parse(stdout)).toEqual([["balance", "Invalid input: expected number, received string"]]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("has the bench measure every function the stack deploys, and nothing else", () => {
     expect(benchedFunctions()).toEqual([...deployedFunctions.entries].map(moduleOf).sort());
   });

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import * as z from "zod";
 import type { ErrorEnvelope } from "../../../contract/error-codes";
 import { ADMIN_PREFIX } from "../../../contract/routes/key-operations";
 import type { Runtime } from "../../../contract/runtime";
 import { claimedActorSchema, idempotencyKeySchema } from "../../../contract/schemas/keys";
+import * as z from "../../../contract/zod";
 import { validationError } from "../../shared/http/errors";
 import { within } from "../../shared/http/failures";
 import { errorResult } from "../../shared/http/response";

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../../contract/zod";
 import { invalidInput, problemAt } from "../outcome";
 
 /**
@@ -17,7 +17,7 @@ const envelopeSchema = z.strictObject({ o: z.string(), p: z.unknown() });
 export const invalidCursor = (list = "list") =>
   invalidInput(problemAt("cursor", `The cursor is not valid for this ${list}.`));
 
-export function decodeCursor<S extends z.ZodType<Record<string, string>>>(
+export function decodeCursor<S extends z.ZodMiniType<Record<string, string>>>(
   cursor: string,
   orgId: string,
   positionSchema: S,

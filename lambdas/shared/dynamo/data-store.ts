@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { orgPk } from "../../../contract/data-items";
 import { ENV } from "../../../contract/environment";
 import type { RetryPolicy, Runtime } from "../../../contract/runtime";
+import * as z from "../../../contract/zod";
 import { type Outcome, ok } from "../outcome";
 import { requireSetting } from "../runtime";
 import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "./cursor";
@@ -37,7 +37,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const positionSchema = z.strictObject({ sk: z.string().max(256) });
+const positionSchema = z.strictObject({ sk: z.string().check(z.maxLength(256)) });
 
 /** Where a list resumes: an item's key, or undefined for the first page. */
 export type ListStart = { pk: string; sk: string } | undefined;

@@ -1,9 +1,9 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import * as z from "zod";
 import { SERVICE } from "../../../contract/metric-names";
 import { type InputContext, type KeyRoute, schemaFor } from "../../../contract/routes/route";
 import type { Clock, Runtime, Settings } from "../../../contract/runtime";
+import * as z from "../../../contract/zod";
 import { type AuthorizerContext, decodeContext } from "../api-keys/authorizer-context";
 import { rateLimitHeaders } from "../api-keys/rate-limit-headers";
 import { secondsUntil } from "../api-keys/rate-window";
@@ -36,17 +36,17 @@ export interface RouteRequest<B, Q> {
 
 /** The body a declaration's JSON schema gives its route (undefined without one). */
 export type BodyOf<R extends KeyRoute> = R["body"] extends { json: infer S }
-  ? S extends z.ZodType
+  ? S extends z.ZodMiniType
     ? z.output<S>
     : S extends (context: InputContext) => infer T
-      ? T extends z.ZodType
+      ? T extends z.ZodMiniType
         ? z.output<T>
         : never
       : never
   : undefined;
 
 /** The query a declaration's schema gives its route (none without one). */
-export type QueryOf<R extends KeyRoute> = R["query"] extends z.ZodType
+export type QueryOf<R extends KeyRoute> = R["query"] extends z.ZodMiniType
   ? z.output<R["query"]>
   : Record<string, never>;
 
@@ -56,8 +56,8 @@ const NO_QUERY = z.strictObject({});
  * Where a route's fields come from, for the details of a failure its store or service returns: the
  * parameters its query schema declares are `query.<name>`; any other field is the body's.
  */
-function routeFields(query: z.ZodType | undefined): Locate {
-  const names = query instanceof z.ZodObject ? Object.keys(query.shape) : [];
+function routeFields(query: z.ZodMiniType | undefined): Locate {
+  const names = query instanceof z.ZodMiniObject ? Object.keys(query.shape) : [];
   return byField(Object.fromEntries(names.map((name) => [name, inQuery])), inBody);
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import * as z from "zod";
 import { sk } from "../../../contract/data-items";
+import * as z from "../../../contract/zod";
 import { rawNumber, rawString } from "../dynamo/conditions";
 import type { IdempotencyRecord, Written } from "../dynamo/idempotency-record";
 import { conflict, invalidInput } from "../outcome";

@@ -1,5 +1,5 @@
-import type * as z from "zod";
 import type { ErrorDetail } from "../../../contract/error-codes";
+import type * as z from "../../../contract/zod";
 import { problemsOf } from "../field-problems";
 import type { FieldProblem } from "../outcome";
 import { isResourceId } from "../resource-ids";
@@ -19,7 +19,7 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], locate: Loc
  * Validates a value against a schema. A failure is the `invalid_input` failure naming every problem,
  * answered through the one mapping (`failureError`) at the paths `locate` gives: a 400.
  */
-export function validate<S extends z.ZodType>(
+export function validate<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   locate: Locate = inBody,
@@ -65,7 +65,7 @@ const bodyRequired = () => validationError([{ path: "body", message: "A JSON obj
  * missing (unless every field is optional: then no body means `{}`), malformed, not an object, or
  * invalid against the schema (unknown fields included).
  */
-export function parseJsonBody<S extends z.ZodType>(
+export function parseJsonBody<S extends z.ZodMiniType>(
   event: BodyEvent,
   schema: S,
   options: { optional?: boolean } = {},
@@ -117,7 +117,7 @@ export interface QueryEvent {
 }
 
 /** Validates query parameters: a parameter given twice, an unknown name or a bad value is a 400. */
-export function parseQuery<S extends z.ZodType>(event: QueryEvent, schema: S): z.infer<S> {
+export function parseQuery<S extends z.ZodMiniType>(event: QueryEvent, schema: S): z.infer<S> {
   const repeated = Object.entries(event.multiValueQueryStringParameters ?? {})
     .filter(([, values]) => (values?.length ?? 0) > 1)
     .map(([name]) => ({ path: `query.${name}`, message: "Give this parameter once." }));

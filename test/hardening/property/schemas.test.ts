@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type * as z from "zod";
 import { createAccountSchema, updateAccountSchema } from "../../../contract/schemas/accounts";
 import { createContactSchema, updateContactSchema } from "../../../contract/schemas/contacts";
 import { exportAccountsQuerySchema, exportInteractionsQuerySchema } from "../../../contract/schemas/export";
@@ -26,6 +25,7 @@ import { listContactsQuerySchema, listQuerySchema } from "../../../contract/sche
 import { registerPaymentSchema } from "../../../contract/schemas/payments";
 import { leakReportSchema } from "../../../contract/schemas/secret-scanning";
 import { createWebhookSchema, updateWebhookSchema } from "../../../contract/schemas/webhooks";
+import type * as z from "../../../contract/zod";
 import { HttpError } from "../../../lambdas/shared/http/errors";
 import {
   issuesToDetails,
@@ -41,7 +41,7 @@ import {
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const policy = { allowLoopback: false };
 
-const BODY_SCHEMAS: Record<string, z.ZodType> = {
+const BODY_SCHEMAS: Record<string, z.ZodMiniType> = {
   createKey: createKeySchema(NOW),
   updateKey: updateKeySchema,
   rotateKey: rotateKeySchema(NOW),
@@ -64,7 +64,7 @@ const BODY_SCHEMAS: Record<string, z.ZodType> = {
   claimedActor: claimedActorSchema,
 };
 
-const QUERY_SCHEMAS: Record<string, z.ZodType> = {
+const QUERY_SCHEMAS: Record<string, z.ZodMiniType> = {
   listQuery: listQuerySchema,
   listKeysQuery: listKeysQuerySchema,
   listAuditEventsQuery: listAuditEventsQuerySchema,
@@ -163,7 +163,7 @@ const anyInput = fc.oneof(
   fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true }),
 );
 
-function expectValidationResult(schema: z.ZodType, input: unknown) {
+function expectValidationResult(schema: z.ZodMiniType, input: unknown) {
   const result = schema.safeParse(input);
   if (result.success) return;
   let details: ReturnType<typeof issuesToDetails>;

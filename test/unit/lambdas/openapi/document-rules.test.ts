@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import * as z from "zod";
 import { ROUTES, type Route } from "../../../../contract/routes";
 import { type InputContext, schemaFor } from "../../../../contract/routes/route";
+import * as z from "../../../../contract/zod";
 import { buildOpenApiDocument, documentNumericQuery, routeKey } from "../../../../lambdas/openapi/document";
 
 /**
@@ -37,7 +37,7 @@ const RULES = [
 const DOCUMENTED_INPUT: InputContext = { nowMs: 0, webhookUrls: { allowLoopback: false } };
 
 /** What zod says of a schema, as the server reads it: query numbers as numbers (`documentNumericQuery`). */
-function rulesOf(schema: z.ZodType, io: "input" | "output"): Json {
+function rulesOf(schema: z.ZodMiniType, io: "input" | "output"): Json {
   return z.toJSONSchema(schema, {
     io,
     unrepresentable: "any",
@@ -117,7 +117,7 @@ function routeProblems(route: Route): string[] {
   const operation = operationOf(route);
   const key = routeKey(route);
   const problems: string[] = [];
-  const compare = (schema: z.ZodType, io: "input" | "output", actual: unknown, where: string) => {
+  const compare = (schema: z.ZodMiniType, io: "input" | "output", actual: unknown, where: string) => {
     const expected = rulesOf(schema, io);
     problems.push(...missingRules(expected, actual, `${key} ${where}`, expected));
   };
@@ -135,7 +135,12 @@ function routeProblems(route: Route): string[] {
     ["header", route.headers],
   ] as const) {
     for (const [name, schema] of Object.entries(object?.shape ?? {})) {
-      compare(schema as z.ZodType, "input", parameter(operation, place, name)?.schema, `${place}.${name}`);
+      compare(
+        schema as z.ZodMiniType,
+        "input",
+        parameter(operation, place, name)?.schema,
+        `${place}.${name}`,
+      );
     }
   }
   for (const [type, schema] of Object.entries(route.success.content ?? {})) {
@@ -153,8 +158,10 @@ describe("the document states every rule the server's schemas enforce", () => {
   it("would catch a rule left out: a limit documented as the string it arrives as", () => {
     // Prepare: the accounts list's query, and the document as it would be without the numeric override.
     const listAccounts = ROUTES.find((route) => route.operationId === "listAccounts") as Route;
-    const expected = rulesOf(listAccounts.query?.shape.limit as z.ZodType, "input");
-    const asString = z.toJSONSchema(listAccounts.query?.shape.limit as z.ZodType, { io: "input" }) as Json;
+    const expected = rulesOf(listAccounts.query?.shape.limit as z.ZodMiniType, "input");
+    const asString = z.toJSONSchema(listAccounts.query?.shape.limit as z.ZodMiniType, {
+      io: "input",
+    }) as Json;
 
     // Act
     const problems = missingRules(expected, asString, "limit", expected);
