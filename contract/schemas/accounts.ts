@@ -1,6 +1,6 @@
 import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
-import { plainTextSchema } from "./plain-text";
+import { boundedTextSchema } from "./plain-text";
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
@@ -43,8 +43,8 @@ export const accountSchema = z.object({
 });
 export type Account = z.infer<typeof accountSchema>;
 
-const accountNameSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(200));
-const externalRefSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(100));
+const accountNameSchema = boundedTextSchema(200);
+const externalRefSchema = boundedTextSchema(100);
 
 /** `POST /accounts`, and one row of an import. `balance` is the opening balance (default 0). */
 export const createAccountSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import * as z from "../zod";
 import { dateTimeSchema } from "./date-time";
-import { plainTextSchema } from "./plain-text";
+import { boundedTextSchema } from "./plain-text";
 
 /**
  * Phone numbers are E.164 as written for machines: `+`, the country code, the number, no spaces or
@@ -33,8 +33,8 @@ export const contactSchema = z.object({
 });
 export type Contact = z.infer<typeof contactSchema>;
 
-const contactNameSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(200));
-const roleSchema = plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(100));
+const contactNameSchema = boundedTextSchema(200);
+const roleSchema = boundedTextSchema(100);
 
 /** `POST /contacts`: the account must be one of the org's (404 otherwise). */
 export const createContactSchema = z.strictObject({

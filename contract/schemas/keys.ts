@@ -2,7 +2,7 @@ import { KEY_STATUSES } from "../api-types";
 import { MAX_ALLOWED_IPS, normaliseAllowlistEntry } from "../ip-allowlist";
 import { SCOPES } from "../scopes";
 import * as z from "../zod";
-import { plainTextSchema } from "./plain-text";
+import { boundedTextSchema, plainTextSchema } from "./plain-text";
 
 /**
  * Input schemas of the key-management operations (API.md §5). The HTTP routes and direct Lambda
@@ -182,11 +182,7 @@ export const idempotencyKeySchema = z
  * A direct invocation's self-declared `actor`: kept as the event's `claimedActor`, unverified
  * (CloudTrail holds the real invoker). Over HTTP the actor is the IAM principal and no body takes it.
  */
-export const claimedActorSchema = plainTextSchema().check(
-  z.trim(),
-  z.minLength(1, "Must not be empty."),
-  z.maxLength(256, "Must be at most 256 characters."),
-);
+export const claimedActorSchema = boundedTextSchema(256);
 
 export const keyStatusSchema = z.enum(KEY_STATUSES, {
   error: () => `Must be one of ${KEY_STATUSES.join(", ")}.`,

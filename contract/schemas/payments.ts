@@ -1,7 +1,7 @@
 import * as z from "../zod";
 import { amountSchema, currencySchema } from "./accounts";
 import { dateTimeSchema } from "./date-time";
-import { plainTextSchema } from "./plain-text";
+import { boundedTextSchema } from "./plain-text";
 
 /** Payment (API.md §6): money received on an account, in the account's currency. */
 export const paymentSchema = z.object({
@@ -27,7 +27,7 @@ export const registerPaymentSchema = z.strictObject({
   paidAt: z.optional(
     z.iso.datetime({ offset: true, error: "Must be an ISO 8601 date-time with Z or an offset." }),
   ),
-  method: z.optional(plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(50))),
-  reference: z.optional(plainTextSchema().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  method: z.optional(boundedTextSchema(50)),
+  reference: z.optional(boundedTextSchema(200)),
 });
 export type RegisterPayment = z.infer<typeof registerPaymentSchema>;

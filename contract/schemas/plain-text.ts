@@ -14,4 +14,16 @@ export const PLAIN_TEXT_MESSAGE =
  * pattern rather than a refinement, so the OpenAPI document states the rule too.
  */
 export const plainTextSchema = () =>
-  z.string("Must be a string.").check(z.regex(NO_CONTROLS, PLAIN_TEXT_MESSAGE));
+  z
+    // The message of a value that is no string only: a schema-wide message would also stand for every
+    // check added to this one (a length over its maximum read "Must be a string.").
+    .string({ error: (issue) => (issue.code === "invalid_type" ? "Must be a string." : undefined) })
+    .check(z.regex(NO_CONTROLS, PLAIN_TEXT_MESSAGE));
+
+/** Plain text, trimmed, of 1 to `max` characters: a name, a reference, a role. */
+export const boundedTextSchema = (max: number) =>
+  plainTextSchema().check(
+    z.trim(),
+    z.minLength(1, "Must not be empty."),
+    z.maxLength(max, `Must be at most ${max} characters.`),
+  );

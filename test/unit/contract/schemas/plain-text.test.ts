@@ -123,3 +123,18 @@ describe("plain text fields", () => {
     });
   }
 });
+
+describe("a bounded text field's messages", () => {
+  const messagesFor = (name: unknown) =>
+    (createAccountSchema.safeParse({ name, currency: "EUR" }).error?.issues ?? []).map((issue) => [
+      issue.path.join("."),
+      issue.message,
+    ]);
+
+  it("say which bound a value breaks, and that a value is no string only when it is none", () => {
+    expect(messagesFor("x".repeat(201))).toEqual([["name", "Must be at most 200 characters."]]);
+    expect(messagesFor("   ")).toEqual([["name", "Must not be empty."]]);
+    expect(messagesFor(42)).toEqual([["name", "Must be a string."]]);
+    expect(messagesFor("x".repeat(200))).toEqual([]);
+  });
+});
