@@ -1,8 +1,8 @@
 /**
  * The local runtime's own failures (its gateway, its webhook poller, an origin server), as JSON lines
- * on stderr beside the functions' Powertools lines: warnings and errors only, never a request's data.
- * Its own, not the functions' logger: the runtime stands where AWS does and imports nothing of
- * `lambdas/` but entry modules, by path (docs/DECISIONS.md #275).
+ * on stderr beside the functions' lines: warnings and errors only, never a request's data. Its own,
+ * not the functions' logger (`lambdas/shared/observability/log.ts`): the runtime stands where AWS
+ * does and imports nothing of `lambdas/` but entry modules, by path (docs/DECISIONS.md #275).
  */
 export function localLog(
   level: "warn" | "error",

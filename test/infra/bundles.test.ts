@@ -258,6 +258,19 @@ describe("Lambda bundles", () => {
     }
   });
 
+  it("keeps Powertools out of every function: their logs and metrics are our own (docs/DECISIONS.md #336)", () => {
+    const carried = [...inputsByHandler].flatMap(([handler, inputs]) =>
+      inputs
+        .filter((input) => input.includes("node_modules/@aws-lambda-powertools/"))
+        .map((input) => `${handler} ← ${input}`),
+    );
+    expect(carried).toEqual([]);
+    const logging = [...inputsByHandler].filter(([, inputs]) =>
+      inputs.includes("lambdas/shared/observability/log.ts"),
+    );
+    expect(logging.length).toBeGreaterThan(20);
+  });
+
   it("answers zod's English messages from a bundle that holds no classic zod (docs/DECISIONS.md #335)", async () => {
     // Prepare: a request schema bundled as deployed, parsed in a fresh process that loads nothing else.
     const dir = await mkdtemp(join(tmpdir(), "fynex-zod-locale-"));

@@ -7,7 +7,8 @@ import { synthesize } from "./synth";
 /**
  * Nothing deployed can log a key (DESIGN.md, "Environments and operations"): API Gateway never traces
  * request data and logs executions at ERROR at most, its access logs hold no header and no body, and
- * no function turns Powertools' event logging on. What the handlers themselves write is checked in
+ * no function sets the variable that turned Powertools' event logging on (read by nothing since
+ * docs/DECISIONS.md #336; kept out all the same). What the handlers themselves write is checked in
  * test/unit/lambdas/shared/observability/event-logging.test.ts.
  */
 type CfnResource = { Type: string; Properties: Record<string, unknown> };

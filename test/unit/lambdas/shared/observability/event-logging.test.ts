@@ -15,10 +15,11 @@ import {
 } from "../../../../fixtures/events";
 
 /**
- * Nothing deployed logs its event, even when an operator turns Powertools' event logging on
- * (`POWERTOOLS_LOGGER_LOG_EVENT=true` in a function's environment): the events carry keys, in the
- * `X-API-Key` header or, for a leak report, in the body. Set before any handler module loads, since
- * the logger reads it when it is created.
+ * Nothing deployed logs its event, even with the variable that turned Powertools' event logging on
+ * (`POWERTOOLS_LOGGER_LOG_EVENT=true` in a function's environment; our own logger reads nothing of it,
+ * docs/DECISIONS.md #336, and this stays in case a logger that does comes back): the events carry
+ * keys, in the `X-API-Key` header or, for a leak report, in the body. Set before any handler module
+ * loads, since a logger would read it when it is created.
  */
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOGGER_LOG_EVENT = "true";
