@@ -1,5 +1,6 @@
 import type { Context } from "aws-lambda";
-import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { captureOutput } from "./capture-output";
 
 /**
  * The functions' log (`lambdas/shared/observability/log.ts`, docs/DECISIONS.md #336): the JSON lines
@@ -26,33 +27,7 @@ const CONTEXT = {
   functionVersion: "$LATEST",
 } as Context;
 
-let written: { stream: string; text: string }[] = [];
-let spies: MockInstance[] = [];
-
-beforeEach(() => {
-  written = [];
-  spies = [
-    ...(["stdout", "stderr"] as const).map((stream) =>
-      vi.spyOn(process[stream], "write").mockImplementation((chunk: string | Uint8Array) => {
-        written.push({ stream, text: String(chunk) });
-        return true;
-      }),
-    ),
-    ...(["log", "info", "warn", "error", "debug"] as const).map((method) =>
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        written.push({ stream: `console.${method}`, text: args.join(" ") });
-      }),
-    ),
-  ];
-});
-
-afterEach(() => {
-  for (const spy of spies) spy.mockRestore();
-  vi.unstubAllEnvs();
-});
-
-// The next file in this worker gets modules of its own, not the last test's.
-afterAll(() => vi.resetModules());
+const written = captureOutput();
 
 const lines = () => written.map(({ text }) => JSON.parse(text) as Record<string, unknown>);
 

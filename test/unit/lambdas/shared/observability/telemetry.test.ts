@@ -1,8 +1,9 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { HttpResult } from "../../../../../lambdas/shared/http/http-result";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
+import { captureOutput } from "./capture-output";
 
 /**
  * The business chain's and the doors' request telemetry (`requestTelemetry`, docs/DECISIONS.md #336):
@@ -34,32 +35,7 @@ async function chain(settings: Settings, answer: { status: number; body?: string
   return () => handler(event, { ...CONTEXT });
 }
 
-let written: { stream: string; text: string }[] = [];
-let spies: MockInstance[] = [];
-
-beforeEach(() => {
-  written = [];
-  spies = [
-    ...(["stdout", "stderr"] as const).map((stream) =>
-      vi.spyOn(process[stream], "write").mockImplementation((chunk: string | Uint8Array) => {
-        written.push({ stream, text: String(chunk) });
-        return true;
-      }),
-    ),
-    ...(["log", "info", "warn", "error"] as const).map((method) =>
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        written.push({ stream: `console.${method}`, text: args.join(" ") });
-      }),
-    ),
-  ];
-});
-
-afterEach(() => {
-  for (const spy of spies) spy.mockRestore();
-  vi.unstubAllEnvs();
-});
-
-afterAll(() => vi.resetModules());
+const written = captureOutput();
 
 const records = () => written.map(({ text }) => JSON.parse(text) as Record<string, unknown>);
 const documents = () => records().filter((record) => "_aws" in record);
@@ -171,7 +147,7 @@ describe("with telemetry on", () => {
     expect(documents()).toEqual([]);
     expect(records().map((record) => record.message)).toEqual(["request"]);
 
-    written = [];
+    written.length = 0;
     const loud = await chain(
       { telemetry: true },
       { status: 200 },
