@@ -12,7 +12,7 @@ import {
   seriousViolations,
   windowMarked,
 } from "./chromium";
-import { FULL_KEY, keyRow, signIn } from "./console";
+import { FULL_KEY, keyRow, openSignedIn, signIn } from "./console";
 
 /**
  * The console's flows beyond create and revoke (API.md §10, §11), in a real Chromium against the local
@@ -37,12 +37,8 @@ afterAll(async () => {
 });
 
 /** A fresh page signed in to `orgId`'s console, closed by the test (`try … finally`). */
-async function openConsole(orgId: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
-  await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId });
-  return page;
-}
+const openConsole = (orgId: string, viewport?: { width: number; height: number }) =>
+  openSignedIn(browser.context, { local, adminToken: ADMIN_TOKEN, orgId }, viewport);
 
 /** A key's hint as the list shows it (API.md §1): the first 12 characters, an ellipsis, the last 4. */
 const hintOf = (key: string) => `${key.slice(0, 12)}…${key.slice(-4)}`;

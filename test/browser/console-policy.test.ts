@@ -6,7 +6,7 @@ import type { LocalRuntime } from "../../lib/local/runtime";
 import { admin, createKey, ManualClock, PROJECT_ROOT, startLocal } from "../integration/harness";
 import { localTarget, type Target } from "../integration/target";
 import { type Browser, launchBrowser, seriousViolations } from "./chromium";
-import { keyRow, signIn } from "./console";
+import { keyRow, openSignedIn } from "./console";
 
 /**
  * The section "Key policy" of Settings > Integrations (API.md §12), in a real Chromium against the
@@ -38,12 +38,8 @@ afterAll(async () => {
   await local?.close();
 });
 
-async function openConsole(orgId: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
-  await signIn(page, { local, adminToken: ADMIN_TOKEN, orgId });
-  return page;
-}
+const openConsole = (orgId: string, viewport?: { width: number; height: number }) =>
+  openSignedIn(browser.context, { local, adminToken: ADMIN_TOKEN, orgId }, viewport);
 
 async function screenshot(locator: Locator, name: string) {
   if (SCREENSHOTS) await locator.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });

@@ -1,4 +1,4 @@
-import type { Locator, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import type { LocalRuntime } from "../../lib/local/runtime";
 
 /** Who signs in, and to which local runtime's console. */
@@ -24,6 +24,18 @@ export async function signIn(page: Page, { local, adminToken, orgId }: ConsoleSi
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Integrations", level: 1 }).waitFor();
   await page.getByRole("heading", { name: "API Keys" }).waitFor();
+}
+
+/** A new page in `context`, at `viewport`, signed in as `who` (`signIn`); the test closes it. */
+export async function openSignedIn(
+  context: BrowserContext,
+  who: ConsoleSignIn,
+  viewport = { width: 1280, height: 900 },
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  await signIn(page, who);
+  return page;
 }
 
 /** A key's row in the table "API Keys", found by the key's name (its row header). */
