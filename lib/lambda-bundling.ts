@@ -7,6 +7,12 @@ import path from "node:path";
 export const ENV_CREDENTIALS_MODULE = "lambdas/shared/env-credentials.ts";
 
 /**
+ * The module a deployed bundle takes for `node:stream/web`: Node's own, loaded when first used
+ * (docs/DECISIONS.md #337).
+ */
+export const WEB_STREAMS_MODULE = "lambdas/shared/web-streams-on-demand.cjs";
+
+/**
  * How every Lambda function is bundled, in esbuild's own option names: the stack's functions
  * (lib/constructs/fynex-function.ts hands these to CDK's esbuild), the bench's and the budget test's
  * builds (bench/deployed-bundles.ts) and the bundle test all read it here, so what is measured and
@@ -43,6 +49,9 @@ export function lambdaBundling(projectRoot: string): LambdaBundling {
       // role's credentials in the environment (docs/DECISIONS.md #334). Only bundles: the local
       // runtime, the tests and the CLI run the sources and keep the full chain.
       "@aws-sdk/credential-provider-node": path.join(projectRoot, ENV_CREDENTIALS_MODULE),
+      // @middy/core imports web streams at its top for a mode no function uses (streamed responses):
+      // loading them costs every business function about 4 ms of its cold start.
+      "node:stream/web": path.join(projectRoot, WEB_STREAMS_MODULE),
     },
   };
 }

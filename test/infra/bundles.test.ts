@@ -433,7 +433,8 @@ describe("Lambda bundles", () => {
   it("bundles through CDK what the bench and these tests build, byte for byte (one function)", async () => {
     // Prepare: a stack of one function, bundled by CDK as `cdk synth` bundles (the other infra tests
     // skip bundling), and the same handler built with the bench's options into a file of CDK's name.
-    const handler = "lambdas/usage-history/usage-history.handler";
+    // A business function: it takes both of the stack's aliases (credentials, web streams).
+    const handler = "lambdas/accounts/get-account.handler";
     const outdir = await mkdtemp(join(tmpdir(), "fynex-cdk-bundle-"));
     try {
       const app = new App({ outdir, context: { ...appContext(), "aws:cdk:bundling-stacks": ["**"] } });
@@ -454,6 +455,20 @@ describe("Lambda bundles", () => {
       expect(cdkBundle.length).toBeGreaterThan(100_000);
       expect(cdkBundle.length, "CDK's bundle's length").toBe(ourBundle.length);
       expect(cdkBundle === ourBundle, "CDK's bundle equals the bench's").toBe(true);
+
+      // And it starts as deployed without loading Node's web streams (@middy/core's import of them
+      // is the stand-in's, docs/DECISIONS.md #337).
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [
+          "-e",
+          `require(${JSON.stringify(ours)});` +
+            'console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes("stream/web"))))',
+        ],
+        { env: { PATH: process.env.PATH, AWS_REGION: "eu-west-1", DATA_TABLE_NAME: "data" } },
+      );
+      expect(cdkBundle).toContain("@middy/core");
+      expect(JSON.parse(stdout)).toEqual([]);
     } finally {
       await rm(outdir, { recursive: true, force: true });
     }

@@ -1,0 +1,33 @@
+// `node:stream/web` as the deployed bundles carry it (lib/lambda-bundling.ts, docs/DECISIONS.md #337):
+// every export of Node's module, each read from it when first used. @middy/core imports
+// `ReadableStream` at its top, for its response-streaming mode only (no function of ours streams), and
+// loading Node's web streams costs a fresh process about 4 ms of its start. CommonJS on purpose: a
+// getter per name keeps the load lazy through esbuild's ES-module interop, which copies each name as a
+// getter too. The names are those of Node 22 (the test compares them with the running Node's).
+
+const NAMES = [
+  "ReadableStream",
+  "ReadableStreamDefaultReader",
+  "ReadableStreamBYOBReader",
+  "ReadableStreamBYOBRequest",
+  "ReadableByteStreamController",
+  "ReadableStreamDefaultController",
+  "TransformStream",
+  "TransformStreamDefaultController",
+  "WritableStream",
+  "WritableStreamDefaultWriter",
+  "WritableStreamDefaultController",
+  "ByteLengthQueuingStrategy",
+  "CountQueuingStrategy",
+  "TextEncoderStream",
+  "TextDecoderStream",
+  "CompressionStream",
+  "DecompressionStream",
+];
+
+for (const name of NAMES) {
+  Object.defineProperty(exports, name, {
+    enumerable: true,
+    get: () => require("node:stream/web")[name],
+  });
+}
