@@ -31,14 +31,20 @@ export function deployedFunctions(): string[] {
 export const LOAD_BUDGET_OVER_AUTHORIZER = 1.5;
 
 /**
- * A fresh `node` that runs `script` (then prints the CPU time it spent, bootstrap included): its wall
- * time from spawn to exit, and that CPU time, ms. The CPU time barely moves with the machine's other
- * work; the wall time is what a cold start waits, and moves with it.
+ * What a fresh `node` spends on `script`: its wall and CPU time (ms) read inside the process, on its
+ * monotonic and CPU clocks, just before the script and just after it. Read in the process, so what the
+ * Node start itself costs (and how much that varies on a busy machine) is in neither figure.
  */
 export async function timeNode(script: string, env: NodeJS.ProcessEnv): Promise<Load> {
-  const printCpu = ";{const u=process.cpuUsage();process.stdout.write(String(u.user+u.system))}";
-  const { stdout, wallMs } = await runNode(script + printCpu, env);
-  return { wall: wallMs, cpu: Number(stdout) / 1000 };
+  const { stdout } = await runNode(
+    "const c=process.cpuUsage(),t=process.hrtime.bigint();" +
+      `${script};` +
+      "const u=process.cpuUsage(c);" +
+      'process.stdout.write(Number(process.hrtime.bigint()-t)/1e6+" "+(u.user+u.system)/1000)',
+    env,
+  );
+  const [wall, cpu] = stdout.split(" ").map(Number);
+  return { wall: wall ?? Number.NaN, cpu: cpu ?? Number.NaN };
 }
 
 export interface FunctionLoad {
@@ -56,7 +62,7 @@ export interface FunctionLoad {
  * The deployed functions' environment, as far as loading reads it (names, region, credentials): each
  * bundle builds its handler when it loads, and refuses to without what its function needs.
  */
-const LOAD_ENV: NodeJS.ProcessEnv = {
+export const LOAD_ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   AWS_REGION: "eu-west-1",
   AWS_ACCESS_KEY_ID: "bench",
@@ -74,8 +80,9 @@ export type Load = { wall: number; cpu: number };
 
 /**
  * How long a fresh Node process takes to load each file (`require`, as the Lambda runtime's init
- * does) over a bare Node start, wall and CPU ms, each the median of `runs` interleaved rounds: each
- * round starts a bare process and then loads every file once, so drift and noise fall on all alike.
+ * does) once Node has started, wall and CPU ms, each the median of `runs` interleaved rounds (every
+ * file once a round, so drift and noise fall on all alike); and, for scale, what a bare start costs
+ * (a fresh `node` that loads nothing, spawn to exit, and its CPU time).
  */
 export async function loadsOverBare(
   files: ReadonlyMap<string, string>,
@@ -85,8 +92,12 @@ export async function loadsOverBare(
   const loads = new Map<string, Load[]>([...files.keys()].map((name) => [name, []]));
   // One warm-up round (the OS file cache), not counted.
   for (let round = 0; round <= runs; round++) {
-    const bareRun = await timeNode("", LOAD_ENV);
-    if (round > 0) bare.push(bareRun);
+    const started = performance.now();
+    const { stdout } = await runNode(
+      "const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))",
+      LOAD_ENV,
+    );
+    if (round > 0) bare.push({ wall: performance.now() - started, cpu: Number(stdout) });
     for (const [name, file] of files) {
       const run = await timeNode(`require(${JSON.stringify(file)})`, LOAD_ENV);
       if (round > 0) loads.get(name)?.push(run);
@@ -96,16 +107,7 @@ export async function loadsOverBare(
     wall: median(runs.map((run) => run.wall)),
     cpu: median(runs.map((run) => run.cpu)),
   });
-  const bareMedian = medianOf(bare);
-  const over = new Map<string, Load>();
-  for (const [name, runs] of loads) {
-    const load = medianOf(runs);
-    over.set(name, {
-      wall: Math.max(0, load.wall - bareMedian.wall),
-      cpu: Math.max(0, load.cpu - bareMedian.cpu),
-    });
-  }
-  return { bare: bareMedian, over };
+  return { bare: medianOf(bare), over: new Map([...loads].map(([name, runs]) => [name, medianOf(runs)])) };
 }
 
 /**

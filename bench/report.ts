@@ -190,14 +190,17 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   DynamoDB ${usd(report.cost.dynamoWrites)}, usage history ${usd(report.cost.history)}, stream reads
   ${usd(report.cost.streamReads)}.
 - **Every function, as deployed**: each function the stack deploys (the route table's and the
-  others) bundled as the stack bundles it; a fresh \`node\` process \`require\`s it with the deployed
-  variables (as Lambda's init does), against a bare \`node\`; median of ${settings.loadRuns} interleaved
-  rounds (each round one bare start, then every bundle once), wall time from spawn to exit less the
-  bare start's, and the processes' CPU time likewise. The budget is judged on the CPU time: this
-  machine's two cores are shared with other work (wall times of the same bundle spread by several
-  times between rounds), and the CPU a process spends loading is what a Lambda's init pays on its
-  own core; the wall figures are shown beside. Bare start this run: ${ms(report.loads.bareMs)} wall,
-  ${ms(report.loads.bareCpuMs)} CPU.
+  others) bundled as the stack bundles it; a fresh \`node\` process, with the deployed variables,
+  reads its CPU and monotonic clocks, \`require\`s the bundle (as Lambda's init does) and reads them
+  again: what the load costs over the bare Node start, read inside the process, so the start's own
+  cost and its variation are in neither reading (subtracting a bare process's median from a loaded
+  one's, as earlier runs did, put both starts' noise of several ms on a difference of 20 ms). Median
+  of ${settings.loadRuns} interleaved rounds (each round every bundle once), measured first, before
+  the local runtime starts, so nothing else of the bench runs meanwhile. The budget is judged on the
+  CPU time: this machine's two cores are shared with other work, and the CPU a process spends loading
+  is what a Lambda's init pays on its own core; the wall figures are shown beside. A bare start, for
+  scale, this run: ${ms(report.loads.bareMs)} wall from spawn to exit, ${ms(report.loads.bareCpuMs)}
+  CPU.
 - **Per route or per domain**: every business route's handler of a domain (its folder) bundled into
   one file, loaded the same way, beside the route bundles an integration's six calls wake:
   ${"GET/POST accounts, POST/GET payments, POST contacts, GET webhooks"}. The cold-start time it meets is
