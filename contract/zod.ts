@@ -34,3 +34,42 @@ export function withMeta<T extends z.core.$ZodType>(schema: T, data: z.core.Glob
   globalRegistry.add(copy, data);
   return copy;
 }
+
+/**
+ * `build()`'s schema, built the first time anything reads it (a parse, its shape, zod composing it
+ * into another schema, the document's generator), not when its module loads (docs/DECISIONS.md #338).
+ * A function loads every schema its modules declare, and uses few: a business function never parses
+ * its answers or its siblings' requests, a key door one operation's input per request. Built at load,
+ * they were about a third of what a function spent starting beyond the authorizer.
+ *
+ * What it answers is the schema itself once read: an object whose prototype traps the first read of
+ * any property it lacks, builds, then takes the built schema's prototype and own properties (its
+ * `_zod` internals included) and the built schema's metadata, and so is that schema from then on, at
+ * no cost per parse. Identity stays: whoever held it before holds the same object after.
+ */
+export function lazySchema<T extends object>(build: () => T): T {
+  let building = false;
+  const schema = Object.create(
+    new Proxy(Object.create(null), {
+      get: (_target, key) => Reflect.get(built(), key, schema),
+      has: (_target, key) => key in built(),
+      set: (_target, key, value) => Reflect.set(built(), key, value, schema),
+    }),
+  ) as T;
+  const built = (): T => {
+    if (building) throw new Error("A lazy schema read itself while it was being built: use z.lazy.");
+    building = true;
+    let real: T & z.core.$ZodType;
+    try {
+      real = build() as T & z.core.$ZodType;
+    } finally {
+      building = false;
+    }
+    Object.setPrototypeOf(schema, Object.getPrototypeOf(real));
+    Object.defineProperties(schema, Object.getOwnPropertyDescriptors(real));
+    const meta = globalRegistry.get(real);
+    if (meta) globalRegistry.add(schema as T & z.core.$ZodType, meta);
+    return schema;
+  };
+  return schema;
+}

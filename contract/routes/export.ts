@@ -4,26 +4,32 @@ import { interactionSchema } from "../schemas/interactions";
 import * as z from "../zod";
 import type { Route } from "./route";
 
-const EXPORT_LINK = z.object({
-  Link: z.withMeta(z.optional(z.string()), {
-    description:
-      'RFC 8288 `<...>; rel="next"` when records remain: a reference relative to the URL called, ' +
-      "holding the same query and the next page's cursor. Absent on the last page.",
+const EXPORT_LINK = z.lazySchema(() =>
+  z.object({
+    Link: z.withMeta(z.optional(z.string()), {
+      description:
+        'RFC 8288 `<...>; rel="next"` when records remain: a reference relative to the URL called, ' +
+        "holding the same query and the next page's cursor. Absent on the last page.",
+    }),
   }),
-});
+);
 
 /** The three export formats: one page, at most 5,000 records. */
 function exportContent(record: z.ZodMiniType, fields: string) {
   return {
-    "application/json": z.array(record),
-    "application/x-ndjson": z.withMeta(z.string(), {
-      description: "One JSON object a line (each line as in application/json).",
-    }),
-    "text/csv": z.withMeta(z.string(), {
-      description:
-        `RFC 4180, CRLF line ends, a header row \`${fields}\`; text cells that would start a ` +
-        "spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) get a leading `'`.",
-    }),
+    "application/json": z.lazySchema(() => z.array(record)),
+    "application/x-ndjson": z.lazySchema(() =>
+      z.withMeta(z.string(), {
+        description: "One JSON object a line (each line as in application/json).",
+      }),
+    ),
+    "text/csv": z.lazySchema(() =>
+      z.withMeta(z.string(), {
+        description:
+          `RFC 4180, CRLF line ends, a header row \`${fields}\`; text cells that would start a ` +
+          "spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) get a leading `'`.",
+      }),
+    ),
   };
 }
 

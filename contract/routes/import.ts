@@ -21,9 +21,11 @@ export const importAccountsRoute = {
   body: {
     raw: {
       "application/json": importAccountsSchema,
-      "text/csv": z.withMeta(z.string(), {
-        description: "RFC 4180, a header row of the JSON field names.",
-      }),
+      "text/csv": z.lazySchema(() =>
+        z.withMeta(z.string(), {
+          description: "RFC 4180, a header row of the JSON field names.",
+        }),
+      ),
     },
   },
   success: { status: 200, description: "What became of each row.", content: json(importResultSchema) },

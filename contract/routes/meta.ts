@@ -29,6 +29,6 @@ export const openApiRoute = {
   success: {
     status: 200,
     description: "The OpenAPI 3.1 document of the API.",
-    content: json(z.record(z.string(), z.unknown())),
+    content: json(z.lazySchema(() => z.record(z.string(), z.unknown()))),
   },
 } satisfies Route;

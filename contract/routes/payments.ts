@@ -39,11 +39,13 @@ export const registerPaymentRoute = {
     status: 201,
     description: "The payment.",
     content: json(paymentSchema),
-    headers: z.extend(location, {
-      "Idempotent-Replayed": z.withMeta(z.optional(z.literal("true")), {
-        description: "Present when this is a stored answer replayed.",
+    headers: z.lazySchema(() =>
+      z.extend(location, {
+        "Idempotent-Replayed": z.withMeta(z.optional(z.literal("true")), {
+          description: "Present when this is a stored answer replayed.",
+        }),
       }),
-    }),
+    ),
   },
   errors: [409],
 } satisfies Route;

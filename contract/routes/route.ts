@@ -139,17 +139,21 @@ export const pathParameterNames = (path: string): string[] =>
   [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? "");
 
 /** The optional `Idempotency-Key` request header of the creates. */
-export const idempotencyHeaders = z.object({
-  "Idempotency-Key": z.withMeta(
-    z.optional(z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x20-\x7e]*$/))),
-    { description: "1 to 255 printable ASCII characters; a retry with it never acts twice." },
-  ),
-});
+export const idempotencyHeaders = z.lazySchema(() =>
+  z.object({
+    "Idempotency-Key": z.withMeta(
+      z.optional(z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x20-\x7e]*$/))),
+      { description: "1 to 255 printable ASCII characters; a retry with it never acts twice." },
+    ),
+  }),
+);
 
 /** The `Location` header of a `201`. */
-export const location = z.object({
-  Location: z.withMeta(z.string(), { description: "The path of the new resource." }),
-});
+export const location = z.lazySchema(() =>
+  z.object({
+    Location: z.withMeta(z.string(), { description: "The path of the new resource." }),
+  }),
+);
 
 /** A JSON answer. */
 export const json = (schema: z.ZodMiniType) => ({ "application/json": schema });

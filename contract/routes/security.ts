@@ -23,19 +23,21 @@ export const secretScanningRoute = {
   description:
     "Signed with ECDSA P-256 / SHA-256 over the raw body by a trusted key; every reported live key is revoked at once.",
   tag: "Security",
-  headers: z.object({
-    "Github-Public-Key-Identifier": z.withMeta(z.string(), {
-      description: "Which trusted key signed the body.",
+  headers: z.lazySchema(() =>
+    z.object({
+      "Github-Public-Key-Identifier": z.withMeta(z.string(), {
+        description: "Which trusted key signed the body.",
+      }),
+      "Github-Public-Key-Signature": z.withMeta(z.string(), {
+        description: "Base64 ECDSA signature of the raw body.",
+      }),
     }),
-    "Github-Public-Key-Signature": z.withMeta(z.string(), {
-      description: "Base64 ECDSA signature of the raw body.",
-    }),
-  }),
+  ),
   body: { json: leakReportSchema },
   success: {
     status: 200,
     description: "Each reported token labelled.",
-    content: json(z.array(tokenLabelSchema)),
+    content: json(z.lazySchema(() => z.array(tokenLabelSchema))),
   },
   errors: [401],
 } satisfies Route;

@@ -32,45 +32,49 @@ import type { TokenLabel } from "./secret-scanning";
  * parse are held to the contract's body types the same way.
  */
 
-const isoInstant = z.withMeta(z.string(), { format: "date-time" });
+const isoInstant = z.lazySchema(() => z.withMeta(z.string(), { format: "date-time" }));
 
 /** A key as admins see it (API.md §5). */
-export const keyRecordSchema = z.object({
-  id: z.string(),
-  orgId: z.string(),
-  name: z.string(),
-  scopes: z.array(scopeSchema),
-  hint: z.withMeta(z.string(), { description: "The prefix, 4 characters, `…`, the last 4." }),
-  status: keyStatusSchema,
-  createdAt: isoInstant,
-  createdBy: z.string(),
-  expiresAt: z.nullable(isoInstant),
-  revokedAt: z.nullable(isoInstant),
-  lastUsedAt: z.nullable(isoInstant),
-  rateLimit: z.object({
-    limit: z.number().check(z.int(), z.minimum(1)),
-    windowSeconds: z.number().check(z.int(), z.minimum(1)),
+export const keyRecordSchema = z.lazySchema(() =>
+  z.object({
+    id: z.string(),
+    orgId: z.string(),
+    name: z.string(),
+    scopes: z.array(scopeSchema),
+    hint: z.withMeta(z.string(), { description: "The prefix, 4 characters, `…`, the last 4." }),
+    status: keyStatusSchema,
+    createdAt: isoInstant,
+    createdBy: z.string(),
+    expiresAt: z.nullable(isoInstant),
+    revokedAt: z.nullable(isoInstant),
+    lastUsedAt: z.nullable(isoInstant),
+    rateLimit: z.object({
+      limit: z.number().check(z.int(), z.minimum(1)),
+      windowSeconds: z.number().check(z.int(), z.minimum(1)),
+    }),
+    allowedIps: z.nullable(z.array(z.string())),
+    replacedBy: z.nullable(z.string()),
+    usage: z.object({ windowStart: isoInstant, count: z.number().check(z.int(), z.minimum(0)) }),
+    policyViolations: z.withMeta(z.array(z.enum(POLICY_VIOLATIONS)), {
+      description:
+        "The rules of the org's current key policy this active key breaks (it was made before them); " +
+        "always empty for expired and revoked keys.",
+    }),
   }),
-  allowedIps: z.nullable(z.array(z.string())),
-  replacedBy: z.nullable(z.string()),
-  usage: z.object({ windowStart: isoInstant, count: z.number().check(z.int(), z.minimum(0)) }),
-  policyViolations: z.withMeta(z.array(z.enum(POLICY_VIOLATIONS)), {
-    description:
-      "The rules of the org's current key policy this active key breaks (it was made before them); " +
-      "always empty for expired and revoked keys.",
-  }),
-});
+);
 const keyRecordMatches: Same<z.infer<typeof keyRecordSchema>, KeyRecord> = true;
 
 /** The create answer: the record plus the key, shown this once (and the Secrets Manager copy's ARN). */
-export const createdKeySchema = z.extend(keyRecordSchema, {
-  key: z.withMeta(z.string(), { description: "The key itself; never shown again." }),
-  secretArn: z.withMeta(z.optional(z.string()), { description: "With the Secrets Manager hook on." }),
-});
+export const createdKeySchema = z.lazySchema(() =>
+  z.extend(keyRecordSchema, {
+    key: z.withMeta(z.string(), { description: "The key itself; never shown again." }),
+    secretArn: z.withMeta(z.optional(z.string()), { description: "With the Secrets Manager hook on." }),
+  }),
+);
 const createdKeyMatches: Same<z.infer<typeof createdKeySchema>, CreatedKey> = true;
 
 /** The rotate answer: the new key's record and key, and the id of the key it replaces. */
-export const rotatedKeySchema = z.extend(createdKeySchema, { replaces: z.string() });
+export const rotatedKeySchema = z.lazySchema(() => z.extend(createdKeySchema, { replaces: z.string() }));
 const rotatedKeyMatches: Same<z.infer<typeof rotatedKeySchema>, RotatedKey> = true;
 
 /** The bodies as sent (before the schemas' transforms) are the contract's, which the clients send. */
@@ -79,63 +83,73 @@ const updateKeyBodyMatches: Same<z.input<typeof updateKeySchema>, UpdateKeyBody>
 const rotateKeyBodyMatches: Same<z.input<ReturnType<typeof rotateKeySchema>>, RotateKeyBody> = true;
 
 /** A key audit event (API.md §5). */
-export const auditEventSchema = z.object({
-  id: z.string(),
-  type: z.enum(AUDIT_EVENT_TYPES),
-  at: isoInstant,
-  actor: z.string(),
-  claimedActor: z.optional(z.string()),
-  actorEmail: z.optional(z.nullable(z.string())),
-  keyId: z.withMeta(z.nullable(z.string()), {
-    description: "Null for an event of the org's own (`policy.updated`).",
+export const auditEventSchema = z.lazySchema(() =>
+  z.object({
+    id: z.string(),
+    type: z.enum(AUDIT_EVENT_TYPES),
+    at: isoInstant,
+    actor: z.string(),
+    claimedActor: z.optional(z.string()),
+    actorEmail: z.optional(z.nullable(z.string())),
+    keyId: z.withMeta(z.nullable(z.string()), {
+      description: "Null for an event of the org's own (`policy.updated`).",
+    }),
+    changes: z.record(z.string(), z.unknown()),
   }),
-  changes: z.record(z.string(), z.unknown()),
-});
+);
 const auditEventMatches: Same<z.infer<typeof auditEventSchema>, AuditEvent> = true;
 
 /** One period of a usage answer (API.md §11). */
-const usagePeriodSchema = z.object({
-  start: isoInstant,
-  count: z.withMeta(z.number().check(z.int(), z.minimum(0)), {
-    description: "Requests counted in the period.",
+const usagePeriodSchema = z.lazySchema(() =>
+  z.object({
+    start: isoInstant,
+    count: z.withMeta(z.number().check(z.int(), z.minimum(0)), {
+      description: "Requests counted in the period.",
+    }),
+    throttled: z.withMeta(z.number().check(z.int(), z.minimum(0)), {
+      description: "How many of them were answered 429.",
+    }),
   }),
-  throttled: z.withMeta(z.number().check(z.int(), z.minimum(0)), {
-    description: "How many of them were answered 429.",
-  }),
-});
+);
 
 /** A key's usage history (API.md §11): periods oldest first, the current window live, empty periods left out. */
-export const keyUsageSchema = z.object({
-  keyId: z.string(),
-  windowSeconds: z.number().check(z.int(), z.minimum(1)),
-  limit: z.withMeta(z.number().check(z.int(), z.minimum(1)), {
-    description: "The key's effective limit per window.",
+export const keyUsageSchema = z.lazySchema(() =>
+  z.object({
+    keyId: z.string(),
+    windowSeconds: z.number().check(z.int(), z.minimum(1)),
+    limit: z.withMeta(z.number().check(z.int(), z.minimum(1)), {
+      description: "The key's effective limit per window.",
+    }),
+    granularity: z.enum(GRANULARITIES),
+    items: z.array(usagePeriodSchema),
   }),
-  granularity: z.enum(GRANULARITIES),
-  items: z.array(usagePeriodSchema),
-});
+);
 
 /** A listed key (API.md §5, §11): its record and its last 7 days by hour, as the page draws them. */
-export const keyListItemSchema = z.extend(keyRecordSchema, {
-  lastSevenDays: z.withMeta(z.array(usagePeriodSchema), {
-    description:
-      "The key's last 7 days by hour, oldest first, hours without requests left out: the items of its " +
-      "usage answer with `granularity=hour` and no bounds, the current window live.",
+export const keyListItemSchema = z.lazySchema(() =>
+  z.extend(keyRecordSchema, {
+    lastSevenDays: z.withMeta(z.array(usagePeriodSchema), {
+      description:
+        "The key's last 7 days by hour, oldest first, hours without requests left out: the items of its " +
+        "usage answer with `granularity=hour` and no bounds, the current window live.",
+    }),
   }),
-});
+);
 const keyListItemMatches: Same<z.infer<typeof keyListItemSchema>, KeyListItem> = true;
 const keyUsageMatches: Same<z.infer<typeof keyUsageSchema>, KeyUsage> = true;
 
 /** One label of a leak report's answer, in GitHub's feedback format (API.md §8). */
-export const tokenLabelSchema = z.object({
-  token_hash: z.withMeta(z.string(), { description: "Hex SHA-256 of the reported token." }),
-  token_type: z.string(),
-  label: z.enum(["true_positive", "false_positive"]),
-});
+export const tokenLabelSchema = z.lazySchema(() =>
+  z.object({
+    token_hash: z.withMeta(z.string(), { description: "Hex SHA-256 of the reported token." }),
+    token_type: z.string(),
+    label: z.enum(["true_positive", "false_positive"]),
+  }),
+);
 const tokenLabelMatches: Same<z.infer<typeof tokenLabelSchema>, TokenLabel> = true;
 
 /** `GET /health`'s answer. */
-export const healthSchema = z.object({ status: z.literal("ok") });
+export const healthSchema = z.lazySchema(() => z.object({ status: z.literal("ok") }));
 
 /** The type checks above, referenced so that the compiler keeps them. */
 export const ANSWER_CHECKS = [

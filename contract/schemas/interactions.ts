@@ -15,7 +15,7 @@ export const BUSINESS_EVENT_TYPES = [
   "import.completed",
 ] as const;
 
-export const businessEventTypeSchema = z.enum(BUSINESS_EVENT_TYPES);
+export const businessEventTypeSchema = z.lazySchema(() => z.enum(BUSINESS_EVENT_TYPES));
 export type BusinessEventType = z.infer<typeof businessEventTypeSchema>;
 
 /**
@@ -33,7 +33,7 @@ export type KeyEventType = (typeof KEY_EVENT_TYPES)[number];
 
 /** Every event a webhook subscription may list and a delivery may carry. */
 export const WEBHOOK_EVENT_TYPES = [...BUSINESS_EVENT_TYPES, ...KEY_EVENT_TYPES] as const;
-export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+export const webhookEventTypeSchema = z.lazySchema(() => z.enum(WEBHOOK_EVENT_TYPES));
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
 /**
@@ -42,11 +42,13 @@ export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
  * for `import.completed`). Stored at `INTERACTION#<id>`, ids time-sortable, so the org's
  * interactions list oldest first with a prefix query.
  */
-export const interactionSchema = z.object({
-  id: z.string(),
-  accountId: z.nullable(z.string()),
-  type: businessEventTypeSchema,
-  at: dateTimeSchema,
-  data: z.record(z.string(), z.unknown()),
-});
+export const interactionSchema = z.lazySchema(() =>
+  z.object({
+    id: z.string(),
+    accountId: z.nullable(z.string()),
+    type: businessEventTypeSchema,
+    at: dateTimeSchema,
+    data: z.record(z.string(), z.unknown()),
+  }),
+);
 export type Interaction = z.infer<typeof interactionSchema>;

@@ -8,23 +8,25 @@ import type { Same } from "./same-type";
  * only the document imports this module (as `answers.ts`), held to the wire type of `api-types.ts`.
  */
 
-const isoInstant = z.withMeta(z.string(), { format: "date-time" });
+const isoInstant = z.lazySchema(() => z.withMeta(z.string(), { format: "date-time" }));
 
 /** The policy as the routes answer it: the rules, and who set them last and when (null: never set). */
-export const keyPolicyAnswerSchema = z.object({
-  maxLifetimeDays: z.withMeta(z.nullable(z.number().check(z.int())), {
-    description: "A new key's `expiresAt` is at most this many days ahead; null: no maximum.",
+export const keyPolicyAnswerSchema = z.lazySchema(() =>
+  z.object({
+    maxLifetimeDays: z.withMeta(z.nullable(z.number().check(z.int())), {
+      description: "A new key's `expiresAt` is at most this many days ahead; null: no maximum.",
+    }),
+    allowedScopes: z.withMeta(z.nullable(z.array(z.enum(SCOPES))), {
+      description: "The scopes a key may hold; null: any.",
+    }),
+    requireAllowlist: z.withMeta(z.boolean(), { description: "Every key must have `allowedIps`." }),
+    rotateAfterDays: z.withMeta(z.nullable(z.number().check(z.int())), {
+      description: "An active key this many days old raises `api_key.rotation_due` once; null: no reminders.",
+    }),
+    updatedAt: z.nullable(isoInstant),
+    updatedBy: z.nullable(z.string()),
   }),
-  allowedScopes: z.withMeta(z.nullable(z.array(z.enum(SCOPES))), {
-    description: "The scopes a key may hold; null: any.",
-  }),
-  requireAllowlist: z.withMeta(z.boolean(), { description: "Every key must have `allowedIps`." }),
-  rotateAfterDays: z.withMeta(z.nullable(z.number().check(z.int())), {
-    description: "An active key this many days old raises `api_key.rotation_due` once; null: no reminders.",
-  }),
-  updatedAt: z.nullable(isoInstant),
-  updatedBy: z.nullable(z.string()),
-});
+);
 
 const keyPolicyAnswerMatches: Same<z.infer<typeof keyPolicyAnswerSchema>, KeyPolicy> = true;
 

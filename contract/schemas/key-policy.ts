@@ -15,30 +15,34 @@ export const POLICY_DAYS_MAX = 3650;
 const DAYS_MESSAGE = `Must be null or a whole number from 1 to ${POLICY_DAYS_MAX}.`;
 
 /** A number of days from 1 to 3650, or null; required (a missing field says so too). */
-const policyDaysSchema = z.nullable(
-  z
-    .number(DAYS_MESSAGE)
-    .check(z.int(DAYS_MESSAGE), z.minimum(1, DAYS_MESSAGE), z.maximum(POLICY_DAYS_MAX, DAYS_MESSAGE)),
+const policyDaysSchema = z.lazySchema(() =>
+  z.nullable(
+    z
+      .number(DAYS_MESSAGE)
+      .check(z.int(DAYS_MESSAGE), z.minimum(1, DAYS_MESSAGE), z.maximum(POLICY_DAYS_MAX, DAYS_MESSAGE)),
+  ),
 );
 
 const SCOPES_MESSAGE = "Must be null or a non-empty list of scopes.";
 
 /** Body of `PUT …/key-policy` and the direct action `putKeyPolicy`: the whole policy. */
-export const keyPolicySchema = z.strictObject({
-  maxLifetimeDays: policyDaysSchema,
-  allowedScopes: z.nullable(
-    z.pipe(
-      z.array(scopeSchema, SCOPES_MESSAGE).check(z.minLength(1, SCOPES_MESSAGE)),
-      z.transform((scopes: Scope[]) => [...new Set(scopes)]),
+export const keyPolicySchema = z.lazySchema(() =>
+  z.strictObject({
+    maxLifetimeDays: policyDaysSchema,
+    allowedScopes: z.nullable(
+      z.pipe(
+        z.array(scopeSchema, SCOPES_MESSAGE).check(z.minLength(1, SCOPES_MESSAGE)),
+        z.transform((scopes: Scope[]) => [...new Set(scopes)]),
+      ),
     ),
-  ),
-  // A custom check, not z.boolean(): no key door held that schema type, and its code is ~0.5 KB (#319).
-  requireAllowlist: z.withMeta(
-    z.custom<boolean>((value) => typeof value === "boolean", "Must be true or false."),
-    { override: { type: "boolean" } },
-  ),
-  rotateAfterDays: policyDaysSchema,
-});
+    // A custom check, not z.boolean(): no key door held that schema type, and its code is ~0.5 KB (#319).
+    requireAllowlist: z.withMeta(
+      z.custom<boolean>((value) => typeof value === "boolean", "Must be true or false."),
+      { override: { type: "boolean" } },
+    ),
+    rotateAfterDays: policyDaysSchema,
+  }),
+);
 export type KeyPolicyInput = z.infer<typeof keyPolicySchema>;
 
 const keyPolicyBodyMatches: Same<z.output<typeof keyPolicySchema>, KeyPolicyBody> = true;

@@ -8,12 +8,14 @@ import { instantSchema } from "./keys";
  * direct invocation's `getKeyUsage` payload carry the same strings, so one schema serves both.
  * Whether `from` is before `to` depends on the clock when one is absent: the service decides it.
  */
-export const keyUsageInputSchema = z.strictObject({
-  granularity: z._default(
-    z.enum(GRANULARITIES, { error: () => `Must be one of ${GRANULARITIES.join(", ")}.` }),
-    "hour",
-  ),
-  from: z.optional(instantSchema),
-  to: z.optional(instantSchema),
-});
+export const keyUsageInputSchema = z.lazySchema(() =>
+  z.strictObject({
+    granularity: z._default(
+      z.enum(GRANULARITIES, { error: () => `Must be one of ${GRANULARITIES.join(", ")}.` }),
+      "hour",
+    ),
+    from: z.optional(instantSchema),
+    to: z.optional(instantSchema),
+  }),
+);
 export type KeyUsageInput = z.infer<typeof keyUsageInputSchema>;

@@ -13,17 +13,21 @@ export const MAX_REPORTED_TOKENS = 1000;
  * live, so unknown fields are ignored here (unlike in the admin API). `url` may be empty, and older
  * reports have no `source`.
  */
-const reportedTokenSchema = z.looseObject({
-  token: z.string().check(z.minLength(1, "Must not be empty.")),
-  type: z.string(),
-  url: z._default(z.string(), ""),
-  source: z._default(z.string(), ""),
-});
+const reportedTokenSchema = z.lazySchema(() =>
+  z.looseObject({
+    token: z.string().check(z.minLength(1, "Must not be empty.")),
+    type: z.string(),
+    url: z._default(z.string(), ""),
+    source: z._default(z.string(), ""),
+  }),
+);
 export type ReportedToken = z.infer<typeof reportedTokenSchema>;
 
-export const leakReportSchema = z
-  .array(reportedTokenSchema, "The report must be a JSON array of matches.")
-  .check(z.maxLength(MAX_REPORTED_TOKENS, `A report may carry at most ${MAX_REPORTED_TOKENS} matches.`));
+export const leakReportSchema = z.lazySchema(() =>
+  z
+    .array(reportedTokenSchema, "The report must be a JSON array of matches.")
+    .check(z.maxLength(MAX_REPORTED_TOKENS, `A report may carry at most ${MAX_REPORTED_TOKENS} matches.`)),
+);
 
 export type Label = "true_positive" | "false_positive";
 

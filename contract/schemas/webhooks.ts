@@ -71,40 +71,45 @@ export function webhookUrlSchema(policy: WebhookUrlPolicy) {
 }
 
 /** A non-empty set of the events of API.md §6 and §11; duplicates are folded, first occurrence kept in place. */
-export const eventsSchema = z.pipe(
-  z
-    .array(
-      z.enum(WEBHOOK_EVENT_TYPES, {
-        error: () => `Unknown event; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}.`,
-      }),
-    )
-    .check(z.minLength(1, "Give at least one event.")),
-  z.transform((events: WebhookEventType[]) => [...new Set(events)]),
+export const eventsSchema = z.lazySchema(() =>
+  z.pipe(
+    z
+      .array(
+        z.enum(WEBHOOK_EVENT_TYPES, {
+          error: () => `Unknown event; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}.`,
+        }),
+      )
+      .check(z.minLength(1, "Give at least one event.")),
+    z.transform((events: WebhookEventType[]) => [...new Set(events)]),
+  ),
 );
 
-const descriptionSchema = plainTextSchema().check(
-  z.trim(),
-  z.maxLength(500, "Must be at most 500 characters."),
+const descriptionSchema = z.lazySchema(() =>
+  plainTextSchema().check(z.trim(), z.maxLength(500, "Must be at most 500 characters.")),
 );
 
 /** A subscription as the API answers it (API.md §6). The signing secret is never part of it. */
-export const webhookSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  events: z.array(webhookEventTypeSchema),
-  description: z.nullable(z.string()),
-  enabled: z.boolean(),
-  createdAt: dateTimeSchema,
-  updatedAt: dateTimeSchema,
-});
+export const webhookSchema = z.lazySchema(() =>
+  z.object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(webhookEventTypeSchema),
+    description: z.nullable(z.string()),
+    enabled: z.boolean(),
+    createdAt: dateTimeSchema,
+    updatedAt: dateTimeSchema,
+  }),
+);
 export type Webhook = z.infer<typeof webhookSchema>;
 
 /** The create answer: the subscription plus its signing secret, shown this once. */
-export const createdWebhookSchema = z.extend(webhookSchema, {
-  secret: z.withMeta(z.string(), {
-    description: "Signing secret (`whsec_...`); shown only in this answer.",
+export const createdWebhookSchema = z.lazySchema(() =>
+  z.extend(webhookSchema, {
+    secret: z.withMeta(z.string(), {
+      description: "Signing secret (`whsec_...`); shown only in this answer.",
+    }),
   }),
-});
+);
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
 
 /** Body of `POST /api/v1/webhooks`. */

@@ -1,5 +1,5 @@
 import { SK_PREFIX } from "../../contract/data-items";
-import { ACCOUNT_FIELDS, type ExportFormat, INTERACTION_FIELDS } from "../../contract/schemas/export";
+import { accountFields, type ExportFormat, interactionFields } from "../../contract/schemas/export";
 import * as z from "../../contract/zod";
 import { decodeCursor, encodeCursor, invalidCursor, isListPosition } from "../shared/dynamo/cursor";
 import { newId } from "../shared/ids";
@@ -41,8 +41,8 @@ export interface ExportPage {
 }
 
 const KINDS = {
-  accounts: { prefix: SK_PREFIX.account, fields: ACCOUNT_FIELDS as readonly string[] },
-  interactions: { prefix: SK_PREFIX.interaction, fields: INTERACTION_FIELDS as readonly string[] },
+  accounts: { prefix: SK_PREFIX.account, fields: accountFields as () => readonly string[] },
+  interactions: { prefix: SK_PREFIX.interaction, fields: interactionFields as () => readonly string[] },
 };
 
 /** The smallest interaction sort key of an instant: its id's time part, then the least random part. */
@@ -56,11 +56,13 @@ export function interactionKeyAt(ms: number): string {
  * invalid input, never a page of someone else's data. (`format` may change between pages: the records
  * are the same.)
  */
-const positionSchema = z.strictObject({
-  sk: z.string().check(z.maxLength(256)),
-  since: z.optional(z.string().check(z.maxLength(64))),
-  accountId: z.optional(z.string().check(z.maxLength(64))),
-});
+const positionSchema = z.lazySchema(() =>
+  z.strictObject({
+    sk: z.string().check(z.maxLength(256)),
+    since: z.optional(z.string().check(z.maxLength(64))),
+    accountId: z.optional(z.string().check(z.maxLength(64))),
+  }),
+);
 
 function positionOf(request: ExportRequest, sk: string): Record<string, string> {
   return {
@@ -108,7 +110,7 @@ export async function exportPage(
     { after: after.value, max: limits.records, maxEvaluated: limits.evaluated },
   );
 
-  const writer = pageWriter(request.format, fields);
+  const writer = pageWriter(request.format, fields());
   const rows: string[] = [];
   let bytes = 0;
   let resumeAfter = read.resumeAfter;

@@ -21,13 +21,15 @@ import type { KeyServiceDeps } from "./key-store";
 export const policyKey = (orgId: string) => `${KEY_POLICY_PK_PREFIX}${orgId}`;
 
 /** The stored item: the rules as the PUT body validates them, and who wrote them at which version. */
-const storedPolicySchema = z.extend(keyPolicySchema, {
-  pk: z.string(),
-  rotationDueDay: z.optional(z.string()),
-  version: z.number(),
-  updatedAt: z.string(),
-  updatedBy: z.string(),
-});
+const storedPolicySchema = z.lazySchema(() =>
+  z.extend(keyPolicySchema, {
+    pk: z.string(),
+    rotationDueDay: z.optional(z.string()),
+    version: z.number(),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+  }),
+);
 
 /** What a read found: the rules in force, and the version they were read at (none: never set). */
 export interface StoredPolicy {

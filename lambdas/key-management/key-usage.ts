@@ -14,11 +14,13 @@ import { invalidInput, type Outcome, ok, problemAt } from "../shared/outcome";
 import { type KeyServiceDeps, keyMissing, readKey } from "./key-store";
 
 /** A usage item as stored; anything else in the table is skipped rather than trusted. */
-const usageItemSchema = z.object({
-  windowStart: z.iso.datetime(),
-  count: z.number().check(z.int(), z.nonnegative()),
-  throttled: z.number().check(z.int(), z.nonnegative()),
-});
+const usageItemSchema = z.lazySchema(() =>
+  z.object({
+    windowStart: z.iso.datetime(),
+    count: z.number().check(z.int(), z.nonnegative()),
+    throttled: z.number().check(z.int(), z.nonnegative()),
+  }),
+);
 
 /**
  * One key's usage per window, hour or day, oldest first (API.md §11). The key item is read first,

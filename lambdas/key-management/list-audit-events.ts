@@ -8,7 +8,7 @@ import { type Outcome, ok } from "../shared/outcome";
 import type { KeyServiceDeps } from "./key-store";
 
 const EVENT_ID = /^evt_[0-9A-HJKMNP-TV-Z]{26}$/;
-const auditPositionSchema = z.strictObject({ id: z.string().check(z.regex(EVENT_ID)) });
+const auditPositionSchema = z.lazySchema(() => z.strictObject({ id: z.string().check(z.regex(EVENT_ID)) }));
 
 /**
  * With a `keyId` filter, one request reads at most this many of the org's events (DynamoDB applies

@@ -19,11 +19,13 @@ import { lastActivity, unusedCutoff } from "./unused-keys";
  * A cursor is valid only with the filter it was issued for (API.md §5): another filter's position
  * may lie outside this one's key condition, where DynamoDB refuses it (a 500).
  */
-const positionSchema = z.strictObject({
-  createdAt: z.iso.datetime({ precision: 3 }),
-  pk: z.string().check(z.refine(isKeyId)),
-  filter: z.optional(z.string()),
-});
+const positionSchema = z.lazySchema(() =>
+  z.strictObject({
+    createdAt: z.iso.datetime({ precision: 3 }),
+    pk: z.string().check(z.refine(isKeyId)),
+    filter: z.optional(z.string()),
+  }),
+);
 type Position = z.infer<typeof positionSchema>;
 
 /** What the walk reads of the org index: its keys (the order and the cursor's position). */

@@ -89,7 +89,7 @@ export interface Operation {
 }
 
 /** No fields at all: an operation without input still refuses unknown query parameters and fields. */
-const noFields = z.strictObject({});
+const noFields = z.lazySchema(() => z.strictObject({}));
 
 /** `Idempotency-Key` of an HTTP call: absent, or one valid value (400 at `headers.Idempotency-Key`). */
 function idempotencyHeader(event: APIGatewayProxyEvent): string | undefined {

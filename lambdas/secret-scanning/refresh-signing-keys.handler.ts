@@ -23,17 +23,19 @@ import { isP256PublicKey, type SigningKeyMap, type SigningKeysItem } from "./git
 export const GITHUB_SIGNING_KEYS_URL = "https://api.github.com/meta/public_keys/secret_scanning";
 
 /** GitHub's answer; fields it may add are ignored. */
-const publishedKeysSchema = z.looseObject({
-  public_keys: z
-    .array(
-      z.looseObject({
-        key_identifier: z.string().check(z.minLength(1)),
-        key: z.string().check(z.minLength(1)),
-        is_current: z.optional(z.boolean()),
-      }),
-    )
-    .check(z.minLength(1)),
-});
+const publishedKeysSchema = z.lazySchema(() =>
+  z.looseObject({
+    public_keys: z
+      .array(
+        z.looseObject({
+          key_identifier: z.string().check(z.minLength(1)),
+          key: z.string().check(z.minLength(1)),
+          is_current: z.optional(z.boolean()),
+        }),
+      )
+      .check(z.minLength(1)),
+  }),
+);
 
 /** The part of `fetch` the refresher uses (injectable: tests answer without a network). */
 export type Fetch = (

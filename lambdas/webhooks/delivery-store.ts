@@ -46,14 +46,16 @@ export interface DeliveryStore {
 /** The item attribute holding a subscription's failure streak (not a field of the resource). */
 export const FAILING_SINCE_ATTRIBUTE = "failingSince";
 
-const subscriptionItemSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  events: z.array(z.string()),
-  enabled: z.boolean(),
-  [SECRET_ATTRIBUTE]: z.string(),
-  [FAILING_SINCE_ATTRIBUTE]: z.optional(z.number()),
-});
+const subscriptionItemSchema = z.lazySchema(() =>
+  z.object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    enabled: z.boolean(),
+    [SECRET_ATTRIBUTE]: z.string(),
+    [FAILING_SINCE_ATTRIBUTE]: z.optional(z.number()),
+  }),
+);
 
 function subscriptionOf(item: Record<string, unknown>): Subscription {
   const parsed = subscriptionItemSchema.parse(item);

@@ -45,11 +45,12 @@ export function newWebhookSecret(random: Uint8Array = randomBytes(32)): string {
   return `whsec_${Buffer.from(random).toString("base64url")}`;
 }
 
-const WEBHOOK_FIELDS = Object.keys(webhookSchema.shape) as (keyof Webhook)[];
+/** Read from the schema when asked, so that loading this module builds none (docs/DECISIONS.md #338). */
+const webhookFields = () => Object.keys(webhookSchema.shape) as (keyof Webhook)[];
 
 /** The resource an item holds: its webhook fields only (never the secret, never the table keys). */
 function webhookOf(item: Record<string, unknown>): Webhook {
-  return Object.fromEntries(WEBHOOK_FIELDS.map((field) => [field, item[field]])) as Webhook;
+  return Object.fromEntries(webhookFields().map((field) => [field, item[field]])) as Webhook;
 }
 
 /** Subscription ids: `wh_` and a time-sortable id. */

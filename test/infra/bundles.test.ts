@@ -10,7 +10,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_BUDGET_BYTES, buildDeployedBundles, DEPLOYED_BUILD } from "../../bench/deployed-bundles";
-import { deployedFunctions as benchedFunctions } from "../../bench/function-loads";
+import { deployedFunctions as benchedFunctions, LOAD_ENV } from "../../bench/function-loads";
 import { handlerModules, ROUTES } from "../../contract/routes";
 import { MISSING_CREDENTIALS } from "../../lambdas/shared/env-credentials";
 import { ENVIRONMENT_NAMES } from "../../lib/config";
@@ -68,8 +68,9 @@ const NODE_CREDENTIAL_CHAIN =
 /** The inputs of a bundle that belong to the SDK's Node credential chain. */
 const credentialChainIn = (inputs: string[]) => inputs.filter((input) => NODE_CREDENTIAL_CHAIN.test(input));
 
-/** A handler module bundled as deployed: its code file's size, and its inputs (by output, from the metafile). */
+/** A handler module bundled as deployed: its code file, its size, and its inputs (by output, from the metafile). */
 interface DeployedArtifact {
+  file: string;
   bytes: number;
   inputs: string[];
 }
@@ -81,11 +82,13 @@ function deployedBundles(): Promise<Map<string, DeployedArtifact>> {
   deployedArtifacts ??= (async () => {
     const modules = [...deployedFunctions.entries].map(moduleOf).sort();
     const outdir = resolve(ROOT, "cdk.out/budget");
-    const { bundles, metafile } = await buildDeployedBundles(ROOT, modules, outdir, false);
+    await rm(outdir, { recursive: true, force: true });
+    const { bundles, metafile } = await buildDeployedBundles(ROOT, modules, outdir);
     return new Map(
       [...bundles].map(([module, bundle]) => [
         module,
         {
+          file: bundle.file,
           bytes: bundle.bytes,
           inputs: Object.keys(metafile.outputs[relative(process.cwd(), bundle.file)]?.inputs ?? {}),
         },
@@ -317,6 +320,27 @@ describe("Lambda bundles", () => {
       .map(([module, bundle]) => `${module}: ${bundle.bytes} B`);
     expect(bundles.size).toBe(deployedFunctions.entries.size);
     expect(over, `bundles over ${BUNDLE_BUDGET_BYTES} B`).toEqual([]);
+  }, 120_000);
+
+  it("builds no schema while a function loads: each is built when first used (docs/DECISIONS.md #338)", async () => {
+    // Prepare: the real artifacts, as above; zod calls its configured post-processor on every schema
+    // it builds, in every bundle (each carries its own zod, all read the one global configuration).
+    const bundles = await deployedBundles();
+    const script =
+      "let built = 0;globalThis.__zod_globalConfig = { postProcessor: () => { built++; } };const counts = {};" +
+      `for (const [module, file] of ${JSON.stringify([...bundles].map(([module, { file }]) => [module, file]))}) {` +
+      "const before = built;require(file);counts[module] = built - before;}" +
+      "console.log(JSON.stringify(counts));";
+
+    // Act: one fresh process loads every function, as Lambda's init does, and counts.
+    const { stdout } = await execFileAsync(process.execPath, ["-e", script], { env: LOAD_ENV });
+
+    // Assess: none but the document's, which builds its own answers' schemas (and shows the count works).
+    const counts = JSON.parse(stdout) as Record<string, number>;
+    const { [OPENAPI_HANDLER]: documentBuilt, ...functions } = counts;
+    expect(Object.keys(counts)).toHaveLength(bundles.size);
+    expect(documentBuilt).toBeGreaterThan(10);
+    expect(Object.entries(functions).filter(([, built]) => built > 0)).toEqual([]);
   }, 120_000);
 
   it("keeps the SDK's Node credential chain out of every deployed bundle: credentials come from the environment", async () => {

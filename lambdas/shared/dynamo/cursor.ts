@@ -11,7 +11,7 @@ export function encodeCursor(orgId: string, position: Record<string, string>): s
   return Buffer.from(JSON.stringify({ o: orgId, p: position }), "utf8").toString("base64url");
 }
 
-const envelopeSchema = z.strictObject({ o: z.string(), p: z.unknown() });
+const envelopeSchema = z.lazySchema(() => z.strictObject({ o: z.string(), p: z.unknown() }));
 
 /** A cursor this list (or export) did not hand out for this org: invalid input at `cursor`. */
 export const invalidCursor = (list = "list") =>

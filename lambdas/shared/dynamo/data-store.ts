@@ -37,7 +37,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const positionSchema = z.strictObject({ sk: z.string().check(z.maxLength(256)) });
+const positionSchema = z.lazySchema(() => z.strictObject({ sk: z.string().check(z.maxLength(256)) }));
 
 /** Where a list resumes: an item's key, or undefined for the first page. */
 export type ListStart = { pk: string; sk: string } | undefined;

@@ -50,7 +50,7 @@ export type QueryOf<R extends KeyRoute> = R["query"] extends z.ZodMiniType
   ? z.output<R["query"]>
   : Record<string, never>;
 
-const NO_QUERY = z.strictObject({});
+const NO_QUERY = z.lazySchema(() => z.strictObject({}));
 
 /**
  * Where a route's fields come from, for the details of a failure its store or service returns: the
@@ -122,7 +122,8 @@ function routeHandler<B, Q>(
   const rawTypes = declaredBody && "raw" in declaredBody ? Object.keys(declaredBody.raw) : undefined;
   // Where a webhook may point here: loopback only where the local runtime was told so (API.md §9).
   const webhookUrls = { allowLoopback: settings.webhooksAllowLoopback === true };
-  const locate = routeFields(route.query);
+  // Read from the query schema at the first failure: building it at load is what z.lazySchema spares.
+  let locate: Locate | undefined;
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult | HttpResult>()
     .use(
       requestTelemetry(SERVICE.api, settings, (request) => {
@@ -162,7 +163,10 @@ function routeHandler<B, Q>(
         deps,
         settings,
       });
-      if ("failure" in result) throw failureError(result.failure, locate);
+      if ("failure" in result) {
+        locate ??= routeFields(route.query);
+        throw failureError(result.failure, locate);
+      }
       return result;
     });
 }

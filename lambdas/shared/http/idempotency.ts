@@ -23,7 +23,9 @@ export interface IdempotentRequest {
   fingerprint: string;
 }
 
-const storedAnswerSchema = z.object({ body: z.unknown(), headers: z.record(z.string(), z.string()) });
+const storedAnswerSchema = z.lazySchema(() =>
+  z.object({ body: z.unknown(), headers: z.record(z.string(), z.string()) }),
+);
 
 const badKey = (message: string) =>
   refusal(invalidInput({ path: [], message }), inHeader(IDEMPOTENCY_HEADER));

@@ -1,9 +1,9 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import {
-  ACCOUNT_FIELDS,
+  accountFields,
   exportInteractionsQuerySchema,
-  INTERACTION_FIELDS,
+  interactionFields,
 } from "../../../../contract/schemas/export";
 import { csvCell, csvLine, pageWriter } from "../../../../lambdas/export/export-format";
 import { interactionKeyAt } from "../../../../lambdas/export/export-page";
@@ -48,13 +48,13 @@ describe("page writers", () => {
   ];
 
   it("writes JSON arrays and ndjson lines with exactly the resource's fields in their order", () => {
-    const json = pageWriter("json", INTERACTION_FIELDS);
+    const json = pageWriter("json", interactionFields());
     const body = json.wrap(records.map(json.row));
     expect(Object.keys(JSON.parse(body)[1])).toEqual(["id", "accountId", "type", "at", "data"]);
     expect(JSON.parse(body)[1].accountId).toBeNull();
     expect(json.wrap([])).toBe("[]");
 
-    const ndjson = pageWriter("ndjson", INTERACTION_FIELDS);
+    const ndjson = pageWriter("ndjson", interactionFields());
     const lines = ndjson.wrap(records.map(ndjson.row)).split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe("");
@@ -62,10 +62,10 @@ describe("page writers", () => {
   });
 
   it("writes CSV with the header row of API.md §6 even when the page is empty", () => {
-    expect(pageWriter("csv", ACCOUNT_FIELDS).wrap([])).toBe(
+    expect(pageWriter("csv", accountFields()).wrap([])).toBe(
       "id,name,externalRef,currency,balance,status,createdAt,updatedAt\r\n",
     );
-    const csv = pageWriter("csv", INTERACTION_FIELDS);
+    const csv = pageWriter("csv", interactionFields());
     expect(csv.wrap(records.map(csv.row)).split("\r\n")[2]).toBe(
       'int_2,,import.completed,2026-01-02T00:00:00.000Z,"{""x"":1}"',
     );
