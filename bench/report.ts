@@ -65,6 +65,8 @@ export interface BenchReport {
     requests: number;
     coldRuns: number;
     loadRuns: number;
+    /** The core the load step pinned its processes to, if any. */
+    loadCore: number | undefined;
     prices: {
       lambdaPerMillionRequests: number;
       lambdaArmPerGbSecond: number;
@@ -195,7 +197,7 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   again: what the load costs over the bare Node start, read inside the process, so the start's own
   cost and its variation are in neither reading (subtracting a bare process's median from a loaded
   one's, as earlier runs did, put both starts' noise of several ms on a difference of 20 ms). Median
-  of ${settings.loadRuns} interleaved rounds (each round every bundle once), measured first, before
+  of ${settings.loadRuns} interleaved rounds (each round every bundle once), ${settings.loadCore === undefined ? "unpinned (no `taskset` here)" : `every process pinned to core ${settings.loadCore} (\`taskset\`: on this machine one core at a time turns about 1.5 times slower for a spell, and unpinned samples mixed two speeds; pinned, a spell slows a function and the authorizer alike)`}, measured first, before
   the local runtime starts, so nothing else of the bench runs meanwhile. The budget is judged on the
   CPU time: this machine's two cores are shared with other work, and the CPU a process spends loading
   is what a Lambda's init pays on its own core; the wall figures are shown beside. A bare start, for
