@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -18,6 +17,7 @@ import { encodeCursor } from "../../../lambdas/shared/dynamo/cursor";
 import { newId } from "../../../lambdas/shared/ids";
 import { listDeliveries } from "../../../lambdas/webhooks/delivery-store";
 import { listWebhooks } from "../../../lambdas/webhooks/webhook-store";
+import { offlineDynamo } from "../../offline-dynamo";
 
 /**
  * Every list of the API (API.md §5, §6) against tampered cursors (issue 12 point 5): a cursor is
@@ -32,9 +32,7 @@ const ACCOUNT = newId("acc", T0);
 const WEBHOOK = newId("wh", T0);
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const db = DynamoDBDocumentClient.from(
-  new DynamoDBClient({ region: "eu-west-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
-);
+const db = DynamoDBDocumentClient.from(offlineDynamo());
 let startKeys: Record<string, unknown>[] = [];
 
 class ValidationException extends Error {}

@@ -1,7 +1,8 @@
-import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../../../lambdas/authorizer/authorize";
 import { createHandler } from "../../../../lambdas/authorizer/authorizer.handler";
+import { offlineDynamo } from "../../../offline-dynamo";
 import {
   conditionFailed,
   ddb,
@@ -60,10 +61,7 @@ describe("authorizer: a live key", () => {
     const before = keyItem({ windowStart: { N: String(PREVIOUS_WINDOW_START) }, windowCount: { N: "87" } });
     ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed(before)).resolvesOnce({ Attributes: before });
     const deps = {
-      dynamo: new DynamoDBClient({
-        region: "eu-west-1",
-        credentials: { accessKeyId: "x", secretAccessKey: "y" },
-      }),
+      dynamo: offlineDynamo(),
       table: "keys",
       clock: () => NOW,
       rateLimit: 100,

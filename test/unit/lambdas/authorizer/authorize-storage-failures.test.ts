@@ -1,5 +1,4 @@
 import {
-  DynamoDBClient,
   InternalServerError,
   ProvisionedThroughputExceededException,
   ThrottlingException,
@@ -8,6 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../../../lambdas/authorizer/authorize";
+import { offlineDynamo } from "../../../offline-dynamo";
 import {
   conditionFailed,
   ddb,
@@ -91,10 +91,7 @@ describe("authorizer: storage failures fail closed", () => {
       new TransactionConflictException({ message: "Transaction is ongoing for the item", $metadata: {} });
     const pauses: number[] = [];
     const deps = () => ({
-      dynamo: new DynamoDBClient({
-        region: "eu-west-1",
-        credentials: { accessKeyId: "x", secretAccessKey: "y" },
-      }),
+      dynamo: offlineDynamo(),
       table: "keys",
       clock: () => NOW,
       rateLimit: 100,

@@ -12,6 +12,7 @@ import type { Runtime, Settings } from "../../../../contract/runtime";
 import { createHandler } from "../../../../lambdas/authorizer/authorizer.handler";
 import { generateApiKey } from "../../../../lambdas/shared/api-keys/api-key";
 import { authorizerRequestFixture, withHeaders } from "../../../fixtures/events";
+import { offlineDynamo } from "../../../offline-dynamo";
 
 /** API.md §1's test vector: the key, its SHA-256 and the id derived from it. */
 export const KEY = "fynex_k_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf3oAV0y";
@@ -34,10 +35,7 @@ export let consoleSpies: MockInstance[] = [];
 export function testRuntime(settings: Partial<Settings> = {}): Runtime {
   return {
     clock: () => NOW,
-    dynamo: new DynamoDBClient({
-      region: "eu-west-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "y" },
-    }),
+    dynamo: offlineDynamo(),
     settings: {
       keysTable: "keys",
       dataTable: "",

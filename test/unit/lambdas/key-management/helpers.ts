@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import * as z from "zod";
 import type { Runtime } from "../../../../contract/runtime";
 import type { ApiKeyItem } from "../../../../lambdas/shared/api-keys/key-record";
 import { decodeCursor, encodeCursor } from "../../../../lambdas/shared/dynamo/cursor";
+import { offlineDynamo } from "../../../offline-dynamo";
 
 /** The admin tests' fixed instant: 7 min 42.123 s into the 15:00 rate window. */
 export const NOW = Date.parse("2025-06-17T15:07:42.123Z");
@@ -27,10 +27,6 @@ export const VECTOR = {
   hash: "c1f996ff0b66c7511308ea0f18906426097df8ba053d122238d3ecad2cc6a51e",
   hint: "fynex_k_003a…AV0y",
 };
-
-/** A DynamoDB client that never reaches a network: every test mocks the document client's `send`. */
-export const offlineDynamo = () =>
-  new DynamoDBClient({ region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
 
 /** What the doors are built over in tests: a clock the test controls, an offline client, the test settings. */
 export function testRuntime(clock: () => number = () => NOW): Runtime {

@@ -22,7 +22,8 @@ vi.mock("@aws-sdk/client-secrets-manager", async (importOriginal) => {
 // before (the unit tier shares modules between files).
 vi.resetModules();
 const { createHandler } = await import("../../../../lambdas/key-management/doors/http.handler");
-const { adminEvent, KEYS_RESOURCE, lambdaContext, offlineDynamo, SETTINGS } = await import("./helpers");
+const { adminEvent, KEYS_RESOURCE, lambdaContext, SETTINGS } = await import("./helpers");
+const { offlineDynamo } = await import("../../../offline-dynamo");
 
 const runtime = (hook: { envName?: string; secretsManagerHook: boolean }) => ({
   clock: Date.now,

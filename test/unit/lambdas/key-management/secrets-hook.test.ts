@@ -24,6 +24,7 @@ import {
 import { failureError } from "../../../../lambdas/shared/http/failures";
 import { OutageError } from "../../../../lambdas/shared/outcome";
 import { unstub } from "../../../client-stubs";
+import { offlineDynamo } from "../../../offline-dynamo";
 import {
   type AdminRequest,
   adminEvent,
@@ -32,7 +33,6 @@ import {
   keyIdFor,
   lambdaContext,
   NOW,
-  offlineDynamo,
   REVOKE_RESOURCE,
   ROTATE_RESOURCE,
   SETTINGS,

@@ -8,7 +8,8 @@ import type { KeyServiceDeps } from "../../../../lambdas/key-management/key-stor
 import { AUDIT_RETENTION_SECONDS } from "../../../../lambdas/shared/api-keys/audit-events";
 import { DEFAULT_RETRY } from "../../../../lambdas/shared/dynamo/transact";
 import { unstub } from "../../../client-stubs";
-import { NOW, offlineDynamo, VECTOR } from "./helpers";
+import { offlineDynamo } from "../../../offline-dynamo";
+import { NOW, VECTOR } from "./helpers";
 import { answerPolicyReads, resetPolicyReads } from "./policy-reads";
 
 /**

@@ -9,7 +9,7 @@ import {
   UNKNOWN_SIGNING_KEY_REREAD_MS,
   verifyReportSignature,
 } from "../../../../lambdas/secret-scanning/github-signing-keys";
-import { offlineDynamo } from "../key-management/helpers";
+import { offlineDynamo } from "../../../offline-dynamo";
 
 const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const pem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();

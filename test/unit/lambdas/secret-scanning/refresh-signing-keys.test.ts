@@ -9,7 +9,7 @@ import {
   GITHUB_SIGNING_KEYS_URL,
   refreshSigningKeys,
 } from "../../../../lambdas/secret-scanning/refresh-signing-keys.handler";
-import { offlineDynamo } from "../key-management/helpers";
+import { offlineDynamo } from "../../../offline-dynamo";
 
 expect.extend(allCustomMatcherWithAliases);
 

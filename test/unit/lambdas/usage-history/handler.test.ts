@@ -9,6 +9,7 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../../../lambdas/usage-history/usage-history.handler";
+import { offlineDynamo } from "../../../offline-dynamo";
 
 const W1 = 1_795_000_500;
 const ddb = mockClient(DynamoDBClient);
@@ -35,10 +36,7 @@ function record(sequence: string, from: number, to: number, count: number): Dyna
 /** The writer as deployed with a default limit of 5, over a client the mock answers. */
 const handler = createHandler({
   clock: () => W1 * 1000,
-  dynamo: new DynamoDBClient({
-    region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "y" },
-  }),
+  dynamo: offlineDynamo(),
   settings: {
     keysTable: "keys",
     dataTable: "",

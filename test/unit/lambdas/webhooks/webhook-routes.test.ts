@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -13,6 +12,7 @@ import type { Runtime, Settings } from "../../../../contract/runtime";
 import { createHandler as createWebhook } from "../../../../lambdas/webhooks/create-webhook.handler";
 import { createHandler as updateWebhook } from "../../../../lambdas/webhooks/update-webhook.handler";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../fixtures/events";
+import { offlineDynamo } from "../../../offline-dynamo";
 
 /**
  * The subscription routes' bodies, as their declarations give them (`contract/routes/webhooks.ts`):
@@ -24,10 +24,7 @@ const db = mockClient(DynamoDBDocumentClient);
 
 const runtimeWith = (settings: Partial<Settings> = {}): Runtime => ({
   clock: () => NOW,
-  dynamo: new DynamoDBClient({
-    region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "y" },
-  }),
+  dynamo: offlineDynamo(),
   settings: {
     keysTable: "",
     dataTable: "data",

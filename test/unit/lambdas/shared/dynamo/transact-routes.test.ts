@@ -20,6 +20,7 @@ import { backoffDelay, DEFAULT_RETRY } from "../../../../../lambdas/shared/dynam
 import { canonicalJson } from "../../../../../lambdas/shared/http/idempotency";
 import { settingsFromEnv } from "../../../../../lambdas/shared/runtime";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
+import { offlineDynamo } from "../../../../offline-dynamo";
 
 const REQUEST_ID = "3c177581-2d03-4af4-9b68-5924083f37fe";
 const NOW = Date.UTC(2025, 0, 15, 10, 7, 30, 250);
@@ -44,10 +45,7 @@ const consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((m
 /** The routes as deployed, over a client the mock answers and the retry policy above. */
 const runtime: Runtime = {
   clock: () => NOW,
-  dynamo: new DynamoDBClient({
-    region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "y" },
-  }),
+  dynamo: offlineDynamo(),
   settings: { ...settingsFromEnv({}), dataTable: "data" },
   retry: RETRY,
 };

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
@@ -8,6 +7,7 @@ import type { Runtime } from "../../../../../contract/runtime";
 import { createHandler as createAccount } from "../../../../../lambdas/accounts/create-account.handler";
 import { createHandler as listAccounts } from "../../../../../lambdas/accounts/list-accounts.handler";
 import { lambdaAuthorizerProxyFixture, withHeaders } from "../../../../fixtures/events";
+import { offlineDynamo } from "../../../../offline-dynamo";
 
 /**
  * What the business chain's tests (`api-route-happy`, `-errors` and `-security.test.ts`) share: the
@@ -48,10 +48,7 @@ export let consoleSpies: MockInstance[] = [];
 /** What the routes are built over: a clock the tests move, a client the mock answers, the data table. */
 const runtime: Runtime = {
   clock: () => now,
-  dynamo: new DynamoDBClient({
-    region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "y" },
-  }),
+  dynamo: offlineDynamo(),
   settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
 };
 const createAccountHandler = createAccount(runtime);

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -16,6 +15,7 @@ import { createHandler as registerPaymentHandler } from "../../../../../lambdas/
 import { calledPrefix, linkTo, nextLink } from "../../../../../lambdas/shared/http/links";
 import { createHandler as createWebhookHandler } from "../../../../../lambdas/webhooks/create-webhook.handler";
 import { lambdaAuthorizerProxyFixture, noAuthProxyFixture, withHeaders } from "../../../../fixtures/events";
+import { offlineDynamo } from "../../../../offline-dynamo";
 
 /**
  * Where the client called from, as API Gateway tells a function (see `test/fixtures/apigw-rest/`): on
@@ -105,10 +105,7 @@ const consoleSpies = (["log", "info", "warn", "error", "debug"] as const).map((m
 
 const runtime: Runtime = {
   clock: () => NOW,
-  dynamo: new DynamoDBClient({
-    region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "y" },
-  }),
+  dynamo: offlineDynamo(),
   settings: { keysTable: "", dataTable: "data", auditTable: "", rateLimit: 100, rateWindowSeconds: 900 },
 };
 const createAccount = createAccountHandler(runtime);

@@ -13,6 +13,7 @@ import {
   lambdaAuthorizerProxyFixture,
   withHeaders,
 } from "../../../../fixtures/events";
+import { offlineDynamo } from "../../../../offline-dynamo";
 
 /**
  * Nothing deployed logs its event, even with the variable that turned Powertools' event logging on
@@ -52,10 +53,7 @@ const SCANNING_KEY_ID = "event-logging-test";
 /** The functions as deployed with telemetry on, over a client the mocks answer. */
 const runtime: Runtime = {
   clock: () => Date.UTC(2025, 0, 15, 10, 7, 30),
-  dynamo: new DynamoDBClient({
-    region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "y" },
-  }),
+  dynamo: offlineDynamo(),
   settings: {
     keysTable: "keys",
     dataTable: "data",
