@@ -26,9 +26,11 @@ const NAMES = [
   "DecompressionStream",
 ];
 
+// Not `require("node:stream/web")`: inside a bundle the alias would hand this module back to itself.
+// `process.getBuiltinModule` (Node 20.16 and 22.3 on) is no import, so no bundler rewrites it.
 for (const name of NAMES) {
   Object.defineProperty(exports, name, {
     enumerable: true,
-    get: () => require("node:stream/web")[name],
+    get: () => process.getBuiltinModule("node:stream/web")[name],
   });
 }

@@ -454,6 +454,37 @@ describe("Lambda bundles", () => {
     }
   }, 60_000);
 
+  it("hands a bundle Node's own web streams when it reads them (docs/DECISIONS.md #337)", async () => {
+    // Prepare: an import of node:stream/web bundled as deployed, so through the stand-in the alias
+    // puts in its place, run in a fresh process.
+    const dir = await mkdtemp(join(tmpdir(), "fynex-web-streams-"));
+    try {
+      const file = join(dir, "streams.js");
+      await build({
+        ...DEPLOYED_BUILD,
+        stdin: {
+          contents:
+            'import { ReadableStream, TextDecoderStream } from "node:stream/web";\n' +
+            "console.log(JSON.stringify([ReadableStream === globalThis.ReadableStream,\n" +
+            "  TextDecoderStream === globalThis.TextDecoderStream]));\n",
+          resolveDir: join(ROOT, "lambdas/shared"),
+          sourcefile: "lambdas/shared/streams-check.ts",
+          loader: "ts",
+        },
+        outfile: file,
+      });
+
+      // Act
+      const { stdout } = await execFileAsync(process.execPath, [file], { env: { PATH: process.env.PATH } });
+
+      // Assess
+      expect(await readFile(file, "utf8")).toContain("getBuiltinModule");
+      expect(JSON.parse(stdout)).toEqual([true, true]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("bundles through CDK what the bench and these tests build, byte for byte (one function)", async () => {
     // Prepare: a stack of one function, bundled by CDK as `cdk synth` bundles (the other infra tests
     // skip bundling), and the same handler built with the bench's options into a file of CDK's name.
