@@ -47,7 +47,9 @@ export function withMeta<T extends z.core.$ZodType>(schema: T, data: z.core.Glob
  * `_zod` internals included) and the built schema's metadata, and so is that schema from then on, at
  * no cost per parse. Identity stays: whoever held it before holds the same object after.
  */
-export function lazySchema<T extends object>(build: () => T): T {
+// Nothing happens until the schema is read, so esbuild may drop a schema no code reads.
+/* @__NO_SIDE_EFFECTS__ */
+export function lazySchema<T extends z.core.$ZodType>(build: () => T): T {
   let building = false;
   const schema = Object.create(
     new Proxy(Object.create(null), {
@@ -59,16 +61,21 @@ export function lazySchema<T extends object>(build: () => T): T {
   const built = (): T => {
     if (building) throw new Error("A lazy schema read itself while it was being built: use z.lazy.");
     building = true;
-    let real: T & z.core.$ZodType;
+    let real: T;
     try {
-      real = build() as T & z.core.$ZodType;
+      real = build();
     } finally {
       building = false;
     }
     Object.setPrototypeOf(schema, Object.getPrototypeOf(real));
     Object.defineProperties(schema, Object.getOwnPropertyDescriptors(real));
+    // The built schema's metadata, under what was registered on this object before it was built
+    // (the document's builder describes some schemas from outside).
     const meta = globalRegistry.get(real);
-    if (meta) globalRegistry.add(schema as T & z.core.$ZodType, meta);
+    if (meta) {
+      const own = globalRegistry.has(schema) ? globalRegistry.get(schema) : undefined;
+      globalRegistry.add(schema, { ...meta, ...own });
+    }
     return schema;
   };
   return schema;

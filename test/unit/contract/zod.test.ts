@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as z from "../../../contract/zod";
 
 /** A schema built by `z.lazySchema`, and how many times it was built. */
-function counted<T extends object>(build: () => T): { schema: T; builds: () => number } {
+function counted<T extends z.core.$ZodType>(build: () => T): { schema: T; builds: () => number } {
   let builds = 0;
   const schema = z.lazySchema(() => {
     builds++;
@@ -48,6 +48,7 @@ describe("z.lazySchema", () => {
     const extended = counted(() => z.extend(base.schema, { name: z.string() }));
     const field = counted(() => z.string().check(z.minLength(2)));
     const holder = z.object({ code: field.schema });
+    expect(field.builds()).toBe(0);
 
     // Act
     const parsed = extended.schema.safeParse({ id: "a", name: "b" });
@@ -66,6 +67,16 @@ describe("z.lazySchema", () => {
 
     // Act and assess: read from the registry before anything else touched the schema.
     expect(z.globalRegistry.get(schema)).toEqual({ description: "A currency code." });
+  });
+
+  it("keeps metadata registered on it before it was built, over the builder's", () => {
+    // Prepare: described from outside first (as the document's builder does), then built.
+    const { schema } = counted(() => z.withMeta(z.string(), { description: "Inside.", format: "date" }));
+    z.globalRegistry.add(schema, { description: "Outside." });
+
+    // Act and assess
+    expect(schema.parse("2030-01-31")).toBe("2030-01-31");
+    expect(z.globalRegistry.get(schema)).toEqual({ description: "Outside.", format: "date" });
   });
 
   it("builds again at the next read when a build failed", () => {
