@@ -5,14 +5,15 @@ import { availableParallelism } from "node:os";
  * The core the load measurements pin their processes to (`taskset`, where the machine has it), or
  * undefined. On this project's machine (two vCPUs of a shared host) one core at a time turns about 1.5
  * times slower for seconds to minutes; an unpinned process lands on either, so a load's samples mixed
- * two speeds and a median could fall on either side. Pinned, every process of a round meets the same
- * core, so a slow spell scales a function and the authorizer alike and their ratio holds. The last
- * core, leaving the others to the bench itself (docs/DECISIONS.md #339).
+ * two speeds and a median could fall on either side. Pinned, every process meets the same core, so a
+ * slow spell slows alike every load of the rounds it covers. The last core, leaving the others to the
+ * bench itself (docs/DECISIONS.md #339); none on a machine of one core, or where that core cannot be
+ * pinned to.
  */
-export const MEASURING_CORE: number | undefined =
-  availableParallelism() > 1 && spawnSync("taskset", ["-c", "0", "true"]).status === 0
-    ? availableParallelism() - 1
-    : undefined;
+export const MEASURING_CORE: number | undefined = (() => {
+  const core = availableParallelism() - 1;
+  return core > 0 && spawnSync("taskset", ["-c", String(core), "true"]).status === 0 ? core : undefined;
+})();
 
 /**
  * Runs `script` in a fresh `node` (`-e`) with exactly `env` (on `cpu` alone, when given and

@@ -197,11 +197,12 @@ moves both sides. Benchmarks are not tests: nothing asserts a time.
   again: what the load costs over the bare Node start, read inside the process, so the start's own
   cost and its variation are in neither reading (subtracting a bare process's median from a loaded
   one's, as earlier runs did, put both starts' noise of several ms on a difference of 20 ms). Median
-  of ${settings.loadRuns} interleaved rounds (each round every bundle once), ${settings.loadCore === undefined ? "unpinned (no `taskset` here)" : `every process pinned to core ${settings.loadCore} (\`taskset\`: on this machine one core at a time turns about 1.5 times slower for a spell, and unpinned samples mixed two speeds; pinned, a spell slows a function and the authorizer alike)`}, measured first, before
+  of ${settings.loadRuns} interleaved rounds (each round every bundle once), ${settings.loadCore === undefined ? "unpinned (one core, or no `taskset` here)" : `each load's process pinned to core ${settings.loadCore} (\`taskset\`: on this machine one core at a time turns about 1.5 times slower for a spell, and unpinned samples mixed two speeds; pinned, a spell slows alike every load of the rounds it covers)`}, measured first, before
   the local runtime starts, so nothing else of the bench runs meanwhile. The budget is judged on the
   CPU time: this machine's two cores are shared with other work, and the CPU a process spends loading
-  is what a Lambda's init pays on its own core; the wall figures are shown beside. A bare start, for
-  scale, this run: ${ms(report.loads.bareMs)} wall from spawn to exit, ${ms(report.loads.bareCpuMs)}
+  is what a Lambda's init pays on its own core; the wall figures are shown beside. A load includes what
+  any first \`require\` costs (about 2 ms: the loads of health and not-found, a few hundred bytes
+  each). A bare start, unpinned, for scale, this run: ${ms(report.loads.bareMs)} wall from spawn to exit, ${ms(report.loads.bareCpuMs)}
   CPU.
 - **Per route or per domain**: every business route's handler of a domain (its folder) bundled into
   one file, loaded the same way, beside the route bundles an integration's six calls wake:
