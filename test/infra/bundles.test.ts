@@ -156,6 +156,26 @@ function handlerExports(): string[] {
     .map((name) => moduleOf(join("lambdas", name)));
 }
 
+/**
+ * `contents` (TypeScript, as if a module of `lambdas/<folder>/`) bundled as deployed into `dir`: the
+ * code file, to run in a fresh process, and the bundle's inputs.
+ */
+async function bundledAsDeployed(dir: string, folder: string, contents: string) {
+  const file = join(dir, `${folder}-check.js`);
+  const result = await build({
+    ...DEPLOYED_BUILD,
+    stdin: {
+      contents,
+      resolveDir: join(ROOT, "lambdas", folder),
+      sourcefile: `lambdas/${folder}/check.ts`,
+      loader: "ts",
+    },
+    outfile: file,
+    metafile: true,
+  });
+  return { file, inputs: Object.keys((result.metafile as Metafile).inputs) };
+}
+
 let deployedFunctions: ReturnType<typeof stackFunctions>;
 let inputsByHandler: Map<string, string[]>;
 
@@ -278,22 +298,13 @@ describe("Lambda bundles", () => {
     // Prepare: a request schema bundled as deployed, parsed in a fresh process that loads nothing else.
     const dir = await mkdtemp(join(tmpdir(), "fynex-zod-locale-"));
     try {
-      const file = join(dir, "schema.js");
-      const result = await build({
-        ...DEPLOYED_BUILD,
-        stdin: {
-          contents:
-            'import { createAccountSchema } from "../../contract/schemas/accounts";\n' +
-            "const { error } = createAccountSchema.safeParse({ name: 'Acme', currency: 'EUR', balance: 'x' });\n" +
-            "console.log(JSON.stringify(error?.issues.map((issue) => [issue.path.join('.'), issue.message])));\n",
-          resolveDir: join(ROOT, "lambdas/accounts"),
-          sourcefile: "lambdas/accounts/locale-check.ts",
-          loader: "ts",
-        },
-        outfile: file,
-        metafile: true,
-      });
-      const inputs = Object.keys((result.metafile as Metafile).inputs);
+      const { file, inputs } = await bundledAsDeployed(
+        dir,
+        "accounts",
+        'import { createAccountSchema } from "../../contract/schemas/accounts";\n' +
+          "const { error } = createAccountSchema.safeParse({ name: 'Acme', currency: 'EUR', balance: 'x' });\n" +
+          "console.log(JSON.stringify(error?.issues.map((issue) => [issue.path.join('.'), issue.message])));\n",
+      );
 
       // Act
       const { stdout } = await execFileAsync(process.execPath, [file], { env: { PATH: process.env.PATH } });
@@ -397,21 +408,14 @@ describe("Lambda bundles", () => {
     // with credentials (which the SDK's full chain would read) and whose environment holds none.
     const dir = await mkdtemp(join(tmpdir(), "fynex-env-credentials-"));
     try {
-      const file = join(dir, "client.js");
-      await build({
-        ...DEPLOYED_BUILD,
-        stdin: {
-          contents:
-            'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\n' +
-            'new DynamoDBClient({ region: "eu-west-1" }).config.credentials().then(\n' +
-            "  (credentials) => console.log(JSON.stringify(credentials)),\n" +
-            "  (error) => { console.error(error.message); process.exit(3); });\n",
-          resolveDir: join(ROOT, "lambdas/shared"),
-          sourcefile: "lambdas/shared/credentials-check.ts",
-          loader: "ts",
-        },
-        outfile: file,
-      });
+      const { file } = await bundledAsDeployed(
+        dir,
+        "shared",
+        'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\n' +
+          'new DynamoDBClient({ region: "eu-west-1" }).config.credentials().then(\n' +
+          "  (credentials) => console.log(JSON.stringify(credentials)),\n" +
+          "  (error) => { console.error(error.message); process.exit(3); });\n",
+      );
       await mkdir(join(dir, ".aws"));
       await writeFile(
         join(dir, ".aws", "credentials"),
@@ -459,20 +463,13 @@ describe("Lambda bundles", () => {
     // puts in its place, run in a fresh process.
     const dir = await mkdtemp(join(tmpdir(), "fynex-web-streams-"));
     try {
-      const file = join(dir, "streams.js");
-      await build({
-        ...DEPLOYED_BUILD,
-        stdin: {
-          contents:
-            'import { ReadableStream, TextDecoderStream } from "node:stream/web";\n' +
-            "console.log(JSON.stringify([ReadableStream === globalThis.ReadableStream,\n" +
-            "  TextDecoderStream === globalThis.TextDecoderStream]));\n",
-          resolveDir: join(ROOT, "lambdas/shared"),
-          sourcefile: "lambdas/shared/streams-check.ts",
-          loader: "ts",
-        },
-        outfile: file,
-      });
+      const { file } = await bundledAsDeployed(
+        dir,
+        "shared",
+        'import { ReadableStream, TextDecoderStream } from "node:stream/web";\n' +
+          "console.log(JSON.stringify([ReadableStream === globalThis.ReadableStream,\n" +
+          "  TextDecoderStream === globalThis.TextDecoderStream]));\n",
+      );
 
       // Act
       const { stdout } = await execFileAsync(process.execPath, [file], { env: { PATH: process.env.PATH } });
