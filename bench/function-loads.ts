@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { handlerModules } from "../contract/routes";
 import { BUNDLE_BUDGET_BYTES, buildDeployedBundles } from "./deployed-bundles";
-import { MEASURING_CORE, runNode } from "./node-process";
+import { measuringCore, runNode } from "./node-process";
 import { median, round } from "./stats";
 
 /**
@@ -31,7 +31,7 @@ export function deployedFunctions(): string[] {
 export const LOAD_BUDGET_OVER_AUTHORIZER = 1.5;
 
 /**
- * What a fresh `node`, pinned to `MEASURING_CORE`, spends on `script`: its wall and CPU time (ms) read
+ * What a fresh `node`, pinned to `measuringCore()`, spends on `script`: its wall and CPU time (ms) read
  * inside the process, on its monotonic and CPU clocks, just before the script and just after it. Read
  * in the process, so what the Node start itself costs (and how much that varies on a busy machine) is
  * in neither figure.
@@ -43,7 +43,7 @@ export async function timeNode(script: string, env: NodeJS.ProcessEnv): Promise<
       "const u=process.cpuUsage(c);" +
       'process.stdout.write(Number(process.hrtime.bigint()-t)/1e6+" "+(u.user+u.system)/1000)',
     env,
-    MEASURING_CORE,
+    measuringCore(),
   );
   const [wall, cpu] = stdout.split(" ").map(Number);
   return { wall: wall ?? Number.NaN, cpu: cpu ?? Number.NaN };

@@ -1,6 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 
+// Found at the first measurement, not when this module loads: the tests import the bench's modules.
+let measuringCoreFound: { core: number | undefined } | undefined;
+
 /**
  * The core the load measurements pin their processes to (`taskset`, where the machine has it), or
  * undefined. On this project's machine (two vCPUs of a shared host) one core at a time turns about 1.5
@@ -10,10 +13,14 @@ import { availableParallelism } from "node:os";
  * bench itself (docs/DECISIONS.md #339); none on a machine of one core, or where that core cannot be
  * pinned to.
  */
-export const MEASURING_CORE: number | undefined = (() => {
-  const core = availableParallelism() - 1;
-  return core > 0 && spawnSync("taskset", ["-c", String(core), "true"]).status === 0 ? core : undefined;
-})();
+export function measuringCore(): number | undefined {
+  if (measuringCoreFound === undefined) {
+    const core = availableParallelism() - 1;
+    const pinnable = core > 0 && spawnSync("taskset", ["-c", String(core), "true"]).status === 0;
+    measuringCoreFound = { core: pinnable ? core : undefined };
+  }
+  return measuringCoreFound.core;
+}
 
 /**
  * Runs `script` in a fresh `node` (`-e`) with exactly `env` (on `cpu` alone, when given and

@@ -11,7 +11,7 @@ import { measureColdStart } from "./cold-start";
 import { CONSOLE_BUDGETS, measureConsolePage } from "./console-page";
 import { measureFunctionLoads } from "./function-loads";
 import { measureGranularity } from "./granularity";
-import { MEASURING_CORE } from "./node-process";
+import { measuringCore } from "./node-process";
 import { instrument, measurePipeline } from "./pipeline";
 import { type BenchReport, renderReport } from "./report";
 import { measureSourceMaps } from "./source-maps";
@@ -339,7 +339,7 @@ async function main() {
         requests: REQUESTS,
         coldRuns: COLD_RUNS,
         loadRuns: LOAD_RUNS,
-        loadCore: MEASURING_CORE,
+        loadCore: measuringCore(),
         prices: PRICES,
         memoryMb: AUTHORIZER_MEMORY_MB,
       },
